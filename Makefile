@@ -1,0 +1,158 @@
+# asynclog: daemon (asynclogd), client library (libasynclog), CLI (asynclog).
+#
+#   make                 build everything into build/
+#   make run             install missing packages, start asynclogd on conf/dev.conf
+#   make test            install missing packages, build, run every test
+#   make SANITIZE=1 test the same with ASan + UBSan (objects in build/san/)
+#   make bench           throughput / latency / memory benchmark (bench/)
+#   make install PREFIX=/usr/local DESTDIR=...   /   make uninstall
+#
+# Every dependency comes from pkg-config; `make deps` installs the Debian
+# packages that provide them (as root) or prints the apt-get command.
+
+VERSION		:= 0.1.0
+SOVERSION	:= 1
+
+PREFIX		?= /usr/local
+BINDIR		?= $(PREFIX)/bin
+SBINDIR		?= $(PREFIX)/sbin
+LIBDIR		?= $(PREFIX)/lib
+INCLUDEDIR	?= $(PREFIX)/include
+MANDIR		?= $(PREFIX)/share/man
+SYSCONFDIR	?= /etc
+UNITDIR		?= $(PREFIX)/lib/systemd/system
+
+DEB_PACKAGES	:= build-essential pkg-config libevent-dev libconfig-dev \
+		   libcriterion-dev libsystemd-dev libzstd-dev zstd util-linux \
+		   python3 mandoc
+
+CC		?= cc
+PKG_CONFIG	?= pkg-config
+DAEMON_PKGS	:= libevent libevent_pthreads libconfig libsystemd libzstd
+
+ifeq ($(SANITIZE),1)
+B		?= build/san
+SANFLAGS	:= -fsanitize=address,undefined -fno-omit-frame-pointer \
+		   -fno-sanitize-recover=undefined
+OPT		:= -O1
+else
+B		?= build
+SANFLAGS	:=
+OPT		:= -O2
+endif
+
+WARN		:= -Wall -Wextra -Werror -Wshadow -Wpointer-arith -Wno-unused-parameter
+CFLAGS		?= $(OPT) -g
+ALL_CFLAGS	:= -std=gnu11 -D_GNU_SOURCE -pthread -fPIC $(WARN) $(CFLAGS) \
+		   $(SANFLAGS) -iquote client -iquote daemon \
+		   -DASYNCLOG_VERSION_STRING='"$(VERSION)"'
+LDFLAGS_ALL	:= -pthread $(SANFLAGS) $(LDFLAGS)
+
+pc_cflags	= $(shell $(PKG_CONFIG) --cflags $(1) 2>/dev/null)
+pc_libs		= $(shell $(PKG_CONFIG) --libs $(1) 2>/dev/null)
+
+LIB_SRCS	:= client/asynclog.c client/wire.c
+CLI_SRCS	:= client/cli.c
+DAEMON_SRCS	:= $(filter-out daemon/main.c,$(wildcard daemon/*.c))
+TEST_SRCS	:= $(wildcard tests/*.c)
+BENCH_SRCS	:= $(wildcard bench/*.c)
+
+LIB_OBJS	:= $(LIB_SRCS:%.c=$(B)/obj/%.o)
+DAEMON_OBJS	:= $(DAEMON_SRCS:%.c=$(B)/obj/%.o) $(B)/obj/client/wire.o
+TEST_OBJS	:= $(TEST_SRCS:%.c=$(B)/obj/%.o)
+
+DAEMON_LIBS	:= $(call pc_libs,$(DAEMON_PKGS))
+TEST_LIBS	:= $(call pc_libs,criterion $(DAEMON_PKGS))
+
+PROGS		:= $(B)/asynclogd $(B)/asynclog $(B)/libasynclog.so.$(SOVERSION) \
+		   $(B)/libasynclog.so $(B)/libasynclog.a $(B)/asynclog.pc
+
+.PHONY: all deps run test test-build bench install uninstall clean
+all: $(PROGS)
+
+$(B)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(call pc_cflags,$(DAEMON_PKGS) criterion) -MMD -MP -c $< -o $@
+
+$(B)/libasynclog.a: $(LIB_OBJS)
+	rm -f $@ && ar rcs $@ $^
+
+$(B)/libasynclog.so.$(SOVERSION): $(LIB_OBJS)
+	$(CC) -shared -Wl,-soname,libasynclog.so.$(SOVERSION) -o $@ $^ $(LDFLAGS_ALL)
+
+$(B)/libasynclog.so: $(B)/libasynclog.so.$(SOVERSION)
+	ln -sf libasynclog.so.$(SOVERSION) $@
+
+$(B)/asynclog.pc: client/asynclog.pc.in Makefile
+	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' \
+	    -e 's|@INCLUDEDIR@|$(INCLUDEDIR)|' -e 's|@VERSION@|$(VERSION)|' $< > $@
+
+$(B)/asynclogd: $(B)/obj/daemon/main.o $(DAEMON_OBJS)
+	$(CC) -o $@ $^ $(LDFLAGS_ALL) $(DAEMON_LIBS)
+
+$(B)/asynclog: $(CLI_SRCS:%.c=$(B)/obj/%.o) $(B)/libasynclog.a
+	$(CC) -o $@ $^ $(LDFLAGS_ALL)
+
+$(B)/test_asynclog: $(TEST_OBJS) $(DAEMON_OBJS) $(B)/libasynclog.a
+	$(CC) -o $@ $^ $(LDFLAGS_ALL) $(TEST_LIBS)
+
+$(B)/asynclog-bench: $(BENCH_SRCS:%.c=$(B)/obj/%.o) $(B)/libasynclog.a
+	$(CC) -o $@ $^ $(LDFLAGS_ALL)
+
+deps:
+	@missing=$$(for p in $(DEB_PACKAGES); do \
+		dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'ok installed' || echo $$p; done); \
+	if [ -z "$$missing" ]; then exit 0; fi; \
+	if [ "$$(id -u)" = 0 ]; then \
+		echo "installing: $$missing"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
+	else \
+		echo "missing packages; run:"; echo "  sudo apt-get install -y $$missing"; exit 1; \
+	fi
+
+run: deps
+	@$(MAKE) --no-print-directory all
+	mkdir -p var/log
+	$(B)/asynclogd -c conf/dev.conf
+
+test-build: $(PROGS) $(B)/test_asynclog $(if $(BENCH_SRCS),$(B)/asynclog-bench)
+
+# Tests find the programs under test through ASYNCLOG_BUILD.
+test: deps
+	@$(MAKE) --no-print-directory test-build
+	ASYNCLOG_BUILD=$(CURDIR)/$(B) $(B)/test_asynclog --jobs=2 $(TEST_ARGS)
+
+bench: $(PROGS) $(B)/asynclog-bench
+	ASYNCLOG_BUILD=$(CURDIR)/$(B) $(B)/asynclog-bench $(BENCH_ARGS)
+
+install: all
+	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBDIR)/pkgconfig \
+		$(DESTDIR)$(INCLUDEDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man3 \
+		$(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8 \
+		$(DESTDIR)$(SYSCONFDIR)/asynclog $(DESTDIR)$(UNITDIR)
+	install -m 755 $(B)/asynclogd $(DESTDIR)$(SBINDIR)/asynclogd
+	install -m 755 $(B)/asynclog $(DESTDIR)$(BINDIR)/asynclog
+	install -m 755 $(B)/libasynclog.so.$(SOVERSION) $(DESTDIR)$(LIBDIR)/
+	ln -sf libasynclog.so.$(SOVERSION) $(DESTDIR)$(LIBDIR)/libasynclog.so
+	install -m 644 $(B)/libasynclog.a $(DESTDIR)$(LIBDIR)/
+	install -m 644 client/asynclog.h $(DESTDIR)$(INCLUDEDIR)/
+	install -m 644 $(B)/asynclog.pc $(DESTDIR)$(LIBDIR)/pkgconfig/
+	for m in docs/*.[1358]; do [ -f "$$m" ] || continue; \
+		s=$${m##*.}; install -m 644 $$m $(DESTDIR)$(MANDIR)/man$$s/; done
+	install -m 644 conf/asynclogd.conf $(DESTDIR)$(SYSCONFDIR)/asynclog/asynclogd.conf.example
+	for u in systemd/*.service systemd/*.socket; do [ -f "$$u" ] || continue; \
+		install -m 644 $$u $(DESTDIR)$(UNITDIR)/; done
+
+uninstall:
+	rm -f $(DESTDIR)$(SBINDIR)/asynclogd $(DESTDIR)$(BINDIR)/asynclog \
+		$(DESTDIR)$(LIBDIR)/libasynclog.so* $(DESTDIR)$(LIBDIR)/libasynclog.a \
+		$(DESTDIR)$(INCLUDEDIR)/asynclog.h $(DESTDIR)$(LIBDIR)/pkgconfig/asynclog.pc \
+		$(DESTDIR)$(MANDIR)/man1/asynclog.1 $(DESTDIR)$(MANDIR)/man3/asynclog.3 \
+		$(DESTDIR)$(MANDIR)/man5/asynclogd.conf.5 $(DESTDIR)$(MANDIR)/man8/asynclogd.8 \
+		$(DESTDIR)$(SYSCONFDIR)/asynclog/asynclogd.conf.example \
+		$(DESTDIR)$(UNITDIR)/asynclogd.service $(DESTDIR)$(UNITDIR)/asynclogd.socket
+
+clean:
+	rm -rf build
+
+-include $(shell find build -name '*.d' 2>/dev/null)

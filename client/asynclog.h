@@ -1,0 +1,79 @@
+/*
+ * asynclog.h: the asynclog client library.
+ *
+ * A log call copies the record into a bounded per-handle buffer and returns;
+ * a background thread sends it to asynclogd. The call never blocks (unless
+ * the handle was opened with ASYNCLOG_BLOCK), never fails because the daemon
+ * is slow or gone, and counts every record it had to drop. Handles are
+ * thread-safe and survive fork(): the child starts with an empty buffer and
+ * its own sender.
+ *
+ * Priorities are <syslog.h> values: LOG_ERR, LOG_USER | LOG_INFO, ...
+ */
+#ifndef ASYNCLOG_H
+#define ASYNCLOG_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define ASYNCLOG_VERSION	"0.1.0"
+#define ASYNCLOG_DEFAULT_SOCKET	"/run/asynclog/asynclog.sock"
+
+typedef struct asynclog asynclog_t;
+
+/* Flags for asynclog_open(). */
+#define ASYNCLOG_BLOCK	0x01	/* wait for buffer space instead of dropping (as long as the daemon is away) */
+#define ASYNCLOG_STDERR	0x02	/* also write each record to stderr (like logger -s) */
+#define ASYNCLOG_PID	0x04	/* (informational) the daemon always records the pid */
+
+/*
+ * socket_path NULL means $ASYNCLOG_SOCKET, then ASYNCLOG_DEFAULT_SOCKET.
+ * tag NULL means the program name. Connecting happens in the background, so
+ * this succeeds even when the daemon is not running. Returns NULL only when
+ * memory or a thread cannot be had (errno set).
+ */
+asynclog_t *asynclog_open(const char *socket_path, const char *tag, int flags);
+
+/*
+ * Returns 0 when the record was buffered, -1 when it was dropped (counted).
+ * A priority without a facility is sent as LOG_USER. A message longer than
+ * 64 KiB (the daemon's default record limit) is cut to exactly 64 KiB, the
+ * last bytes replaced by "...[truncated N bytes]", N being how many bytes of
+ * the original are missing; it still counts as sent, not dropped.
+ * asynclog_log() formats on the stack up to 1 KiB, on the heap beyond.
+ */
+int	asynclog_log(asynclog_t *, int priority, const char *fmt, ...)
+	    __attribute__((format(printf, 3, 4)));
+int	asynclog_write(asynclog_t *, int priority, const char *msg, size_t len);
+
+/*
+ * Wait until every record logged before the call has been accepted by the
+ * daemon, or timeout_ms passes (-1 = no limit). Returns 0 when all were
+ * accepted, -1 with errno ETIMEDOUT or ENOTCONN (not connected when the time
+ * ran out) otherwise. "Accepted" is the daemon's SYNC_ACK: records still in
+ * the kernel when a connection broke are not known to the library, so a
+ * flush across a daemon restart confirms only what the new daemon got.
+ */
+int	asynclog_flush(asynclog_t *, int timeout_ms);
+
+/*
+ * Records dropped by this handle so far (buffer full, daemon unreachable,
+ * a frame cut by a broken connection). In a child of fork() it counts from 0.
+ */
+uint64_t asynclog_dropped(const asynclog_t *);
+
+/*
+ * Flush for a short while (at most 1 s; not at all when nothing is pending
+ * and the daemon is unreachable), stop the sender, free the handle.
+ */
+void	asynclog_close(asynclog_t *);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

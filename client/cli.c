@@ -1,0 +1,622 @@
+/*
+ * cli.c: the asynclog command, a logger(1) work-alike that talks only to the
+ * local asynclogd through libasynclog.
+ *
+ * One record per command line (arguments joined by spaces) or per input line
+ * (stdin or -f FILE). Unlike logger, nothing is lost quietly: the daemon is
+ * reached first and an unreachable one fails at once, a record longer than
+ * --size is cut with a warning on stderr, and the exit status says whether
+ * every record was accepted (the final asynclog_flush()). Remote sending
+ * (-n, -P, -T, -d) is refused: that is the daemon's job, not this command's.
+ *
+ * Exit status: 0 all records accepted, 1 runtime failure (daemon unreachable,
+ * records not confirmed or dropped, unreadable file), 2 usage error.
+ */
+
+#include <sys/socket.h>
+#include <sys/un.h>
+
+#include <ctype.h>
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <poll.h>
+#include <pwd.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "asynclog.h"
+#include "wire.h"
+
+/* <syslog.h> values, spelled out: daemon/syslog.h hides it in this build. */
+#define PRI_FACMASK	0x03f8
+#define PRI_SEVMASK	0x0007
+#define PRI_MAX		191
+#define FAC(n)		((n) << 3)
+#define FAC_KERN	FAC(0)
+#define FAC_USER	FAC(1)
+#define SEV_NOTICE	5
+
+#define MAX_SIZE	WIRE_DEFAULT_MAX_RECORD	/* the library never sends more */
+#define FLUSH_MS	5000		/* how long to wait for the daemon's answer */
+#define FLUSH_EVERY	(128 * 1024)	/* confirm every so many bytes: see cli_record */
+#define STATS_MAX	(1024 * 1024)	/* largest STATS_REPLY we read */
+
+enum {
+	OPT_ID = CHAR_MAX + 1,
+	OPT_PRIO_PREFIX,
+	OPT_STATS,
+	OPT_JSON,
+};
+
+struct code {
+	const char	*name;
+	int		 value;
+};
+
+/* The names logger(1) accepts, same values as <syslog.h>. */
+static const struct code facilities[] = {
+	{ "auth", FAC(4) }, { "authpriv", FAC(10) }, { "cron", FAC(9) },
+	{ "daemon", FAC(3) }, { "ftp", FAC(11) }, { "kern", FAC(0) },
+	{ "lpr", FAC(6) }, { "mail", FAC(2) }, { "news", FAC(7) },
+	{ "security", FAC(4) }, { "syslog", FAC(5) }, { "user", FAC(1) },
+	{ "uucp", FAC(8) }, { "local0", FAC(16) }, { "local1", FAC(17) },
+	{ "local2", FAC(18) }, { "local3", FAC(19) }, { "local4", FAC(20) },
+	{ "local5", FAC(21) }, { "local6", FAC(22) }, { "local7", FAC(23) },
+	{ NULL, 0 }
+};
+
+static const struct code levels[] = {
+	{ "emerg", 0 }, { "panic", 0 }, { "alert", 1 }, { "crit", 2 },
+	{ "err", 3 }, { "error", 3 }, { "warning", 4 }, { "warn", 4 },
+	{ "notice", 5 }, { "info", 6 }, { "debug", 7 },
+	{ NULL, 0 }
+};
+
+struct cli {
+	const char	*path;		/* socket */
+	asynclog_t	*h;
+	int		 priority;	/* -p, default user.notice */
+	size_t		 size;		/* -S */
+	bool		 skip_empty;	/* -e */
+	bool		 prio_prefix;	/* --prio-prefix */
+	uint64_t	 failed;	/* records the library refused */
+	size_t		 unconfirmed;	/* bytes logged since the last flush */
+};
+
+static void
+usage(FILE *f)
+{
+	fprintf(f,
+"usage: asynclog [options] [message ...]\n"
+"\n"
+"Send a record to the local asynclogd: the message from the arguments, or\n"
+"else one record per line of standard input (or of -f FILE).\n"
+"\n"
+"  -t, --tag TAG          tag every record with TAG (default: user name)\n"
+"  -p, --priority PRI     facility.level, a level, or a number\n"
+"                         (default user.notice)\n"
+"  -i                     accepted for logger(1) compatibility: the daemon\n"
+"                         always records the sender's pid\n"
+"      --id[=ID]          the same; an explicit ID is ignored (with a warning)\n"
+"  -s, --stderr           also write each record to standard error\n"
+"  -f, --file FILE        log each line of FILE ('-' is standard input)\n"
+"  -e, --skip-empty       do not log empty lines\n"
+"      --prio-prefix      a line may start with <PRI> giving its priority\n"
+"  -S, --size SIZE        longest message in bytes (K and M suffixes allowed;\n"
+"                         default and maximum %d); longer ones are cut and a\n"
+"                         warning is printed\n"
+"  -u, --socket PATH      asynclogd's native socket (default: $ASYNCLOG_SOCKET,\n"
+"                         then %s)\n"
+"      --stats            print asynclogd's counters and exit\n"
+"      --json             with --stats: as JSON\n"
+"  -n, --server, -P, --port, -T, --tcp, -d, --udp\n"
+"                         not supported: asynclog only talks to the local\n"
+"                         asynclogd\n"
+"  -h, --help             show this help and exit\n"
+"  -V, --version          show the version and exit\n"
+"\n"
+"Exit status: 0 every record was accepted by asynclogd, 1 it was not (or the\n"
+"daemon is unreachable), 2 usage error.\n",
+	    MAX_SIZE, ASYNCLOG_DEFAULT_SOCKET);
+}
+
+static void __attribute__((noreturn, format(printf, 1, 2)))
+usage_error(const char *fmt, ...)
+{
+	va_list	ap;
+
+	fputs("asynclog: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputs("\nTry 'asynclog --help' for more information.\n", stderr);
+	exit(2);
+}
+
+/* A name from table, or a number that is one of its values; -1 if neither. */
+static int
+cli_decode(const char *s, const struct code *table)
+{
+	const struct code	*c;
+	char			*end;
+	long			 n;
+
+	if (*s == '\0')
+		return -1;
+	if (isdigit((unsigned char)*s)) {
+		errno = 0;
+		n = strtol(s, &end, 10);
+		if (errno != 0 || *end != '\0')
+			return -1;
+		for (c = table; c->name != NULL; c++) {
+			if (c->value == n)
+				return (int)n;
+		}
+		return -1;
+	}
+	for (c = table; c->name != NULL; c++) {
+		if (strcasecmp(s, c->name) == 0)
+			return c->value;
+	}
+	return -1;
+}
+
+/*
+ * As logger(1): "facility.level" or "level" (facility user); numbers are
+ * <syslog.h> values. Also a bare number 0..191 is a whole PRI, as in <PRI>.
+ * kern is refused to user space by logger, so it becomes user here too.
+ */
+static int
+cli_priority(const char *arg)
+{
+	char	*copy, *dot, *end;
+	int	 fac = FAC_USER, lev;
+	long	 n;
+
+	errno = 0;
+	n = strtol(arg, &end, 10);
+	if (*arg != '\0' && *end == '\0' && errno == 0) {
+		if (n < 0 || n > PRI_MAX)
+			usage_error("priority %s is out of range 0..%d", arg,
+			    PRI_MAX);
+		fac = (int)n & PRI_FACMASK;
+		return (fac == FAC_KERN ? FAC_USER : fac) | ((int)n & PRI_SEVMASK);
+	}
+
+	if ((copy = strdup(arg)) == NULL) {
+		perror("asynclog");
+		exit(1);
+	}
+	if ((dot = strchr(copy, '.')) != NULL) {
+		*dot = '\0';
+		if ((fac = cli_decode(copy, facilities)) == -1)
+			usage_error("unknown facility name: %s", copy);
+		dot++;
+	} else
+		dot = copy;
+	if ((lev = cli_decode(dot, levels)) == -1)
+		usage_error("unknown priority name: %s", dot);
+	free(copy);
+	if (fac == FAC_KERN)
+		fac = FAC_USER;
+	return fac | lev;
+}
+
+static size_t
+cli_size(const char *arg)
+{
+	char		*end;
+	unsigned long	 n;
+
+	errno = 0;
+	n = strtoul(arg, &end, 10);
+	if (errno != 0 || end == arg || *arg == '-')
+		usage_error("invalid size: %s", arg);
+	if (strcasecmp(end, "k") == 0 || strcasecmp(end, "kib") == 0)
+		n *= 1024;
+	else if (strcasecmp(end, "m") == 0 || strcasecmp(end, "mib") == 0)
+		n *= 1024 * 1024;
+	else if (*end != '\0')
+		usage_error("invalid size: %s", arg);
+	if (n == 0)
+		usage_error("invalid size: %s", arg);
+	if (n > MAX_SIZE) {
+		fprintf(stderr, "asynclog: --size %s is above the record limit; "
+		    "using %d\n", arg, MAX_SIZE);
+		n = MAX_SIZE;
+	}
+	return n;
+}
+
+/* logger's default tag: who is logged in on the terminal, or who we are. */
+static const char *
+cli_default_tag(void)
+{
+	struct passwd	*pw;
+	const char	*name;
+
+	if ((name = getlogin()) != NULL && *name != '\0')
+		return name;
+	if ((pw = getpwuid(geteuid())) != NULL)
+		return pw->pw_name;
+	return "asynclog";
+}
+
+/* Connect to the daemon's socket, blocking; -1 with errno on failure. */
+static int
+cli_connect(const char *path)
+{
+	struct sockaddr_un	sun;
+	int			fd, error;
+
+	memset(&sun, 0, sizeof sun);
+	sun.sun_family = AF_UNIX;
+	if (strlen(path) >= sizeof sun.sun_path) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	strcpy(sun.sun_path, path);
+	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1)
+		return -1;
+	if (connect(fd, (struct sockaddr *)&sun, sizeof sun) == -1) {
+		error = errno;
+		close(fd);
+		errno = error;
+		return -1;
+	}
+	return fd;
+}
+
+static void __attribute__((noreturn))
+cli_unreachable(const char *path, const char *why)
+{
+	fprintf(stderr, "asynclog: cannot reach asynclogd at %s: %s\n", path,
+	    why);
+	exit(1);
+}
+
+static int
+cli_send_all(int fd, const unsigned char *p, size_t len)
+{
+	ssize_t	n;
+
+	while (len > 0) {
+		if ((n = send(fd, p, len, MSG_NOSIGNAL)) == -1) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+/* --stats: HELLO, STATS, print the one STATS_REPLY. */
+static int
+cli_stats(const char *path, bool json)
+{
+	struct wire_frame	 f;
+	struct pollfd		 pfd;
+	unsigned char		 out[512], *in;
+	const char		*err;
+	size_t			 len, have = 0;
+	ssize_t			 n, used;
+	int			 fd;
+
+	if ((fd = cli_connect(path)) == -1)
+		cli_unreachable(path, strerror(errno));
+	len = wire_encode_hello(out, sizeof out, 0, "asynclog", 8);
+	len += wire_encode_stats(out + len, sizeof out - len,
+	    json ? WIRE_STATS_JSON : WIRE_STATS_TEXT);
+	if (cli_send_all(fd, out, len) == -1)
+		cli_unreachable(path, strerror(errno));
+
+	if ((in = malloc(STATS_MAX)) == NULL) {
+		perror("asynclog");
+		exit(1);
+	}
+	for (;;) {
+		used = wire_decode(in, have, STATS_MAX, &f, &err);
+		if (used > 0 && f.type == WIRE_STATS_REPLY)
+			break;
+		if (used > 0) {		/* not ours to care about */
+			memmove(in, in + used, have - (size_t)used);
+			have -= (size_t)used;
+			continue;
+		}
+		if (used == -1) {
+			fprintf(stderr, "asynclog: bad reply from asynclogd at "
+			    "%s: %s\n", path, err);
+			exit(1);
+		}
+		pfd.fd = fd;
+		pfd.events = POLLIN;
+		if ((n = poll(&pfd, 1, FLUSH_MS)) == 0)
+			cli_unreachable(path, "no answer to the stats request");
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1 || (n = read(fd, in + have, STATS_MAX - have)) == -1) {
+			if (errno == EINTR)
+				continue;
+			cli_unreachable(path, strerror(errno));
+		}
+		if (n == 0)
+			cli_unreachable(path, "connection closed before the "
+			    "stats reply");
+		have += (size_t)n;
+	}
+	close(fd);
+	len = f.u.stats_reply.len;
+	if (fwrite(f.u.stats_reply.text, 1, len, stdout) != len ||
+	    ((len == 0 || f.u.stats_reply.text[len - 1] != '\n') &&
+	    putchar('\n') == EOF) || fflush(stdout) == EOF) {
+		perror("asynclog: stdout");
+		exit(1);
+	}
+	free(in);
+	return 0;
+}
+
+static void
+cli_flush(struct cli *c)
+{
+	char	why[128];
+
+	if (asynclog_flush(c->h, FLUSH_MS) == 0) {
+		c->unconfirmed = 0;
+		return;
+	}
+	snprintf(why, sizeof why, "records not confirmed (%s)",
+	    strerror(errno));
+	cli_unreachable(c->path, why);
+}
+
+/*
+ * Send one record. Records are confirmed every FLUSH_EVERY bytes, less than
+ * the library's per-thread buffer, so an ASYNCLOG_BLOCK write never waits for
+ * a daemon that died: the flush notices within FLUSH_MS and we exit 1.
+ */
+static void
+cli_record(struct cli *c, int priority, const char *msg, size_t len,
+    const char *where)
+{
+	if (len > c->size) {
+		fprintf(stderr, "asynclog: %smessage of %zu bytes truncated to "
+		    "%zu bytes (--size)\n", where, len, c->size);
+		len = c->size;
+	}
+	if (asynclog_write(c->h, priority, msg, len) == -1)
+		c->failed++;
+	c->unconfirmed += len + 64;
+	if (c->unconfirmed >= FLUSH_EVERY)
+		cli_flush(c);
+}
+
+/* --prio-prefix: "<PRI>" at the start of a line; no facility means -p's. */
+static int
+cli_line_priority(const struct cli *c, char **line, size_t *len)
+{
+	char	*p = *line;
+	int	 pri = 0;
+	size_t	 i;
+
+	if (!c->prio_prefix || *len < 3 || p[0] != '<')
+		return c->priority;
+	for (i = 1; i < *len && i < 5 && isdigit((unsigned char)p[i]); i++)
+		pri = pri * 10 + (p[i] - '0');
+	if (i == 1 || i >= *len || p[i] != '>' || pri > PRI_MAX)
+		return c->priority;
+	if ((pri & PRI_FACMASK) == 0)
+		pri |= c->priority & PRI_FACMASK;
+	*line += i + 1;
+	*len -= i + 1;
+	return pri;
+}
+
+static void
+cli_lines(struct cli *c, FILE *f, const char *name)
+{
+	char		*line = NULL, *msg, where[64];
+	size_t		 cap = 0, len;
+	ssize_t		 n;
+	unsigned long	 lineno = 0;
+	int		 pri;
+
+	while ((n = getline(&line, &cap, f)) != -1) {
+		lineno++;
+		len = (size_t)n;
+		if (len > 0 && line[len - 1] == '\n')
+			len--;
+		msg = line;
+		pri = cli_line_priority(c, &msg, &len);
+		if (len == 0 && c->skip_empty)
+			continue;
+		snprintf(where, sizeof where, "line %lu: ", lineno);
+		cli_record(c, pri, msg, len, where);
+	}
+	if (ferror(f)) {
+		fprintf(stderr, "asynclog: %s: %s\n", name, strerror(errno));
+		exit(1);
+	}
+	free(line);
+}
+
+int
+main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "tag",	 required_argument, NULL, 't' },
+		{ "priority",	 required_argument, NULL, 'p' },
+		{ "id",		 optional_argument, NULL, OPT_ID },
+		{ "stderr",	 no_argument,	    NULL, 's' },
+		{ "file",	 required_argument, NULL, 'f' },
+		{ "skip-empty",	 no_argument,	    NULL, 'e' },
+		{ "prio-prefix", no_argument,	    NULL, OPT_PRIO_PREFIX },
+		{ "size",	 required_argument, NULL, 'S' },
+		{ "socket",	 required_argument, NULL, 'u' },
+		{ "stats",	 no_argument,	    NULL, OPT_STATS },
+		{ "json",	 no_argument,	    NULL, OPT_JSON },
+		{ "server",	 required_argument, NULL, 'n' },
+		{ "port",	 required_argument, NULL, 'P' },
+		{ "tcp",	 no_argument,	    NULL, 'T' },
+		{ "udp",	 no_argument,	    NULL, 'd' },
+		{ "help",	 no_argument,	    NULL, 'h' },
+		{ "version",	 no_argument,	    NULL, 'V' },
+		{ NULL,		 0,		    NULL, 0 }
+	};
+	struct cli	 c;
+	const char	*tag = NULL, *file = NULL, *remote = NULL;
+	char		*msg;
+	bool		 stats = false, json = false;
+	size_t		 len, n;
+	FILE		*in = NULL;
+	int		 ch, fd, i, flags = ASYNCLOG_BLOCK;
+
+	memset(&c, 0, sizeof c);
+	c.priority = FAC_USER | SEV_NOTICE;
+	c.size = MAX_SIZE;
+	while ((ch = getopt_long(argc, argv, "t:p:isf:eS:u:n:P:TdhV", longopts,
+	    NULL)) != -1) {
+		switch (ch) {
+		case 't':
+			tag = optarg;
+			break;
+		case 'p':
+			c.priority = cli_priority(optarg);
+			break;
+		case 'i':
+			break;
+		case OPT_ID:
+			if (optarg != NULL)
+				fprintf(stderr, "asynclog: --id=%s ignored: "
+				    "asynclogd records the sender's real pid\n",
+				    optarg);
+			break;
+		case 's':
+			flags |= ASYNCLOG_STDERR;
+			break;
+		case 'f':
+			file = optarg;
+			break;
+		case 'e':
+			c.skip_empty = true;
+			break;
+		case OPT_PRIO_PREFIX:
+			c.prio_prefix = true;
+			break;
+		case 'S':
+			c.size = cli_size(optarg);
+			break;
+		case 'u':
+			c.path = optarg;
+			break;
+		case OPT_STATS:
+			stats = true;
+			break;
+		case OPT_JSON:
+			json = true;
+			break;
+		case 'n':
+			remote = "-n/--server";
+			break;
+		case 'P':
+			remote = "-P/--port";
+			break;
+		case 'T':
+			remote = "-T/--tcp";
+			break;
+		case 'd':
+			remote = "-d/--udp";
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		case 'V':
+			printf("asynclog %s\n", ASYNCLOG_VERSION);
+			return 0;
+		default:
+			fputs("Try 'asynclog --help' for more information.\n",
+			    stderr);
+			return 2;
+		}
+	}
+	argc -= optind;
+	argv += optind;
+
+	if (remote != NULL)
+		usage_error("%s: remote hosts are not supported; asynclog only "
+		    "talks to the local asynclogd (send remotely with logger(1), "
+		    "or from asynclogd)", remote);
+	if (json && !stats)
+		usage_error("--json only goes with --stats");
+	if (file != NULL && argc > 0)
+		usage_error("--file cannot be combined with a message");
+	if (stats && (argc > 0 || file != NULL))
+		usage_error("--stats takes no message");
+
+	if (c.path == NULL && ((c.path = getenv("ASYNCLOG_SOCKET")) == NULL ||
+	    *c.path == '\0'))
+		c.path = ASYNCLOG_DEFAULT_SOCKET;
+	if (stats)
+		return cli_stats(c.path, json);
+
+	if (file != NULL && strcmp(file, "-") != 0 &&
+	    (in = fopen(file, "r")) == NULL) {
+		fprintf(stderr, "asynclog: %s: %s\n", file, strerror(errno));
+		return 1;
+	}
+
+	/* Fail fast: the library connects in the background and would wait. */
+	if ((fd = cli_connect(c.path)) == -1)
+		cli_unreachable(c.path, strerror(errno));
+	close(fd);
+
+	if (tag == NULL)
+		tag = cli_default_tag();
+	if ((c.h = asynclog_open(c.path, tag, flags)) == NULL) {
+		perror("asynclog");
+		return 1;
+	}
+
+	if (argc > 0) {
+		for (len = 0, i = 0; i < argc; i++)
+			len += strlen(argv[i]) + 1;
+		if ((msg = malloc(len)) == NULL) {
+			perror("asynclog");
+			return 1;
+		}
+		for (n = 0, i = 0; i < argc; i++) {
+			if (i > 0)
+				msg[n++] = ' ';
+			memcpy(msg + n, argv[i], strlen(argv[i]));
+			n += strlen(argv[i]);
+		}
+		cli_record(&c, c.priority, msg, n, "");
+		free(msg);
+	} else if (in != NULL) {
+		cli_lines(&c, in, file);
+		fclose(in);
+	} else
+		cli_lines(&c, stdin, "stdin");
+
+	cli_flush(&c);
+	/* Refused calls are counted there too, with frames lost in transit. */
+	if (asynclog_dropped(c.h) > c.failed)
+		c.failed = asynclog_dropped(c.h);
+	asynclog_close(c.h);
+	if (c.failed > 0) {
+		fprintf(stderr, "asynclog: %ju records were dropped\n",
+		    (uintmax_t)c.failed);
+		return 1;
+	}
+	return 0;
+}

@@ -1,0 +1,985 @@
+/*
+ * config.c: read asynclogd.conf with libconfig and turn it into a validated
+ * struct config. Every default lives here, and every check happens here, so
+ * the rest of the daemon can trust what it is given.
+ *
+ * Runs at start-up and on SIGHUP, never on the hot path. An error stops the
+ * load with one message, "file:line: what is wrong", naming the line of the
+ * setting at fault; the caller decides whether that is fatal (start-up) or
+ * means "keep the old config" (reload).
+ */
+#include <sys/types.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+
+#include <ctype.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <libconfig.h>
+
+#include "config.h"
+
+#define CONFIG_MIN_CHUNK	(4ULL << 10)
+#define CONFIG_MAX_CHUNK	(64ULL << 20)
+#define CONFIG_MAX_MS		(24U * 3600 * 1000)	/* more is a typo */
+#define CONFIG_MAX_CLIENTS	1000000U
+#define CONFIG_MAX_KEEP		10000U
+
+
+const char config_builtin[] =
+	"# Built-in default: everything under the current directory, so\n"
+	"# asynclogd runs without root and without a config file.\n"
+	"listen = {\n"
+	"\tsocket = \"var/asynclog.sock\";\n"
+	"};\n"
+	"outputs = (\n"
+	"\t{ name = \"main\"; path = \"var/log/main.log\";\n"
+	"\t  format = \"text\"; }\n"
+	");\n";
+
+/* State of one load: where errors go and what to call the source. */
+struct config_ctx {
+	const char	*file;		/* name for messages */
+	const char	*where;		/* "output 'main': " or "" */
+	char		 where_buf[128];
+	char		*err;
+	size_t		 errlen;
+};
+
+static int __attribute__((format(printf, 3, 4)))
+config_error(struct config_ctx *ctx, const config_setting_t *s,
+    const char *fmt, ...)
+{
+	const char	*file = NULL;
+	char		 msg[512];
+	va_list		 ap;
+	int		 line = 0;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+
+	if (s != NULL) {
+		line = config_setting_source_line(s);
+		file = config_setting_source_file(s);	/* set for @include */
+	}
+	if (file == NULL)
+		file = ctx->file;
+	/* A setting that is absent has no line: name the file only. */
+	if (line > 0)
+		snprintf(ctx->err, ctx->errlen, "%s:%d: %s%s", file, line,
+		    ctx->where, msg);
+	else
+		snprintf(ctx->err, ctx->errlen, "%s: %s%s", file, ctx->where,
+		    msg);
+	return (-1);
+}
+
+/* "buffer" and "chunk_size" -> "buffer.chunk_size"; output keys stand alone. */
+static const char *
+config_key(const char *section, const char *key, char *buf, size_t len)
+{
+	if (*section == '\0')
+		snprintf(buf, len, "%s", key);
+	else
+		snprintf(buf, len, "%s.%s", section, key);
+	return (buf);
+}
+
+/*
+ * Human-readable size for messages: "64K" rather than "65536", so the text
+ * matches what the administrator wrote.
+ */
+static const char *
+config_fmt_size(uint64_t v, char *buf, size_t len)
+{
+	static const char	 units[] = "KMGT";
+	int			 u = -1;
+
+	while (u < 3 && v != 0 && v % 1024 == 0) {
+		v /= 1024;
+		u++;
+	}
+	if (u == -1)
+		snprintf(buf, len, "%" PRIu64, v);
+	else
+		snprintf(buf, len, "%" PRIu64 "%c", v, units[u]);
+	return (buf);
+}
+
+int
+config_parse_size(const char *s, uint64_t *out)
+{
+	uint64_t	 v = 0, mul = 1;
+	const char	*p = s;
+
+	if (!isdigit((unsigned char)*p))
+		return (-1);
+	for (; isdigit((unsigned char)*p); p++) {
+		if (v > (UINT64_MAX - (uint64_t)(*p - '0')) / 10)
+			return (-1);
+		v = v * 10 + (uint64_t)(*p - '0');
+	}
+	switch (toupper((unsigned char)*p)) {
+	case '\0':
+		break;
+	case 'K':
+		mul = 1ULL << 10;
+		break;
+	case 'M':
+		mul = 1ULL << 20;
+		break;
+	case 'G':
+		mul = 1ULL << 30;
+		break;
+	case 'T':
+		mul = 1ULL << 40;
+		break;
+	default:
+		return (-1);
+	}
+	if (*p != '\0' && p[1] != '\0')
+		return (-1);
+	if (v > UINT64_MAX / mul)
+		return (-1);
+	*out = v * mul;
+	return (0);
+}
+
+int
+config_parse_duration(const char *s, uint64_t *out)
+{
+	uint64_t	 v = 0, mul = 1;
+	const char	*p = s;
+
+	if (!isdigit((unsigned char)*p))
+		return (-1);
+	for (; isdigit((unsigned char)*p); p++) {
+		if (v > (UINT64_MAX - (uint64_t)(*p - '0')) / 10)
+			return (-1);
+		v = v * 10 + (uint64_t)(*p - '0');
+	}
+	switch (*p) {
+	case '\0':
+	case 's':
+		break;
+	case 'm':
+		mul = 60;
+		break;
+	case 'h':
+		mul = 3600;
+		break;
+	case 'd':
+		mul = 86400;
+		break;
+	default:
+		return (-1);
+	}
+	if (*p != '\0' && p[1] != '\0')
+		return (-1);
+	if (v > UINT64_MAX / mul)
+		return (-1);
+	*out = v * mul;
+	return (0);
+}
+
+/*
+ * Reject any key a group does not know. libconfig would silently ignore a
+ * misspelt "rotate.sise", and the administrator would wonder why nothing
+ * rotates.
+ */
+static int
+config_check_keys(struct config_ctx *ctx, const config_setting_t *group,
+    const char *section, const char *const *known)
+{
+	const config_setting_t	*s;
+	const char		*name;
+	int			 i, n;
+	size_t			 k;
+
+	n = config_setting_length(group);
+	for (i = 0; i < n; i++) {
+		s = config_setting_get_elem(group, (unsigned)i);
+		name = config_setting_name(s);
+		for (k = 0; known[k] != NULL; k++) {
+			if (strcmp(known[k], name) == 0)
+				break;
+		}
+		if (known[k] != NULL)
+			continue;
+		if (section == NULL)
+			return (config_error(ctx, s, "unknown key '%s'", name));
+		return (config_error(ctx, s, "unknown key '%s' in %s", name,
+		    section));
+	}
+	return (0);
+}
+
+/* Look up a group member that must be a group (or list) when present. */
+static int
+config_get_group(struct config_ctx *ctx, const config_setting_t *parent,
+    const char *key, int type, config_setting_t **out)
+{
+	config_setting_t	*s;
+
+	*out = NULL;
+	if ((s = config_setting_get_member(parent, key)) == NULL)
+		return (0);
+	if (config_setting_type(s) != type) {
+		return (config_error(ctx, s, "%s must be %s", key,
+		    type == CONFIG_TYPE_GROUP ? "a group { ... }" :
+		    "a list ( ... )"));
+	}
+	*out = s;
+	return (0);
+}
+
+/*
+ * The typed getters below return 1 when the key is set and valid, 0 when it
+ * is absent (the caller keeps its default), -1 on error. They take the
+ * section name only to say "buffer.chunk_size" in messages.
+ */
+static int
+config_get_string(struct config_ctx *ctx, const config_setting_t *g,
+    const char *section, const char *key, config_setting_t **sp,
+    const char **out)
+{
+	config_setting_t	*s;
+	char			 k[64];
+
+	if (g == NULL || (s = config_setting_get_member(g, key)) == NULL)
+		return (0);
+	if (sp != NULL)
+		*sp = s;
+	config_key(section, key, k, sizeof k);
+	if (config_setting_type(s) != CONFIG_TYPE_STRING)
+		return (config_error(ctx, s, "%s must be a string", k));
+	*out = config_setting_get_string(s);
+	return (1);
+}
+
+static int
+config_get_uint(struct config_ctx *ctx, const config_setting_t *g,
+    const char *section, const char *key, unsigned min, unsigned max,
+    unsigned *out)
+{
+	config_setting_t	*s;
+	long long		 v;
+	char			 k[64];
+
+	if (g == NULL || (s = config_setting_get_member(g, key)) == NULL)
+		return (0);
+	config_key(section, key, k, sizeof k);
+	if (config_setting_type(s) != CONFIG_TYPE_INT &&
+	    config_setting_type(s) != CONFIG_TYPE_INT64)
+		return (config_error(ctx, s, "%s must be an integer", k));
+	v = config_setting_get_int64(s);
+	if (v < (long long)min || v > (long long)max) {
+		return (config_error(ctx, s, "%s must be between %u and %u, "
+		    "not %lld", k, min, max, v));
+	}
+	*out = (unsigned)v;
+	return (1);
+}
+
+/*
+ * A size or a duration: a string for parse(), or a plain non-negative
+ * integer (bytes, seconds). what and example only feed messages.
+ */
+static int
+config_get_scaled(struct config_ctx *ctx, const config_setting_t *g,
+    const char *section, const char *key, int (*parse)(const char *,
+    uint64_t *), const char *what, const char *example,
+    config_setting_t **sp, uint64_t *out)
+{
+	config_setting_t	*s;
+	const char		*str = NULL;
+	long long		 v;
+	char			 k[64];
+
+	if (g == NULL || (s = config_setting_get_member(g, key)) == NULL)
+		return (0);
+	if (sp != NULL)
+		*sp = s;
+	config_key(section, key, k, sizeof k);
+	switch (config_setting_type(s)) {
+	case CONFIG_TYPE_STRING:
+		str = config_setting_get_string(s);
+		if (parse(str, out) == -1) {
+			return (config_error(ctx, s, "%s: bad %s '%s' (such as "
+			    "\"%s\")", k, what, str, example));
+		}
+		return (1);
+	case CONFIG_TYPE_INT:
+	case CONFIG_TYPE_INT64:
+		if ((v = config_setting_get_int64(s)) < 0)
+			return (config_error(ctx, s, "%s is negative", k));
+		*out = (uint64_t)v;
+		return (1);
+	default:
+		return (config_error(ctx, s, "%s must be a %s such as \"%s\"",
+		    k, what, example));
+	}
+}
+
+/* "64K", "10M", or a plain number of bytes. */
+static int
+config_get_size(struct config_ctx *ctx, const config_setting_t *g,
+    const char *section, const char *key, config_setting_t **sp,
+    uint64_t *out)
+{
+	return (config_get_scaled(ctx, g, section, key, config_parse_size,
+	    "size", "64K", sp, out));
+}
+
+/* "30s", "5m", "1h", "7d", or a plain number of seconds. */
+static int
+config_get_duration(struct config_ctx *ctx, const config_setting_t *g,
+    const char *section, const char *key, uint64_t *out)
+{
+	return (config_get_scaled(ctx, g, section, key, config_parse_duration,
+	    "duration", "7d", NULL, out));
+}
+
+/*
+ * A file mode, best written as the string "0640". An integer is accepted
+ * too, read as octal digits whatever libconfig made of it: libconfig 1.5
+ * reads 0640 as decimal 640, and taking that as 0o1200 would silently give
+ * a sticky, write-only file. Newer libconfig marks real octal literals
+ * with CONFIG_FORMAT_OCT; those are taken as they are.
+ */
+/* Decimal 640 -> 0640; -1 when a digit is 8 or 9. */
+static long long
+config_octal_digits(long long v)
+{
+	long long	r = 0, place = 1;
+
+	if (v < 0)
+		return (-1);
+	for (; v != 0; v /= 10, place *= 8) {
+		if (v % 10 > 7 || place > 07777)
+			return (-1);
+		r += (v % 10) * place;
+	}
+	return (r);
+}
+
+static int
+config_get_mode(struct config_ctx *ctx, const config_setting_t *g,
+    const char *section, const char *key, mode_t *out)
+{
+	config_setting_t	*s;
+	const char		*str, *p;
+	long long		 v = 0;
+	char			 k[64];
+
+	if (g == NULL || (s = config_setting_get_member(g, key)) == NULL)
+		return (0);
+	config_key(section, key, k, sizeof k);
+	switch (config_setting_type(s)) {
+	case CONFIG_TYPE_STRING:
+		str = config_setting_get_string(s);
+		for (p = str; *p >= '0' && *p <= '7' && v <= 07777; p++)
+			v = v * 8 + (*p - '0');
+		if (p == str || *p != '\0' || v > 07777) {
+			return (config_error(ctx, s, "%s: bad mode '%s' "
+			    "(octal, such as \"0640\")", k, str));
+		}
+		break;
+	case CONFIG_TYPE_INT:
+	case CONFIG_TYPE_INT64:
+		v = config_setting_get_int64(s);
+#ifdef CONFIG_FORMAT_OCT
+		if (config_setting_get_format(s) != CONFIG_FORMAT_OCT)
+			v = config_octal_digits(v);
+#else
+		v = config_octal_digits(v);
+#endif
+		if (v < 0 || v > 07777) {
+			return (config_error(ctx, s, "%s: bad mode %lld "
+			    "(octal, such as \"0640\")", k,
+			    config_setting_get_int64(s)));
+		}
+		break;
+	default:
+		return (config_error(ctx, s, "%s must be an octal string "
+		    "such as \"0640\"", k));
+	}
+	*out = (mode_t)v;
+	return (1);
+}
+
+/* One of a fixed set of words; *out is its index in words. */
+static int
+config_get_enum(struct config_ctx *ctx, const config_setting_t *g,
+    const char *section, const char *key, const char *const *words,
+    const char *expect, int *out)
+{
+	config_setting_t	*s;
+	const char		*str = NULL;
+	char			 k[64];
+	int			 i, r;
+
+	if ((r = config_get_string(ctx, g, section, key, &s, &str)) != 1)
+		return (r);
+	for (i = 0; words[i] != NULL; i++) {
+		if (strcmp(words[i], str) == 0) {
+			*out = i;
+			return (1);
+		}
+	}
+	return (config_error(ctx, s, "%s: unknown value '%s' (%s)",
+	    config_key(section, key, k, sizeof k), str, expect));
+}
+
+/* strdup that reports its failure the same way as any other error. */
+static int
+config_strdup(struct config_ctx *ctx, const char *s, char **out)
+{
+	if ((*out = strdup(s)) == NULL) {
+		ctx->where = "";
+		config_error(ctx, NULL, "out of memory");
+		return (-1);
+	}
+	return (0);
+}
+
+/*
+ * A socket path: must fit sun_path with its NUL. "" means "no such socket"
+ * for the optional ones (NULL in struct config).
+ */
+static int
+config_get_socket(struct config_ctx *ctx, const config_setting_t *listen,
+    const char *key, bool required, char **out)
+{
+	config_setting_t	*s = NULL;
+	const char		*str = NULL;
+	int			 r;
+
+	*out = NULL;
+	if ((r = config_get_string(ctx, listen, "listen", key, &s, &str)) == -1)
+		return (-1);
+	if (r == 0 || *str == '\0') {
+		if (!required)
+			return (0);
+		return (config_error(ctx, s != NULL ? s : listen,
+		    "listen.%s is required", key));
+	}
+	if (strlen(str) >= sizeof(((struct sockaddr_un *)NULL)->sun_path)) {
+		return (config_error(ctx, s, "listen.%s: path longer than %zu "
+		    "bytes", key,
+		    sizeof(((struct sockaddr_un *)NULL)->sun_path) - 1));
+	}
+	return (config_strdup(ctx, str, out));
+}
+
+static int
+config_load_listen(struct config_ctx *ctx, const config_setting_t *root,
+    struct config *c)
+{
+	static const char *const known[] = { "socket", "syslog_stream",
+	    "syslog_dgram", "socket_mode", "max_clients", NULL };
+	config_setting_t	*listen;
+	const char		*paths[3];
+	const char		*keys[3] = { "socket", "syslog_stream",
+				    "syslog_dgram" };
+	int			 i, j;
+
+	if (config_get_group(ctx, root, "listen", CONFIG_TYPE_GROUP,
+	    &listen) == -1)
+		return (-1);
+	if (listen == NULL)
+		return (config_error(ctx, NULL, "listen.socket is required"));
+	if (config_check_keys(ctx, listen, "listen", known) == -1)
+		return (-1);
+
+	if (config_get_socket(ctx, listen, "socket", true, &c->socket) == -1 ||
+	    config_get_socket(ctx, listen, "syslog_stream", false,
+	    &c->syslog_stream) == -1 ||
+	    config_get_socket(ctx, listen, "syslog_dgram", false,
+	    &c->syslog_dgram) == -1)
+		return (-1);
+	if (config_get_mode(ctx, listen, "listen", "socket_mode",
+	    &c->socket_mode) == -1)
+		return (-1);
+	if (config_get_uint(ctx, listen, "listen", "max_clients", 1,
+	    CONFIG_MAX_CLIENTS, &c->max_clients) == -1)
+		return (-1);
+
+	/* Two listeners on one path: the second bind would unlink the first. */
+	paths[0] = c->socket;
+	paths[1] = c->syslog_stream;
+	paths[2] = c->syslog_dgram;
+	for (i = 0; i < 3; i++) {
+		for (j = i + 1; j < 3; j++) {
+			if (paths[i] == NULL || paths[j] == NULL ||
+			    strcmp(paths[i], paths[j]) != 0)
+				continue;
+			return (config_error(ctx,
+			    config_setting_get_member(listen, keys[j]),
+			    "listen.%s is the same path as listen.%s",
+			    keys[j], keys[i]));
+		}
+	}
+	return (0);
+}
+
+static int
+config_load_buffer(struct config_ctx *ctx, const config_setting_t *root,
+    struct config *c)
+{
+	static const char *const known[] = { "chunk_size", "max_memory",
+	    "flush_interval_ms", "overflow", "max_record", NULL };
+	static const char *const overflows[] = { "backpressure", "drop", NULL };
+	config_setting_t	*buffer, *s = NULL;
+	uint64_t		 v;
+	int			 r, overflow;
+	char			 a[32], b[32], d[32];
+
+	if (config_get_group(ctx, root, "buffer", CONFIG_TYPE_GROUP,
+	    &buffer) == -1)
+		return (-1);
+	if (buffer != NULL &&
+	    config_check_keys(ctx, buffer, "buffer", known) == -1)
+		return (-1);
+
+	if ((r = config_get_size(ctx, buffer, "buffer", "chunk_size", &s,
+	    &v)) == -1)
+		return (-1);
+	if (r == 1) {
+		if (v < CONFIG_MIN_CHUNK || v > CONFIG_MAX_CHUNK) {
+			return (config_error(ctx, s, "buffer.chunk_size must "
+			    "be between %s and %s, not %s",
+			    config_fmt_size(CONFIG_MIN_CHUNK, a, sizeof a),
+			    config_fmt_size(CONFIG_MAX_CHUNK, b, sizeof b),
+			    config_setting_get_string(s) != NULL ?
+			    config_setting_get_string(s) :
+			    config_fmt_size(v, d, sizeof d)));
+		}
+		c->chunk_size = (size_t)v;
+	}
+
+	/* Checked against the outputs once they are known. */
+	if ((r = config_get_size(ctx, buffer, "buffer", "max_memory", &s,
+	    &v)) == -1)
+		return (-1);
+	if (r == 1) {
+		if (v > SIZE_MAX)
+			return (config_error(ctx, s, "buffer.max_memory is "
+			    "larger than this machine can address"));
+		c->max_memory = (size_t)v;
+	}
+
+	if (config_get_uint(ctx, buffer, "buffer", "flush_interval_ms", 1,
+	    CONFIG_MAX_MS, &c->flush_interval_ms) == -1)
+		return (-1);
+
+	if (config_get_enum(ctx, buffer, "buffer", "overflow", overflows,
+	    "\"backpressure\" or \"drop\"", &overflow) == -1)
+		return (-1);
+	c->overflow = overflow == 1 ? OVERFLOW_DROP : OVERFLOW_BACKPRESSURE;
+
+	/*
+	 * A record is never split across chunks, and its formatted line adds
+	 * a header and escaping, so the largest record must leave room in a
+	 * chunk: at most half of it. Unset, the default shrinks to fit a
+	 * small chunk_size rather than making the administrator set both.
+	 */
+	if ((r = config_get_size(ctx, buffer, "buffer", "max_record", &s,
+	    &v)) == -1)
+		return (-1);
+	if (r == 1) {
+		if (v == 0 || v > c->chunk_size / 2) {
+			return (config_error(ctx, s,
+			    "buffer.max_record must be between 1 and half of "
+			    "chunk_size (%s)",
+			    config_fmt_size(c->chunk_size / 2, a, sizeof a)));
+		}
+		c->max_record = (size_t)v;
+	} else if (c->max_record > c->chunk_size / 2)
+		c->max_record = c->chunk_size / 2;
+	return (0);
+}
+
+static int
+config_load_shutdown(struct config_ctx *ctx, const config_setting_t *root,
+    struct config *c)
+{
+	static const char *const known[] = { "drain_timeout_ms", NULL };
+	config_setting_t	*shutdown;
+
+	if (config_get_group(ctx, root, "shutdown", CONFIG_TYPE_GROUP,
+	    &shutdown) == -1)
+		return (-1);
+	if (shutdown == NULL)
+		return (0);
+	if (config_check_keys(ctx, shutdown, "shutdown", known) == -1)
+		return (-1);
+	if (config_get_uint(ctx, shutdown, "shutdown", "drain_timeout_ms", 0,
+	    CONFIG_MAX_MS, &c->drain_timeout_ms) == -1)
+		return (-1);
+	return (0);
+}
+
+static int
+config_load_rotate(struct config_ctx *ctx, const config_setting_t *g,
+    struct config_output *o)
+{
+	static const char *const known[] = { "size", "age", "keep", "compress",
+	    NULL };
+	static const char *const compressors[] = { "none", "zstd", NULL };
+	config_setting_t	*rotate;
+	int			 compress;
+
+	if (config_get_group(ctx, g, "rotate", CONFIG_TYPE_GROUP,
+	    &rotate) == -1)
+		return (-1);
+	if (rotate == NULL)
+		return (0);
+	if (config_check_keys(ctx, rotate, "rotate", known) == -1)
+		return (-1);
+	if (config_get_size(ctx, rotate, "rotate", "size", NULL,
+	    &o->rotate_size) == -1)
+		return (-1);
+	if (config_get_duration(ctx, rotate, "rotate", "age",
+	    &o->rotate_age_s) == -1)
+		return (-1);
+	if (config_get_uint(ctx, rotate, "rotate", "keep", 0, CONFIG_MAX_KEEP,
+	    &o->rotate_keep) == -1)
+		return (-1);
+	compress = o->rotate_compress ? 1 : 0;
+	if (config_get_enum(ctx, rotate, "rotate", "compress", compressors,
+	    "\"zstd\" or \"none\"", &compress) == -1)
+		return (-1);
+	o->rotate_compress = compress == 1;
+	return (0);
+}
+
+/* "5%" of the filesystem, or a size such as "1G". */
+static int
+config_load_keep_free(struct config_ctx *ctx, const config_setting_t *g,
+    struct config_output *o)
+{
+	config_setting_t	*s;
+	const char		*str, *p;
+	unsigned		 pct = 0;
+
+	if ((s = config_setting_get_member(g, "keep_free")) == NULL)
+		return (0);
+	if (config_setting_type(s) == CONFIG_TYPE_STRING) {
+		str = config_setting_get_string(s);
+		for (p = str; isdigit((unsigned char)*p) && pct < 100; p++)
+			pct = pct * 10 + (unsigned)(*p - '0');
+		if (p != str && *p == '%') {
+			if (p[1] != '\0' || pct > 99) {
+				return (config_error(ctx, s, "keep_free: bad "
+				    "percentage '%s' (0%% to 99%%)", str));
+			}
+			o->keep_free_percent = pct;
+			return (0);
+		}
+	}
+	if (config_get_size(ctx, g, "", "keep_free", NULL,
+	    &o->keep_free_bytes) == -1)
+		return (-1);
+	return (0);
+}
+
+/* Output names show up in stats and drop markers: keep them plain. */
+static bool
+config_valid_name(const char *name)
+{
+	const char	*p;
+
+	if (*name == '\0')
+		return (false);
+	for (p = name; *p != '\0'; p++) {
+		if (!isalnum((unsigned char)*p) && *p != '-' && *p != '_' &&
+		    *p != '.')
+			return (false);
+	}
+	return (true);
+}
+
+static int
+config_load_output(struct config_ctx *ctx, const config_setting_t *g,
+    size_t idx, struct config *c, struct config_output *o)
+{
+	static const char *const known[] = { "name", "path", "format",
+	    "match", "sync", "sync_interval_ms", "keep_free", "rotate",
+	    "file_mode", "owner", "group", NULL };
+	static const char *const syncs[] = { "never", "interval", "always",
+	    NULL };
+	config_setting_t	*s = NULL;
+	const char		*str = NULL;
+	char			 err[256];
+	size_t			 i;
+	int			 r, v;
+
+	o->line = config_setting_source_line(g);
+	o->format = FORMAT_TEXT;
+	o->sync = SYNC_INTERVAL;
+	o->sync_interval_ms = 1000;
+	o->rotate_keep = 10;
+	o->file_mode = 0640;
+
+	snprintf(ctx->where_buf, sizeof ctx->where_buf, "output #%zu: ",
+	    idx + 1);
+	ctx->where = ctx->where_buf;
+	if (config_setting_type(g) != CONFIG_TYPE_GROUP)
+		return (config_error(ctx, g, "must be a group { ... }"));
+
+	/* The name first, so every later message can say which output. */
+	if ((r = config_get_string(ctx, g, "", "name", &s, &str)) == -1)
+		return (-1);
+	if (r == 0)
+		return (config_error(ctx, g, "name is required"));
+	if (!config_valid_name(str)) {
+		return (config_error(ctx, s, "bad name '%s' (letters, digits, "
+		    "'-', '_' and '.' only)", str));
+	}
+	for (i = 0; i < idx; i++) {
+		if (strcmp(c->outputs[i].name, str) == 0) {
+			return (config_error(ctx, s, "duplicate output name "
+			    "'%s' (first at line %d)", str,
+			    c->outputs[i].line));
+		}
+	}
+	if (config_strdup(ctx, str, &o->name) == -1)
+		return (-1);
+	snprintf(ctx->where_buf, sizeof ctx->where_buf, "output '%s': ",
+	    o->name);
+
+	if (config_check_keys(ctx, g, NULL, known) == -1)
+		return (-1);
+
+	if ((r = config_get_string(ctx, g, "", "path", &s, &str)) == -1)
+		return (-1);
+	if (r == 0 || *str == '\0')
+		return (config_error(ctx, r == 0 ? g : s, "path is required"));
+	for (i = 0; i < idx; i++) {
+		if (strcmp(c->outputs[i].path, str) == 0) {
+			return (config_error(ctx, s, "path '%s' is already "
+			    "used by output '%s'", str, c->outputs[i].name));
+		}
+	}
+	if (config_strdup(ctx, str, &o->path) == -1)
+		return (-1);
+
+	if ((r = config_get_string(ctx, g, "", "format", &s, &str)) == -1)
+		return (-1);
+	if (r == 1) {
+		if ((v = format_parse(str)) == -1) {
+			return (config_error(ctx, s, "unknown format '%s' "
+			    "(\"text\", \"json\" or \"rfc5424\")", str));
+		}
+		o->format = (enum format_kind)v;
+	}
+
+	str = "*.*";
+	if ((r = config_get_string(ctx, g, "", "match", &s, &str)) == -1)
+		return (-1);
+	if (match_compile(str, &o->selector, err, sizeof err) == -1)
+		return (config_error(ctx, s, "match: %s", err));
+	if (config_strdup(ctx, str, &o->match) == -1)
+		return (-1);
+
+	v = (int)o->sync;
+	if (config_get_enum(ctx, g, "", "sync", syncs,
+	    "\"never\", \"interval\" or \"always\"", &v) == -1)
+		return (-1);
+	o->sync = (enum config_sync)v;
+	if (config_get_uint(ctx, g, "", "sync_interval_ms", 1,
+	    CONFIG_MAX_MS, &o->sync_interval_ms) == -1)
+		return (-1);
+
+	if (config_load_keep_free(ctx, g, o) == -1)
+		return (-1);
+	if (config_load_rotate(ctx, g, o) == -1)
+		return (-1);
+	if (config_get_mode(ctx, g, "", "file_mode", &o->file_mode) == -1)
+		return (-1);
+
+	/* "" means the same as leaving it out: do not chown. */
+	if ((r = config_get_string(ctx, g, "", "owner", NULL, &str)) == -1)
+		return (-1);
+	if (r == 1 && *str != '\0' && config_strdup(ctx, str, &o->owner) == -1)
+		return (-1);
+	if ((r = config_get_string(ctx, g, "", "group", NULL, &str)) == -1)
+		return (-1);
+	if (r == 1 && *str != '\0' && config_strdup(ctx, str, &o->group) == -1)
+		return (-1);
+
+	ctx->where = "";
+	return (0);
+}
+
+static int
+config_load_outputs(struct config_ctx *ctx, const config_setting_t *root,
+    struct config *c)
+{
+	config_setting_t	*outputs;
+	int			 n;
+	size_t			 i;
+
+	if (config_get_group(ctx, root, "outputs", CONFIG_TYPE_LIST,
+	    &outputs) == -1)
+		return (-1);
+	if (outputs == NULL || (n = config_setting_length(outputs)) == 0) {
+		return (config_error(ctx, outputs, "no outputs (at least one "
+		    "is needed)"));
+	}
+	if ((c->outputs = calloc((size_t)n, sizeof *c->outputs)) == NULL)
+		return (config_error(ctx, NULL, "out of memory"));
+	/* noutputs counts what config_free must free, even half-loaded. */
+	for (i = 0; i < (size_t)n; i++) {
+		c->noutputs = i + 1;
+		if (config_load_output(ctx, config_setting_get_elem(outputs,
+		    (unsigned)i), i, c, &c->outputs[i]) == -1)
+			return (-1);
+	}
+	return (0);
+}
+
+/* Checks that need more than one section. */
+static int
+config_check_memory(struct config_ctx *ctx, const config_t *cf,
+    struct config *c)
+{
+	config_setting_t	*s;
+	char			 a[32], b[32], m[32];
+
+	/*
+	 * Each output needs one chunk filling while another is being written,
+	 * or it stalls on every flush; less memory than that cannot work.
+	 */
+	if (c->max_memory / 2 / c->chunk_size >= c->noutputs)
+		return (0);
+	s = config_lookup(cf, "buffer.max_memory");
+	return (config_error(ctx, s, "buffer.max_memory (%s) must be at least "
+	    "2 * chunk_size * outputs = 2 * %s * %zu = %s",
+	    config_fmt_size(c->max_memory, a, sizeof a),
+	    config_fmt_size(c->chunk_size, b, sizeof b), c->noutputs,
+	    config_fmt_size(2 * c->chunk_size * c->noutputs, m, sizeof m)));
+}
+
+static struct config *
+config_load(config_t *cf, struct config_ctx *ctx)
+{
+	static const char *const known[] = { "listen", "buffer", "shutdown",
+	    "outputs", NULL };
+	config_setting_t	*root = config_root_setting(cf);
+	struct config		*c;
+
+	if ((c = calloc(1, sizeof *c)) == NULL) {
+		config_error(ctx, NULL, "out of memory");
+		return (NULL);
+	}
+	c->socket_mode = 0666;
+	c->chunk_size = 256 << 10;
+	c->max_memory = 64 << 20;
+	c->flush_interval_ms = 200;
+	c->overflow = OVERFLOW_BACKPRESSURE;
+	c->max_record = 64 << 10;
+	c->max_clients = 4096;
+	c->drain_timeout_ms = 5000;
+	if (config_strdup(ctx, ctx->file, &c->file) == -1)
+		goto fail;
+
+	if (config_check_keys(ctx, root, NULL, known) == -1 ||
+	    config_load_listen(ctx, root, c) == -1 ||
+	    config_load_buffer(ctx, root, c) == -1 ||
+	    config_load_shutdown(ctx, root, c) == -1 ||
+	    config_load_outputs(ctx, root, c) == -1 ||
+	    config_check_memory(ctx, cf, c) == -1)
+		goto fail;
+	return (c);
+
+fail:
+	config_free(c);
+	return (NULL);
+}
+
+/* A libconfig syntax error, in the same "file:line: message" shape. */
+static struct config *
+config_syntax_error(config_t *cf, const char *name, char *err, size_t errlen)
+{
+	const char	*file = config_error_file(cf);
+
+	snprintf(err, errlen, "%s:%d: %s", file != NULL ? file : name,
+	    config_error_line(cf), config_error_text(cf));
+	return (NULL);
+}
+
+struct config *
+config_load_file(const char *path, char *err, size_t errlen)
+{
+	struct config_ctx	 ctx = { .file = path, .where = "", .err = err,
+				    .errlen = errlen };
+	struct config		*c;
+	config_t		 cf;
+	FILE			*f;
+
+	/* Open it ourselves so "cannot open" says why, with errno. */
+	if ((f = fopen(path, "r")) == NULL) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return (NULL);
+	}
+	config_init(&cf);
+	if (config_read(&cf, f) == CONFIG_FALSE) {
+		c = config_syntax_error(&cf, path, err, errlen);
+		if (ferror(f))
+			snprintf(err, errlen, "%s: read error", path);
+	} else
+		c = config_load(&cf, &ctx);
+	fclose(f);
+	config_destroy(&cf);
+	return (c);
+}
+
+struct config *
+config_load_string(const char *text, const char *name, char *err,
+    size_t errlen)
+{
+	struct config_ctx	 ctx = { .file = name, .where = "", .err = err,
+				    .errlen = errlen };
+	struct config		*c;
+	config_t		 cf;
+
+	config_init(&cf);
+	if (config_read_string(&cf, text) == CONFIG_FALSE)
+		c = config_syntax_error(&cf, name, err, errlen);
+	else
+		c = config_load(&cf, &ctx);
+	config_destroy(&cf);
+	return (c);
+}
+
+void
+config_free(struct config *c)
+{
+	size_t			 i;
+	struct config_output	*o;
+
+	if (c == NULL)
+		return;
+	for (i = 0; i < c->noutputs; i++) {
+		o = &c->outputs[i];
+		free(o->name);
+		free(o->path);
+		free(o->match);
+		free(o->owner);
+		free(o->group);
+	}
+	free(c->outputs);
+	free(c->file);
+	free(c->socket);
+	free(c->syslog_stream);
+	free(c->syslog_dgram);
+	free(c);
+}

@@ -1,0 +1,90 @@
+/*
+ * config.h: asynclogd's configuration, read with libconfig and validated
+ * completely before the daemon uses any of it.
+ *
+ * All defaults live in config.c. Every error names the file and line it comes
+ * from ("conf/x.conf:12: output 'main': unknown key 'sise' in rotate"),
+ * because an administrator who has to guess which line is wrong will get it
+ * wrong. Only a required setting that is absent altogether has no line to
+ * point at; its message names the file alone ("x.conf: no outputs ...").
+ */
+#ifndef ASYNCLOG_CONFIG_H
+#define ASYNCLOG_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "format.h"
+#include "match.h"
+
+enum config_overflow {
+	OVERFLOW_BACKPRESSURE,	/* stop reading from clients until there is room */
+	OVERFLOW_DROP,		/* keep reading, count dropped.overflow */
+};
+
+enum config_sync {
+	SYNC_NEVER,		/* leave it to the kernel */
+	SYNC_INTERVAL,		/* fdatasync at most every sync_interval_ms */
+	SYNC_ALWAYS,		/* fdatasync after every chunk, before acking */
+};
+
+struct config_output {
+	char		*name;
+	char		*path;
+	enum format_kind format;
+	char		*match;		/* selector text, "*.*" when not set */
+	struct match	 selector;	/* compiled from match */
+	enum config_sync sync;
+	unsigned	 sync_interval_ms;
+	uint64_t	 keep_free_bytes;	/* 0 = none */
+	unsigned	 keep_free_percent;	/* 0 = none; percent of the filesystem */
+	uint64_t	 rotate_size;	/* 0 = no size limit */
+	uint64_t	 rotate_age_s;	/* 0 = no age limit */
+	unsigned	 rotate_keep;
+	bool		 rotate_compress;	/* zstd */
+	mode_t		 file_mode;
+	char		*owner;		/* NULL = do not chown */
+	char		*group;
+	int		 line;		/* where it was defined, for messages */
+};
+
+struct config {
+	char		*file;		/* where it came from, "(built-in)" for the default */
+	char		*socket;	/* native stream socket path */
+	char		*syslog_stream;	/* NULL = none */
+	char		*syslog_dgram;	/* NULL = none */
+	mode_t		 socket_mode;
+	size_t		 chunk_size;
+	size_t		 max_memory;
+	unsigned	 flush_interval_ms;
+	enum config_overflow overflow;
+	size_t		 max_record;	/* largest record accepted, bytes of message */
+	unsigned	 max_clients;
+	unsigned	 drain_timeout_ms;	/* SIGTERM: how long to drain */
+	size_t		 noutputs;
+	struct config_output *outputs;
+};
+
+/* The configuration used when asynclogd is started without -c. */
+extern const char config_builtin[];
+
+/*
+ * Load and validate. Returns NULL on error with a message in err
+ * ("file:line: what is wrong"). The caller owns the result (config_free).
+ */
+struct config *config_load_file(const char *path, char *err, size_t errlen);
+struct config *config_load_string(const char *text, const char *name,
+	    char *err, size_t errlen);
+void	config_free(struct config *);
+
+/*
+ * "64K", "256k", "10M", "1G", "123" -> bytes. Returns 0 or -1 on a bad value
+ * or overflow.
+ */
+int	config_parse_size(const char *s, uint64_t *out);
+/* "30s", "5m", "1h", "1d", "90" (seconds) -> seconds. */
+int	config_parse_duration(const char *s, uint64_t *out);
+
+#endif

@@ -1,0 +1,933 @@
+/*
+ * format.c: turn a record into one output line (text, JSON or RFC 5424).
+ *
+ * The one promise this file keeps is that a client cannot forge a line: every
+ * byte that came from a client goes through an escaper, so the only '\n' in
+ * the output is the one that ends the line, and no control byte or invalid
+ * UTF-8 ever reaches the file (a terminal that cats the log is safe too).
+ *
+ * Pure and thread-safe: the only state is the per-thread timestamp cache, so
+ * the loop thread and the writer threads (drop markers) can all call in. No
+ * allocation, no syscall per record: localtime_r runs once per second.
+ */
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "format.h"
+
+#define FORMAT_TIME_LEN		32	/* 2026-11-24T12:34:56.123456+00:00 */
+#define FORMAT_MAX_HOST		255	/* local host name is cut to this */
+#define FORMAT_FIXED		1024	/* numbers, names, punctuation, times */
+#define FORMAT_GROWTH		6	/* worst escape: one byte -> \u00XX */
+
+/* RFC 5424 section 6: header field limits (PRINTUSASCII only). */
+#define FORMAT_5424_HOST	255
+#define FORMAT_5424_APP		48
+#define FORMAT_5424_PROCID	128
+#define FORMAT_5424_MSGID	32
+#define FORMAT_5424_SDNAME	32
+
+/* Our own SD-ID; 32473 is the example enterprise number of RFC 5612. */
+#define FORMAT_SDID		"asynclog@32473"
+
+/* Escaper flags: what else, besides controls and bad UTF-8, gets escaped. */
+#define FORMAT_ESC_SPACE	0x1	/* ' ' -> \x20: one-word fields */
+#define FORMAT_ESC_EQUAL	0x2	/* '=' -> \x3d, for keys of key=value */
+#define FORMAT_ESC_SD		0x4	/* then SD-PARAM escaping */
+
+static const char *format_facilities[] = {
+	"kern", "user", "mail", "daemon", "auth", "syslog", "lpr", "news",
+	"uucp", "cron", "authpriv", "ftp", "ntp", "security", "console",
+	"solaris-cron", "local0", "local1", "local2", "local3", "local4",
+	"local5", "local6", "local7",
+};
+#define FORMAT_NFACILITIES \
+	(sizeof format_facilities / sizeof format_facilities[0])
+
+static const char *format_severities[] = {
+	"emerg", "alert", "crit", "err", "warning", "notice", "info", "debug",
+};
+#define FORMAT_NSEVERITIES \
+	(sizeof format_severities / sizeof format_severities[0])
+
+static const char *format_names[] = {
+	[FORMAT_TEXT] = "text",
+	[FORMAT_JSON] = "json",
+	[FORMAT_RFC5424] = "rfc5424",
+};
+
+/*
+ * Output cursor. Writers never check for room themselves: the first one that
+ * does not fit sets full, every later one is a no-op, and the caller checks
+ * once at the end. That keeps the formatters readable top to bottom.
+ */
+struct format_buf {
+	char	*p;
+	size_t	 len;
+	size_t	 cap;
+	bool	 full;
+};
+
+/* The second cached per thread: rebuilt when a record is in another second. */
+struct format_tcache {
+	bool	 valid;
+	int64_t	 sec;
+	char	 date[20];	/* "YYYY-MM-DDTHH:MM:SS" + NUL */
+	char	 offset[7];	/* "+HH:MM" + NUL */
+};
+
+static _Thread_local struct format_tcache format_tcache;
+
+int
+format_parse(const char *name)
+{
+	size_t	i;
+
+	if (name == NULL)
+		return -1;
+	for (i = 0; i < sizeof format_names / sizeof format_names[0]; i++) {
+		if (strcmp(name, format_names[i]) == 0)
+			return (int)i;
+	}
+	return -1;
+}
+
+const char *
+format_name(enum format_kind kind)
+{
+	if ((size_t)kind >= sizeof format_names / sizeof format_names[0])
+		return "unknown";
+	return format_names[kind];
+}
+
+static void
+format_add(struct format_buf *b, const char *s, size_t n)
+{
+	if (n == 0)
+		return;
+	if (b->full || n > b->cap - b->len) {
+		b->full = true;
+		return;
+	}
+	memcpy(b->p + b->len, s, n);
+	b->len += n;
+}
+
+static void
+format_addc(struct format_buf *b, char c)
+{
+	format_add(b, &c, 1);
+}
+
+static void
+format_adds(struct format_buf *b, const char *s)
+{
+	format_add(b, s, strlen(s));
+}
+
+static void
+format_addu(struct format_buf *b, uintmax_t v)
+{
+	char	tmp[24];
+	size_t	i = sizeof tmp;
+
+	do {
+		tmp[--i] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v != 0);
+	format_add(b, tmp + i, sizeof tmp - i);
+}
+
+static void
+format_addi(struct format_buf *b, intmax_t v)
+{
+	if (v < 0) {
+		format_addc(b, '-');
+		format_addu(b, (uintmax_t)0 - (uintmax_t)v);
+	} else
+		format_addu(b, (uintmax_t)v);
+}
+
+/*
+ * Length of the well-formed UTF-8 sequence at p (1 to 4), or 0 when the byte
+ * at p does not start one: stray continuation bytes, overlong forms (C0 AF),
+ * UTF-16 surrogates (ED A0 80), code points above U+10FFFF and sequences cut
+ * short by the end of the buffer are all invalid (RFC 3629 table).
+ */
+static size_t
+format_utf8_len(const unsigned char *p, size_t len)
+{
+	unsigned char	c = p[0];
+
+	if (c < 0x80)
+		return 1;
+	if (c < 0xc2)
+		return 0;
+	if (c < 0xe0) {
+		if (len < 2 || (p[1] & 0xc0) != 0x80)
+			return 0;
+		return 2;
+	}
+	if (c < 0xf0) {
+		if (len < 3 || (p[1] & 0xc0) != 0x80 || (p[2] & 0xc0) != 0x80)
+			return 0;
+		if (c == 0xe0 && p[1] < 0xa0)
+			return 0;	/* overlong */
+		if (c == 0xed && p[1] >= 0xa0)
+			return 0;	/* surrogate */
+		return 3;
+	}
+	if (c < 0xf5) {
+		if (len < 4 || (p[1] & 0xc0) != 0x80 ||
+		    (p[2] & 0xc0) != 0x80 || (p[3] & 0xc0) != 0x80)
+			return 0;
+		if (c == 0xf0 && p[1] < 0x90)
+			return 0;	/* overlong */
+		if (c == 0xf4 && p[1] >= 0x90)
+			return 0;	/* above U+10FFFF */
+		return 4;
+	}
+	return 0;
+}
+
+/*
+ * Emit bytes that the text escaper produced. In an SD-PARAM value (RFC 5424
+ * section 6.3.3) '\\', '"' and ']' must be backslash-escaped, so the value
+ * read back by an RFC 5424 parser is exactly the text escaping, which
+ * format_unescape_text() then reverses.
+ */
+static void
+format_emit(struct format_buf *b, const char *s, size_t n, int flags)
+{
+	size_t	i;
+
+	if (~flags & FORMAT_ESC_SD) {
+		format_add(b, s, n);
+		return;
+	}
+	for (i = 0; i < n; i++) {
+		if (s[i] == '\\' || s[i] == '"' || s[i] == ']')
+			format_addc(b, '\\');
+		format_addc(b, s[i]);
+	}
+}
+
+static void
+format_emit_hex(struct format_buf *b, unsigned char c, int flags)
+{
+	static const char	hex[] = "0123456789abcdef";
+	char			esc[4];
+
+	esc[0] = '\\';
+	esc[1] = 'x';
+	esc[2] = hex[c >> 4];
+	esc[3] = hex[c & 0xf];
+
+	format_emit(b, esc, sizeof esc, flags);
+}
+
+/*
+ * The text escaper behind format_escape_text() and every text field. C1
+ * controls (U+0080..U+009F) are valid UTF-8 but some terminals obey them
+ * (U+009B is CSI), so they are escaped as \xc2\xNN like invalid bytes; the
+ * escaping stays reversible because unescaping gives back the same two bytes.
+ */
+static void
+format_escape(struct format_buf *b, const char *src, size_t len, int flags)
+{
+	const unsigned char	*p = (const unsigned char *)src;
+	size_t			 i = 0, n;
+	unsigned char		 c;
+
+	while (i < len && !b->full) {
+		c = p[i];
+		switch (c) {
+		case '\\':
+			format_emit(b, "\\\\", 2, flags);
+			i++;
+			continue;
+		case '\n':
+			format_emit(b, "\\n", 2, flags);
+			i++;
+			continue;
+		case '\t':
+			format_emit(b, "\\t", 2, flags);
+			i++;
+			continue;
+		case '\r':
+			format_emit(b, "\\r", 2, flags);
+			i++;
+			continue;
+		case ' ':
+			if (flags & FORMAT_ESC_SPACE) {
+				format_emit_hex(b, c, flags);
+				i++;
+				continue;
+			}
+			break;
+		case '=':
+			if (flags & FORMAT_ESC_EQUAL) {
+				format_emit_hex(b, c, flags);
+				i++;
+				continue;
+			}
+			break;
+		}
+		if (c < 0x20 || c == 0x7f) {
+			format_emit_hex(b, c, flags);
+			i++;
+			continue;
+		}
+		n = format_utf8_len(p + i, len - i);
+		if (n == 0) {
+			format_emit_hex(b, c, flags);
+			i++;
+		} else if (n == 2 && c == 0xc2 && p[i + 1] < 0xa0) {
+			format_emit_hex(b, c, flags);
+			format_emit_hex(b, p[i + 1], flags);
+			i += 2;
+		} else {
+			format_emit(b, src + i, n, flags);
+			i += n;
+		}
+	}
+}
+
+ssize_t
+format_escape_text(const char *src, size_t len, char *dst, size_t cap)
+{
+	struct format_buf	b = { dst, 0, cap, false };
+
+	format_escape(&b, src, len, 0);
+	if (b.full)
+		return -1;
+	return (ssize_t)b.len;
+}
+
+static int
+format_hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+ssize_t
+format_unescape_text(const char *src, size_t len, char *dst, size_t cap)
+{
+	size_t	i = 0, o = 0;
+	int	hi, lo;
+	char	c;
+
+	while (i < len) {
+		c = src[i++];
+		if (c == '\\') {
+			if (i >= len)
+				return -1;
+			switch (src[i++]) {
+			case '\\':
+				c = '\\';
+				break;
+			case 'n':
+				c = '\n';
+				break;
+			case 't':
+				c = '\t';
+				break;
+			case 'r':
+				c = '\r';
+				break;
+			case 'x':
+				if (len - i < 2)
+					return -1;
+				hi = format_hexval(src[i]);
+				lo = format_hexval(src[i + 1]);
+				if (hi < 0 || lo < 0)
+					return -1;
+				c = (char)(hi << 4 | lo);
+				i += 2;
+				break;
+			default:
+				return -1;
+			}
+		}
+		if (o >= cap)
+			return -1;
+		dst[o++] = c;
+	}
+	return (ssize_t)o;
+}
+
+/*
+ * JSON string body. Invalid UTF-8 becomes the six characters \\xNN (a JSON
+ * backslash, then xNN), as format.h documents. U+2028 and U+2029 are legal
+ * JSON but end lines in JavaScript, and C1 controls upset terminals, so
+ * those are written as \uXXXX too.
+ */
+static void
+format_escape_json_buf(struct format_buf *b, const char *src, size_t len)
+{
+	static const char	 hex[] = "0123456789abcdef";
+	const unsigned char	*p = (const unsigned char *)src;
+	size_t			 i = 0, n;
+	unsigned char		 c;
+	char			 esc[6];
+
+	while (i < len && !b->full) {
+		c = p[i];
+		switch (c) {
+		case '"':
+			format_add(b, "\\\"", 2);
+			i++;
+			continue;
+		case '\\':
+			format_add(b, "\\\\", 2);
+			i++;
+			continue;
+		case '\n':
+			format_add(b, "\\n", 2);
+			i++;
+			continue;
+		case '\t':
+			format_add(b, "\\t", 2);
+			i++;
+			continue;
+		case '\r':
+			format_add(b, "\\r", 2);
+			i++;
+			continue;
+		case '\b':
+			format_add(b, "\\b", 2);
+			i++;
+			continue;
+		case '\f':
+			format_add(b, "\\f", 2);
+			i++;
+			continue;
+		}
+		if (c < 0x20 || c == 0x7f) {
+			memcpy(esc, "\\u00", 4);
+			esc[4] = hex[c >> 4];
+			esc[5] = hex[c & 0xf];
+			format_add(b, esc, 6);
+			i++;
+			continue;
+		}
+		n = format_utf8_len(p + i, len - i);
+		if (n == 0) {
+			memcpy(esc, "\\\\x", 3);
+			esc[3] = hex[c >> 4];
+			esc[4] = hex[c & 0xf];
+			format_add(b, esc, 5);
+			i++;
+		} else if (n == 2 && c == 0xc2 && p[i + 1] < 0xa0) {
+			memcpy(esc, "\\u00", 4);
+			esc[4] = hex[p[i + 1] >> 4];
+			esc[5] = hex[p[i + 1] & 0xf];
+			format_add(b, esc, 6);
+			i += 2;
+		} else if (n == 3 && c == 0xe2 && p[i + 1] == 0x80 &&
+		    (p[i + 2] == 0xa8 || p[i + 2] == 0xa9)) {
+			format_add(b, p[i + 2] == 0xa8 ? "\\u2028" : "\\u2029",
+			    6);
+			i += 3;
+		} else {
+			format_add(b, src + i, n);
+			i += n;
+		}
+	}
+}
+
+ssize_t
+format_escape_json(const char *src, size_t len, char *dst, size_t cap)
+{
+	struct format_buf	b = { dst, 0, cap, false };
+
+	format_escape_json_buf(&b, src, len);
+	if (b.full)
+		return -1;
+	return (ssize_t)b.len;
+}
+
+/*
+ * Fill c with the date and offset of second sec in local time. The range of
+ * an int64_t of nanoseconds is years 1677 to 2262, so the year always has four
+ * digits and the result is always FORMAT_TIME_LEN bytes long.
+ */
+static void
+format_time_fill(struct format_tcache *c, int64_t sec)
+{
+	struct tm	tm;
+	time_t		t = (time_t)sec;
+	char		tmp[64];
+	long		off;
+	char		sign = '+';
+
+	if (localtime_r(&t, &tm) == NULL && gmtime_r(&t, &tm) == NULL) {
+		memset(&tm, 0, sizeof tm);
+		tm.tm_year = 70;
+		tm.tm_mday = 1;
+	}
+	snprintf(tmp, sizeof tmp, "%04d-%02d-%02dT%02d:%02d:%02d",
+	    tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
+	    tm.tm_min, tm.tm_sec);
+	memcpy(c->date, tmp, sizeof c->date - 1);
+	c->date[sizeof c->date - 1] = '\0';
+
+	off = tm.tm_gmtoff / 60;
+	if (off < 0) {
+		sign = '-';
+		off = -off;
+	}
+	snprintf(tmp, sizeof tmp, "%c%02ld:%02ld", sign, (off / 60) % 100,
+	    off % 60);
+	memcpy(c->offset, tmp, sizeof c->offset - 1);
+	c->offset[sizeof c->offset - 1] = '\0';
+
+	c->sec = sec;
+	c->valid = true;
+}
+
+/*
+ * Format time_ns. With cache set, the thread's cached second is used and
+ * replaced when it is stale (record times move forward, so once a second).
+ * Client-claimed times can be anything, so they use the cache only when it
+ * already holds their second and never evict the daemon's own time.
+ */
+static void
+format_time_buf(struct format_buf *b, int64_t time_ns, bool cache)
+{
+	struct format_tcache	 local, *c = &format_tcache;
+	int64_t			 sec, usec;
+	char			 frac[8];
+	int			 i;
+
+	sec = time_ns / 1000000000;
+	usec = (time_ns % 1000000000) / 1000;
+	if (usec < 0) {
+		sec--;
+		usec += 1000000;
+	}
+	if (!c->valid || c->sec != sec) {
+		if (!cache)
+			c = &local;
+		format_time_fill(c, sec);
+	}
+	frac[0] = '.';
+	for (i = 6; i >= 1; i--) {
+		frac[i] = (char)('0' + usec % 10);
+		usec /= 10;
+	}
+	format_add(b, c->date, sizeof c->date - 1);
+	format_add(b, frac, 7);
+	format_add(b, c->offset, sizeof c->offset - 1);
+}
+
+ssize_t
+format_time(int64_t time_ns, char *dst, size_t cap)
+{
+	struct format_buf	b = { dst, 0, cap, false };
+
+	if (cap < FORMAT_TIME_LEN + 1)
+		return -1;
+	format_time_buf(&b, time_ns, true);
+	if (b.full)
+		return -1;
+	return (ssize_t)b.len;
+}
+
+/*
+ * The host to print: the client's claim, else this machine's name cut to
+ * FORMAT_MAX_HOST bytes (format_max_len() counts on that bound).
+ */
+static void
+format_host(const struct record *rec, const char *host, const char **p,
+    size_t *len)
+{
+	if (rec->host != NULL) {
+		*p = rec->host;
+		*len = rec->host_len;
+	} else if (host != NULL) {
+		*p = host;
+		*len = strnlen(host, FORMAT_MAX_HOST);
+	} else {
+		*p = "";
+		*len = 0;
+	}
+}
+
+/* A text field that must stay one word: "-" when empty, spaces escaped. */
+static void
+format_word(struct format_buf *b, const char *s, size_t len)
+{
+	if (len == 0)
+		format_addc(b, '-');
+	else
+		format_escape(b, s, len, FORMAT_ESC_SPACE);
+}
+
+/*
+ * Native fields as " key=value" after the message. Spaces are escaped in keys
+ * and values and '=' in keys, so a field can neither split nor forge another.
+ */
+static void
+format_text_fields(struct format_buf *b, const struct record *rec)
+{
+	const struct wire_field	*f;
+	size_t			 i;
+
+	for (i = 0; i < rec->nfields; i++) {
+		f = &rec->fields[i];
+		format_addc(b, ' ');
+		format_escape(b, f->key, f->key_len,
+		    FORMAT_ESC_SPACE | FORMAT_ESC_EQUAL);
+		format_addc(b, '=');
+		format_escape(b, f->value, f->value_len, FORMAT_ESC_SPACE);
+	}
+}
+
+/*
+ * text: TIME HOST TAG[PID]: MESSAGE key=value...
+ * The claimed pid is not shown here (JSON and RFC 5424 carry it): the kernel's
+ * pid is the one a reader of a text log can trust.
+ */
+static void
+format_text(struct format_buf *b, const struct record *rec, const char *host)
+{
+	const char	*h;
+	size_t		 hlen;
+
+	format_host(rec, host, &h, &hlen);
+	format_time_buf(b, rec->time_ns, true);
+	format_addc(b, ' ');
+	format_word(b, h, hlen);
+	format_addc(b, ' ');
+	format_word(b, rec->tag, rec->tag_len);
+	if (rec->pid >= 0) {
+		format_addc(b, '[');
+		format_addi(b, rec->pid);
+		format_addc(b, ']');
+	}
+	format_add(b, ": ", 2);
+	format_escape(b, rec->msg, rec->msg_len, 0);
+	format_text_fields(b, rec);
+	format_addc(b, '\n');
+}
+
+static void
+format_json_str(struct format_buf *b, const char *key, const char *s,
+    size_t len)
+{
+	format_add(b, ",\"", 2);
+	format_adds(b, key);
+	format_add(b, "\":\"", 3);
+	format_escape_json_buf(b, s, len);
+	format_addc(b, '"');
+}
+
+static void
+format_json_id(struct format_buf *b, const char *key, uintmax_t v,
+    bool known)
+{
+	format_add(b, ",\"", 2);
+	format_adds(b, key);
+	format_add(b, "\":", 2);
+	if (known)
+		format_addu(b, v);
+	else
+		format_add(b, "null", 4);
+}
+
+/* Facility and severity by name; a number if the record is out of range. */
+static void
+format_json_name(struct format_buf *b, const char *key, int v,
+    const char **names, size_t n)
+{
+	format_add(b, ",\"", 2);
+	format_adds(b, key);
+	format_add(b, "\":", 2);
+	if (v >= 0 && (size_t)v < n) {
+		format_addc(b, '"');
+		format_adds(b, names[v]);
+		format_addc(b, '"');
+	} else
+		format_addi(b, v);
+}
+
+/*
+ * json: one object per line. Optional members (claimed_pid, client_time,
+ * msgid, sd, fields) appear only when the record has them; fields keep the
+ * client's order, duplicate keys included.
+ */
+static void
+format_json(struct format_buf *b, const struct record *rec, const char *host)
+{
+	const struct wire_field	*f;
+	const char		*h;
+	size_t			 hlen, i;
+
+	format_host(rec, host, &h, &hlen);
+	format_add(b, "{\"time\":\"", 9);
+	format_time_buf(b, rec->time_ns, true);
+	format_addc(b, '"');
+	format_json_str(b, "host", h, hlen);
+	format_json_name(b, "facility", rec->facility, format_facilities,
+	    FORMAT_NFACILITIES);
+	format_json_name(b, "severity", rec->severity, format_severities,
+	    FORMAT_NSEVERITIES);
+	format_json_str(b, "tag", rec->tag, rec->tag_len);
+	format_json_id(b, "pid", (uintmax_t)rec->pid, rec->pid >= 0);
+	format_json_id(b, "uid", (uintmax_t)rec->uid, rec->uid != (uid_t)-1);
+	format_json_id(b, "gid", (uintmax_t)rec->gid, rec->gid != (gid_t)-1);
+	if (rec->claimed_pid > 0 && rec->claimed_pid != rec->pid)
+		format_json_id(b, "claimed_pid", (uintmax_t)rec->claimed_pid,
+		    true);
+	if (rec->client_time_ns != 0) {
+		format_add(b, ",\"client_time\":\"", 16);
+		format_time_buf(b, rec->client_time_ns, false);
+		format_addc(b, '"');
+	}
+	if (rec->msgid != NULL)
+		format_json_str(b, "msgid", rec->msgid, rec->msgid_len);
+	if (rec->sd != NULL)
+		format_json_str(b, "sd", rec->sd, rec->sd_len);
+	format_json_str(b, "message", rec->msg, rec->msg_len);
+	if (rec->nfields > 0) {
+		format_add(b, ",\"fields\":{", 11);
+		for (i = 0; i < rec->nfields; i++) {
+			f = &rec->fields[i];
+			if (i > 0)
+				format_addc(b, ',');
+			format_addc(b, '"');
+			format_escape_json_buf(b, f->key, f->key_len);
+			format_add(b, "\":\"", 3);
+			format_escape_json_buf(b, f->value, f->value_len);
+			format_addc(b, '"');
+		}
+		format_addc(b, '}');
+	}
+	format_add(b, "}\n", 2);
+}
+
+/*
+ * An RFC 5424 header field: PRINTUSASCII (33..126) only, at most max bytes,
+ * NILVALUE "-" when empty. Anything else becomes '_': header fields are
+ * identifiers, and a receiver must be able to split the header on spaces.
+ */
+static void
+format_5424_field(struct format_buf *b, const char *s, size_t len,
+    size_t max)
+{
+	size_t	i;
+	char	c;
+
+	if (s == NULL || len == 0) {
+		format_addc(b, '-');
+		return;
+	}
+	if (len > max)
+		len = max;
+	for (i = 0; i < len; i++) {
+		c = s[i];
+		format_addc(b, c >= 33 && c <= 126 ? c : '_');
+	}
+}
+
+/* SD-NAME (RFC 5424 section 6.3): 1..32 PRINTUSASCII except '=' SP ']' '"'. */
+static size_t
+format_sd_name(const char *s, size_t len)
+{
+	size_t	i;
+
+	for (i = 0; i < len && i <= FORMAT_5424_SDNAME; i++) {
+		if (s[i] < 33 || s[i] > 126 || s[i] == '=' || s[i] == ']' ||
+		    s[i] == '"')
+			break;
+	}
+	if (i == 0 || i > FORMAT_5424_SDNAME)
+		return 0;
+	return i;
+}
+
+/*
+ * Is sd one or more well-formed SD-ELEMENTs, safe to copy verbatim? Besides
+ * the grammar, PARAM-VALUEs must be valid UTF-8 without control bytes, so a
+ * copied SD can never end or break the line.
+ */
+static bool
+format_sd_valid(const char *sd, size_t len)
+{
+	const unsigned char	*p = (const unsigned char *)sd;
+	size_t			 i = 0, n;
+
+	if (len == 0)
+		return false;
+	while (i < len) {
+		if (sd[i++] != '[')
+			return false;
+		if ((n = format_sd_name(sd + i, len - i)) == 0)
+			return false;
+		i += n;
+		while (i < len && sd[i] == ' ') {
+			i++;
+			if ((n = format_sd_name(sd + i, len - i)) == 0)
+				return false;
+			i += n;
+			if (len - i < 2 || sd[i] != '=' || sd[i + 1] != '"')
+				return false;
+			i += 2;
+			for (;;) {
+				if (i >= len)
+					return false;
+				if (p[i] == '"')
+					break;
+				if (p[i] < 0x20 || p[i] == 0x7f)
+					return false;
+				if (p[i] == '\\' && i + 1 < len &&
+				    (p[i + 1] == '"' || p[i + 1] == '\\' ||
+				    p[i + 1] == ']')) {
+					i += 2;
+					continue;
+				}
+				if (p[i] == ']')
+					return false;	/* must be escaped */
+				if ((n = format_utf8_len(p + i, len - i)) == 0)
+					return false;
+				i += n;
+			}
+			i++;
+		}
+		if (i >= len || sd[i++] != ']')
+			return false;
+	}
+	return true;
+}
+
+/*
+ * rfc5424: <PRI>1 TIME HOST APP PROCID MSGID [asynclog@32473 ...][SD] MSG
+ * Our SD element carries what the kernel said (uid, gid) and what the client
+ * claimed (claimed_pid, client_time); a client SD that does not parse is
+ * kept, text-escaped, in origsd="..." rather than breaking the line. Native
+ * fields follow the message as in the text format. No BOM: MSG is
+ * text-escaped, and the escaping is not RFC 5424's business.
+ */
+static void
+format_rfc5424(struct format_buf *b, const struct record *rec,
+    const char *host)
+{
+	const char	*h;
+	size_t		 hlen;
+	int		 pri;
+
+	pri = 1 * 8 + 5;
+	if (rec->facility >= 0 && (size_t)rec->facility < FORMAT_NFACILITIES &&
+	    rec->severity >= 0 && (size_t)rec->severity < FORMAT_NSEVERITIES)
+		pri = rec->facility * 8 + rec->severity;
+	format_host(rec, host, &h, &hlen);
+
+	format_addc(b, '<');
+	format_addi(b, pri);
+	format_add(b, ">1 ", 3);
+	format_time_buf(b, rec->time_ns, true);
+	format_addc(b, ' ');
+	format_5424_field(b, h, hlen, FORMAT_5424_HOST);
+	format_addc(b, ' ');
+	format_5424_field(b, rec->tag, rec->tag_len, FORMAT_5424_APP);
+	format_addc(b, ' ');
+	if (rec->pid >= 0)
+		format_addi(b, rec->pid);
+	else
+		format_addc(b, '-');
+	format_addc(b, ' ');
+	format_5424_field(b, rec->msgid, rec->msgid_len, FORMAT_5424_MSGID);
+
+	format_add(b, " [" FORMAT_SDID, 2 + strlen(FORMAT_SDID));
+	if (rec->uid != (uid_t)-1) {
+		format_add(b, " uid=\"", 6);
+		format_addu(b, (uintmax_t)rec->uid);
+		format_addc(b, '"');
+	}
+	if (rec->gid != (gid_t)-1) {
+		format_add(b, " gid=\"", 6);
+		format_addu(b, (uintmax_t)rec->gid);
+		format_addc(b, '"');
+	}
+	if (rec->claimed_pid > 0 && rec->claimed_pid != rec->pid) {
+		format_add(b, " claimed_pid=\"", 14);
+		format_addi(b, rec->claimed_pid);
+		format_addc(b, '"');
+	}
+	if (rec->client_time_ns != 0) {
+		format_add(b, " client_time=\"", 14);
+		format_time_buf(b, rec->client_time_ns, false);
+		format_addc(b, '"');
+	}
+	if (rec->sd != NULL && !format_sd_valid(rec->sd, rec->sd_len)) {
+		format_add(b, " origsd=\"", 9);
+		format_escape(b, rec->sd, rec->sd_len, FORMAT_ESC_SD);
+		format_addc(b, '"');
+	}
+	format_addc(b, ']');
+	if (rec->sd != NULL && format_sd_valid(rec->sd, rec->sd_len))
+		format_add(b, rec->sd, rec->sd_len);
+
+	if (rec->msg_len > 0 || rec->nfields > 0) {
+		format_addc(b, ' ');
+		format_escape(b, rec->msg, rec->msg_len, 0);
+		format_text_fields(b, rec);
+	}
+	format_addc(b, '\n');
+}
+
+ssize_t
+format_record(enum format_kind kind, const struct record *rec,
+    const char *host, char *dst, size_t cap)
+{
+	struct format_buf	b = { dst, 0, cap, false };
+
+	switch (kind) {
+	case FORMAT_TEXT:
+		format_text(&b, rec, host);
+		break;
+	case FORMAT_JSON:
+		format_json(&b, rec, host);
+		break;
+	case FORMAT_RFC5424:
+		format_rfc5424(&b, rec, host);
+		break;
+	default:
+		return -1;
+	}
+	if (b.full)
+		return -1;
+	return (ssize_t)b.len;
+}
+
+/*
+ * No escape makes a byte longer than FORMAT_GROWTH bytes (JSON's \u00XX; the
+ * SD escaping of \xNN is five), and everything that is not client bytes fits
+ * in FORMAT_FIXED. The local host name counts as FORMAT_MAX_HOST client bytes
+ * because format_host() cuts it there.
+ */
+size_t
+format_max_len(const struct record *rec)
+{
+	size_t	n, i;
+
+	n = rec->host_len + rec->tag_len + rec->msg_len + FORMAT_MAX_HOST;
+	if (rec->msgid != NULL)
+		n += rec->msgid_len;
+	if (rec->sd != NULL)
+		n += rec->sd_len;
+	for (i = 0; i < rec->nfields; i++)
+		n += rec->fields[i].key_len + rec->fields[i].value_len + 2;
+	return FORMAT_FIXED + FORMAT_GROWTH * n;
+}

@@ -1,0 +1,167 @@
+/*
+ * main.c: asynclogd start-up and signal wiring; no logic of its own.
+ *
+ *   asynclogd [-c FILE] [-t]
+ *
+ * Start-up order: parse arguments, load and validate the config (exit 2 on
+ * any error, with file:line), open outputs and sockets (exit 1 on failure),
+ * tell systemd we are ready, run the loop. Signals:
+ *   SIGTERM, SIGINT  stop accepting, drain within shutdown.drain_timeout_ms,
+ *                    fsync, print final counters, exit 0
+ *   SIGHUP           reopen every output file (after an external logrotate)
+ *   SIGUSR1          print every counter to stderr
+ *   SIGPIPE          ignored: a vanished client is an error return, not death
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+#include <event2/thread.h>
+#include <systemd/sd-daemon.h>
+
+#include "config.h"
+#include "log.h"
+#include "server.h"
+#include "stats.h"
+
+static void
+usage(FILE *f)
+{
+	fprintf(f,
+	    "usage: asynclogd [-t] [-c FILE]\n"
+	    "\n"
+	    "The asynclog daemon: takes log records from clients over Unix\n"
+	    "sockets and writes them to files without ever blocking them.\n"
+	    "\n"
+	    "  -c, --config FILE    configuration file (default: built-in,\n"
+	    "                       writing under ./var)\n"
+	    "  -t, --check-config   validate the configuration and exit\n"
+	    "  -h, --help           show this help\n"
+	    "  -V, --version        show the version\n"
+	    "\n"
+	    "Signals: TERM drains and exits, HUP reopens files, USR1 prints\n"
+	    "counters. See asynclogd(8) and asynclogd.conf(5).\n");
+}
+
+static void
+main_signal_cb(evutil_socket_t sig, short what, void *arg)
+{
+	struct server *srv = arg;
+	char *text;
+
+	(void)what;
+	switch (sig) {
+	case SIGTERM:
+	case SIGINT:
+		if (!srv->draining) {
+			log_info("signal %d: draining", (int)sig);
+			sd_notify(0, "STOPPING=1");
+		}
+		server_drain(srv);
+		break;
+	case SIGHUP:
+		log_info("SIGHUP: reopening files");
+		server_reopen(srv);
+		break;
+	case SIGUSR1:
+		if ((text = stats_render(srv, false)) != NULL) {
+			log_info("counters:\n%s", text);
+			free(text);
+		}
+		break;
+	}
+}
+
+int
+main(int argc, char *argv[])
+{
+	static const struct option longopts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "check-config", no_argument, NULL, 't' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 }
+	};
+	static const int signals[] = { SIGTERM, SIGINT, SIGHUP, SIGUSR1 };
+	struct event *sigev[sizeof(signals) / sizeof(signals[0])];
+	const char *conffile = NULL;
+	bool check = false;
+	struct event_base *base;
+	struct config *conf;
+	struct server srv;
+	char err[1024], *text;
+	size_t i;
+	int ch;
+
+	while ((ch = getopt_long(argc, argv, "c:thV", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'c':
+			conffile = optarg;
+			break;
+		case 't':
+			check = true;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		case 'V':
+			printf("asynclogd %s\n", ASYNCLOG_VERSION_STRING);
+			return 0;
+		default:
+			usage(stderr);
+			return 2;
+		}
+	}
+	if (optind != argc) {
+		usage(stderr);
+		return 2;
+	}
+
+	conf = conffile != NULL ?
+	    config_load_file(conffile, err, sizeof(err)) :
+	    config_load_string(config_builtin, "(built-in)", err, sizeof(err));
+	if (conf == NULL)
+		log_fatal(2, "%s", err);
+	if (check) {
+		printf("%s: configuration OK\n", conf->file);
+		config_free(conf);
+		return 0;
+	}
+
+	signal(SIGPIPE, SIG_IGN);
+	if (evthread_use_pthreads() == -1)
+		log_fatal(1, "libevent has no thread support");
+	if ((base = event_base_new()) == NULL)
+		log_fatal(1, "cannot create the event loop");
+	stats_start_ns = log_now_ns();
+	if (server_start(&srv, base, conf, err, sizeof(err)) == -1)
+		log_fatal(1, "%s", err);
+	for (i = 0; i < sizeof(signals) / sizeof(signals[0]); i++) {
+		sigev[i] = evsignal_new(base, signals[i], main_signal_cb, &srv);
+		if (sigev[i] == NULL || evsignal_add(sigev[i], NULL) == -1)
+			log_fatal(1, "cannot watch signal %d", signals[i]);
+	}
+	log_info("%s %s ready: socket %s, %u outputs", conf->file,
+	    ASYNCLOG_VERSION_STRING, conf->socket, srv.noutputs);
+	sd_notify(0, "READY=1");
+
+	if (event_base_dispatch(base) == -1)
+		log_warn("event loop failed");
+
+	server_stop(&srv);
+	if ((text = stats_render(&srv, false)) != NULL) {
+		log_info("final counters:\n%s", text);
+		free(text);
+	}
+	server_free(&srv);
+	for (i = 0; i < sizeof(signals) / sizeof(signals[0]); i++)
+		event_free(sigev[i]);
+	event_base_free(base);
+	config_free(conf);
+	return 0;
+}

@@ -1,0 +1,41 @@
+/*
+ * record.h: one log record as the daemon sees it between decoding and
+ * formatting.
+ *
+ * A record borrows every byte it points at (from the connection's read buffer
+ * or a datagram), so it lives only until the formatter has copied it into an
+ * output chunk. Nothing here allocates.
+ */
+#ifndef ASYNCLOG_RECORD_H
+#define ASYNCLOG_RECORD_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "wire.h"
+
+struct record {
+	int64_t		 time_ns;	/* when the daemon received it (CLOCK_REALTIME) */
+	int64_t		 client_time_ns; /* what the client claims, 0 = none */
+	int		 facility;	/* 0..23 */
+	int		 severity;	/* 0..7 */
+	pid_t		 pid;		/* from the kernel; -1 = unknown */
+	uid_t		 uid;		/* from the kernel; (uid_t)-1 = unknown */
+	gid_t		 gid;		/* from the kernel; (gid_t)-1 = unknown */
+	pid_t		 claimed_pid;	/* pid the message claims if it differs, else 0 */
+	const char	*host;		/* claimed hostname; NULL = this host */
+	size_t		 host_len;
+	const char	*tag;		/* ident / APP-NAME; may be empty */
+	size_t		 tag_len;
+	const char	*msgid;		/* RFC 5424 MSGID; NULL = none */
+	size_t		 msgid_len;
+	const char	*sd;		/* RFC 5424 STRUCTURED-DATA, raw; NULL = none */
+	size_t		 sd_len;
+	const char	*msg;		/* any bytes */
+	size_t		 msg_len;
+	size_t		 nfields;	/* native key=value fields */
+	const struct wire_field *fields;
+};
+
+#endif

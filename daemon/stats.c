@@ -1,0 +1,254 @@
+/*
+ * stats.c: counters and their rendering for STATS replies and SIGUSR1.
+ *
+ * Totals are sums: every output's counters (a record routed to two outputs
+ * counts once in each) plus the drops that happen before routing (malformed,
+ * too_large, client, no_output), which are received and dropped in one step.
+ * Each term balances, so the total does too.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "format.h"
+#include "log.h"
+#include "output.h"
+#include "server.h"
+#include "stats.h"
+#include "task.h"
+
+struct counters stats_input;
+uint64_t stats_connections;
+uint64_t stats_clients;
+int64_t	stats_start_ns;
+
+static const char *stats_reasons[DROP_NREASONS] = {
+	[DROP_DISK_FULL] = "disk_full",
+	[DROP_OVERFLOW] = "overflow",
+	[DROP_TOO_LARGE] = "too_large",
+	[DROP_MALFORMED] = "malformed",
+	[DROP_RATE_LIMITED] = "rate_limited",
+	[DROP_CLIENT] = "client",
+	[DROP_NO_OUTPUT] = "no_output",
+};
+
+const char *
+stats_reason_name(enum drop_reason r)
+{
+	return stats_reasons[r];
+}
+
+uint64_t
+stats_dropped_total(const struct counters *c)
+{
+	uint64_t sum = 0;
+	int r;
+
+	for (r = 0; r < DROP_NREASONS; r++)
+		sum += c->dropped[r];
+	return sum;
+}
+
+bool
+stats_balanced(const struct counters *c)
+{
+	return c->received == c->written + stats_dropped_total(c) + c->buffered;
+}
+
+void
+stats_add(struct counters *sum, const struct counters *c)
+{
+	int r;
+
+	sum->received += c->received;
+	sum->written += c->written;
+	sum->buffered += c->buffered;
+	for (r = 0; r < DROP_NREASONS; r++)
+		sum->dropped[r] += c->dropped[r];
+}
+
+void
+stats_input_drop(enum drop_reason reason, uint64_t n)
+{
+	stats_input.received += n;
+	stats_input.dropped[reason] += n;
+}
+
+/* A growing string; on allocation failure it stays failed and yields NULL. */
+struct stats_buf {
+	char	*s;
+	size_t	 len;
+	size_t	 cap;
+	bool	 failed;
+};
+
+static void __attribute__((format(printf, 2, 3)))
+stats_printf(struct stats_buf *b, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+	char *ns;
+
+	for (;;) {
+		if (b->failed)
+			return;
+		va_start(ap, fmt);
+		n = vsnprintf(b->s + b->len, b->cap - b->len, fmt, ap);
+		va_end(ap);
+		if (n < 0) {
+			b->failed = true;
+			return;
+		}
+		if ((size_t)n < b->cap - b->len) {
+			b->len += n;
+			return;
+		}
+		if ((ns = realloc(b->s, b->cap * 2 + n)) == NULL) {
+			b->failed = true;
+			return;
+		}
+		b->s = ns;
+		b->cap = b->cap * 2 + n;
+	}
+}
+
+static void
+stats_counters(struct stats_buf *b, const struct counters *c, bool json)
+{
+	int r;
+
+	if (json) {
+		stats_printf(b, "\"received\":%llu,\"written\":%llu,"
+		    "\"buffered\":%llu,\"dropped\":{",
+		    (unsigned long long)c->received,
+		    (unsigned long long)c->written,
+		    (unsigned long long)c->buffered);
+		for (r = 0; r < DROP_NREASONS; r++)
+			stats_printf(b, "%s\"%s\":%llu", r ? "," : "",
+			    stats_reasons[r], (unsigned long long)c->dropped[r]);
+		stats_printf(b, "},\"dropped_total\":%llu,\"balanced\":%s",
+		    (unsigned long long)stats_dropped_total(c),
+		    stats_balanced(c) ? "true" : "false");
+		return;
+	}
+	stats_printf(b, " received=%llu written=%llu buffered=%llu",
+	    (unsigned long long)c->received, (unsigned long long)c->written,
+	    (unsigned long long)c->buffered);
+	for (r = 0; r < DROP_NREASONS; r++)
+		stats_printf(b, " dropped.%s=%llu", stats_reasons[r],
+		    (unsigned long long)c->dropped[r]);
+}
+
+/* JSON string of a config value (names and paths; escape to be safe). */
+static void
+stats_json_string(struct stats_buf *b, const char *s)
+{
+	char tmp[1024 * 6];
+	ssize_t n = format_escape_json(s, strlen(s) > 1024 ? 1024 : strlen(s),
+	    tmp, sizeof(tmp));
+
+	stats_printf(b, "\"%.*s\"", (int)(n < 0 ? 0 : n), tmp);
+}
+
+static void
+stats_time(struct stats_buf *b, int64_t ns, bool json)
+{
+	char t[64];
+	ssize_t n;
+
+	if (ns == 0 || (n = format_time(ns, t, sizeof(t))) < 0)
+		stats_printf(b, json ? "null" : "-");
+	else
+		stats_printf(b, json ? "\"%.*s\"" : "%.*s", (int)n, t);
+}
+
+char *
+stats_render(struct server *srv, bool json)
+{
+	struct stats_buf b = { NULL, 0, 0, false };
+	struct counters total = stats_input;
+	struct output *o;
+	const char *reason;
+	int64_t since;
+	bool dropping;
+
+	if ((b.s = malloc(4096)) == NULL)
+		return NULL;
+	b.cap = 4096;
+	TAILQ_FOREACH(o, &srv->outputs, entry)
+		stats_add(&total, &o->counters);
+
+	if (json) {
+		stats_printf(&b, "{\"version\":\"%s\",\"pid\":%ld,\"started\":",
+		    ASYNCLOG_VERSION_STRING, (long)getpid());
+		stats_time(&b, stats_start_ns, true);
+		stats_printf(&b, ",\"clients\":%llu,\"connections\":%llu,"
+		    "\"tasks\":%u,\"total\":{",
+		    (unsigned long long)stats_clients,
+		    (unsigned long long)stats_connections, task_count());
+		stats_counters(&b, &total, true);
+		stats_printf(&b, "},\"input\":{");
+		stats_counters(&b, &stats_input, true);
+		stats_printf(&b, "},\"outputs\":{");
+	} else {
+		stats_printf(&b, "asynclogd %s pid=%ld clients=%llu "
+		    "connections=%llu tasks=%u\n", ASYNCLOG_VERSION_STRING,
+		    (long)getpid(), (unsigned long long)stats_clients,
+		    (unsigned long long)stats_connections, task_count());
+	}
+	TAILQ_FOREACH(o, &srv->outputs, entry) {
+		dropping = output_state(o, &since, &reason) == OUTPUT_DROPPING;
+		if (json) {
+			stats_printf(&b, "%s", o == TAILQ_FIRST(&srv->outputs) ?
+			    "" : ",");
+			stats_json_string(&b, o->conf->name);
+			stats_printf(&b, ":{\"path\":");
+			stats_json_string(&b, o->conf->path);
+			stats_printf(&b, ",\"state\":\"%s\",\"since\":",
+			    dropping ? "dropping" : "writing");
+			stats_time(&b, dropping ? since : 0, true);
+			stats_printf(&b, ",\"reason\":");
+			if (dropping)
+				stats_json_string(&b, reason);
+			else
+				stats_printf(&b, "null");
+			stats_printf(&b, ",\"last_write\":");
+			stats_time(&b, output_last_write_ns(o), true);
+			stats_printf(&b, ",\"free_bytes\":%lld,",
+			    (long long)output_free_bytes(o));
+			stats_counters(&b, &o->counters, true);
+			stats_printf(&b, "}");
+		} else {
+			stats_printf(&b, "output %s state=%s", o->conf->name,
+			    dropping ? "dropping" : "writing");
+			if (dropping) {
+				stats_printf(&b, " since=");
+				stats_time(&b, since, false);
+				stats_printf(&b, " reason=\"%s\"", reason);
+			}
+			stats_printf(&b, " last_write=");
+			stats_time(&b, output_last_write_ns(o), false);
+			stats_printf(&b, " free_bytes=%lld",
+			    (long long)output_free_bytes(o));
+			stats_counters(&b, &o->counters, false);
+			stats_printf(&b, "\n");
+		}
+	}
+	if (json) {
+		stats_printf(&b, "}}\n");
+	} else {
+		stats_printf(&b, "input");
+		stats_counters(&b, &stats_input, false);
+		stats_printf(&b, "\ntotal");
+		stats_counters(&b, &total, false);
+		stats_printf(&b, " balanced=%s\n",
+		    stats_balanced(&total) ? "yes" : "no");
+	}
+	if (b.failed) {
+		free(b.s);
+		return NULL;
+	}
+	return b.s;
+}

@@ -1,0 +1,528 @@
+/*
+ * syslog.c: parse RFC 3164 and RFC 5424 messages, and find them in a stream
+ * with RFC 6587 framing (octet counting or LF/NUL termination).
+ *
+ * Pure functions for the connection tasks: no I/O, no allocation, and the
+ * record only points into the caller's buffer. Nothing is ever rejected: what
+ * does not parse becomes a user.notice record whose message is the raw text,
+ * so a strange sender loses structure, never words.
+ *
+ * RFC 3164 is a description of practice more than a grammar, so the 3164
+ * parser accepts what real senders write: glibc syslog(3) over /dev/log (no
+ * hostname), util-linux logger(1), Python's SysLogHandler (often no timestamp
+ * and no tag), and relays that put a hostname after the timestamp.
+ */
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <string.h>
+#include <time.h>
+
+#include "syslog.h"
+
+#define SYSLOG_DEFAULT_FACILITY	1	/* user */
+#define SYSLOG_DEFAULT_SEVERITY	5	/* notice */
+#define SYSLOG_MAX_PRI		191	/* local7.debug */
+#define SYSLOG_MAX_TAG		48	/* RFC 5424 APP-NAME length */
+#define SYSLOG_MAX_HOST		255	/* RFC 5424 HOSTNAME length */
+#define SYSLOG_3164_TIME_LEN	15	/* "Nov 25 12:00:00" */
+#define SYSLOG_MAX_COUNT_DIGITS	9	/* a longer octet count is oversize */
+
+#define SYSLOG_NS		INT64_C(1000000000)
+#define SYSLOG_DAY		INT64_C(86400)
+
+static const char *syslog_months[] = {
+	"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+	"Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+};
+
+static bool
+syslog_isdigit(char c)
+{
+	return c >= '0' && c <= '9';
+}
+
+/* Parse exactly n digits at p; -1 if any is not a digit. */
+static int
+syslog_digits(const char *p, size_t n)
+{
+	int	v = 0;
+	size_t	i;
+
+	for (i = 0; i < n; i++) {
+		if (!syslog_isdigit(p[i]))
+			return -1;
+		v = v * 10 + (p[i] - '0');
+	}
+	return v;
+}
+
+/* Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant). */
+static int64_t
+syslog_days(int64_t y, int m, int d)
+{
+	int64_t	era, yoe, doy, doe;
+
+	y -= m <= 2;
+	era = (y >= 0 ? y : y - 399) / 400;
+	yoe = y - era * 400;
+	doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+	return era * 146097 + doe - 719468;
+}
+
+/*
+ * Seconds to nanoseconds, or 0 ("no client time") when the result would not
+ * fit in an int64_t (before 1677 or after 2262).
+ */
+static int64_t
+syslog_ns(int64_t sec, int64_t frac_ns)
+{
+	if (sec <= INT64_MIN / SYSLOG_NS + 1 ||
+	    sec >= INT64_MAX / SYSLOG_NS - 1)
+		return 0;
+	return sec * SYSLOG_NS + frac_ns;
+}
+
+/*
+ * RFC 3339 timestamp (RFC 5424 section 6.2.3, but lenient about the number
+ * of fraction digits and letter case): YYYY-MM-DDTHH:MM:SS[.F+](Z|+HH:MM).
+ * The whole of p[0..len) must be the timestamp. Returns 0 with *ns set, or -1.
+ */
+static int
+syslog_rfc3339(const char *p, size_t len, int64_t *ns)
+{
+	int	 y, mo, d, h, mi, s, oh, om;
+	int64_t	 frac = 0, scale = SYSLOG_NS, off = 0, sec;
+	size_t	 i;
+
+	if (len < 20 || p[4] != '-' || p[7] != '-' ||
+	    (p[10] != 'T' && p[10] != 't') || p[13] != ':' || p[16] != ':')
+		return -1;
+	y = syslog_digits(p, 4);
+	mo = syslog_digits(p + 5, 2);
+	d = syslog_digits(p + 8, 2);
+	h = syslog_digits(p + 11, 2);
+	mi = syslog_digits(p + 14, 2);
+	s = syslog_digits(p + 17, 2);
+	if (y < 0 || mo < 1 || mo > 12 || d < 1 || d > 31 || h < 0 ||
+	    h > 23 || mi < 0 || mi > 59 || s < 0 || s > 60)
+		return -1;
+	i = 19;
+	if (p[i] == '.') {
+		i++;
+		if (i >= len || !syslog_isdigit(p[i]))
+			return -1;
+		for (; i < len && syslog_isdigit(p[i]); i++) {
+			if (scale > 1) {
+				scale /= 10;
+				frac += (p[i] - '0') * scale;
+			}
+		}
+	}
+	if (i < len && (p[i] == 'Z' || p[i] == 'z') && i + 1 == len)
+		off = 0;
+	else if (i + 6 == len && (p[i] == '+' || p[i] == '-') &&
+	    p[i + 3] == ':') {
+		oh = syslog_digits(p + i + 1, 2);
+		om = syslog_digits(p + i + 4, 2);
+		if (oh < 0 || oh > 23 || om < 0 || om > 59)
+			return -1;
+		off = (oh * 60 + om) * 60;
+		if (p[i] == '-')
+			off = -off;
+	} else
+		return -1;
+	sec = syslog_days(y, mo, d) * SYSLOG_DAY + h * 3600 + mi * 60 + s -
+	    off;
+	*ns = syslog_ns(sec, frac);
+	return 0;
+}
+
+/*
+ * RFC 3164 timestamp "Mmm dd hh:mm:ss" (day space-padded) at p. It carries
+ * neither year nor zone: it is local time, and the year is the one that puts
+ * it nearest to now (so "Dec 31" arriving on Jan 1 is last year's).
+ * Returns 0 with *ns set, or -1.
+ */
+static int
+syslog_3164_time(const char *p, size_t len, int64_t now_ns, int64_t *ns)
+{
+	struct tm	tm;
+	time_t		now = (time_t)(now_ns / SYSLOG_NS);
+	int		mo, d, h, mi, s;
+	int64_t		sec, year;
+
+	if (len < SYSLOG_3164_TIME_LEN || p[3] != ' ' || p[6] != ' ' ||
+	    p[9] != ':' || p[12] != ':')
+		return -1;
+	for (mo = 0; mo < 12; mo++) {
+		if (memcmp(p, syslog_months[mo], 3) == 0)
+			break;
+	}
+	if (mo == 12)
+		return -1;
+	if (p[4] == ' ')
+		d = syslog_digits(p + 5, 1);
+	else
+		d = syslog_digits(p + 4, 2);
+	h = syslog_digits(p + 7, 2);
+	mi = syslog_digits(p + 10, 2);
+	s = syslog_digits(p + 13, 2);
+	if (d < 1 || d > 31 || h < 0 || h > 23 || mi < 0 || mi > 59 ||
+	    s < 0 || s > 60)
+		return -1;
+
+	if (localtime_r(&now, &tm) == NULL)
+		return -1;
+	year = tm.tm_year + 1900;
+	sec = syslog_days(year, mo + 1, d) * SYSLOG_DAY + h * 3600 + mi * 60 +
+	    s - tm.tm_gmtoff;
+	if (sec - (int64_t)now > 180 * SYSLOG_DAY)
+		sec = syslog_days(year - 1, mo + 1, d) * SYSLOG_DAY +
+		    h * 3600 + mi * 60 + s - tm.tm_gmtoff;
+	else if ((int64_t)now - sec > 180 * SYSLOG_DAY)
+		sec = syslog_days(year + 1, mo + 1, d) * SYSLOG_DAY +
+		    h * 3600 + mi * 60 + s - tm.tm_gmtoff;
+	*ns = syslog_ns(sec, 0);
+	return 0;
+}
+
+/* "<PRI>" at the start: its length (3..5) with *pri set, or 0. */
+static size_t
+syslog_pri(const char *p, size_t len, int *pri)
+{
+	size_t	i;
+	int	v = 0;
+
+	if (len < 3 || p[0] != '<')
+		return 0;
+	for (i = 1; i < len && i <= 4 && syslog_isdigit(p[i]); i++)
+		v = v * 10 + (p[i] - '0');
+	if (i == 1 || i > 4 || i >= len || p[i] != '>' || v > SYSLOG_MAX_PRI)
+		return 0;
+	*pri = v;
+	return i + 1;
+}
+
+/* Decimal pid of 1..9 digits, or 0 when s is anything else. */
+static pid_t
+syslog_pid(const char *s, size_t len)
+{
+	int	v;
+
+	if (len == 0 || len > 9 || (v = syslog_digits(s, len)) <= 0)
+		return 0;
+	return (pid_t)v;
+}
+
+/* The raw-text record every unparseable input becomes. */
+static void
+syslog_raw(const char *buf, size_t len, struct record *rec)
+{
+	rec->client_time_ns = 0;
+	rec->facility = SYSLOG_DEFAULT_FACILITY;
+	rec->severity = SYSLOG_DEFAULT_SEVERITY;
+	rec->claimed_pid = 0;
+	rec->host = NULL;
+	rec->host_len = 0;
+	rec->tag = "";
+	rec->tag_len = 0;
+	rec->msgid = NULL;
+	rec->msgid_len = 0;
+	rec->sd = NULL;
+	rec->sd_len = 0;
+	rec->msg = buf;
+	rec->msg_len = len;
+	rec->nfields = 0;
+	rec->fields = NULL;
+}
+
+/* Next space-terminated word from *i; empty when *i is at a space or end. */
+static size_t
+syslog_word(const char *p, size_t len, size_t i)
+{
+	size_t	e;
+
+	for (e = i; e < len && p[e] != ' '; e++)
+		;
+	return e - i;
+}
+
+static bool
+syslog_has(const char *p, size_t len, char c)
+{
+	return memchr(p, c, len) != NULL;
+}
+
+/*
+ * RFC 3164 after the PRI: [TIMESTAMP SP [HOST SP]] [TAG[\[PID\]]:] MSG.
+ *
+ * glibc's syslog(3) sends no HOST to /dev/log, relays and `logger --rfc3164`
+ * to a network do, and nothing marks which one came. The heuristic: after the
+ * timestamp, the first word is the host when it looks like a name (no '[',
+ * not ending in ':') and the second word looks like a tag ("prog[123]:",
+ * "prog:"), e.g. "host prog[1]: x"; otherwise the first word is the tag, so
+ * "prog[1]: x" and "root: x" keep their tag. Without a timestamp there is no
+ * host, and a tag is taken only in the explicit "tag:" / "tag[pid]:" form, so
+ * Python's bare "<14>hello world" stays one message.
+ */
+static void
+syslog_parse_3164(const char *p, size_t len, int64_t now_ns,
+    struct record *rec)
+{
+	size_t	i = 0, w1, w2, t, tl, pl = 0;
+	bool	stamped = false;
+	int64_t	ns;
+	pid_t	pid = 0;
+
+	w1 = syslog_word(p, len, 0);
+	if (len >= SYSLOG_3164_TIME_LEN &&
+	    (len == SYSLOG_3164_TIME_LEN || p[SYSLOG_3164_TIME_LEN] == ' ') &&
+	    syslog_3164_time(p, len, now_ns, &ns) == 0) {
+		stamped = true;
+		i = SYSLOG_3164_TIME_LEN;
+	} else if (w1 > 0 && syslog_rfc3339(p, w1, &ns) == 0) {
+		stamped = true;	/* rsyslog's high-precision 3164 variant */
+		i = w1;
+	}
+	if (stamped) {
+		rec->client_time_ns = ns;
+		if (i < len)
+			i++;	/* the space after the timestamp */
+
+		w1 = syslog_word(p, len, i);
+		if (w1 > 0 && w1 <= SYSLOG_MAX_HOST && i + w1 < len &&
+		    !syslog_has(p + i, w1, '[') && p[i + w1 - 1] != ':') {
+			w2 = syslog_word(p, len, i + w1 + 1);
+			if (w2 > 0 && (p[i + w1 + w2] == ':' ||
+			    syslog_has(p + i + w1 + 1, w2, '['))) {
+				rec->host = p + i;
+				rec->host_len = w1;
+				i += w1 + 1;
+			}
+		}
+	}
+
+	/* TAG: up to the first '[', ':' or space. */
+	for (t = i; t < len && p[t] != '[' && p[t] != ':' && p[t] != ' '; t++)
+		;
+	tl = t - i;
+	if (tl > 0 && tl <= SYSLOG_MAX_TAG) {
+		if (t < len && p[t] == '[') {
+			pl = t + 1;
+			while (pl < len && syslog_isdigit(p[pl]))
+				pl++;
+			if (pl >= len || p[pl] != ']' ||
+			    (pid = syslog_pid(p + t + 1, pl - t - 1)) == 0)
+				goto notag;
+			t = pl + 1;
+		}
+		if (t < len && p[t] == ':') {
+			t++;
+			if (t < len && p[t] == ' ')
+				t++;
+		} else if (!stamped)
+			goto notag;
+		else if (t < len && p[t] == ' ')
+			t++;
+		rec->tag = p + i;
+		rec->tag_len = tl;
+		rec->claimed_pid = pid;
+		i = t;
+	}
+notag:
+	rec->msg = p + i;
+	rec->msg_len = len - i;
+}
+
+/*
+ * End of the STRUCTURED-DATA at p (one or more "[ID param="v" ...]"), or 0 if
+ * it is not well formed. Only the element boundaries matter here: a ']' or
+ * '"' inside a quoted value is escaped with '\\', so a quote toggles "inside a
+ * value" and a backslash in a value skips the next byte. The formatter checks
+ * the full grammar before it copies the SD anywhere.
+ */
+static size_t
+syslog_sd_end(const char *p, size_t len)
+{
+	size_t	i = 0;
+	bool	quoted;
+
+	while (i < len && p[i] == '[') {
+		i++;
+		if (i >= len || p[i] == ' ' || p[i] == ']')
+			return 0;
+		quoted = false;
+		for (;;) {
+			if (i >= len)
+				return 0;
+			if (quoted && p[i] == '\\')
+				i++;
+			else if (p[i] == '"')
+				quoted = !quoted;
+			else if (!quoted && p[i] == ']')
+				break;
+			i++;
+		}
+		i++;
+	}
+	return i;
+}
+
+/*
+ * RFC 5424 after "<PRI>1 ": TIMESTAMP HOSTNAME APP-NAME PROCID MSGID SD [MSG].
+ * Returns -1 when the header is cut short or has an empty field; the caller
+ * then keeps the raw text. An SD that does not parse is left in the message.
+ */
+static int
+syslog_parse_5424(const char *p, size_t len, struct record *rec)
+{
+	const char	*f[5];
+	size_t		 fl[5], i = 0, n, k;
+	int64_t		 ns;
+	bool		 sd = false;
+
+	for (k = 0; k < 5; k++) {
+		n = syslog_word(p, len, i);
+		if (n == 0)
+			return -1;
+		f[k] = p + i;
+		fl[k] = n;
+		i += n;
+		if (i < len)
+			i++;
+		else if (k < 4)
+			return -1;
+	}
+#define SYSLOG_NIL(k)	(fl[k] == 1 && f[k][0] == '-')
+	if (!SYSLOG_NIL(0) && syslog_rfc3339(f[0], fl[0], &ns) == 0)
+		rec->client_time_ns = ns;
+	if (!SYSLOG_NIL(1)) {
+		rec->host = f[1];
+		rec->host_len = fl[1];
+	}
+	if (!SYSLOG_NIL(2)) {
+		rec->tag = f[2];
+		rec->tag_len = fl[2];
+	}
+	if (!SYSLOG_NIL(3))
+		rec->claimed_pid = syslog_pid(f[3], fl[3]);
+	if (!SYSLOG_NIL(4)) {
+		rec->msgid = f[4];
+		rec->msgid_len = fl[4];
+	}
+#undef SYSLOG_NIL
+
+	if (i < len && p[i] == '-' && (i + 1 == len || p[i + 1] == ' ')) {
+		sd = true;
+		i++;
+	} else if ((n = syslog_sd_end(p + i, len - i)) > 0 &&
+	    (i + n == len || p[i + n] == ' ')) {
+		sd = true;
+		rec->sd = p + i;
+		rec->sd_len = n;
+		i += n;
+	}
+	if (sd && i < len)
+		i++;		/* the space before MSG */
+	if (len - i >= 3 && memcmp(p + i, "\xef\xbb\xbf", 3) == 0)
+		i += 3;		/* the BOM says "UTF-8", and is not text */
+	rec->msg = p + i;
+	rec->msg_len = len - i;
+	return 0;
+}
+
+void
+syslog_parse(const char *buf, size_t len, int64_t now_ns, struct record *rec)
+{
+	size_t	n;
+	int	pri;
+
+	while (len > 0 && buf[len - 1] == '\0')
+		len--;
+	if (len > 0 && buf[len - 1] == '\n')
+		len--;
+	syslog_raw(buf, len, rec);
+
+	if (len == 0 || buf[0] != '<') {
+		/* No PRI at all: RFC 3164 section 4.3.3 says user.notice. */
+		syslog_parse_3164(buf, len, now_ns, rec);
+		return;
+	}
+	if ((n = syslog_pri(buf, len, &pri)) == 0)
+		return;		/* "<999>", "<13": raw text */
+	rec->facility = pri / 8;
+	rec->severity = pri % 8;
+	if (len > n && buf[n] == '1' && (len - n == 1 || buf[n + 1] == ' ')) {
+		if (len - n < 2 ||
+		    syslog_parse_5424(buf + n + 2, len - n - 2, rec) == -1)
+			syslog_raw(buf, len, rec);
+		return;
+	}
+	syslog_parse_3164(buf + n, len - n, now_ns, rec);
+}
+
+/*
+ * Octet counting is chosen per message by a leading digit (RFC 6587 section
+ * 3.4.1 senders always start with one, a syslog message never does: it starts
+ * with '<'). A digit run not followed by a space is not a count, and the
+ * message is LF-framed like any other.
+ *
+ * On an oversize frame *msg_len is never more than len, so the caller can
+ * always discard it at once: for LF framing it ends after the '\n' when one is
+ * buffered (the whole line goes), otherwise it is everything buffered and the
+ * rest of the line will arrive as a new message; for an octet count it is as
+ * much of the frame as is buffered.
+ */
+ssize_t
+syslog_frame(const char *buf, size_t len, size_t max_len, const char **msg,
+    size_t *msg_len)
+{
+	size_t		 i, count = 0, lim;
+	const char	*e;
+
+	*msg = buf;
+	*msg_len = 0;
+	if (len == 0)
+		return 0;
+
+	if (buf[0] >= '1' && buf[0] <= '9') {
+		for (i = 0; i < len && syslog_isdigit(buf[i]); i++) {
+			if (i == SYSLOG_MAX_COUNT_DIGITS)
+				break;
+			count = count * 10 + (size_t)(buf[i] - '0');
+		}
+		if (i == len)
+			return 0;	/* count not finished yet */
+		if (syslog_isdigit(buf[i]) || (buf[i] == ' ' &&
+		    count > max_len)) {
+			count += i + 1;
+			*msg_len = count < len ? count : len;
+			return -1;
+		}
+		if (buf[i] == ' ') {
+			i++;
+			if (len - i < count)
+				return 0;
+			*msg = buf + i;
+			*msg_len = count;
+			return (ssize_t)(i + count);
+		}
+	}
+
+	lim = len < max_len ? len : max_len;
+	for (i = 0; i < lim; i++) {
+		if (buf[i] == '\n' || buf[i] == '\0')
+			break;
+	}
+	if (i < lim) {
+		*msg_len = i;
+		return (ssize_t)(i + 1);
+	}
+	if (len < max_len)
+		return 0;
+	e = memchr(buf + lim, '\n', len - lim);
+	*msg_len = e != NULL ? (size_t)(e - buf) + 1 : len;
+	return -1;
+}

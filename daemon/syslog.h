@@ -1,0 +1,46 @@
+/*
+ * syslog.h: parse RFC 3164 and RFC 5424 messages (and RFC 6587 framing) into
+ * records. Pure functions, no I/O and no allocation: the record points into
+ * the caller's buffer.
+ *
+ * Nothing is ever rejected: input that is not valid syslog becomes a record
+ * whose message is the raw text (facility user, severity notice), because a
+ * logger that throws away what it cannot parse loses exactly the records
+ * someone will want later.
+ */
+#ifndef ASYNCLOG_SYSLOG_H
+#define ASYNCLOG_SYSLOG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "record.h"
+
+/*
+ * Parse one message (no framing, trailing '\n' / NUL already removed or
+ * present: a single trailing '\n' and trailing NULs are ignored). Fills the
+ * syslog fields of rec: facility, severity, client_time_ns, host, tag,
+ * claimed_pid (the pid in "tag[pid]:" or PROCID, 0 when none), msgid, sd, msg.
+ * Leaves time_ns, pid, uid, gid untouched (the caller stamps those).
+ * now_ns is used for RFC 3164 timestamps, which carry no year.
+ */
+void	syslog_parse(const char *buf, size_t len, int64_t now_ns,
+	    struct record *rec);
+
+/*
+ * RFC 6587 framing on a stream: find the next message in buf[0..len).
+ * Octet counting ("123 <34>1 ...") is detected per message by a leading digit;
+ * otherwise the message ends at '\n' (or NUL), which is not part of it.
+ * Returns bytes consumed (> 0) with *msg and *msg_len set (*msg_len may be 0
+ * for an empty line: skip it); 0 when more bytes are needed; -1 when the
+ * frame can never fit in max_len (an octet count larger than max_len, or no
+ * '\n' within max_len bytes): the caller then counts a too_large drop and
+ * skips *msg_len bytes (set to what is safe to discard, never more than len).
+ * The caller's buffer must hold at least max_len + 10 bytes (octet count,
+ * space, message).
+ */
+ssize_t	syslog_frame(const char *buf, size_t len, size_t max_len,
+	    const char **msg, size_t *msg_len);
+
+#endif

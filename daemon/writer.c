@@ -1,0 +1,469 @@
+/*
+ * writer.c: one output file's thread: writes whole chunks, undoes a failed
+ * chunk with ftruncate, drops and counts while the disk is full, probes for
+ * space, writes the drop marker, syncs per policy, reopens on request.
+ *
+ * Runs on its own thread and never touches libevent except for
+ * event_active() on the completion event, which libevent makes thread-safe
+ * (evthread_use_pthreads() is called at start-up).
+ */
+#include <sys/stat.h>
+#include <sys/statvfs.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+
+#include "format.h"
+#include "log.h"
+#include "output.h"
+#include "writer.h"
+
+struct writer {
+	const struct config_output *conf;
+	char		 host[256];
+	size_t		 chunk_size;
+	struct event	*done_ev;
+	pthread_t	 thread;
+
+	/* Hand-off queues, guarded by mu. */
+	pthread_mutex_t	 mu;
+	pthread_cond_t	 cv;
+	struct chunk_list todo;
+	struct chunk_list done;
+	bool		 stop;
+	bool		 reopen;
+
+	/* Writer thread only. */
+	int		 fd;
+	bool		 dropping;
+	const char	*drop_reason;
+	uint64_t	 lost;		/* records dropped in this dropping period */
+	int64_t		 lost_first_ns;
+	int64_t		 lost_last_ns;
+	int64_t		 last_probe_ns;	/* monotonic */
+	int64_t		 last_sync_ns;	/* monotonic */
+	bool		 unsynced;
+
+	/* Published for stats, read from the loop thread. */
+	_Atomic int	 pub_dropping;
+	_Atomic int64_t	 pub_since_ns;
+	_Atomic(const char *) pub_reason;
+	_Atomic int64_t	 pub_last_write_ns;
+	_Atomic int64_t	 pub_free_bytes;
+};
+
+static void	*writer_main(void *);
+
+static int
+writer_open(struct writer *w, char *err, size_t errlen)
+{
+	int fd;
+
+	fd = open(w->conf->path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC,
+	    w->conf->file_mode);
+	if (fd == -1) {
+		snprintf(err, errlen, "output %s: cannot open %s: %s",
+		    w->conf->name, w->conf->path, strerror(errno));
+		return -1;
+	}
+	w->fd = fd;
+	return 0;
+}
+
+struct writer *
+writer_new(const struct config_output *conf, const char *host,
+    size_t chunk_size, struct event *done, char *err, size_t errlen)
+{
+	struct writer *w;
+	int rc;
+
+	if ((w = calloc(1, sizeof(*w))) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	w->conf = conf;
+	snprintf(w->host, sizeof(w->host), "%s", host);
+	w->chunk_size = chunk_size;
+	w->done_ev = done;
+	w->fd = -1;
+	TAILQ_INIT(&w->todo);
+	TAILQ_INIT(&w->done);
+	pthread_mutex_init(&w->mu, NULL);
+	pthread_cond_init(&w->cv, NULL);
+	atomic_store(&w->pub_free_bytes, -1);
+	if (writer_open(w, err, errlen) == -1)
+		goto fail;
+	if ((rc = pthread_create(&w->thread, NULL, writer_main, w)) != 0) {
+		snprintf(err, errlen, "output %s: cannot start writer thread: %s",
+		    conf->name, strerror(rc));
+		close(w->fd);
+		goto fail;
+	}
+	return w;
+fail:
+	pthread_cond_destroy(&w->cv);
+	pthread_mutex_destroy(&w->mu);
+	free(w);
+	return NULL;
+}
+
+void
+writer_submit(struct writer *w, struct chunk *c)
+{
+	pthread_mutex_lock(&w->mu);
+	TAILQ_INSERT_TAIL(&w->todo, c, entry);
+	pthread_cond_signal(&w->cv);
+	pthread_mutex_unlock(&w->mu);
+}
+
+void
+writer_take_done(struct writer *w, struct chunk_list *out)
+{
+	pthread_mutex_lock(&w->mu);
+	TAILQ_CONCAT(out, &w->done, entry);
+	pthread_mutex_unlock(&w->mu);
+}
+
+void
+writer_reopen(struct writer *w)
+{
+	pthread_mutex_lock(&w->mu);
+	w->reopen = true;
+	pthread_cond_signal(&w->cv);
+	pthread_mutex_unlock(&w->mu);
+}
+
+int
+writer_dropping(const struct writer *w, int64_t *since_ns, const char **reason)
+{
+	int d = atomic_load(&((struct writer *)w)->pub_dropping);
+
+	if (since_ns != NULL)
+		*since_ns = atomic_load(&((struct writer *)w)->pub_since_ns);
+	if (reason != NULL)
+		*reason = atomic_load(&((struct writer *)w)->pub_reason);
+	return d;
+}
+
+int64_t
+writer_last_write_ns(const struct writer *w)
+{
+	return atomic_load(&((struct writer *)w)->pub_last_write_ns);
+}
+
+int64_t
+writer_free_bytes(const struct writer *w)
+{
+	return atomic_load(&((struct writer *)w)->pub_free_bytes);
+}
+
+/* Write all of buf at the end of the file; -1 with errno on any failure. */
+static int
+writer_write_all(int fd, const char *buf, size_t len)
+{
+	ssize_t n;
+
+	while (len > 0) {
+		n = write(fd, buf, len);
+		if (n == -1) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		if (n == 0) {
+			errno = ENOSPC;
+			return -1;
+		}
+		buf += n;
+		len -= n;
+	}
+	return 0;
+}
+
+/* Free bytes on the output's filesystem and the keep_free floor; -1 unknown. */
+static int64_t
+writer_free_space(struct writer *w, int64_t *floor)
+{
+	struct statvfs sv;
+	int64_t avail, total;
+
+	*floor = 0;
+	if (fstatvfs(w->fd, &sv) == -1)
+		return -1;
+	avail = (int64_t)sv.f_bavail * (int64_t)sv.f_frsize;
+	total = (int64_t)sv.f_blocks * (int64_t)sv.f_frsize;
+	if (w->conf->keep_free_percent > 0)
+		*floor = total / 100 * w->conf->keep_free_percent;
+	if ((int64_t)w->conf->keep_free_bytes > *floor)
+		*floor = (int64_t)w->conf->keep_free_bytes;
+	atomic_store(&w->pub_free_bytes, avail);
+	return avail;
+}
+
+static void
+writer_enter_dropping(struct writer *w, const char *reason, int64_t now_ns)
+{
+	w->dropping = true;
+	w->drop_reason = reason;
+	w->lost = 0;
+	w->lost_first_ns = 0;
+	w->lost_last_ns = 0;
+	w->last_probe_ns = log_mono_ns();
+	atomic_store(&w->pub_reason, reason);
+	atomic_store(&w->pub_since_ns, now_ns);
+	atomic_store(&w->pub_dropping, 1);
+	log_warn("output %s: %s: dropping records until there is room",
+	    w->conf->name, reason);
+}
+
+static void
+writer_count_lost(struct writer *w, const struct chunk *c)
+{
+	if (c->nrecords == 0)
+		return;
+	if (w->lost == 0)
+		w->lost_first_ns = c->first_ns;
+	w->lost += c->nrecords;
+	w->lost_last_ns = c->last_ns;
+}
+
+/* The marker is a record of asynclogd itself, in the output's format. */
+static ssize_t
+writer_format_marker(struct writer *w, char *buf, size_t cap)
+{
+	char t1[64], t2[64], msg[256];
+	struct record rec;
+	ssize_t n1, n2;
+	int m;
+
+	n1 = format_time(w->lost_first_ns, t1, sizeof(t1));
+	n2 = format_time(w->lost_last_ns, t2, sizeof(t2));
+	if (n1 < 0 || n2 < 0)
+		return -1;
+	m = snprintf(msg, sizeof(msg), "dropped %llu records (%s) from %.*s to %.*s",
+	    (unsigned long long)w->lost, w->drop_reason, (int)n1, t1, (int)n2, t2);
+	memset(&rec, 0, sizeof(rec));
+	rec.time_ns = log_now_ns();
+	rec.facility = 5;	/* syslog */
+	rec.severity = 4;	/* warning */
+	rec.pid = getpid();
+	rec.uid = getuid();
+	rec.gid = getgid();
+	rec.tag = "asynclogd";
+	rec.tag_len = strlen(rec.tag);
+	rec.msg = msg;
+	rec.msg_len = m;
+	return format_record(w->conf->format, &rec, w->host, buf, cap);
+}
+
+/*
+ * While dropping: is there room again? Then write the marker and resume.
+ * A marker that does not fit (the disk filled again) is undone like a chunk.
+ */
+static void
+writer_probe(struct writer *w)
+{
+	char marker[1024];
+	int64_t avail, floor;
+	struct stat st;
+	ssize_t n;
+
+	w->last_probe_ns = log_mono_ns();
+	avail = writer_free_space(w, &floor);
+	if (avail != -1 && avail < floor + (int64_t)w->chunk_size)
+		return;
+	if (w->lost > 0) {
+		if ((n = writer_format_marker(w, marker, sizeof(marker))) < 0)
+			return;
+		if (fstat(w->fd, &st) == -1)
+			return;
+		if (writer_write_all(w->fd, marker, n) == -1) {
+			if (ftruncate(w->fd, st.st_size) == -1)
+				log_warn("output %s: ftruncate: %s",
+				    w->conf->name, strerror(errno));
+			return;
+		}
+		w->unsynced = true;
+	}
+	log_info("output %s: writing again; %llu records were dropped (%s)",
+	    w->conf->name, (unsigned long long)w->lost, w->drop_reason);
+	w->dropping = false;
+	w->lost = 0;
+	atomic_store(&w->pub_dropping, 0);
+	atomic_store(&w->pub_last_write_ns, log_now_ns());
+}
+
+static const char *
+writer_errno_reason(int e)
+{
+	switch (e) {
+	case ENOSPC:
+		return "disk full";
+	case EDQUOT:
+		return "quota exceeded";
+	case EFBIG:
+		return "file too large";
+	default:
+		return "write error";
+	}
+}
+
+static void
+writer_sync(struct writer *w)
+{
+	if (fdatasync(w->fd) == -1 && errno != EINVAL && errno != EROFS)
+		log_warn("output %s: fdatasync: %s", w->conf->name,
+		    strerror(errno));
+	w->unsynced = false;
+	w->last_sync_ns = log_mono_ns();
+}
+
+static void
+writer_write_chunk(struct writer *w, struct chunk *c)
+{
+	int64_t avail, floor;
+	struct stat st;
+	int e;
+
+	c->nwritten = 0;
+	c->ndropped = 0;
+	if (!w->dropping && (w->conf->keep_free_bytes > 0 ||
+	    w->conf->keep_free_percent > 0)) {
+		avail = writer_free_space(w, &floor);
+		if (avail != -1 && avail - (int64_t)c->len < floor)
+			writer_enter_dropping(w, "keep_free", c->first_ns);
+	}
+	if (w->dropping) {
+		writer_count_lost(w, c);
+		c->ndropped = c->nrecords;
+		return;
+	}
+	/* Where this chunk starts, read from the file itself: an external
+	 * truncate (logrotate copytruncate) must not make us cut wrongly. */
+	if (fstat(w->fd, &st) == -1) {
+		e = errno;
+		goto failed;
+	}
+	if (writer_write_all(w->fd, c->buf, c->len) == 0) {
+		c->nwritten = c->nrecords;
+		w->unsynced = true;
+		atomic_store(&w->pub_last_write_ns, log_now_ns());
+		if (w->conf->sync == SYNC_ALWAYS)
+			writer_sync(w);
+		return;
+	}
+	e = errno;
+	if (ftruncate(w->fd, st.st_size) == -1)
+		log_warn("output %s: cannot undo a failed write (ftruncate: %s); "
+		    "the file may end with a partial line",
+		    w->conf->name, strerror(errno));
+failed:
+	writer_enter_dropping(w, writer_errno_reason(e), c->first_ns);
+	if (e != ENOSPC && e != EDQUOT && e != EFBIG)
+		log_warn("output %s: write: %s", w->conf->name, strerror(e));
+	writer_count_lost(w, c);
+	c->ndropped = c->nrecords;
+}
+
+static void
+writer_do_reopen(struct writer *w)
+{
+	char err[512];
+	int oldfd = w->fd;
+
+	if (w->unsynced)
+		writer_sync(w);
+	if (writer_open(w, err, sizeof(err)) == -1) {
+		log_warn("%s; still writing to the old file", err);
+		w->fd = oldfd;
+		return;
+	}
+	close(oldfd);
+}
+
+static void *
+writer_main(void *arg)
+{
+	struct writer *w = arg;
+	struct chunk *c;
+	struct timespec ts;
+	bool stop, reopen;
+	int64_t interval_ns = (int64_t)w->conf->sync_interval_ms * 1000000;
+
+	for (;;) {
+		pthread_mutex_lock(&w->mu);
+		while (TAILQ_EMPTY(&w->todo) && !w->stop && !w->reopen) {
+			if (!w->dropping && !w->unsynced) {
+				pthread_cond_wait(&w->cv, &w->mu);
+				continue;
+			}
+			/* Something to do on a clock: probe or sync. */
+			clock_gettime(CLOCK_REALTIME, &ts);
+			ts.tv_nsec += WRITER_PROBE_MS * 1000000L;
+			if (ts.tv_nsec >= 1000000000L) {
+				ts.tv_sec++;
+				ts.tv_nsec -= 1000000000L;
+			}
+			if (pthread_cond_timedwait(&w->cv, &w->mu, &ts) == ETIMEDOUT)
+				break;
+		}
+		c = TAILQ_FIRST(&w->todo);
+		if (c != NULL)
+			TAILQ_REMOVE(&w->todo, c, entry);
+		stop = w->stop && c == NULL;
+		reopen = w->reopen;
+		w->reopen = false;
+		pthread_mutex_unlock(&w->mu);
+
+		if (reopen)
+			writer_do_reopen(w);
+		if (w->dropping &&
+		    log_mono_ns() - w->last_probe_ns >= WRITER_PROBE_MS * 1000000LL)
+			writer_probe(w);
+		if (c != NULL) {
+			writer_write_chunk(w, c);
+			pthread_mutex_lock(&w->mu);
+			TAILQ_INSERT_TAIL(&w->done, c, entry);
+			pthread_mutex_unlock(&w->mu);
+			event_active(w->done_ev, EV_READ, 0);
+		}
+		if (w->unsynced && w->conf->sync == SYNC_INTERVAL &&
+		    log_mono_ns() - w->last_sync_ns >= interval_ns)
+			writer_sync(w);
+		if (w->unsynced && w->conf->sync == SYNC_NEVER)
+			w->unsynced = false;
+		if (stop)
+			break;
+	}
+	if (w->dropping && w->lost > 0)
+		log_warn("output %s: stopping while dropping; %llu records "
+		    "were dropped (%s)", w->conf->name,
+		    (unsigned long long)w->lost, w->drop_reason);
+	writer_sync(w);
+	return NULL;
+}
+
+void
+writer_free(struct writer *w, struct chunk_list *done)
+{
+	pthread_mutex_lock(&w->mu);
+	w->stop = true;
+	pthread_cond_signal(&w->cv);
+	pthread_mutex_unlock(&w->mu);
+	pthread_join(w->thread, NULL);
+	TAILQ_CONCAT(done, &w->done, entry);
+	if (close(w->fd) == -1)
+		log_warn("output %s: close: %s", w->conf->name, strerror(errno));
+	pthread_cond_destroy(&w->cv);
+	pthread_mutex_destroy(&w->mu);
+	free(w);
+}

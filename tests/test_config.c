@@ -1,0 +1,516 @@
+/*
+ * test_config.c: daemon/config.c turns libconfig text into a validated
+ * struct config, or one "file:line: message" error. Every error case
+ * checks the line number too: a message that points at the wrong line is
+ * worse than none. The conf/ files are loaded from the repository root,
+ * where `make test` runs.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <criterion/criterion.h>
+
+#include "config.h"
+
+/* Lines 1-4 of most test configs; an output's own keys start on line 5. */
+#define HEAD \
+	"listen = { socket = \"s.sock\"; };\n"	\
+	"outputs = (\n"				\
+	"  { name = \"a\";\n"			\
+	"    path = \"a.log\";\n"
+
+static struct config *
+load(const char *text)
+{
+	struct config	*c;
+	char		 err[512] = "";
+
+	c = config_load_string(text, "t.conf", err, sizeof err);
+	cr_assert_not_null(c, "should load: %s", err);
+	return (c);
+}
+
+/* The error must begin with expected: file, line, and what is wrong. */
+static void
+load_fails(const char *text, const char *expected)
+{
+	struct config	*c;
+	char		 err[512] = "";
+
+	c = config_load_string(text, "t.conf", err, sizeof err);
+	cr_assert_null(c, "should not load:\n%s", text);
+	cr_assert_eq(strncmp(err, expected, strlen(expected)), 0,
+	    "got \"%s\", expected it to begin with \"%s\"", err, expected);
+}
+
+Test(config, builtin_config_loads_with_every_default)
+{
+	struct config	*c;
+	char		 err[512] = "";
+
+	c = config_load_string(config_builtin, "(built-in)", err, sizeof err);
+	cr_assert_not_null(c, "%s", err);
+	cr_assert_str_eq(c->file, "(built-in)");
+	cr_assert_str_eq(c->socket, "var/asynclog.sock");
+	cr_assert_null(c->syslog_stream);
+	cr_assert_null(c->syslog_dgram);
+	cr_assert_eq(c->socket_mode, 0666);
+	cr_assert_eq(c->chunk_size, 256 << 10);
+	cr_assert_eq(c->max_memory, 64 << 20);
+	cr_assert_eq(c->flush_interval_ms, 200);
+	cr_assert_eq(c->overflow, OVERFLOW_BACKPRESSURE);
+	cr_assert_eq(c->max_record, 64 << 10);
+	cr_assert_eq(c->max_clients, 4096);
+	cr_assert_eq(c->drain_timeout_ms, 5000);
+	cr_assert_eq(c->noutputs, 1);
+	cr_assert_str_eq(c->outputs[0].name, "main");
+	cr_assert_str_eq(c->outputs[0].path, "var/log/main.log");
+	cr_assert_eq(c->outputs[0].format, FORMAT_TEXT);
+	cr_assert_str_eq(c->outputs[0].match, "*.*");
+	cr_assert(match_record(&c->outputs[0].selector, 0, 7));
+	cr_assert_eq(c->outputs[0].sync, SYNC_INTERVAL);
+	cr_assert_eq(c->outputs[0].sync_interval_ms, 1000);
+	cr_assert_eq(c->outputs[0].keep_free_bytes, 0);
+	cr_assert_eq(c->outputs[0].keep_free_percent, 0);
+	cr_assert_eq(c->outputs[0].rotate_size, 0);
+	cr_assert_eq(c->outputs[0].rotate_age_s, 0);
+	cr_assert_eq(c->outputs[0].rotate_keep, 10);
+	cr_assert_not(c->outputs[0].rotate_compress);
+	cr_assert_eq(c->outputs[0].file_mode, 0640);
+	cr_assert_null(c->outputs[0].owner);
+	cr_assert_null(c->outputs[0].group);
+	config_free(c);
+}
+
+Test(config, example_config_loads_and_routes_auth_apart)
+{
+	struct config	*c;
+	char		 err[512] = "";
+
+	c = config_load_file("conf/asynclogd.conf", err, sizeof err);
+	cr_assert_not_null(c, "%s", err);
+	cr_assert_str_eq(c->file, "conf/asynclogd.conf");
+	cr_assert_str_eq(c->socket, "/run/asynclog/asynclog.sock");
+	cr_assert_null(c->syslog_dgram);
+	cr_assert_eq(c->noutputs, 2);
+	cr_assert_str_eq(c->outputs[0].name, "main");
+	cr_assert_str_eq(c->outputs[1].name, "auth");
+	/* user.info goes to main; auth.info only to auth. */
+	cr_assert(match_record(&c->outputs[0].selector, 1, 6));
+	cr_assert_not(match_record(&c->outputs[0].selector, 4, 6));
+	cr_assert_not(match_record(&c->outputs[0].selector, 10, 0));
+	cr_assert(match_record(&c->outputs[1].selector, 4, 7));
+	cr_assert(match_record(&c->outputs[1].selector, 10, 6));
+	cr_assert_not(match_record(&c->outputs[1].selector, 1, 0));
+	cr_assert_eq(c->outputs[0].keep_free_percent, 5);
+	cr_assert_eq(c->outputs[0].rotate_size, 100 << 20);
+	cr_assert_eq(c->outputs[0].rotate_age_s, 7 * 86400);
+	cr_assert(c->outputs[0].rotate_compress);
+	config_free(c);
+}
+
+Test(config, dev_config_loads_with_everything_under_var)
+{
+	struct config	*c;
+	char		 err[512] = "";
+
+	c = config_load_file("conf/dev.conf", err, sizeof err);
+	cr_assert_not_null(c, "%s", err);
+	cr_assert_str_eq(c->socket, "var/asynclog.sock");
+	cr_assert_str_eq(c->syslog_stream, "var/syslog-stream.sock");
+	cr_assert_str_eq(c->syslog_dgram, "var/syslog.sock");
+	cr_assert_eq(c->noutputs, 2);
+	cr_assert_str_eq(c->outputs[0].path, "var/log/main.log");
+	cr_assert_eq(c->outputs[0].format, FORMAT_TEXT);
+	cr_assert_str_eq(c->outputs[1].path, "var/log/all.json");
+	cr_assert_eq(c->outputs[1].format, FORMAT_JSON);
+	config_free(c);
+}
+
+Test(config, every_key_is_read)
+{
+	struct config	*c = load(
+	    "listen = { socket = \"n.sock\"; syslog_stream = \"st.sock\";\n"
+	    "  syslog_dgram = \"dg.sock\"; socket_mode = \"0600\";\n"
+	    "  max_clients = 10; };\n"
+	    "buffer = { chunk_size = \"1M\"; max_memory = 4194304;\n"
+	    "  flush_interval_ms = 50; overflow = \"drop\";\n"
+	    "  max_record = \"8k\"; };\n"
+	    "shutdown = { drain_timeout_ms = 0; };\n"
+	    "outputs = ( { name = \"x-1\"; path = \"x.log\";\n"
+	    "  format = \"rfc5424\"; match = \"mail.err\"; sync = \"always\";\n"
+	    "  sync_interval_ms = 7; keep_free = \"2G\"; file_mode = 0600;\n"
+	    "  owner = \"root\"; group = \"\";\n"
+	    "  rotate = { size = 1000; age = \"12h\"; keep = 0;\n"
+	    "    compress = \"none\"; }; } );\n");
+
+	cr_assert_str_eq(c->syslog_stream, "st.sock");
+	cr_assert_str_eq(c->syslog_dgram, "dg.sock");
+	cr_assert_eq(c->socket_mode, 0600);
+	cr_assert_eq(c->max_clients, 10);
+	cr_assert_eq(c->chunk_size, 1 << 20);
+	cr_assert_eq(c->max_memory, 4 << 20);
+	cr_assert_eq(c->flush_interval_ms, 50);
+	cr_assert_eq(c->overflow, OVERFLOW_DROP);
+	cr_assert_eq(c->max_record, 8192);
+	cr_assert_eq(c->drain_timeout_ms, 0);
+	cr_assert_eq(c->outputs[0].format, FORMAT_RFC5424);
+	cr_assert(match_record(&c->outputs[0].selector, 2, 3));
+	cr_assert_not(match_record(&c->outputs[0].selector, 2, 4));
+	cr_assert_eq(c->outputs[0].sync, SYNC_ALWAYS);
+	cr_assert_eq(c->outputs[0].sync_interval_ms, 7);
+	cr_assert_eq(c->outputs[0].keep_free_bytes, 2ULL << 30);
+	cr_assert_eq(c->outputs[0].keep_free_percent, 0);
+	cr_assert_eq(c->outputs[0].file_mode, 0600);
+	cr_assert_str_eq(c->outputs[0].owner, "root");
+	cr_assert_null(c->outputs[0].group, "\"\" means do not chown");
+	cr_assert_eq(c->outputs[0].rotate_size, 1000);
+	cr_assert_eq(c->outputs[0].rotate_age_s, 12 * 3600);
+	cr_assert_eq(c->outputs[0].rotate_keep, 0);
+	cr_assert_eq(c->outputs[0].line, 8);
+	config_free(c);
+}
+
+Test(config, empty_syslog_socket_paths_mean_none)
+{
+	struct config	*c = load(
+	    "listen = { socket = \"s\"; syslog_stream = \"\";\n"
+	    "  syslog_dgram = \"\"; };\n"
+	    "outputs = ( { name = \"a\"; path = \"a.log\"; } );\n");
+
+	cr_assert_null(c->syslog_stream);
+	cr_assert_null(c->syslog_dgram);
+	config_free(c);
+}
+
+Test(config, max_record_default_shrinks_to_half_a_small_chunk)
+{
+	struct config	*c = load(HEAD "  } );\n"
+	    "buffer = { chunk_size = \"4K\"; };\n");
+
+	cr_assert_eq(c->max_record, 2048);
+	config_free(c);
+}
+
+Test(config, unknown_key_at_top_level_is_an_error_on_its_line)
+{
+	load_fails(HEAD "  } );\n"
+	    "\n"
+	    "colour = \"red\";\n",
+	    "t.conf:7: unknown key 'colour'");
+}
+
+Test(config, unknown_key_in_listen_is_an_error_on_its_line)
+{
+	load_fails("listen = {\n"
+	    "  socket = \"s\";\n"
+	    "  sokcet_mode = \"0600\";\n"
+	    "};\n",
+	    "t.conf:3: unknown key 'sokcet_mode' in listen");
+}
+
+Test(config, unknown_key_in_output_is_an_error_on_its_line)
+{
+	load_fails(HEAD
+	    "    format = \"text\";\n"
+	    "    sinc = \"always\"; } );\n",
+	    "t.conf:6: output 'a': unknown key 'sinc'");
+}
+
+Test(config, unknown_key_in_rotate_is_an_error_on_its_line)
+{
+	load_fails(HEAD
+	    "    rotate = {\n"
+	    "      sise = \"10M\"; }; } );\n",
+	    "t.conf:6: output 'a': unknown key 'sise' in rotate");
+}
+
+Test(config, wrong_type_is_an_error_on_its_line)
+{
+	load_fails(HEAD "  } );\n"
+	    "buffer = { flush_interval_ms = \"200\"; };\n",
+	    "t.conf:6: buffer.flush_interval_ms must be an integer");
+	load_fails(HEAD "    format = 3; } );\n",
+	    "t.conf:5: output 'a': format must be a string");
+	load_fails("listen = \"s\";\n",
+	    "t.conf:1: listen must be a group");
+	load_fails("listen = { socket = \"s\"; };\n"
+	    "outputs = { name = \"a\"; };\n",
+	    "t.conf:2: outputs must be a list");
+	load_fails(HEAD "  }, 5 );\n",
+	    "t.conf:5: output #2: must be a group");
+}
+
+Test(config, bad_size_is_an_error_on_its_line)
+{
+	load_fails(HEAD "    rotate = { size = \"12Q\"; };\n  } );\n",
+	    "t.conf:5: output 'a': rotate.size: bad size '12Q'");
+	load_fails(HEAD "  } );\n"
+	    "buffer = {\n  chunk_size = -4096; };\n",
+	    "t.conf:7: buffer.chunk_size is negative");
+}
+
+Test(config, bad_duration_is_an_error_on_its_line)
+{
+	load_fails(HEAD "    rotate = { age = \"1w\"; };\n  } );\n",
+	    "t.conf:5: output 'a': rotate.age: bad duration '1w'");
+}
+
+Test(config, bad_mode_is_an_error_on_its_line)
+{
+	load_fails(HEAD "    file_mode = \"999\"; } );\n",
+	    "t.conf:5: output 'a': file_mode: bad mode '999'");
+	load_fails("listen = { socket = \"s\";\n"
+	    "  socket_mode = \"010000\"; };\n",
+	    "t.conf:2: listen.socket_mode: bad mode '010000'");
+	load_fails("listen = { socket = \"s\";\n"
+	    "  socket_mode = 10000; };\n",
+	    "t.conf:2: listen.socket_mode: bad mode 10000");
+	load_fails("listen = { socket = \"s\";\n"
+	    "  socket_mode = 680; };\n",
+	    "t.conf:2: listen.socket_mode: bad mode 680");
+}
+
+Test(config, integer_modes_are_read_as_octal_digits)
+{
+	struct config	*c = load(
+	    "listen = { socket = \"s\"; socket_mode = 660; };\n"
+	    "outputs = ( { name = \"a\"; path = \"a.log\";\n"
+	    "  file_mode = 0640; } );\n");
+
+	cr_assert_eq(c->socket_mode, 0660);
+	cr_assert_eq(c->outputs[0].file_mode, 0640);
+	config_free(c);
+}
+
+Test(config, bad_overflow_is_an_error_on_its_line)
+{
+	load_fails(HEAD "  } );\n"
+	    "buffer = { overflow = \"block\"; };\n",
+	    "t.conf:6: buffer.overflow: unknown value 'block' "
+	    "(\"backpressure\" or \"drop\")");
+}
+
+Test(config, bad_sync_and_compress_are_errors_on_their_lines)
+{
+	load_fails(HEAD "    sync = \"sometimes\"; } );\n",
+	    "t.conf:5: output 'a': sync: unknown value 'sometimes'");
+	load_fails(HEAD "    rotate = { compress = \"gzip\"; }; } );\n",
+	    "t.conf:5: output 'a': rotate.compress: unknown value 'gzip'");
+}
+
+Test(config, bad_format_is_an_error_on_its_line)
+{
+	load_fails(HEAD "    format = \"xml\"; } );\n",
+	    "t.conf:5: output 'a': unknown format 'xml'");
+}
+
+Test(config, bad_match_is_an_error_on_its_line)
+{
+	load_fails(HEAD "    match = \"*.info;mial.none\"; } );\n",
+	    "t.conf:5: output 'a': match: unknown facility 'mial'");
+	load_fails(HEAD "    match = \"\"; } );\n",
+	    "t.conf:5: output 'a': match: empty selector");
+}
+
+Test(config, bad_keep_free_is_an_error_on_its_line)
+{
+	load_fails(HEAD "    keep_free = \"100%\"; } );\n",
+	    "t.conf:5: output 'a': keep_free: bad percentage '100%'");
+	load_fails(HEAD "    keep_free = \"5%%\"; } );\n",
+	    "t.conf:5: output 'a': keep_free: bad percentage '5%%'");
+	load_fails(HEAD "    keep_free = \"lots\"; } );\n",
+	    "t.conf:5: output 'a': keep_free: bad size 'lots'");
+}
+
+Test(config, duplicate_output_name_is_an_error_on_its_line)
+{
+	load_fails(HEAD "  },\n"
+	    "  { path = \"b.log\";\n"
+	    "    name = \"a\"; } );\n",
+	    "t.conf:7: output #2: duplicate output name 'a' (first at line 3)");
+}
+
+Test(config, duplicate_output_path_is_an_error_on_its_line)
+{
+	load_fails(HEAD "  },\n"
+	    "  { name = \"b\";\n"
+	    "    path = \"a.log\"; } );\n",
+	    "t.conf:7: output 'b': path 'a.log' is already used by output 'a'");
+}
+
+Test(config, output_without_name_or_path_is_an_error)
+{
+	load_fails("listen = { socket = \"s\"; };\n"
+	    "outputs = ( { path = \"a.log\"; } );\n",
+	    "t.conf:2: output #1: name is required");
+	load_fails("listen = { socket = \"s\"; };\n"
+	    "outputs = ( { name = \"a b\"; path = \"a.log\"; } );\n",
+	    "t.conf:2: output #1: bad name 'a b'");
+	load_fails("listen = { socket = \"s\"; };\n"
+	    "outputs = ( { name = \"a\";\n path = \"\"; } );\n",
+	    "t.conf:3: output 'a': path is required");
+}
+
+Test(config, no_outputs_is_an_error)
+{
+	load_fails("listen = { socket = \"s\"; };\n"
+	    "outputs = ( );\n",
+	    "t.conf:2: no outputs (at least one is needed)");
+	/* Nothing to point at: the file is named without a line. */
+	load_fails("listen = { socket = \"s\"; };\n",
+	    "t.conf: no outputs (at least one is needed)");
+}
+
+Test(config, missing_or_bad_socket_is_an_error)
+{
+	char	text[512];
+
+	load_fails("listen = {\n  socket = \"\"; };\n",
+	    "t.conf:2: listen.socket is required");
+	load_fails("listen = {\n  max_clients = 5; };\n",
+	    "t.conf:1: listen.socket is required");
+	load_fails("outputs = ( { name = \"a\"; path = \"a.log\"; } );\n",
+	    "t.conf: listen.socket is required");
+	snprintf(text, sizeof text, "listen = {\n  socket = \"%0108d\"; };\n",
+	    0);
+	load_fails(text, "t.conf:2: listen.socket: path longer than 107 bytes");
+	load_fails("listen = { socket = \"s\";\n  syslog_dgram = \"s\"; };\n",
+	    "t.conf:2: listen.syslog_dgram is the same path as listen.socket");
+}
+
+Test(config, chunk_size_out_of_range_is_an_error)
+{
+	load_fails(HEAD "  } );\n"
+	    "buffer = { chunk_size = \"2K\"; };\n",
+	    "t.conf:6: buffer.chunk_size must be between 4K and 64M, not 2K");
+	load_fails(HEAD "  } );\n"
+	    "buffer = { chunk_size = \"128M\"; };\n",
+	    "t.conf:6: buffer.chunk_size must be between 4K and 64M");
+}
+
+Test(config, max_record_above_half_a_chunk_is_an_error)
+{
+	load_fails(HEAD "  } );\n"
+	    "buffer = { chunk_size = \"64K\";\n  max_record = \"33K\"; };\n",
+	    "t.conf:7: buffer.max_record must be between 1 and half of "
+	    "chunk_size (32K)");
+}
+
+Test(config, max_memory_too_small_for_the_outputs_says_why)
+{
+	load_fails(HEAD "  },\n"
+	    "  { name = \"b\"; path = \"b.log\"; } );\n"
+	    "buffer = { chunk_size = \"256K\";\n"
+	    "  max_memory = \"1000K\"; };\n",
+	    "t.conf:8: buffer.max_memory (1000K) must be at least "
+	    "2 * chunk_size * outputs = 2 * 256K * 2 = 1M");
+}
+
+Test(config, max_memory_of_exactly_two_chunks_per_output_is_enough)
+{
+	struct config	*c = load(HEAD "  } );\n"
+	    "buffer = { chunk_size = \"256K\"; max_memory = \"512K\"; };\n");
+
+	cr_assert_eq(c->max_memory, 512 << 10);
+	config_free(c);
+}
+
+Test(config, syntax_error_names_its_line)
+{
+	load_fails("listen = {\n"
+	    "  socket = \"s\";\n"
+	    "  max_clients = = 3;\n"
+	    "};\n",
+	    "t.conf:3: syntax error");
+}
+
+Test(config, file_errors_name_the_file)
+{
+	char	 path[] = "/tmp/asynclog-test-config-XXXXXX";
+	char	 err[512];
+	FILE	*f;
+	int	 fd;
+
+	cr_assert_null(config_load_file("/nonexistent/asynclogd.conf", err,
+	    sizeof err));
+	cr_assert_str_eq(err, "/nonexistent/asynclogd.conf: "
+	    "No such file or directory");
+
+	cr_assert_neq(fd = mkstemp(path), -1);
+	cr_assert_not_null(f = fdopen(fd, "w"));
+	fputs("listen = { socket = \"s\"; };\n\nbogus = 1;\n", f);
+	cr_assert_eq(fclose(f), 0);
+	cr_assert_null(config_load_file(path, err, sizeof err));
+	unlink(path);
+	cr_assert_eq(strncmp(err, path, strlen(path)), 0, "%s", err);
+	cr_assert_str_eq(err + strlen(path), ":3: unknown key 'bogus'");
+}
+
+Test(config, sizes_parse_in_powers_of_1024)
+{
+	uint64_t	v;
+
+	cr_assert_eq(config_parse_size("512", &v), 0);
+	cr_assert_eq(v, 512);
+	cr_assert_eq(config_parse_size("0", &v), 0);
+	cr_assert_eq(v, 0);
+	cr_assert_eq(config_parse_size("64K", &v), 0);
+	cr_assert_eq(v, 64 << 10);
+	cr_assert_eq(config_parse_size("256k", &v), 0);
+	cr_assert_eq(v, 256 << 10);
+	cr_assert_eq(config_parse_size("10M", &v), 0);
+	cr_assert_eq(v, 10 << 20);
+	cr_assert_eq(config_parse_size("1g", &v), 0);
+	cr_assert_eq(v, 1ULL << 30);
+	cr_assert_eq(config_parse_size("3T", &v), 0);
+	cr_assert_eq(v, 3ULL << 40);
+	cr_assert_eq(config_parse_size("18446744073709551615", &v), 0);
+	cr_assert_eq(v, UINT64_MAX);
+}
+
+Test(config, bad_or_overflowing_sizes_are_rejected)
+{
+	static const char *const bad[] = { "", "12Q", "K", "-1", "+1", " 1",
+	    "1 K", "1KB", "1.5M", "99999999999999999999G",
+	    "18446744073709551616", "16777216T", NULL };
+	uint64_t	v = 42;
+	int		i;
+
+	for (i = 0; bad[i] != NULL; i++) {
+		cr_assert_eq(config_parse_size(bad[i], &v), -1, "'%s'", bad[i]);
+		cr_assert_eq(v, 42, "'%s' must not touch the result", bad[i]);
+	}
+}
+
+Test(config, durations_parse_with_units_or_as_seconds)
+{
+	uint64_t	v;
+
+	cr_assert_eq(config_parse_duration("90", &v), 0);
+	cr_assert_eq(v, 90);
+	cr_assert_eq(config_parse_duration("30s", &v), 0);
+	cr_assert_eq(v, 30);
+	cr_assert_eq(config_parse_duration("5m", &v), 0);
+	cr_assert_eq(v, 300);
+	cr_assert_eq(config_parse_duration("1h", &v), 0);
+	cr_assert_eq(v, 3600);
+	cr_assert_eq(config_parse_duration("7d", &v), 0);
+	cr_assert_eq(v, 7 * 86400);
+}
+
+Test(config, bad_or_overflowing_durations_are_rejected)
+{
+	static const char *const bad[] = { "", "1w", "h", "-5", "1hm",
+	    "1H", "99999999999999999999d", "213503982334602d", NULL };
+	uint64_t	v = 42;
+	int		i;
+
+	for (i = 0; bad[i] != NULL; i++) {
+		cr_assert_eq(config_parse_duration(bad[i], &v), -1, "'%s'",
+		    bad[i]);
+		cr_assert_eq(v, 42);
+	}
+}

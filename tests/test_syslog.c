@@ -1,0 +1,474 @@
+/*
+ * test_syslog.c: unit tests for daemon/syslog.c on what real senders write
+ * (glibc syslog(3), util-linux logger, Python's SysLogHandler, the examples
+ * of RFC 3164 and RFC 5424), on malformed input, which must never be
+ * rejected, and on RFC 6587 stream framing.
+ */
+
+#include <criterion/criterion.h>
+
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "syslog.h"
+
+#define SEC(s)		((int64_t)(s) * 1000000000)
+#define NOW		SEC(1795608005)		/* 2026-11-25T12:00:05Z */
+#define T_NOON		SEC(1795608000)		/* 2026-11-25T12:00:00Z */
+
+static void
+set_utc(void)
+{
+	setenv("TZ", "UTC", 1);
+	tzset();
+}
+
+static struct record
+parse(const char *s, size_t len)
+{
+	struct record	rec;
+
+	memset(&rec, 0x5a, sizeof rec);
+	rec.time_ns = 42;
+	rec.pid = 43;
+	syslog_parse(s, len, NOW, &rec);
+	cr_assert_eq(rec.time_ns, 42, "time_ns must be left to the caller");
+	cr_assert_eq(rec.pid, 43, "pid must be left to the caller");
+	return rec;
+}
+
+static struct record
+parse_str(const char *s)
+{
+	return parse(s, strlen(s));
+}
+
+#define assert_field(p, len, want) do {					\
+	cr_assert_not_null((p), "%s is NULL", #p);			\
+	cr_assert_eq((len), strlen(want), "%s: %zu bytes, want \"%s\"",	\
+	    #p, (size_t)(len), (want));					\
+	cr_assert_eq(memcmp((p), (want), (len)), 0, "%s: \"%.*s\" != \"%s\"", \
+	    #p, (int)(len), (p), (want));				\
+} while (0)
+
+Test(syslog_3164, parses_what_glibc_syslog_sends_to_dev_log)
+{
+	struct record	rec;
+
+	set_utc();
+	rec = parse_str("<14>Nov 25 12:00:00 myprog[123]: hello");
+	cr_assert_eq(rec.facility, 1);
+	cr_assert_eq(rec.severity, 6);
+	cr_assert_null(rec.host);
+	assert_field(rec.tag, rec.tag_len, "myprog");
+	cr_assert_eq(rec.claimed_pid, 123);
+	assert_field(rec.msg, rec.msg_len, "hello");
+	cr_assert_eq(rec.client_time_ns, T_NOON);
+	cr_assert_null(rec.msgid);
+	cr_assert_null(rec.sd);
+	cr_assert_eq(rec.nfields, 0);
+}
+
+Test(syslog_3164, parses_what_util_linux_logger_sends_by_default)
+{
+	struct record	rec;
+
+	set_utc();
+	rec = parse_str("<13>Nov 25 12:00:00 root: hello\n");
+	cr_assert_eq(rec.facility, 1);
+	cr_assert_eq(rec.severity, 5);
+	cr_assert_null(rec.host);
+	assert_field(rec.tag, rec.tag_len, "root");
+	cr_assert_eq(rec.claimed_pid, 0);
+	assert_field(rec.msg, rec.msg_len, "hello");
+	cr_assert_eq(rec.client_time_ns, T_NOON);
+}
+
+Test(syslog_3164, takes_a_hostname_when_the_next_word_is_a_tag)
+{
+	struct record	rec;
+
+	set_utc();
+	rec = parse_str("<34>Oct 11 22:14:15 mymachine su: 'su root' failed "
+	    "for lonvick on /dev/pts/8");
+	cr_assert_eq(rec.facility, 4);
+	cr_assert_eq(rec.severity, 2);
+	assert_field(rec.host, rec.host_len, "mymachine");
+	assert_field(rec.tag, rec.tag_len, "su");
+	assert_field(rec.msg, rec.msg_len,
+	    "'su root' failed for lonvick on /dev/pts/8");
+
+	rec = parse_str("<13>Nov 25 12:00:00 web1 nginx[77]: GET /");
+	assert_field(rec.host, rec.host_len, "web1");
+	assert_field(rec.tag, rec.tag_len, "nginx");
+	cr_assert_eq(rec.claimed_pid, 77);
+	assert_field(rec.msg, rec.msg_len, "GET /");
+}
+
+Test(syslog_3164, keeps_the_tag_when_the_message_starts_with_a_label)
+{
+	struct record	rec;
+
+	rec = parse_str("<11>Nov 25 12:00:00 myprog: error: disk full");
+	cr_assert_null(rec.host);
+	assert_field(rec.tag, rec.tag_len, "myprog");
+	assert_field(rec.msg, rec.msg_len, "error: disk full");
+}
+
+Test(syslog_3164, reads_a_space_padded_day)
+{
+	struct record	rec;
+
+	set_utc();
+	rec = parse_str("<13>Nov  5 01:02:03 prog: x");
+	cr_assert_eq(rec.client_time_ns, SEC(1793840523));
+	assert_field(rec.tag, rec.tag_len, "prog");
+	assert_field(rec.msg, rec.msg_len, "x");
+}
+
+Test(syslog_3164, puts_december_in_last_year_when_it_is_january)
+{
+	struct record	rec;
+
+	set_utc();
+	syslog_parse("<13>Dec 31 23:59:59 p: x", 24, SEC(1798761605), &rec);
+	cr_assert_eq(rec.client_time_ns, SEC(1798761599));
+}
+
+Test(syslog_3164, parses_python_sysloghandler_without_timestamp_or_tag)
+{
+	static const char	s[] = "<14>hello world\0";
+	struct record		rec;
+
+	rec = parse(s, sizeof s - 1);
+	cr_assert_eq(rec.facility, 1);
+	cr_assert_eq(rec.severity, 6);
+	cr_assert_eq(rec.client_time_ns, 0);
+	cr_assert_eq(rec.tag_len, 0);
+	cr_assert_null(rec.host);
+	assert_field(rec.msg, rec.msg_len, "hello world");
+
+	rec = parse_str("<14>myapp[9]: hello");
+	assert_field(rec.tag, rec.tag_len, "myapp");
+	cr_assert_eq(rec.claimed_pid, 9);
+	assert_field(rec.msg, rec.msg_len, "hello");
+}
+
+Test(syslog_3164, claims_no_pid_when_the_tag_form_is_incomplete)
+{
+	struct record	rec;
+
+	rec = parse_str("<14>app[9] hello");
+	cr_assert_eq(rec.tag_len, 0);
+	cr_assert_eq(rec.claimed_pid, 0);
+	assert_field(rec.msg, rec.msg_len, "app[9] hello");
+
+	rec = parse_str("<14>Nov 25 12:00:00 app[x]: hello");
+	cr_assert_eq(rec.tag_len, 0);
+	cr_assert_eq(rec.claimed_pid, 0);
+	assert_field(rec.msg, rec.msg_len, "app[x]: hello");
+}
+
+Test(syslog_3164, treats_a_missing_pri_as_user_notice)
+{
+	struct record	rec;
+
+	rec = parse_str("just some text");
+	cr_assert_eq(rec.facility, 1);
+	cr_assert_eq(rec.severity, 5);
+	cr_assert_eq(rec.tag_len, 0);
+	assert_field(rec.msg, rec.msg_len, "just some text");
+}
+
+Test(syslog_3164, leaves_an_overlong_tag_in_the_message)
+{
+	const char	*s = "<13>Nov 25 12:00:00 aaaaaaaaaaaaaaaaaaaaaaaa"
+			    "aaaaaaaaaaaaaaaaaaaaaaaaa: x";
+	struct record	rec;
+
+	rec = parse_str(s);
+	cr_assert_eq(rec.tag_len, 0);
+	assert_field(rec.msg, rec.msg_len,
+	    "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa: x");
+}
+
+Test(syslog_3164, accepts_an_rfc3339_timestamp_as_rsyslog_writes_it)
+{
+	struct record	rec;
+
+	rec = parse_str("<13>2026-11-25T12:00:00.5+00:00 host prog: x");
+	cr_assert_eq(rec.client_time_ns, T_NOON + 500000000);
+	assert_field(rec.host, rec.host_len, "host");
+	assert_field(rec.tag, rec.tag_len, "prog");
+	assert_field(rec.msg, rec.msg_len, "x");
+}
+
+Test(syslog_5424, parses_what_logger_rfc5424_sends)
+{
+	struct record	rec;
+
+	rec = parse_str("<13>1 2026-11-25T12:00:00.123456+00:00 host root - - "
+	    "[timeQuality tzKnown=\"1\" isSynced=\"0\"] hello");
+	cr_assert_eq(rec.facility, 1);
+	cr_assert_eq(rec.severity, 5);
+	cr_assert_eq(rec.client_time_ns, T_NOON + 123456000);
+	assert_field(rec.host, rec.host_len, "host");
+	assert_field(rec.tag, rec.tag_len, "root");
+	cr_assert_eq(rec.claimed_pid, 0);
+	cr_assert_null(rec.msgid);
+	assert_field(rec.sd, rec.sd_len,
+	    "[timeQuality tzKnown=\"1\" isSynced=\"0\"]");
+	assert_field(rec.msg, rec.msg_len, "hello");
+}
+
+Test(syslog_5424, parses_rfc5424_example_1_and_drops_the_bom)
+{
+	struct record	rec;
+
+	rec = parse_str("<34>1 2003-10-11T22:14:15.003Z mymachine.example.com "
+	    "su - ID47 - \xef\xbb\xbf'su root' failed for lonvick on "
+	    "/dev/pts/8");
+	cr_assert_eq(rec.facility, 4);
+	cr_assert_eq(rec.severity, 2);
+	cr_assert_eq(rec.client_time_ns, SEC(1065910455) + 3000000);
+	assert_field(rec.host, rec.host_len, "mymachine.example.com");
+	assert_field(rec.tag, rec.tag_len, "su");
+	cr_assert_eq(rec.claimed_pid, 0);
+	assert_field(rec.msgid, rec.msgid_len, "ID47");
+	cr_assert_null(rec.sd);
+	assert_field(rec.msg, rec.msg_len,
+	    "'su root' failed for lonvick on /dev/pts/8");
+}
+
+Test(syslog_5424, parses_rfc5424_example_2_with_procid_and_offset)
+{
+	struct record	rec;
+
+	rec = parse_str("<165>1 2003-08-24T05:14:15.000003-07:00 192.0.2.1 "
+	    "myproc 8710 - - %% It's time to make the do-nuts.");
+	cr_assert_eq(rec.facility, 20);
+	cr_assert_eq(rec.severity, 5);
+	cr_assert_eq(rec.client_time_ns, SEC(1061727255) + 3000);
+	assert_field(rec.host, rec.host_len, "192.0.2.1");
+	assert_field(rec.tag, rec.tag_len, "myproc");
+	cr_assert_eq(rec.claimed_pid, 8710);
+	cr_assert_null(rec.msgid);
+	cr_assert_null(rec.sd);
+	assert_field(rec.msg, rec.msg_len, "%% It's time to make the do-nuts.");
+}
+
+Test(syslog_5424, parses_rfc5424_examples_3_and_4_with_structured_data)
+{
+	struct record	rec;
+
+	rec = parse_str("<165>1 2003-10-11T22:14:15.003Z mymachine.example.com "
+	    "evntslog - ID47 [exampleSDID@32473 iut=\"3\" eventSource="
+	    "\"Application\" eventID=\"1011\"] \xef\xbb\xbf" "An application "
+	    "event log entry...");
+	assert_field(rec.tag, rec.tag_len, "evntslog");
+	assert_field(rec.sd, rec.sd_len, "[exampleSDID@32473 iut=\"3\" "
+	    "eventSource=\"Application\" eventID=\"1011\"]");
+	assert_field(rec.msg, rec.msg_len, "An application event log entry...");
+
+	rec = parse_str("<165>1 2003-10-11T22:14:15.003Z mymachine.example.com "
+	    "evntslog - ID47 [exampleSDID@32473 iut=\"3\" eventSource="
+	    "\"Application\" eventID=\"1011\"][examplePriority@32473 "
+	    "class=\"high\"]");
+	assert_field(rec.sd, rec.sd_len, "[exampleSDID@32473 iut=\"3\" "
+	    "eventSource=\"Application\" eventID=\"1011\"]"
+	    "[examplePriority@32473 class=\"high\"]");
+	cr_assert_eq(rec.msg_len, 0);
+}
+
+Test(syslog_5424, keeps_escaped_brackets_and_quotes_inside_sd_values)
+{
+	struct record	rec;
+
+	rec = parse_str("<13>1 - h a - - [x@1 k=\"a\\]b\\\"c] d\\\\\"] msg");
+	assert_field(rec.sd, rec.sd_len, "[x@1 k=\"a\\]b\\\"c] d\\\\\"]");
+	assert_field(rec.msg, rec.msg_len, "msg");
+}
+
+Test(syslog_5424, maps_every_nilvalue_to_none)
+{
+	struct record	rec;
+
+	rec = parse_str("<13>1 - - - - - -");
+	cr_assert_eq(rec.client_time_ns, 0);
+	cr_assert_null(rec.host);
+	cr_assert_eq(rec.tag_len, 0);
+	cr_assert_eq(rec.claimed_pid, 0);
+	cr_assert_null(rec.msgid);
+	cr_assert_null(rec.sd);
+	cr_assert_eq(rec.msg_len, 0);
+}
+
+Test(syslog_5424, leaves_malformed_structured_data_in_the_message)
+{
+	struct record	rec;
+
+	rec = parse_str("<13>1 - h a - - [broken msg");
+	cr_assert_null(rec.sd);
+	assert_field(rec.msg, rec.msg_len, "[broken msg");
+}
+
+Test(syslog_malformed, keeps_the_raw_text_as_user_notice)
+{
+	static const char	*raw[] = {
+		"<999>x", "<13", "<192>x", "<>x", "<1a>x", "<-1>x",
+		"<13>1 2003-10-11T22:14:15Z host",
+		"<13>1 2003-10-11T22:14:15Z  host app - - - m",
+		"<165>1",
+	};
+	struct record		 rec;
+	size_t			 i;
+
+	for (i = 0; i < sizeof raw / sizeof raw[0]; i++) {
+		rec = parse_str(raw[i]);
+		cr_assert_eq(rec.facility, 1, "%s", raw[i]);
+		cr_assert_eq(rec.severity, 5, "%s", raw[i]);
+		cr_assert_eq(rec.tag_len, 0, "%s", raw[i]);
+		cr_assert_null(rec.host, "%s", raw[i]);
+		cr_assert_null(rec.sd, "%s", raw[i]);
+		cr_assert_eq(rec.client_time_ns, 0, "%s", raw[i]);
+		assert_field(rec.msg, rec.msg_len, raw[i]);
+	}
+}
+
+Test(syslog_malformed, turns_empty_input_and_bare_pri_into_empty_messages)
+{
+	struct record	rec;
+
+	rec = parse("", 0);
+	cr_assert_eq(rec.facility, 1);
+	cr_assert_eq(rec.severity, 5);
+	cr_assert_eq(rec.msg_len, 0);
+
+	rec = parse_str("<13>");
+	cr_assert_eq(rec.severity, 5);
+	cr_assert_eq(rec.msg_len, 0);
+
+	rec = parse_str("<30>");
+	cr_assert_eq(rec.facility, 3);
+	cr_assert_eq(rec.severity, 6);
+	cr_assert_eq(rec.msg_len, 0);
+}
+
+Test(syslog_malformed, strips_one_trailing_newline_and_trailing_nuls)
+{
+	static const char	s[] = "<13>p: a\n\n\0\0";
+	struct record		rec;
+
+	rec = parse(s, sizeof s - 1);
+	assert_field(rec.msg, rec.msg_len, "a\n");
+}
+
+Test(syslog_malformed, never_points_outside_random_input)
+{
+	char		buf[128];
+	uint64_t	seed = 88172645463325252ULL;
+	struct record	rec;
+	size_t		len, i;
+	int		round;
+
+	for (round = 0; round < 10000; round++) {
+		seed ^= seed << 13;
+		seed ^= seed >> 7;
+		seed ^= seed << 17;
+		len = seed % sizeof buf;
+		/* Start like syslog often, so the deep paths get exercised. */
+		for (i = 0; i < len; i++) {
+			seed ^= seed << 13;
+			seed ^= seed >> 7;
+			seed ^= seed << 17;
+			buf[i] = "<13>1 -[]\"\\:Nov 25 12:00:00x\n"[seed % 30];
+			if (seed & 0x100000)
+				buf[i] = (char)(seed >> 24);
+		}
+		syslog_parse(buf, len, NOW, &rec);
+		cr_assert(rec.facility >= 0 && rec.facility <= 23);
+		cr_assert(rec.severity >= 0 && rec.severity <= 7);
+		cr_assert(rec.msg >= buf && rec.msg + rec.msg_len <= buf + len);
+		cr_assert(rec.tag_len == 0 ||
+		    (rec.tag >= buf && rec.tag + rec.tag_len <= buf + len));
+		cr_assert(rec.sd == NULL ||
+		    (rec.sd >= buf && rec.sd + rec.sd_len <= buf + len));
+	}
+}
+
+Test(syslog_frame, splits_a_newline_framed_stream)
+{
+	const char	*s = "<13>a\n<14>b\0<15>c\n", *msg;
+	size_t		 len = 18, msg_len;
+
+	cr_assert_eq(syslog_frame(s, len, 1024, &msg, &msg_len), 6);
+	assert_field(msg, msg_len, "<13>a");
+	cr_assert_eq(syslog_frame(s + 6, len - 6, 1024, &msg, &msg_len), 6);
+	assert_field(msg, msg_len, "<14>b");
+	cr_assert_eq(syslog_frame(s + 12, len - 12, 1024, &msg, &msg_len), 6);
+	assert_field(msg, msg_len, "<15>c");
+	cr_assert_eq(syslog_frame("\n", 1, 1024, &msg, &msg_len), 1);
+	cr_assert_eq(msg_len, 0);
+}
+
+Test(syslog_frame, splits_an_octet_counted_stream)
+{
+	const char	*s = "5 <13>a11 <14>b\nc\n de", *msg;
+	size_t		 msg_len;
+
+	cr_assert_eq(syslog_frame(s, strlen(s), 1024, &msg, &msg_len), 7);
+	assert_field(msg, msg_len, "<13>a");
+	cr_assert_eq(syslog_frame(s + 7, strlen(s) - 7, 1024, &msg, &msg_len),
+	    14);
+	assert_field(msg, msg_len, "<14>b\nc\n de");
+}
+
+Test(syslog_frame, waits_for_the_rest_of_a_split_frame)
+{
+	const char	*msg;
+	size_t		 msg_len;
+
+	cr_assert_eq(syslog_frame("", 0, 1024, &msg, &msg_len), 0);
+	cr_assert_eq(syslog_frame("<13>no newline yet", 18, 1024, &msg,
+	    &msg_len), 0);
+	cr_assert_eq(syslog_frame("12", 2, 1024, &msg, &msg_len), 0);
+	cr_assert_eq(syslog_frame("12 <13>1 -", 10, 1024, &msg, &msg_len), 0);
+}
+
+Test(syslog_frame, rejects_oversize_frames_with_a_safe_skip)
+{
+	char		 buf[100];
+	const char	*msg;
+	size_t		 msg_len;
+
+	/* An octet count above max_len is refused on sight. */
+	cr_assert_eq(syslog_frame("100 <13>x", 9, 50, &msg, &msg_len), -1);
+	cr_assert_leq(msg_len, 9);
+	cr_assert_gt(msg_len, 0);
+	cr_assert_eq(syslog_frame("1234567890123", 13, 50, &msg, &msg_len), -1);
+	cr_assert_leq(msg_len, 13);
+
+	/* No newline within max_len: drop what is there ... */
+	memset(buf, 'a', sizeof buf);
+	cr_assert_eq(syslog_frame(buf, 60, 50, &msg, &msg_len), -1);
+	cr_assert_eq(msg_len, 60);
+	/* ... or the whole line when its end is already buffered. */
+	buf[55] = '\n';
+	cr_assert_eq(syslog_frame(buf, 60, 50, &msg, &msg_len), -1);
+	cr_assert_eq(msg_len, 56);
+	/* Just under the limit still fits. */
+	buf[49] = '\n';
+	cr_assert_eq(syslog_frame(buf, 60, 50, &msg, &msg_len), 50);
+	cr_assert_eq(msg_len, 49);
+}
+
+Test(syslog_frame, treats_digits_without_a_space_as_a_plain_line)
+{
+	const char	*msg;
+	size_t		 msg_len;
+
+	cr_assert_eq(syslog_frame("12abc\n", 6, 1024, &msg, &msg_len), 6);
+	assert_field(msg, msg_len, "12abc");
+}
