@@ -222,10 +222,15 @@ conn_parse_native(struct conn *c)
 		}
 	}
 	n = wire_decode(p, avail, c->max_frame, &c->frame, &err);
-	if (n == 0)
-		return c->eof ? (avail > 0 ? (conn_malformed(c,
-		    "connection closed inside a frame"), CONN_CLOSE) :
-		    CONN_CLOSE) : CONN_NEED_MORE;
+	if (n == 0 && !c->eof)
+		return CONN_NEED_MORE;
+	if (n == 0) {
+		/* While draining we cut the stream ourselves (SHUT_RD), and
+		 * the client counts the frame it could not finish. */
+		if (avail > 0 && !c->draining)
+			conn_malformed(c, "connection closed inside a frame");
+		return CONN_CLOSE;
+	}
 	if (n < 0) {
 		conn_malformed(c, err != NULL ? err : "bad frame");
 		return CONN_CLOSE;
@@ -430,7 +435,7 @@ conn_task(struct task *t)
 				    c->name, strerror(errno));
 			break;
 		}
-		if (c->draining)
+		if (c->draining && c->len == c->off)
 			break;	/* everything the client sent is taken */
 		TASK_AWAIT_FD(t, c->fd, EV_READ, -1);
 	}
@@ -484,10 +489,17 @@ conn_drain_all(struct server *srv)
 {
 	struct conn *c;
 
-	/* A connection blocked on output space keeps waiting for it; one
-	 * idle in read is woken to take what is queued and end. */
+	/*
+	 * shutdown(SHUT_RD) makes every later send of the client fail with
+	 * EPIPE while what it already sent stays readable: we take all of
+	 * that, and the client knows exactly which records did not get in
+	 * (it counts them as dropped) instead of losing them silently in a
+	 * socket buffer. A connection blocked on output space keeps waiting
+	 * for it; one idle in read is woken to take what is queued and end.
+	 */
 	LIST_FOREACH(c, &srv->conns, entry) {
 		c->draining = true;
+		(void)shutdown(c->fd, SHUT_RD);
 		if (c->task.cond == NULL)
 			task_wake(&c->task);
 	}

@@ -1,0 +1,329 @@
+/*
+ * harness.c: start/stop the real daemon for integration tests (harness.h).
+ */
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <criterion/criterion.h>
+
+#include "harness.h"
+#include "wire.h"
+
+static long long
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+const char *
+hd_bin(const char *name)
+{
+	static char buf[4][512];
+	static int i;
+	const char *b = getenv("ASYNCLOG_BUILD");
+
+	i = (i + 1) % 4;
+	snprintf(buf[i], sizeof(buf[i]), "%s/%s", b != NULL ? b : "build", name);
+	return buf[i];
+}
+
+const char *
+hd_path(struct hd *d, const char *name)
+{
+	static char buf[4][512];
+	static int i;
+
+	i = (i + 1) % 4;
+	snprintf(buf[i], sizeof(buf[i]), "%s/%s", d->dir, name);
+	return buf[i];
+}
+
+int
+unix_connect(const char *path)
+{
+	struct sockaddr_un sun;
+	int fd;
+
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", path);
+	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1)
+		return -1;
+	if (connect(fd, (struct sockaddr *)&sun, sizeof(sun)) == -1) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+static void
+hd_write_conf(struct hd *d, const char *tmpl)
+{
+	FILE *f;
+	const char *p, *q;
+
+	cr_assert_not_null(f = fopen(d->conf, "w"));
+	for (p = tmpl; (q = strstr(p, "@DIR@")) != NULL; p = q + 5) {
+		fwrite(p, 1, q - p, f);
+		fputs(d->dir, f);
+	}
+	fputs(p, f);
+	cr_assert_eq(fclose(f), 0);
+}
+
+static void
+hd_spawn(struct hd *d)
+{
+	long long deadline = now_ms() + 10000;
+	int fd, status;
+
+	fflush(NULL);
+	d->pid = fork();
+	cr_assert_neq(d->pid, -1);
+	if (d->pid == 0) {
+		fd = open(d->errlog, O_WRONLY | O_CREAT | O_APPEND, 0644);
+		if (fd != -1) {
+			dup2(fd, 2);
+			dup2(fd, 1);
+		}
+		execl(hd_bin("asynclogd"), "asynclogd", "-c", d->conf,
+		    (char *)NULL);
+		_exit(127);
+	}
+	while (now_ms() < deadline) {
+		if ((fd = unix_connect(d->sock)) != -1) {
+			close(fd);
+			return;
+		}
+		if (waitpid(d->pid, &status, WNOHANG) == d->pid) {
+			char *log = file_read(d->errlog, NULL);
+
+			d->pid = 0;
+			cr_assert_fail("asynclogd exited at start-up: %s",
+			    log != NULL ? log : "(no output)");
+		}
+		usleep(5000);
+	}
+	cr_assert_fail("asynclogd did not open %s within 10 s", d->sock);
+}
+
+void
+hd_start(struct hd *d, const char *tmpl)
+{
+	memset(d, 0, sizeof(*d));
+	snprintf(d->dir, sizeof(d->dir), "/tmp/asynclog-test.XXXXXX");
+	cr_assert_not_null(mkdtemp(d->dir));
+	snprintf(d->sock, sizeof(d->sock), "%s/asynclog.sock", d->dir);
+	snprintf(d->conf, sizeof(d->conf), "%s/asynclogd.conf", d->dir);
+	snprintf(d->errlog, sizeof(d->errlog), "%s/asynclogd.err", d->dir);
+	hd_write_conf(d, tmpl);
+	hd_spawn(d);
+}
+
+void
+hd_restart(struct hd *d)
+{
+	hd_spawn(d);
+}
+
+int
+hd_signal(struct hd *d, int sig, int timeout_ms)
+{
+	long long deadline = now_ms() + timeout_ms;
+	int status;
+
+	if (d->pid <= 0)
+		return -1;
+	kill(d->pid, sig);
+	while (now_ms() < deadline) {
+		if (waitpid(d->pid, &status, WNOHANG) == d->pid) {
+			d->pid = 0;
+			if (WIFEXITED(status))
+				return WEXITSTATUS(status);
+			return 128 + WTERMSIG(status);
+		}
+		usleep(2000);
+	}
+	kill(d->pid, SIGKILL);
+	waitpid(d->pid, &status, 0);
+	d->pid = 0;
+	return -1;
+}
+
+void
+hd_stop(struct hd *d)
+{
+	if (d->pid > 0)
+		hd_signal(d, SIGTERM, 10000);
+	if (d->dir[0] != '\0' && getenv("ASYNCLOG_KEEP_TEST_DIRS") == NULL)
+		run("rm -rf '%s'", d->dir);
+}
+
+char *
+hd_stats(struct hd *d)
+{
+	unsigned char buf[1 << 20];
+	struct wire_frame fr;
+	size_t len = 0, n;
+	ssize_t r;
+	char *out = NULL;
+	int fd;
+
+	if ((fd = unix_connect(d->sock)) == -1)
+		return NULL;
+	n = wire_encode_hello(buf, sizeof(buf), 0, "test", 4);
+	n += wire_encode_stats(buf + n, sizeof(buf) - n, WIRE_STATS_JSON);
+	if (write(fd, buf, n) != (ssize_t)n)
+		goto done;
+	for (;;) {
+		r = wire_decode(buf, len, sizeof(buf), &fr, NULL);
+		if (r > 0 && fr.type == WIRE_STATS_REPLY) {
+			out = strndup(fr.u.stats_reply.text, fr.u.stats_reply.len);
+			break;
+		}
+		if (r != 0)
+			break;
+		if ((r = read(fd, buf + len, sizeof(buf) - len)) <= 0)
+			break;
+		len += r;
+	}
+done:
+	close(fd);
+	return out;
+}
+
+long long
+json_number(const char *json, const char *path)
+{
+	char key[128];
+	const char *p = json, *dot;
+	size_t n;
+
+	/* Keys are looked up in order, each after the previous one: enough
+	 * for the daemon's fixed stats layout. */
+	while (p != NULL && *path != '\0') {
+		dot = strchr(path, '.');
+		n = dot != NULL ? (size_t)(dot - path) : strlen(path);
+		snprintf(key, sizeof(key), "\"%.*s\":", (int)n, path);
+		p = strstr(p, key);
+		if (p != NULL)
+			p += strlen(key);
+		path += n + (dot != NULL);
+	}
+	if (p == NULL)
+		return -1;
+	return strtoll(p, NULL, 10);
+}
+
+long long
+hd_stat(struct hd *d, const char *path)
+{
+	char *json = hd_stats(d);
+	long long v;
+
+	cr_assert_not_null(json, "no stats from the daemon");
+	v = json_number(json, path);
+	free(json);
+	return v;
+}
+
+bool
+hd_wait(bool (*pred)(struct hd *, void *), struct hd *d, void *arg,
+    int timeout_ms)
+{
+	long long deadline = now_ms() + timeout_ms;
+
+	do {
+		if (pred(d, arg))
+			return true;
+		usleep(5000);
+	} while (now_ms() < deadline);
+	return pred(d, arg);
+}
+
+bool
+hd_wait_lines(const char *path, size_t n, int timeout_ms)
+{
+	long long deadline = now_ms() + timeout_ms;
+
+	do {
+		if (file_lines(path) >= n)
+			return true;
+		usleep(5000);
+	} while (now_ms() < deadline);
+	return file_lines(path) >= n;
+}
+
+char *
+file_read(const char *path, size_t *lenp)
+{
+	struct stat st;
+	char *buf;
+	ssize_t n;
+	size_t len = 0;
+	int fd;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+		return NULL;
+	if (fstat(fd, &st) == -1 || (buf = malloc(st.st_size + 1)) == NULL) {
+		close(fd);
+		return NULL;
+	}
+	while (len < (size_t)st.st_size &&
+	    (n = read(fd, buf + len, st.st_size - len)) > 0)
+		len += n;
+	close(fd);
+	buf[len] = '\0';
+	if (lenp != NULL)
+		*lenp = len;
+	return buf;
+}
+
+size_t
+file_lines(const char *path)
+{
+	char buf[65536];
+	size_t lines = 0;
+	ssize_t n, i;
+	int fd;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+		return 0;
+	while ((n = read(fd, buf, sizeof(buf))) > 0)
+		for (i = 0; i < n; i++)
+			lines += buf[i] == '\n';
+	close(fd);
+	return lines;
+}
+
+int
+run(const char *fmt, ...)
+{
+	char cmd[4096];
+	va_list ap;
+	int status;
+
+	va_start(ap, fmt);
+	vsnprintf(cmd, sizeof(cmd), fmt, ap);
+	va_end(ap);
+	fflush(NULL);
+	status = system(cmd);
+	if (status == -1 || !WIFEXITED(status))
+		return -1;
+	return WEXITSTATUS(status);
+}

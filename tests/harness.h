@@ -1,0 +1,68 @@
+/*
+ * harness.h: what integration tests share: start the real asynclogd in a
+ * temporary directory with a config of the test's own, wait for conditions
+ * with deadlines (never a fixed sleep), read its counters through the real
+ * STATS frame, and inspect the files it wrote.
+ *
+ * Failures inside these helpers fail the calling test (criterion asserts).
+ */
+#ifndef ASYNCLOG_HARNESS_H
+#define ASYNCLOG_HARNESS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+struct hd {
+	pid_t	 pid;
+	char	 dir[128];	/* temp dir, removed by hd_stop */
+	char	 sock[256];	/* native socket: DIR/asynclog.sock */
+	char	 conf[300];
+	char	 errlog[300];	/* the daemon's stderr */
+};
+
+/*
+ * A config: listen.socket and every "@DIR@" are filled in by hd_start.
+ * HD_CONF_BASIC has one text output "main" at @DIR@/main.log.
+ */
+#define HD_CONF_BASIC							\
+	"listen = { socket = \"@DIR@/asynclog.sock\"; };\n"		\
+	"buffer = { flush_interval_ms = 50; };\n"			\
+	"outputs = ( { name = \"main\"; path = \"@DIR@/main.log\"; } );\n"
+
+/* Make the temp dir, write the config, start the daemon, wait for its socket. */
+void	hd_start(struct hd *, const char *conf_template);
+/* Start again in the same dir with the same config (after hd_signal). */
+void	hd_restart(struct hd *);
+/* Send sig and wait up to timeout_ms for exit; returns the exit status,
+ * -1 when it had to be killed, or 128+N when killed by signal N. */
+int	hd_signal(struct hd *, int sig, int timeout_ms);
+/* SIGTERM (if running) and remove the temp dir. */
+void	hd_stop(struct hd *);
+
+/* DIR/name in a rotating static buffer (4 at a time). */
+const char *hd_path(struct hd *, const char *name);
+/* Path of a built program: $ASYNCLOG_BUILD/name. */
+const char *hd_bin(const char *name);
+
+/* The daemon's counters as JSON (through a STATS frame); caller frees. */
+char	*hd_stats(struct hd *);
+/* A number from that JSON: "outputs.main.written", "total.dropped.malformed". */
+long long hd_stat(struct hd *, const char *path);
+long long json_number(const char *json, const char *path);
+
+/* Poll pred every few ms until it is true or timeout_ms pass. */
+bool	hd_wait(bool (*pred)(struct hd *, void *), struct hd *, void *arg,
+	    int timeout_ms);
+/* Wait until `path` has at least n lines. */
+bool	hd_wait_lines(const char *path, size_t n, int timeout_ms);
+
+char	*file_read(const char *path, size_t *len);	/* NULL if absent */
+size_t	file_lines(const char *path);
+/* Run a shell command; returns its exit status (or -1). */
+int	run(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Connect to a Unix stream socket; -1 on failure. */
+int	unix_connect(const char *path);
+
+#endif

@@ -1,0 +1,260 @@
+/*
+ * test_daemon.c: the core, end to end: the real asynclogd, the real library
+ * and CLI, real sockets. Records must arrive exactly once, whole, in
+ * per-client order; a restart loses nothing silently; SIGTERM drains; bad
+ * clients hurt nobody else.
+ */
+#include <sys/socket.h>
+
+#include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <criterion/criterion.h>
+
+#include "asynclog.h"
+#include "harness.h"
+#include "wire.h"
+
+#define LOG_INFO_USER	(1 << 3 | 6)
+
+static struct hd d;
+
+static void
+daemon_up(void)
+{
+	hd_start(&d, HD_CONF_BASIC);
+}
+
+static void
+daemon_down(void)
+{
+	hd_stop(&d);
+}
+
+/*
+ * Check "tTHREAD SEQ" messages: each (thread, seq) once, in order per
+ * thread. Returns how many were found; fails on a duplicate or reordering.
+ */
+static long
+check_order(const char *path, int nthreads, long per_thread, bool gaps)
+{
+	char *text = file_read(path, NULL), *line, *save = NULL, *m;
+	long next[64] = { 0 }, found = 0, seq;
+	int th;
+
+	cr_assert_not_null(text, "no output file %s", path);
+	for (line = strtok_r(text, "\n", &save); line != NULL;
+	    line = strtok_r(NULL, "\n", &save)) {
+		if ((m = strstr(line, "]: t")) == NULL)
+			continue;
+		if (sscanf(m + 4, "%d %ld", &th, &seq) != 2)
+			continue;
+		cr_assert(th >= 0 && th < nthreads, "bad thread in: %s", line);
+		if (gaps)
+			cr_assert_geq(seq, next[th], "thread %d: %ld after %ld "
+			    "(duplicate or out of order)", th, seq, next[th] - 1);
+		else
+			cr_assert_eq(seq, next[th], "thread %d: expected %ld, "
+			    "got %ld (lost, duplicate or out of order)", th,
+			    next[th], seq);
+		next[th] = seq + 1;
+		found++;
+	}
+	for (th = 0; th < nthreads; th++)
+		cr_assert(next[th] <= per_thread);
+	free(text);
+	return found;
+}
+
+static long
+check_sequences(const char *path, int nthreads, long per_thread)
+{
+	return check_order(path, nthreads, per_thread, false);
+}
+
+struct logger_arg {
+	asynclog_t	*h;
+	int		 id;
+	long		 n;
+};
+
+static void *
+log_thread(void *p)
+{
+	struct logger_arg *a = p;
+	long i;
+
+	for (i = 0; i < a->n; i++)
+		asynclog_log(a->h, LOG_INFO_USER, "t%d %ld", a->id, i);
+	return NULL;
+}
+
+Test(daemon, library_threads_and_cli_records_arrive_once_whole_in_order,
+    .init = daemon_up, .fini = daemon_down, .timeout = 60)
+{
+	struct logger_arg args[4];
+	pthread_t th[4];
+	asynclog_t *h;
+	int i;
+
+	h = asynclog_open(d.sock, "multi", ASYNCLOG_BLOCK);
+	cr_assert_not_null(h);
+	for (i = 0; i < 4; i++) {
+		args[i] = (struct logger_arg){ h, i, 10000 };
+		pthread_create(&th[i], NULL, log_thread, &args[i]);
+	}
+	for (i = 0; i < 4; i++)
+		pthread_join(th[i], NULL);
+	cr_assert_eq(asynclog_flush(h, 20000), 0);
+	cr_assert_eq(asynclog_dropped(h), 0);
+	asynclog_close(h);
+
+	cr_assert_eq(run("%s -u %s -t clitag 'from the cli' && printf 'one\\n"
+	    "two\\n' | %s -u %s -t clitag", hd_bin("asynclog"), d.sock,
+	    hd_bin("asynclog"), d.sock), 0);
+	cr_assert_eq(hd_signal(&d, SIGTERM, 10000), 0);
+
+	cr_assert_eq(check_sequences(hd_path(&d, "main.log"), 4, 10000), 40000);
+	cr_assert_eq(file_lines(hd_path(&d, "main.log")), 40003);
+	cr_assert_eq(run("grep -q 'clitag\\[[0-9]*\\]: from the cli$' %s && "
+	    "grep -q 'clitag\\[[0-9]*\\]: one$' %s && "
+	    "grep -q 'clitag\\[[0-9]*\\]: two$' %s",
+	    hd_path(&d, "main.log"), hd_path(&d, "main.log"),
+	    hd_path(&d, "main.log")), 0);
+}
+
+Test(daemon, sigterm_writes_every_accepted_record_and_exits_zero,
+    .init = daemon_up, .fini = daemon_down, .timeout = 60)
+{
+	asynclog_t *h = asynclog_open(d.sock, "drain", 0);
+	long i;
+
+	for (i = 0; i < 50000; i++)
+		while (asynclog_log(h, LOG_INFO_USER, "t0 %ld", i) == -1)
+			cr_assert_eq(asynclog_flush(h, 10000), 0);
+	/* flush returns once the daemon has taken every record. */
+	cr_assert_eq(asynclog_flush(h, 20000), 0);
+	cr_assert_eq(hd_signal(&d, SIGTERM, 10000), 0);
+	asynclog_close(h);
+	cr_assert_eq(check_sequences(hd_path(&d, "main.log"), 1, 50000), 50000);
+}
+
+static volatile int restart_stop;
+
+static void *
+steady_logger(void *p)
+{
+	struct logger_arg *a = p;
+
+	while (!restart_stop) {
+		asynclog_log(a->h, LOG_INFO_USER, "t0 %ld", a->n++);
+		if (a->n % 64 == 0)
+			usleep(200);
+	}
+	return NULL;
+}
+
+Test(daemon, restart_while_logging_reconnects_and_reports_lost_records,
+    .init = daemon_up, .fini = daemon_down, .timeout = 60)
+{
+	struct logger_arg a = { NULL, 0, 0 };
+	long before, in_file, dropped;
+	pthread_t th;
+	char *text, *p;
+	long reported = 0;
+
+	a.h = asynclog_open(d.sock, "restart", 0);
+	pthread_create(&th, NULL, steady_logger, &a);
+	cr_assert(hd_wait_lines(hd_path(&d, "main.log"), 1000, 10000));
+	cr_assert_eq(hd_signal(&d, SIGTERM, 10000), 0);
+	before = a.n;
+	/* While the daemon is away the client keeps logging. */
+	while (a.n < before + 50000)
+		usleep(1000);
+	hd_restart(&d);
+	while (a.n < before + 60000)
+		usleep(1000);
+	restart_stop = 1;
+	pthread_join(th, NULL);
+	cr_assert_eq(asynclog_flush(a.h, 20000), 0, "client did not reconnect");
+	dropped = asynclog_dropped(a.h);
+	cr_assert_gt(dropped, 0, "the ring cannot hold 50000 records; some "
+	    "must have been dropped");
+	asynclog_close(a.h);
+	cr_assert_eq(hd_signal(&d, SIGTERM, 10000), 0);
+
+	/* Every record is in the file or was reported dropped; the report
+	 * itself is a record of asynclogd in the file. */
+	in_file = check_order(hd_path(&d, "main.log"), 1, a.n, true);
+	text = file_read(hd_path(&d, "main.log"), NULL);
+	for (p = text; (p = strstr(p, "asynclogd[")) != NULL; p++) {
+		long n;
+		char *m = strstr(p, " dropped ");
+
+		if (m != NULL && sscanf(m, " dropped %ld records", &n) == 1)
+			reported += n;
+	}
+	free(text);
+	cr_assert_eq(reported, dropped, "client dropped %ld, daemon was told "
+	    "%ld", dropped, reported);
+	cr_assert_eq(in_file + dropped, a.n, "%ld logged, %ld in file, %ld "
+	    "dropped: some records vanished", a.n, in_file, dropped);
+}
+
+Test(daemon, garbage_and_stalled_clients_do_not_delay_others,
+    .init = daemon_up, .fini = daemon_down, .timeout = 30)
+{
+	unsigned char frame[256];
+	asynclog_t *h;
+	int bad, stalled, i;
+	size_t n;
+
+	/* A client that speaks nonsense. */
+	bad = unix_connect(d.sock);
+	cr_assert_neq(bad, -1);
+	cr_assert_eq(write(bad, "GET / HTTP/1.0\r\n\r\n", 18), 18);
+	/* A client that stops in the middle of a frame and stays. */
+	stalled = unix_connect(d.sock);
+	n = wire_encode_hello(frame, sizeof(frame), 0, "stall", 5);
+	n += wire_encode_record(frame + n, sizeof(frame) - n, LOG_INFO_USER,
+	    0, "x", 1, "never finished", 14, NULL, 0);
+	cr_assert_eq(write(stalled, frame, n - 5), (ssize_t)(n - 5));
+
+	h = asynclog_open(d.sock, "good", ASYNCLOG_BLOCK);
+	for (i = 0; i < 1000; i++)
+		asynclog_log(h, LOG_INFO_USER, "t0 %d", i);
+	cr_assert_eq(asynclog_flush(h, 5000), 0);
+	asynclog_close(h);
+	cr_assert(hd_wait_lines(hd_path(&d, "main.log"), 1000, 5000));
+	cr_assert_eq(check_sequences(hd_path(&d, "main.log"), 1, 1000), 1000);
+	cr_assert_eq(hd_stat(&d, "total.dropped.malformed"), 1);
+	close(bad);
+	close(stalled);
+}
+
+Test(daemon, cli_fails_clearly_when_the_daemon_is_unreachable,
+    .timeout = 10)
+{
+	cr_assert_eq(run("%s -u /nonexistent/asynclog.sock hello 2>/dev/null",
+	    hd_bin("asynclog")), 1);
+	cr_assert_eq(run("%s -u /nonexistent/asynclog.sock hello 2>&1 | "
+	    "grep -q 'cannot reach asynclogd'", hd_bin("asynclog")), 0);
+}
+
+Test(daemon, bad_config_is_reported_with_file_and_line_and_exit_2,
+    .timeout = 10)
+{
+	cr_assert_eq(run("printf 'listen = { socket = \"x\"; };\\n"
+	    "outputs = ( { name = \"a\"; path = \"/tmp/a\"; colour = 1; } );\\n' "
+	    "> /tmp/asynclog-bad.conf && %s -t -c /tmp/asynclog-bad.conf "
+	    "2>&1 | grep -q '/tmp/asynclog-bad.conf:2: .*colour'",
+	    hd_bin("asynclogd")), 0);
+	cr_assert_eq(run("%s -t -c /tmp/asynclog-bad.conf 2>/dev/null",
+	    hd_bin("asynclogd")), 2);
+	unlink("/tmp/asynclog-bad.conf");
+}
