@@ -534,7 +534,8 @@ config_load_buffer(struct config_ctx *ctx, const config_setting_t *root,
     struct config *c)
 {
 	static const char *const known[] = { "chunk_size", "max_memory",
-	    "flush_interval_ms", "overflow", "max_record", NULL };
+	    "flush_interval_ms", "overflow", "max_record",
+	    "stall_timeout_ms", NULL };
 	static const char *const overflows[] = { "backpressure", "drop", NULL };
 	config_setting_t	*buffer, *s = NULL;
 	uint64_t		 v;
@@ -583,6 +584,10 @@ config_load_buffer(struct config_ctx *ctx, const config_setting_t *root,
 	    "\"backpressure\" or \"drop\"", &overflow) == -1)
 		return (-1);
 	c->overflow = overflow == 1 ? OVERFLOW_DROP : OVERFLOW_BACKPRESSURE;
+
+	if (config_get_uint(ctx, buffer, "buffer", "stall_timeout_ms", 1,
+	    CONFIG_MAX_MS, &c->stall_timeout_ms) == -1)
+		return (-1);
 
 	/*
 	 * A record is never split across chunks, and its formatted line adds
@@ -885,6 +890,7 @@ config_load(config_t *cf, struct config_ctx *ctx)
 	c->max_memory = 64 << 20;
 	c->flush_interval_ms = 200;
 	c->overflow = OVERFLOW_BACKPRESSURE;
+	c->stall_timeout_ms = 1000;
 	c->max_record = 64 << 10;
 	c->max_clients = 4096;
 	c->drain_timeout_ms = 5000;

@@ -60,6 +60,7 @@ struct config {
 	size_t		 max_memory;
 	unsigned	 flush_interval_ms;
 	enum config_overflow overflow;
+	unsigned	 stall_timeout_ms;	/* backpressure: longest wait for one output */
 	size_t		 max_record;	/* largest record accepted, bytes of message */
 	unsigned	 max_clients;
 	unsigned	 drain_timeout_ms;	/* SIGTERM: how long to drain */

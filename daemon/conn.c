@@ -76,6 +76,7 @@ struct conn {
 	uint64_t	 sync_seq;
 	uint64_t	*sync_points;	/* per output index, for SYNC */
 	struct output	*sync_output;
+	char		 note[256];	/* message of a record of our own */
 };
 
 static struct log_ratelimit conn_rl = LOG_RATELIMIT_INIT(10000, 10);
@@ -184,18 +185,29 @@ conn_stats_reply(struct conn *c, uint8_t format)
 	return CONN_REPLY;
 }
 
-static void
+/*
+ * The client reports records it had to drop: count them, and put a record
+ * of asynclogd saying so into the log itself, delivered like any other
+ * (with backpressure), so the loss is visible where the records are missing.
+ */
+static enum conn_action
 conn_client_dropped(struct conn *c, const struct wire_dropped *d)
 {
 	char t1[64], t2[64];
 	ssize_t n1, n2;
+	int n;
 
 	stats_input_drop(DROP_CLIENT, d->count);
 	n1 = format_time(d->since_ns, t1, sizeof(t1));
 	n2 = format_time(d->until_ns, t2, sizeof(t2));
-	server_note(c->srv, 4, "client %s dropped %llu records from %.*s to %.*s",
-	    c->name, (unsigned long long)d->count, (int)(n1 < 0 ? 0 : n1), t1,
-	    (int)(n2 < 0 ? 0 : n2), t2);
+	n = snprintf(c->note, sizeof(c->note), "client %s dropped %llu records "
+	    "from %.*s to %.*s", c->name, (unsigned long long)d->count,
+	    (int)(n1 < 0 ? 0 : n1), t1, (int)(n2 < 0 ? 0 : n2), t2);
+	log_self_record(&c->rec, 4, c->note,
+	    (size_t)n < sizeof(c->note) ? (size_t)n : sizeof(c->note) - 1);
+	c->rec.time_ns = c->now_ns;
+	c->pending = server_route(c->srv, &c->rec);
+	return c->pending != 0 ? CONN_DELIVER : CONN_SKIP;
 }
 
 /* Native stream: decode the next frame and say what to do with it. */
@@ -271,8 +283,7 @@ conn_parse_native(struct conn *c)
 		c->pending = server_route(c->srv, &c->rec);
 		return c->pending != 0 ? CONN_DELIVER : CONN_SKIP;
 	case WIRE_DROPPED:
-		conn_client_dropped(c, &c->frame.u.dropped);
-		return CONN_SKIP;
+		return conn_client_dropped(c, &c->frame.u.dropped);
 	case WIRE_STATS:
 		return conn_stats_reply(c, c->frame.u.stats_format);
 	case WIRE_SYNC:
@@ -373,9 +384,20 @@ conn_task(struct task *t)
 		if (act == CONN_CLOSE)
 			break;
 		if (act == CONN_DELIVER) {
+			/*
+			 * Backpressure, but bounded: an output that has had no
+			 * room for stall_timeout_ms is stalled, and waiting on
+			 * it would hold up this client's records bound for
+			 * every other output too. It gets an overflow drop.
+			 */
 			while ((c->waiting = server_deliver(c->srv, &c->rec,
-			    &c->pending)) != NULL)
-				TASK_AWAIT_COND(t, &c->waiting->space, -1);
+			    &c->pending)) != NULL) {
+				TASK_AWAIT_COND(t, &c->waiting->space,
+				    (int)c->srv->conf->stall_timeout_ms);
+				if (t->result == TASK_TIMEOUT)
+					server_skip(c->srv, c->waiting,
+					    &c->pending);
+			}
 			act = CONN_SKIP;
 		}
 		if (act == CONN_SKIP) {

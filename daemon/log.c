@@ -6,10 +6,12 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "log.h"
+#include "record.h"
 
 static void
 log_vprint(const char *level, const char *suffix, const char *fmt, va_list ap)
@@ -105,4 +107,20 @@ log_mono_ns(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+void
+log_self_record(struct record *rec, int severity, const char *msg, size_t len)
+{
+	memset(rec, 0, sizeof(*rec));
+	rec->time_ns = log_now_ns();
+	rec->facility = 5;	/* syslog */
+	rec->severity = severity;
+	rec->pid = getpid();
+	rec->uid = getuid();
+	rec->gid = getgid();
+	rec->tag = "asynclogd";
+	rec->tag_len = strlen(rec->tag);
+	rec->msg = msg;
+	rec->msg_len = len;
 }

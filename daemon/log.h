@@ -9,6 +9,7 @@
 #define ASYNCLOG_LOG_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 void	log_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -32,6 +33,12 @@ struct log_ratelimit {
 
 void	log_limited(struct log_ratelimit *, const char *fmt, ...)
 	    __attribute__((format(printf, 2, 3)));
+
+/* Fill rec as a record of asynclogd itself (drop markers and reports,
+ * facility syslog, tag asynclogd); msg is borrowed, not copied. */
+struct record;
+void	log_self_record(struct record *rec, int severity, const char *msg,
+	    size_t len);
 
 int64_t	log_now_ns(void);	/* CLOCK_REALTIME in ns */
 int64_t	log_mono_ns(void);	/* CLOCK_MONOTONIC in ns */

@@ -51,6 +51,7 @@ output_complete(struct output *o, struct chunk_list *done)
 		TAILQ_INSERT_TAIL(&o->free, c, entry);
 		o->nfree++;
 	}
+	o->stalled = false;
 	task_cond_broadcast(&o->space);
 	task_cond_broadcast(&o->completed);
 }

@@ -65,6 +65,7 @@ struct output {
 	uint64_t	 next_seq;	/* seq of the next chunk handed off */
 	uint64_t	 completed_seq;	/* every chunk below this came back */
 	struct counters	 counters;
+	bool		 stalled;	/* no room for stall_timeout_ms: drop, don't wait */
 	struct task_cond space;		/* signalled when a chunk returns to the pool */
 	struct task_cond completed;	/* signalled when any chunk comes back */
 	struct task	 flusher;

@@ -5,7 +5,6 @@
  * sent, hand every chunk to the writers, leave the loop).
  */
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -79,7 +78,8 @@ server_deliver(struct server *srv, const struct record *rec, uint64_t *pending)
 		if ((*pending & ((uint64_t)1 << o->index)) == 0)
 			continue;
 		if (output_append(o, rec) == -1) {
-			if (srv->conf->overflow == OVERFLOW_BACKPRESSURE)
+			if (srv->conf->overflow == OVERFLOW_BACKPRESSURE &&
+			    !o->stalled)
 				return o;
 			output_count_drop(o, DROP_OVERFLOW);
 		}
@@ -89,44 +89,25 @@ server_deliver(struct server *srv, const struct record *rec, uint64_t *pending)
 }
 
 void
+server_skip(struct server *srv, struct output *o, uint64_t *pending)
+{
+	if (!o->stalled)
+		log_warn("output %s: no room for %u ms; dropping its records "
+		    "until it takes a chunk again", o->conf->name,
+		    srv->conf->stall_timeout_ms);
+	o->stalled = true;
+	output_count_drop(o, DROP_OVERFLOW);
+	*pending &= ~((uint64_t)1 << o->index);
+}
+
+void
 server_deliver_or_drop(struct server *srv, const struct record *rec,
     uint64_t *pending)
 {
 	struct output *o;
 
-	while ((o = server_deliver(srv, rec, pending)) != NULL) {
-		output_count_drop(o, DROP_OVERFLOW);
-		*pending &= ~((uint64_t)1 << o->index);
-	}
-}
-
-void
-server_note(struct server *srv, int severity, const char *fmt, ...)
-{
-	struct record rec;
-	char msg[512];
-	uint64_t pending;
-	va_list ap;
-	int n;
-
-	va_start(ap, fmt);
-	n = vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	if (n < 0)
-		return;
-	memset(&rec, 0, sizeof(rec));
-	rec.time_ns = log_now_ns();
-	rec.facility = 5;	/* syslog */
-	rec.severity = severity;
-	rec.pid = getpid();
-	rec.uid = getuid();
-	rec.gid = getgid();
-	rec.tag = "asynclogd";
-	rec.tag_len = strlen(rec.tag);
-	rec.msg = msg;
-	rec.msg_len = (size_t)n < sizeof(msg) ? (size_t)n : sizeof(msg) - 1;
-	pending = server_route(srv, &rec);
-	server_deliver_or_drop(srv, &rec, &pending);
+	while ((o = server_deliver(srv, rec, pending)) != NULL)
+		server_skip(srv, o, pending);
 }
 
 static int

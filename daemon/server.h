@@ -51,16 +51,15 @@ uint64_t server_route(struct server *, const struct record *);
 struct output *server_deliver(struct server *, const struct record *,
 	    uint64_t *pending);
 
-/* A record of asynclogd itself (drop reports), routed like any other. */
-void	server_note(struct server *, int severity, const char *fmt, ...)
-	    __attribute__((format(printf, 3, 4)));
-
 /* SIGTERM: stop accepting, let connections finish what they sent, drain
  * outputs, then leave the loop (within conf->drain_timeout_ms). */
 void	server_drain(struct server *);
 
 /* SIGHUP: reopen every output file. */
 void	server_reopen(struct server *);
+
+/* Give up on output o for this record: count an overflow drop there. */
+void	server_skip(struct server *, struct output *o, uint64_t *pending);
 
 /* Like server_deliver, but a full output drops and counts (overflow) instead
  * of waiting: for inputs whose senders must never be made to wait. */

@@ -251,17 +251,8 @@ writer_format_marker(struct writer *w, char *buf, size_t cap)
 		return -1;
 	m = snprintf(msg, sizeof(msg), "dropped %llu records (%s) from %.*s to %.*s",
 	    (unsigned long long)w->lost, w->drop_reason, (int)n1, t1, (int)n2, t2);
-	memset(&rec, 0, sizeof(rec));
-	rec.time_ns = log_now_ns();
-	rec.facility = 5;	/* syslog */
-	rec.severity = 4;	/* warning */
-	rec.pid = getpid();
-	rec.uid = getuid();
-	rec.gid = getgid();
-	rec.tag = "asynclogd";
-	rec.tag_len = strlen(rec.tag);
-	rec.msg = msg;
-	rec.msg_len = m;
+	log_self_record(&rec, 4, msg, (size_t)m < sizeof(msg) ? (size_t)m :
+	    sizeof(msg) - 1);
 	return format_record(w->conf->format, &rec, w->host, buf, cap);
 }
 
@@ -287,7 +278,8 @@ writer_probe(struct writer *w)
 		if (fstat(w->fd, &st) == -1)
 			return;
 		if (writer_write_all(w->fd, marker, n) == -1) {
-			if (ftruncate(w->fd, st.st_size) == -1)
+			if (S_ISREG(st.st_mode) &&
+			    ftruncate(w->fd, st.st_size) == -1)
 				log_warn("output %s: ftruncate: %s",
 				    w->conf->name, strerror(errno));
 			return;
@@ -362,7 +354,9 @@ writer_write_chunk(struct writer *w, struct chunk *c)
 		return;
 	}
 	e = errno;
-	if (ftruncate(w->fd, st.st_size) == -1)
+	/* Only a regular file can be cut back (/dev/full, a FIFO: nothing
+	 * of the chunk stays anywhere). */
+	if (S_ISREG(st.st_mode) && ftruncate(w->fd, st.st_size) == -1)
 		log_warn("output %s: cannot undo a failed write (ftruncate: %s); "
 		    "the file may end with a partial line",
 		    w->conf->name, strerror(errno));

@@ -272,21 +272,27 @@ hd_wait_lines(const char *path, size_t n, int timeout_ms)
 char *
 file_read(const char *path, size_t *lenp)
 {
-	struct stat st;
-	char *buf;
+	size_t len = 0, cap = 65536;
+	char *buf, *nb;
 	ssize_t n;
-	size_t len = 0;
 	int fd;
 
+	/* Read to EOF rather than trusting st_size: /proc files say 0. */
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
 		return NULL;
-	if (fstat(fd, &st) == -1 || (buf = malloc(st.st_size + 1)) == NULL) {
+	if ((buf = malloc(cap)) == NULL) {
 		close(fd);
 		return NULL;
 	}
-	while (len < (size_t)st.st_size &&
-	    (n = read(fd, buf + len, st.st_size - len)) > 0)
+	while ((n = read(fd, buf + len, cap - len - 1)) > 0) {
 		len += n;
+		if (cap - len - 1 == 0) {
+			if ((nb = realloc(buf, cap * 2)) == NULL)
+				break;
+			buf = nb;
+			cap *= 2;
+		}
+	}
 	close(fd);
 	buf[len] = '\0';
 	if (lenp != NULL)

@@ -1,0 +1,429 @@
+/*
+ * test_diskfull.c: a really full filesystem (a 1 MiB tmpfs, /dev/full),
+ * keep_free, and outputs slower than the clients. The daemon must stay up,
+ * keep every line whole, count every record it could not write, keep the
+ * other output whole, answer stats, and resume by itself with an exact
+ * drop marker.
+ */
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <criterion/criterion.h>
+
+#include "asynclog.h"
+#include "harness.h"
+
+#define LOG_INFO_USER	(1 << 3 | 6)
+#define NRECORDS	50000
+
+static struct hd d;
+static char mnt[256];
+
+static long long
+mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Mount a 1 MiB tmpfs at DIR/full, with a 256 KiB filler file to free later. */
+static void
+mount_small_tmpfs(void)
+{
+	char dir[] = "/tmp/asynclog-full.XXXXXX";
+
+	if (geteuid() != 0)
+		cr_skip_test("needs root to mount a 1 MiB tmpfs (CI runs as root)");
+	cr_assert_not_null(mkdtemp(dir));
+	snprintf(mnt, sizeof(mnt), "%s", dir);
+	if (mount("tmpfs", mnt, "tmpfs", 0, "size=1M") == -1) {
+		rmdir(mnt);
+		cr_skip_test("cannot mount tmpfs here: %s", strerror(errno));
+	}
+	cr_assert_eq(run("head -c 262144 /dev/zero > %s/filler", mnt), 0);
+}
+
+static void
+unmount_small_tmpfs(void)
+{
+	hd_stop(&d);
+	if (mnt[0] != '\0') {
+		umount2(mnt, MNT_DETACH);
+		rmdir(mnt);
+	}
+}
+
+static void
+send_records(const char *sock, long first, long n)
+{
+	asynclog_t *h = asynclog_open(sock, "filler", ASYNCLOG_BLOCK);
+	long i;
+
+	cr_assert_not_null(h);
+	for (i = first; i < first + n; i++)
+		asynclog_log(h, LOG_INFO_USER, "t0 %ld padding-to-make-the-"
+		    "record-longer-than-a-hundred-bytes-xxxxxxxxxxxxxxxx", i);
+	cr_assert_eq(asynclog_flush(h, 30000), 0);
+	cr_assert_eq(asynclog_dropped(h), 0);
+	asynclog_close(h);
+}
+
+static bool
+settled(struct hd *dd, void *name)
+{
+	char path[128];
+
+	snprintf(path, sizeof(path), "outputs.%s.buffered", (char *)name);
+	return hd_stat(dd, path) == 0;
+}
+
+/* Every line ends in '\n' and is one whole record: count them, check order. */
+static long
+whole_record_lines(const char *path, long *markers)
+{
+	size_t len;
+	char *text = file_read(path, &len), *line, *save = NULL, *m;
+	long records = 0, last = -1, seq;
+
+	cr_assert_not_null(text);
+	cr_assert(len == 0 || text[len - 1] == '\n', "file ends inside a line");
+	*markers = 0;
+	for (line = strtok_r(text, "\n", &save); line != NULL;
+	    line = strtok_r(NULL, "\n", &save)) {
+		if (strstr(line, " asynclogd[") != NULL) {
+			(*markers)++;
+			continue;
+		}
+		m = strstr(line, "filler[");
+		cr_assert_not_null(m, "not a record: %s", line);
+		m = strstr(m, "]: t0 ");
+		cr_assert_not_null(m, "torn record: %s", line);
+		cr_assert_eq(sscanf(m, "]: t0 %ld padding", &seq), 1,
+		    "torn record: %s", line);
+		cr_assert(strstr(m, "xxxxxxxxxxxxxxxx") != NULL,
+		    "torn record: %s", line);
+		cr_assert_gt(seq, last, "out of order or duplicate: %s", line);
+		last = seq;
+		records++;
+	}
+	free(text);
+	return records;
+}
+
+static bool
+marker_written(struct hd *dd, void *arg)
+{
+	char *text = file_read((const char *)arg, NULL);
+	bool found = text != NULL && strstr(text, "asynclogd[") != NULL;
+
+	(void)dd;
+	free(text);
+	return found;
+}
+
+Test(diskfull, full_tmpfs_drops_and_counts_without_tearing_then_resumes,
+    .init = mount_small_tmpfs, .fini = unmount_small_tmpfs, .timeout = 120)
+{
+	char conf[1024], out[300], *text, *m;
+	long records, markers, written, dropped, n;
+	long long t0;
+
+	snprintf(out, sizeof(out), "%s/out.log", mnt);
+	snprintf(conf, sizeof(conf),
+	    "listen = { socket = \"@DIR@/asynclog.sock\"; };\n"
+	    "buffer = { chunk_size = \"64K\"; max_memory = \"2M\"; "
+	    "flush_interval_ms = 50; };\n"
+	    "outputs = ( { name = \"full\"; path = \"%s\"; },\n"
+	    "  { name = \"disk\"; path = \"@DIR@/disk.log\"; } );\n", out);
+	hd_start(&d, conf);
+	send_records(d.sock, 0, NRECORDS);
+	cr_assert(hd_wait(settled, &d, "full", 20000));
+	cr_assert(hd_wait(settled, &d, "disk", 20000));
+
+	/* Still full: the daemon is up, answers, and says it is dropping. */
+	text = hd_stats(&d);
+	cr_assert_not_null(text);
+	cr_assert(strstr(text, "\"state\":\"dropping\"") != NULL, "%s", text);
+	written = json_number(text, "outputs.full.written");
+	dropped = json_number(text, "outputs.full.dropped.disk_full");
+	cr_assert_eq(written + dropped, NRECORDS);
+	cr_assert_gt(dropped, 0);
+	cr_assert_eq(json_number(text, "outputs.disk.written"), NRECORDS);
+	cr_assert(strstr(text, "\"balanced\":false") == NULL, "%s", text);
+	free(text);
+	records = whole_record_lines(out, &markers);
+	cr_assert_eq(markers, 0);
+	cr_assert_eq(records, written);
+
+	/* Free space: writing resumes within a second, marker first. */
+	t0 = mono_ms();
+	cr_assert_eq(run("rm %s/filler", mnt), 0);
+	cr_assert(hd_wait(marker_written, &d, out, 1000),
+	    "no drop marker within 1 s of freeing space");
+	cr_log_info("resumed after %lld ms", mono_ms() - t0);
+	text = file_read(out, NULL);
+	m = strstr(text, "asynclogd[");
+	cr_assert_not_null(m = strstr(m, "]: dropped "));
+	cr_assert_eq(sscanf(m, "]: dropped %ld records (disk full) from ", &n), 1,
+	    "bad marker: %.200s", m);
+	cr_assert_eq(n, dropped, "marker says %ld, stats say %ld", n, dropped);
+	cr_assert(strstr(m, " to ") != NULL);
+	free(text);
+
+	/* And new records land after the marker. */
+	send_records(d.sock, NRECORDS, 100);
+	cr_assert_eq(hd_signal(&d, SIGTERM, 10000), 0);
+	records = whole_record_lines(out, &markers);
+	cr_assert_eq(markers, 1);
+	cr_assert_eq(records, written + 100);
+	cr_assert_eq(file_lines(hd_path(&d, "disk.log")), NRECORDS + 100);
+}
+
+Test(diskfull, dev_full_output_drops_everything_and_counts_it,
+    .fini = unmount_small_tmpfs, .timeout = 60)
+{
+	char *text;
+
+	hd_start(&d,
+	    "listen = { socket = \"@DIR@/asynclog.sock\"; };\n"
+	    "buffer = { chunk_size = \"64K\"; max_memory = \"2M\"; "
+	    "flush_interval_ms = 50; };\n"
+	    "outputs = ( { name = \"full\"; path = \"/dev/full\"; },\n"
+	    "  { name = \"disk\"; path = \"@DIR@/disk.log\"; } );\n");
+	send_records(d.sock, 0, NRECORDS);
+	cr_assert(hd_wait(settled, &d, "full", 20000));
+	cr_assert(hd_wait(settled, &d, "disk", 20000));
+	text = hd_stats(&d);
+	cr_assert_eq(json_number(text, "outputs.full.written"), 0);
+	cr_assert_eq(json_number(text, "outputs.full.dropped.disk_full"),
+	    NRECORDS);
+	cr_assert_eq(json_number(text, "outputs.disk.written"), NRECORDS);
+	cr_assert(strstr(text, "\"reason\":\"disk full\"") != NULL, "%s", text);
+	free(text);
+	cr_assert_eq(hd_signal(&d, SIGTERM, 10000), 0);
+	/* Said once, not once per record or per chunk. */
+	cr_assert_eq(run("test $(grep -c 'dropping records' %s) -eq 1",
+	    d.errlog), 0);
+}
+
+Test(diskfull, keep_free_stops_writing_before_the_filesystem_is_full,
+    .init = mount_small_tmpfs, .fini = unmount_small_tmpfs, .timeout = 60)
+{
+	char conf[1024], out[300], *text;
+	struct statvfs sv;
+
+	snprintf(out, sizeof(out), "%s/out.log", mnt);
+	snprintf(conf, sizeof(conf),
+	    "listen = { socket = \"@DIR@/asynclog.sock\"; };\n"
+	    "buffer = { chunk_size = \"16K\"; max_memory = \"1M\"; "
+	    "flush_interval_ms = 50; };\n"
+	    "outputs = ( { name = \"full\"; path = \"%s\"; "
+	    "keep_free = \"40%%\"; } );\n", out);
+	hd_start(&d, conf);
+	send_records(d.sock, 0, 20000);
+	cr_assert(hd_wait(settled, &d, "full", 20000));
+	text = hd_stats(&d);
+	cr_assert(strstr(text, "\"reason\":\"keep_free\"") != NULL, "%s", text);
+	cr_assert_gt(json_number(text, "outputs.full.dropped.disk_full"), 0);
+	cr_assert_eq(json_number(text, "outputs.full.written") +
+	    json_number(text, "outputs.full.dropped.disk_full"), 20000);
+	free(text);
+	cr_assert_eq(statvfs(mnt, &sv), 0);
+	cr_assert_geq((double)sv.f_bavail / sv.f_blocks, 0.39,
+	    "keep_free did not keep 40%% free");
+}
+
+/* A FIFO output read slowly by a thread: the slowest possible disk. */
+struct slow_reader {
+	int		 fd;
+	char		 path[300];
+	long		 lines;
+	volatile int	 go_fast;
+};
+
+static void *
+slow_read(void *p)
+{
+	struct slow_reader *r = p;
+	char buf[8192];
+	FILE *f = fopen(r->path, "w");
+	ssize_t n, i;
+
+	cr_assert_not_null(f);
+	for (;;) {
+		n = read(r->fd, buf, sizeof(buf));
+		if (n == 0)
+			break;
+		if (n < 0) {
+			if (errno == EAGAIN) {
+				usleep(1000);
+				continue;
+			}
+			break;
+		}
+		fwrite(buf, 1, n, f);
+		for (i = 0; i < n; i++)
+			r->lines += buf[i] == '\n';
+		if (!r->go_fast)
+			usleep(2000);
+	}
+	fclose(f);
+	return NULL;
+}
+
+static long
+count_records(const char *path)
+{
+	char *text = file_read(path, NULL), *p;
+	long n = 0;
+
+	for (p = text; p != NULL && (p = strstr(p, "]: t0 ")) != NULL; p++)
+		n++;
+	free(text);
+	return n;
+}
+
+static long
+vm_hwm_kib(pid_t pid)
+{
+	char path[64], *text, *p;
+	long kib = -1;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+	text = file_read(path, NULL);
+	if (text != NULL && (p = strstr(text, "VmHWM:")) != NULL)
+		kib = strtol(p + 6, NULL, 10);
+	free(text);
+	return kib;
+}
+
+static void
+overflow_run(const char *policy, int flags, long n, long *logged,
+    long *in_file, long *client_dropped, long *daemon_dropped, long *hwm)
+{
+	char conf[1024], fifo[300], *text;
+	struct slow_reader r = { 0 };
+	pthread_t th;
+	asynclog_t *h;
+	long i;
+
+	snprintf(fifo, sizeof(fifo), "/tmp/asynclog-fifo.%d", (int)getpid());
+	unlink(fifo);
+	cr_assert_eq(mkfifo(fifo, 0600), 0);
+	r.fd = open(fifo, O_RDONLY | O_NONBLOCK);
+	cr_assert_neq(r.fd, -1);
+	snprintf(conf, sizeof(conf),
+	    "listen = { socket = \"@DIR@/asynclog.sock\"; };\n"
+	    "buffer = { chunk_size = \"64K\"; max_memory = \"1M\"; "
+	    "flush_interval_ms = 50; overflow = \"%s\"; };\n"
+	    "outputs = ( { name = \"slow\"; path = \"%s\"; } );\n",
+	    policy, fifo);
+	hd_start(&d, conf);
+	snprintf(r.path, sizeof(r.path), "%s", hd_path(&d, "slow.copy"));
+	pthread_create(&th, NULL, slow_read, &r);
+
+	h = asynclog_open(d.sock, "overflow", flags);
+	for (i = 0; i < n; i++)
+		asynclog_log(h, LOG_INFO_USER, "t0 %ld %0100d", i, 0);
+	*logged = n;
+	r.go_fast = 1;
+	cr_assert_eq(asynclog_flush(h, 60000), 0);
+	*client_dropped = asynclog_dropped(h);
+	asynclog_close(h);
+	cr_assert(hd_wait(settled, &d, "slow", 30000));
+	text = hd_stats(&d);
+	*daemon_dropped = json_number(text, "outputs.slow.dropped_total");
+	cr_assert(strstr(text, "\"balanced\":false") == NULL, "%s", text);
+	free(text);
+	*hwm = vm_hwm_kib(d.pid);
+	cr_assert_eq(hd_signal(&d, SIGTERM, 10000), 0);
+	pthread_join(th, NULL);
+	close(r.fd);
+	unlink(fifo);
+	*in_file = count_records(r.path);
+}
+
+Test(diskfull, backpressure_accounts_for_every_record_and_bounds_memory,
+    .fini = unmount_small_tmpfs, .timeout = 120)
+{
+	long logged, in_file, cdrop, ddrop, hwm;
+
+	overflow_run("backpressure", 0, 100000, &logged, &in_file, &cdrop,
+	    &ddrop, &hwm);
+	cr_log_info("backpressure: logged %ld, file %ld, client dropped %ld, "
+	    "daemon dropped %ld, VmHWM %ld KiB", logged, in_file, cdrop, ddrop,
+	    hwm);
+	cr_assert_eq(ddrop, 0, "backpressure must not drop in the daemon");
+	cr_assert_gt(cdrop, 0, "the slow reader should have made the client "
+	    "drop");
+	cr_assert_eq(in_file + cdrop + ddrop, logged);
+	if (getenv("ASYNCLOG_SANITIZE") == NULL ||
+	    strcmp(getenv("ASYNCLOG_SANITIZE"), "1") != 0)
+		cr_assert_lt(hwm, 1024 + 8 * 1024, "VmHWM %ld KiB", hwm);
+}
+
+Test(diskfull, drop_policy_counts_overflow_for_what_is_missing,
+    .fini = unmount_small_tmpfs, .timeout = 120)
+{
+	long logged, in_file, cdrop, ddrop, hwm;
+
+	overflow_run("drop", ASYNCLOG_BLOCK, 100000, &logged, &in_file, &cdrop,
+	    &ddrop, &hwm);
+	cr_log_info("drop: logged %ld, file %ld, client dropped %ld, daemon "
+	    "dropped %ld, VmHWM %ld KiB", logged, in_file, cdrop, ddrop, hwm);
+	cr_assert_eq(cdrop, 0);
+	cr_assert_gt(ddrop, 0, "the slow reader should have caused overflow");
+	cr_assert_eq(in_file + ddrop, logged);
+	if (getenv("ASYNCLOG_SANITIZE") == NULL ||
+	    strcmp(getenv("ASYNCLOG_SANITIZE"), "1") != 0)
+		cr_assert_lt(hwm, 1024 + 8 * 1024, "VmHWM %ld KiB", hwm);
+}
+
+Test(diskfull, a_stalled_output_does_not_hold_up_the_others,
+    .fini = unmount_small_tmpfs, .timeout = 60)
+{
+	char conf[1024], fifo[300], *text;
+	asynclog_t *h;
+	int rfd, i;
+
+	snprintf(fifo, sizeof(fifo), "/tmp/asynclog-stall.%d", (int)getpid());
+	unlink(fifo);
+	cr_assert_eq(mkfifo(fifo, 0600), 0);
+	/* Opened for the daemon to open its end, then never read. */
+	rfd = open(fifo, O_RDONLY | O_NONBLOCK);
+	cr_assert_neq(rfd, -1);
+	snprintf(conf, sizeof(conf),
+	    "listen = { socket = \"@DIR@/asynclog.sock\"; };\n"
+	    "buffer = { chunk_size = \"16K\"; max_memory = \"128K\"; "
+	    "flush_interval_ms = 50; stall_timeout_ms = 100; };\n"
+	    "outputs = ( { name = \"stalled\"; path = \"%s\"; },\n"
+	    "  { name = \"disk\"; path = \"@DIR@/disk.log\"; } );\n", fifo);
+	hd_start(&d, conf);
+	h = asynclog_open(d.sock, "filler", ASYNCLOG_BLOCK);
+	for (i = 0; i < 20000; i++)
+		asynclog_log(h, LOG_INFO_USER, "t0 %d %0100d", i, 0);
+	cr_assert_eq(asynclog_flush(h, 30000), 0);
+	asynclog_close(h);
+	cr_assert(hd_wait_lines(hd_path(&d, "disk.log"), 20000, 10000),
+	    "the healthy output did not get every record");
+	text = hd_stats(&d);
+	cr_assert_gt(json_number(text, "outputs.stalled.dropped.overflow"), 0);
+	cr_assert_eq(json_number(text, "outputs.disk.written"), 20000);
+	free(text);
+	hd_signal(&d, SIGKILL, 5000);
+	close(rfd);
+	unlink(fifo);
+}
