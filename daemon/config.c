@@ -966,22 +966,54 @@ config_load_string(const char *text, const char *name, char *err,
 	return (c);
 }
 
+static void
+config_output_clear(struct config_output *o)
+{
+	free(o->name);
+	free(o->path);
+	free(o->match);
+	free(o->owner);
+	free(o->group);
+}
+
+struct config_output *
+config_output_dup(const struct config_output *src)
+{
+	struct config_output *o;
+
+	if ((o = malloc(sizeof(*o))) == NULL)
+		return (NULL);
+	*o = *src;
+	o->name = o->path = o->match = o->owner = o->group = NULL;
+	if ((o->name = strdup(src->name)) == NULL ||
+	    (o->path = strdup(src->path)) == NULL ||
+	    (src->match != NULL && (o->match = strdup(src->match)) == NULL) ||
+	    (src->owner != NULL && (o->owner = strdup(src->owner)) == NULL) ||
+	    (src->group != NULL && (o->group = strdup(src->group)) == NULL)) {
+		config_output_free(o);
+		return (NULL);
+	}
+	return (o);
+}
+
+void
+config_output_free(struct config_output *o)
+{
+	if (o == NULL)
+		return;
+	config_output_clear(o);
+	free(o);
+}
+
 void
 config_free(struct config *c)
 {
 	size_t			 i;
-	struct config_output	*o;
 
 	if (c == NULL)
 		return;
-	for (i = 0; i < c->noutputs; i++) {
-		o = &c->outputs[i];
-		free(o->name);
-		free(o->path);
-		free(o->match);
-		free(o->owner);
-		free(o->group);
-	}
+	for (i = 0; i < c->noutputs; i++)
+		config_output_clear(&c->outputs[i]);
 	free(c->outputs);
 	free(c->file);
 	free(c->socket);

@@ -80,6 +80,11 @@ struct config *config_load_string(const char *text, const char *name,
 	    char *err, size_t errlen);
 void	config_free(struct config *);
 
+/* A private deep copy of one output's settings (outputs and writer threads
+ * keep their own, so a reload can free the old config at once). */
+struct config_output *config_output_dup(const struct config_output *);
+void	config_output_free(struct config_output *);
+
 /*
  * "64K", "256k", "10M", "1G", "123" -> bytes. Returns 0 or -1 on a bad value
  * or overflow.

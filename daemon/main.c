@@ -9,6 +9,8 @@
  *   SIGTERM, SIGINT  stop accepting, drain within shutdown.drain_timeout_ms,
  *                    fsync, print final counters, exit 0
  *   SIGHUP           reopen every output file (after an external logrotate)
+ *                    and reload the config file; an invalid one is reported
+ *                    with file:line and the running one stays
  *   SIGUSR1          print every counter to stderr
  *   SIGPIPE          ignored: a vanished client is an error return, not death
  */
@@ -22,10 +24,10 @@
 
 #include <event2/event.h>
 #include <event2/thread.h>
-#include <systemd/sd-daemon.h>
 
 #include "config.h"
 #include "log.h"
+#include "notify.h"
 #include "server.h"
 #include "stats.h"
 
@@ -48,6 +50,35 @@ usage(FILE *f)
 	    "counters. See asynclogd(8) and asynclogd.conf(5).\n");
 }
 
+static const char *main_conffile;	/* NULL: the built-in config */
+static struct config *main_conf;	/* the one running */
+
+static void
+main_reload(struct server *srv)
+{
+	struct config *conf;
+	char err[1024];
+
+	server_reopen(srv);
+	if (main_conffile == NULL)
+		return;
+	if ((conf = config_load_file(main_conffile, err, sizeof(err))) == NULL) {
+		log_warn("reload failed, the running configuration stays: %s",
+		    err);
+		return;
+	}
+	if (server_reload(srv, conf, err, sizeof(err)) == -1) {
+		log_warn("reload failed, the running configuration stays: %s",
+		    err);
+		config_free(conf);
+		return;
+	}
+	config_free(main_conf);
+	main_conf = conf;
+	log_info("%s: configuration reloaded, %u outputs", conf->file,
+	    srv->noutputs);
+}
+
 static void
 main_signal_cb(evutil_socket_t sig, short what, void *arg)
 {
@@ -60,13 +91,15 @@ main_signal_cb(evutil_socket_t sig, short what, void *arg)
 	case SIGINT:
 		if (!srv->draining) {
 			log_info("signal %d: draining", (int)sig);
-			sd_notify(0, "STOPPING=1");
+			notify_stopping();
 		}
 		server_drain(srv);
 		break;
 	case SIGHUP:
-		log_info("SIGHUP: reopening files");
-		server_reopen(srv);
+		log_info("SIGHUP: reopening files and reloading");
+		notify_reloading();
+		main_reload(srv);
+		notify_ready(srv);
 		break;
 	case SIGUSR1:
 		if ((text = stats_render(srv, false)) != NULL) {
@@ -127,6 +160,8 @@ main(int argc, char *argv[])
 	    config_load_string(config_builtin, "(built-in)", err, sizeof(err));
 	if (conf == NULL)
 		log_fatal(2, "%s", err);
+	main_conffile = conffile;
+	main_conf = conf;
 	if (check) {
 		printf("%s: configuration OK\n", conf->file);
 		config_free(conf);
@@ -148,11 +183,12 @@ main(int argc, char *argv[])
 	}
 	log_info("%s %s ready: socket %s, %u outputs", conf->file,
 	    ASYNCLOG_VERSION_STRING, conf->socket, srv.noutputs);
-	sd_notify(0, "READY=1");
+	notify_ready(&srv);
 
 	if (event_base_dispatch(base) == -1)
 		log_warn("event loop failed");
 
+	notify_stop();
 	server_stop(&srv);
 	if ((text = stats_render(&srv, false)) != NULL) {
 		log_info("final counters:\n%s", text);
@@ -162,6 +198,6 @@ main(int argc, char *argv[])
 	for (i = 0; i < sizeof(signals) / sizeof(signals[0]); i++)
 		event_free(sigev[i]);
 	event_base_free(base);
-	config_free(conf);
+	config_free(main_conf);
 	return 0;
 }

@@ -67,6 +67,8 @@ output_done_cb(evutil_socket_t fd, short what, void *arg)
 	TAILQ_INIT(&done);
 	writer_take_done(o->writer, &done);
 	output_complete(o, &done);
+	if (o->retired_cb != NULL && writer_finished(o->writer))
+		o->retired_cb(o, o->retired_arg);	/* may free o */
 }
 
 static enum task_step
@@ -91,9 +93,9 @@ output_new(struct event_base *base, struct config_output *conf,
 	struct chunk *c;
 	unsigned i;
 
-	if ((o = calloc(1, sizeof(*o))) == NULL)
+	if ((o = calloc(1, sizeof(*o))) == NULL ||
+	    (o->conf = config_output_dup(conf)) == NULL)
 		goto oom;
-	o->conf = conf;
 	o->index = index;
 	o->base = base;
 	o->conf_flush_ms = flush_interval_ms;
@@ -128,6 +130,10 @@ output_new(struct event_base *base, struct config_output *conf,
 	return o;
 oom:
 	snprintf(err, errlen, "output %s: out of memory", conf->name);
+	if (o != NULL && o->conf == NULL) {
+		free(o);
+		return NULL;
+	}
 fail:
 	if (o != NULL) {
 		output_free(o);
@@ -272,5 +278,35 @@ output_free(struct output *o)
 	}
 	if (o->done_ev != NULL)
 		event_free(o->done_ev);
+	config_output_free(o->conf);
 	free(o);
+}
+
+int
+output_reconfigure(struct output *o, const struct config_output *conf)
+{
+	struct config_output *copy;
+
+	if ((copy = config_output_dup(conf)) == NULL ||
+	    writer_reconfigure(o->writer, conf) == -1) {
+		config_output_free(copy);
+		return -1;
+	}
+	config_output_free(o->conf);
+	o->conf = copy;
+	return 0;
+}
+
+void
+output_retire(struct output *o, void (*cb)(struct output *, void *),
+    void *arg)
+{
+	output_flush(o);
+	o->retired_cb = cb;
+	o->retired_arg = arg;
+	task_cancel(&o->flusher);
+	writer_stop(o->writer);
+	/* Whoever waits on this output re-routes and finds it gone. */
+	task_cond_broadcast(&o->space);
+	task_cond_broadcast(&o->completed);
 }

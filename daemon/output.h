@@ -53,7 +53,7 @@ enum output_state {
 
 struct output {
 	TAILQ_ENTRY(output) entry;
-	struct config_output *conf;	/* owned by the config the daemon runs */
+	struct config_output *conf;	/* private copy */
 	unsigned	 index;		/* bit in a record's route mask */
 	struct event_base *base;
 
@@ -74,6 +74,8 @@ struct output {
 	unsigned	 conf_flush_ms;	/* flush_interval_ms */
 
 	struct writer	*writer;
+	void		(*retired_cb)(struct output *, void *);
+	void		*retired_arg;
 };
 TAILQ_HEAD(output_list, output);
 
@@ -108,6 +110,16 @@ int64_t	output_last_write_ns(const struct output *);	/* 0 = never */
 
 /* Ask the writer to reopen its file (SIGHUP, external logrotate). */
 void	output_reopen(struct output *);
+
+/* New settings for the same name and path (SIGHUP reload). */
+int	output_reconfigure(struct output *, const struct config_output *);
+
+/*
+ * Take the output out of service without waiting: its writer writes what is
+ * queued and ends; then cb runs on the loop (and may output_free it).
+ */
+void	output_retire(struct output *, void (*cb)(struct output *, void *),
+	    void *arg);
 
 /* Stop the writer thread after it wrote every queued chunk; counters are
  * final afterwards. output_free stops first if needed. */

@@ -19,18 +19,32 @@
 #include "server.h"
 #include "stats.h"
 
+static struct output *
+server_output_new(struct server *srv, const struct config *conf,
+    struct config_output *oc, unsigned index, char *err, size_t errlen)
+{
+	unsigned nchunks;
+
+	/* The whole memory budget is split into fixed pools up front. */
+	nchunks = conf->max_memory / conf->chunk_size / conf->noutputs;
+	if (nchunks < 2)
+		nchunks = 2;
+	return output_new(srv->base, oc, index, conf->chunk_size, nchunks,
+	    conf->flush_interval_ms, err, errlen);
+}
+
 int
 server_start(struct server *srv, struct event_base *base, struct config *conf,
     char *err, size_t errlen)
 {
 	struct output *o;
-	unsigned nchunks;
 	size_t i;
 
 	memset(srv, 0, sizeof(*srv));
 	srv->base = base;
 	srv->conf = conf;
 	TAILQ_INIT(&srv->outputs);
+	TAILQ_INIT(&srv->retiring);
 	LIST_INIT(&srv->conns);
 	LIST_INIT(&srv->listeners);
 	task_cond_init(&srv->conns_changed);
@@ -39,14 +53,9 @@ server_start(struct server *srv, struct event_base *base, struct config *conf,
 		    SERVER_MAX_OUTPUTS);
 		return -1;
 	}
-	/* The whole memory budget is split into fixed pools up front. */
-	nchunks = conf->max_memory / conf->chunk_size / conf->noutputs;
-	if (nchunks < 2)
-		nchunks = 2;
 	for (i = 0; i < conf->noutputs; i++) {
-		o = output_new(base, &conf->outputs[i], i, conf->chunk_size,
-		    nchunks, conf->flush_interval_ms, err, errlen);
-		if (o == NULL)
+		if ((o = server_output_new(srv, conf, &conf->outputs[i], i,
+		    err, errlen)) == NULL)
 			return -1;
 		TAILQ_INSERT_TAIL(&srv->outputs, o, entry);
 		srv->noutputs++;
@@ -173,6 +182,130 @@ server_reopen(struct server *srv)
 		output_reopen(o);
 }
 
+static struct output *
+server_find_output(struct server *srv, const struct config_output *oc)
+{
+	struct output *o;
+
+	TAILQ_FOREACH(o, &srv->outputs, entry)
+		if (strcmp(o->conf->name, oc->name) == 0 &&
+		    strcmp(o->conf->path, oc->path) == 0)
+			return o;
+	return NULL;
+}
+
+/* The lowest route bit no live or retiring output holds. */
+static int
+server_free_index(struct server *srv, uint64_t taken)
+{
+	struct output *o;
+	int i;
+
+	TAILQ_FOREACH(o, &srv->outputs, entry)
+		taken |= (uint64_t)1 << o->index;
+	TAILQ_FOREACH(o, &srv->retiring, entry)
+		taken |= (uint64_t)1 << o->index;
+	for (i = 0; i < SERVER_MAX_OUTPUTS; i++)
+		if ((taken & ((uint64_t)1 << i)) == 0)
+			return i;
+	return -1;
+}
+
+static void
+server_output_retired(struct output *o, void *arg)
+{
+	struct server *srv = arg;
+
+	TAILQ_REMOVE(&srv->retiring, o, entry);
+	stats_add(&stats_retired, &o->counters);
+	log_info("output %s: closed", o->conf->name);
+	output_free(o);
+}
+
+static bool
+server_same_listen(const struct config *a, const struct config *b)
+{
+	return strcmp(a->socket, b->socket) == 0 &&
+	    (a->syslog_stream == NULL) == (b->syslog_stream == NULL) &&
+	    (a->syslog_stream == NULL ||
+	    strcmp(a->syslog_stream, b->syslog_stream) == 0) &&
+	    (a->syslog_dgram == NULL) == (b->syslog_dgram == NULL) &&
+	    (a->syslog_dgram == NULL ||
+	    strcmp(a->syslog_dgram, b->syslog_dgram) == 0) &&
+	    a->socket_mode == b->socket_mode;
+}
+
+/*
+ * Apply a new configuration. Outputs are matched by name and path: kept
+ * ones take their new settings between two chunks, new ones start, removed
+ * ones write what they hold and close. Everything that can fail (opening
+ * new files) happens before anything changes, so a failed reload leaves the
+ * old configuration running untouched.
+ */
+int
+server_reload(struct server *srv, struct config *conf, char *err,
+    size_t errlen)
+{
+	struct output_list fresh, keep;
+	struct output *o;
+	uint64_t taken = 0;
+	size_t i;
+	int index;
+
+	if (conf->noutputs > SERVER_MAX_OUTPUTS) {
+		snprintf(err, errlen, "%s: at most %d outputs", conf->file,
+		    SERVER_MAX_OUTPUTS);
+		return -1;
+	}
+	TAILQ_INIT(&fresh);
+	for (i = 0; i < conf->noutputs; i++) {
+		if (server_find_output(srv, &conf->outputs[i]) != NULL)
+			continue;
+		if ((index = server_free_index(srv, taken)) == -1 ||
+		    (o = server_output_new(srv, conf, &conf->outputs[i], index,
+		    err, errlen)) == NULL) {
+			if (index == -1)
+				snprintf(err, errlen, "no free output slot");
+			while ((o = TAILQ_FIRST(&fresh)) != NULL) {
+				TAILQ_REMOVE(&fresh, o, entry);
+				output_free(o);
+			}
+			return -1;
+		}
+		taken |= (uint64_t)1 << index;
+		TAILQ_INSERT_TAIL(&fresh, o, entry);
+	}
+
+	/* Commit: the new list in the order of the new config. */
+	TAILQ_INIT(&keep);
+	for (i = 0; i < conf->noutputs; i++) {
+		if ((o = server_find_output(srv, &conf->outputs[i])) != NULL) {
+			TAILQ_REMOVE(&srv->outputs, o, entry);
+			if (output_reconfigure(o, &conf->outputs[i]) == -1)
+				log_warn("output %s: out of memory; keeping its "
+				    "old settings", o->conf->name);
+		} else {
+			o = TAILQ_FIRST(&fresh);
+			TAILQ_REMOVE(&fresh, o, entry);
+			log_info("output %s: opened %s", o->conf->name,
+			    o->conf->path);
+		}
+		TAILQ_INSERT_TAIL(&keep, o, entry);
+	}
+	while ((o = TAILQ_FIRST(&srv->outputs)) != NULL) {
+		TAILQ_REMOVE(&srv->outputs, o, entry);
+		TAILQ_INSERT_TAIL(&srv->retiring, o, entry);
+		output_retire(o, server_output_retired, srv);
+	}
+	TAILQ_CONCAT(&srv->outputs, &keep, entry);
+	srv->noutputs = conf->noutputs;
+	if (!server_same_listen(srv->conf, conf))
+		log_warn("listen settings changed; they take effect at the "
+		    "next restart");
+	srv->conf = conf;
+	return 0;
+}
+
 void
 server_stop(struct server *srv)
 {
@@ -184,6 +317,8 @@ server_stop(struct server *srv)
 		task_cancel(&srv->drain);
 	TAILQ_FOREACH(o, &srv->outputs, entry)
 		output_stop(o);
+	while ((o = TAILQ_FIRST(&srv->retiring)) != NULL)
+		server_output_retired(o, srv);	/* output_free stops it */
 }
 
 void

@@ -26,6 +26,7 @@ struct server {
 	struct config	*conf;
 	struct output_list outputs;
 	unsigned	 noutputs;
+	struct output_list retiring;	/* removed by a reload, still writing */
 	LIST_HEAD(, conn) conns;
 	unsigned	 nconns;
 	LIST_HEAD(, listener) listeners;
@@ -54,6 +55,14 @@ struct output *server_deliver(struct server *, const struct record *,
 /* SIGTERM: stop accepting, let connections finish what they sent, drain
  * outputs, then leave the loop (within conf->drain_timeout_ms). */
 void	server_drain(struct server *);
+
+/*
+ * SIGHUP with a valid new config: switch to it (the caller frees the old
+ * one afterwards; outputs keep private copies of their settings). Returns
+ * -1 with err set, and nothing changed, when a new output cannot start.
+ */
+int	server_reload(struct server *, struct config *, char *err,
+	    size_t errlen);
 
 /* SIGHUP: reopen every output file. */
 void	server_reopen(struct server *);

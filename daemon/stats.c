@@ -20,6 +20,7 @@
 #include "task.h"
 
 struct counters stats_input;
+struct counters stats_retired;
 uint64_t stats_connections;
 uint64_t stats_clients;
 int64_t	stats_start_ns;
@@ -177,7 +178,10 @@ stats_render(struct server *srv, bool json)
 	if ((b.s = malloc(4096)) == NULL)
 		return NULL;
 	b.cap = 4096;
+	stats_add(&total, &stats_retired);
 	TAILQ_FOREACH(o, &srv->outputs, entry)
+		stats_add(&total, &o->counters);
+	TAILQ_FOREACH(o, &srv->retiring, entry)
 		stats_add(&total, &o->counters);
 
 	if (json) {

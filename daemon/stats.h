@@ -34,6 +34,7 @@ struct counters {
 
 /* Drops that happen before a record reaches any output. */
 extern struct counters stats_input;
+extern struct counters stats_retired;	/* outputs removed by reloads */
 extern uint64_t stats_connections;	/* accepted since start */
 extern uint64_t stats_clients;		/* connected now */
 extern int64_t	stats_start_ns;

@@ -28,7 +28,7 @@
 #include "writer.h"
 
 struct writer {
-	const struct config_output *conf;
+	struct config_output *conf;	/* private copy, writer thread only */
 	char		 host[256];
 	size_t		 chunk_size;
 	struct event	*done_ev;
@@ -41,6 +41,8 @@ struct writer {
 	struct chunk_list done;
 	bool		 stop;
 	bool		 reopen;
+	bool		 finished;	/* the thread is done; join will not wait */
+	struct config_output *next_conf;	/* from writer_reconfigure */
 
 	/* Writer thread only. */
 	int		 fd;
@@ -86,11 +88,12 @@ writer_new(const struct config_output *conf, const char *host,
 	struct writer *w;
 	int rc;
 
-	if ((w = calloc(1, sizeof(*w))) == NULL) {
+	if ((w = calloc(1, sizeof(*w))) == NULL ||
+	    (w->conf = config_output_dup(conf)) == NULL) {
+		free(w);
 		snprintf(err, errlen, "out of memory");
 		return NULL;
 	}
-	w->conf = conf;
 	snprintf(w->host, sizeof(w->host), "%s", host);
 	w->chunk_size = chunk_size;
 	w->done_ev = done;
@@ -112,6 +115,7 @@ writer_new(const struct config_output *conf, const char *host,
 fail:
 	pthread_cond_destroy(&w->cv);
 	pthread_mutex_destroy(&w->mu);
+	config_output_free(w->conf);
 	free(w);
 	return NULL;
 }
@@ -131,6 +135,42 @@ writer_take_done(struct writer *w, struct chunk_list *out)
 	pthread_mutex_lock(&w->mu);
 	TAILQ_CONCAT(out, &w->done, entry);
 	pthread_mutex_unlock(&w->mu);
+}
+
+int
+writer_reconfigure(struct writer *w, const struct config_output *conf)
+{
+	struct config_output *copy, *old;
+
+	if ((copy = config_output_dup(conf)) == NULL)
+		return -1;
+	pthread_mutex_lock(&w->mu);
+	old = w->next_conf;
+	w->next_conf = copy;
+	pthread_cond_signal(&w->cv);
+	pthread_mutex_unlock(&w->mu);
+	config_output_free(old);
+	return 0;
+}
+
+void
+writer_stop(struct writer *w)
+{
+	pthread_mutex_lock(&w->mu);
+	w->stop = true;
+	pthread_cond_signal(&w->cv);
+	pthread_mutex_unlock(&w->mu);
+}
+
+bool
+writer_finished(struct writer *w)
+{
+	bool f;
+
+	pthread_mutex_lock(&w->mu);
+	f = w->finished;
+	pthread_mutex_unlock(&w->mu);
+	return f;
 }
 
 void
@@ -388,14 +428,15 @@ static void *
 writer_main(void *arg)
 {
 	struct writer *w = arg;
+	struct config_output *next;
 	struct chunk *c;
 	struct timespec ts;
 	bool stop, reopen;
-	int64_t interval_ns = (int64_t)w->conf->sync_interval_ms * 1000000;
 
 	for (;;) {
 		pthread_mutex_lock(&w->mu);
-		while (TAILQ_EMPTY(&w->todo) && !w->stop && !w->reopen) {
+		while (TAILQ_EMPTY(&w->todo) && !w->stop && !w->reopen &&
+		    w->next_conf == NULL) {
 			if (!w->dropping && !w->unsynced) {
 				pthread_cond_wait(&w->cv, &w->mu);
 				continue;
@@ -416,8 +457,15 @@ writer_main(void *arg)
 		stop = w->stop && c == NULL;
 		reopen = w->reopen;
 		w->reopen = false;
+		next = w->next_conf;
+		w->next_conf = NULL;
 		pthread_mutex_unlock(&w->mu);
 
+		if (next != NULL) {
+			/* A reload: same file, new settings, between chunks. */
+			config_output_free(w->conf);
+			w->conf = next;
+		}
 		if (reopen)
 			writer_do_reopen(w);
 		if (w->dropping &&
@@ -431,7 +479,8 @@ writer_main(void *arg)
 			event_active(w->done_ev, EV_READ, 0);
 		}
 		if (w->unsynced && w->conf->sync == SYNC_INTERVAL &&
-		    log_mono_ns() - w->last_sync_ns >= interval_ns)
+		    log_mono_ns() - w->last_sync_ns >=
+		    (int64_t)w->conf->sync_interval_ms * 1000000)
 			writer_sync(w);
 		if (w->unsynced && w->conf->sync == SYNC_NEVER)
 			w->unsynced = false;
@@ -443,21 +492,24 @@ writer_main(void *arg)
 		    "were dropped (%s)", w->conf->name,
 		    (unsigned long long)w->lost, w->drop_reason);
 	writer_sync(w);
+	pthread_mutex_lock(&w->mu);
+	w->finished = true;
+	pthread_mutex_unlock(&w->mu);
+	event_active(w->done_ev, EV_READ, 0);
 	return NULL;
 }
 
 void
 writer_free(struct writer *w, struct chunk_list *done)
 {
-	pthread_mutex_lock(&w->mu);
-	w->stop = true;
-	pthread_cond_signal(&w->cv);
-	pthread_mutex_unlock(&w->mu);
+	writer_stop(w);
 	pthread_join(w->thread, NULL);
 	TAILQ_CONCAT(done, &w->done, entry);
 	if (close(w->fd) == -1)
 		log_warn("output %s: close: %s", w->conf->name, strerror(errno));
 	pthread_cond_destroy(&w->cv);
 	pthread_mutex_destroy(&w->mu);
+	config_output_free(w->next_conf);
+	config_output_free(w->conf);
 	free(w);
 }

@@ -18,6 +18,7 @@
 #ifndef ASYNCLOG_WRITER_H
 #define ASYNCLOG_WRITER_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "config.h"
@@ -30,7 +31,8 @@ struct writer;
 #define WRITER_PROBE_MS	250	/* free-space probe cadence while dropping */
 
 /*
- * Open conf->path (creating it with conf->file_mode) and start the thread.
+ * Open conf->path (creating it with conf->file_mode) and start the thread,
+ * which keeps its own copy of conf.
  * done is made active (event_active) each time chunks come back.
  * Returns NULL with a message in err.
  */
@@ -41,6 +43,12 @@ void	writer_submit(struct writer *, struct chunk *);
 /* Move every completed chunk to out, in submission order. */
 void	writer_take_done(struct writer *, struct chunk_list *out);
 void	writer_reopen(struct writer *);
+/* New settings for the same file (a reload); applied between two chunks. */
+int	writer_reconfigure(struct writer *, const struct config_output *);
+/* Ask the thread to write what is queued and end, without waiting; the
+ * completion event fires once more when it has (writer_finished). */
+void	writer_stop(struct writer *);
+bool	writer_finished(struct writer *);
 
 /* State as last published by the thread (read from any thread). */
 int	writer_dropping(const struct writer *, int64_t *since_ns,

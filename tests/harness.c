@@ -71,7 +71,7 @@ unix_connect(const char *path)
 	return fd;
 }
 
-static void
+void
 hd_write_conf(struct hd *d, const char *tmpl)
 {
 	FILE *f;

@@ -33,6 +33,8 @@ struct hd {
 
 /* Make the temp dir, write the config, start the daemon, wait for its socket. */
 void	hd_start(struct hd *, const char *conf_template);
+/* (Re)write the daemon's config file from a template (for SIGHUP tests). */
+void	hd_write_conf(struct hd *, const char *conf_template);
 /* Start again in the same dir with the same config (after hd_signal). */
 void	hd_restart(struct hd *);
 /* Send sig and wait up to timeout_ms for exit; returns the exit status,

@@ -1,0 +1,186 @@
+/*
+ * test_lifecycle.c: the files over time: SIGHUP reopen after an external
+ * logrotate, config reload (broken, adding and removing outputs), and
+ * sync = "always" surviving a SIGKILL.
+ */
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <criterion/criterion.h>
+
+#include "asynclog.h"
+#include "harness.h"
+
+#define LOG_INFO_USER	(1 << 3 | 6)
+
+static struct hd d;
+
+static void
+daemon_down(void)
+{
+	hd_stop(&d);
+}
+
+static void
+send_range(long first, long n)
+{
+	asynclog_t *h = asynclog_open(d.sock, "life", ASYNCLOG_BLOCK);
+	long i;
+
+	cr_assert_not_null(h);
+	for (i = first; i < first + n; i++)
+		asynclog_log(h, LOG_INFO_USER, "seq %ld", i);
+	cr_assert_eq(asynclog_flush(h, 20000), 0);
+	asynclog_close(h);
+}
+
+/* How many distinct "seq N" records files hold; fails on a duplicate. */
+static long
+distinct_records(const char **paths, int npaths, long max)
+{
+	char *seen = calloc(max, 1), *text, *p;
+	long n = 0, seq;
+	int i;
+
+	for (i = 0; i < npaths; i++) {
+		if ((text = file_read(paths[i], NULL)) == NULL)
+			continue;
+		for (p = text; (p = strstr(p, "]: seq ")) != NULL; p++) {
+			seq = strtol(p + 7, NULL, 10);
+			cr_assert(seq >= 0 && seq < max);
+			cr_assert_eq(seen[seq], 0, "record %ld twice", seq);
+			seen[seq] = 1;
+			n++;
+		}
+		free(text);
+	}
+	free(seen);
+	return n;
+}
+
+static bool
+log_mentions(struct hd *dd, void *what)
+{
+	char *text = file_read(dd->errlog, NULL);
+	bool found = text != NULL && strstr(text, what) != NULL;
+
+	free(text);
+	return found;
+}
+
+Test(lifecycle, logrotate_move_then_hup_loses_nothing,
+    .fini = daemon_down, .timeout = 60)
+{
+	const char *files[2];
+
+	hd_start(&d, HD_CONF_BASIC);
+	send_range(0, 5000);
+	cr_assert(hd_wait_lines(hd_path(&d, "main.log"), 5000, 10000));
+	cr_assert_eq(rename(hd_path(&d, "main.log"), hd_path(&d, "main.log.1")),
+	    0);
+	/* Records sent between the move and the HUP go to the moved file. */
+	send_range(5000, 1000);
+	kill(d.pid, SIGHUP);
+	cr_assert(hd_wait(log_mentions, &d, "configuration reloaded", 10000));
+	send_range(6000, 4000);
+	cr_assert_eq(hd_signal(&d, SIGTERM, 10000), 0);
+	files[0] = hd_path(&d, "main.log");
+	files[1] = hd_path(&d, "main.log.1");
+	cr_assert_eq(distinct_records(files, 2, 10000), 10000);
+	cr_assert_gt(file_lines(files[0]), 0, "nothing written after reopen");
+}
+
+Test(lifecycle, broken_config_on_reload_keeps_the_old_one_running,
+    .fini = daemon_down, .timeout = 60)
+{
+	const char *files[1];
+
+	hd_start(&d, HD_CONF_BASIC);
+	hd_write_conf(&d,
+	    "listen = { socket = \"@DIR@/asynclog.sock\"; };\n"
+	    "outputs = ( { name = \"main\"; path = \"@DIR@/main.log\";\n"
+	    "  colour = \"blue\"; } );\n");
+	kill(d.pid, SIGHUP);
+	cr_assert(hd_wait(log_mentions, &d, "asynclogd.conf:3: ", 10000),
+	    "reload error without file:line");
+	cr_assert(log_mentions(&d, "colour"));
+	send_range(0, 1000);
+	cr_assert_eq(hd_signal(&d, SIGTERM, 10000), 0);
+	files[0] = hd_path(&d, "main.log");
+	cr_assert_eq(distinct_records(files, 1, 1000), 1000);
+}
+
+Test(lifecycle, reload_adding_an_output_starts_writing_to_it,
+    .fini = daemon_down, .timeout = 60)
+{
+	const char *files[1];
+
+	hd_start(&d, HD_CONF_BASIC);
+	send_range(0, 100);
+	hd_write_conf(&d,
+	    "listen = { socket = \"@DIR@/asynclog.sock\"; };\n"
+	    "buffer = { flush_interval_ms = 50; };\n"
+	    "outputs = ( { name = \"main\"; path = \"@DIR@/main.log\"; },\n"
+	    "  { name = \"extra\"; path = \"@DIR@/extra.log\"; "
+	    "format = \"json\"; } );\n");
+	kill(d.pid, SIGHUP);
+	cr_assert(hd_wait(log_mentions, &d, "configuration reloaded, 2 outputs",
+	    10000));
+	send_range(100, 900);
+	cr_assert_eq(hd_signal(&d, SIGTERM, 10000), 0);
+	files[0] = hd_path(&d, "main.log");
+	cr_assert_eq(distinct_records(files, 1, 1000), 1000);
+	cr_assert_eq(file_lines(hd_path(&d, "extra.log")), 900);
+	cr_assert_eq(run("python3 -c 'import json,sys\n"
+	    "for l in open(sys.argv[1]): json.loads(l)' %s",
+	    hd_path(&d, "extra.log")), 0);
+}
+
+Test(lifecycle, reload_removing_an_output_writes_what_it_holds_and_closes,
+    .fini = daemon_down, .timeout = 60)
+{
+	const char *files[1];
+
+	hd_start(&d,
+	    "listen = { socket = \"@DIR@/asynclog.sock\"; };\n"
+	    "buffer = { flush_interval_ms = 10000; };\n"
+	    "outputs = ( { name = \"main\"; path = \"@DIR@/main.log\"; },\n"
+	    "  { name = \"gone\"; path = \"@DIR@/gone.log\"; } );\n");
+	/* Still buffered (long flush interval) when the reload comes. */
+	send_range(0, 500);
+	hd_write_conf(&d,
+	    "listen = { socket = \"@DIR@/asynclog.sock\"; };\n"
+	    "buffer = { flush_interval_ms = 50; };\n"
+	    "outputs = ( { name = \"main\"; path = \"@DIR@/main.log\"; } );\n");
+	kill(d.pid, SIGHUP);
+	cr_assert(hd_wait(log_mentions, &d, "output gone: closed", 10000));
+	cr_assert_eq(file_lines(hd_path(&d, "gone.log")), 500);
+	send_range(500, 500);
+	cr_assert_eq(hd_stat(&d, "total.received"), 1500);
+	cr_assert_eq(hd_stat(&d, "total.written"), 1500 - hd_stat(&d,
+	    "total.buffered"));
+	cr_assert_eq(hd_signal(&d, SIGTERM, 10000), 0);
+	files[0] = hd_path(&d, "main.log");
+	cr_assert_eq(distinct_records(files, 1, 1000), 1000);
+	cr_assert_eq(file_lines(hd_path(&d, "gone.log")), 500);
+}
+
+Test(lifecycle, sync_always_keeps_every_acknowledged_record_through_sigkill,
+    .fini = daemon_down, .timeout = 60)
+{
+	const char *files[1];
+
+	hd_start(&d,
+	    "listen = { socket = \"@DIR@/asynclog.sock\"; };\n"
+	    "buffer = { flush_interval_ms = 10000; };\n"
+	    "outputs = ( { name = \"main\"; path = \"@DIR@/main.log\"; "
+	    "sync = \"always\"; } );\n");
+	/* flush returns only when the daemon has the records on disk. */
+	send_range(0, 20000);
+	cr_assert_eq(hd_signal(&d, SIGKILL, 10000), 128 + SIGKILL);
+	files[0] = hd_path(&d, "main.log");
+	cr_assert_eq(distinct_records(files, 1, 20000), 20000);
+}
