@@ -12,6 +12,8 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
+#include <pwd.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdbool.h>
@@ -46,6 +48,7 @@ struct writer {
 
 	/* Writer thread only. */
 	int		 fd;
+	int64_t		 opened_ns;	/* for rotate.age */
 	bool		 dropping;
 	const char	*drop_reason;
 	uint64_t	 lost;		/* records dropped in this dropping period */
@@ -65,19 +68,76 @@ struct writer {
 
 static void	*writer_main(void *);
 
+/* owner/group names -> ids; (uid_t)-1 / (gid_t)-1 leave them unchanged. */
+static int
+writer_owner(const struct config_output *conf, uid_t *uid, gid_t *gid,
+    char *err, size_t errlen)
+{
+	struct passwd pw, *pwp = NULL;
+	struct group gr, *grp = NULL;
+	char buf[4096];
+
+	*uid = (uid_t)-1;
+	*gid = (gid_t)-1;
+	if (conf->owner != NULL && conf->owner[0] != '\0') {
+		if (getpwnam_r(conf->owner, &pw, buf, sizeof(buf), &pwp) != 0 ||
+		    pwp == NULL) {
+			snprintf(err, errlen, "output %s: unknown owner '%s'",
+			    conf->name, conf->owner);
+			return -1;
+		}
+		*uid = pw.pw_uid;
+	}
+	if (conf->group != NULL && conf->group[0] != '\0') {
+		if (getgrnam_r(conf->group, &gr, buf, sizeof(buf), &grp) != 0 ||
+		    grp == NULL) {
+			snprintf(err, errlen, "output %s: unknown group '%s'",
+			    conf->name, conf->group);
+			return -1;
+		}
+		*gid = gr.gr_gid;
+	}
+	return 0;
+}
+
+/*
+ * Open (or create) the output file with exactly file_mode, whatever the
+ * umask, and the configured owner and group. Only regular files are
+ * changed: a FIFO or /dev/full keeps its own.
+ */
 static int
 writer_open(struct writer *w, char *err, size_t errlen)
 {
+	const struct config_output *conf = w->conf;
+	struct stat st;
+	uid_t uid;
+	gid_t gid;
 	int fd;
 
-	fd = open(w->conf->path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC,
-	    w->conf->file_mode);
+	if (writer_owner(conf, &uid, &gid, err, errlen) == -1)
+		return -1;
+	fd = open(conf->path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC,
+	    conf->file_mode);
 	if (fd == -1) {
 		snprintf(err, errlen, "output %s: cannot open %s: %s",
-		    w->conf->name, w->conf->path, strerror(errno));
+		    conf->name, conf->path, strerror(errno));
 		return -1;
 	}
+	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode)) {
+		if ((st.st_mode & 07777) != conf->file_mode &&
+		    fchmod(fd, conf->file_mode) == -1)
+			log_warn("output %s: chmod %s: %s", conf->name,
+			    conf->path, strerror(errno));
+		if ((uid != (uid_t)-1 || gid != (gid_t)-1) &&
+		    fchown(fd, uid, gid) == -1) {
+			snprintf(err, errlen, "output %s: chown %s: %s",
+			    conf->name, conf->path, strerror(errno));
+			close(fd);
+			return -1;
+		}
+	}
 	w->fd = fd;
+	w->opened_ns = log_now_ns();
 	return 0;
 }
 

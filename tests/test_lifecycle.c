@@ -3,6 +3,8 @@
  * logrotate, config reload (broken, adding and removing outputs), and
  * sync = "always" surviving a SIGKILL.
  */
+#include <sys/stat.h>
+
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -183,4 +185,26 @@ Test(lifecycle, sync_always_keeps_every_acknowledged_record_through_sigkill,
 	cr_assert_eq(hd_signal(&d, SIGKILL, 10000), 128 + SIGKILL);
 	files[0] = hd_path(&d, "main.log");
 	cr_assert_eq(distinct_records(files, 1, 20000), 20000);
+}
+
+Test(lifecycle, files_get_file_mode_whatever_the_umask_and_owner_when_root,
+    .fini = daemon_down, .timeout = 30)
+{
+	struct stat st;
+	bool root = geteuid() == 0;
+
+	umask(077);
+	hd_start(&d, root ?
+	    "listen = { socket = \"@DIR@/asynclog.sock\"; };\n"
+	    "outputs = ( { name = \"main\"; path = \"@DIR@/main.log\"; "
+	    "file_mode = \"0644\"; owner = \"nobody\"; group = \"nogroup\"; } );\n" :
+	    "listen = { socket = \"@DIR@/asynclog.sock\"; };\n"
+	    "outputs = ( { name = \"main\"; path = \"@DIR@/main.log\"; "
+	    "file_mode = \"0644\"; } );\n");
+	cr_assert_eq(stat(hd_path(&d, "main.log"), &st), 0);
+	cr_assert_eq(st.st_mode & 07777, 0644, "mode %o", st.st_mode & 07777);
+	if (root) {
+		cr_assert_eq(run("test $(stat -c %%U:%%G %s) = nobody:nogroup",
+		    hd_path(&d, "main.log")), 0);
+	}
 }
