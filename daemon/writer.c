@@ -27,6 +27,7 @@
 #include "format.h"
 #include "log.h"
 #include "output.h"
+#include "rotate.h"
 #include "writer.h"
 
 struct writer {
@@ -49,6 +50,7 @@ struct writer {
 	/* Writer thread only. */
 	int		 fd;
 	int64_t		 opened_ns;	/* for rotate.age */
+	struct log_ratelimit rl;	/* rotation and reopen failures */
 	bool		 dropping;
 	const char	*drop_reason;
 	uint64_t	 lost;		/* records dropped in this dropping period */
@@ -163,8 +165,12 @@ writer_new(const struct config_output *conf, const char *host,
 	pthread_mutex_init(&w->mu, NULL);
 	pthread_cond_init(&w->cv, NULL);
 	atomic_store(&w->pub_free_bytes, -1);
+	w->rl = (struct log_ratelimit)LOG_RATELIMIT_INIT(60000, 3);
 	if (writer_open(w, err, errlen) == -1)
 		goto fail;
+	if (rotate_cleanup(conf->path, conf->rotate_keep) > 0)
+		log_info("output %s: removed leftovers of an interrupted "
+		    "compression", conf->name);
 	if ((rc = pthread_create(&w->thread, NULL, writer_main, w)) != 0) {
 		snprintf(err, errlen, "output %s: cannot start writer thread: %s",
 		    conf->name, strerror(rc));
@@ -419,6 +425,51 @@ writer_sync(struct writer *w)
 	w->last_sync_ns = log_mono_ns();
 }
 
+/* Would appending len bytes pass rotate.size, or is the file older than
+ * rotate.age? An empty file is never rotated. */
+static bool
+writer_rotate_due(const struct writer *w, const struct stat *st, size_t len)
+{
+	const struct config_output *conf = w->conf;
+
+	if (!S_ISREG(st->st_mode) || st->st_size == 0)
+		return false;
+	if (conf->rotate_size > 0 &&
+	    (uint64_t)st->st_size + len > conf->rotate_size)
+		return true;
+	return conf->rotate_age_s > 0 &&
+	    log_now_ns() - w->opened_ns >= (int64_t)conf->rotate_age_s * 1000000000;
+}
+
+/*
+ * Move the live file away (and compress it) and continue in a new one. The
+ * old descriptor stays open until the new file is, so a failure to create
+ * the new file costs no record: we go on writing to the renamed one.
+ */
+static void
+writer_rotate(struct writer *w)
+{
+	char err[512];
+	bool moved = false;
+	int oldfd = w->fd;
+
+	if (w->unsynced)
+		writer_sync(w);
+	if (rotate_shift(w->conf->path, w->conf->rotate_keep,
+	    w->conf->rotate_compress, ROTATE_ZSTD_LEVEL, &moved, err,
+	    sizeof(err)) == -1)
+		log_limited(&w->rl, "output %s: rotation: %s", w->conf->name, err);
+	if (!moved)
+		return;
+	if (writer_open(w, err, sizeof(err)) == -1) {
+		log_limited(&w->rl, "%s; still writing to the rotated file", err);
+		w->fd = oldfd;
+		return;
+	}
+	if (close(oldfd) == -1)
+		log_warn("output %s: close: %s", w->conf->name, strerror(errno));
+}
+
 static void
 writer_write_chunk(struct writer *w, struct chunk *c)
 {
@@ -444,6 +495,13 @@ writer_write_chunk(struct writer *w, struct chunk *c)
 	if (fstat(w->fd, &st) == -1) {
 		e = errno;
 		goto failed;
+	}
+	if (writer_rotate_due(w, &st, c->len)) {
+		writer_rotate(w);
+		if (fstat(w->fd, &st) == -1) {
+			e = errno;
+			goto failed;
+		}
 	}
 	if (writer_write_all(w->fd, c->buf, c->len) == 0) {
 		c->nwritten = c->nrecords;

@@ -1,0 +1,548 @@
+/*
+ * rotate.c: rotation, retention and zstd compression of one output's files.
+ *
+ * Runs on a writer thread and blocks on the disk; never touches libevent and
+ * keeps no state between calls. The order of operations is chosen so that a
+ * crash at any point loses no rotated data and leaves no partial file under
+ * a final name: old generations are shifted from the highest number down (a
+ * rename never lands on a name still in use), compression goes through a
+ * .zst.tmp file that is fsync'd before it is renamed, and the uncompressed
+ * file is unlinked only after the directory holding the rename is fsync'd.
+ * A crash can leave PATH.N beside PATH.N.zst (both are shifted) or a
+ * PATH.1.zst.tmp (rotate_cleanup removes it).
+ */
+#include <sys/stat.h>
+#include <sys/types.h>
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <zstd.h>
+
+#include "rotate.h"
+
+#define ROTATE_BUFSIZE	(128 * 1024)
+
+enum rotate_suffix {
+	SUFFIX_NONE,		/* PATH.N */
+	SUFFIX_ZST,		/* PATH.N.zst */
+	SUFFIX_ZST_TMP,		/* PATH.N.zst.tmp, compression in progress */
+};
+
+static const char *const rotate_suffixes[] = { "", ".zst", ".zst.tmp" };
+
+struct rotate_entry {
+	uint64_t	 n;
+	enum rotate_suffix suffix;
+};
+
+/* Format a message into err without disturbing errno. */
+static void __attribute__((format(printf, 3, 4)))
+rotate_err(char *err, size_t errlen, const char *fmt, ...)
+{
+	int saved = errno;
+	va_list ap;
+
+	if (err != NULL && errlen > 0) {
+		va_start(ap, fmt);
+		vsnprintf(err, errlen, fmt, ap);
+		va_end(ap);
+	}
+	errno = saved;
+}
+
+/* PATH.N plus a suffix into buf; -1 with ENAMETOOLONG if it does not fit. */
+static int
+rotate_name(char *buf, size_t len, const char *path, uint64_t n,
+    enum rotate_suffix suffix)
+{
+	int r;
+
+	r = snprintf(buf, len, "%s.%llu%s", path, (unsigned long long)n,
+	    rotate_suffixes[suffix]);
+	if (r < 0 || (size_t)r >= len) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * Split path into the directory to scan (".", "/" or the part before the
+ * last slash) and the base name the rotated files start with.
+ */
+static int
+rotate_split(const char *path, char *dir, size_t dirlen, const char **base)
+{
+	const char *slash;
+	size_t len;
+
+	if ((slash = strrchr(path, '/')) == NULL) {
+		snprintf(dir, dirlen, ".");
+		*base = path;
+	} else {
+		len = slash == path ? 1 : (size_t)(slash - path);
+		if (len >= dirlen) {
+			errno = ENAMETOOLONG;
+			return -1;
+		}
+		memcpy(dir, path, len);
+		dir[len] = '\0';
+		*base = slash + 1;
+	}
+	if (**base == '\0') {
+		errno = EINVAL;
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * Does name read BASE.<N><suffix>? N must be canonical (no sign, no leading
+ * zero, >= 1, fits 64 bits) so "PATH.01" or "PATH.1x" are never ours.
+ */
+static bool
+rotate_match(const char *base, const char *name, uint64_t *n,
+    enum rotate_suffix *suffix)
+{
+	size_t blen = strlen(base);
+	const char *p;
+	uint64_t v = 0;
+	size_t i;
+
+	if (strncmp(name, base, blen) != 0 || name[blen] != '.')
+		return false;
+	p = name + blen + 1;
+	if (*p < '1' || *p > '9')
+		return false;
+	for (; *p >= '0' && *p <= '9'; p++) {
+		if (v > (UINT64_MAX - 9) / 10)
+			return false;
+		v = v * 10 + (uint64_t)(*p - '0');
+	}
+	for (i = 0; i < sizeof(rotate_suffixes) / sizeof(rotate_suffixes[0]);
+	    i++) {
+		if (strcmp(p, rotate_suffixes[i]) == 0) {
+			*n = v;
+			*suffix = (enum rotate_suffix)i;
+			return true;
+		}
+	}
+	return false;
+}
+
+/* Highest number first, so shifting never renames onto a name in use. */
+static int
+rotate_entry_cmp(const void *a, const void *b)
+{
+	const struct rotate_entry *x = a, *y = b;
+
+	if (x->n != y->n)
+		return x->n > y->n ? -1 : 1;
+	return (int)x->suffix - (int)y->suffix;
+}
+
+/*
+ * Collect the files of dir named BASE.<N><suffix> with want[suffix] set.
+ * The caller frees *out.
+ */
+static int
+rotate_scan(const char *dir, const char *base, const bool want[3],
+    struct rotate_entry **out, size_t *count)
+{
+	struct rotate_entry *v = NULL, *nv;
+	size_t n = 0, cap = 0;
+	struct dirent *de;
+	enum rotate_suffix suffix;
+	uint64_t num;
+	DIR *d;
+	int saved;
+
+	if ((d = opendir(dir)) == NULL)
+		return -1;
+	for (;;) {
+		errno = 0;
+		if ((de = readdir(d)) == NULL) {
+			if (errno != 0)
+				goto fail;
+			break;
+		}
+		if (!rotate_match(base, de->d_name, &num, &suffix) ||
+		    !want[suffix])
+			continue;
+		if (n == cap) {
+			cap = cap == 0 ? 16 : cap * 2;
+			if ((nv = reallocarray(v, cap, sizeof(*v))) == NULL)
+				goto fail;
+			v = nv;
+		}
+		v[n].n = num;
+		v[n].suffix = suffix;
+		n++;
+	}
+	if (closedir(d) == -1) {
+		free(v);
+		return -1;
+	}
+	qsort(v, n, sizeof(*v), rotate_entry_cmp);
+	*out = v;
+	*count = n;
+	return 0;
+fail:
+	saved = errno;
+	(void)closedir(d);	/* already failing; keep the first errno */
+	free(v);
+	errno = saved;
+	return -1;
+}
+
+static int
+rotate_write_all(int fd, const void *buf, size_t len)
+{
+	const char *p = buf;
+	ssize_t w;
+
+	while (len > 0) {
+		if ((w = write(fd, p, len)) == -1) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		p += w;
+		len -= (size_t)w;
+	}
+	return 0;
+}
+
+/* Make the renames in the directory holding path durable. */
+static int
+rotate_sync_dir(const char *path)
+{
+	char dir[PATH_MAX];
+	const char *base;
+	int fd, saved;
+
+	if (rotate_split(path, dir, sizeof(dir), &base) == -1)
+		return -1;
+	if ((fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1)
+		return -1;
+	if (fsync(fd) == -1) {
+		saved = errno;
+		(void)close(fd);	/* already failing */
+		errno = saved;
+		return -1;
+	}
+	return close(fd);
+}
+
+int
+rotate_compress_file(const char *src, const char *dst, int level,
+    char *err, size_t errlen)
+{
+	char tmp[PATH_MAX];
+	ZSTD_CCtx *cctx = NULL;
+	ZSTD_inBuffer in;
+	ZSTD_outBuffer out;
+	struct stat sst, tst;
+	void *ibuf = NULL, *obuf = NULL;
+	int sfd = -1, tfd = -1, saved, r;
+	ssize_t nr;
+	size_t left;
+	bool last = false, made_tmp = false;
+
+	r = snprintf(tmp, sizeof(tmp), "%s.tmp", dst);
+	if (r < 0 || (size_t)r >= sizeof(tmp)) {
+		errno = ENAMETOOLONG;
+		rotate_err(err, errlen, "%s.tmp: %s", dst, strerror(errno));
+		return -1;
+	}
+	if ((sfd = open(src, O_RDONLY | O_CLOEXEC)) == -1) {
+		rotate_err(err, errlen, "cannot open %s: %s", src,
+		    strerror(errno));
+		goto fail;
+	}
+	if (fstat(sfd, &sst) == -1) {
+		rotate_err(err, errlen, "cannot stat %s: %s", src,
+		    strerror(errno));
+		goto fail;
+	}
+	/* O_TRUNC, not O_EXCL: a .tmp left by a crash is ours to overwrite. */
+	tfd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (tfd == -1) {
+		rotate_err(err, errlen, "cannot create %s: %s", tmp,
+		    strerror(errno));
+		goto fail;
+	}
+	made_tmp = true;
+	/* The compressed copy is exactly as private as the original. */
+	if (fstat(tfd, &tst) == -1) {
+		rotate_err(err, errlen, "cannot stat %s: %s", tmp,
+		    strerror(errno));
+		goto fail;
+	}
+	if ((tst.st_uid != sst.st_uid || tst.st_gid != sst.st_gid) &&
+	    fchown(tfd, sst.st_uid, sst.st_gid) == -1) {
+		rotate_err(err, errlen, "cannot chown %s: %s", tmp,
+		    strerror(errno));
+		goto fail;
+	}
+	if (fchmod(tfd, sst.st_mode & 07777) == -1) {
+		rotate_err(err, errlen, "cannot chmod %s: %s", tmp,
+		    strerror(errno));
+		goto fail;
+	}
+
+	if ((ibuf = malloc(ROTATE_BUFSIZE)) == NULL ||
+	    (obuf = malloc(ROTATE_BUFSIZE)) == NULL ||
+	    (cctx = ZSTD_createCCtx()) == NULL) {
+		errno = ENOMEM;
+		rotate_err(err, errlen, "compressing %s: out of memory", src);
+		goto fail;
+	}
+	if (ZSTD_isError(ZSTD_CCtx_setParameter(cctx,
+	    ZSTD_c_compressionLevel, level)) ||
+	    ZSTD_isError(ZSTD_CCtx_setParameter(cctx,
+	    ZSTD_c_checksumFlag, 1))) {
+		errno = EINVAL;
+		rotate_err(err, errlen, "compressing %s: bad zstd level %d",
+		    src, level);
+		goto fail;
+	}
+
+	while (!last) {
+		if ((nr = read(sfd, ibuf, ROTATE_BUFSIZE)) == -1) {
+			if (errno == EINTR)
+				continue;
+			rotate_err(err, errlen, "cannot read %s: %s", src,
+			    strerror(errno));
+			goto fail;
+		}
+		last = nr == 0;
+		in.src = ibuf;
+		in.size = (size_t)nr;
+		in.pos = 0;
+		/* Drain until the input is used up (and, at the end, until
+		 * the frame is complete: left == 0). */
+		do {
+			out.dst = obuf;
+			out.size = ROTATE_BUFSIZE;
+			out.pos = 0;
+			left = ZSTD_compressStream2(cctx, &out, &in,
+			    last ? ZSTD_e_end : ZSTD_e_continue);
+			if (ZSTD_isError(left)) {
+				errno = EIO;
+				rotate_err(err, errlen, "compressing %s: %s",
+				    src, ZSTD_getErrorName(left));
+				goto fail;
+			}
+			if (rotate_write_all(tfd, obuf, out.pos) == -1) {
+				rotate_err(err, errlen, "cannot write %s: %s",
+				    tmp, strerror(errno));
+				goto fail;
+			}
+		} while (last ? left != 0 : in.pos < in.size);
+	}
+
+	if (fsync(tfd) == -1) {
+		rotate_err(err, errlen, "cannot fsync %s: %s", tmp,
+		    strerror(errno));
+		goto fail;
+	}
+	r = close(tfd);
+	tfd = -1;
+	if (r == -1) {
+		rotate_err(err, errlen, "cannot close %s: %s", tmp,
+		    strerror(errno));
+		goto fail;
+	}
+	if (rename(tmp, dst) == -1) {
+		rotate_err(err, errlen, "cannot rename %s to %s: %s", tmp, dst,
+		    strerror(errno));
+		goto fail;
+	}
+	made_tmp = false;
+	/* The caller unlinks src next; the rename must be on disk first. */
+	if (rotate_sync_dir(dst) == -1) {
+		rotate_err(err, errlen, "cannot fsync the directory of %s: %s",
+		    dst, strerror(errno));
+		goto fail;
+	}
+	ZSTD_freeCCtx(cctx);
+	free(obuf);
+	free(ibuf);
+	if (close(sfd) == -1) {
+		rotate_err(err, errlen, "cannot close %s: %s", src,
+		    strerror(errno));
+		return -1;
+	}
+	return 0;
+
+fail:
+	/* err already says what went wrong; later failures do not replace it. */
+	saved = errno;
+	if (tfd != -1)
+		(void)close(tfd);
+	if (made_tmp)
+		(void)unlink(tmp);
+	if (sfd != -1)
+		(void)close(sfd);
+	ZSTD_freeCCtx(cctx);
+	free(obuf);
+	free(ibuf);
+	errno = saved;
+	return -1;
+}
+
+int
+rotate_shift(const char *path, unsigned keep, bool compress, int level,
+    bool *moved, char *err, size_t errlen)
+{
+	static const bool want[3] = { true, true, false };
+	char dir[PATH_MAX], from[PATH_MAX], to[PATH_MAX];
+	struct rotate_entry *v = NULL;
+	struct stat st;
+	const char *base;
+	size_t n, i;
+
+	if (moved != NULL)
+		*moved = false;
+	if (rotate_split(path, dir, sizeof(dir), &base) == -1) {
+		rotate_err(err, errlen, "bad output path %s: %s", path,
+		    strerror(errno));
+		return -1;
+	}
+	if (lstat(path, &st) == -1) {
+		if (errno == ENOENT)
+			return 0;	/* moved away already (logrotate) */
+		rotate_err(err, errlen, "cannot stat %s: %s", path,
+		    strerror(errno));
+		return -1;
+	}
+	if (rotate_scan(dir, base, want, &v, &n) == -1) {
+		rotate_err(err, errlen, "cannot read directory %s: %s", dir,
+		    strerror(errno));
+		return -1;
+	}
+
+	/* Highest first: PATH.N+1 is gone or moved on before PATH.N moves. */
+	for (i = 0; i < n; i++) {
+		if (rotate_name(from, sizeof(from), path, v[i].n,
+		    v[i].suffix) == -1) {
+			rotate_err(err, errlen, "rotating %s: %s", path,
+			    strerror(errno));
+			goto fail;
+		}
+		if (v[i].n >= keep) {
+			if (unlink(from) == -1 && errno != ENOENT) {
+				rotate_err(err, errlen, "cannot remove %s: %s",
+				    from, strerror(errno));
+				goto fail;
+			}
+			continue;
+		}
+		/* n < keep <= UINT_MAX, so n + 1 cannot wrap. */
+		if (rotate_name(to, sizeof(to), path, v[i].n + 1,
+		    v[i].suffix) == -1) {
+			rotate_err(err, errlen, "rotating %s: %s", path,
+			    strerror(errno));
+			goto fail;
+		}
+		if (rename(from, to) == -1) {
+			rotate_err(err, errlen, "cannot rename %s to %s: %s",
+			    from, to, strerror(errno));
+			goto fail;
+		}
+	}
+	free(v);
+	v = NULL;
+
+	if (keep == 0) {
+		if (unlink(path) == -1) {
+			rotate_err(err, errlen, "cannot remove %s: %s", path,
+			    strerror(errno));
+			return -1;
+		}
+		if (moved != NULL)
+			*moved = true;
+		return 0;
+	}
+
+	if (rotate_name(to, sizeof(to), path, 1, SUFFIX_NONE) == -1) {
+		rotate_err(err, errlen, "rotating %s: %s", path,
+		    strerror(errno));
+		return -1;
+	}
+	if (rename(path, to) == -1) {
+		rotate_err(err, errlen, "cannot rename %s to %s: %s", path, to,
+		    strerror(errno));
+		return -1;
+	}
+	if (moved != NULL)
+		*moved = true;
+	if (!compress)
+		return 0;
+
+	if (rotate_name(from, sizeof(from), path, 1, SUFFIX_ZST) == -1) {
+		rotate_err(err, errlen, "rotating %s: %s", path,
+		    strerror(errno));
+		return -1;
+	}
+	if (rotate_compress_file(to, from, level, err, errlen) == -1)
+		return -1;
+	if (unlink(to) == -1) {
+		rotate_err(err, errlen, "cannot remove %s: %s", to,
+		    strerror(errno));
+		return -1;
+	}
+	return 0;
+
+fail:
+	free(v);
+	return -1;
+}
+
+int
+rotate_cleanup(const char *path, unsigned keep)
+{
+	static const bool want[3] = { false, false, true };
+	char dir[PATH_MAX], name[PATH_MAX];
+	struct rotate_entry *v;
+	const char *base;
+	size_t n, i;
+	int removed = 0, saved;
+
+	if (rotate_split(path, dir, sizeof(dir), &base) == -1)
+		return -1;
+	/* Scan rather than try 1..keep+1: keep may be large. */
+	if (rotate_scan(dir, base, want, &v, &n) == -1)
+		return -1;
+	for (i = 0; i < n; i++) {
+		if (v[i].n > (uint64_t)keep + 1)
+			continue;
+		if (rotate_name(name, sizeof(name), path, v[i].n,
+		    SUFFIX_ZST_TMP) == -1)
+			goto fail;
+		if (unlink(name) == -1) {
+			if (errno == ENOENT)
+				continue;
+			goto fail;
+		}
+		removed++;
+	}
+	free(v);
+	return removed;
+fail:
+	saved = errno;
+	free(v);
+	errno = saved;
+	return -1;
+}

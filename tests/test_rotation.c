@@ -1,0 +1,138 @@
+/*
+ * test_rotation.c: size rotation under load with zstd compression and
+ * retention, checked with the real zstd tool: the live file plus every
+ * rotated file hold exactly the records sent, each once and whole.
+ */
+#include <glob.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <criterion/criterion.h>
+
+#include "asynclog.h"
+#include "harness.h"
+
+#define LOG_INFO_USER	(1 << 3 | 6)
+#define NCLIENTS	4
+#define PER_CLIENT	50000
+
+static struct hd d;
+
+static void
+daemon_down(void)
+{
+	hd_stop(&d);
+}
+
+struct client {
+	int	 id;
+	long	 n;
+};
+
+static void *
+client_main(void *p)
+{
+	struct client *c = p;
+	asynclog_t *h = asynclog_open(d.sock, "rot", ASYNCLOG_BLOCK);
+	long i;
+
+	for (i = 0; i < c->n; i++)
+		asynclog_log(h, LOG_INFO_USER, "c%d %ld end", c->id, i);
+	cr_assert_eq(asynclog_flush(h, 60000), 0);
+	asynclog_close(h);
+	return NULL;
+}
+
+static void
+run_clients(long per_client)
+{
+	struct client cl[NCLIENTS];
+	pthread_t th[NCLIENTS];
+	int i;
+
+	for (i = 0; i < NCLIENTS; i++) {
+		cl[i] = (struct client){ i, per_client };
+		pthread_create(&th[i], NULL, client_main, &cl[i]);
+	}
+	for (i = 0; i < NCLIENTS; i++)
+		pthread_join(th[i], NULL);
+}
+
+Test(rotation, rotated_and_live_files_hold_every_record_once_whole,
+    .fini = daemon_down, .timeout = 180)
+{
+	char *text, *p, *seen;
+	glob_t g;
+	size_t i, nrot;
+	long count = 0, seq;
+	int id;
+
+	hd_start(&d,
+	    "listen = { socket = \"@DIR@/asynclog.sock\"; };\n"
+	    "buffer = { chunk_size = \"64K\"; max_memory = \"4M\"; "
+	    "flush_interval_ms = 50; };\n"
+	    "outputs = ( { name = \"main\"; path = \"@DIR@/main.log\"; "
+	    "rotate = { size = \"1M\"; keep = 100; compress = \"zstd\"; }; } );\n");
+	run_clients(PER_CLIENT);
+	cr_assert_eq(hd_signal(&d, SIGTERM, 30000), 0);
+
+	cr_assert_eq(glob(hd_path(&d, "main.log.*"), 0, NULL, &g), 0);
+	nrot = g.gl_pathc;
+	cr_assert_gt(nrot, 5, "only %zu rotated files", nrot);
+	for (i = 0; i < nrot; i++) {
+		cr_assert(strstr(g.gl_pathv[i], ".zst") != NULL,
+		    "not compressed: %s", g.gl_pathv[i]);
+		cr_assert(strstr(g.gl_pathv[i], ".tmp") == NULL);
+		cr_assert_eq(run("zstd -q -t %s", g.gl_pathv[i]), 0,
+		    "zstd -t failed on %s", g.gl_pathv[i]);
+	}
+	cr_assert_eq(run("cd %s && { for f in main.log.*.zst; do zstd -q -dc "
+	    "$f; done; cat main.log; } > all.txt", d.dir), 0);
+	globfree(&g);
+
+	seen = calloc(NCLIENTS * PER_CLIENT, 1);
+	text = file_read(hd_path(&d, "all.txt"), NULL);
+	cr_assert_not_null(text);
+	for (p = strtok(text, "\n"); p != NULL; p = strtok(NULL, "\n")) {
+		char *m = strstr(p, "]: c");
+
+		cr_assert_not_null(m, "not a record: %s", p);
+		cr_assert_eq(sscanf(m, "]: c%d %ld end", &id, &seq), 2,
+		    "torn: %s", p);
+		cr_assert(strlen(m) > 4 && strcmp(m + strlen(m) - 4, " end") == 0,
+		    "torn: %s", p);
+		cr_assert(id >= 0 && id < NCLIENTS && seq >= 0 &&
+		    seq < PER_CLIENT);
+		cr_assert_eq(seen[id * PER_CLIENT + seq], 0, "twice: %s", p);
+		seen[id * PER_CLIENT + seq] = 1;
+		count++;
+	}
+	cr_assert_eq(count, NCLIENTS * PER_CLIENT);
+	free(text);
+	free(seen);
+}
+
+Test(rotation, no_more_than_keep_rotated_files_remain,
+    .fini = daemon_down, .timeout = 120)
+{
+	glob_t g;
+
+	hd_start(&d,
+	    "listen = { socket = \"@DIR@/asynclog.sock\"; };\n"
+	    "buffer = { chunk_size = \"16K\"; max_memory = \"1M\"; "
+	    "flush_interval_ms = 50; };\n"
+	    "outputs = ( { name = \"main\"; path = \"@DIR@/main.log\"; "
+	    "rotate = { size = \"64K\"; keep = 3; }; } );\n");
+	run_clients(5000);
+	cr_assert_eq(hd_signal(&d, SIGTERM, 30000), 0);
+	cr_assert_eq(glob(hd_path(&d, "main.log.*"), 0, NULL, &g), 0);
+	cr_assert_eq(g.gl_pathc, 3, "%zu rotated files", g.gl_pathc);
+	globfree(&g);
+	/* Uncompressed, newest first: main.log.1 ... main.log.3. */
+	cr_assert_eq(run("test -f %s && test -f %s", hd_path(&d, "main.log.1"),
+	    hd_path(&d, "main.log.3")), 0);
+}
