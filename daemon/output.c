@@ -152,6 +152,7 @@ output_take_chunk(struct output *o)
 	o->nfree--;
 	c->len = 0;
 	c->nrecords = 0;
+	tally_clear(&c->senders);
 	return c;
 }
 
@@ -183,6 +184,7 @@ output_append(struct output *o, const struct record *rec)
 	c->last_ns = rec->time_ns;
 	c->len += n;
 	c->nrecords++;
+	tally_add(&c->senders, rec->pid, 1);
 	o->counters.received++;
 	o->counters.buffered++;
 	if (c->cap - c->len < OUTPUT_CHUNK_SLACK)

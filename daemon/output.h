@@ -21,6 +21,7 @@
 #include "config.h"
 #include "record.h"
 #include "stats.h"
+#include "tally.h"
 #include "task.h"
 
 struct event_base;
@@ -40,6 +41,7 @@ struct chunk {
 	int64_t		 first_ns;	/* receive time of its first record */
 	int64_t		 last_ns;	/* and of its last */
 	uint64_t	 seq;		/* hand-off order, for SYNC on sync=always */
+	struct tally	 senders;	/* for the drop marker */
 	/* Set by the writer thread before it returns the chunk. */
 	uint32_t	 nwritten;
 	uint32_t	 ndropped;	/* disk_full */

@@ -55,6 +55,7 @@ struct writer {
 	const char	*drop_reason;
 	uint64_t	 lost;		/* records dropped in this dropping period */
 	int64_t		 lost_first_ns;
+	struct tally	 lost_by;	/* who lost those records */
 	int64_t		 lost_last_ns;
 	int64_t		 last_probe_ns;	/* monotonic */
 	int64_t		 last_sync_ns;	/* monotonic */
@@ -322,6 +323,7 @@ writer_enter_dropping(struct writer *w, const char *reason, int64_t now_ns)
 	w->drop_reason = reason;
 	w->lost = 0;
 	w->lost_first_ns = 0;
+	tally_clear(&w->lost_by);
 	w->lost_last_ns = 0;
 	w->last_probe_ns = log_mono_ns();
 	atomic_store(&w->pub_reason, reason);
@@ -339,6 +341,7 @@ writer_count_lost(struct writer *w, const struct chunk *c)
 	if (w->lost == 0)
 		w->lost_first_ns = c->first_ns;
 	w->lost += c->nrecords;
+	tally_merge(&w->lost_by, &c->senders);
 	w->lost_last_ns = c->last_ns;
 }
 
@@ -346,7 +349,7 @@ writer_count_lost(struct writer *w, const struct chunk *c)
 static ssize_t
 writer_format_marker(struct writer *w, char *buf, size_t cap)
 {
-	char t1[64], t2[64], msg[256];
+	char t1[64], t2[64], top[160], msg[384];
 	struct record rec;
 	ssize_t n1, n2;
 	int m;
@@ -355,8 +358,10 @@ writer_format_marker(struct writer *w, char *buf, size_t cap)
 	n2 = format_time(w->lost_last_ns, t2, sizeof(t2));
 	if (n1 < 0 || n2 < 0)
 		return -1;
-	m = snprintf(msg, sizeof(msg), "dropped %llu records (%s) from %.*s to %.*s",
-	    (unsigned long long)w->lost, w->drop_reason, (int)n1, t1, (int)n2, t2);
+	tally_top(&w->lost_by, 3, top, sizeof(top));
+	m = snprintf(msg, sizeof(msg), "dropped %llu records (%s) from %.*s to "
+	    "%.*s%s%s", (unsigned long long)w->lost, w->drop_reason, (int)n1, t1,
+	    (int)n2, t2, top[0] != '\0' ? "; most from " : "", top);
 	log_self_record(&rec, 4, msg, (size_t)m < sizeof(msg) ? (size_t)m :
 	    sizeof(msg) - 1);
 	return format_record(w->conf->format, &rec, w->host, buf, cap);

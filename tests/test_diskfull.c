@@ -181,6 +181,8 @@ Test(diskfull, full_tmpfs_drops_and_counts_without_tearing_then_resumes,
 	    "bad marker: %.200s", m);
 	cr_assert_eq(n, dropped, "marker says %ld, stats say %ld", n, dropped);
 	cr_assert(strstr(m, " to ") != NULL);
+	cr_assert(strstr(m, "; most from pid ") != NULL, "marker without senders:"
+	    " %.200s", m);
 	free(text);
 
 	/* And new records land after the marker. */
