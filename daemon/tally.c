@@ -67,8 +67,10 @@ tally_top(const struct tally *t, unsigned top, char *buf, size_t cap)
 		n = snprintf(buf + len, cap - len, "%spid %ld (%llu)",
 		    picked > 0 ? ", " : "", (long)t->slot[best].pid,
 		    (unsigned long long)t->slot[best].n);
-		if (n < 0 || (size_t)n >= cap - len)
+		if (n < 0 || (size_t)n >= cap - len) {
+			buf[len] = '\0';	/* no half-written entry */
 			break;
+		}
 		len += n;
 		picked++;
 	}
