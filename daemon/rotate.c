@@ -193,7 +193,8 @@ rotate_scan(const char *dir, const char *base, const bool want[3],
 		free(v);
 		return -1;
 	}
-	qsort(v, n, sizeof(*v), rotate_entry_cmp);
+	if (n > 0)	/* qsort(NULL, 0, ...) is undefined */
+		qsort(v, n, sizeof(*v), rotate_entry_cmp);
 	*out = v;
 	*count = n;
 	return 0;

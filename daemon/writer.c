@@ -12,6 +12,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <grp.h>
 #include <pwd.h>
 #include <pthread.h>
@@ -169,9 +170,6 @@ writer_new(const struct config_output *conf, const char *host,
 	w->rl = (struct log_ratelimit)LOG_RATELIMIT_INIT(60000, 3);
 	if (writer_open(w, err, errlen) == -1)
 		goto fail;
-	if (rotate_cleanup(conf->path, conf->rotate_keep) > 0)
-		log_info("output %s: removed leftovers of an interrupted "
-		    "compression", conf->name);
 	if ((rc = pthread_create(&w->thread, NULL, writer_main, w)) != 0) {
 		snprintf(err, errlen, "output %s: cannot start writer thread: %s",
 		    conf->name, strerror(rc));
@@ -447,24 +445,27 @@ writer_rotate_due(const struct writer *w, const struct stat *st, size_t len)
 }
 
 /*
- * Move the live file away (and compress it) and continue in a new one. The
- * old descriptor stays open until the new file is, so a failure to create
- * the new file costs no record: we go on writing to the renamed one.
+ * Move the live file away and continue in a new one, then compress the
+ * moved one. The new file is opened before compressing (which unlinks the
+ * uncompressed copy), and the old descriptor stays open until the new file
+ * is, so a failure to create it costs no record: we go on writing to the
+ * moved file. A live file that someone else moved away (logrotate without a
+ * HUP yet) is simply reopened.
  */
 static void
 writer_rotate(struct writer *w)
 {
-	char err[512];
+	const struct config_output *conf = w->conf;
+	char err[512], src[PATH_MAX], dst[PATH_MAX];
 	bool moved = false;
 	int oldfd = w->fd;
 
 	if (w->unsynced)
 		writer_sync(w);
-	if (rotate_shift(w->conf->path, w->conf->rotate_keep,
-	    w->conf->rotate_compress, ROTATE_ZSTD_LEVEL, &moved, err,
+	if (rotate_shift(conf->path, conf->rotate_keep, false, 0, &moved, err,
 	    sizeof(err)) == -1)
-		log_limited(&w->rl, "output %s: rotation: %s", w->conf->name, err);
-	if (!moved)
+		log_limited(&w->rl, "output %s: rotation: %s", conf->name, err);
+	if (!moved && access(conf->path, F_OK) == 0)
 		return;
 	if (writer_open(w, err, sizeof(err)) == -1) {
 		log_limited(&w->rl, "%s; still writing to the rotated file", err);
@@ -472,7 +473,18 @@ writer_rotate(struct writer *w)
 		return;
 	}
 	if (close(oldfd) == -1)
-		log_warn("output %s: close: %s", w->conf->name, strerror(errno));
+		log_warn("output %s: close: %s", conf->name, strerror(errno));
+	if (!moved || !conf->rotate_compress || conf->rotate_keep == 0)
+		return;
+	snprintf(src, sizeof(src), "%s.1", conf->path);
+	snprintf(dst, sizeof(dst), "%s.1.zst", conf->path);
+	if (rotate_compress_file(src, dst, ROTATE_ZSTD_LEVEL, err,
+	    sizeof(err)) == -1)
+		log_limited(&w->rl, "output %s: %s; %s stays uncompressed",
+		    conf->name, err, src);
+	else if (unlink(src) == -1)
+		log_limited(&w->rl, "output %s: unlink %s: %s", conf->name, src,
+		    strerror(errno));
 }
 
 static void
@@ -555,6 +567,10 @@ writer_main(void *arg)
 	struct chunk *c;
 	struct timespec ts;
 	bool stop, reopen;
+
+	if (rotate_cleanup(w->conf->path, w->conf->rotate_keep) > 0)
+		log_info("output %s: removed leftovers of an interrupted "
+		    "compression", w->conf->name);
 
 	for (;;) {
 		pthread_mutex_lock(&w->mu);
