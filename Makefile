@@ -24,7 +24,7 @@ UNITDIR		?= $(PREFIX)/lib/systemd/system
 
 DEB_PACKAGES	:= build-essential pkg-config libevent-dev libconfig-dev \
 		   libcriterion-dev libsystemd-dev libzstd-dev zstd util-linux \
-		   python3 mandoc
+		   python3 mandoc strace man-db systemd
 
 CC		?= cc
 PKG_CONFIG	?= pkg-config
@@ -136,7 +136,9 @@ install: all
 	ln -sf libasynclog.so.$(SOVERSION) $(DESTDIR)$(LIBDIR)/libasynclog.so
 	install -m 644 $(B)/libasynclog.a $(DESTDIR)$(LIBDIR)/
 	install -m 644 client/asynclog.h $(DESTDIR)$(INCLUDEDIR)/
-	install -m 644 $(B)/asynclog.pc $(DESTDIR)$(LIBDIR)/pkgconfig/
+	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' \
+	    -e 's|@INCLUDEDIR@|$(INCLUDEDIR)|' -e 's|@VERSION@|$(VERSION)|' \
+	    client/asynclog.pc.in > $(DESTDIR)$(LIBDIR)/pkgconfig/asynclog.pc
 	for m in docs/*.[1358]; do [ -f "$$m" ] || continue; \
 		s=$${m##*.}; install -m 644 $$m $(DESTDIR)$(MANDIR)/man$$s/; done
 	install -m 644 conf/asynclogd.conf $(DESTDIR)$(SYSCONFDIR)/asynclog/asynclogd.conf.example
@@ -150,7 +152,7 @@ uninstall:
 		$(DESTDIR)$(MANDIR)/man1/asynclog.1 $(DESTDIR)$(MANDIR)/man3/asynclog.3 \
 		$(DESTDIR)$(MANDIR)/man5/asynclogd.conf.5 $(DESTDIR)$(MANDIR)/man8/asynclogd.8 \
 		$(DESTDIR)$(SYSCONFDIR)/asynclog/asynclogd.conf.example \
-		$(DESTDIR)$(UNITDIR)/asynclogd.service $(DESTDIR)$(UNITDIR)/asynclogd.socket
+		$(addprefix $(DESTDIR)$(UNITDIR)/,$(notdir $(wildcard systemd/*.service systemd/*.socket)))
 
 clean:
 	rm -rf build
