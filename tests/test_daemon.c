@@ -258,3 +258,51 @@ Test(daemon, bad_config_is_reported_with_file_and_line_and_exit_2,
 	    hd_bin("asynclogd")), 2);
 	unlink("/tmp/asynclog-bad.conf");
 }
+
+static long
+cpu_ticks(pid_t pid)
+{
+	char path[64], *text, *p;
+	long utime = 0, stime = 0;
+	int i;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	if ((text = file_read(path, NULL)) == NULL)
+		return -1;
+	/* Fields 14 and 15, counted after the ")" that ends the name. */
+	p = strrchr(text, ')');
+	for (i = 0; p != NULL && i < 12; i++)
+		p = strchr(p + 1, ' ');
+	if (p != NULL)
+		sscanf(p, " %ld %ld", &utime, &stime);
+	free(text);
+	return utime + stime;
+}
+
+Test(daemon, out_of_file_descriptors_neither_spins_nor_stops_service,
+    .init = daemon_up, .fini = daemon_down, .timeout = 60)
+{
+	int fds[64], i, n = 0;
+	long before, used;
+	asynclog_t *h;
+
+	cr_assert_eq(run("prlimit --pid %d --nofile=24:24", (int)d.pid), 0);
+	/* More clients than descriptors: accept fails with EMFILE. */
+	for (i = 0; i < 64; i++)
+		if ((fds[n] = unix_connect(d.sock)) != -1)
+			n++;
+	before = cpu_ticks(d.pid);
+	usleep(500 * 1000);	/* measuring CPU use over a window, not waiting */
+	used = cpu_ticks(d.pid) - before;
+	cr_assert_lt(used, 20, "the daemon spun for %ld ticks in 0.5 s", used);
+	for (i = 0; i < n; i++)
+		close(fds[i]);
+	h = asynclog_open(d.sock, "afteremfile", ASYNCLOG_BLOCK);
+	for (i = 0; i < 100; i++)
+		asynclog_log(h, LOG_INFO_USER, "t0 %d", i);
+	cr_assert_eq(asynclog_flush(h, 10000), 0);
+	asynclog_close(h);
+	cr_assert_eq(hd_signal(&d, SIGTERM, 10000), 0);
+	cr_assert_eq(check_sequences(hd_path(&d, "main.log"), 1, 100), 100);
+	cr_assert_eq(run("grep -q 'Too many open files' %s", d.errlog), 0);
+}
