@@ -120,7 +120,8 @@ test-build: $(PROGS) $(B)/test_asynclog $(if $(BENCH_SRCS),$(B)/asynclog-bench)
 # Tests find the programs under test through ASYNCLOG_BUILD.
 test: deps
 	@$(MAKE) --no-print-directory test-build
-	ASYNCLOG_BUILD=$(CURDIR)/$(B) ASYNCLOG_SANITIZE=$(SANITIZE) $(B)/test_asynclog --jobs=2 $(TEST_ARGS)
+	LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp \
+	    ASYNCLOG_BUILD=$(CURDIR)/$(B) ASYNCLOG_SANITIZE=$(SANITIZE) $(B)/test_asynclog --jobs=2 $(TEST_ARGS)
 
 bench: $(PROGS) $(B)/asynclog-bench
 	ASYNCLOG_BUILD=$(CURDIR)/$(B) $(B)/asynclog-bench $(BENCH_ARGS)

@@ -9,11 +9,17 @@
  * every record was accepted (the final asynclog_flush()). Remote sending
  * (-n, -P, -T, -d) is refused: that is the daemon's job, not this command's.
  *
+ * -u may also name a syslog datagram socket (/dev/log, asynclogd's
+ * listen.syslog_dgram, any syslogd's): as logger does, records then go there
+ * as RFC 3164 datagrams (RFC 5424 with --rfc5424), so scripts that say
+ * `logger -u /dev/log` keep working with asynclog in its place.
+ *
  * Exit status: 0 all records accepted, 1 runtime failure (daemon unreachable,
  * records not confirmed or dropped, unreadable file), 2 usage error.
  */
 
 #include <sys/socket.h>
+#include <sys/uio.h>
 #include <sys/un.h>
 
 #include <ctype.h>
@@ -54,6 +60,15 @@ enum {
 	OPT_PRIO_PREFIX,
 	OPT_STATS,
 	OPT_JSON,
+	OPT_RFC3164,
+	OPT_RFC5424,
+	OPT_OCTET_COUNT,
+	OPT_SOCKET_ERRORS,
+	OPT_NO_ACT,
+	OPT_MSGID,
+	OPT_SD_ID,
+	OPT_SD_PARAM,
+	OPT_JOURNALD,
 };
 
 struct code {
@@ -82,12 +97,20 @@ static const struct code levels[] = {
 
 struct cli {
 	const char	*path;		/* socket */
-	asynclog_t	*h;
+	asynclog_t	*h;		/* native socket; NULL with dgram or no_act */
+	int		 dgram;		/* -u named a syslog datagram socket, else -1 */
+	const char	*tag;
+	long		 id;		/* -i / --id=ID: pid put in datagrams; 0 none */
 	int		 priority;	/* -p, default user.notice */
 	size_t		 size;		/* -S */
 	bool		 skip_empty;	/* -e */
 	bool		 prio_prefix;	/* --prio-prefix */
-	uint64_t	 failed;	/* records the library refused */
+	bool		 echo;		/* -s */
+	bool		 no_act;	/* --no-act */
+	bool		 rfc5424;	/* --rfc5424: datagrams in RFC 5424 */
+	const char	*msgid;		/* --msgid, RFC 5424 datagrams only */
+	char		 host[256];	/* for RFC 5424 datagrams */
+	uint64_t	 failed;	/* records the library or socket refused */
 	size_t		 unconfirmed;	/* bytes logged since the last flush */
 };
 
@@ -105,7 +128,8 @@ usage(FILE *f)
 "                         (default user.notice)\n"
 "  -i                     accepted for logger(1) compatibility: the daemon\n"
 "                         always records the sender's pid\n"
-"      --id[=ID]          the same; an explicit ID is ignored (with a warning)\n"
+"      --id[=ID]          the same; an explicit ID is claimed in datagrams\n"
+"                         and ignored, with a warning, on the native socket\n"
 "  -s, --stderr           also write each record to standard error\n"
 "  -f, --file FILE        log each line of FILE ('-' is standard input)\n"
 "  -e, --skip-empty       do not log empty lines\n"
@@ -114,12 +138,21 @@ usage(FILE *f)
 "                         default and maximum %d); longer ones are cut and a\n"
 "                         warning is printed\n"
 "  -u, --socket PATH      asynclogd's native socket (default: $ASYNCLOG_SOCKET,\n"
-"                         then %s)\n"
+"                         then %s), or a syslog datagram\n"
+"                         socket such as /dev/log\n"
+"      --rfc3164, --rfc5424[=SNIP]\n"
+"                         the syslog format of datagrams (default RFC 3164);\n"
+"                         the native protocol needs neither\n"
+"      --msgid MSGID      RFC 5424 MSGID of datagrams\n"
+"      --octet-count, --socket-errors[=on|off|auto]\n"
+"                         accepted for logger(1) compatibility; errors are\n"
+"                         always reported\n"
+"      --no-act           do everything but send (with -s: only print)\n"
 "      --stats            print asynclogd's counters and exit\n"
 "      --json             with --stats: as JSON\n"
 "  -n, --server, -P, --port, -T, --tcp, -d, --udp\n"
 "                         not supported: asynclog only talks to the local\n"
-"                         asynclogd\n"
+"                         asynclogd; forwarding is asynclogd's job\n"
 "  -h, --help             show this help and exit\n"
 "  -V, --version          show the version and exit\n"
 "\n"
@@ -275,6 +308,22 @@ cli_connect(const char *path)
 	return fd;
 }
 
+/* connect(2) a datagram socket to a Unix socket path; -1 with errno. */
+static int
+cli_dgram_connect(int fd, const char *path)
+{
+	struct sockaddr_un	sun;
+
+	memset(&sun, 0, sizeof sun);
+	sun.sun_family = AF_UNIX;
+	if (strlen(path) >= sizeof sun.sun_path) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	strcpy(sun.sun_path, path);
+	return connect(fd, (struct sockaddr *)&sun, sizeof sun);
+}
+
 static void __attribute__((noreturn))
 cli_unreachable(const char *path, const char *why)
 {
@@ -380,6 +429,65 @@ cli_flush(struct cli *c)
 	cli_unreachable(c->path, why);
 }
 
+/* -s without the library (datagrams, --no-act): as the library writes it. */
+static void
+cli_echo(const struct cli *c, const char *msg, size_t len)
+{
+	fprintf(stderr, "%s[%ld]: %.*s\n", c->tag, (long)getpid(), (int)len,
+	    msg);
+}
+
+/*
+ * A record for a syslog datagram socket, as logger(1) writes it:
+ * "<PRI>Mmm dd hh:mm:ss TAG[ID]: MSG" (RFC 3164 as glibc sends it to
+ * /dev/log, no hostname), or "<PRI>1 TIME HOST TAG ID MSGID - MSG".
+ */
+static void
+cli_dgram_send(struct cli *c, int priority, const char *msg, size_t len)
+{
+	char		 head[512], stamp[64], zone[8], pid[24] = "";
+	struct timespec	 ts;
+	struct tm	 tm;
+	struct iovec	 iov[2];
+	ssize_t		 n;
+	int		 hl;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	localtime_r(&ts.tv_sec, &tm);
+	if (c->rfc5424) {
+		strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%S", &tm);
+		strftime(zone, sizeof zone, "%z", &tm);
+		if (c->id != 0)
+			snprintf(pid, sizeof pid, "%ld", c->id);
+		hl = snprintf(head, sizeof head, "<%d>1 %s.%06ld%.3s:%s %s %s "
+		    "%s %s - ", priority, stamp, ts.tv_nsec / 1000, zone,
+		    zone + 3, c->host[0] != '\0' ? c->host : "-",
+		    *c->tag != '\0' ? c->tag : "-", c->id != 0 ? pid : "-",
+		    c->msgid != NULL ? c->msgid : "-");
+	} else {
+		strftime(stamp, sizeof stamp, "%b %e %H:%M:%S", &tm);
+		if (c->id != 0)
+			snprintf(pid, sizeof pid, "[%ld]", c->id);
+		hl = snprintf(head, sizeof head, "<%d>%s %s%s: ", priority,
+		    stamp, c->tag, pid);
+	}
+	if (hl < 0 || (size_t)hl >= sizeof head)
+		hl = (int)strlen(head);
+	iov[0].iov_base = head;
+	iov[0].iov_len = (size_t)hl;
+	iov[1].iov_base = (void *)msg;
+	iov[1].iov_len = len;
+	do
+		n = writev(c->dgram, iov, 2);
+	while (n == -1 && errno == EINTR);
+	if (n == -1) {
+		fprintf(stderr, "asynclog: %s: %s\n", c->path, strerror(errno));
+		c->failed++;
+	}
+	if (c->echo)
+		cli_echo(c, msg, len);
+}
+
 /*
  * Send one record. Records are confirmed every FLUSH_EVERY bytes, less than
  * the library's per-thread buffer, so an ASYNCLOG_BLOCK write never waits for
@@ -393,6 +501,15 @@ cli_record(struct cli *c, int priority, const char *msg, size_t len,
 		fprintf(stderr, "asynclog: %smessage of %zu bytes truncated to "
 		    "%zu bytes (--size)\n", where, len, c->size);
 		len = c->size;
+	}
+	if (c->no_act) {
+		if (c->echo)
+			cli_echo(c, msg, len);
+		return;
+	}
+	if (c->dgram != -1) {
+		cli_dgram_send(c, priority, msg, len);
+		return;
 	}
 	if (asynclog_write(c->h, priority, msg, len) == -1)
 		c->failed++;
@@ -465,6 +582,15 @@ main(int argc, char **argv)
 		{ "socket",	 required_argument, NULL, 'u' },
 		{ "stats",	 no_argument,	    NULL, OPT_STATS },
 		{ "json",	 no_argument,	    NULL, OPT_JSON },
+		{ "rfc3164",	 no_argument,	    NULL, OPT_RFC3164 },
+		{ "rfc5424",	 optional_argument, NULL, OPT_RFC5424 },
+		{ "octet-count", no_argument,	    NULL, OPT_OCTET_COUNT },
+		{ "socket-errors", optional_argument, NULL, OPT_SOCKET_ERRORS },
+		{ "no-act",	 no_argument,	    NULL, OPT_NO_ACT },
+		{ "msgid",	 required_argument, NULL, OPT_MSGID },
+		{ "sd-id",	 required_argument, NULL, OPT_SD_ID },
+		{ "sd-param",	 required_argument, NULL, OPT_SD_PARAM },
+		{ "journald",	 optional_argument, NULL, OPT_JOURNALD },
 		{ "server",	 required_argument, NULL, 'n' },
 		{ "port",	 required_argument, NULL, 'P' },
 		{ "tcp",	 no_argument,	    NULL, 'T' },
@@ -475,13 +601,14 @@ main(int argc, char **argv)
 	};
 	struct cli	 c;
 	const char	*tag = NULL, *file = NULL, *remote = NULL;
-	char		*msg;
-	bool		 stats = false, json = false;
+	char		*msg, *end;
+	bool		 stats = false, json = false, sd = false;
 	size_t		 len, n;
 	FILE		*in = NULL;
 	int		 ch, fd, i, flags = ASYNCLOG_BLOCK;
 
 	memset(&c, 0, sizeof c);
+	c.dgram = -1;
 	c.priority = FAC_USER | SEV_NOTICE;
 	c.size = MAX_SIZE;
 	while ((ch = getopt_long(argc, argv, "t:p:isf:eS:u:n:P:TdhV", longopts,
@@ -494,15 +621,21 @@ main(int argc, char **argv)
 			c.priority = cli_priority(optarg);
 			break;
 		case 'i':
+			c.id = (long)getpid();
 			break;
 		case OPT_ID:
-			if (optarg != NULL)
-				fprintf(stderr, "asynclog: --id=%s ignored: "
-				    "asynclogd records the sender's real pid\n",
-				    optarg);
+			c.id = (long)getpid();
+			if (optarg == NULL)
+				break;
+			errno = 0;
+			c.id = strtol(optarg, &end, 10);
+			if (errno != 0 || *optarg == '\0' || *end != '\0' ||
+			    c.id <= 0 || c.id > INT_MAX)
+				usage_error("invalid --id: %s", optarg);
 			break;
 		case 's':
 			flags |= ASYNCLOG_STDERR;
+			c.echo = true;
 			break;
 		case 'f':
 			file = optarg;
@@ -525,6 +658,36 @@ main(int argc, char **argv)
 		case OPT_JSON:
 			json = true;
 			break;
+		case OPT_RFC3164:
+			c.rfc5424 = false;
+			break;
+		case OPT_RFC5424:	/* the snip list only shortens headers */
+			c.rfc5424 = true;
+			break;
+		case OPT_OCTET_COUNT:	/* framing of streams we do not use */
+			break;
+		case OPT_SOCKET_ERRORS:
+			if (optarg != NULL && strcmp(optarg, "on") != 0 &&
+			    strcmp(optarg, "off") != 0 &&
+			    strcmp(optarg, "auto") != 0)
+				usage_error("invalid --socket-errors: %s "
+				    "(on, off or auto)", optarg);
+			break;
+		case OPT_NO_ACT:
+			c.no_act = true;
+			break;
+		case OPT_MSGID:
+			if (strchr(optarg, ' ') != NULL)
+				usage_error("--msgid: spaces are not allowed");
+			c.msgid = optarg;
+			break;
+		case OPT_SD_ID:
+		case OPT_SD_PARAM:
+			sd = true;
+			break;
+		case OPT_JOURNALD:
+			usage_error("--journald: asynclog writes to asynclogd, "
+			    "not to the systemd journal");
 		case 'n':
 			remote = "-n/--server";
 			break;
@@ -553,13 +716,20 @@ main(int argc, char **argv)
 	argv += optind;
 
 	if (remote != NULL)
-		usage_error("%s: remote hosts are not supported; asynclog only "
-		    "talks to the local asynclogd (send remotely with logger(1), "
-		    "or from asynclogd)", remote);
+		usage_error("%s: asynclog does not send to remote hosts; it "
+		    "only talks to the local asynclogd. Forwarding records to "
+		    "another host is the daemon's job: it needs a forwarding "
+		    "output in asynclogd.conf, which this version does not "
+		    "have yet; until then use logger(1) for remote hosts",
+		    remote);
 	if (json && !stats)
 		usage_error("--json only goes with --stats");
-	if (file != NULL && argc > 0)
-		usage_error("--file cannot be combined with a message");
+	if (file != NULL && argc > 0) {
+		/* logger(1) logs the file and says so. */
+		fprintf(stderr, "asynclog: --file and a message are mutually "
+		    "exclusive; the message is ignored\n");
+		argc = 0;
+	}
 	if (stats && (argc > 0 || file != NULL))
 		usage_error("--stats takes no message");
 
@@ -575,14 +745,34 @@ main(int argc, char **argv)
 		return 1;
 	}
 
-	/* Fail fast: the library connects in the background and would wait. */
-	if ((fd = cli_connect(c.path)) == -1)
-		cli_unreachable(c.path, strerror(errno));
-	close(fd);
-
 	if (tag == NULL)
 		tag = cli_default_tag();
-	if ((c.h = asynclog_open(c.path, tag, flags)) == NULL) {
+	c.tag = tag;
+	if (c.no_act)
+		;
+	else if ((fd = cli_connect(c.path)) != -1)
+		close(fd);	/* fail fast: the library connects later */
+	else if (errno == EPROTOTYPE) {
+		/* Not a stream socket: a syslog datagram one, /dev/log. */
+		if ((c.dgram = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC,
+		    0)) == -1 || cli_dgram_connect(c.dgram, c.path) == -1)
+			cli_unreachable(c.path, strerror(errno));
+		if (c.rfc5424 && gethostname(c.host, sizeof c.host - 1) == -1)
+			c.host[0] = '\0';
+	} else
+		cli_unreachable(c.path, strerror(errno));
+	if (c.dgram == -1 && c.id != 0 && c.id != (long)getpid())
+		fprintf(stderr, "asynclog: --id=%ld ignored: asynclogd records "
+		    "the sender's real pid\n", c.id);
+	if (c.dgram == -1 && (c.msgid != NULL || sd))
+		fprintf(stderr, "asynclog: --msgid, --sd-id and --sd-param are "
+		    "ignored on asynclogd's native socket\n");
+	else if (sd)
+		fprintf(stderr, "asynclog: --sd-id and --sd-param are not "
+		    "supported; structured data ignored\n");
+
+	if (!c.no_act && c.dgram == -1 &&
+	    (c.h = asynclog_open(c.path, tag, flags)) == NULL) {
 		perror("asynclog");
 		return 1;
 	}
@@ -608,11 +798,16 @@ main(int argc, char **argv)
 	} else
 		cli_lines(&c, stdin, "stdin");
 
-	cli_flush(&c);
-	/* Refused calls are counted there too, with frames lost in transit. */
-	if (asynclog_dropped(c.h) > c.failed)
-		c.failed = asynclog_dropped(c.h);
-	asynclog_close(c.h);
+	if (c.h != NULL) {
+		cli_flush(&c);
+		/* Refused calls are counted there too, with frames lost in
+		 * transit. */
+		if (asynclog_dropped(c.h) > c.failed)
+			c.failed = asynclog_dropped(c.h);
+		asynclog_close(c.h);
+	}
+	if (c.dgram != -1)
+		close(c.dgram);
 	if (c.failed > 0) {
 		fprintf(stderr, "asynclog: %ju records were dropped\n",
 		    (uintmax_t)c.failed);

@@ -58,6 +58,7 @@ struct conn {
 	size_t		 len;
 	size_t		 off;
 	size_t		 skip;		/* bytes of an oversize frame still to discard */
+	bool		 skip_line;	/* then the rest of an oversize syslog line */
 	size_t		 max_frame;
 	bool		 hello;		/* native: HELLO seen */
 	bool		 eof;
@@ -315,6 +316,7 @@ conn_parse_syslog(struct conn *c)
 		return c->eof ? CONN_CLOSE : CONN_NEED_MORE;
 	if (n < 0) {
 		c->skip = msg_len;
+		c->skip_line = n == SYSLOG_FRAME_LONG_LINE;
 		stats_input_drop(DROP_TOO_LARGE, 1);
 		log_limited(&conn_rl, "client %s: syslog message longer than "
 		    "max_record; dropped", c->name);
@@ -341,6 +343,14 @@ conn_parse(struct conn *c)
 			return c->eof ? CONN_CLOSE : CONN_NEED_MORE;
 		c->consume = avail < c->skip ? avail : c->skip;
 		c->skip -= c->consume;
+		return CONN_SKIP;
+	}
+	if (c->skip_line) {
+		avail = c->len - c->off;
+		if (avail == 0)
+			return c->eof ? CONN_CLOSE : CONN_NEED_MORE;
+		c->consume = syslog_frame_skip_line(c->buf + c->off, avail,
+		    &c->skip_line);
 		return CONN_SKIP;
 	}
 	if (c->kind == CONN_NATIVE)

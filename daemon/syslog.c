@@ -469,18 +469,21 @@ syslog_parse(const char *buf, size_t len, int64_t now_ns, struct record *rec)
  * with '<'). A digit run not followed by a space is not a count, and the
  * message is LF-framed like any other.
  *
- * On an oversize frame *msg_len is never more than len, so the caller can
- * always discard it at once: for LF framing it ends after the '\n' when one is
- * buffered (the whole line goes), otherwise it is everything buffered and the
- * rest of the line will arrive as a new message; for an octet count it is as
- * much of the frame as is buffered.
+ * An oversize frame must go whole, or what follows its first max_len bytes
+ * would be read as messages of their own: a client could forge records by
+ * padding. An octet-counted frame has a known size, so *msg_len is all of it
+ * (even beyond len) and the caller discards it as it arrives. A line ends at
+ * its '\n' or NUL, which may not have arrived yet: SYSLOG_FRAME_LONG_LINE
+ * tells the caller to discard until syslog_frame_skip_line() finds it. More
+ * than SYSLOG_MAX_COUNT_DIGITS digits are no count (that would be a gigabyte
+ * frame) but text, e.g. a raw line starting with a timestamp: LF-framed.
  */
 ssize_t
 syslog_frame(const char *buf, size_t len, size_t max_len, const char **msg,
     size_t *msg_len)
 {
 	size_t		 i, count = 0, lim;
-	const char	*e;
+	bool		 more;
 
 	*msg = buf;
 	*msg_len = 0;
@@ -495,11 +498,9 @@ syslog_frame(const char *buf, size_t len, size_t max_len, const char **msg,
 		}
 		if (i == len)
 			return 0;	/* count not finished yet */
-		if (syslog_isdigit(buf[i]) || (buf[i] == ' ' &&
-		    count > max_len)) {
-			count += i + 1;
-			*msg_len = count < len ? count : len;
-			return -1;
+		if (buf[i] == ' ' && count > max_len) {
+			*msg_len = count + i + 1;
+			return SYSLOG_FRAME_TOO_LARGE;
 		}
 		if (buf[i] == ' ') {
 			i++;
@@ -522,7 +523,21 @@ syslog_frame(const char *buf, size_t len, size_t max_len, const char **msg,
 	}
 	if (len < max_len)
 		return 0;
-	e = memchr(buf + lim, '\n', len - lim);
-	*msg_len = e != NULL ? (size_t)(e - buf) + 1 : len;
-	return -1;
+	*msg_len = syslog_frame_skip_line(buf, len, &more);
+	return more ? SYSLOG_FRAME_LONG_LINE : SYSLOG_FRAME_TOO_LARGE;
+}
+
+size_t
+syslog_frame_skip_line(const char *buf, size_t len, bool *more)
+{
+	size_t	i;
+
+	for (i = 0; i < len; i++) {
+		if (buf[i] == '\n' || buf[i] == '\0') {
+			*more = false;
+			return i + 1;
+		}
+	}
+	*more = true;
+	return len;
 }

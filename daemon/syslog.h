@@ -31,16 +31,35 @@ void	syslog_parse(const char *buf, size_t len, int64_t now_ns,
 /*
  * RFC 6587 framing on a stream: find the next message in buf[0..len).
  * Octet counting ("123 <34>1 ...") is detected per message by a leading digit;
- * otherwise the message ends at '\n' (or NUL), which is not part of it.
- * Returns bytes consumed (> 0) with *msg and *msg_len set (*msg_len may be 0
- * for an empty line: skip it); 0 when more bytes are needed; -1 when the
- * frame can never fit in max_len (an octet count larger than max_len, or no
- * '\n' within max_len bytes): the caller then counts a too_large drop and
- * skips *msg_len bytes (set to what is safe to discard, never more than len).
+ * otherwise the message ends at '\n' or NUL (Python's SysLogHandler ends each
+ * message with a NUL on streams), which is not part of it.
+ * Returns:
+ *   > 0  bytes consumed, with *msg and *msg_len set (*msg_len may be 0 for an
+ *        empty line: skip it);
+ *   0    more bytes are needed;
+ *   SYSLOG_FRAME_TOO_LARGE (-1)
+ *        the frame can never fit in max_len and its size is known (an octet
+ *        count larger than max_len, or a line whose '\n' is buffered):
+ *        count one too_large drop and discard *msg_len bytes, which may be
+ *        more than len (discard the rest as it arrives);
+ *   SYSLOG_FRAME_LONG_LINE (-2)
+ *        a line with no '\n' within max_len and none buffered yet: count one
+ *        too_large drop, discard *msg_len (== len) bytes now, then keep
+ *        discarding with syslog_frame_skip_line() until the line ends, so the
+ *        rest of the line never becomes a record of its own.
  * The caller's buffer must hold at least max_len + 10 bytes (octet count,
  * space, message).
  */
+#define SYSLOG_FRAME_TOO_LARGE	(-1)
+#define SYSLOG_FRAME_LONG_LINE	(-2)
 ssize_t	syslog_frame(const char *buf, size_t len, size_t max_len,
 	    const char **msg, size_t *msg_len);
+
+/*
+ * The rest of a line being discarded after SYSLOG_FRAME_LONG_LINE: returns
+ * how many bytes of buf[0..len) belong to it, its '\n' or NUL included, and
+ * sets *more to whether the line goes on past them (no terminator seen yet).
+ */
+size_t	syslog_frame_skip_line(const char *buf, size_t len, bool *more);
 
 #endif

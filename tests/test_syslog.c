@@ -437,31 +437,51 @@ Test(syslog_frame, waits_for_the_rest_of_a_split_frame)
 	cr_assert_eq(syslog_frame("12 <13>1 -", 10, 1024, &msg, &msg_len), 0);
 }
 
-Test(syslog_frame, rejects_oversize_frames_with_a_safe_skip)
+Test(syslog_frame, rejects_oversize_frames_whole)
 {
 	char		 buf[100];
 	const char	*msg;
 	size_t		 msg_len;
+	bool		 more;
 
-	/* An octet count above max_len is refused on sight. */
-	cr_assert_eq(syslog_frame("100 <13>x", 9, 50, &msg, &msg_len), -1);
-	cr_assert_leq(msg_len, 9);
-	cr_assert_gt(msg_len, 0);
-	cr_assert_eq(syslog_frame("1234567890123", 13, 50, &msg, &msg_len), -1);
-	cr_assert_leq(msg_len, 13);
+	/* An octet count above max_len is refused on sight, and all of the
+	 * frame is to be discarded, also what has not arrived yet. */
+	cr_assert_eq(syslog_frame("100 <13>x", 9, 50, &msg, &msg_len),
+	    SYSLOG_FRAME_TOO_LARGE);
+	cr_assert_eq(msg_len, 104);
+	/* A digit run too long to be a count is text, LF-framed. */
+	cr_assert_eq(syslog_frame("1234567890123", 13, 50, &msg, &msg_len), 0);
+	cr_assert_eq(syslog_frame("1234567890123 x\n<13>y\n", 22, 50, &msg,
+	    &msg_len), 16);
+	assert_field(msg, msg_len, "1234567890123 x");
 
-	/* No newline within max_len: drop what is there ... */
+	/* No newline within max_len: drop what is there and the rest of the
+	 * line when it comes ... */
 	memset(buf, 'a', sizeof buf);
-	cr_assert_eq(syslog_frame(buf, 60, 50, &msg, &msg_len), -1);
+	cr_assert_eq(syslog_frame(buf, 60, 50, &msg, &msg_len),
+	    SYSLOG_FRAME_LONG_LINE);
 	cr_assert_eq(msg_len, 60);
 	/* ... or the whole line when its end is already buffered. */
 	buf[55] = '\n';
-	cr_assert_eq(syslog_frame(buf, 60, 50, &msg, &msg_len), -1);
+	cr_assert_eq(syslog_frame(buf, 60, 50, &msg, &msg_len),
+	    SYSLOG_FRAME_TOO_LARGE);
+	cr_assert_eq(msg_len, 56);
+	buf[55] = '\0';
+	cr_assert_eq(syslog_frame(buf, 60, 50, &msg, &msg_len),
+	    SYSLOG_FRAME_TOO_LARGE);
 	cr_assert_eq(msg_len, 56);
 	/* Just under the limit still fits. */
 	buf[49] = '\n';
 	cr_assert_eq(syslog_frame(buf, 60, 50, &msg, &msg_len), 50);
 	cr_assert_eq(msg_len, 49);
+
+	/* The rest of a long line: up to its terminator, or all of it. */
+	cr_assert_eq(syslog_frame_skip_line("aaa", 3, &more), 3);
+	cr_assert(more);
+	cr_assert_eq(syslog_frame_skip_line("aa\n<13>x\n", 9, &more), 3);
+	cr_assert_not(more);
+	cr_assert_eq(syslog_frame_skip_line("a\0b", 3, &more), 2);
+	cr_assert_not(more);
 }
 
 Test(syslog_frame, treats_digits_without_a_space_as_a_plain_line)
