@@ -112,11 +112,12 @@ config_fmt_size(uint64_t v, char *buf, size_t len)
 	return (buf);
 }
 
-int
-config_parse_size(const char *s, uint64_t *out)
+/* The leading decimal digits of *p, without overflow; *p moves past them. */
+static int
+config_parse_digits(const char **pp, uint64_t *out)
 {
-	uint64_t	 v = 0, mul = 1;
-	const char	*p = s;
+	const char	*p = *pp;
+	uint64_t	 v = 0;
 
 	if (!isdigit((unsigned char)*p))
 		return (-1);
@@ -125,6 +126,19 @@ config_parse_size(const char *s, uint64_t *out)
 			return (-1);
 		v = v * 10 + (uint64_t)(*p - '0');
 	}
+	*pp = p;
+	*out = v;
+	return (0);
+}
+
+int
+config_parse_size(const char *s, uint64_t *out)
+{
+	uint64_t	 v = 0, mul = 1;
+	const char	*p = s;
+
+	if (config_parse_digits(&p, &v) == -1)
+		return (-1);
 	switch (toupper((unsigned char)*p)) {
 	case '\0':
 		break;
@@ -157,13 +171,8 @@ config_parse_duration(const char *s, uint64_t *out)
 	uint64_t	 v = 0, mul = 1;
 	const char	*p = s;
 
-	if (!isdigit((unsigned char)*p))
+	if (config_parse_digits(&p, &v) == -1)
 		return (-1);
-	for (; isdigit((unsigned char)*p); p++) {
-		if (v > (UINT64_MAX - (uint64_t)(*p - '0')) / 10)
-			return (-1);
-		v = v * 10 + (uint64_t)(*p - '0');
-	}
 	switch (*p) {
 	case '\0':
 	case 's':

@@ -21,8 +21,8 @@
 #include "harness.h"
 #include "wire.h"
 
-static long long
-now_ms(void)
+long long
+hd_now_ms(void)
 {
 	struct timespec ts;
 
@@ -71,6 +71,24 @@ unix_connect(const char *path)
 	return fd;
 }
 
+bool
+hd_socket_ready(struct hd *d, void *name)
+{
+	struct sockaddr_un sun;
+	int fd, type, ok;
+
+	type = strncmp(name, "dgram", 5) == 0 ? SOCK_DGRAM : SOCK_STREAM;
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s",
+	    hd_path(d, (const char *)name));
+	if ((fd = socket(AF_UNIX, type | SOCK_CLOEXEC, 0)) == -1)
+		return false;
+	ok = connect(fd, (struct sockaddr *)&sun, sizeof(sun)) == 0;
+	close(fd);
+	return ok;
+}
+
 void
 hd_write_conf(struct hd *d, const char *tmpl)
 {
@@ -89,7 +107,7 @@ hd_write_conf(struct hd *d, const char *tmpl)
 static void
 hd_spawn(struct hd *d)
 {
-	long long deadline = now_ms() + 10000;
+	long long deadline = hd_now_ms() + 10000;
 	int fd, status;
 
 	fflush(NULL);
@@ -105,7 +123,7 @@ hd_spawn(struct hd *d)
 		    (char *)NULL);
 		_exit(127);
 	}
-	while (now_ms() < deadline) {
+	while (hd_now_ms() < deadline) {
 		if ((fd = unix_connect(d->sock)) != -1) {
 			close(fd);
 			return;
@@ -144,13 +162,13 @@ hd_restart(struct hd *d)
 int
 hd_signal(struct hd *d, int sig, int timeout_ms)
 {
-	long long deadline = now_ms() + timeout_ms;
+	long long deadline = hd_now_ms() + timeout_ms;
 	int status;
 
 	if (d->pid <= 0)
 		return -1;
 	kill(d->pid, sig);
-	while (now_ms() < deadline) {
+	while (hd_now_ms() < deadline) {
 		if (waitpid(d->pid, &status, WNOHANG) == d->pid) {
 			d->pid = 0;
 			if (WIFEXITED(status))
@@ -246,26 +264,26 @@ bool
 hd_wait(bool (*pred)(struct hd *, void *), struct hd *d, void *arg,
     int timeout_ms)
 {
-	long long deadline = now_ms() + timeout_ms;
+	long long deadline = hd_now_ms() + timeout_ms;
 
 	do {
 		if (pred(d, arg))
 			return true;
 		usleep(5000);
-	} while (now_ms() < deadline);
+	} while (hd_now_ms() < deadline);
 	return pred(d, arg);
 }
 
 bool
 hd_wait_lines(const char *path, size_t n, int timeout_ms)
 {
-	long long deadline = now_ms() + timeout_ms;
+	long long deadline = hd_now_ms() + timeout_ms;
 
 	do {
 		if (file_lines(path) >= n)
 			return true;
 		usleep(5000);
-	} while (now_ms() < deadline);
+	} while (hd_now_ms() < deadline);
 	return file_lines(path) >= n;
 }
 

@@ -57,6 +57,11 @@ long long json_number(const char *json, const char *path);
 /* Poll pred every few ms until it is true or timeout_ms pass. */
 bool	hd_wait(bool (*pred)(struct hd *, void *), struct hd *, void *arg,
 	    int timeout_ms);
+/* hd_wait predicate: DIR/name accepts a connection ("dgram*" names are
+ * datagram sockets, others stream). */
+bool	hd_socket_ready(struct hd *, void *name);
+long long hd_now_ms(void);	/* CLOCK_MONOTONIC */
+
 /* Wait until `path` has at least n lines. */
 bool	hd_wait_lines(const char *path, size_t n, int timeout_ms);
 

@@ -64,34 +64,12 @@ static const char summary_py[] =
 static struct hd d;
 
 
-/*
- * hd_start() waits for the native socket only; the syslog sockets are bound
- * right after it, so wait until a client can connect to them too.
- */
-static bool
-socket_ready(struct hd *dd, void *arg)
-{
-	const char *name = arg;
-	struct sockaddr_un sun;
-	int fd, type, ok;
-
-	type = strncmp(name, "dgram", 5) == 0 ? SOCK_DGRAM : SOCK_STREAM;
-	memset(&sun, 0, sizeof(sun));
-	sun.sun_family = AF_UNIX;
-	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", hd_path(dd, name));
-	if ((fd = socket(AF_UNIX, type | SOCK_CLOEXEC, 0)) == -1)
-		return false;
-	ok = connect(fd, (struct sockaddr *)&sun, sizeof(sun)) == 0;
-	close(fd);
-	return ok;
-}
-
 static void
 compat_up(void)
 {
 	hd_start(&d, COMPAT_CONF);
-	cr_assert(hd_wait(socket_ready, &d, "stream.sock", 10000));
-	cr_assert(hd_wait(socket_ready, &d, "dgram.sock", 10000));
+	cr_assert(hd_wait(hd_socket_ready, &d, "stream.sock", 10000));
+	cr_assert(hd_wait(hd_socket_ready, &d, "dgram.sock", 10000));
 }
 
 static void

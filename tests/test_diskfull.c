@@ -30,15 +30,6 @@
 static struct hd d;
 static char mnt[256];
 
-static long long
-mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* Mount a 1 MiB tmpfs at DIR/full, with a 256 KiB filler file to free later. */
 static void
 mount_small_tmpfs(void)
@@ -169,11 +160,11 @@ Test(diskfull, full_tmpfs_drops_and_counts_without_tearing_then_resumes,
 	cr_assert_eq(records, written);
 
 	/* Free space: writing resumes within a second, marker first. */
-	t0 = mono_ms();
+	t0 = hd_now_ms();
 	cr_assert_eq(run("rm %s/filler", mnt), 0);
 	cr_assert(hd_wait(marker_written, &d, out, 1000),
 	    "no drop marker within 1 s of freeing space");
-	cr_log_info("resumed after %lld ms", mono_ms() - t0);
+	cr_log_info("resumed after %lld ms", hd_now_ms() - t0);
 	text = file_read(out, NULL);
 	m = strstr(text, "asynclogd[");
 	cr_assert_not_null(m = strstr(m, "]: dropped "));

@@ -31,15 +31,6 @@
 
 static struct hd d;
 
-static long long
-mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* Like hd_start without starting anything: the dir, paths and config. */
 static void
 sd_prepare(const char *tmpl)
@@ -141,8 +132,8 @@ Test(systemd, socket_activation_takes_the_native_socket_by_name,
 
 	/* The socket exists before the daemon: the first connection starts
 	 * it, and the record waits in the socket's queue meanwhile. */
-	for (long long t = mono_ms() + 5000; access(d.sock, F_OK) == -1 &&
-	    mono_ms() < t;)
+	for (long long t = hd_now_ms() + 5000; access(d.sock, F_OK) == -1 &&
+	    hd_now_ms() < t;)
 		usleep(5000);
 	cr_assert_eq(run("%s -u %s -t activated 'through systemd'",
 	    hd_bin("asynclog"), d.sock), 0, "record not accepted");
@@ -176,8 +167,8 @@ Test(systemd, socket_activation_takes_a_syslog_datagram_socket_by_name,
 	snprintf(listen, sizeof(listen), "%s/syslog.sock", d.dir);
 	argv[5] = (char *)hd_bin("asynclogd");
 	sd_spawn(argv, NULL);
-	for (long long t = mono_ms() + 5000; access(listen, F_OK) == -1 &&
-	    mono_ms() < t;)
+	for (long long t = hd_now_ms() + 5000; access(listen, F_OK) == -1 &&
+	    hd_now_ms() < t;)
 		usleep(5000);
 
 	/* A datagram starts the daemon, which then opens its own native
@@ -227,7 +218,7 @@ notify_next(struct notify_msg *m, int timeout_ms)
 	n = recv(notify_fd, m->text, sizeof(m->text) - 1, 0);
 	cr_assert_geq(n, 0);
 	m->text[n] = '\0';
-	m->ms = mono_ms();
+	m->ms = hd_now_ms();
 	return true;
 }
 
@@ -235,10 +226,10 @@ notify_next(struct notify_msg *m, int timeout_ms)
 static bool
 notify_wait_for(const char *field, struct notify_msg *m, int timeout_ms)
 {
-	long long deadline = mono_ms() + timeout_ms;
+	long long deadline = hd_now_ms() + timeout_ms;
 	long long left;
 
-	while ((left = deadline - mono_ms()) > 0) {
+	while ((left = deadline - hd_now_ms()) > 0) {
 		if (!notify_next(m, (int)left))
 			return false;
 		if (strstr(m->text, field) != NULL)
@@ -296,9 +287,9 @@ Test(systemd, notify_ready_watchdog_reloading_and_stopping,
 	    "READY=1 without a STATUS line: %s", m.text);
 
 	/* WatchdogSec=200ms: a ping every 100 ms, so about 10 in 1 s. */
-	start = mono_ms();
-	while (mono_ms() - start < 1000)
-		if (notify_next(&m, (int)(1000 - (mono_ms() - start))) &&
+	start = hd_now_ms();
+	while (hd_now_ms() - start < 1000)
+		if (notify_next(&m, (int)(1000 - (hd_now_ms() - start))) &&
 		    strstr(m.text, "WATCHDOG=1") != NULL)
 			pings++;
 	cr_assert_geq(pings, 5, "only %d WATCHDOG=1 in 1 s (want ~10)", pings);
