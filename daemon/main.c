@@ -46,8 +46,9 @@ usage(FILE *f)
 	    "  -h, --help           show this help\n"
 	    "  -V, --version        show the version\n"
 	    "\n"
-	    "Signals: TERM drains and exits, HUP reopens files, USR1 prints\n"
-	    "counters. See asynclogd(8) and asynclogd.conf(5).\n");
+	    "Signals: TERM drains and exits, HUP reopens files and reloads\n"
+	    "the -c file, USR1 prints counters. See asynclogd(8) and\n"
+	    "asynclogd.conf(5).\n");
 }
 
 static const char *main_conffile;	/* NULL: the built-in config */

@@ -50,6 +50,16 @@ make_build_args(void)
 	return buf;
 }
 
+/* A sanitized libasynclog needs the ASan runtime first in the program. */
+static const char *
+program_cflags(void)
+{
+	const char *san = getenv("ASYNCLOG_SANITIZE");
+
+	return san != NULL && strcmp(san, "1") == 0 ?
+	    "-fsanitize=address,undefined" : "";
+}
+
 static void
 make(const char *target)
 {
@@ -117,10 +127,10 @@ Test(install, external_program_builds_with_pkg_config_and_logs_to_the_daemon,
 	    "grep -qx 0.1.0", destdir, destdir), 0);
 
 	write_program();
-	cr_assert_eq(run("cc -Wall -Wextra -Werror -o %s %s $(" PKG_CONFIG_ENV
-	    " --cflags --libs asynclog) -Wl,-rpath,%s/usr/local/lib",
-	    hd_path(&d, "prog"), hd_path(&d, "prog.c"), destdir, destdir,
-	    destdir), 0, "the external program does not build");
+	cr_assert_eq(run("cc -Wall -Wextra -Werror %s -o %s %s $("
+	    PKG_CONFIG_ENV " --cflags --libs asynclog) -Wl,-rpath,%s/usr/local/lib",
+	    program_cflags(), hd_path(&d, "prog"), hd_path(&d, "prog.c"),
+	    destdir, destdir, destdir), 0, "the external program does not build");
 	cr_assert_eq(run("ldd %s | grep -q '%s/usr/local/lib/libasynclog.so.1'",
 	    hd_path(&d, "prog"), destdir), 0,
 	    "the program does not use the installed libasynclog.so.1");
@@ -128,10 +138,11 @@ Test(install, external_program_builds_with_pkg_config_and_logs_to_the_daemon,
 	    d.sock), 0);
 
 	/* The static library, as `pkg-config --static` describes it. */
-	cr_assert_eq(run("cc -o %s %s -static-libgcc $(" PKG_CONFIG_ENV
+	cr_assert_eq(run("cc %s -o %s %s -static-libgcc $(" PKG_CONFIG_ENV
 	    " --cflags asynclog) %s/usr/local/lib/libasynclog.a $("
 	    PKG_CONFIG_ENV " --static --libs-only-other asynclog)",
-	    hd_path(&d, "prog-static"), hd_path(&d, "prog.c"), destdir,
+	    program_cflags(), hd_path(&d, "prog-static"), hd_path(&d, "prog.c"),
+	    destdir,
 	    destdir, destdir, destdir, destdir), 0);
 	cr_assert_neq(run("ldd %s | grep -q libasynclog",
 	    hd_path(&d, "prog-static")), 0);
