@@ -243,8 +243,12 @@ stats_render(struct server *srv, bool json)
 	if (json) {
 		stats_printf(&b, "}}\n");
 	} else {
-		stats_printf(&b, "input");
-		stats_counters(&b, &stats_input, false);
+		stats_printf(&b, "input (dropped before reaching an output)");
+		for (int r = 0; r < DROP_NREASONS; r++)
+			if (stats_input.dropped[r] > 0)
+				stats_printf(&b, " dropped.%s=%llu",
+				    stats_reasons[r], (unsigned long long)
+				    stats_input.dropped[r]);
 		stats_printf(&b, "\ntotal");
 		stats_counters(&b, &total, false);
 		stats_printf(&b, " balanced=%s\n",

@@ -524,6 +524,11 @@ writer_write_chunk(struct writer *w, struct chunk *c)
 		c->nwritten = c->nrecords;
 		w->unsynced = true;
 		atomic_store(&w->pub_last_write_ns, log_now_ns());
+		/* Free space for stats, at most once a second. */
+		if (log_mono_ns() - w->last_probe_ns >= 1000000000LL) {
+			w->last_probe_ns = log_mono_ns();
+			(void)writer_free_space(w, &floor);
+		}
 		if (w->conf->sync == SYNC_ALWAYS)
 			writer_sync(w);
 		return;
