@@ -122,6 +122,7 @@ test: deps
 	@$(MAKE) --no-print-directory test-build
 	LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp \
 	    ASYNCLOG_BUILD=$(CURDIR)/$(B) ASYNCLOG_SANITIZE=$(SANITIZE) $(B)/test_asynclog --jobs=2 $(TEST_ARGS)
+	ASYNCLOG_BUILD=$(CURDIR)/$(B) $(B)/asynclog-bench --smoke
 
 bench: $(PROGS) $(B)/asynclog-bench
 	ASYNCLOG_BUILD=$(CURDIR)/$(B) $(B)/asynclog-bench $(BENCH_ARGS)

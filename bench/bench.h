@@ -16,6 +16,7 @@
 #define BENCH_H
 
 #include <sys/types.h>
+#include <sys/un.h>
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -98,7 +99,8 @@ struct bench_verify {
 
 /* bench-server.c */
 int	 server_start(struct bench_server *, enum bench_server_kind,
-	    const char *parent_dir, const struct bench_opts *);
+	    const char *parent_dir, const char *label,
+	    const struct bench_opts *);
 long	 server_vmhwm_kib(const struct bench_server *);
 int	 server_stop(struct bench_server *, unsigned timeout_s);
 void	 server_cleanup(struct bench_server *, bool keep);
@@ -108,7 +110,9 @@ bool	 server_available(enum bench_server_kind, const struct bench_opts *);
 /* bench-client.c */
 pid_t	 client_spawn(unsigned id, enum bench_input, const char *sock_path,
 	    const struct bench_workload *, const struct bench_opts *,
-	    int go_fd, struct bench_client_result *, struct bench_latency *);
+	    const int go[2], struct bench_client_result *,
+	    struct bench_latency *);
+int	 client_sockaddr(struct sockaddr_un *, const char *path);
 size_t	 client_record(char *dst, unsigned id, uint64_t seq, size_t size);
 
 /* bench-verify.c */
