@@ -236,6 +236,23 @@ format_emit_hex(struct format_buf *b, unsigned char c, int flags)
  * (U+009B is CSI), so they are escaped as \xc2\xNN like invalid bytes; the
  * escaping stays reversible because unescaping gives back the same two bytes.
  */
+/*
+ * The length of the run at p of printable ASCII other than backslash (and,
+ * with quote set, other than '"'): bytes every escaper passes through
+ * unchanged. Copying such runs whole, instead of byte by byte, is what
+ * makes formatting cheap for ordinary messages.
+ */
+static size_t
+format_plain_run(const unsigned char *p, size_t len, bool quote)
+{
+	size_t	i = 0;
+
+	while (i < len && p[i] >= 0x20 && p[i] < 0x7f && p[i] != '\\' &&
+	    (!quote || p[i] != '"'))
+		i++;
+	return i;
+}
+
 static void
 format_escape(struct format_buf *b, const char *src, size_t len, int flags)
 {
@@ -244,6 +261,13 @@ format_escape(struct format_buf *b, const char *src, size_t len, int flags)
 	unsigned char		 c;
 
 	while (i < len && !b->full) {
+		/* Space, '=' and SD specials are escaped only under flags. */
+		if (flags == 0 && (n = format_plain_run(p + i, len - i,
+		    false)) > 0) {
+			format_add(b, src + i, n);
+			i += n;
+			continue;
+		}
 		c = p[i];
 		switch (c) {
 		case '\\':
@@ -382,6 +406,11 @@ format_escape_json_buf(struct format_buf *b, const char *src, size_t len)
 	char			 esc[6];
 
 	while (i < len && !b->full) {
+		if ((n = format_plain_run(p + i, len - i, true)) > 0) {
+			format_add(b, src + i, n);
+			i += n;
+			continue;
+		}
 		c = p[i];
 		switch (c) {
 		case '"':
