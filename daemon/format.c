@@ -38,6 +38,7 @@
 #define FORMAT_ESC_SPACE	0x1	/* ' ' -> \x20: one-word fields */
 #define FORMAT_ESC_EQUAL	0x2	/* '=' -> \x3d, for keys of key=value */
 #define FORMAT_ESC_SD		0x4	/* then SD-PARAM escaping */
+#define FORMAT_ESC_QUOTE	0x8	/* JSON: a plain run stops at '"' */
 
 static const char *format_facilities[] = {
 	"kern", "user", "mail", "daemon", "auth", "syslog", "lpr", "news",
@@ -237,19 +238,25 @@ format_emit_hex(struct format_buf *b, unsigned char c, int flags)
  * escaping stays reversible because unescaping gives back the same two bytes.
  */
 /*
- * The length of the run at p of printable ASCII other than backslash (and,
- * with quote set, other than '"'): bytes every escaper passes through
- * unchanged. Copying such runs whole, instead of byte by byte, is what
- * makes formatting cheap for ordinary messages.
+ * The length of the run at p of bytes that pass through unchanged: printable
+ * ASCII other than the backslash, and other than whatever flags make
+ * special (space, '=', the SD-PARAM specials, or '"' for JSON). Copying such
+ * runs whole, instead of byte by byte, is what makes formatting cheap.
  */
 static size_t
-format_plain_run(const unsigned char *p, size_t len, bool quote)
+format_plain_run(const unsigned char *p, size_t len, int flags)
 {
-	size_t	i = 0;
+	size_t	i;
 
-	while (i < len && p[i] >= 0x20 && p[i] < 0x7f && p[i] != '\\' &&
-	    (!quote || p[i] != '"'))
-		i++;
+	for (i = 0; i < len; i++) {
+		if (p[i] < 0x20 || p[i] >= 0x7f || p[i] == '\\')
+			break;
+		if ((p[i] == ' ' && (flags & FORMAT_ESC_SPACE)) ||
+		    (p[i] == '=' && (flags & FORMAT_ESC_EQUAL)) ||
+		    (p[i] == '"' && (flags & (FORMAT_ESC_SD | FORMAT_ESC_QUOTE))) ||
+		    (p[i] == ']' && (flags & FORMAT_ESC_SD)))
+			break;
+	}
 	return i;
 }
 
@@ -261,9 +268,7 @@ format_escape(struct format_buf *b, const char *src, size_t len, int flags)
 	unsigned char		 c;
 
 	while (i < len && !b->full) {
-		/* Space, '=' and SD specials are escaped only under flags. */
-		if (flags == 0 && (n = format_plain_run(p + i, len - i,
-		    false)) > 0) {
+		if ((n = format_plain_run(p + i, len - i, flags)) > 0) {
 			format_add(b, src + i, n);
 			i += n;
 			continue;
@@ -406,7 +411,8 @@ format_escape_json_buf(struct format_buf *b, const char *src, size_t len)
 	char			 esc[6];
 
 	while (i < len && !b->full) {
-		if ((n = format_plain_run(p + i, len - i, true)) > 0) {
+		if ((n = format_plain_run(p + i, len - i,
+		    FORMAT_ESC_QUOTE)) > 0) {
 			format_add(b, src + i, n);
 			i += n;
 			continue;
