@@ -119,7 +119,7 @@ server_config_asynclogd(struct bench_server *s, const struct bench_opts *o,
 	    "buffer = {\n"
 	    "\tchunk_size = \"256K\";\n"
 	    "\tmax_memory = \"64M\";\n"
-	    "\tflush_interval_ms = 200;\n"
+	    "\tflush_interval_ms = 20;\n"
 	    "\toverflow = \"backpressure\";\n"
 	    "};\n"
 	    "shutdown = { drain_timeout_ms = 60000; };\n"

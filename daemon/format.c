@@ -12,6 +12,9 @@
  */
 
 #include <stdbool.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
@@ -79,6 +82,9 @@ struct format_tcache {
 	int64_t	 sec;
 	char	 date[20];	/* "YYYY-MM-DDTHH:MM:SS" + NUL */
 	char	 offset[7];	/* "+HH:MM" + NUL */
+	int64_t	 last_ns;	/* records of one read share a receive time: */
+	char	 last[FORMAT_TIME_LEN];	/* its whole stamp, reused as is */
+	bool	 last_valid;
 };
 
 static _Thread_local struct format_tcache format_tcache;
@@ -243,20 +249,56 @@ format_emit_hex(struct format_buf *b, unsigned char c, int flags)
  * special (space, '=', the SD-PARAM specials, or '"' for JSON). Copying such
  * runs whole, instead of byte by byte, is what makes formatting cheap.
  */
+static bool
+format_special(unsigned char c, int flags)
+{
+	if (c < 0x20 || c >= 0x7f || c == '\\')
+		return true;
+	switch (c) {
+	case ' ':
+		return flags & FORMAT_ESC_SPACE;
+	case '=':
+		return flags & FORMAT_ESC_EQUAL;
+	case '"':
+		return flags & (FORMAT_ESC_SD | FORMAT_ESC_QUOTE);
+	case ']':
+		return flags & FORMAT_ESC_SD;
+	}
+	return false;
+}
+
 static size_t
 format_plain_run(const unsigned char *p, size_t len, int flags)
 {
-	size_t	i;
+	size_t	i = 0;
+#ifdef __SSE2__
+	/* 16 bytes a step. A signed compare with 0x20 also catches every
+	 * byte >= 0x80 (negative as int8), i.e. all non-ASCII. */
+	const __m128i	ctl = _mm_set1_epi8(0x20), del = _mm_set1_epi8(0x7f);
+	const __m128i	bsl = _mm_set1_epi8('\\'), spc = _mm_set1_epi8(' ');
+	const __m128i	eql = _mm_set1_epi8('='), quo = _mm_set1_epi8('"');
+	const __m128i	brk = _mm_set1_epi8(']');
+	__m128i		v, m;
+	int		bits;
 
-	for (i = 0; i < len; i++) {
-		if (p[i] < 0x20 || p[i] >= 0x7f || p[i] == '\\')
-			break;
-		if ((p[i] == ' ' && (flags & FORMAT_ESC_SPACE)) ||
-		    (p[i] == '=' && (flags & FORMAT_ESC_EQUAL)) ||
-		    (p[i] == '"' && (flags & (FORMAT_ESC_SD | FORMAT_ESC_QUOTE))) ||
-		    (p[i] == ']' && (flags & FORMAT_ESC_SD)))
-			break;
+	for (; i + 16 <= len; i += 16) {
+		v = _mm_loadu_si128((const __m128i *)(p + i));
+		m = _mm_or_si128(_mm_cmplt_epi8(v, ctl),
+		    _mm_or_si128(_mm_cmpeq_epi8(v, del), _mm_cmpeq_epi8(v, bsl)));
+		if (flags & FORMAT_ESC_SPACE)
+			m = _mm_or_si128(m, _mm_cmpeq_epi8(v, spc));
+		if (flags & FORMAT_ESC_EQUAL)
+			m = _mm_or_si128(m, _mm_cmpeq_epi8(v, eql));
+		if (flags & (FORMAT_ESC_SD | FORMAT_ESC_QUOTE))
+			m = _mm_or_si128(m, _mm_cmpeq_epi8(v, quo));
+		if (flags & FORMAT_ESC_SD)
+			m = _mm_or_si128(m, _mm_cmpeq_epi8(v, brk));
+		if ((bits = _mm_movemask_epi8(m)) != 0)
+			return i + __builtin_ctz(bits);
 	}
+#endif
+	while (i < len && !format_special(p[i], flags))
+		i++;
 	return i;
 }
 
@@ -543,8 +585,13 @@ format_time_buf(struct format_buf *b, int64_t time_ns, bool cache)
 	struct format_tcache	 local, *c = &format_tcache;
 	int64_t			 sec, usec;
 	char			 frac[8];
+	size_t			 start = b->len;
 	int			 i;
 
+	if (cache && c->last_valid && c->last_ns == time_ns) {
+		format_add(b, c->last, FORMAT_TIME_LEN);
+		return;
+	}
 	sec = time_ns / 1000000000;
 	usec = (time_ns % 1000000000) / 1000;
 	if (usec < 0) {
@@ -564,6 +611,12 @@ format_time_buf(struct format_buf *b, int64_t time_ns, bool cache)
 	format_add(b, c->date, sizeof c->date - 1);
 	format_add(b, frac, 7);
 	format_add(b, c->offset, sizeof c->offset - 1);
+	if (cache && c != &local && !b->full &&
+	    b->len - start == FORMAT_TIME_LEN) {
+		memcpy(format_tcache.last, b->p + start, FORMAT_TIME_LEN);
+		format_tcache.last_ns = time_ns;
+		format_tcache.last_valid = true;
+	}
 }
 
 ssize_t
