@@ -139,6 +139,10 @@ syslog_rfc3339(const char *p, size_t len, int64_t *ns)
 	return 0;
 }
 
+/* localtime of the last second syslog_3164_time() saw, per thread. */
+static _Thread_local time_t	syslog_tm_now = -1;
+static _Thread_local struct tm	syslog_tm;
+
 /*
  * RFC 3164 timestamp "Mmm dd hh:mm:ss" (day space-padded) at p. It carries
  * neither year nor zone: it is local time, and the year is the one that puts
@@ -173,8 +177,13 @@ syslog_3164_time(const char *p, size_t len, int64_t now_ns, int64_t *ns)
 	    s < 0 || s > 60)
 		return -1;
 
-	if (localtime_r(&now, &tm) == NULL)
-		return -1;
+	/* localtime_r takes a lock and reads TZ: once per second is plenty. */
+	if (now != syslog_tm_now) {
+		if (localtime_r(&now, &syslog_tm) == NULL)
+			return -1;
+		syslog_tm_now = now;
+	}
+	tm = syslog_tm;
 	year = tm.tm_year + 1900;
 	sec = syslog_days(year, mo + 1, d) * SYSLOG_DAY + h * 3600 + mi * 60 +
 	    s - tm.tm_gmtoff;
@@ -464,6 +473,21 @@ syslog_parse(const char *buf, size_t len, int64_t now_ns, struct record *rec)
 }
 
 /*
+ * Where the first message of buf ends: the first '\n' or NUL, or len. memchr
+ * is vectorised, a byte loop is not; a NUL can only matter before the '\n'.
+ */
+static size_t
+syslog_line_end(const char *buf, size_t len)
+{
+	const char	*nl = memchr(buf, '\n', len), *nul;
+	size_t		 end = nl != NULL ? (size_t)(nl - buf) : len;
+
+	if ((nul = memchr(buf, '\0', end)) != NULL)
+		end = (size_t)(nul - buf);
+	return end;
+}
+
+/*
  * Octet counting is chosen per message by a leading digit (RFC 6587 section
  * 3.4.1 senders always start with one, a syslog message never does: it starts
  * with '<'). A digit run not followed by a space is not a count, and the
@@ -513,10 +537,7 @@ syslog_frame(const char *buf, size_t len, size_t max_len, const char **msg,
 	}
 
 	lim = len < max_len ? len : max_len;
-	for (i = 0; i < lim; i++) {
-		if (buf[i] == '\n' || buf[i] == '\0')
-			break;
-	}
+	i = syslog_line_end(buf, lim);
 	if (i < lim) {
 		*msg_len = i;
 		return (ssize_t)(i + 1);
@@ -530,14 +551,8 @@ syslog_frame(const char *buf, size_t len, size_t max_len, const char **msg,
 size_t
 syslog_frame_skip_line(const char *buf, size_t len, bool *more)
 {
-	size_t	i;
+	size_t	i = syslog_line_end(buf, len);
 
-	for (i = 0; i < len; i++) {
-		if (buf[i] == '\n' || buf[i] == '\0') {
-			*more = false;
-			return i + 1;
-		}
-	}
-	*more = true;
-	return len;
+	*more = i == len;
+	return i < len ? i + 1 : len;
 }
