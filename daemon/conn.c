@@ -42,6 +42,12 @@ enum conn_action {
 	CONN_CLOSE,
 };
 
+/* Where an output must get to before a SYNC is answered. */
+struct conn_sync {
+	const struct output *output;	/* a reload may reuse the index */
+	uint64_t	 seq;
+};
+
 struct conn {
 	struct task	 task;
 	LIST_ENTRY(conn) entry;
@@ -75,7 +81,7 @@ struct conn {
 	size_t		 reply_len;
 	size_t		 reply_off;
 	uint64_t	 sync_seq;
-	uint64_t	*sync_points;	/* per output index, for SYNC */
+	struct conn_sync *sync_points;	/* per output index, for SYNC */
 	struct output	*sync_output;
 	char		 note[256];	/* message of a record of our own */
 };
@@ -365,8 +371,8 @@ conn_sync_begin(struct conn *c)
 	struct output *o;
 
 	TAILQ_FOREACH(o, &c->srv->outputs, entry)
-		c->sync_points[o->index] = o->conf->sync == SYNC_ALWAYS ?
-		    output_sync_point(o) : 0;
+		c->sync_points[o->index] = (struct conn_sync){ o,
+		    o->conf->sync == SYNC_ALWAYS ? output_sync_point(o) : 0 };
 }
 
 /* The next output whose sync point is not reached yet, or NULL. */
@@ -376,7 +382,8 @@ conn_sync_next(struct conn *c)
 	struct output *o;
 
 	TAILQ_FOREACH(o, &c->srv->outputs, entry)
-		if (o->completed_seq < c->sync_points[o->index])
+		if (c->sync_points[o->index].output == o &&
+		    o->completed_seq < c->sync_points[o->index].seq)
 			return o;
 	return NULL;
 }
@@ -419,7 +426,7 @@ conn_task(struct task *t)
 			c->off += c->consume;
 			c->consume = 0;
 			if (c->sync_points == NULL && (c->sync_points =
-			    calloc(SERVER_MAX_OUTPUTS, sizeof(uint64_t))) == NULL)
+			    calloc(SERVER_MAX_OUTPUTS, sizeof(struct conn_sync))) == NULL)
 				break;
 			conn_sync_begin(c);
 			while ((c->sync_output = conn_sync_next(c)) != NULL)

@@ -136,3 +136,31 @@ Test(rotation, no_more_than_keep_rotated_files_remain,
 	cr_assert_eq(run("test -f %s && test -f %s", hd_path(&d, "main.log.1"),
 	    hd_path(&d, "main.log.3")), 0);
 }
+
+static bool
+rotated_by_age(struct hd *dd, void *arg)
+{
+	asynclog_t *h = arg;
+
+	/* Only a write can rotate: keep writing until it happens. */
+	asynclog_log(h, LOG_INFO_USER, "c0 0 end");
+	asynclog_flush(h, 1000);
+	return access(hd_path(dd, "main.log.1"), F_OK) == 0;
+}
+
+Test(rotation, a_file_older_than_rotate_age_is_rotated_on_the_next_write,
+    .fini = daemon_down, .timeout = 60)
+{
+	asynclog_t *h;
+
+	hd_start(&d,
+	    "listen = { socket = \"@DIR@/asynclog.sock\"; };\n"
+	    "buffer = { flush_interval_ms = 20; };\n"
+	    "outputs = ( { name = \"main\"; path = \"@DIR@/main.log\"; "
+	    "rotate = { age = \"1s\"; keep = 2; }; } );\n");
+	h = asynclog_open(d.sock, "rot", ASYNCLOG_BLOCK);
+	cr_assert(hd_wait(rotated_by_age, &d, h, 10000),
+	    "no rotation within 10 s with rotate.age = 1s");
+	asynclog_close(h);
+	cr_assert_gt(file_lines(hd_path(&d, "main.log.1")), 0);
+}
