@@ -555,6 +555,16 @@ Test(client, a_forked_child_logs_through_the_inherited_handle)
 	pid_t		 pid;
 	int		 status;
 
+	/*
+	 * The ASan runtime of this toolchain has no fork handlers for its
+	 * allocator: a child forked while another thread is inside malloc can
+	 * hang in its first malloc (about 1 run in 20 here). glibc's malloc
+	 * has them, so the plain build runs this test.
+	 */
+	if (getenv("ASYNCLOG_SANITIZE") != NULL &&
+	    strcmp(getenv("ASYNCLOG_SANITIZE"), "1") == 0)
+		cr_skip_test("fork from a threaded process is not reliable under "
+		    "ASan's allocator; covered by the plain build");
 	fake_start();
 	h = asynclog_open(fake_path(), "fork", 0);
 	cr_assert_not_null(h);
