@@ -317,6 +317,8 @@ writer_free_space(struct writer *w, int64_t *floor)
 static void
 writer_enter_dropping(struct writer *w, const char *reason, int64_t now_ns)
 {
+	int64_t floor;
+
 	w->dropping = true;
 	w->drop_reason = reason;
 	w->lost = 0;
@@ -327,6 +329,7 @@ writer_enter_dropping(struct writer *w, const char *reason, int64_t now_ns)
 	atomic_store(&w->pub_reason, reason);
 	atomic_store(&w->pub_since_ns, now_ns);
 	atomic_store(&w->pub_dropping, 1);
+	(void)writer_free_space(w, &floor);	/* stats show it at once */
 	log_warn("output %s: %s: dropping records until there is room",
 	    w->conf->name, reason);
 }
