@@ -249,18 +249,21 @@ output_reopen(struct output *o)
 	writer_reopen(o->writer);
 }
 
-void
-output_stop(struct output *o)
+int
+output_stop(struct output *o, const struct timespec *deadline)
 {
 	struct chunk_list done;
+	int rc;
 
 	if (o->writer == NULL)
-		return;
+		return 0;
 	output_flush(o);
 	TAILQ_INIT(&done);
-	writer_free(o->writer, &done);	/* writes what is queued first */
-	o->writer = NULL;
+	/* The writer writes what is queued first. */
+	if ((rc = writer_free(o->writer, &done, deadline)) == 0)
+		o->writer = NULL;
 	output_complete(o, &done);
+	return rc;
 }
 
 void
@@ -268,7 +271,7 @@ output_free(struct output *o)
 {
 	struct chunk *c;
 
-	output_stop(o);
+	output_stop(o, NULL);
 	if (o->flusher.ev != NULL)
 		task_cancel(&o->flusher);
 	if (o->current != NULL)

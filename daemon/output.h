@@ -123,9 +123,14 @@ int	output_reconfigure(struct output *, const struct config_output *);
 void	output_retire(struct output *, void (*cb)(struct output *, void *),
 	    void *arg);
 
-/* Stop the writer thread after it wrote every queued chunk; counters are
- * final afterwards. output_free stops first if needed. */
-void	output_stop(struct output *);
+/*
+ * Stop the writer thread after it wrote every queued chunk; counters are
+ * final afterwards. With a deadline, -1 means the writer is stuck in a
+ * write and was left running: do not output_free such an output.
+ * output_free stops first (without a deadline) if needed.
+ */
+struct timespec;
+int	output_stop(struct output *, const struct timespec *deadline);
 void	output_free(struct output *);
 
 #endif

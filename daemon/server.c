@@ -306,19 +306,29 @@ server_reload(struct server *srv, struct config *conf, char *err,
 	return 0;
 }
 
-void
+int
 server_stop(struct server *srv)
 {
 	struct output *o;
+	struct timespec deadline;
+	int stuck = 0;
 
 	listen_stop(srv);
 	conn_close_all(srv);
 	if (srv->drain.ev != NULL)
 		task_cancel(&srv->drain);
+	/* Writers get one more drain period to write what they hold. */
+	clock_gettime(CLOCK_REALTIME, &deadline);
+	deadline.tv_sec += srv->conf->drain_timeout_ms / 1000 + 1;
 	TAILQ_FOREACH(o, &srv->outputs, entry)
-		output_stop(o);
+		stuck += output_stop(o, &deadline) == -1;
+	TAILQ_FOREACH(o, &srv->retiring, entry)
+		stuck += output_stop(o, &deadline) == -1;
+	if (stuck > 0)
+		return stuck;
 	while ((o = TAILQ_FIRST(&srv->retiring)) != NULL)
-		server_output_retired(o, srv);	/* output_free stops it */
+		server_output_retired(o, srv);
+	return 0;
 }
 
 void
@@ -326,7 +336,8 @@ server_free(struct server *srv)
 {
 	struct output *o;
 
-	server_stop(srv);
+	if (server_stop(srv) > 0)
+		return;	/* a writer is stuck; the process is about to exit */
 	while ((o = TAILQ_FIRST(&srv->outputs)) != NULL) {
 		TAILQ_REMOVE(&srv->outputs, o, entry);
 		output_free(o);

@@ -77,9 +77,11 @@ void	server_deliver_or_drop(struct server *, const struct record *,
 
 /*
  * After the loop ended: close clients and sockets, let every writer write
- * what is queued and stop; the counters are final after this.
+ * what is queued and stop; the counters are final after this. Returns how
+ * many writers are still blocked in a write after the deadline (then
+ * nothing may be freed: exit).
  */
-void	server_stop(struct server *);
+int	server_stop(struct server *);	/* number of stuck writers */
 void	server_free(struct server *);	/* stops first if needed */
 
 #endif

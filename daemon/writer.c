@@ -646,11 +646,21 @@ writer_main(void *arg)
 	return NULL;
 }
 
-void
-writer_free(struct writer *w, struct chunk_list *done)
+int
+writer_free(struct writer *w, struct chunk_list *done,
+    const struct timespec *deadline)
 {
 	writer_stop(w);
-	pthread_join(w->thread, NULL);
+	if (deadline == NULL)
+		pthread_join(w->thread, NULL);
+	else if (pthread_timedjoin_np(w->thread, NULL, deadline) != 0) {
+		/* Blocked in write(2) on a device that does not move (a FIFO
+		 * nobody reads, a hung network filesystem): leave it. */
+		pthread_mutex_lock(&w->mu);
+		TAILQ_CONCAT(done, &w->done, entry);
+		pthread_mutex_unlock(&w->mu);
+		return -1;
+	}
 	TAILQ_CONCAT(done, &w->done, entry);
 	if (close(w->fd) == -1)
 		log_warn("output %s: close: %s", w->conf->name, strerror(errno));
@@ -659,4 +669,5 @@ writer_free(struct writer *w, struct chunk_list *done)
 	config_output_free(w->next_conf);
 	config_output_free(w->conf);
 	free(w);
+	return 0;
 }

@@ -58,8 +58,13 @@ int64_t	writer_free_bytes(const struct writer *);	/* -1 = unknown */
 
 /*
  * Write what is queued, fdatasync, stop the thread, close, free; chunks that
- * came back and were not taken yet are moved to done.
+ * came back and were not taken yet are moved to done. With a deadline
+ * (CLOCK_REALTIME), a thread still blocked in a write by then is left
+ * running and -1 is returned: the writer is then not freed, and the caller
+ * must not free what it may still touch (its chunks, its completion event).
  */
-void	writer_free(struct writer *, struct chunk_list *done);
+struct timespec;
+int	writer_free(struct writer *, struct chunk_list *done,
+	    const struct timespec *deadline);
 
 #endif
