@@ -48,7 +48,11 @@ output_complete(struct output *o, struct chunk_list *done)
 		o->completed_seq = c->seq + 1;
 		c->len = 0;
 		c->nrecords = 0;
-		TAILQ_INSERT_TAIL(&o->free, c, entry);
+		/* Last in, first out: the chunk just written is the one still
+		 * in cache and already paged in; chunks at the tail of the pool
+		 * are never touched unless a burst needs them, so the resident
+		 * size follows the load, not max_memory. */
+		TAILQ_INSERT_HEAD(&o->free, c, entry);
 		o->nfree++;
 	}
 	o->stalled = false;
