@@ -1,7 +1,8 @@
 /*
  * writer.c: one output file's thread: writes whole chunks, undoes a failed
  * chunk with ftruncate, drops and counts while the disk is full, probes for
- * space, writes the drop marker, syncs per policy, reopens on request.
+ * space, writes the drop marker, syncs per policy, rotates (rotate.c),
+ * reopens on request and takes new settings on reload.
  *
  * Runs on its own thread and never touches libevent except for
  * event_active() on the completion event, which libevent makes thread-safe
@@ -56,8 +57,8 @@ struct writer {
 	const char	*drop_reason;
 	uint64_t	 lost;		/* records dropped in this dropping period */
 	int64_t		 lost_first_ns;
-	struct tally	 lost_by;	/* who lost those records */
 	int64_t		 lost_last_ns;
+	struct tally	 lost_by;	/* who lost those records */
 	int64_t		 last_probe_ns;	/* monotonic */
 	int64_t		 last_sync_ns;	/* monotonic */
 	bool		 unsynced;
