@@ -306,3 +306,50 @@ Test(daemon, out_of_file_descriptors_neither_spins_nor_stops_service,
 	cr_assert_eq(check_sequences(hd_path(&d, "main.log"), 1, 100), 100);
 	cr_assert_eq(run("grep -q 'Too many open files' %s", d.errlog), 0);
 }
+
+static bool
+log_has(struct hd *dd, void *what)
+{
+	char *text = file_read(dd->errlog, NULL);
+	bool found = text != NULL && strstr(text, what) != NULL;
+
+	free(text);
+	return found;
+}
+
+Test(daemon, stats_balance_in_the_cli_json_text_and_on_sigusr1,
+    .init = daemon_up, .fini = daemon_down, .timeout = 30)
+{
+	asynclog_t *h = asynclog_open(d.sock, "stats", ASYNCLOG_BLOCK);
+	int bad, i;
+
+	for (i = 0; i < 1000; i++)
+		asynclog_log(h, LOG_INFO_USER, "t0 %d", i);
+	cr_assert_eq(asynclog_flush(h, 10000), 0);
+	asynclog_close(h);
+	bad = unix_connect(d.sock);
+	cr_assert_eq(write(bad, "garbage!", 8), 8);
+	close(bad);
+	cr_assert(hd_wait_lines(hd_path(&d, "main.log"), 1000, 10000));
+
+	/* JSON through the real CLI: every output and the total balance. */
+	cr_assert_eq(run("%s -u %s --stats --json | python3 -c '\n"
+	    "import json, sys\n"
+	    "s = json.load(sys.stdin)\n"
+	    "def ok(c):\n"
+	    "    return c[\"received\"] == c[\"written\"] + c[\"buffered\"] + "
+	    "sum(c[\"dropped\"].values())\n"
+	    "assert ok(s[\"total\"]) and s[\"total\"][\"balanced\"]\n"
+	    "assert all(ok(o) for o in s[\"outputs\"].values())\n"
+	    "assert s[\"outputs\"][\"main\"][\"written\"] == 1000\n"
+	    "assert s[\"total\"][\"dropped\"][\"malformed\"] == 1\n"
+	    "assert s[\"outputs\"][\"main\"][\"state\"] == \"writing\"\n'",
+	    hd_bin("asynclog"), d.sock), 0);
+	cr_assert_eq(run("%s -u %s --stats | grep -q 'balanced=yes'",
+	    hd_bin("asynclog"), d.sock), 0);
+	cr_assert_eq(run("%s -u %s --stats | grep -q '^output main state=writing"
+	    ".* written=1000 '", hd_bin("asynclog"), d.sock), 0);
+	kill(d.pid, SIGUSR1);
+	cr_assert(hd_wait(log_has, &d, "dropped.malformed=1", 5000),
+	    "no counters in the daemon's log after SIGUSR1");
+}
