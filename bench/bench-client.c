@@ -136,23 +136,6 @@ client_connect(const char *path, int type)
 	return (fd);
 }
 
-static int
-client_write_all(int fd, const char *buf, size_t len)
-{
-	ssize_t n;
-
-	while (len > 0) {
-		if ((n = write(fd, buf, len)) == -1) {
-			if (errno == EINTR)
-				continue;
-			return (-1);
-		}
-		buf += n;
-		len -= (size_t)n;
-	}
-	return (0);
-}
-
 /* Block until the parent closes the write end of the go pipe. */
 static void
 client_wait_go(int go_fd)
@@ -248,7 +231,7 @@ client_stream(unsigned id, const char *sock, const struct bench_workload *w,
 	client_wait_go(go_fd);
 	for (i = 0; i < w->records; i++) {
 		if (len + llen > STREAM_BATCH) {
-			if (client_write_all(fd, batch, len) == -1) {
+			if (bench_write_all(fd, batch, len) == -1) {
 				res->error = errno;
 				break;
 			}
@@ -260,7 +243,7 @@ client_stream(unsigned id, const char *sock, const struct bench_workload *w,
 		len += llen;
 	}
 	if (res->error == 0 && len > 0) {
-		if (client_write_all(fd, batch, len) == -1)
+		if (bench_write_all(fd, batch, len) == -1)
 			res->error = errno;
 		else
 			res->sent += len / llen;

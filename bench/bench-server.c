@@ -189,24 +189,6 @@ server_config_syslogng(struct bench_server *s, char *conf, size_t confsz)
 	return (server_write_file(conf, text));
 }
 
-/* Write all of buf; 0 or -1 with errno. */
-static int
-null_write_all(int fd, const char *buf, size_t len)
-{
-	ssize_t n;
-
-	while (len > 0) {
-		if ((n = write(fd, buf, len)) == -1) {
-			if (errno == EINTR)
-				continue;
-			return (-1);
-		}
-		buf += n;
-		len -= (size_t)n;
-	}
-	return (0);
-}
-
 /*
  * The null sink: never returns. Whole lines only reach the file (a read
  * can end mid-line, and another connection's bytes must not land in the
@@ -265,7 +247,7 @@ null_sink_main(const char *sock_path, const char *out_path)
 			if (n <= 0) {
 				/* EOF: a partial last line is written as is. */
 				if (have[i] > 0 &&
-				    null_write_all(ofd, buf[i], have[i]) == -1)
+				    bench_write_all(ofd, buf[i], have[i]) == -1)
 					goto fail;
 				close(pfd[i].fd);
 				free(buf[i]);
@@ -280,7 +262,7 @@ null_sink_main(const char *sock_path, const char *out_path)
 			end = memrchr(buf[i], '\n', have[i]);
 			if (end == NULL) {
 				if (have[i] == NULL_BUF) {	/* a giant line */
-					if (null_write_all(ofd, buf[i],
+					if (bench_write_all(ofd, buf[i],
 					    have[i]) == -1)
 						goto fail;
 					have[i] = 0;
@@ -288,7 +270,7 @@ null_sink_main(const char *sock_path, const char *out_path)
 				continue;
 			}
 			whole = (size_t)(end - buf[i]) + 1;
-			if (null_write_all(ofd, buf[i], whole) == -1)
+			if (bench_write_all(ofd, buf[i], whole) == -1)
 				goto fail;
 			memmove(buf[i], buf[i] + whole, have[i] - whole);
 			have[i] -= whole;

@@ -124,5 +124,7 @@ void	 verify_free(struct bench_verify *);
 /* asynclog-bench.c */
 uint64_t bench_now_ns(void);
 void	 bench_sleep_ms(unsigned);
+/* Write all of buf, retrying after EINTR and short writes; 0 or -1. */
+int	 bench_write_all(int fd, const char *buf, size_t len);
 
 #endif
