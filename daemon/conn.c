@@ -151,6 +151,24 @@ conn_read(struct conn *c)
 	return n;
 }
 
+/*
+ * Going idle with nothing buffered: give back a read buffer that grew for
+ * a burst, so thousands of quiet clients cost 16 KiB each, not 70.
+ */
+static void
+conn_shrink(struct conn *c)
+{
+	char *nb;
+
+	if (c->off != c->len || c->cap <= CONN_BUF_INITIAL)
+		return;
+	if ((nb = realloc(c->buf, CONN_BUF_INITIAL)) == NULL)
+		return;
+	c->buf = nb;
+	c->cap = CONN_BUF_INITIAL;
+	c->off = c->len = 0;
+}
+
 static void
 conn_stamp(struct conn *c, struct record *r)
 {
@@ -476,6 +494,7 @@ conn_task(struct task *t)
 		}
 		if (c->draining && c->len == c->off)
 			break;	/* everything the client sent is taken */
+		conn_shrink(c);
 		TASK_AWAIT_FD(t, c->fd, EV_READ, -1);
 	}
 done:
