@@ -353,3 +353,38 @@ Test(daemon, stats_balance_in_the_cli_json_text_and_on_sigusr1,
 	cr_assert(hd_wait(log_has, &d, "dropped.malformed=1", 5000),
 	    "no counters in the daemon's log after SIGUSR1");
 }
+
+Test(daemon, random_bytes_from_many_clients_leave_it_up_and_balanced,
+    .init = daemon_up, .fini = daemon_down, .timeout = 60)
+{
+	unsigned char bytes[4096];
+	unsigned seed = 4242;
+	asynclog_t *h;
+	size_t n, len, i;
+	char *json;
+	int round, fd;
+
+	for (round = 0; round < 300; round++) {
+		if ((fd = unix_connect(d.sock)) == -1)
+			continue;
+		n = 0;
+		if (round % 2 == 0)	/* past HELLO, into the frame parser */
+			n = wire_encode_hello(bytes, sizeof(bytes), 0, "fz", 2);
+		len = n + (size_t)rand_r(&seed) % (sizeof(bytes) - n);
+		for (i = n; i < len; i++)
+			bytes[i] = (unsigned char)rand_r(&seed);
+		if (write(fd, bytes, len) < 0)
+			cr_log_info("write: connection already closed");
+		close(fd);
+	}
+	h = asynclog_open(d.sock, "after", ASYNCLOG_BLOCK);
+	asynclog_log(h, LOG_INFO_USER, "t0 0");
+	cr_assert_eq(asynclog_flush(h, 10000), 0, "the daemon stopped serving");
+	asynclog_close(h);
+	json = hd_stats(&d);
+	cr_assert_not_null(json);
+	cr_assert(strstr(json, "\"balanced\":false") == NULL, "%s", json);
+	cr_assert_gt(json_number(json, "total.dropped.malformed"), 100);
+	free(json);
+	cr_assert_eq(hd_signal(&d, SIGTERM, 10000), 0);
+}

@@ -714,3 +714,47 @@ Test(wire, decoder_accepts_a_null_err_pointer)
 
 	cr_assert_eq(wire_decode(fr, sizeof fr, MAX_FRAME, &f, NULL), -1);
 }
+
+/*
+ * Random and mutated input never makes the decoder read outside the buffer
+ * (ASan watches in SANITIZE=1 builds) or claim more bytes than it was given.
+ */
+Test(wire, random_and_mutated_bytes_never_crash_the_decoder)
+{
+	unsigned char valid[512], bytes[512], *heap;
+	struct wire_frame fr;
+	const char *err;
+	size_t vlen, len, i;
+	ssize_t n;
+	unsigned seed = 12345;
+	int round;
+
+	vlen = wire_encode_hello(valid, sizeof(valid), 0, "fuzz", 4);
+	vlen += wire_encode_record(valid + vlen, sizeof(valid) - vlen, 14,
+	    1, "tag", 3, "message", 7, NULL, 0);
+	for (round = 0; round < 100000; round++) {
+		if (round % 2 == 0) {
+			/* A valid stream with a few bytes flipped. */
+			memcpy(bytes, valid, vlen);
+			len = vlen;
+			for (i = 0; i < 1 + (unsigned)rand_r(&seed) % 4; i++)
+				bytes[rand_r(&seed) % len] = (unsigned char)rand_r(&seed);
+		} else {
+			len = (size_t)rand_r(&seed) % sizeof(bytes);
+			for (i = 0; i < len; i++)
+				bytes[i] = (unsigned char)rand_r(&seed);
+			if (len > 4)
+				bytes[4] = 1 + rand_r(&seed) % 7;	/* a known type */
+		}
+		/* Exactly len bytes on the heap, so an overread is caught. */
+		heap = malloc(len ? len : 1);
+		memcpy(heap, bytes, len);
+		err = NULL;
+		n = wire_decode(heap, len, sizeof(bytes), &fr, &err);
+		if (n > 0)
+			cr_assert_leq((size_t)n, len);
+		else if (n < 0)
+			cr_assert_not_null(err);
+		free(heap);
+	}
+}
