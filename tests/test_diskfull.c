@@ -424,3 +424,44 @@ Test(diskfull, a_stalled_output_does_not_hold_up_the_others,
 	close(rfd);
 	unlink(fifo);
 }
+
+/*
+ * glibc syslog(3) and logger block in send() when the datagram socket's
+ * queue is full. So the datagram input never waits for buffer space: with
+ * the only output stalled, datagrams are still read at once and counted as
+ * overflow drops, and the sender is never held up.
+ */
+Test(diskfull, datagram_senders_are_never_held_up_by_a_stalled_output,
+    .fini = unmount_small_tmpfs, .timeout = 60)
+{
+	char conf[1024], fifo[300], *text;
+	long long t0;
+	int rfd;
+
+	snprintf(fifo, sizeof(fifo), "/tmp/asynclog-dgstall.%d", (int)getpid());
+	unlink(fifo);
+	cr_assert_eq(mkfifo(fifo, 0600), 0);
+	rfd = open(fifo, O_RDONLY | O_NONBLOCK);	/* never read */
+	cr_assert_neq(rfd, -1);
+	snprintf(conf, sizeof(conf),
+	    "listen = { socket = \"@DIR@/asynclog.sock\";\n"
+	    "  syslog_dgram = \"@DIR@/dgram.sock\"; };\n"
+	    "buffer = { chunk_size = \"16K\"; max_memory = \"64K\"; "
+	    "flush_interval_ms = 20; };\n"
+	    "shutdown = { drain_timeout_ms = 200; };\n"
+	    "outputs = ( { name = \"stalled\"; path = \"%s\"; } );\n", fifo);
+	hd_start(&d, conf);
+	cr_assert(hd_wait(hd_socket_ready, &d, "dgram.sock", 10000));
+	t0 = hd_now_ms();
+	cr_assert_eq(run("seq 1 20000 | logger -u %s -t dg", hd_path(&d,
+	    "dgram.sock")), 0);
+	cr_log_info("20000 datagrams sent in %lld ms", hd_now_ms() - t0);
+	text = hd_stats(&d);
+	cr_assert_gt(json_number(text, "outputs.stalled.dropped.overflow"),
+	    15000, "%s", text);
+	cr_assert(strstr(text, "\"balanced\":false") == NULL, "%s", text);
+	free(text);
+	hd_signal(&d, SIGKILL, 5000);
+	close(rfd);
+	unlink(fifo);
+}
