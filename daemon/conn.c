@@ -44,7 +44,7 @@ enum conn_action {
 
 /* Where an output must get to before a SYNC is answered. */
 struct conn_sync {
-	const struct output *output;	/* a reload may reuse the index */
+	uint64_t	 output_id;	/* a reload may reuse index and memory */
 	uint64_t	 seq;
 };
 
@@ -117,9 +117,13 @@ conn_malformed(struct conn *c, const char *why)
 static ssize_t
 conn_read(struct conn *c)
 {
-	size_t want = c->max_frame + 4096;
+	size_t want;
 	ssize_t n;
 	char *nb;
+
+	/* From the running config: a reload may have raised max_record. */
+	c->max_frame = c->srv->conf->max_record + CONN_FRAME_OVERHEAD;
+	want = c->max_frame + 4096;
 
 	if (c->off > 0 && c->off == c->len)
 		c->off = c->len = 0;
@@ -137,6 +141,13 @@ conn_read(struct conn *c)
 		}
 		c->buf = nb;
 		c->cap = ncap;
+	}
+	if (c->cap == c->len) {
+		/* Cannot happen with frames within max_frame; never recv(0),
+		 * which would read as end of file. */
+		conn_malformed(c, "a frame larger than the read buffer");
+		errno = ENOBUFS;
+		return -1;
 	}
 	for (;;) {
 		n = recv(c->fd, c->buf + c->len, c->cap - c->len, MSG_DONTWAIT);
@@ -222,7 +233,9 @@ conn_client_dropped(struct conn *c, const struct wire_dropped *d)
 	ssize_t n1, n2;
 	int n;
 
-	stats_input_drop(DROP_CLIENT, d->count);
+	/* A client's word, so bounded: one frame cannot wrap the counters. */
+	stats_input_drop(DROP_CLIENT, d->count > UINT32_MAX ? UINT32_MAX :
+	    d->count);
 	n1 = format_time(d->since_ns, t1, sizeof(t1));
 	n2 = format_time(d->until_ns, t2, sizeof(t2));
 	n = snprintf(c->note, sizeof(c->note), "client %s dropped %llu records "
@@ -389,7 +402,7 @@ conn_sync_begin(struct conn *c)
 	struct output *o;
 
 	TAILQ_FOREACH(o, &c->srv->outputs, entry)
-		c->sync_points[o->index] = (struct conn_sync){ o,
+		c->sync_points[o->index] = (struct conn_sync){ o->id,
 		    o->conf->sync == SYNC_ALWAYS ? output_sync_point(o) : 0 };
 }
 
@@ -400,7 +413,7 @@ conn_sync_next(struct conn *c)
 	struct output *o;
 
 	TAILQ_FOREACH(o, &c->srv->outputs, entry)
-		if (c->sync_points[o->index].output == o &&
+		if (c->sync_points[o->index].output_id == o->id &&
 		    o->completed_seq < c->sync_points[o->index].seq)
 			return o;
 	return NULL;
@@ -447,8 +460,21 @@ conn_task(struct task *t)
 			    calloc(SERVER_MAX_OUTPUTS, sizeof(struct conn_sync))) == NULL)
 				break;
 			conn_sync_begin(c);
-			while ((c->sync_output = conn_sync_next(c)) != NULL)
-				TASK_AWAIT_COND(t, &c->sync_output->completed, -1);
+			/* An output that completes nothing for stall_timeout_ms
+			 * is stuck: the SYNC stays unanswered (the client's
+			 * flush times out) and we go on reading this client. */
+			while ((c->sync_output = conn_sync_next(c)) != NULL) {
+				TASK_AWAIT_COND(t, &c->sync_output->completed,
+				    (int)c->srv->conf->stall_timeout_ms);
+				if (t->result == TASK_TIMEOUT)
+					break;
+			}
+			if (c->sync_output != NULL) {
+				log_limited(&conn_rl, "client %s: output %s is "
+				    "not completing writes; SYNC not answered",
+				    c->name, c->sync_output->conf->name);
+				continue;
+			}
 			if (conn_set_reply(c, 16) == CONN_CLOSE)
 				break;
 			c->reply_len = wire_encode_sync(c->reply, 16,
@@ -487,7 +513,7 @@ conn_task(struct task *t)
 		if (n > 0)
 			continue;
 		if (errno != EAGAIN) {
-			if (errno != ECONNRESET)
+			if (errno != ECONNRESET && errno != ENOBUFS)
 				log_limited(&conn_rl, "client %s: read: %s",
 				    c->name, strerror(errno));
 			break;

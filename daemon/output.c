@@ -21,6 +21,8 @@
 #include "output.h"
 #include "writer.h"
 
+static uint64_t output_next_id = 1;	/* loop thread only */
+
 /* A chunk with less room than this left is handed off at once. */
 #define OUTPUT_CHUNK_SLACK	512
 
@@ -101,6 +103,7 @@ output_new(struct event_base *base, struct config_output *conf,
 	    (o->conf = config_output_dup(conf)) == NULL)
 		goto oom;
 	o->index = index;
+	o->id = output_next_id++;
 	o->base = base;
 	o->conf_flush_ms = flush_interval_ms;
 	TAILQ_INIT(&o->free);

@@ -57,6 +57,7 @@ struct output {
 	TAILQ_ENTRY(output) entry;
 	struct config_output *conf;	/* private copy */
 	unsigned	 index;		/* bit in a record's route mask */
+	uint64_t	 id;		/* unique for the daemon's lifetime */
 	struct event_base *base;
 
 	/* Loop thread only. */

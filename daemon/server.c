@@ -19,6 +19,8 @@
 #include "server.h"
 #include "stats.h"
 
+static struct log_ratelimit server_rl = LOG_RATELIMIT_INIT(10000, 5);
+
 static struct output *
 server_output_new(struct server *srv, const struct config *conf,
     struct config_output *oc, unsigned index, char *err, size_t errlen)
@@ -101,8 +103,8 @@ void
 server_skip(struct server *srv, struct output *o, uint64_t *pending)
 {
 	if (!o->stalled)
-		log_warn("output %s: no room for %u ms; dropping its records "
-		    "until it takes a chunk again", o->conf->name,
+		log_limited(&server_rl, "output %s: no room for %u ms; dropping "
+		    "its records until it takes a chunk again", o->conf->name,
 		    srv->conf->stall_timeout_ms);
 	o->stalled = true;
 	output_count_drop(o, DROP_OVERFLOW);
@@ -115,8 +117,11 @@ server_deliver_or_drop(struct server *srv, const struct record *rec,
 {
 	struct output *o;
 
-	while ((o = server_deliver(srv, rec, pending)) != NULL)
-		server_skip(srv, o, pending);
+	/* A full pool is not a stalled output: count this record only. */
+	while ((o = server_deliver(srv, rec, pending)) != NULL) {
+		output_count_drop(o, DROP_OVERFLOW);
+		*pending &= ~((uint64_t)1 << o->index);
+	}
 }
 
 static int
@@ -187,9 +192,11 @@ server_find_output(struct server *srv, const struct config_output *oc)
 {
 	struct output *o;
 
+	/* By path: one file, one writer, whatever the output is called now
+	 * (two writers appending to one file could cut each other's records
+	 * when undoing a failed write). */
 	TAILQ_FOREACH(o, &srv->outputs, entry)
-		if (strcmp(o->conf->name, oc->name) == 0 &&
-		    strcmp(o->conf->path, oc->path) == 0)
+		if (strcmp(o->conf->path, oc->path) == 0)
 			return o;
 	return NULL;
 }
@@ -236,8 +243,8 @@ server_same_listen(const struct config *a, const struct config *b)
 }
 
 /*
- * Apply a new configuration. Outputs are matched by name and path: kept
- * ones take their new settings between two chunks, new ones start, removed
+ * Apply a new configuration. Outputs are matched by path: kept ones take
+ * their new settings (name included) between two chunks, new ones start, removed
  * ones write what they hold and close. Everything that can fail (opening
  * new files) happens before anything changes, so a failed reload leaves the
  * old configuration running untouched.
@@ -250,7 +257,7 @@ server_reload(struct server *srv, struct config *conf, char *err,
 	struct output *o;
 	uint64_t taken = 0;
 	size_t i;
-	int index;
+	int index = 0;
 
 	if (conf->noutputs > SERVER_MAX_OUTPUTS) {
 		snprintf(err, errlen, "%s: at most %d outputs", conf->file,
@@ -261,16 +268,23 @@ server_reload(struct server *srv, struct config *conf, char *err,
 	for (i = 0; i < conf->noutputs; i++) {
 		if (server_find_output(srv, &conf->outputs[i]) != NULL)
 			continue;
+		TAILQ_FOREACH(o, &srv->retiring, entry) {
+			if (strcmp(o->conf->path, conf->outputs[i].path) != 0)
+				continue;
+			snprintf(err, errlen, "%s: output %s: %s is still being "
+			    "closed after the last reload; reload again in a "
+			    "moment", conf->file, conf->outputs[i].name,
+			    conf->outputs[i].path);
+			index = -2;
+		}
+		if (index == -2)
+			goto undo;
 		if ((index = server_free_index(srv, taken)) == -1 ||
 		    (o = server_output_new(srv, conf, &conf->outputs[i], index,
 		    err, errlen)) == NULL) {
 			if (index == -1)
 				snprintf(err, errlen, "no free output slot");
-			while ((o = TAILQ_FIRST(&fresh)) != NULL) {
-				TAILQ_REMOVE(&fresh, o, entry);
-				output_free(o);
-			}
-			return -1;
+			goto undo;
 		}
 		taken |= (uint64_t)1 << index;
 		TAILQ_INSERT_TAIL(&fresh, o, entry);
@@ -304,6 +318,12 @@ server_reload(struct server *srv, struct config *conf, char *err,
 		    "next restart");
 	srv->conf = conf;
 	return 0;
+undo:
+	while ((o = TAILQ_FIRST(&fresh)) != NULL) {
+		TAILQ_REMOVE(&fresh, o, entry);
+		output_free(o);
+	}
+	return -1;
 }
 
 int

@@ -121,11 +121,23 @@ writer_open(struct writer *w, char *err, size_t errlen)
 
 	if (writer_owner(conf, &uid, &gid, err, errlen) == -1)
 		return -1;
-	fd = open(conf->path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC,
-	    conf->file_mode);
+	/*
+	 * O_NONBLOCK for the open only: opening a FIFO nobody reads would
+	 * otherwise block, and this runs on the loop thread at start-up and
+	 * reload. Writes are blocking again (they happen on this thread).
+	 */
+	fd = open(conf->path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC |
+	    O_NONBLOCK, conf->file_mode);
 	if (fd == -1) {
 		snprintf(err, errlen, "output %s: cannot open %s: %s",
-		    conf->name, conf->path, strerror(errno));
+		    conf->name, conf->path, errno == ENXIO ?
+		    "a FIFO without a reader" : strerror(errno));
+		return -1;
+	}
+	if (fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK) == -1) {
+		snprintf(err, errlen, "output %s: fcntl %s: %s", conf->name,
+		    conf->path, strerror(errno));
+		close(fd);
 		return -1;
 	}
 	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode)) {
@@ -370,35 +382,41 @@ writer_format_marker(struct writer *w, char *buf, size_t cap)
 }
 
 /*
- * While dropping: is there room again? Then write the marker and resume.
- * A marker that does not fit (the disk filled again) is undone like a chunk.
+ * Write the drop marker whole, or not at all: one that does not fit (the
+ * disk filled again) is undone like a chunk. Returns 0 or -1.
  */
+static int
+writer_write_marker(struct writer *w)
+{
+	char marker[1024];
+	struct stat st;
+	ssize_t n;
+
+	if ((n = writer_format_marker(w, marker, sizeof(marker))) < 0 ||
+	    fstat(w->fd, &st) == -1)
+		return -1;
+	if (writer_write_all(w->fd, marker, n) == -1) {
+		if (S_ISREG(st.st_mode) && ftruncate(w->fd, st.st_size) == -1)
+			log_warn("output %s: ftruncate: %s", w->conf->name,
+			    strerror(errno));
+		return -1;
+	}
+	w->unsynced = true;
+	return 0;
+}
+
+/* While dropping: is there room again? Then write the marker and resume. */
 static void
 writer_probe(struct writer *w)
 {
-	char marker[1024];
 	int64_t avail, floor;
-	struct stat st;
-	ssize_t n;
 
 	w->last_probe_ns = log_mono_ns();
 	avail = writer_free_space(w, &floor);
 	if (avail != -1 && avail < floor + (int64_t)w->chunk_size)
 		return;
-	if (w->lost > 0) {
-		if ((n = writer_format_marker(w, marker, sizeof(marker))) < 0)
-			return;
-		if (fstat(w->fd, &st) == -1)
-			return;
-		if (writer_write_all(w->fd, marker, n) == -1) {
-			if (S_ISREG(st.st_mode) &&
-			    ftruncate(w->fd, st.st_size) == -1)
-				log_warn("output %s: ftruncate: %s",
-				    w->conf->name, strerror(errno));
-			return;
-		}
-		w->unsynced = true;
-	}
+	if (w->lost > 0 && writer_write_marker(w) == -1)
+		return;
 	log_info("output %s: writing again; %llu records were dropped (%s)",
 	    w->conf->name, (unsigned long long)w->lost, w->drop_reason);
 	w->dropping = false;
@@ -635,10 +653,13 @@ writer_main(void *arg)
 		if (stop)
 			break;
 	}
-	if (w->dropping && w->lost > 0)
+	/* Stopping while dropping: the file should still say what it lost,
+	 * if there is room for one more line. */
+	if (w->dropping && w->lost > 0 && writer_write_marker(w) == -1)
 		log_warn("output %s: stopping while dropping; %llu records "
-		    "were dropped (%s)", w->conf->name,
-		    (unsigned long long)w->lost, w->drop_reason);
+		    "were dropped (%s) and there is no room to say so in the "
+		    "file", w->conf->name, (unsigned long long)w->lost,
+		    w->drop_reason);
 	writer_sync(w);
 	pthread_mutex_lock(&w->mu);
 	w->finished = true;

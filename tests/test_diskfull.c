@@ -6,6 +6,8 @@
  * drop marker.
  */
 #include <sys/mount.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 
@@ -464,4 +466,77 @@ Test(diskfull, datagram_senders_are_never_held_up_by_a_stalled_output,
 	hd_signal(&d, SIGKILL, 5000);
 	close(rfd);
 	unlink(fifo);
+}
+
+struct dgram_flood {
+	const char	*path;
+	volatile int	 stop;
+};
+
+static void *
+dgram_flood(void *p)
+{
+	struct dgram_flood *f = p;
+	struct sockaddr_un sun;
+	int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", f->path);
+	while (!f->stop) {
+		if (sendto(fd, "<13>dg: flood", 13, MSG_DONTWAIT,
+		    (struct sockaddr *)&sun, sizeof(sun)) == -1)
+			usleep(500);
+	}
+	close(fd);
+	return NULL;
+}
+
+/*
+ * Datagrams that find the pool empty are dropped one by one; that must not
+ * mark the output stalled, or stream clients would lose backpressure too.
+ */
+Test(diskfull, datagram_drops_leave_backpressure_to_stream_clients,
+    .fini = unmount_small_tmpfs, .timeout = 120)
+{
+	char conf[1024], fifo[300];
+	struct slow_reader r = { 0 };
+	struct dgram_flood f = { 0 };
+	pthread_t th, fl;
+	asynclog_t *h;
+	long i;
+
+	snprintf(fifo, sizeof(fifo), "/tmp/asynclog-mix.%d", (int)getpid());
+	unlink(fifo);
+	cr_assert_eq(mkfifo(fifo, 0600), 0);
+	r.fd = open(fifo, O_RDONLY | O_NONBLOCK);
+	snprintf(conf, sizeof(conf),
+	    "listen = { socket = \"@DIR@/asynclog.sock\";\n"
+	    "  syslog_dgram = \"@DIR@/dgram.sock\"; };\n"
+	    "buffer = { chunk_size = \"16K\"; max_memory = \"64K\"; "
+	    "flush_interval_ms = 20; };\n"
+	    "outputs = ( { name = \"slow\"; path = \"%s\"; } );\n", fifo);
+	hd_start(&d, conf);
+	cr_assert(hd_wait(hd_socket_ready, &d, "dgram.sock", 10000));
+	snprintf(r.path, sizeof(r.path), "%s", hd_path(&d, "slow.copy"));
+	pthread_create(&th, NULL, slow_read, &r);
+	f.path = hd_path(&d, "dgram.sock");
+	pthread_create(&fl, NULL, dgram_flood, &f);
+
+	h = asynclog_open(d.sock, "overflow", ASYNCLOG_BLOCK);
+	for (i = 0; i < 20000; i++)
+		asynclog_log(h, LOG_INFO_USER, "t0 %ld %0100d", i, 0);
+	r.go_fast = 1;
+	cr_assert_eq(asynclog_flush(h, 60000), 0);
+	f.stop = 1;
+	pthread_join(fl, NULL);
+	asynclog_close(h);
+	cr_assert(hd_wait(settled, &d, "slow", 30000));
+	cr_assert_eq(hd_signal(&d, SIGTERM, 10000), 0);
+	pthread_join(th, NULL);
+	close(r.fd);
+	unlink(fifo);
+	cr_assert_eq(count_records(r.path), 20000,
+	    "library records were dropped: backpressure was switched off");
+	cr_assert_eq(run("grep -c 'no room for' %s | grep -qx 0", d.errlog), 0);
 }

@@ -208,3 +208,21 @@ Test(lifecycle, files_get_file_mode_whatever_the_umask_and_owner_when_root,
 		    hd_path(&d, "main.log")), 0);
 	}
 }
+
+Test(lifecycle, reload_adding_a_fifo_nobody_reads_fails_instead_of_hanging,
+    .fini = daemon_down, .timeout = 60)
+{
+	hd_start(&d, HD_CONF_BASIC);
+	cr_assert_eq(run("mkfifo %s", hd_path(&d, "nobody.fifo")), 0);
+	hd_write_conf(&d,
+	    "listen = { socket = \"@DIR@/asynclog.sock\"; };\n"
+	    "buffer = { flush_interval_ms = 50; };\n"
+	    "outputs = ( { name = \"main\"; path = \"@DIR@/main.log\"; },\n"
+	    "  { name = \"fifo\"; path = \"@DIR@/nobody.fifo\"; } );\n");
+	kill(d.pid, SIGHUP);
+	cr_assert(hd_wait(log_mentions, &d, "a FIFO without a reader", 10000));
+	/* Still serving, on the old configuration. */
+	send_range(0, 100);
+	cr_assert_eq(hd_stat(&d, "outputs.main.received"), 100);
+	cr_assert_eq(hd_signal(&d, SIGTERM, 10000), 0);
+}
