@@ -592,6 +592,16 @@ conn_drain_all(struct server *srv)
 void
 conn_close_all(struct server *srv)
 {
-	while (!LIST_EMPTY(&srv->conns))
-		task_cancel(&LIST_FIRST(&srv->conns)->task);
+	struct conn *c;
+	struct output *o;
+
+	while ((c = LIST_FIRST(&srv->conns)) != NULL) {
+		/* Past the drain deadline, a record still waiting for room is
+		 * dropped where it was going, and counted there. */
+		if (c->waiting != NULL)
+			TAILQ_FOREACH(o, &srv->outputs, entry)
+				if (c->pending & ((uint64_t)1 << o->index))
+					output_count_drop(o, DROP_OVERFLOW);
+		task_cancel(&c->task);
+	}
 }

@@ -298,6 +298,8 @@ server_reload(struct server *srv, struct config *conf, char *err,
 			if (output_reconfigure(o, &conf->outputs[i]) == -1)
 				log_warn("output %s: out of memory; keeping its "
 				    "old settings", o->conf->name);
+			/* Its chunk pool keeps its size until a restart. */
+			o->conf_flush_ms = conf->flush_interval_ms;
 		} else {
 			o = TAILQ_FIRST(&fresh);
 			TAILQ_REMOVE(&fresh, o, entry);
