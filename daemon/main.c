@@ -175,13 +175,15 @@ main(int argc, char *argv[])
 	if ((base = event_base_new()) == NULL)
 		log_fatal(1, "cannot create the event loop");
 	stats_start_ns = log_now_ns();
-	if (server_start(&srv, base, conf, err, sizeof(err)) == -1)
-		log_fatal(1, "%s", err);
+	/* Signals first: once the socket accepts, a client or the service
+	 * manager may send HUP or TERM, whose default action would kill us. */
 	for (i = 0; i < sizeof(signals) / sizeof(signals[0]); i++) {
 		sigev[i] = evsignal_new(base, signals[i], main_signal_cb, &srv);
 		if (sigev[i] == NULL || evsignal_add(sigev[i], NULL) == -1)
 			log_fatal(1, "cannot watch signal %d", signals[i]);
 	}
+	if (server_start(&srv, base, conf, err, sizeof(err)) == -1)
+		log_fatal(1, "%s", err);
 	log_info("%s %s ready: socket %s, %u outputs", conf->file,
 	    ASYNCLOG_VERSION_STRING, conf->socket, srv.noutputs);
 	notify_ready(&srv);
