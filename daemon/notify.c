@@ -55,15 +55,13 @@ notify_enabled(void)
 static void
 notify_status_line(struct server *srv, char *buf, size_t len)
 {
-	struct counters total = stats_input;
+	struct counters total;
 	const char *reason;
 	struct output *o;
 	size_t n;
 	int64_t since;
 
-	stats_add(&total, &stats_retired);
-	TAILQ_FOREACH(o, &srv->outputs, entry)
-		stats_add(&total, &o->counters);
+	stats_total(srv, &total);
 	n = (size_t)snprintf(buf, len, "clients=%llu received=%llu "
 	    "written=%llu dropped=%llu buffered=%llu",
 	    (unsigned long long)stats_clients,

@@ -77,6 +77,19 @@ stats_input_drop(enum drop_reason reason, uint64_t n)
 	stats_input.dropped[reason] += n;
 }
 
+void
+stats_total(struct server *srv, struct counters *total)
+{
+	struct output *o;
+
+	*total = stats_input;
+	stats_add(total, &stats_retired);
+	TAILQ_FOREACH(o, &srv->outputs, entry)
+		stats_add(total, &o->counters);
+	TAILQ_FOREACH(o, &srv->retiring, entry)
+		stats_add(total, &o->counters);
+}
+
 /* A growing string; on allocation failure it stays failed and yields NULL. */
 struct stats_buf {
 	char	*s;
@@ -169,7 +182,7 @@ char *
 stats_render(struct server *srv, bool json)
 {
 	struct stats_buf b = { NULL, 0, 0, false };
-	struct counters total = stats_input;
+	struct counters total;
 	struct output *o;
 	const char *reason;
 	int64_t since;
@@ -178,11 +191,7 @@ stats_render(struct server *srv, bool json)
 	if ((b.s = malloc(4096)) == NULL)
 		return NULL;
 	b.cap = 4096;
-	stats_add(&total, &stats_retired);
-	TAILQ_FOREACH(o, &srv->outputs, entry)
-		stats_add(&total, &o->counters);
-	TAILQ_FOREACH(o, &srv->retiring, entry)
-		stats_add(&total, &o->counters);
+	stats_total(srv, &total);
 
 	if (json) {
 		stats_printf(&b, "{\"version\":\"%s\",\"pid\":%ld,\"started\":",

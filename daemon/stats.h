@@ -56,4 +56,7 @@ void	stats_input_drop(enum drop_reason, uint64_t n);
 struct server;
 char	*stats_render(struct server *, bool json);
 
+/* The total over every output (live, retiring, retired) and the input. */
+void	stats_total(struct server *, struct counters *total);
+
 #endif
