@@ -72,6 +72,7 @@ struct writer {
 };
 
 static void	*writer_main(void *);
+static int	 writer_reserve(int, off_t);
 
 /* owner/group names -> ids; (uid_t)-1 / (gid_t)-1 leave them unchanged. */
 static int
@@ -152,6 +153,7 @@ writer_open(struct writer *w, char *err, size_t errlen)
 			close(fd);
 			return -1;
 		}
+		(void)writer_reserve(fd, st.st_size);
 	}
 	w->fd = fd;
 	w->opened_ns = log_now_ns();
@@ -307,6 +309,48 @@ writer_write_all(int fd, const char *buf, size_t len)
 	return 0;
 }
 
+/*
+ * A few preallocated blocks past the end of the file (FALLOC_FL_KEEP_SIZE:
+ * the size does not change), so a drop marker can still be written when the
+ * filesystem has no free block left, e.g. when the daemon stops while the
+ * disk is full. Ordinary writes use the reserve up, so it is renewed after
+ * each one, and a chunk after which it cannot be renewed (ENOSPC) is undone
+ * and dropped like one that did not fit: the blocks it gave back hold the
+ * reserve again. Best effort otherwise: a FIFO, /dev/full or a filesystem
+ * without fallocate simply has none. Returns 0 or an errno value.
+ */
+static int
+writer_reserve(int fd, off_t size)
+{
+	return fallocate(fd, FALLOC_FL_KEEP_SIZE, size, WRITER_RESERVE) == -1 ?
+	    errno : 0;
+}
+
+/* Cut a failed write back to size: no torn line survives. */
+static void
+writer_undo(struct writer *w, const struct stat *before)
+{
+	if (!S_ISREG(before->st_mode))
+		return;	/* /dev/full, a FIFO: nothing of it stays anywhere */
+	if (ftruncate(w->fd, before->st_size) == -1) {
+		log_warn("output %s: cannot undo a failed write (ftruncate: "
+		    "%s); the file may end with a partial line", w->conf->name,
+		    strerror(errno));
+		return;
+	}
+	(void)writer_reserve(w->fd, before->st_size);
+}
+
+/* Give the reserve back before closing a file for good. */
+static void
+writer_release(int fd)
+{
+	struct stat st;
+
+	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode))
+		(void)ftruncate(fd, st.st_size);
+}
+
 /* Free bytes on the output's filesystem and the keep_free floor; -1 unknown. */
 static int64_t
 writer_free_space(struct writer *w, int64_t *floor)
@@ -396,11 +440,10 @@ writer_write_marker(struct writer *w)
 	    fstat(w->fd, &st) == -1)
 		return -1;
 	if (writer_write_all(w->fd, marker, n) == -1) {
-		if (S_ISREG(st.st_mode) && ftruncate(w->fd, st.st_size) == -1)
-			log_warn("output %s: ftruncate: %s", w->conf->name,
-			    strerror(errno));
+		writer_undo(w, &st);
 		return -1;
 	}
+	(void)writer_reserve(w->fd, st.st_size + n);
 	w->unsynced = true;
 	return 0;
 }
@@ -494,6 +537,7 @@ writer_rotate(struct writer *w)
 		w->fd = oldfd;
 		return;
 	}
+	writer_release(oldfd);
 	if (close(oldfd) == -1)
 		log_warn("output %s: close: %s", conf->name, strerror(errno));
 	if (!moved || !conf->rotate_compress || conf->rotate_keep == 0)
@@ -542,7 +586,9 @@ writer_write_chunk(struct writer *w, struct chunk *c)
 			goto failed;
 		}
 	}
-	if (writer_write_all(w->fd, c->buf, c->len) == 0) {
+	if (writer_write_all(w->fd, c->buf, c->len) == 0 &&
+	    (!S_ISREG(st.st_mode) ||
+	    writer_reserve(w->fd, st.st_size + c->len) != ENOSPC)) {
 		c->nwritten = c->nrecords;
 		w->unsynced = true;
 		atomic_store(&w->pub_last_write_ns, log_now_ns());
@@ -555,13 +601,8 @@ writer_write_chunk(struct writer *w, struct chunk *c)
 			writer_sync(w);
 		return;
 	}
-	e = errno;
-	/* Only a regular file can be cut back (/dev/full, a FIFO: nothing
-	 * of the chunk stays anywhere). */
-	if (S_ISREG(st.st_mode) && ftruncate(w->fd, st.st_size) == -1)
-		log_warn("output %s: cannot undo a failed write (ftruncate: %s); "
-		    "the file may end with a partial line",
-		    w->conf->name, strerror(errno));
+	e = errno;	/* from write(2), or ENOSPC from the reserve */
+	writer_undo(w, &st);
 failed:
 	writer_enter_dropping(w, writer_errno_reason(e), c->first_ns);
 	if (e != ENOSPC && e != EDQUOT && e != EFBIG)
@@ -583,6 +624,7 @@ writer_do_reopen(struct writer *w)
 		w->fd = oldfd;
 		return;
 	}
+	writer_release(oldfd);
 	close(oldfd);
 }
 
@@ -684,6 +726,7 @@ writer_free(struct writer *w, struct chunk_list *done,
 		return -1;
 	}
 	TAILQ_CONCAT(done, &w->done, entry);
+	writer_release(w->fd);
 	if (close(w->fd) == -1)
 		log_warn("output %s: close: %s", w->conf->name, strerror(errno));
 	pthread_cond_destroy(&w->cv);

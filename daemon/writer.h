@@ -29,6 +29,7 @@ struct event;
 struct writer;
 
 #define WRITER_PROBE_MS	250	/* free-space probe cadence while dropping */
+#define WRITER_RESERVE	8192	/* preallocated past EOF for the drop marker */
 
 /*
  * Open conf->path (creating it with conf->file_mode) and start the thread,

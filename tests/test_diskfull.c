@@ -540,3 +540,55 @@ Test(diskfull, datagram_drops_leave_backpressure_to_stream_clients,
 	    "library records were dropped: backpressure was switched off");
 	cr_assert_eq(run("grep -c 'no room for' %s | grep -qx 0", d.errlog), 0);
 }
+
+Test(diskfull, stopping_while_the_disk_is_still_full_leaves_the_marker,
+    .init = mount_small_tmpfs, .fini = unmount_small_tmpfs, .timeout = 60)
+{
+	char conf[1024], out[300], *text, *last;
+	long records, markers, written, dropped, n;
+	struct statvfs sv;
+
+	snprintf(out, sizeof(out), "%s/out.log", mnt);
+	snprintf(conf, sizeof(conf),
+	    "listen = { socket = \"@DIR@/asynclog.sock\"; };\n"
+	    "buffer = { chunk_size = \"64K\"; max_memory = \"2M\"; "
+	    "flush_interval_ms = 50; };\n"
+	    "outputs = ( { name = \"full\"; path = \"%s\"; } );\n", out);
+	hd_start(&d, conf);
+	send_records(d.sock, 0, 20000);
+	cr_assert(hd_wait(settled, &d, "full", 20000));
+	text = hd_stats(&d);
+	written = json_number(text, "outputs.full.written");
+	dropped = json_number(text, "outputs.full.dropped.disk_full");
+	free(text);
+	cr_assert_gt(dropped, 0);
+	/* The writer keeps blocks allocated past the end of the file for the
+	 * marker (8 KiB; tmpfs counts them in st_blocks). */
+	{
+		struct stat st;
+
+		cr_assert_eq(stat(out, &st), 0);
+		cr_assert_geq((long long)st.st_blocks * 512,
+		    (long long)st.st_size + 4096, "no reserve past EOF: %lld "
+		    "bytes allocated for %lld", (long long)st.st_blocks * 512,
+		    (long long)st.st_size);
+	}
+	/* Not one free block: only the writer's reserve (or the slack in the
+	 * last page) can take the marker. */
+	cr_assert_eq(run("head -c 1048576 /dev/zero > %s/plug 2>/dev/null; "
+	    "true", mnt), 0);
+	cr_assert_eq(statvfs(mnt, &sv), 0);
+	cr_assert_lt(sv.f_bavail, 2, "the filesystem still has %lu blocks",
+	    (unsigned long)sv.f_bavail);
+	cr_assert_eq(hd_signal(&d, SIGTERM, 10000), 0);
+
+	records = whole_record_lines(out, &markers);
+	cr_assert_eq(records, written);
+	cr_assert_eq(markers, 1, "no drop marker at shutdown");
+	text = file_read(out, NULL);
+	last = strstr(text, " asynclogd[");
+	cr_assert_not_null(last);
+	cr_assert_eq(sscanf(strstr(last, "]: dropped "), "]: dropped %ld", &n), 1);
+	cr_assert_eq(n, dropped);
+	free(text);
+}
