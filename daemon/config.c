@@ -640,6 +640,29 @@ config_load_shutdown(struct config_ctx *ctx, const config_setting_t *root,
 	return (0);
 }
 
+/* Per-sender rate limit; off (burst 0) unless configured. */
+static int
+config_load_ratelimit(struct config_ctx *ctx, const config_setting_t *root,
+    struct config *c)
+{
+	static const char *const known[] = { "interval_ms", "burst", NULL };
+	config_setting_t	*rl;
+
+	if (config_get_group(ctx, root, "ratelimit", CONFIG_TYPE_GROUP,
+	    &rl) == -1)
+		return (-1);
+	if (rl == NULL)
+		return (0);
+	if (config_check_keys(ctx, rl, "ratelimit", known) == -1)
+		return (-1);
+	if (config_get_uint(ctx, rl, "ratelimit", "interval_ms", 1,
+	    CONFIG_MAX_MS, &c->ratelimit_interval_ms) == -1 ||
+	    config_get_uint(ctx, rl, "ratelimit", "burst", 0, 1000000000,
+	    &c->ratelimit_burst) == -1)
+		return (-1);
+	return (0);
+}
+
 static int
 config_load_rotate(struct config_ctx *ctx, const config_setting_t *g,
     struct config_output *o)
@@ -886,7 +909,7 @@ static struct config *
 config_load(config_t *cf, struct config_ctx *ctx)
 {
 	static const char *const known[] = { "listen", "buffer", "shutdown",
-	    "outputs", NULL };
+	    "ratelimit", "outputs", NULL };
 	config_setting_t	*root = config_root_setting(cf);
 	struct config		*c;
 
@@ -903,6 +926,7 @@ config_load(config_t *cf, struct config_ctx *ctx)
 	c->max_record = 64 << 10;
 	c->max_clients = 4096;
 	c->drain_timeout_ms = 5000;
+	c->ratelimit_interval_ms = 5000;
 	if (config_strdup(ctx, ctx->file, &c->file) == -1)
 		goto fail;
 
@@ -910,6 +934,7 @@ config_load(config_t *cf, struct config_ctx *ctx)
 	    config_load_listen(ctx, root, c) == -1 ||
 	    config_load_buffer(ctx, root, c) == -1 ||
 	    config_load_shutdown(ctx, root, c) == -1 ||
+	    config_load_ratelimit(ctx, root, c) == -1 ||
 	    config_load_outputs(ctx, root, c) == -1 ||
 	    config_check_memory(ctx, cf, c) == -1)
 		goto fail;

@@ -64,6 +64,8 @@ struct config {
 	size_t		 max_record;	/* largest record accepted, bytes of message */
 	unsigned	 max_clients;
 	unsigned	 drain_timeout_ms;	/* SIGTERM: how long to drain */
+	unsigned	 ratelimit_interval_ms;	/* per-sender window */
+	unsigned	 ratelimit_burst;	/* records per window; 0 = no limit */
 	size_t		 noutputs;
 	struct config_output *outputs;
 };

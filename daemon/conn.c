@@ -22,6 +22,7 @@
 #include "conn.h"
 #include "format.h"
 #include "log.h"
+#include "ratelimit.h"
 #include "server.h"
 #include "stats.h"
 #include "syslog.h"
@@ -84,6 +85,7 @@ struct conn {
 	struct conn_sync *sync_points;	/* per output index, for SYNC */
 	struct output	*sync_output;
 	char		 note[256];	/* message of a record of our own */
+	struct ratelimit rl;		/* ratelimit: this sender's window */
 };
 
 static struct log_ratelimit conn_rl = LOG_RATELIMIT_INIT(10000, 10);
@@ -92,6 +94,11 @@ static void
 conn_cleanup(struct task *t)
 {
 	struct conn *c = t->arg;
+	struct ratelimit_report rep;
+
+	/* What its last window dropped must not go unsaid. */
+	ratelimit_flush(&c->rl, &rep);
+	server_ratelimit_report(c->srv, &rep, c->name);
 
 	LIST_REMOVE(c, entry);
 	c->srv->nconns--;
@@ -178,6 +185,22 @@ conn_shrink(struct conn *c)
 	c->buf = nb;
 	c->cap = CONN_BUF_INITIAL;
 	c->off = c->len = 0;
+}
+
+/* Within this sender's rate limit? Over it, the record is counted dropped. */
+static bool
+conn_rate_ok(struct conn *c)
+{
+	const struct config *conf = c->srv->conf;
+	struct ratelimit_report rep;
+	bool ok;
+
+	ok = ratelimit_check(&c->rl, conf->ratelimit_interval_ms,
+	    conf->ratelimit_burst, c->now_ns, &rep);
+	server_ratelimit_report(c->srv, &rep, c->name);
+	if (!ok)
+		stats_input_drop(DROP_RATE_LIMITED, 1);
+	return ok;
 }
 
 static void
@@ -307,6 +330,8 @@ conn_parse_native(struct conn *c)
 			stats_input_drop(DROP_TOO_LARGE, 1);
 			return CONN_SKIP;
 		}
+		if (!conn_rate_ok(c))
+			return CONN_SKIP;
 		memset(&c->rec, 0, sizeof(c->rec));
 		conn_stamp(c, &c->rec);
 		c->rec.client_time_ns = wr->time_ns;
@@ -360,6 +385,8 @@ conn_parse_syslog(struct conn *c)
 		return CONN_SKIP;
 	}
 	c->consume = n;
+	if (!conn_rate_ok(c))
+		return CONN_SKIP;
 	memset(&c->rec, 0, sizeof(c->rec));
 	syslog_parse(msg, msg_len, c->now_ns, &c->rec);
 	conn_stamp(c, &c->rec);
@@ -551,6 +578,7 @@ conn_spawn(struct server *srv, int fd, enum conn_kind kind)
 		c->gid = cred.gid;
 	}
 	snprintf(c->name, sizeof(c->name), "pid %ld", (long)c->pid);
+	c->rl.pid = c->pid;
 	c->max_frame = srv->conf->max_record + CONN_FRAME_OVERHEAD;
 	if (task_spawn(srv->base, &c->task, "conn", conn_task, conn_cleanup,
 	    c) == -1)

@@ -28,6 +28,7 @@
 #include "conn.h"
 #include "listen.h"
 #include "log.h"
+#include "ratelimit.h"
 #include "server.h"
 #include "stats.h"
 #include "syslog.h"
@@ -35,6 +36,7 @@
 #define LISTEN_ACCEPT_BATCH	64
 #define LISTEN_DGRAM_BATCH	256
 #define LISTEN_EMFILE_PAUSE_MS	100
+#define LISTEN_RL_SLOTS		64	/* datagram senders tracked for ratelimit */
 
 enum listen_kind {
 	LISTEN_NATIVE,
@@ -53,6 +55,8 @@ struct listener {
 	size_t		 dgram_cap;
 	struct record	 rec;
 	uint64_t	 pending;
+	struct ratelimit rl[LISTEN_RL_SLOTS];	/* datagrams: per sender pid */
+	bool		 rl_pending;	/* some window has drops to report */
 };
 
 static struct log_ratelimit listen_rl = LOG_RATELIMIT_INIT(10000, 5);
@@ -170,6 +174,78 @@ listen_recv_dgram(struct listener *l, struct ucred *cred)
 	return n;
 }
 
+static void
+listen_rl_report(struct listener *l, struct ratelimit *rl)
+{
+	struct ratelimit_report rep;
+	char who[32];
+
+	ratelimit_flush(rl, &rep);
+	snprintf(who, sizeof(who), "pid %ld", (long)rep.pid);
+	server_ratelimit_report(l->srv, &rep, who);
+}
+
+/*
+ * A datagram sender's window: its slot, or the slot of whoever sent least
+ * recently (whose unreported drops are reported first). Datagrams carry no
+ * connection, so the kernel's pid is the sender.
+ */
+static struct ratelimit *
+listen_rl_slot(struct listener *l, pid_t pid)
+{
+	struct ratelimit *rl, *oldest = &l->rl[0];
+	int i;
+
+	for (i = 0; i < LISTEN_RL_SLOTS; i++) {
+		rl = &l->rl[i];
+		if (rl->window_ns != 0 && rl->pid == pid)
+			return rl;
+		if (rl->window_ns < oldest->window_ns)
+			oldest = rl;
+	}
+	listen_rl_report(l, oldest);
+	memset(oldest, 0, sizeof(*oldest));
+	oldest->pid = pid;
+	return oldest;
+}
+
+/* Report every window that ended with drops; is any still pending? */
+static bool
+listen_rl_sweep(struct listener *l, int64_t now)
+{
+	const struct config *conf = l->srv->conf;
+	bool pending = false;
+	int i;
+
+	for (i = 0; i < LISTEN_RL_SLOTS; i++) {
+		if (ratelimit_due(&l->rl[i], conf->ratelimit_interval_ms, now))
+			listen_rl_report(l, &l->rl[i]);
+		pending |= l->rl[i].dropped > 0;
+	}
+	return pending;
+}
+
+static bool
+listen_rate_ok(struct listener *l, pid_t pid, int64_t now)
+{
+	const struct config *conf = l->srv->conf;
+	struct ratelimit_report rep;
+	char who[32];
+	bool ok;
+
+	if (conf->ratelimit_burst == 0)
+		return true;
+	ok = ratelimit_check(listen_rl_slot(l, pid), conf->ratelimit_interval_ms,
+	    conf->ratelimit_burst, now, &rep);
+	if (rep.n > 0) {
+		snprintf(who, sizeof(who), "pid %ld", (long)rep.pid);
+		server_ratelimit_report(l->srv, &rep, who);
+	}
+	if (!ok)
+		stats_input_drop(DROP_RATE_LIMITED, 1);
+	return ok;
+}
+
 static enum task_step
 listen_dgram_task(struct task *t)
 {
@@ -181,12 +257,15 @@ listen_dgram_task(struct task *t)
 
 	TASK_BEGIN(t);
 	for (;;) {
-		TASK_AWAIT_FD(t, l->fd, EV_READ, -1);
+		/* With rate-limit drops still to report, wake up to report
+		 * them even if this input goes quiet. */
+		TASK_AWAIT_FD(t, l->fd, EV_READ, l->rl_pending ?
+		    (int)l->srv->conf->ratelimit_interval_ms : -1);
 		now = log_now_ns();
 		for (i = 0; i < LISTEN_DGRAM_BATCH; i++) {
 			if ((n = listen_recv_dgram(l, &cred)) == -1)
 				break;
-			if (n == 0)
+			if (n == 0 || !listen_rate_ok(l, cred.pid, now))
 				continue;
 			memset(&l->rec, 0, sizeof(l->rec));
 			syslog_parse(l->dgram, n, now, &l->rec);
@@ -201,6 +280,8 @@ listen_dgram_task(struct task *t)
 		}
 		if (n == -1 && errno != EAGAIN)
 			log_limited(&listen_rl, "recvmsg: %s", strerror(errno));
+		l->rl_pending = l->srv->conf->ratelimit_burst > 0 &&
+		    listen_rl_sweep(l, now);
 	}
 	TASK_END(t);
 }
@@ -209,7 +290,10 @@ static void
 listen_cleanup(struct task *t)
 {
 	struct listener *l = t->arg;
+	int i;
 
+	for (i = 0; i < LISTEN_RL_SLOTS; i++)
+		listen_rl_report(l, &l->rl[i]);	/* nothing goes unsaid */
 	LIST_REMOVE(l, entry);
 	close(l->fd);
 	if (l->path != NULL)

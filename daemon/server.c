@@ -15,7 +15,9 @@
 #include "conn.h"
 #include "listen.h"
 #include "log.h"
+#include "format.h"
 #include "match.h"
+#include "ratelimit.h"
 #include "server.h"
 #include "stats.h"
 
@@ -97,6 +99,31 @@ server_deliver(struct server *srv, const struct record *rec, uint64_t *pending)
 		*pending &= ~((uint64_t)1 << o->index);
 	}
 	return NULL;
+}
+
+void
+server_ratelimit_report(struct server *srv, const struct ratelimit_report *rep,
+    const char *who)
+{
+	char t1[64], t2[64], msg[256];
+	struct record rec;
+	uint64_t pending;
+	ssize_t n1, n2;
+	int n;
+
+	if (rep->n == 0)
+		return;
+	n1 = format_time(rep->first_ns, t1, sizeof(t1));
+	n2 = format_time(rep->last_ns, t2, sizeof(t2));
+	n = snprintf(msg, sizeof(msg), "%s: %llu records rate-limited from "
+	    "%.*s to %.*s (limit %u per %u ms)", who,
+	    (unsigned long long)rep->n, (int)(n1 < 0 ? 0 : n1), t1,
+	    (int)(n2 < 0 ? 0 : n2), t2, srv->conf->ratelimit_burst,
+	    srv->conf->ratelimit_interval_ms);
+	log_self_record(&rec, 4, msg, (size_t)n < sizeof(msg) ? (size_t)n :
+	    sizeof(msg) - 1);
+	pending = server_route(srv, &rec);
+	server_deliver_or_drop(srv, &rec, &pending);
 }
 
 void

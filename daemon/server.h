@@ -67,6 +67,12 @@ int	server_reload(struct server *, struct config *, char *err,
 /* SIGHUP: reopen every output file. */
 void	server_reopen(struct server *);
 
+/* Log what a sender's finished rate-limit window dropped, as a record of
+ * asynclogd ("WHO: N records rate-limited from T1 to T2"). */
+struct ratelimit_report;
+void	server_ratelimit_report(struct server *,
+	    const struct ratelimit_report *, const char *who);
+
 /* Give up on output o for this record: count an overflow drop there. */
 void	server_skip(struct server *, struct output *o, uint64_t *pending);
 
