@@ -175,14 +175,23 @@ listen_recv_dgram(struct listener *l, struct ucred *cred)
 }
 
 static void
+listen_rl_say(struct listener *l, const struct ratelimit_report *rep)
+{
+	char who[32];
+
+	if (rep->n == 0)
+		return;
+	snprintf(who, sizeof(who), "pid %ld", (long)rep->pid);
+	server_ratelimit_report(l->srv, rep, who);
+}
+
+static void
 listen_rl_report(struct listener *l, struct ratelimit *rl)
 {
 	struct ratelimit_report rep;
-	char who[32];
 
 	ratelimit_flush(rl, &rep);
-	snprintf(who, sizeof(who), "pid %ld", (long)rep.pid);
-	server_ratelimit_report(l->srv, &rep, who);
+	listen_rl_say(l, &rep);
 }
 
 /*
@@ -230,17 +239,13 @@ listen_rate_ok(struct listener *l, pid_t pid, int64_t now)
 {
 	const struct config *conf = l->srv->conf;
 	struct ratelimit_report rep;
-	char who[32];
 	bool ok;
 
 	if (conf->ratelimit_burst == 0)
 		return true;
 	ok = ratelimit_check(listen_rl_slot(l, pid), conf->ratelimit_interval_ms,
 	    conf->ratelimit_burst, now, &rep);
-	if (rep.n > 0) {
-		snprintf(who, sizeof(who), "pid %ld", (long)rep.pid);
-		server_ratelimit_report(l->srv, &rep, who);
-	}
+	listen_rl_say(l, &rep);
 	if (!ok)
 		stats_input_drop(DROP_RATE_LIMITED, 1);
 	return ok;
