@@ -283,6 +283,20 @@ cli_default_tag(void)
 	return "asynclog";
 }
 
+/* A Unix socket address for path; -1 with ENAMETOOLONG when it won't fit. */
+static int
+cli_sockaddr(const char *path, struct sockaddr_un *sun)
+{
+	memset(sun, 0, sizeof *sun);
+	sun->sun_family = AF_UNIX;
+	if (strlen(path) >= sizeof sun->sun_path) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	strcpy(sun->sun_path, path);
+	return 0;
+}
+
 /* Connect to the daemon's socket, blocking; -1 with errno on failure. */
 static int
 cli_connect(const char *path)
@@ -290,13 +304,8 @@ cli_connect(const char *path)
 	struct sockaddr_un	sun;
 	int			fd, error;
 
-	memset(&sun, 0, sizeof sun);
-	sun.sun_family = AF_UNIX;
-	if (strlen(path) >= sizeof sun.sun_path) {
-		errno = ENAMETOOLONG;
+	if (cli_sockaddr(path, &sun) == -1)
 		return -1;
-	}
-	strcpy(sun.sun_path, path);
 	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1)
 		return -1;
 	if (connect(fd, (struct sockaddr *)&sun, sizeof sun) == -1) {
@@ -314,13 +323,8 @@ cli_dgram_connect(int fd, const char *path)
 {
 	struct sockaddr_un	sun;
 
-	memset(&sun, 0, sizeof sun);
-	sun.sun_family = AF_UNIX;
-	if (strlen(path) >= sizeof sun.sun_path) {
-		errno = ENAMETOOLONG;
+	if (cli_sockaddr(path, &sun) == -1)
 		return -1;
-	}
-	strcpy(sun.sun_path, path);
 	return connect(fd, (struct sockaddr *)&sun, sizeof sun);
 }
 

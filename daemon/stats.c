@@ -35,12 +35,6 @@ static const char *stats_reasons[DROP_NREASONS] = {
 	[DROP_NO_OUTPUT] = "no_output",
 };
 
-const char *
-stats_reason_name(enum drop_reason r)
-{
-	return stats_reasons[r];
-}
-
 uint64_t
 stats_dropped_total(const struct counters *c)
 {

@@ -39,7 +39,6 @@ extern uint64_t stats_connections;	/* accepted since start */
 extern uint64_t stats_clients;		/* connected now */
 extern int64_t	stats_start_ns;
 
-const char *stats_reason_name(enum drop_reason);
 uint64_t stats_dropped_total(const struct counters *);
 /* received == written + dropped + buffered */
 bool	stats_balanced(const struct counters *);
