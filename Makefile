@@ -67,7 +67,7 @@ TEST_LIBS	:= $(call pc_libs,criterion $(DAEMON_PKGS))
 PROGS		:= $(B)/asynclogd $(B)/asynclog $(B)/libasynclog.so.$(SOVERSION) \
 		   $(B)/libasynclog.so $(B)/libasynclog.a $(B)/asynclog.pc
 
-.PHONY: all deps run test test-build bench install uninstall clean
+.PHONY: all deps run test test-build check-includes bench install uninstall clean
 all: $(PROGS)
 
 $(B)/obj/%.o: %.c
@@ -117,8 +117,12 @@ run: deps
 
 test-build: $(PROGS) $(B)/test_asynclog $(if $(BENCH_SRCS),$(B)/asynclog-bench)
 
+# The daemon's modules depend on each other one way only (ARCHITECTURE.md).
+check-includes:
+	@sh tests/check-includes.sh daemon
+
 # Tests find the programs under test through ASYNCLOG_BUILD.
-test: deps
+test: deps check-includes
 	@$(MAKE) --no-print-directory test-build
 	LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp \
 	    ASYNCLOG_BUILD=$(CURDIR)/$(B) ASYNCLOG_SANITIZE=$(SANITIZE) $(B)/test_asynclog --jobs=2 $(TEST_ARGS)

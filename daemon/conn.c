@@ -1,10 +1,11 @@
 /*
  * conn.c: the connection task. In the order things happen to a record:
  * read into the connection's buffer, cut out one frame (native) or message
- * (syslog stream), stamp it with SO_PEERCRED pid/uid/gid and the receive
- * time, route it, and format it into each output's chunk. The record's bytes
- * stay in the read buffer until every output has taken it, so waiting for
- * buffer space costs no copy.
+ * (syslog stream), then route (route.h) admits it under the sender's rate
+ * limit, stamps it with SO_PEERCRED pid/uid/gid and the receive time,
+ * selects its outputs and delivers it. The record's bytes stay in the read
+ * buffer until every output has taken it, so waiting for buffer space costs
+ * no copy.
  *
  * A malformed frame ends this connection only, with a counted `malformed`
  * drop and one (rate-limited) line in the daemon's log.
@@ -19,13 +20,17 @@
 
 #include <event2/event.h>
 
+#include "clock.h"
 #include "conn.h"
-#include "format.h"
 #include "log.h"
+#include "output.h"
 #include "ratelimit.h"
-#include "server.h"
+#include "report.h"
+#include "route.h"
+#include "counters.h"
 #include "stats.h"
 #include "syslog.h"
+#include "task.h"
 #include "wire.h"
 
 #define CONN_BUF_INITIAL	(16 * 1024)
@@ -49,15 +54,22 @@ struct conn_sync {
 	uint64_t	 seq;
 };
 
+struct conn_set {
+	struct event_base *base;
+	struct route	*route;
+	LIST_HEAD(, conn) list;
+	unsigned	 n;
+	struct task_cond ended;		/* a connection ended */
+};
+
 struct conn {
 	struct task	 task;
 	LIST_ENTRY(conn) entry;
-	struct server	*srv;
+	struct conn_set	*set;
+	struct route	*route;
 	enum conn_kind	 kind;
 	int		 fd;
-	pid_t		 pid;		/* SO_PEERCRED */
-	uid_t		 uid;
-	gid_t		 gid;
+	struct ucred	 cred;		/* SO_PEERCRED */
 	char		 name[64];	/* "pid 42 (tag)" for messages */
 
 	char		*buf;		/* unparsed bytes are buf[off..len) */
@@ -84,7 +96,7 @@ struct conn {
 	uint64_t	 sync_seq;
 	struct conn_sync *sync_points;	/* per output index, for SYNC */
 	struct output	*sync_output;
-	char		 note[256];	/* message of a record of our own */
+	struct report	 report;	/* a record of our own, while delivered */
 	struct ratelimit rl;		/* ratelimit: this sender's window */
 };
 
@@ -94,18 +106,16 @@ static void
 conn_cleanup(struct task *t)
 {
 	struct conn *c = t->arg;
-	struct ratelimit_report rep;
 
 	/* What its last window dropped must not go unsaid. */
-	ratelimit_flush(&c->rl, &rep);
-	server_ratelimit_report(c->srv, &rep, c->name);
+	route_admit_flush(c->route, &c->rl, c->name);
 
 	LIST_REMOVE(c, entry);
-	c->srv->nconns--;
-	stats_clients--;
+	c->set->n--;
+	counters_clients--;
 	if (close(c->fd) == -1)
 		log_warn("close: %s", strerror(errno));
-	task_cond_broadcast(&c->srv->conns_changed);
+	task_cond_broadcast(&c->set->ended);
 	free(c->sync_points);
 	free(c->reply);
 	free(c->buf);
@@ -115,7 +125,7 @@ conn_cleanup(struct task *t)
 static void
 conn_malformed(struct conn *c, const char *why)
 {
-	stats_input_drop(DROP_MALFORMED, 1);
+	counters_input_drop(DROP_MALFORMED, 1);
 	log_limited(&conn_rl, "client %s: malformed input (%s); closing the "
 	    "connection", c->name, why);
 }
@@ -129,7 +139,7 @@ conn_read(struct conn *c)
 	char *nb;
 
 	/* From the running config: a reload may have raised max_record. */
-	c->max_frame = c->srv->conf->max_record + CONN_FRAME_OVERHEAD;
+	c->max_frame = route_config(c->route)->max_record + CONN_FRAME_OVERHEAD;
 	want = c->max_frame + 4096;
 
 	if (c->off > 0 && c->off == c->len)
@@ -164,7 +174,7 @@ conn_read(struct conn *c)
 	}
 	if (n > 0) {
 		c->len += n;
-		c->now_ns = log_now_ns();
+		c->now_ns = clock_now_ns();
 	}
 	return n;
 }
@@ -187,31 +197,6 @@ conn_shrink(struct conn *c)
 	c->off = c->len = 0;
 }
 
-/* Within this sender's rate limit? Over it, the record is counted dropped. */
-static bool
-conn_rate_ok(struct conn *c)
-{
-	const struct config *conf = c->srv->conf;
-	struct ratelimit_report rep;
-	bool ok;
-
-	ok = ratelimit_check(&c->rl, conf->ratelimit_interval_ms,
-	    conf->ratelimit_burst, c->now_ns, &rep);
-	server_ratelimit_report(c->srv, &rep, c->name);
-	if (!ok)
-		stats_input_drop(DROP_RATE_LIMITED, 1);
-	return ok;
-}
-
-static void
-conn_stamp(struct conn *c, struct record *r)
-{
-	r->time_ns = c->now_ns;
-	r->pid = c->pid;
-	r->uid = c->uid;
-	r->gid = c->gid;
-}
-
 static enum conn_action
 conn_set_reply(struct conn *c, size_t need)
 {
@@ -231,7 +216,7 @@ conn_stats_reply(struct conn *c, uint8_t format)
 	char *text;
 	size_t len;
 
-	if ((text = stats_render(c->srv, format == WIRE_STATS_JSON)) == NULL)
+	if ((text = stats_render(c->route, format == WIRE_STATS_JSON)) == NULL)
 		return CONN_CLOSE;
 	len = strlen(text);
 	if (conn_set_reply(c, len + WIRE_HEADER_SIZE) == CONN_CLOSE) {
@@ -252,22 +237,14 @@ conn_stats_reply(struct conn *c, uint8_t format)
 static enum conn_action
 conn_client_dropped(struct conn *c, const struct wire_dropped *d)
 {
-	char t1[64], t2[64];
-	ssize_t n1, n2;
-	int n;
-
 	/* A client's word, so bounded: one frame cannot wrap the counters. */
-	stats_input_drop(DROP_CLIENT, d->count > UINT32_MAX ? UINT32_MAX :
+	counters_input_drop(DROP_CLIENT, d->count > UINT32_MAX ? UINT32_MAX :
 	    d->count);
-	n1 = format_time(d->since_ns, t1, sizeof(t1));
-	n2 = format_time(d->until_ns, t2, sizeof(t2));
-	n = snprintf(c->note, sizeof(c->note), "client %s dropped %llu records "
-	    "from %.*s to %.*s", c->name, (unsigned long long)d->count,
-	    (int)(n1 < 0 ? 0 : n1), t1, (int)(n2 < 0 ? 0 : n2), t2);
-	log_self_record(&c->rec, 4, c->note,
-	    (size_t)n < sizeof(c->note) ? (size_t)n : sizeof(c->note) - 1);
+	report_client_dropped(&c->report, c->name, d->count, d->since_ns,
+	    d->until_ns);
+	c->rec = c->report.rec;
 	c->rec.time_ns = c->now_ns;
-	c->pending = server_route(c->srv, &c->rec);
+	c->pending = route_select(c->route, &c->rec);
 	return c->pending != 0 ? CONN_DELIVER : CONN_SKIP;
 }
 
@@ -288,7 +265,7 @@ conn_parse_native(struct conn *c)
 		    (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
 		if ((size_t)flen + 4 > c->max_frame) {
 			c->skip = (size_t)flen + 4;
-			stats_input_drop(DROP_TOO_LARGE, 1);
+			counters_input_drop(DROP_TOO_LARGE, 1);
 			log_limited(&conn_rl, "client %s: record of %u bytes is "
 			    "larger than max_record; dropped", c->name, flen);
 			return CONN_SKIP;
@@ -321,19 +298,19 @@ conn_parse_native(struct conn *c)
 		}
 		c->hello = true;
 		snprintf(c->name, sizeof(c->name), "pid %ld (%.*s)",
-		    (long)c->pid, (int)(c->frame.u.hello.name_len > 32 ? 32 :
+		    (long)c->cred.pid, (int)(c->frame.u.hello.name_len > 32 ? 32 :
 		    c->frame.u.hello.name_len), c->frame.u.hello.name);
 		return CONN_SKIP;
 	case WIRE_RECORD:
 		wr = &c->frame.u.record;
-		if (wr->msg_len > c->srv->conf->max_record) {
-			stats_input_drop(DROP_TOO_LARGE, 1);
+		if (wr->msg_len > route_config(c->route)->max_record) {
+			counters_input_drop(DROP_TOO_LARGE, 1);
 			return CONN_SKIP;
 		}
-		if (!conn_rate_ok(c))
+		if (!route_admit(c->route, &c->rl, c->name, c->now_ns))
 			return CONN_SKIP;
 		memset(&c->rec, 0, sizeof(c->rec));
-		conn_stamp(c, &c->rec);
+		route_stamp(&c->rec, &c->cred, c->now_ns);
 		c->rec.client_time_ns = wr->time_ns;
 		c->rec.facility = wr->priority >> 3;
 		c->rec.severity = wr->priority & 7;
@@ -343,7 +320,7 @@ conn_parse_native(struct conn *c)
 		c->rec.msg_len = wr->msg_len;
 		c->rec.fields = wr->fields;
 		c->rec.nfields = wr->nfields;
-		c->pending = server_route(c->srv, &c->rec);
+		c->pending = route_select(c->route, &c->rec);
 		return c->pending != 0 ? CONN_DELIVER : CONN_SKIP;
 	case WIRE_DROPPED:
 		return conn_client_dropped(c, &c->frame.u.dropped);
@@ -367,7 +344,7 @@ conn_parse_syslog(struct conn *c)
 	ssize_t n;
 
 	n = syslog_frame(c->buf + c->off, c->len - c->off,
-	    c->srv->conf->max_record, &msg, &msg_len);
+	    route_config(c->route)->max_record, &msg, &msg_len);
 	if (n == 0 && c->eof && c->len > c->off) {
 		/* The last message of a stream may lack its newline. */
 		msg = c->buf + c->off;
@@ -379,20 +356,18 @@ conn_parse_syslog(struct conn *c)
 	if (n < 0) {
 		c->skip = msg_len;
 		c->skip_line = n == SYSLOG_FRAME_LONG_LINE;
-		stats_input_drop(DROP_TOO_LARGE, 1);
+		counters_input_drop(DROP_TOO_LARGE, 1);
 		log_limited(&conn_rl, "client %s: syslog message longer than "
 		    "max_record; dropped", c->name);
 		return CONN_SKIP;
 	}
 	c->consume = n;
-	if (!conn_rate_ok(c))
+	if (!route_admit(c->route, &c->rl, c->name, c->now_ns))
 		return CONN_SKIP;
 	memset(&c->rec, 0, sizeof(c->rec));
 	syslog_parse(msg, msg_len, c->now_ns, &c->rec);
-	conn_stamp(c, &c->rec);
-	if (c->rec.claimed_pid == c->pid)
-		c->rec.claimed_pid = 0;
-	c->pending = server_route(c->srv, &c->rec);
+	route_stamp(&c->rec, &c->cred, c->now_ns);
+	c->pending = route_select(c->route, &c->rec);
 	return c->pending != 0 ? CONN_DELIVER : CONN_SKIP;
 }
 
@@ -427,22 +402,27 @@ static void
 conn_sync_begin(struct conn *c)
 {
 	struct output *o;
+	unsigned i;
 
-	TAILQ_FOREACH(o, &c->srv->outputs, entry)
-		c->sync_points[o->index] = (struct conn_sync){ o->id,
-		    o->conf->sync == SYNC_ALWAYS ? output_sync_point(o) : 0 };
+	for (i = 0; (o = route_output(c->route, i)) != NULL; i++)
+		c->sync_points[output_index(o)] = (struct conn_sync){
+		    output_id(o),
+		    output_sync_always(o) ? output_sync_point(o) : 0 };
 }
 
 /* The next output whose sync point is not reached yet, or NULL. */
 static struct output *
 conn_sync_next(struct conn *c)
 {
+	const struct conn_sync *sp;
 	struct output *o;
+	unsigned i;
 
-	TAILQ_FOREACH(o, &c->srv->outputs, entry)
-		if (c->sync_points[o->index].output_id == o->id &&
-		    o->completed_seq < c->sync_points[o->index].seq)
+	for (i = 0; (o = route_output(c->route, i)) != NULL; i++) {
+		sp = &c->sync_points[output_index(o)];
+		if (sp->output_id == output_id(o) && !output_synced(o, sp->seq))
 			return o;
+	}
 	return NULL;
 }
 
@@ -465,12 +445,12 @@ conn_task(struct task *t)
 			 * it would hold up this client's records bound for
 			 * every other output too. It gets an overflow drop.
 			 */
-			while ((c->waiting = server_deliver(c->srv, &c->rec,
+			while ((c->waiting = route_deliver(c->route, &c->rec,
 			    &c->pending)) != NULL) {
-				TASK_AWAIT_COND(t, &c->waiting->space,
-				    (int)c->srv->conf->stall_timeout_ms);
+				TASK_AWAIT_COND(t, output_room(c->waiting),
+				    (int)route_config(c->route)->stall_timeout_ms);
 				if (t->result == TASK_TIMEOUT)
-					server_skip(c->srv, c->waiting,
+					route_give_up(c->route, c->waiting,
 					    &c->pending);
 			}
 			act = CONN_SKIP;
@@ -484,22 +464,22 @@ conn_task(struct task *t)
 			c->off += c->consume;
 			c->consume = 0;
 			if (c->sync_points == NULL && (c->sync_points =
-			    calloc(SERVER_MAX_OUTPUTS, sizeof(struct conn_sync))) == NULL)
+			    calloc(ROUTE_MAX_OUTPUTS, sizeof(struct conn_sync))) == NULL)
 				break;
 			conn_sync_begin(c);
 			/* An output that completes nothing for stall_timeout_ms
 			 * is stuck: the SYNC stays unanswered (the client's
 			 * flush times out) and we go on reading this client. */
 			while ((c->sync_output = conn_sync_next(c)) != NULL) {
-				TASK_AWAIT_COND(t, &c->sync_output->completed,
-				    (int)c->srv->conf->stall_timeout_ms);
+				TASK_AWAIT_COND(t, output_progress(c->sync_output),
+				    (int)route_config(c->route)->stall_timeout_ms);
 				if (t->result == TASK_TIMEOUT)
 					break;
 			}
 			if (c->sync_output != NULL) {
 				log_limited(&conn_rl, "client %s: output %s is "
 				    "not completing writes; SYNC not answered",
-				    c->name, c->sync_output->conf->name);
+				    c->name, output_name(c->sync_output));
 				continue;
 			}
 			if (conn_set_reply(c, 16) == CONN_CLOSE)
@@ -554,11 +534,45 @@ done:
 	TASK_END(t);
 }
 
-int
-conn_spawn(struct server *srv, int fd, enum conn_kind kind)
+struct conn_set *
+conn_set_new(struct event_base *base, struct route *route)
 {
-	struct ucred cred;
-	socklen_t len = sizeof(cred);
+	struct conn_set *set;
+
+	if ((set = calloc(1, sizeof(*set))) == NULL)
+		return NULL;
+	set->base = base;
+	set->route = route;
+	LIST_INIT(&set->list);
+	task_cond_init(&set->ended);
+	return set;
+}
+
+void
+conn_set_free(struct conn_set *set)
+{
+	if (set == NULL)
+		return;
+	conn_close_all(set);
+	free(set);
+}
+
+unsigned
+conn_count(const struct conn_set *set)
+{
+	return set->n;
+}
+
+struct task_cond *
+conn_ended(struct conn_set *set)
+{
+	return &set->ended;
+}
+
+int
+conn_spawn(struct conn_set *set, int fd, enum conn_kind kind)
+{
+	socklen_t len = sizeof(struct ucred);
 	struct conn *c;
 
 	if ((c = calloc(1, sizeof(*c))) == NULL)
@@ -566,27 +580,22 @@ conn_spawn(struct server *srv, int fd, enum conn_kind kind)
 	if ((c->buf = malloc(CONN_BUF_INITIAL)) == NULL)
 		goto fail;
 	c->cap = CONN_BUF_INITIAL;
-	c->srv = srv;
+	c->set = set;
+	c->route = set->route;
 	c->kind = kind;
 	c->fd = fd;
-	c->pid = -1;
-	c->uid = (uid_t)-1;
-	c->gid = (gid_t)-1;
-	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) == 0) {
-		c->pid = cred.pid;
-		c->uid = cred.uid;
-		c->gid = cred.gid;
-	}
-	snprintf(c->name, sizeof(c->name), "pid %ld", (long)c->pid);
-	c->rl.pid = c->pid;
-	c->max_frame = srv->conf->max_record + CONN_FRAME_OVERHEAD;
-	if (task_spawn(srv->base, &c->task, "conn", conn_task, conn_cleanup,
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &c->cred, &len) == -1)
+		c->cred = (struct ucred){ -1, (uid_t)-1, (gid_t)-1 };
+	snprintf(c->name, sizeof(c->name), "pid %ld", (long)c->cred.pid);
+	c->rl.pid = c->cred.pid;
+	c->max_frame = route_config(c->route)->max_record + CONN_FRAME_OVERHEAD;
+	if (task_spawn(set->base, &c->task, "conn", conn_task, conn_cleanup,
 	    c) == -1)
 		goto fail;
-	LIST_INSERT_HEAD(&srv->conns, c, entry);
-	srv->nconns++;
-	stats_clients++;
-	stats_connections++;
+	LIST_INSERT_HEAD(&set->list, c, entry);
+	set->n++;
+	counters_clients++;
+	counters_connections++;
 	return 0;
 fail:
 	if (c != NULL)
@@ -597,7 +606,7 @@ fail:
 }
 
 void
-conn_drain_all(struct server *srv)
+conn_drain_all(struct conn_set *set)
 {
 	struct conn *c;
 
@@ -609,27 +618,24 @@ conn_drain_all(struct server *srv)
 	 * socket buffer. A connection blocked on output space keeps waiting
 	 * for it; one idle in read is woken to take what is queued and end.
 	 */
-	LIST_FOREACH(c, &srv->conns, entry) {
+	LIST_FOREACH(c, &set->list, entry) {
 		c->draining = true;
 		(void)shutdown(c->fd, SHUT_RD);
-		if (c->task.cond == NULL)
+		if (!task_waiting_cond(&c->task))
 			task_wake(&c->task);
 	}
 }
 
 void
-conn_close_all(struct server *srv)
+conn_close_all(struct conn_set *set)
 {
 	struct conn *c;
-	struct output *o;
 
-	while ((c = LIST_FIRST(&srv->conns)) != NULL) {
+	while ((c = LIST_FIRST(&set->list)) != NULL) {
 		/* Past the drain deadline, a record still waiting for room is
 		 * dropped where it was going, and counted there. */
 		if (c->waiting != NULL)
-			TAILQ_FOREACH(o, &srv->outputs, entry)
-				if (c->pending & ((uint64_t)1 << o->index))
-					output_count_drop(o, DROP_OVERFLOW);
+			route_drop_pending(c->route, &c->pending);
 		task_cancel(&c->task);
 	}
 }

@@ -1,29 +1,41 @@
 /*
- * conn.h: one client connection on a stream socket (native frames or syslog
- * stream), run as a task: read, decode, stamp with the kernel's credentials,
- * route, and wait for buffer space when an output is full (backpressure: we
- * stop reading, the client's library buffers or drops and counts).
+ * conn.h: client connections on stream sockets (native frames or syslog
+ * stream), each run as a task: read, decode, and hand each record to route
+ * (which stamps it with the kernel's credentials and delivers it), waiting
+ * for buffer space when an output is full (backpressure: we stop reading,
+ * the client's library buffers or drops and counts). Loop thread only.
  */
 #ifndef ASYNCLOG_CONN_H
 #define ASYNCLOG_CONN_H
 
 #include <stdbool.h>
 
-struct server;
+struct event_base;
+struct route;
+struct conn_set;
+struct task_cond;
 
 enum conn_kind {
 	CONN_NATIVE,
 	CONN_SYSLOG_STREAM,
 };
 
+/* The set of live connections, delivering through route. */
+struct conn_set *conn_set_new(struct event_base *, struct route *);
+void	conn_set_free(struct conn_set *);	/* closes what is left first */
+
 /* Take ownership of fd (non-blocking, accepted; closed on failure) and
  * start its task. */
-int	conn_spawn(struct server *, int fd, enum conn_kind);
+int	conn_spawn(struct conn_set *, int fd, enum conn_kind);
+
+unsigned conn_count(const struct conn_set *);
+/* Signalled whenever a connection ends. */
+struct task_cond *conn_ended(struct conn_set *);
 
 /* Ask every connection to finish: each reads what is already queued, then ends. */
-void	conn_drain_all(struct server *);
+void	conn_drain_all(struct conn_set *);
 
 /* End every connection now (after the drain deadline). */
-void	conn_close_all(struct server *);
+void	conn_close_all(struct conn_set *);
 
 #endif

@@ -1,12 +1,8 @@
 /*
- * listen.c: the daemon's sockets and their tasks.
- *
- * Stream sockets (native, syslog stream) run an accept task that spawns one
- * connection task per client. The syslog datagram socket (/dev/log style)
- * runs a reader task: one message per datagram, stamped with the sender's
- * SCM_CREDENTIALS. Datagram senders (glibc syslog(3)) block in send() when
- * the socket queue is full, so this input never waits for buffer space: a
- * full output drops and counts the record instead.
+ * listen.c: the daemon's sockets: bind them (or take them from systemd),
+ * and accept. Stream sockets (native, syslog stream) run an accept task
+ * that spawns one connection task per client (conn.c); the syslog datagram
+ * socket (/dev/log style) is handed to the datagram input (dgram.c).
  *
  * Under systemd socket activation the sockets come from
  * sd_listen_fds_with_names(), named native / syslog-stream / syslog-dgram.
@@ -25,18 +21,16 @@
 #include <event2/event.h>
 #include <systemd/sd-daemon.h>
 
+#include "clock.h"
 #include "conn.h"
+#include "dgram.h"
 #include "listen.h"
 #include "log.h"
-#include "ratelimit.h"
-#include "server.h"
-#include "stats.h"
-#include "syslog.h"
+#include "route.h"
+#include "task.h"
 
 #define LISTEN_ACCEPT_BATCH	64
-#define LISTEN_DGRAM_BATCH	256
 #define LISTEN_EMFILE_PAUSE_MS	100
-#define LISTEN_RL_SLOTS		64	/* datagram senders tracked for ratelimit */
 
 enum listen_kind {
 	LISTEN_NATIVE,
@@ -45,18 +39,20 @@ enum listen_kind {
 };
 
 struct listener {
-	struct task	 task;
+	struct task	 task;		/* accept task (stream sockets) */
 	LIST_ENTRY(listener) entry;
-	struct server	*srv;
+	struct listen_set *set;
 	enum listen_kind kind;
 	int		 fd;
+	struct dgram	*dgram;		/* datagram socket: its input */
 	char		*path;		/* unlinked at stop if we created it */
-	char		*dgram;		/* datagram buffer, max_record + 1 */
-	size_t		 dgram_cap;
-	struct record	 rec;
-	uint64_t	 pending;
-	struct ratelimit rl[LISTEN_RL_SLOTS];	/* datagrams: per sender pid */
-	bool		 rl_pending;	/* some window has drops to report */
+};
+
+struct listen_set {
+	struct event_base *base;
+	struct route	*route;
+	struct conn_set	*conns;
+	LIST_HEAD(, listener) list;
 };
 
 static struct log_ratelimit listen_rl = LOG_RATELIMIT_INIT(10000, 5);
@@ -105,6 +101,8 @@ static enum task_step
 listen_accept_task(struct task *t)
 {
 	struct listener *l = t->arg;
+	struct conn_set *conns = l->set->conns;
+	unsigned max_clients;
 	int fd, i;
 
 	TASK_BEGIN(t);
@@ -114,13 +112,14 @@ listen_accept_task(struct task *t)
 			fd = accept4(l->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
 			if (fd == -1)
 				break;
-			if (l->srv->nconns >= l->srv->conf->max_clients) {
+			max_clients = route_config(l->set->route)->max_clients;
+			if (conn_count(conns) >= max_clients) {
 				log_limited(&listen_rl, "too many clients (%u); "
-				    "refusing a connection", l->srv->nconns);
+				    "refusing a connection", conn_count(conns));
 				close(fd);
 				continue;
 			}
-			conn_spawn(l->srv, fd, l->kind == LISTEN_NATIVE ?
+			conn_spawn(conns, fd, l->kind == LISTEN_NATIVE ?
 			    CONN_NATIVE : CONN_SYSLOG_STREAM);
 		}
 		if (fd == -1 && (errno == EMFILE || errno == ENFILE ||
@@ -135,221 +134,68 @@ listen_accept_task(struct task *t)
 	TASK_END(t);
 }
 
-/* Receive one datagram with its sender's credentials; -1 (EAGAIN) when none. */
-static ssize_t
-listen_recv_dgram(struct listener *l, struct ucred *cred)
-{
-	union {
-		struct cmsghdr	hdr;
-		char		buf[CMSG_SPACE(sizeof(struct ucred))];
-	} ctl;
-	struct iovec iov = { l->dgram, l->dgram_cap };
-	struct msghdr msg;
-	struct cmsghdr *cm;
-	ssize_t n;
-
-	memset(&msg, 0, sizeof(msg));
-	msg.msg_iov = &iov;
-	msg.msg_iovlen = 1;
-	msg.msg_control = ctl.buf;
-	msg.msg_controllen = sizeof(ctl.buf);
-	cred->pid = -1;
-	cred->uid = (uid_t)-1;
-	cred->gid = (gid_t)-1;
-	do
-		n = recvmsg(l->fd, &msg, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
-	while (n == -1 && errno == EINTR);
-	if (n == -1)
-		return -1;
-	for (cm = CMSG_FIRSTHDR(&msg); cm != NULL; cm = CMSG_NXTHDR(&msg, cm))
-		if (cm->cmsg_level == SOL_SOCKET &&
-		    cm->cmsg_type == SCM_CREDENTIALS)
-			memcpy(cred, CMSG_DATA(cm), sizeof(*cred));
-	if (msg.msg_flags & MSG_TRUNC) {
-		stats_input_drop(DROP_TOO_LARGE, 1);
-		log_limited(&listen_rl, "datagram from pid %ld longer than "
-		    "max_record; dropped", (long)cred->pid);
-		return 0;
-	}
-	return n;
-}
-
 static void
-listen_rl_say(struct listener *l, const struct ratelimit_report *rep)
+listen_close(struct listener *l)
 {
-	char who[32];
-
-	if (rep->n == 0)
-		return;
-	snprintf(who, sizeof(who), "pid %ld", (long)rep->pid);
-	server_ratelimit_report(l->srv, rep, who);
-}
-
-static void
-listen_rl_report(struct listener *l, struct ratelimit *rl)
-{
-	struct ratelimit_report rep;
-
-	ratelimit_flush(rl, &rep);
-	listen_rl_say(l, &rep);
-}
-
-/*
- * A datagram sender's window: its slot, or the slot of whoever sent least
- * recently (whose unreported drops are reported first). Datagrams carry no
- * connection, so the kernel's pid is the sender.
- */
-static struct ratelimit *
-listen_rl_slot(struct listener *l, pid_t pid)
-{
-	struct ratelimit *rl, *oldest = &l->rl[0];
-	int i;
-
-	for (i = 0; i < LISTEN_RL_SLOTS; i++) {
-		rl = &l->rl[i];
-		if (rl->window_ns != 0 && rl->pid == pid)
-			return rl;
-		if (rl->window_ns < oldest->window_ns)
-			oldest = rl;
-	}
-	listen_rl_report(l, oldest);
-	memset(oldest, 0, sizeof(*oldest));
-	oldest->pid = pid;
-	return oldest;
-}
-
-/* Report every window that ended with drops; is any still pending? */
-static bool
-listen_rl_sweep(struct listener *l, int64_t now)
-{
-	const struct config *conf = l->srv->conf;
-	bool pending = false;
-	int i;
-
-	for (i = 0; i < LISTEN_RL_SLOTS; i++) {
-		if (ratelimit_due(&l->rl[i], conf->ratelimit_interval_ms, now))
-			listen_rl_report(l, &l->rl[i]);
-		pending |= l->rl[i].dropped > 0;
-	}
-	return pending;
-}
-
-static bool
-listen_rate_ok(struct listener *l, pid_t pid, int64_t now)
-{
-	const struct config *conf = l->srv->conf;
-	struct ratelimit_report rep;
-	bool ok;
-
-	if (conf->ratelimit_burst == 0)
-		return true;
-	ok = ratelimit_check(listen_rl_slot(l, pid), conf->ratelimit_interval_ms,
-	    conf->ratelimit_burst, now, &rep);
-	listen_rl_say(l, &rep);
-	if (!ok)
-		stats_input_drop(DROP_RATE_LIMITED, 1);
-	return ok;
-}
-
-static enum task_step
-listen_dgram_task(struct task *t)
-{
-	struct listener *l = t->arg;
-	struct ucred cred;
-	int64_t now;
-	ssize_t n;
-	int i;
-
-	TASK_BEGIN(t);
-	for (;;) {
-		/* With rate-limit drops still to report, wake up to report
-		 * them even if this input goes quiet. */
-		TASK_AWAIT_FD(t, l->fd, EV_READ, l->rl_pending ?
-		    (int)l->srv->conf->ratelimit_interval_ms : -1);
-		now = log_now_ns();
-		for (i = 0; i < LISTEN_DGRAM_BATCH; i++) {
-			if ((n = listen_recv_dgram(l, &cred)) == -1)
-				break;
-			if (n == 0 || !listen_rate_ok(l, cred.pid, now))
-				continue;
-			memset(&l->rec, 0, sizeof(l->rec));
-			syslog_parse(l->dgram, n, now, &l->rec);
-			l->rec.time_ns = now;
-			l->rec.pid = cred.pid;
-			l->rec.uid = cred.uid;
-			l->rec.gid = cred.gid;
-			if (l->rec.claimed_pid == cred.pid)
-				l->rec.claimed_pid = 0;
-			l->pending = server_route(l->srv, &l->rec);
-			server_deliver_or_drop(l->srv, &l->rec, &l->pending);
-		}
-		if (n == -1 && errno != EAGAIN)
-			log_limited(&listen_rl, "recvmsg: %s", strerror(errno));
-		l->rl_pending = l->srv->conf->ratelimit_burst > 0 &&
-		    listen_rl_sweep(l, now);
-	}
-	TASK_END(t);
+	LIST_REMOVE(l, entry);
+	if (l->dgram != NULL)
+		dgram_free(l->dgram);	/* closes the socket */
+	else
+		close(l->fd);
+	if (l->path != NULL)
+		(void)unlink(l->path);
+	free(l->path);
+	free(l);
 }
 
 static void
 listen_cleanup(struct task *t)
 {
-	struct listener *l = t->arg;
-	int i;
-
-	for (i = 0; i < LISTEN_RL_SLOTS; i++)
-		listen_rl_report(l, &l->rl[i]);	/* nothing goes unsaid */
-	LIST_REMOVE(l, entry);
-	close(l->fd);
-	if (l->path != NULL)
-		(void)unlink(l->path);
-	free(l->path);
-	free(l->dgram);
-	free(l);
+	listen_close(t->arg);
 }
 
 static int
-listen_add(struct server *srv, enum listen_kind kind, int fd, const char *path,
-    char *err, size_t errlen)
+listen_add(struct listen_set *set, enum listen_kind kind, int fd,
+    const char *path, char *err, size_t errlen)
 {
 	struct listener *l;
-	int on = 1;
 
-	if ((l = calloc(1, sizeof(*l))) == NULL)
-		goto oom;
-	l->srv = srv;
-	l->kind = kind;
-	l->fd = fd;
-	if (path != NULL && (l->path = strdup(path)) == NULL)
-		goto oom;
-	if (kind == LISTEN_SYSLOG_DGRAM) {
-		l->dgram_cap = srv->conf->max_record + 1;
-		if ((l->dgram = malloc(l->dgram_cap)) == NULL)
-			goto oom;
-		if (setsockopt(fd, SOL_SOCKET, SO_PASSCRED, &on, sizeof(on)) == -1) {
-			snprintf(err, errlen, "SO_PASSCRED: %s", strerror(errno));
-			goto fail;
-		}
-	}
 	if (fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK) == -1) {
 		snprintf(err, errlen, "fcntl: %s", strerror(errno));
+		close(fd);
+		return -1;
+	}
+	if ((l = calloc(1, sizeof(*l))) == NULL ||
+	    (path != NULL && (l->path = strdup(path)) == NULL)) {
+		if (l != NULL)
+			free(l);
+		snprintf(err, errlen, "out of memory");
+		close(fd);
+		return -1;
+	}
+	l->set = set;
+	l->kind = kind;
+	l->fd = fd;
+	LIST_INSERT_HEAD(&set->list, l, entry);
+	if (kind == LISTEN_SYSLOG_DGRAM) {
+		if ((l->dgram = dgram_new(set->base, set->route, fd, err,
+		    errlen)) == NULL) {
+			l->fd = -1;
+			goto fail;
+		}
+		return 0;
+	}
+	if (task_spawn(set->base, &l->task, "listener", listen_accept_task,
+	    listen_cleanup, l) == -1) {
+		snprintf(err, errlen, "out of memory");
+		close(fd);
 		goto fail;
 	}
-	if (task_spawn(srv->base, &l->task, kind == LISTEN_SYSLOG_DGRAM ?
-	    "dgram" : "listener", kind == LISTEN_SYSLOG_DGRAM ?
-	    listen_dgram_task : listen_accept_task, listen_cleanup, l) == -1)
-		goto oom;
-	LIST_INSERT_HEAD(&srv->listeners, l, entry);
 	return 0;
-oom:
-	snprintf(err, errlen, "out of memory");
 fail:
-	if (l != NULL) {
-		free(l->path);
-		free(l->dgram);
-	}
+	LIST_REMOVE(l, entry);
+	free(l->path);
 	free(l);
-	close(fd);
 	return -1;
 }
 
@@ -384,37 +230,59 @@ listen_from_systemd(int fds[3])
 	free(names);
 }
 
-int
-listen_start(struct server *srv, char *err, size_t errlen)
+struct listen_set *
+listen_start(struct event_base *base, const struct config *conf,
+    struct route *route, struct conn_set *conns, char *err, size_t errlen)
 {
 	const char *paths[3];
 	int types[3] = { SOCK_STREAM, SOCK_STREAM, SOCK_DGRAM };
 	int given[3], fd, k;
+	struct listen_set *set;
 
-	paths[LISTEN_NATIVE] = srv->conf->socket;
-	paths[LISTEN_SYSLOG_STREAM] = srv->conf->syslog_stream;
-	paths[LISTEN_SYSLOG_DGRAM] = srv->conf->syslog_dgram;
+	if ((set = calloc(1, sizeof(*set))) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	set->base = base;
+	set->route = route;
+	set->conns = conns;
+	LIST_INIT(&set->list);
+	paths[LISTEN_NATIVE] = conf->socket;
+	paths[LISTEN_SYSLOG_STREAM] = conf->syslog_stream;
+	paths[LISTEN_SYSLOG_DGRAM] = conf->syslog_dgram;
 	listen_from_systemd(given);
 	for (k = 0; k < 3; k++) {
 		if (given[k] != -1) {
-			if (listen_add(srv, k, given[k], NULL, err, errlen) == -1)
-				return -1;
+			if (listen_add(set, k, given[k], NULL, err, errlen) == -1)
+				goto fail;
 			continue;
 		}
 		if (paths[k] == NULL || paths[k][0] == '\0')
 			continue;
-		fd = listen_bind(paths[k], types[k], srv->conf->socket_mode,
-		    err, errlen);
-		if (fd == -1 || listen_add(srv, k, fd, paths[k], err,
+		fd = listen_bind(paths[k], types[k], conf->socket_mode, err,
+		    errlen);
+		if (fd == -1 || listen_add(set, k, fd, paths[k], err,
 		    errlen) == -1)
-			return -1;
+			goto fail;
 	}
-	return 0;
+	return set;
+fail:
+	listen_stop(set);
+	return NULL;
 }
 
 void
-listen_stop(struct server *srv)
+listen_stop(struct listen_set *set)
 {
-	while (!LIST_EMPTY(&srv->listeners))
-		task_cancel(&LIST_FIRST(&srv->listeners)->task);
+	struct listener *l;
+
+	if (set == NULL)
+		return;
+	while ((l = LIST_FIRST(&set->list)) != NULL) {
+		if (l->dgram == NULL && task_alive(&l->task))
+			task_cancel(&l->task);	/* its cleanup closes it */
+		else
+			listen_close(l);
+	}
+	free(set);
 }

@@ -1,20 +1,26 @@
 /*
  * listen.h: the daemon's sockets. Creates (or takes from systemd) the native
- * stream socket, the syslog stream socket and the syslog datagram socket,
- * and runs a task per socket: accept and spawn a connection task, or read
- * datagrams (one message each, like /dev/log) with their SCM_CREDENTIALS.
+ * stream socket, the syslog stream socket and the syslog datagram socket;
+ * accepts on the stream sockets (spawning a connection per client, conn.h)
+ * and hands the datagram socket to the datagram input (dgram.h). Loop
+ * thread only.
  */
 #ifndef ASYNCLOG_LISTEN_H
 #define ASYNCLOG_LISTEN_H
 
 #include <stddef.h>
 
-struct server;
+struct config;
+struct conn_set;
+struct event_base;
+struct listen_set;
+struct route;
 
-/* Open every socket the config names. Returns 0, or -1 with err set. */
-int	listen_start(struct server *, char *err, size_t errlen);
+/* Open every socket conf names. Returns NULL with err set. */
+struct listen_set *listen_start(struct event_base *, const struct config *,
+	    struct route *, struct conn_set *, char *err, size_t errlen);
 
-/* Stop accepting and close the sockets (unlinking those we created). */
-void	listen_stop(struct server *);
+/* Stop accepting and close the sockets (unlinking those we created); frees. */
+void	listen_stop(struct listen_set *);
 
 #endif

@@ -7,11 +7,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "log.h"
-#include "record.h"
 
 static void
 log_vprint(const char *level, const char *suffix, const char *fmt, va_list ap)
@@ -69,7 +68,7 @@ void
 log_limited(struct log_ratelimit *rl, const char *fmt, ...)
 {
 	char suffix[64] = "";
-	int64_t now = log_mono_ns();
+	int64_t now = clock_mono_ns();
 	va_list ap;
 
 	if (now - rl->window_start_ns > (int64_t)rl->interval_ms * 1000000) {
@@ -89,38 +88,4 @@ log_limited(struct log_ratelimit *rl, const char *fmt, ...)
 	va_start(ap, fmt);
 	log_vprint("warning: ", suffix, fmt, ap);
 	va_end(ap);
-}
-
-int64_t
-log_now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
-
-int64_t
-log_mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
-
-void
-log_self_record(struct record *rec, int severity, const char *msg, size_t len)
-{
-	memset(rec, 0, sizeof(*rec));
-	rec->time_ns = log_now_ns();
-	rec->facility = 5;	/* syslog */
-	rec->severity = severity;
-	rec->pid = getpid();
-	rec->uid = getuid();
-	rec->gid = getgid();
-	rec->tag = "asynclogd";
-	rec->tag_len = strlen(rec->tag);
-	rec->msg = msg;
-	rec->msg_len = len;
 }

@@ -34,13 +34,4 @@ struct log_ratelimit {
 void	log_limited(struct log_ratelimit *, const char *fmt, ...)
 	    __attribute__((format(printf, 2, 3)));
 
-/* Fill rec as a record of asynclogd itself (drop markers and reports,
- * facility syslog, tag asynclogd); msg is borrowed, not copied. */
-struct record;
-void	log_self_record(struct record *rec, int severity, const char *msg,
-	    size_t len);
-
-int64_t	log_now_ns(void);	/* CLOCK_REALTIME in ns */
-int64_t	log_mono_ns(void);	/* CLOCK_MONOTONIC in ns */
-
 #endif

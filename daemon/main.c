@@ -25,10 +25,12 @@
 #include <event2/event.h>
 #include <event2/thread.h>
 
+#include "clock.h"
 #include "config.h"
 #include "log.h"
 #include "notify.h"
 #include "server.h"
+#include "counters.h"
 #include "stats.h"
 
 static void
@@ -54,30 +56,62 @@ usage(FILE *f)
 static const char *main_conffile;	/* NULL: the built-in config */
 static struct config *main_conf;	/* the one running */
 
+static bool main_reload_again;	/* a SIGHUP came during a reload */
+
+static void	main_reload(struct server *);
+
+static void
+main_reloaded(struct server *srv, struct config *conf, const char *err)
+{
+	if (err != NULL) {
+		log_warn("reload failed, the running configuration stays: %s",
+		    err);
+		config_free(conf);
+	} else {
+		config_free(main_conf);
+		main_conf = conf;
+		log_info("%s: configuration reloaded, %u outputs", conf->file,
+		    server_noutputs(srv));
+	}
+	if (server_draining(srv))
+		return;
+	notify_ready(srv);
+	if (main_reload_again) {
+		main_reload_again = false;
+		main_reload(srv);
+	}
+}
+
+/* Reopen files, then load the -c file and let the server switch to it
+ * once its new outputs are open; main_reloaded says how it ended. */
 static void
 main_reload(struct server *srv)
 {
 	struct config *conf;
 	char err[1024];
 
-	server_reopen(srv);
-	if (main_conffile == NULL)
+	if (server_reloading(srv)) {
+		main_reload_again = true;
 		return;
+	}
+	notify_reloading();
+	server_reopen(srv);
+	if (main_conffile == NULL) {
+		notify_ready(srv);
+		return;
+	}
 	if ((conf = config_load_file(main_conffile, err, sizeof(err))) == NULL) {
 		log_warn("reload failed, the running configuration stays: %s",
 		    err);
+		notify_ready(srv);
 		return;
 	}
-	if (server_reload(srv, conf, err, sizeof(err)) == -1) {
+	if (server_reload(srv, conf, main_reloaded, err, sizeof(err)) == -1) {
 		log_warn("reload failed, the running configuration stays: %s",
 		    err);
 		config_free(conf);
-		return;
+		notify_ready(srv);
 	}
-	config_free(main_conf);
-	main_conf = conf;
-	log_info("%s: configuration reloaded, %u outputs", conf->file,
-	    srv->noutputs);
 }
 
 static void
@@ -90,20 +124,20 @@ main_signal_cb(evutil_socket_t sig, short what, void *arg)
 	switch (sig) {
 	case SIGTERM:
 	case SIGINT:
-		if (!srv->draining) {
+		if (!server_draining(srv)) {
 			log_info("signal %d: draining", (int)sig);
 			notify_stopping();
 		}
 		server_drain(srv);
 		break;
 	case SIGHUP:
+		if (server_draining(srv))
+			break;
 		log_info("SIGHUP: reopening files and reloading");
-		notify_reloading();
 		main_reload(srv);
-		notify_ready(srv);
 		break;
 	case SIGUSR1:
-		if ((text = stats_render(srv, false)) != NULL) {
+		if ((text = stats_render(server_route(srv), false)) != NULL) {
 			log_info("counters:\n%s", text);
 			free(text);
 		}
@@ -174,7 +208,7 @@ main(int argc, char *argv[])
 		log_fatal(1, "libevent has no thread support");
 	if ((base = event_base_new()) == NULL)
 		log_fatal(1, "cannot create the event loop");
-	stats_start_ns = log_now_ns();
+	counters_start_ns = clock_now_ns();
 	/* Signals first: once the socket accepts, a client or the service
 	 * manager may send HUP or TERM, whose default action would kill us. */
 	for (i = 0; i < sizeof(signals) / sizeof(signals[0]); i++) {
@@ -185,7 +219,7 @@ main(int argc, char *argv[])
 	if (server_start(&srv, base, conf, err, sizeof(err)) == -1)
 		log_fatal(1, "%s", err);
 	log_info("%s %s ready: socket %s, %u outputs", conf->file,
-	    ASYNCLOG_VERSION_STRING, conf->socket, srv.noutputs);
+	    ASYNCLOG_VERSION_STRING, conf->socket, server_noutputs(&srv));
 	notify_ready(&srv);
 
 	if (event_base_dispatch(base) == -1)
@@ -193,7 +227,7 @@ main(int argc, char *argv[])
 
 	notify_stop();
 	stuck = server_stop(&srv);
-	if ((text = stats_render(&srv, false)) != NULL) {
+	if ((text = stats_render(server_route(&srv), false)) != NULL) {
 		log_info("final counters:\n%s", text);
 		free(text);
 	}

@@ -22,10 +22,13 @@
 
 #include <systemd/sd-daemon.h>
 
+#include "clock.h"
 #include "log.h"
 #include "notify.h"
 #include "output.h"
+#include "route.h"
 #include "server.h"
+#include "counters.h"
 #include "stats.h"
 #include "task.h"
 
@@ -58,24 +61,25 @@ notify_status_line(struct server *srv, char *buf, size_t len)
 	struct counters total;
 	const char *reason;
 	struct output *o;
+	unsigned i;
 	size_t n;
 	int64_t since;
 
-	stats_total(srv, &total);
+	stats_total(server_route(srv), &total);
 	n = (size_t)snprintf(buf, len, "clients=%llu received=%llu "
 	    "written=%llu dropped=%llu buffered=%llu",
-	    (unsigned long long)stats_clients,
+	    (unsigned long long)counters_clients,
 	    (unsigned long long)total.received,
 	    (unsigned long long)total.written,
-	    (unsigned long long)stats_dropped_total(&total),
+	    (unsigned long long)counters_dropped_total(&total),
 	    (unsigned long long)total.buffered);
-	TAILQ_FOREACH(o, &srv->outputs, entry) {
+	for (i = 0; (o = route_output(server_route(srv), i)) != NULL; i++) {
 		if (n >= len)
 			break;
 		if (output_state(o, &since, &reason) != OUTPUT_DROPPING)
 			continue;
 		n += (size_t)snprintf(buf + n, len - n, "; %s dropping (%s)",
-		    o->conf->name, reason != NULL ? reason : "?");
+		    output_name(o), reason != NULL ? reason : "?");
 	}
 }
 
@@ -94,7 +98,7 @@ notify_status_task(struct task *t)
 	TASK_BEGIN(t);
 	for (;;) {
 		TASK_SLEEP(t, NOTIFY_STATUS_INTERVAL_MS);
-		if (!notify.srv->draining)
+		if (!server_draining(notify.srv))
 			notify_send_status(notify.srv, "");
 	}
 	TASK_END(t);
@@ -133,7 +137,7 @@ notify_start(struct server *srv)
 
 	notify.started = true;
 	notify.srv = srv;
-	if (task_spawn(srv->base, &notify.status, "notify-status",
+	if (task_spawn(server_base(srv), &notify.status, "notify-status",
 	    notify_status_task, notify_status_cleanup, NULL) == 0)
 		notify.status_live = true;
 	else
@@ -143,7 +147,7 @@ notify_start(struct server *srv)
 	if (sd_watchdog_enabled(0, &usec) <= 0 || usec == 0)
 		return;
 	notify.watchdog_ms = (unsigned)(usec / 2000 > 0 ? usec / 2000 : 1);
-	if (task_spawn(srv->base, &notify.watchdog, "watchdog",
+	if (task_spawn(server_base(srv), &notify.watchdog, "watchdog",
 	    notify_watchdog_task, notify_watchdog_cleanup, NULL) == 0) {
 		notify.watchdog_live = true;
 		log_info("systemd watchdog: pinging every %u ms",
@@ -171,7 +175,7 @@ notify_reloading(void)
 	 * older managers ignore it. */
 	(void)sd_notifyf(0, "RELOADING=1\nSTATUS=reloading\n"
 	    "MONOTONIC_USEC=%llu",
-	    (unsigned long long)(log_mono_ns() / 1000));
+	    (unsigned long long)(clock_mono_ns() / 1000));
 }
 
 void

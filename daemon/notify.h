@@ -12,7 +12,7 @@
 
 struct server;
 
-/* Seconds between STATUS= updates while running. */
+/* Milliseconds between STATUS= updates while running. */
 #define NOTIFY_STATUS_INTERVAL_MS	5000
 
 /*

@@ -1,6 +1,6 @@
 /*
  * output.c: the loop-thread side of an output: chunk pool, formatting into
- * the current chunk, hand-off to the writer thread, the flusher task, and
+ * the current chunk, hand-off to the sink's thread, the flusher task, and
  * the completion callback that moves the counters.
  *
  * Counters change only here, on the loop thread, and a record's counters
@@ -16,12 +16,43 @@
 
 #include <event2/event.h>
 
+#include "chunk.h"
 #include "format.h"
 #include "log.h"
+#include "match.h"
 #include "output.h"
+#include "sink.h"
+#include "task.h"
 #include "writer.h"
 
+struct output {
+	struct config_output *conf;	/* private copy */
+	unsigned	 index;		/* bit in a record's route mask */
+	uint64_t	 id;		/* unique for the daemon's lifetime */
+	struct event_base *base;
+
+	struct chunk	*current;	/* being filled, or NULL */
+	struct chunk_list free;
+	unsigned	 nchunks;
+	unsigned	 nfree;
+	uint64_t	 next_seq;	/* seq of the next chunk handed off */
+	uint64_t	 completed_seq;	/* every chunk below this came back */
+	struct counters	 counters;
+	bool		 stalled;	/* no room for stall_timeout_ms: drop, don't wait */
+	struct task_cond room;		/* signalled when a chunk returns to the pool */
+	struct task_cond progress;	/* a chunk came back, the sink opened or ended */
+	struct task	 flusher;
+	struct event	*done_ev;	/* sink -> loop completion */
+	char		 host[256];
+	unsigned	 flush_ms;	/* flush_interval_ms */
+
+	struct sink	*sink;		/* NULL once stopped */
+	void		(*retired_cb)(struct output *, void *);
+	void		*retired_arg;
+};
+
 static uint64_t output_next_id = 1;	/* loop thread only */
+static struct log_ratelimit output_rl = LOG_RATELIMIT_INIT(10000, 5);
 
 /* A chunk with less room than this left is handed off at once. */
 #define OUTPUT_CHUNK_SLACK	512
@@ -33,10 +64,10 @@ output_handoff(struct output *o)
 
 	o->current = NULL;
 	c->seq = o->next_seq++;
-	writer_submit(o->writer, c);
+	o->sink->ops->submit(o->sink, c);
 }
 
-/* Chunks came back from the writer: move their counters, refill the pool. */
+/* Chunks came back from the sink: move their counters, refill the pool. */
 static void
 output_complete(struct output *o, struct chunk_list *done)
 {
@@ -58,8 +89,8 @@ output_complete(struct output *o, struct chunk_list *done)
 		o->nfree++;
 	}
 	o->stalled = false;
-	task_cond_broadcast(&o->space);
-	task_cond_broadcast(&o->completed);
+	task_cond_broadcast(&o->room);
+	task_cond_broadcast(&o->progress);
 }
 
 static void
@@ -71,9 +102,9 @@ output_done_cb(evutil_socket_t fd, short what, void *arg)
 	(void)fd;
 	(void)what;
 	TAILQ_INIT(&done);
-	writer_take_done(o->writer, &done);
+	o->sink->ops->take_done(o->sink, &done);
 	output_complete(o, &done);
-	if (o->retired_cb != NULL && writer_finished(o->writer))
+	if (o->retired_cb != NULL && o->sink->ops->finished(o->sink))
 		o->retired_cb(o, o->retired_arg);	/* may free o */
 }
 
@@ -84,14 +115,14 @@ output_flusher_task(struct task *t)
 
 	TASK_BEGIN(t);
 	for (;;) {
-		TASK_SLEEP(t, (int)o->conf_flush_ms);
+		TASK_SLEEP(t, (int)o->flush_ms);
 		output_flush(o);
 	}
 	TASK_END(t);
 }
 
 struct output *
-output_new(struct event_base *base, struct config_output *conf,
+output_new(struct event_base *base, const struct config_output *conf,
     unsigned index, size_t chunk_size, unsigned nchunks,
     unsigned flush_interval_ms, char *err, size_t errlen)
 {
@@ -105,10 +136,10 @@ output_new(struct event_base *base, struct config_output *conf,
 	o->index = index;
 	o->id = output_next_id++;
 	o->base = base;
-	o->conf_flush_ms = flush_interval_ms;
+	o->flush_ms = flush_interval_ms;
 	TAILQ_INIT(&o->free);
-	task_cond_init(&o->space);
-	task_cond_init(&o->completed);
+	task_cond_init(&o->room);
+	task_cond_init(&o->progress);
 	if (gethostname(o->host, sizeof(o->host) - 1) == -1)
 		strcpy(o->host, "localhost");
 	for (i = 0; i < nchunks; i++) {
@@ -126,8 +157,9 @@ output_new(struct event_base *base, struct config_output *conf,
 	o->done_ev = event_new(base, -1, 0, output_done_cb, o);
 	if (o->done_ev == NULL)
 		goto oom;
-	o->writer = writer_new(conf, o->host, chunk_size, o->done_ev, err, errlen);
-	if (o->writer == NULL)
+	/* The one sink kind so far; a new kind is chosen here by conf. */
+	o->sink = writer_new(conf, o->host, chunk_size, o->done_ev, err, errlen);
+	if (o->sink == NULL)
 		goto fail;
 	if (task_spawn(base, &o->flusher, "flusher", output_flusher_task,
 	    NULL, o) == -1) {
@@ -163,8 +195,8 @@ output_take_chunk(struct output *o)
 	return c;
 }
 
-int
-output_append(struct output *o, const struct record *rec)
+enum output_offer
+output_offer(struct output *o, const struct record *rec)
 {
 	struct chunk *c;
 	ssize_t n;
@@ -172,7 +204,7 @@ output_append(struct output *o, const struct record *rec)
 	for (;;) {
 		if (o->current == NULL &&
 		    (o->current = output_take_chunk(o)) == NULL)
-			return -1;
+			return OUTPUT_FULL;
 		c = o->current;
 		n = format_record(o->conf->format, rec, o->host,
 		    c->buf + c->len, c->cap - c->len);
@@ -182,7 +214,7 @@ output_append(struct output *o, const struct record *rec)
 			/* Does not fit even in an empty chunk. */
 			o->counters.received++;
 			o->counters.dropped[DROP_TOO_LARGE]++;
-			return -2;
+			return OUTPUT_REFUSED;
 		}
 		output_handoff(o);
 	}
@@ -196,7 +228,7 @@ output_append(struct output *o, const struct record *rec)
 	o->counters.buffered++;
 	if (c->cap - c->len < OUTPUT_CHUNK_SLACK)
 		output_handoff(o);
-	return 0;
+	return OUTPUT_TAKEN;
 }
 
 void
@@ -213,11 +245,101 @@ output_flush(struct output *o)
 		output_handoff(o);
 }
 
+void
+output_give_up(struct output *o, unsigned waited_ms)
+{
+	if (!o->stalled)
+		log_limited(&output_rl, "output %s: no room for %u ms; dropping "
+		    "its records until it takes a chunk again", o->conf->name,
+		    waited_ms);
+	o->stalled = true;
+	output_count_drop(o, DROP_OVERFLOW);
+}
+
+bool
+output_stalled(const struct output *o)
+{
+	return o->stalled;
+}
+
+struct task_cond *
+output_room(struct output *o)
+{
+	return &o->room;
+}
+
+struct task_cond *
+output_progress(struct output *o)
+{
+	return &o->progress;
+}
+
 uint64_t
 output_sync_point(struct output *o)
 {
 	output_flush(o);
 	return o->next_seq;
+}
+
+bool
+output_synced(const struct output *o, uint64_t seq)
+{
+	return o->completed_seq >= seq;
+}
+
+const char *
+output_name(const struct output *o)
+{
+	return o->conf->name;
+}
+
+const char *
+output_path(const struct output *o)
+{
+	return o->conf->path;
+}
+
+unsigned
+output_index(const struct output *o)
+{
+	return o->index;
+}
+
+uint64_t
+output_id(const struct output *o)
+{
+	return o->id;
+}
+
+bool
+output_takes(const struct output *o, const struct record *rec)
+{
+	return match_record(&o->conf->selector, rec->facility, rec->severity);
+}
+
+bool
+output_sync_always(const struct output *o)
+{
+	return o->conf->sync == SYNC_ALWAYS;
+}
+
+const struct counters *
+output_counters(const struct output *o)
+{
+	return &o->counters;
+}
+
+int
+output_opened(struct output *o, bool wait, char *err, size_t errlen)
+{
+	switch (o->sink->ops->open_state(o->sink, wait, err, errlen)) {
+	case SINK_OPENING:
+		return 1;
+	case SINK_OPEN:
+		return 0;
+	default:
+		return -1;
+	}
 }
 
 bool
@@ -229,31 +351,31 @@ output_idle(const struct output *o)
 enum output_state
 output_state(const struct output *o, int64_t *since_ns, const char **reason)
 {
-	if (o->writer == NULL) {
+	if (o->sink == NULL) {
 		*since_ns = 0;
 		*reason = "stopped";
 		return OUTPUT_WRITING;
 	}
-	return writer_dropping(o->writer, since_ns, reason) ?
+	return o->sink->ops->dropping(o->sink, since_ns, reason) ?
 	    OUTPUT_DROPPING : OUTPUT_WRITING;
 }
 
 int64_t
 output_free_bytes(const struct output *o)
 {
-	return o->writer != NULL ? writer_free_bytes(o->writer) : -1;
+	return o->sink != NULL ? o->sink->ops->free_bytes(o->sink) : -1;
 }
 
 int64_t
 output_last_write_ns(const struct output *o)
 {
-	return o->writer != NULL ? writer_last_write_ns(o->writer) : 0;
+	return o->sink != NULL ? o->sink->ops->last_write_ns(o->sink) : 0;
 }
 
 void
 output_reopen(struct output *o)
 {
-	writer_reopen(o->writer);
+	o->sink->ops->reopen(o->sink);
 }
 
 int
@@ -262,13 +384,13 @@ output_stop(struct output *o, const struct timespec *deadline)
 	struct chunk_list done;
 	int rc;
 
-	if (o->writer == NULL)
+	if (o->sink == NULL)
 		return 0;
 	output_flush(o);
 	TAILQ_INIT(&done);
-	/* The writer writes what is queued first. */
-	if ((rc = writer_free(o->writer, &done, deadline)) == 0)
-		o->writer = NULL;
+	/* The sink writes what is queued first. */
+	if ((rc = o->sink->ops->close(o->sink, &done, deadline)) == 0)
+		o->sink = NULL;
 	output_complete(o, &done);
 	return rc;
 }
@@ -279,7 +401,7 @@ output_free(struct output *o)
 	struct chunk *c;
 
 	output_stop(o, NULL);
-	if (o->flusher.ev != NULL)
+	if (task_alive(&o->flusher))
 		task_cancel(&o->flusher);
 	if (o->current != NULL)
 		TAILQ_INSERT_TAIL(&o->free, o->current, entry);
@@ -295,12 +417,14 @@ output_free(struct output *o)
 }
 
 int
-output_reconfigure(struct output *o, const struct config_output *conf)
+output_reconfigure(struct output *o, const struct config_output *conf,
+    unsigned flush_interval_ms)
 {
 	struct config_output *copy;
 
+	o->flush_ms = flush_interval_ms;
 	if ((copy = config_output_dup(conf)) == NULL ||
-	    writer_reconfigure(o->writer, conf) == -1) {
+	    o->sink->ops->reconfigure(o->sink, conf) == -1) {
 		config_output_free(copy);
 		return -1;
 	}
@@ -317,8 +441,8 @@ output_retire(struct output *o, void (*cb)(struct output *, void *),
 	o->retired_cb = cb;
 	o->retired_arg = arg;
 	task_cancel(&o->flusher);
-	writer_stop(o->writer);
+	o->sink->ops->stop(o->sink);
 	/* Whoever waits on this output re-routes and finds it gone. */
-	task_cond_broadcast(&o->space);
-	task_cond_broadcast(&o->completed);
+	task_cond_broadcast(&o->room);
+	task_cond_broadcast(&o->progress);
 }

@@ -1,31 +1,33 @@
 /*
- * server.c: the running daemon as a whole: brings outputs and listeners up
- * in order, routes each record to the outputs whose selectors take it, and
- * drains in order on SIGTERM (stop accepting, let clients finish what they
- * sent, hand every chunk to the writers, leave the loop).
+ * server.c: the running daemon as a whole: brings the outputs (in the route
+ * table), the connections and the listeners up in order, switches to a new
+ * configuration on SIGHUP without ever opening a file on the loop thread,
+ * and drains in order on SIGTERM (stop accepting, let clients finish what
+ * they sent, hand every chunk to the sinks, leave the loop).
  */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <event2/event.h>
 
+#include "clock.h"
 #include "conn.h"
 #include "listen.h"
 #include "log.h"
-#include "format.h"
-#include "match.h"
-#include "ratelimit.h"
+#include "output.h"
+#include "route.h"
 #include "server.h"
-#include "stats.h"
 
-static struct log_ratelimit server_rl = LOG_RATELIMIT_INIT(10000, 5);
+/* How long a reload waits for the files it adds to open. */
+#define SERVER_OPEN_TIMEOUT_MS	10000
 
 static struct output *
 server_output_new(struct server *srv, const struct config *conf,
-    struct config_output *oc, unsigned index, char *err, size_t errlen)
+    const struct config_output *oc, unsigned index, char *err, size_t errlen)
 {
 	unsigned nchunks;
 
@@ -35,6 +37,16 @@ server_output_new(struct server *srv, const struct config *conf,
 		nchunks = 2;
 	return output_new(srv->base, oc, index, conf->chunk_size, nchunks,
 	    conf->flush_interval_ms, err, errlen);
+}
+
+static int
+server_check_outputs(const struct config *conf, char *err, size_t errlen)
+{
+	if (conf->noutputs <= ROUTE_MAX_OUTPUTS)
+		return 0;
+	snprintf(err, errlen, "%s: at most %d outputs", conf->file,
+	    ROUTE_MAX_OUTPUTS);
+	return -1;
 }
 
 int
@@ -47,114 +59,55 @@ server_start(struct server *srv, struct event_base *base, struct config *conf,
 	memset(srv, 0, sizeof(*srv));
 	srv->base = base;
 	srv->conf = conf;
-	TAILQ_INIT(&srv->outputs);
-	TAILQ_INIT(&srv->retiring);
-	LIST_INIT(&srv->conns);
-	LIST_INIT(&srv->listeners);
-	task_cond_init(&srv->conns_changed);
-	if (conf->noutputs > SERVER_MAX_OUTPUTS) {
-		snprintf(err, errlen, "%s: at most %d outputs", conf->file,
-		    SERVER_MAX_OUTPUTS);
+	if (server_check_outputs(conf, err, errlen) == -1)
+		return -1;
+	if ((srv->route = route_new(conf)) == NULL ||
+	    (srv->conns = conn_set_new(base, srv->route)) == NULL) {
+		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
 	for (i = 0; i < conf->noutputs; i++) {
 		if ((o = server_output_new(srv, conf, &conf->outputs[i], i,
 		    err, errlen)) == NULL)
 			return -1;
-		TAILQ_INSERT_TAIL(&srv->outputs, o, entry);
-		srv->noutputs++;
+		route_add(srv->route, o);
+		/* Before the loop runs, waiting for the open costs nobody. */
+		if (output_opened(o, true, err, errlen) == -1)
+			return -1;
 	}
-	return listen_start(srv, err, errlen);
+	srv->listeners = listen_start(base, conf, srv->route, srv->conns, err,
+	    errlen);
+	return srv->listeners != NULL ? 0 : -1;
 }
 
-uint64_t
-server_route(struct server *srv, const struct record *rec)
+unsigned
+server_noutputs(const struct server *srv)
 {
-	struct output *o;
-	uint64_t mask = 0;
-
-	TAILQ_FOREACH(o, &srv->outputs, entry)
-		if (match_record(&o->conf->selector, rec->facility,
-		    rec->severity))
-			mask |= (uint64_t)1 << o->index;
-	if (mask == 0)
-		stats_input_drop(DROP_NO_OUTPUT, 1);
-	return mask;
+	return route_noutputs(srv->route);
 }
 
-struct output *
-server_deliver(struct server *srv, const struct record *rec, uint64_t *pending)
+bool
+server_draining(const struct server *srv)
 {
-	struct output *o;
-
-	TAILQ_FOREACH(o, &srv->outputs, entry) {
-		if ((*pending & ((uint64_t)1 << o->index)) == 0)
-			continue;
-		if (output_append(o, rec) == -1) {
-			if (srv->conf->overflow == OVERFLOW_BACKPRESSURE &&
-			    !o->stalled)
-				return o;
-			output_count_drop(o, DROP_OVERFLOW);
-		}
-		*pending &= ~((uint64_t)1 << o->index);
-	}
-	return NULL;
+	return srv->draining;
 }
 
-void
-server_ratelimit_report(struct server *srv, const struct ratelimit_report *rep,
-    const char *who)
+struct route *
+server_route(const struct server *srv)
 {
-	char t1[64], t2[64], msg[256];
-	struct record rec;
-	uint64_t pending;
-	ssize_t n1, n2;
-	int n;
-
-	if (rep->n == 0)
-		return;
-	n1 = format_time(rep->first_ns, t1, sizeof(t1));
-	n2 = format_time(rep->last_ns, t2, sizeof(t2));
-	n = snprintf(msg, sizeof(msg), "%s: %llu records rate-limited from "
-	    "%.*s to %.*s (limit %u per %u ms)", who,
-	    (unsigned long long)rep->n, (int)(n1 < 0 ? 0 : n1), t1,
-	    (int)(n2 < 0 ? 0 : n2), t2, srv->conf->ratelimit_burst,
-	    srv->conf->ratelimit_interval_ms);
-	log_self_record(&rec, 4, msg, (size_t)n < sizeof(msg) ? (size_t)n :
-	    sizeof(msg) - 1);
-	pending = server_route(srv, &rec);
-	server_deliver_or_drop(srv, &rec, &pending);
+	return srv->route;
 }
 
-void
-server_skip(struct server *srv, struct output *o, uint64_t *pending)
+struct event_base *
+server_base(const struct server *srv)
 {
-	if (!o->stalled)
-		log_limited(&server_rl, "output %s: no room for %u ms; dropping "
-		    "its records until it takes a chunk again", o->conf->name,
-		    srv->conf->stall_timeout_ms);
-	o->stalled = true;
-	output_count_drop(o, DROP_OVERFLOW);
-	*pending &= ~((uint64_t)1 << o->index);
-}
-
-void
-server_deliver_or_drop(struct server *srv, const struct record *rec,
-    uint64_t *pending)
-{
-	struct output *o;
-
-	/* A full pool is not a stalled output: count this record only. */
-	while ((o = server_deliver(srv, rec, pending)) != NULL) {
-		output_count_drop(o, DROP_OVERFLOW);
-		*pending &= ~((uint64_t)1 << o->index);
-	}
+	return srv->base;
 }
 
 static int
-server_ms_left(const struct server *srv)
+server_ms_left(int64_t deadline_ns)
 {
-	int64_t left = srv->drain_deadline_ns - log_mono_ns();
+	int64_t left = deadline_ns - clock_mono_ns();
 
 	return left <= 0 ? 0 : (int)(left / 1000000) + 1;
 }
@@ -163,8 +116,9 @@ static struct output *
 server_busy_output(struct server *srv)
 {
 	struct output *o;
+	unsigned i;
 
-	TAILQ_FOREACH(o, &srv->outputs, entry)
+	for (i = 0; (o = route_output(srv->route, i)) != NULL; i++)
 		if (!output_idle(o))
 			return o;
 	return NULL;
@@ -175,19 +129,26 @@ server_drain_task(struct task *t)
 {
 	struct server *srv = t->arg;
 	struct output *o;
+	unsigned i;
 
 	TASK_BEGIN(t);
-	listen_stop(srv);
-	conn_drain_all(srv);
-	while (srv->nconns > 0 && server_ms_left(srv) > 0)
-		TASK_AWAIT_COND(t, &srv->conns_changed, server_ms_left(srv));
-	TAILQ_FOREACH(o, &srv->outputs, entry)
+	listen_stop(srv->listeners);
+	srv->listeners = NULL;
+	conn_drain_all(srv->conns);
+	while (conn_count(srv->conns) > 0 &&
+	    server_ms_left(srv->drain_deadline_ns) > 0)
+		TASK_AWAIT_COND(t, conn_ended(srv->conns),
+		    server_ms_left(srv->drain_deadline_ns));
+	for (i = 0; (o = route_output(srv->route, i)) != NULL; i++)
 		output_flush(o);
-	while ((o = server_busy_output(srv)) != NULL && server_ms_left(srv) > 0)
-		TASK_AWAIT_COND(t, &o->completed, server_ms_left(srv));
-	if (srv->nconns > 0 || server_busy_output(srv) != NULL)
+	while ((o = server_busy_output(srv)) != NULL &&
+	    server_ms_left(srv->drain_deadline_ns) > 0)
+		TASK_AWAIT_COND(t, output_progress(o),
+		    server_ms_left(srv->drain_deadline_ns));
+	if (conn_count(srv->conns) > 0 || server_busy_output(srv) != NULL)
 		log_warn("drain deadline of %u ms passed; %u clients still "
-		    "connected", srv->conf->drain_timeout_ms, srv->nconns);
+		    "connected", srv->conf->drain_timeout_ms,
+		    conn_count(srv->conns));
 	event_base_loopexit(srv->base, NULL);
 	TASK_END(t);
 }
@@ -198,7 +159,7 @@ server_drain(struct server *srv)
 	if (srv->draining)
 		return;
 	srv->draining = true;
-	srv->drain_deadline_ns = log_mono_ns() +
+	srv->drain_deadline_ns = clock_mono_ns() +
 	    (int64_t)srv->conf->drain_timeout_ms * 1000000;
 	if (task_spawn(srv->base, &srv->drain, "drain", server_drain_task,
 	    NULL, srv) == -1)
@@ -209,51 +170,10 @@ void
 server_reopen(struct server *srv)
 {
 	struct output *o;
+	unsigned i;
 
-	TAILQ_FOREACH(o, &srv->outputs, entry)
+	for (i = 0; (o = route_output(srv->route, i)) != NULL; i++)
 		output_reopen(o);
-}
-
-static struct output *
-server_find_output(struct server *srv, const struct config_output *oc)
-{
-	struct output *o;
-
-	/* By path: one file, one writer, whatever the output is called now
-	 * (two writers appending to one file could cut each other's records
-	 * when undoing a failed write). */
-	TAILQ_FOREACH(o, &srv->outputs, entry)
-		if (strcmp(o->conf->path, oc->path) == 0)
-			return o;
-	return NULL;
-}
-
-/* The lowest route bit no live or retiring output holds. */
-static int
-server_free_index(struct server *srv, uint64_t taken)
-{
-	struct output *o;
-	int i;
-
-	TAILQ_FOREACH(o, &srv->outputs, entry)
-		taken |= (uint64_t)1 << o->index;
-	TAILQ_FOREACH(o, &srv->retiring, entry)
-		taken |= (uint64_t)1 << o->index;
-	for (i = 0; i < SERVER_MAX_OUTPUTS; i++)
-		if ((taken & ((uint64_t)1 << i)) == 0)
-			return i;
-	return -1;
-}
-
-static void
-server_output_retired(struct output *o, void *arg)
-{
-	struct server *srv = arg;
-
-	TAILQ_REMOVE(&srv->retiring, o, entry);
-	stats_add(&stats_retired, &o->counters);
-	log_info("output %s: closed", o->conf->name);
-	output_free(o);
 }
 
 static bool
@@ -269,126 +189,216 @@ server_same_listen(const struct config *a, const struct config *b)
 	    a->socket_mode == b->socket_mode;
 }
 
-/*
- * Apply a new configuration. Outputs are matched by path: kept ones take
- * their new settings (name included) between two chunks, new ones start, removed
- * ones write what they hold and close. Everything that can fail (opening
- * new files) happens before anything changes, so a failed reload leaves the
- * old configuration running untouched.
- */
-int
-server_reload(struct server *srv, struct config *conf, char *err,
-    size_t errlen)
+/* Free an output that never went live. One whose sink is stuck opening
+ * (a hung network filesystem) cannot be freed: it is left behind. */
+static void
+server_discard(struct output *o)
 {
-	struct output_list fresh, keep;
-	struct output *o;
-	uint64_t taken = 0;
+	struct timespec deadline;
+
+	clock_gettime(CLOCK_REALTIME, &deadline);
+	deadline.tv_sec += 1;
+	if (output_stop(o, &deadline) == -1) {
+		log_warn("output %s: still opening %s; left behind",
+		    output_name(o), output_path(o));
+		return;
+	}
+	output_free(o);
+}
+
+/* Every new output opened: switch the route table to the new config. */
+static void
+server_reload_commit(struct server *srv)
+{
+	struct config *conf = srv->next_conf;
+	struct output *live[ROUTE_MAX_OUTPUTS], *o;
 	size_t i;
-	int index = 0;
 
-	if (conf->noutputs > SERVER_MAX_OUTPUTS) {
-		snprintf(err, errlen, "%s: at most %d outputs", conf->file,
-		    SERVER_MAX_OUTPUTS);
-		return -1;
-	}
-	TAILQ_INIT(&fresh);
 	for (i = 0; i < conf->noutputs; i++) {
-		if (server_find_output(srv, &conf->outputs[i]) != NULL)
-			continue;
-		TAILQ_FOREACH(o, &srv->retiring, entry) {
-			if (strcmp(o->conf->path, conf->outputs[i].path) != 0)
-				continue;
-			snprintf(err, errlen, "%s: output %s: %s is still being "
-			    "closed after the last reload; reload again in a "
-			    "moment", conf->file, conf->outputs[i].name,
-			    conf->outputs[i].path);
-			index = -2;
-		}
-		if (index == -2)
-			goto undo;
-		if ((index = server_free_index(srv, taken)) == -1 ||
-		    (o = server_output_new(srv, conf, &conf->outputs[i], index,
-		    err, errlen)) == NULL) {
-			if (index == -1)
-				snprintf(err, errlen, "no free output slot");
-			goto undo;
-		}
-		taken |= (uint64_t)1 << index;
-		TAILQ_INSERT_TAIL(&fresh, o, entry);
-	}
-
-	/* Commit: the new list in the order of the new config. */
-	TAILQ_INIT(&keep);
-	for (i = 0; i < conf->noutputs; i++) {
-		if ((o = server_find_output(srv, &conf->outputs[i])) != NULL) {
-			TAILQ_REMOVE(&srv->outputs, o, entry);
-			if (output_reconfigure(o, &conf->outputs[i]) == -1)
-				log_warn("output %s: out of memory; keeping its "
-				    "old settings", o->conf->name);
-			/* Its chunk pool keeps its size until a restart. */
-			o->conf_flush_ms = conf->flush_interval_ms;
+		if ((o = srv->fresh[i]) != NULL) {
+			log_info("output %s: opened %s", output_name(o),
+			    output_path(o));
 		} else {
-			o = TAILQ_FIRST(&fresh);
-			TAILQ_REMOVE(&fresh, o, entry);
-			log_info("output %s: opened %s", o->conf->name,
-			    o->conf->path);
+			o = route_find_path(srv->route, conf->outputs[i].path);
+			if (output_reconfigure(o, &conf->outputs[i],
+			    conf->flush_interval_ms) == -1)
+				log_warn("output %s: out of memory; keeping its "
+				    "old settings", output_name(o));
 		}
-		TAILQ_INSERT_TAIL(&keep, o, entry);
+		live[i] = o;
+		srv->fresh[i] = NULL;
 	}
-	while ((o = TAILQ_FIRST(&srv->outputs)) != NULL) {
-		TAILQ_REMOVE(&srv->outputs, o, entry);
-		TAILQ_INSERT_TAIL(&srv->retiring, o, entry);
-		output_retire(o, server_output_retired, srv);
-	}
-	TAILQ_CONCAT(&srv->outputs, &keep, entry);
-	srv->noutputs = conf->noutputs;
+	route_replace(srv->route, live, conf->noutputs);
+	route_set_config(srv->route, conf);
 	if (!server_same_listen(srv->conf, conf))
 		log_warn("listen settings changed; they take effect at the "
 		    "next restart");
 	srv->conf = conf;
+}
+
+/* The reload failed or was cut short: nothing changed but new outputs. */
+static void
+server_reload_undo(struct server *srv)
+{
+	size_t i;
+
+	for (i = 0; i < srv->next_conf->noutputs; i++) {
+		if (srv->fresh[i] != NULL)
+			server_discard(srv->fresh[i]);
+		srv->fresh[i] = NULL;
+	}
+}
+
+static void
+server_reload_end(struct server *srv, const char *err)
+{
+	struct config *conf = srv->next_conf;
+
+	srv->next_conf = NULL;
+	srv->reload_cb(srv, conf, err);
+}
+
+/*
+ * Wait for each added output's sink to open its file on its own thread,
+ * then commit; a failure or a timeout leaves the running config untouched.
+ */
+static enum task_step
+server_reload_task(struct task *t)
+{
+	struct server *srv = t->arg;
+	struct output *o;
+	int rc = 0;
+
+	TASK_BEGIN(t);
+	for (srv->reload_i = 0; srv->reload_i < srv->next_conf->noutputs;
+	    srv->reload_i++) {
+		while ((o = srv->fresh[srv->reload_i]) != NULL &&
+		    (rc = output_opened(o, false, srv->reload_err,
+		    sizeof(srv->reload_err))) == 1 &&
+		    server_ms_left(srv->reload_deadline_ns) > 0)
+			TASK_AWAIT_COND(t, output_progress(o),
+			    server_ms_left(srv->reload_deadline_ns));
+		if (o != NULL && rc == 1)
+			snprintf(srv->reload_err, sizeof(srv->reload_err),
+			    "output %s: opening %s did not finish within "
+			    "%d ms", output_name(o), output_path(o),
+			    SERVER_OPEN_TIMEOUT_MS);
+		if (o != NULL && rc != 0) {
+			server_reload_undo(srv);
+			server_reload_end(srv, srv->reload_err);
+			break;
+		}
+	}
+	if (srv->next_conf != NULL) {
+		server_reload_commit(srv);
+		server_reload_end(srv, NULL);
+	}
+	TASK_END(t);
+}
+
+static void
+server_reload_cleanup(struct task *t)
+{
+	struct server *srv = t->arg;
+
+	if (srv->next_conf == NULL)
+		return;
+	server_reload_undo(srv);	/* cancelled: the daemon is stopping */
+	server_reload_end(srv, "the daemon is stopping");
+}
+
+bool
+server_reloading(const struct server *srv)
+{
+	return srv->next_conf != NULL;
+}
+
+/*
+ * Apply a new configuration. Outputs are matched by path (one file, one
+ * sink, whatever the output is called now: two writers appending to one
+ * file could cut each other's records when undoing a failed write). Kept
+ * ones take their new settings between two chunks, new ones start, removed
+ * ones write what they hold and close. Everything that can fail (opening
+ * new files) happens before anything changes.
+ */
+int
+server_reload(struct server *srv, struct config *conf, server_reload_cb cb,
+    char *err, size_t errlen)
+{
+	uint64_t taken = 0;
+	size_t i;
+	int index;
+
+	if (server_reloading(srv)) {
+		snprintf(err, errlen, "a reload is still in progress");
+		return -1;
+	}
+	if (server_check_outputs(conf, err, errlen) == -1)
+		return -1;
+	srv->next_conf = conf;
+	srv->reload_cb = cb;
+	for (i = 0; i < conf->noutputs; i++) {
+		srv->fresh[i] = NULL;
+		if (route_find_path(srv->route, conf->outputs[i].path) != NULL)
+			continue;
+		if (route_retiring_path(srv->route, conf->outputs[i].path)) {
+			snprintf(err, errlen, "%s: output %s: %s is still being "
+			    "closed after the last reload; reload again in a "
+			    "moment", conf->file, conf->outputs[i].name,
+			    conf->outputs[i].path);
+			goto undo;
+		}
+		if ((index = route_free_index(srv->route, taken)) == -1) {
+			snprintf(err, errlen, "no free output slot");
+			goto undo;
+		}
+		if ((srv->fresh[i] = server_output_new(srv, conf,
+		    &conf->outputs[i], index, err, errlen)) == NULL)
+			goto undo;
+		taken |= (uint64_t)1 << index;
+	}
+	srv->reload_deadline_ns = clock_mono_ns() +
+	    (int64_t)SERVER_OPEN_TIMEOUT_MS * 1000000;
+	if (task_spawn(srv->base, &srv->reload, "reload", server_reload_task,
+	    server_reload_cleanup, srv) == -1) {
+		snprintf(err, errlen, "out of memory");
+		goto undo;
+	}
 	return 0;
 undo:
-	while ((o = TAILQ_FIRST(&fresh)) != NULL) {
-		TAILQ_REMOVE(&fresh, o, entry);
-		output_free(o);
-	}
+	server_reload_undo(srv);
+	srv->next_conf = NULL;
 	return -1;
 }
 
 int
 server_stop(struct server *srv)
 {
-	struct output *o;
 	struct timespec deadline;
-	int stuck = 0;
 
-	listen_stop(srv);
-	conn_close_all(srv);
-	if (srv->drain.ev != NULL)
+	listen_stop(srv->listeners);
+	srv->listeners = NULL;
+	if (srv->conns != NULL)
+		conn_close_all(srv->conns);
+	if (task_alive(&srv->drain))
 		task_cancel(&srv->drain);
-	/* Writers get one more drain period to write what they hold. */
+	if (task_alive(&srv->reload))
+		task_cancel(&srv->reload);
+	if (srv->route == NULL)
+		return 0;
+	/* Outputs get one more drain period to write what they hold. */
 	clock_gettime(CLOCK_REALTIME, &deadline);
 	deadline.tv_sec += srv->conf->drain_timeout_ms / 1000 + 1;
-	TAILQ_FOREACH(o, &srv->outputs, entry)
-		stuck += output_stop(o, &deadline) == -1;
-	TAILQ_FOREACH(o, &srv->retiring, entry)
-		stuck += output_stop(o, &deadline) == -1;
-	if (stuck > 0)
-		return stuck;
-	while ((o = TAILQ_FIRST(&srv->retiring)) != NULL)
-		server_output_retired(o, srv);
-	return 0;
+	return route_stop(srv->route, &deadline);
 }
 
 void
 server_free(struct server *srv)
 {
-	struct output *o;
-
 	if (server_stop(srv) > 0)
-		return;	/* a writer is stuck; the process is about to exit */
-	while ((o = TAILQ_FIRST(&srv->outputs)) != NULL) {
-		TAILQ_REMOVE(&srv->outputs, o, entry);
-		output_free(o);
-	}
+		return;	/* a sink is stuck; the process is about to exit */
+	conn_set_free(srv->conns);
+	route_free(srv->route);
+	srv->conns = NULL;
+	srv->route = NULL;
 }

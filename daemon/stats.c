@@ -1,5 +1,5 @@
 /*
- * stats.c: counters and their rendering for STATS replies and SIGUSR1.
+ * stats.c: rendering of the counters for STATS replies and SIGUSR1.
  *
  * Totals are sums: every output's counters (a record routed to two outputs
  * counts once in each) plus the drops that happen before routing (malformed,
@@ -13,75 +13,18 @@
 #include <unistd.h>
 
 #include "format.h"
-#include "log.h"
 #include "output.h"
-#include "server.h"
+#include "route.h"
+#include "counters.h"
 #include "stats.h"
 #include "task.h"
 
-struct counters stats_input;
-struct counters stats_retired;
-uint64_t stats_connections;
-uint64_t stats_clients;
-int64_t	stats_start_ns;
-
-static const char *stats_reasons[DROP_NREASONS] = {
-	[DROP_DISK_FULL] = "disk_full",
-	[DROP_OVERFLOW] = "overflow",
-	[DROP_TOO_LARGE] = "too_large",
-	[DROP_MALFORMED] = "malformed",
-	[DROP_RATE_LIMITED] = "rate_limited",
-	[DROP_CLIENT] = "client",
-	[DROP_NO_OUTPUT] = "no_output",
-};
-
-uint64_t
-stats_dropped_total(const struct counters *c)
-{
-	uint64_t sum = 0;
-	int r;
-
-	for (r = 0; r < DROP_NREASONS; r++)
-		sum += c->dropped[r];
-	return sum;
-}
-
-bool
-stats_balanced(const struct counters *c)
-{
-	return c->received == c->written + stats_dropped_total(c) + c->buffered;
-}
-
 void
-stats_add(struct counters *sum, const struct counters *c)
+stats_total(const struct route *route, struct counters *total)
 {
-	int r;
-
-	sum->received += c->received;
-	sum->written += c->written;
-	sum->buffered += c->buffered;
-	for (r = 0; r < DROP_NREASONS; r++)
-		sum->dropped[r] += c->dropped[r];
-}
-
-void
-stats_input_drop(enum drop_reason reason, uint64_t n)
-{
-	stats_input.received += n;
-	stats_input.dropped[reason] += n;
-}
-
-void
-stats_total(struct server *srv, struct counters *total)
-{
-	struct output *o;
-
-	*total = stats_input;
-	stats_add(total, &stats_retired);
-	TAILQ_FOREACH(o, &srv->outputs, entry)
-		stats_add(total, &o->counters);
-	TAILQ_FOREACH(o, &srv->retiring, entry)
-		stats_add(total, &o->counters);
+	*total = counters_input;
+	counters_add(total, &counters_retired);
+	route_total(route, total);
 }
 
 /* A growing string; on allocation failure it stays failed and yields NULL. */
@@ -135,17 +78,17 @@ stats_counters(struct stats_buf *b, const struct counters *c, bool json)
 		    (unsigned long long)c->buffered);
 		for (r = 0; r < DROP_NREASONS; r++)
 			stats_printf(b, "%s\"%s\":%llu", r ? "," : "",
-			    stats_reasons[r], (unsigned long long)c->dropped[r]);
+			    counters_reason_name(r), (unsigned long long)c->dropped[r]);
 		stats_printf(b, "},\"dropped_total\":%llu,\"balanced\":%s",
-		    (unsigned long long)stats_dropped_total(c),
-		    stats_balanced(c) ? "true" : "false");
+		    (unsigned long long)counters_dropped_total(c),
+		    counters_balanced(c) ? "true" : "false");
 		return;
 	}
 	stats_printf(b, " received=%llu written=%llu buffered=%llu",
 	    (unsigned long long)c->received, (unsigned long long)c->written,
 	    (unsigned long long)c->buffered);
 	for (r = 0; r < DROP_NREASONS; r++)
-		stats_printf(b, " dropped.%s=%llu", stats_reasons[r],
+		stats_printf(b, " dropped.%s=%llu", counters_reason_name(r),
 		    (unsigned long long)c->dropped[r]);
 }
 
@@ -173,11 +116,12 @@ stats_time(struct stats_buf *b, int64_t ns, bool json)
 }
 
 char *
-stats_render(struct server *srv, bool json)
+stats_render(const struct route *route, bool json)
 {
 	struct stats_buf b = { NULL, 0, 0, false };
 	struct counters total;
 	struct output *o;
+	unsigned i;
 	const char *reason;
 	int64_t since;
 	bool dropping;
@@ -185,34 +129,33 @@ stats_render(struct server *srv, bool json)
 	if ((b.s = malloc(4096)) == NULL)
 		return NULL;
 	b.cap = 4096;
-	stats_total(srv, &total);
+	stats_total(route, &total);
 
 	if (json) {
 		stats_printf(&b, "{\"version\":\"%s\",\"pid\":%ld,\"started\":",
 		    ASYNCLOG_VERSION_STRING, (long)getpid());
-		stats_time(&b, stats_start_ns, true);
+		stats_time(&b, counters_start_ns, true);
 		stats_printf(&b, ",\"clients\":%llu,\"connections\":%llu,"
 		    "\"tasks\":%u,\"total\":{",
-		    (unsigned long long)stats_clients,
-		    (unsigned long long)stats_connections, task_count());
+		    (unsigned long long)counters_clients,
+		    (unsigned long long)counters_connections, task_count());
 		stats_counters(&b, &total, true);
 		stats_printf(&b, "},\"input\":{");
-		stats_counters(&b, &stats_input, true);
+		stats_counters(&b, &counters_input, true);
 		stats_printf(&b, "},\"outputs\":{");
 	} else {
 		stats_printf(&b, "asynclogd %s pid=%ld clients=%llu "
 		    "connections=%llu tasks=%u\n", ASYNCLOG_VERSION_STRING,
-		    (long)getpid(), (unsigned long long)stats_clients,
-		    (unsigned long long)stats_connections, task_count());
+		    (long)getpid(), (unsigned long long)counters_clients,
+		    (unsigned long long)counters_connections, task_count());
 	}
-	TAILQ_FOREACH(o, &srv->outputs, entry) {
+	for (i = 0; (o = route_output(route, i)) != NULL; i++) {
 		dropping = output_state(o, &since, &reason) == OUTPUT_DROPPING;
 		if (json) {
-			stats_printf(&b, "%s", o == TAILQ_FIRST(&srv->outputs) ?
-			    "" : ",");
-			stats_json_string(&b, o->conf->name);
+			stats_printf(&b, "%s", i == 0 ? "" : ",");
+			stats_json_string(&b, output_name(o));
 			stats_printf(&b, ":{\"path\":");
-			stats_json_string(&b, o->conf->path);
+			stats_json_string(&b, output_path(o));
 			stats_printf(&b, ",\"state\":\"%s\",\"since\":",
 			    dropping ? "dropping" : "writing");
 			stats_time(&b, dropping ? since : 0, true);
@@ -225,10 +168,10 @@ stats_render(struct server *srv, bool json)
 			stats_time(&b, output_last_write_ns(o), true);
 			stats_printf(&b, ",\"free_bytes\":%lld,",
 			    (long long)output_free_bytes(o));
-			stats_counters(&b, &o->counters, true);
+			stats_counters(&b, output_counters(o), true);
 			stats_printf(&b, "}");
 		} else {
-			stats_printf(&b, "output %s state=%s", o->conf->name,
+			stats_printf(&b, "output %s state=%s", output_name(o),
 			    dropping ? "dropping" : "writing");
 			if (dropping) {
 				stats_printf(&b, " since=");
@@ -239,7 +182,7 @@ stats_render(struct server *srv, bool json)
 			stats_time(&b, output_last_write_ns(o), false);
 			stats_printf(&b, " free_bytes=%lld",
 			    (long long)output_free_bytes(o));
-			stats_counters(&b, &o->counters, false);
+			stats_counters(&b, output_counters(o), false);
 			stats_printf(&b, "\n");
 		}
 	}
@@ -248,14 +191,14 @@ stats_render(struct server *srv, bool json)
 	} else {
 		stats_printf(&b, "input (dropped before reaching an output)");
 		for (int r = 0; r < DROP_NREASONS; r++)
-			if (stats_input.dropped[r] > 0)
+			if (counters_input.dropped[r] > 0)
 				stats_printf(&b, " dropped.%s=%llu",
-				    stats_reasons[r], (unsigned long long)
-				    stats_input.dropped[r]);
+				    counters_reason_name(r), (unsigned long long)
+				    counters_input.dropped[r]);
 		stats_printf(&b, "\ntotal");
 		stats_counters(&b, &total, false);
 		stats_printf(&b, " balanced=%s\n",
-		    stats_balanced(&total) ? "yes" : "no");
+		    counters_balanced(&total) ? "yes" : "no");
 	}
 	if (b.failed) {
 		free(b.s);

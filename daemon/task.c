@@ -164,6 +164,18 @@ task_cond_has_waiters(const struct task_cond *c)
 	return !TAILQ_EMPTY(&c->waiters);
 }
 
+bool
+task_alive(const struct task *t)
+{
+	return t->ev != NULL;
+}
+
+bool
+task_waiting_cond(const struct task *t)
+{
+	return t->cond != NULL;
+}
+
 unsigned
 task_count(void)
 {

@@ -118,6 +118,12 @@ bool	task_cond_has_waiters(const struct task_cond *);
 void	task_wait_fd(struct task *, int fd, short what, int ms);
 void	task_wait_cond(struct task *, struct task_cond *, int ms);
 
+/* Has t been spawned and not yet ended (or been cancelled)? */
+bool	task_alive(const struct task *);
+
+/* Is t parked on a condition (rather than on an fd or a timer)? */
+bool	task_waiting_cond(const struct task *);
+
 /* Number of live tasks, for stats. */
 unsigned task_count(void);
 

@@ -26,13 +26,17 @@
 
 #include <event2/event.h>
 
+#include "clock.h"
+#include "chunk.h"
 #include "format.h"
 #include "log.h"
-#include "output.h"
+#include "report.h"
 #include "rotate.h"
+#include "sink.h"
 #include "writer.h"
 
 struct writer {
+	struct sink	 sink;		/* first: a struct sink * is a writer */
 	struct config_output *conf;	/* private copy, writer thread only */
 	char		 host[256];
 	size_t		 chunk_size;
@@ -48,6 +52,9 @@ struct writer {
 	bool		 reopen;
 	bool		 finished;	/* the thread is done; join will not wait */
 	struct config_output *next_conf;	/* from writer_reconfigure */
+	enum sink_open	 open;		/* the first open's result */
+	char		 open_err[512];	/* why it failed */
+	pthread_cond_t	 opened;	/* signalled when open leaves OPENING */
 
 	/* Writer thread only. */
 	int		 fd;
@@ -73,6 +80,7 @@ struct writer {
 
 static void	*writer_main(void *);
 static int	 writer_reserve(int, off_t);
+static const struct sink_ops writer_ops;
 
 /* owner/group names -> ids; (uid_t)-1 / (gid_t)-1 leave them unchanged. */
 static int
@@ -124,8 +132,9 @@ writer_open(struct writer *w, char *err, size_t errlen)
 		return -1;
 	/*
 	 * O_NONBLOCK for the open only: opening a FIFO nobody reads would
-	 * otherwise block, and this runs on the loop thread at start-up and
-	 * reload. Writes are blocking again (they happen on this thread).
+	 * otherwise block this thread for good, and with it the reload that
+	 * waits for the open's result; it fails instead. Writes are blocking
+	 * again.
 	 */
 	fd = open(conf->path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC |
 	    O_NONBLOCK, conf->file_mode);
@@ -156,11 +165,44 @@ writer_open(struct writer *w, char *err, size_t errlen)
 		(void)writer_reserve(fd, st.st_size);
 	}
 	w->fd = fd;
-	w->opened_ns = log_now_ns();
+	w->opened_ns = clock_now_ns();
 	return 0;
 }
 
-struct writer *
+static struct writer *
+writer_of(const struct sink *s)
+{
+	return (struct writer *)s;
+}
+
+/* Publish the first open's result and wake whoever waits for it. */
+static void
+writer_set_open(struct writer *w, enum sink_open state)
+{
+	pthread_mutex_lock(&w->mu);
+	w->open = state;
+	pthread_cond_broadcast(&w->opened);
+	pthread_mutex_unlock(&w->mu);
+	event_active(w->done_ev, EV_READ, 0);
+}
+
+static enum sink_open
+writer_open_state(struct sink *s, bool wait, char *err, size_t errlen)
+{
+	struct writer *w = writer_of(s);
+	enum sink_open state;
+
+	pthread_mutex_lock(&w->mu);
+	while (wait && w->open == SINK_OPENING)
+		pthread_cond_wait(&w->opened, &w->mu);
+	state = w->open;
+	if (state == SINK_FAILED)
+		snprintf(err, errlen, "%s", w->open_err);
+	pthread_mutex_unlock(&w->mu);
+	return state;
+}
+
+struct sink *
 writer_new(const struct config_output *conf, const char *host,
     size_t chunk_size, struct event *done, char *err, size_t errlen)
 {
@@ -173,53 +215,57 @@ writer_new(const struct config_output *conf, const char *host,
 		snprintf(err, errlen, "out of memory");
 		return NULL;
 	}
+	w->sink.ops = &writer_ops;
 	snprintf(w->host, sizeof(w->host), "%s", host);
 	w->chunk_size = chunk_size;
 	w->done_ev = done;
 	w->fd = -1;
+	w->open = SINK_OPENING;
 	TAILQ_INIT(&w->todo);
 	TAILQ_INIT(&w->done);
 	pthread_mutex_init(&w->mu, NULL);
 	pthread_cond_init(&w->cv, NULL);
+	pthread_cond_init(&w->opened, NULL);
 	atomic_store(&w->pub_free_bytes, -1);
 	w->rl = (struct log_ratelimit)LOG_RATELIMIT_INIT(60000, 3);
-	if (writer_open(w, err, errlen) == -1)
-		goto fail;
 	if ((rc = pthread_create(&w->thread, NULL, writer_main, w)) != 0) {
 		snprintf(err, errlen, "output %s: cannot start writer thread: %s",
 		    conf->name, strerror(rc));
-		close(w->fd);
-		goto fail;
+		pthread_cond_destroy(&w->opened);
+		pthread_cond_destroy(&w->cv);
+		pthread_mutex_destroy(&w->mu);
+		config_output_free(w->conf);
+		free(w);
+		return NULL;
 	}
-	return w;
-fail:
-	pthread_cond_destroy(&w->cv);
-	pthread_mutex_destroy(&w->mu);
-	config_output_free(w->conf);
-	free(w);
-	return NULL;
+	return &w->sink;
 }
 
-void
-writer_submit(struct writer *w, struct chunk *c)
+static void
+writer_submit(struct sink *s, struct chunk *c)
 {
+	struct writer *w = writer_of(s);
+
 	pthread_mutex_lock(&w->mu);
 	TAILQ_INSERT_TAIL(&w->todo, c, entry);
 	pthread_cond_signal(&w->cv);
 	pthread_mutex_unlock(&w->mu);
 }
 
-void
-writer_take_done(struct writer *w, struct chunk_list *out)
+static void
+writer_take_done(struct sink *s, struct chunk_list *out)
 {
+	struct writer *w = writer_of(s);
+
 	pthread_mutex_lock(&w->mu);
 	TAILQ_CONCAT(out, &w->done, entry);
 	pthread_mutex_unlock(&w->mu);
 }
 
-int
-writer_reconfigure(struct writer *w, const struct config_output *conf)
+static int
+writer_reconfigure(struct sink *s, const struct config_output *conf)
 {
+	struct writer *w = writer_of(s);
 	struct config_output *copy, *old;
 
 	if ((copy = config_output_dup(conf)) == NULL)
@@ -233,18 +279,21 @@ writer_reconfigure(struct writer *w, const struct config_output *conf)
 	return 0;
 }
 
-void
-writer_stop(struct writer *w)
+static void
+writer_stop(struct sink *s)
 {
+	struct writer *w = writer_of(s);
+
 	pthread_mutex_lock(&w->mu);
 	w->stop = true;
 	pthread_cond_signal(&w->cv);
 	pthread_mutex_unlock(&w->mu);
 }
 
-bool
-writer_finished(struct writer *w)
+static bool
+writer_finished(struct sink *s)
 {
+	struct writer *w = writer_of(s);
 	bool f;
 
 	pthread_mutex_lock(&w->mu);
@@ -253,37 +302,40 @@ writer_finished(struct writer *w)
 	return f;
 }
 
-void
-writer_reopen(struct writer *w)
+static void
+writer_reopen(struct sink *s)
 {
+	struct writer *w = writer_of(s);
+
 	pthread_mutex_lock(&w->mu);
 	w->reopen = true;
 	pthread_cond_signal(&w->cv);
 	pthread_mutex_unlock(&w->mu);
 }
 
-int
-writer_dropping(const struct writer *w, int64_t *since_ns, const char **reason)
+static bool
+writer_dropping(const struct sink *s, int64_t *since_ns, const char **reason)
 {
-	int d = atomic_load(&((struct writer *)w)->pub_dropping);
+	struct writer *w = writer_of(s);
+	bool d = atomic_load(&w->pub_dropping) != 0;
 
 	if (since_ns != NULL)
-		*since_ns = atomic_load(&((struct writer *)w)->pub_since_ns);
+		*since_ns = atomic_load(&w->pub_since_ns);
 	if (reason != NULL)
-		*reason = atomic_load(&((struct writer *)w)->pub_reason);
+		*reason = atomic_load(&w->pub_reason);
 	return d;
 }
 
-int64_t
-writer_last_write_ns(const struct writer *w)
+static int64_t
+writer_last_write_ns(const struct sink *s)
 {
-	return atomic_load(&((struct writer *)w)->pub_last_write_ns);
+	return atomic_load(&writer_of(s)->pub_last_write_ns);
 }
 
-int64_t
-writer_free_bytes(const struct writer *w)
+static int64_t
+writer_free_bytes(const struct sink *s)
 {
-	return atomic_load(&((struct writer *)w)->pub_free_bytes);
+	return atomic_load(&writer_of(s)->pub_free_bytes);
 }
 
 /* Write all of buf at the end of the file; -1 with errno on any failure. */
@@ -382,7 +434,7 @@ writer_enter_dropping(struct writer *w, const char *reason, int64_t now_ns)
 	w->lost_first_ns = 0;
 	tally_clear(&w->lost_by);
 	w->lost_last_ns = 0;
-	w->last_probe_ns = log_mono_ns();
+	w->last_probe_ns = clock_mono_ns();
 	atomic_store(&w->pub_reason, reason);
 	atomic_store(&w->pub_since_ns, now_ns);
 	atomic_store(&w->pub_dropping, 1);
@@ -407,22 +459,11 @@ writer_count_lost(struct writer *w, const struct chunk *c)
 static ssize_t
 writer_format_marker(struct writer *w, char *buf, size_t cap)
 {
-	char t1[64], t2[64], top[160], msg[384];
-	struct record rec;
-	ssize_t n1, n2;
-	int m;
+	struct report r;
 
-	n1 = format_time(w->lost_first_ns, t1, sizeof(t1));
-	n2 = format_time(w->lost_last_ns, t2, sizeof(t2));
-	if (n1 < 0 || n2 < 0)
-		return -1;
-	tally_top(&w->lost_by, 3, top, sizeof(top));
-	m = snprintf(msg, sizeof(msg), "dropped %llu records (%s) from %.*s to "
-	    "%.*s%s%s", (unsigned long long)w->lost, w->drop_reason, (int)n1, t1,
-	    (int)n2, t2, top[0] != '\0' ? "; most from " : "", top);
-	log_self_record(&rec, 4, msg, (size_t)m < sizeof(msg) ? (size_t)m :
-	    sizeof(msg) - 1);
-	return format_record(w->conf->format, &rec, w->host, buf, cap);
+	report_output_dropped(&r, w->lost, w->drop_reason, w->lost_first_ns,
+	    w->lost_last_ns, &w->lost_by);
+	return format_record(w->conf->format, &r.rec, w->host, buf, cap);
 }
 
 /*
@@ -454,7 +495,7 @@ writer_probe(struct writer *w)
 {
 	int64_t avail, floor;
 
-	w->last_probe_ns = log_mono_ns();
+	w->last_probe_ns = clock_mono_ns();
 	avail = writer_free_space(w, &floor);
 	if (avail != -1 && avail < floor + (int64_t)w->chunk_size)
 		return;
@@ -465,7 +506,7 @@ writer_probe(struct writer *w)
 	w->dropping = false;
 	w->lost = 0;
 	atomic_store(&w->pub_dropping, 0);
-	atomic_store(&w->pub_last_write_ns, log_now_ns());
+	atomic_store(&w->pub_last_write_ns, clock_now_ns());
 }
 
 static const char *
@@ -490,7 +531,7 @@ writer_sync(struct writer *w)
 		log_warn("output %s: fdatasync: %s", w->conf->name,
 		    strerror(errno));
 	w->unsynced = false;
-	w->last_sync_ns = log_mono_ns();
+	w->last_sync_ns = clock_mono_ns();
 }
 
 /* Would appending len bytes pass rotate.size, or is the file older than
@@ -506,7 +547,7 @@ writer_rotate_due(const struct writer *w, const struct stat *st, size_t len)
 	    (uint64_t)st->st_size + len > conf->rotate_size)
 		return true;
 	return conf->rotate_age_s > 0 &&
-	    log_now_ns() - w->opened_ns >= (int64_t)conf->rotate_age_s * 1000000000;
+	    clock_now_ns() - w->opened_ns >= (int64_t)conf->rotate_age_s * 1000000000;
 }
 
 /*
@@ -591,10 +632,10 @@ writer_write_chunk(struct writer *w, struct chunk *c)
 	    writer_reserve(w->fd, st.st_size + c->len) != ENOSPC)) {
 		c->nwritten = c->nrecords;
 		w->unsynced = true;
-		atomic_store(&w->pub_last_write_ns, log_now_ns());
+		atomic_store(&w->pub_last_write_ns, clock_now_ns());
 		/* Free space for stats, at most once a second. */
-		if (log_mono_ns() - w->last_probe_ns >= 1000000000LL) {
-			w->last_probe_ns = log_mono_ns();
+		if (clock_mono_ns() - w->last_probe_ns >= 1000000000LL) {
+			w->last_probe_ns = clock_mono_ns();
 			(void)writer_free_space(w, &floor);
 		}
 		if (w->conf->sync == SYNC_ALWAYS)
@@ -640,6 +681,14 @@ writer_main(void *arg)
 	if (rotate_cleanup(w->conf->path, w->conf->rotate_keep) > 0)
 		log_info("output %s: removed leftovers of an interrupted "
 		    "compression", w->conf->name);
+	if (writer_open(w, w->open_err, sizeof(w->open_err)) == -1) {
+		pthread_mutex_lock(&w->mu);
+		w->finished = true;
+		pthread_mutex_unlock(&w->mu);
+		writer_set_open(w, SINK_FAILED);
+		return NULL;
+	}
+	writer_set_open(w, SINK_OPEN);
 
 	for (;;) {
 		pthread_mutex_lock(&w->mu);
@@ -677,7 +726,7 @@ writer_main(void *arg)
 		if (reopen)
 			writer_do_reopen(w);
 		if (w->dropping &&
-		    log_mono_ns() - w->last_probe_ns >= WRITER_PROBE_MS * 1000000LL)
+		    clock_mono_ns() - w->last_probe_ns >= WRITER_PROBE_MS * 1000000LL)
 			writer_probe(w);
 		if (c != NULL) {
 			writer_write_chunk(w, c);
@@ -687,7 +736,7 @@ writer_main(void *arg)
 			event_active(w->done_ev, EV_READ, 0);
 		}
 		if (w->unsynced && w->conf->sync == SYNC_INTERVAL &&
-		    log_mono_ns() - w->last_sync_ns >=
+		    clock_mono_ns() - w->last_sync_ns >=
 		    (int64_t)w->conf->sync_interval_ms * 1000000)
 			writer_sync(w);
 		if (w->unsynced && w->conf->sync == SYNC_NEVER)
@@ -710,11 +759,13 @@ writer_main(void *arg)
 	return NULL;
 }
 
-int
-writer_free(struct writer *w, struct chunk_list *done,
+static int
+writer_close(struct sink *s, struct chunk_list *done,
     const struct timespec *deadline)
 {
-	writer_stop(w);
+	struct writer *w = writer_of(s);
+
+	writer_stop(s);
 	if (deadline == NULL)
 		pthread_join(w->thread, NULL);
 	else if (pthread_timedjoin_np(w->thread, NULL, deadline) != 0) {
@@ -726,9 +777,13 @@ writer_free(struct writer *w, struct chunk_list *done,
 		return -1;
 	}
 	TAILQ_CONCAT(done, &w->done, entry);
-	writer_release(w->fd);
-	if (close(w->fd) == -1)
-		log_warn("output %s: close: %s", w->conf->name, strerror(errno));
+	if (w->fd != -1) {
+		writer_release(w->fd);
+		if (close(w->fd) == -1)
+			log_warn("output %s: close: %s", w->conf->name,
+			    strerror(errno));
+	}
+	pthread_cond_destroy(&w->opened);
 	pthread_cond_destroy(&w->cv);
 	pthread_mutex_destroy(&w->mu);
 	config_output_free(w->next_conf);
@@ -736,3 +791,18 @@ writer_free(struct writer *w, struct chunk_list *done,
 	free(w);
 	return 0;
 }
+
+static const struct sink_ops writer_ops = {
+	.kind = "file",
+	.open_state = writer_open_state,
+	.submit = writer_submit,
+	.take_done = writer_take_done,
+	.reopen = writer_reopen,
+	.reconfigure = writer_reconfigure,
+	.stop = writer_stop,
+	.finished = writer_finished,
+	.dropping = writer_dropping,
+	.last_write_ns = writer_last_write_ns,
+	.free_bytes = writer_free_bytes,
+	.close = writer_close,
+};

@@ -1,0 +1,52 @@
+/*
+ * counters.h: the counters behind the accounting invariant
+ *
+ *     received = written + dropped[every reason] + buffered
+ *
+ * which holds for every output and for the total at every instant the loop
+ * thread can observe: an output's counters move together, on the loop
+ * thread, when a chunk comes back from its sink, and a drop before routing
+ * is received and dropped in one step. Loop thread only.
+ */
+#ifndef ASYNCLOG_COUNTERS_H
+#define ASYNCLOG_COUNTERS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+enum drop_reason {
+	DROP_DISK_FULL,		/* ENOSPC, EDQUOT, EFBIG, keep_free, write error */
+	DROP_OVERFLOW,		/* no buffer space, and not waited for */
+	DROP_TOO_LARGE,		/* record above max_record, or above a chunk */
+	DROP_MALFORMED,		/* bad frame; the connection is closed */
+	DROP_RATE_LIMITED,	/* over its sender's ratelimit burst */
+	DROP_CLIENT,		/* the client library reported dropping them */
+	DROP_NO_OUTPUT,		/* no output's match selector took the record */
+	DROP_NREASONS
+};
+
+struct counters {
+	uint64_t	 received;
+	uint64_t	 written;
+	uint64_t	 buffered;
+	uint64_t	 dropped[DROP_NREASONS];
+};
+
+extern struct counters counters_input;	/* drops before any output */
+extern struct counters counters_retired;	/* outputs removed by reloads */
+extern uint64_t counters_connections;	/* accepted since start */
+extern uint64_t counters_clients;	/* connected now */
+extern int64_t	counters_start_ns;
+
+/* "disk_full", "overflow", ...: the name stats and docs use. */
+const char *counters_reason_name(enum drop_reason);
+
+uint64_t counters_dropped_total(const struct counters *);
+/* received == written + dropped + buffered */
+bool	counters_balanced(const struct counters *);
+void	counters_add(struct counters *sum, const struct counters *);
+
+/* Count n records dropped before routing (received and dropped at once). */
+void	counters_input_drop(enum drop_reason, uint64_t n);
+
+#endif

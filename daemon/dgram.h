@@ -1,0 +1,27 @@
+/*
+ * dgram.h: the syslog datagram input (/dev/log style): one message per
+ * datagram, stamped with the sender's SCM_CREDENTIALS, run as one task per
+ * socket. Loop thread only.
+ *
+ * Datagram senders (glibc syslog(3)) block in send() when the socket queue
+ * is full, so this input never waits for buffer space: a full output drops
+ * and counts the record instead (route_deliver_or_drop).
+ */
+#ifndef ASYNCLOG_DGRAM_H
+#define ASYNCLOG_DGRAM_H
+
+#include <stddef.h>
+
+struct dgram;
+struct event_base;
+struct route;
+
+/* Take ownership of fd (a bound datagram socket; closed on failure) and
+ * start reading it. Returns NULL with err set. */
+struct dgram *dgram_new(struct event_base *, struct route *, int fd,
+	    char *err, size_t errlen);
+
+/* Stop reading, report what the rate limit still holds, close fd. */
+void	dgram_free(struct dgram *);
+
+#endif
