@@ -12,25 +12,46 @@
 #include "clock.h"
 #include "log.h"
 
+/*
+ * One message, whole: a long one (the counters of many outputs) is
+ * formatted on the heap rather than cut. Only when memory is short is it
+ * cut, and then it says so.
+ */
 static void
 log_vprint(const char *level, const char *suffix, const char *fmt, va_list ap)
 {
-	char line[1024];
+	static const char cut[] = " [cut: out of memory]";
+	char small[1024], *line = small, *heap = NULL;
+	size_t cap = sizeof(small), room;
+	va_list again;
 	int n, m;
 
-	n = snprintf(line, sizeof(line), "asynclogd: %s", level);
-	if (n < 0 || (size_t)n >= sizeof(line))
-		return;
-	m = vsnprintf(line + n, sizeof(line) - n, fmt, ap);
+	va_copy(again, ap);
+	n = snprintf(small, sizeof(small), "asynclogd: %s", level);
+	m = vsnprintf(small + n, sizeof(small) - n, fmt, ap);
 	if (m < 0)
-		return;
+		goto out;
+	cap = (size_t)n + (size_t)m + strlen(suffix) + 2;
+	if (cap > sizeof(small) && (heap = malloc(cap)) != NULL) {
+		line = heap;
+		memcpy(line, small, n);
+		m = vsnprintf(line + n, cap - n, fmt, again);
+		if (m < 0)
+			goto out;
+	} else if (cap > sizeof(small)) {
+		/* Keep room for the note and the suffix. */
+		room = sizeof(small) - n - sizeof(cut) - strlen(suffix) - 2;
+		m = (int)room + snprintf(small + n + room, sizeof(cut), "%s", cut);
+		cap = sizeof(small);
+	}
 	n += m;
-	if ((size_t)n >= sizeof(line) - 64)
-		n = sizeof(line) - 64;
-	n += snprintf(line + n, sizeof(line) - n, "%s\n", suffix);
+	n += snprintf(line + n, cap - n, "%s\n", suffix);
 	/* Diagnostics are best effort: there is nowhere to report their failure. */
 	if (write(STDERR_FILENO, line, n) < 0)
 		errno = 0;
+out:
+	va_end(again);
+	free(heap);
 }
 
 void

@@ -351,3 +351,13 @@ run(const char *fmt, ...)
 		return -1;
 	return WEXITSTATUS(status);
 }
+
+bool
+hd_log_mentions(struct hd *d, void *what)
+{
+	char *text = file_read(d->errlog, NULL);
+	bool found = text != NULL && strstr(text, what) != NULL;
+
+	free(text);
+	return found;
+}

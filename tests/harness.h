@@ -62,6 +62,9 @@ bool	hd_wait(bool (*pred)(struct hd *, void *), struct hd *, void *arg,
 bool	hd_socket_ready(struct hd *, void *name);
 long long hd_now_ms(void);	/* CLOCK_MONOTONIC */
 
+/* hd_wait predicate: the daemon's stderr contains the string what. */
+bool	hd_log_mentions(struct hd *, void *what);
+
 /* Wait until `path` has at least n lines. */
 bool	hd_wait_lines(const char *path, size_t n, int timeout_ms);
 

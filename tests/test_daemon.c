@@ -307,16 +307,6 @@ Test(daemon, out_of_file_descriptors_neither_spins_nor_stops_service,
 	cr_assert_eq(run("grep -q 'Too many open files' %s", d.errlog), 0);
 }
 
-static bool
-log_has(struct hd *dd, void *what)
-{
-	char *text = file_read(dd->errlog, NULL);
-	bool found = text != NULL && strstr(text, what) != NULL;
-
-	free(text);
-	return found;
-}
-
 Test(daemon, stats_balance_in_the_cli_json_text_and_on_sigusr1,
     .init = daemon_up, .fini = daemon_down, .timeout = 30)
 {
@@ -350,7 +340,7 @@ Test(daemon, stats_balance_in_the_cli_json_text_and_on_sigusr1,
 	cr_assert_eq(run("%s -u %s --stats | grep -q '^output main state=writing"
 	    ".* written=1000 '", hd_bin("asynclog"), d.sock), 0);
 	kill(d.pid, SIGUSR1);
-	cr_assert(hd_wait(log_has, &d, "dropped.malformed=1", 5000),
+	cr_assert(hd_wait(hd_log_mentions, &d, "dropped.malformed=1", 5000),
 	    "no counters in the daemon's log after SIGUSR1");
 }
 

@@ -63,16 +63,6 @@ distinct_records(const char **paths, int npaths, long max)
 	return n;
 }
 
-static bool
-log_mentions(struct hd *dd, void *what)
-{
-	char *text = file_read(dd->errlog, NULL);
-	bool found = text != NULL && strstr(text, what) != NULL;
-
-	free(text);
-	return found;
-}
-
 Test(lifecycle, logrotate_move_then_hup_loses_nothing,
     .fini = daemon_down, .timeout = 60)
 {
@@ -86,7 +76,7 @@ Test(lifecycle, logrotate_move_then_hup_loses_nothing,
 	/* Records sent between the move and the HUP go to the moved file. */
 	send_range(5000, 1000);
 	kill(d.pid, SIGHUP);
-	cr_assert(hd_wait(log_mentions, &d, "configuration reloaded", 10000));
+	cr_assert(hd_wait(hd_log_mentions, &d, "configuration reloaded", 10000));
 	send_range(6000, 4000);
 	cr_assert_eq(hd_signal(&d, SIGTERM, 10000), 0);
 	files[0] = hd_path(&d, "main.log");
@@ -106,9 +96,9 @@ Test(lifecycle, broken_config_on_reload_keeps_the_old_one_running,
 	    "outputs = ( { name = \"main\"; path = \"@DIR@/main.log\";\n"
 	    "  colour = \"blue\"; } );\n");
 	kill(d.pid, SIGHUP);
-	cr_assert(hd_wait(log_mentions, &d, "asynclogd.conf:3: ", 10000),
+	cr_assert(hd_wait(hd_log_mentions, &d, "asynclogd.conf:3: ", 10000),
 	    "reload error without file:line");
-	cr_assert(log_mentions(&d, "colour"));
+	cr_assert(hd_log_mentions(&d, "colour"));
 	send_range(0, 1000);
 	cr_assert_eq(hd_signal(&d, SIGTERM, 10000), 0);
 	files[0] = hd_path(&d, "main.log");
@@ -129,7 +119,7 @@ Test(lifecycle, reload_adding_an_output_starts_writing_to_it,
 	    "  { name = \"extra\"; path = \"@DIR@/extra.log\"; "
 	    "format = \"json\"; } );\n");
 	kill(d.pid, SIGHUP);
-	cr_assert(hd_wait(log_mentions, &d, "configuration reloaded, 2 outputs",
+	cr_assert(hd_wait(hd_log_mentions, &d, "configuration reloaded, 2 outputs",
 	    10000));
 	send_range(100, 900);
 	cr_assert_eq(hd_signal(&d, SIGTERM, 10000), 0);
@@ -158,7 +148,7 @@ Test(lifecycle, reload_removing_an_output_writes_what_it_holds_and_closes,
 	    "buffer = { flush_interval_ms = 50; };\n"
 	    "outputs = ( { name = \"main\"; path = \"@DIR@/main.log\"; } );\n");
 	kill(d.pid, SIGHUP);
-	cr_assert(hd_wait(log_mentions, &d, "output gone: closed", 10000));
+	cr_assert(hd_wait(hd_log_mentions, &d, "output gone: closed", 10000));
 	cr_assert_eq(file_lines(hd_path(&d, "gone.log")), 500);
 	send_range(500, 500);
 	cr_assert_eq(hd_stat(&d, "total.received"), 1500);
@@ -220,7 +210,7 @@ Test(lifecycle, reload_adding_a_fifo_nobody_reads_fails_instead_of_hanging,
 	    "outputs = ( { name = \"main\"; path = \"@DIR@/main.log\"; },\n"
 	    "  { name = \"fifo\"; path = \"@DIR@/nobody.fifo\"; } );\n");
 	kill(d.pid, SIGHUP);
-	cr_assert(hd_wait(log_mentions, &d, "a FIFO without a reader", 10000));
+	cr_assert(hd_wait(hd_log_mentions, &d, "a FIFO without a reader", 10000));
 	/* Still serving, on the old configuration. */
 	send_range(0, 100);
 	cr_assert_eq(hd_stat(&d, "outputs.main.received"), 100);
