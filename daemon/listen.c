@@ -13,6 +13,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -58,15 +59,39 @@ struct listen_set {
 static struct log_ratelimit listen_rl = LOG_RATELIMIT_INIT(10000, 5);
 
 /*
- * Bind a Unix socket at path. A socket file left by a dead daemon is
- * replaced; one a live daemon still answers on is an error, so two daemons
- * never steal each other's clients.
+ * Does a live daemon answer at the socket path? Then it is not ours to
+ * replace: two daemons must never steal each other's clients.
+ */
+static bool
+listen_in_use(const struct sockaddr_un *sun, int type)
+{
+	int probe;
+	bool live;
+
+	if ((probe = socket(AF_UNIX, type | SOCK_CLOEXEC, 0)) == -1)
+		return false;
+	live = connect(probe, (const struct sockaddr *)sun, sizeof(*sun)) == 0;
+	close(probe);
+	return live;
+}
+
+/*
+ * Bind a Unix socket at path with exactly mode. Only a socket file left by
+ * a dead daemon is replaced; anything else there (a file, a symlink, a
+ * directory) is an error, so a typo in the config never deletes a file.
+ * The mode comes from the umask in force during bind(2), not from a chmod
+ * of the path afterwards, which would follow a symlink swapped in there.
+ * (bind itself never follows one: it fails when the name exists.) Outputs
+ * create their files with an explicit fchmod, so the brief umask change
+ * cannot affect them.
  */
 static int
 listen_bind(const char *path, int type, mode_t mode, char *err, size_t errlen)
 {
 	struct sockaddr_un sun;
-	int fd, probe;
+	struct stat st;
+	mode_t old;
+	int fd, rc;
 
 	memset(&sun, 0, sizeof(sun));
 	sun.sun_family = AF_UNIX;
@@ -75,23 +100,38 @@ listen_bind(const char *path, int type, mode_t mode, char *err, size_t errlen)
 		return -1;
 	}
 	strcpy(sun.sun_path, path);
-	if ((probe = socket(AF_UNIX, type | SOCK_CLOEXEC, 0)) != -1) {
-		if (connect(probe, (struct sockaddr *)&sun, sizeof(sun)) == 0) {
-			close(probe);
+	if (lstat(path, &st) == 0) {
+		if (!S_ISSOCK(st.st_mode)) {
+			snprintf(err, errlen, "%s: exists and is not a socket "
+			    "(%s); not replacing it", path, S_ISLNK(st.st_mode) ?
+			    "a symbolic link" : S_ISDIR(st.st_mode) ?
+			    "a directory" : "a file");
+			return -1;
+		}
+		if (listen_in_use(&sun, type)) {
 			snprintf(err, errlen, "%s: another daemon is listening "
 			    "there", path);
 			return -1;
 		}
-		close(probe);
-	}
-	(void)unlink(path);
-	if ((fd = socket(AF_UNIX, type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0)) == -1 ||
-	    bind(fd, (struct sockaddr *)&sun, sizeof(sun)) == -1 ||
-	    chmod(path, mode) == -1 ||
-	    (type == SOCK_STREAM && listen(fd, SOMAXCONN) == -1)) {
+		if (unlink(path) == -1 && errno != ENOENT) {
+			snprintf(err, errlen, "%s: cannot remove the stale "
+			    "socket: %s", path, strerror(errno));
+			return -1;
+		}
+	} else if (errno != ENOENT) {
 		snprintf(err, errlen, "%s: %s", path, strerror(errno));
-		if (fd != -1)
-			close(fd);
+		return -1;
+	}
+	if ((fd = socket(AF_UNIX, type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0)) == -1) {
+		snprintf(err, errlen, "socket: %s", strerror(errno));
+		return -1;
+	}
+	old = umask(~mode & 0777);
+	rc = bind(fd, (struct sockaddr *)&sun, sizeof(sun));
+	umask(old);
+	if (rc == -1 || (type == SOCK_STREAM && listen(fd, SOMAXCONN) == -1)) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		close(fd);
 		return -1;
 	}
 	return fd;

@@ -141,7 +141,7 @@ hd_spawn(struct hd *d)
 }
 
 void
-hd_start(struct hd *d, const char *tmpl)
+hd_prepare(struct hd *d, const char *tmpl)
 {
 	memset(d, 0, sizeof(*d));
 	snprintf(d->dir, sizeof(d->dir), "/tmp/asynclog-test.XXXXXX");
@@ -150,7 +150,22 @@ hd_start(struct hd *d, const char *tmpl)
 	snprintf(d->conf, sizeof(d->conf), "%s/asynclogd.conf", d->dir);
 	snprintf(d->errlog, sizeof(d->errlog), "%s/asynclogd.err", d->dir);
 	hd_write_conf(d, tmpl);
+}
+
+void
+hd_start(struct hd *d, const char *tmpl)
+{
+	hd_prepare(d, tmpl);
 	hd_spawn(d);
+}
+
+int
+hd_start_fails(struct hd *d)
+{
+	int status = run("timeout 10 %s -c %s >>%s 2>&1", hd_bin("asynclogd"),
+	    d->conf, d->errlog);
+
+	return status == 124 ? -1 : status;
 }
 
 void

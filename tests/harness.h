@@ -33,6 +33,11 @@ struct hd {
 
 /* Make the temp dir, write the config, start the daemon, wait for its socket. */
 void	hd_start(struct hd *, const char *conf_template);
+/* Only make the temp dir and write the config. */
+void	hd_prepare(struct hd *, const char *conf_template);
+/* Run the daemon on the prepared config, expecting it to refuse to start:
+ * returns its exit status (its words are in errlog), -1 if it ran on. */
+int	hd_start_fails(struct hd *);
 /* (Re)write the daemon's config file from a template (for SIGHUP tests). */
 void	hd_write_conf(struct hd *, const char *conf_template);
 /* Start again in the same dir with the same config (after hd_signal). */
