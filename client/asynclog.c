@@ -205,13 +205,6 @@ mono_ms(void)
 	return clock_ns(CLOCK_MONOTONIC) / 1000000;
 }
 
-static uint32_t
-get_le32(const unsigned char *p)
-{
-	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
-	    (uint32_t)p[3] << 24;
-}
-
 /* Force the sender out of poll(): for flush and close, never per record. */
 static void
 asynclog_wake(struct asynclog *h)
@@ -1055,14 +1048,18 @@ sender_build(struct asynclog *h)
 	}
 }
 
-/* End of the frame containing pos; start is a frame boundary before it. */
+/*
+ * End of the frame containing pos; start is a frame boundary before it. A
+ * frame is contiguous in buf, so its whole header is there to read.
+ */
 static uint64_t
 sender_frame_end(const struct ring *r, uint64_t start, uint64_t pos)
 {
 	uint64_t	p = start, e;
 
 	for (;;) {
-		e = p + 4 + get_le32(r->buf + (p & RING_MASK));
+		e = p + wire_frame_len(r->buf + (p & RING_MASK),
+		    RING_SIZE - (p & RING_MASK));
 		if (e > pos)
 			return e;
 		p = e;

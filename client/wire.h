@@ -91,6 +91,14 @@ struct wire_frame {
 };
 
 /*
+ * The whole length (header included) of the frame that starts at p, read from
+ * its length prefix alone, or 0 when avail < 4 (the prefix is not complete).
+ * Nothing else is checked: a reader uses it to skip or bound a frame before
+ * (or without) decoding it; wire_decode() still judges the frame itself.
+ */
+size_t	wire_frame_len(const void *p, size_t avail);
+
+/*
  * Decode one frame from the start of buf.
  * Returns the frame size (> 0) and fills *frame; 0 when buf holds only part of
  * a frame (read more and call again); -1 when the bytes can never become a
