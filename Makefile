@@ -51,7 +51,7 @@ LDFLAGS_ALL	:= -pthread $(SANFLAGS) $(LDFLAGS)
 pc_cflags	= $(shell $(PKG_CONFIG) --cflags $(1) 2>/dev/null)
 pc_libs		= $(shell $(PKG_CONFIG) --libs $(1) 2>/dev/null)
 
-LIB_SRCS	:= client/asynclog.c client/wire.c
+LIB_SRCS	:= client/asynclog.c client/ring.c client/sender.c client/wire.c
 CLI_SRCS	:= client/cli.c
 DAEMON_SRCS	:= $(filter-out daemon/main.c,$(wildcard daemon/*.c))
 TEST_SRCS	:= $(wildcard tests/*.c)
