@@ -30,6 +30,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <syslog.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -41,15 +42,6 @@
 
 #define MAX_MSG		WIRE_DEFAULT_MAX_RECORD	/* message bytes, marker included */
 #define STACK_MSG	1024		/* asynclog_log formats here first */
-
-/*
- * <syslog.h> priority bits, spelled out: the build puts daemon/ on the
- * include path, and daemon/syslog.h hides the system header there.
- */
-#define PRI_FACMASK	0x03f8
-#define PRI_SEVMASK	0x0007
-#define PRI_USER	(1 << 3)
-#define PRI_MAX		191		/* local7.debug */
 
 static pthread_once_t	 global_once = PTHREAD_ONCE_INIT;
 static pthread_mutex_t	 global_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -237,9 +229,9 @@ asynclog_submit(struct asynclog *h, int priority, const char *msg, size_t len)
 		len = MAX_MSG;
 	}
 	/* Only facility and severity bits; none means user, like syslog(3). */
-	priority &= PRI_FACMASK | PRI_SEVMASK;
-	if ((priority & PRI_FACMASK) == 0 || priority > PRI_MAX)
-		priority = PRI_USER | (priority & PRI_SEVMASK);
+	priority &= LOG_FACMASK | LOG_PRIMASK;
+	if ((priority & LOG_FACMASK) == 0 || priority > WIRE_MAX_PRIORITY)
+		priority = LOG_USER | (priority & LOG_PRIMASK);
 
 	if (h->flags & ASYNCLOG_STDERR)
 		asynclog_stderr(h, msg, keep, marker, marker_len);

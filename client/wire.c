@@ -23,7 +23,6 @@
 #define WIRE_DROPPED_SIZE	24	/* count, since_ns, until_ns */
 #define WIRE_STATS_SIZE		1	/* format */
 #define WIRE_SYNC_SIZE		8	/* seq */
-#define WIRE_MAX_PRIORITY	191	/* facility 23 (local7) * 8 + severity 7 */
 
 /* The length prefix is a u32: no frame body can be larger than this. */
 #define WIRE_MAX_BODY		UINT32_MAX

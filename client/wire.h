@@ -23,6 +23,7 @@
 #define WIRE_MAX_NAME		255	/* HELLO client name */
 #define WIRE_MAX_TAG		255
 #define WIRE_DEFAULT_MAX_RECORD	(64 * 1024)
+#define WIRE_MAX_PRIORITY	191	/* facility 23 (local7) * 8 + severity 7 */
 
 enum wire_type {
 	WIRE_HELLO = 1,		/* client -> daemon, first frame of a stream */
