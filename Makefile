@@ -77,8 +77,10 @@ $(B)/obj/%.o: %.c
 $(B)/libasynclog.a: $(LIB_OBJS)
 	rm -f $@ && ar rcs $@ $^
 
-$(B)/libasynclog.so.$(SOVERSION): $(LIB_OBJS)
-	$(CC) -shared -Wl,-soname,libasynclog.so.$(SOVERSION) -o $@ $^ $(LDFLAGS_ALL)
+# Only asynclog_* is exported: see client/libasynclog.map.
+$(B)/libasynclog.so.$(SOVERSION): $(LIB_OBJS) client/libasynclog.map
+	$(CC) -shared -Wl,-soname,libasynclog.so.$(SOVERSION) \
+	    -Wl,--version-script=client/libasynclog.map -o $@ $(LIB_OBJS) $(LDFLAGS_ALL)
 
 $(B)/libasynclog.so: $(B)/libasynclog.so.$(SOVERSION)
 	ln -sf libasynclog.so.$(SOVERSION) $@
