@@ -92,6 +92,7 @@ bool		 ring_pending(const struct ring *r);
  * Sender side: the end of the frame containing pos, start being a frame
  * boundary at or before it.
  */
-uint64_t	 ring_frame_end(const struct ring *r, uint64_t start, uint64_t pos);
+uint64_t	 ring_frame_end(const struct ring *r, uint64_t start,
+		    uint64_t pos);
 
 #endif

@@ -34,7 +34,7 @@
 #define SENDER_LINGER_MS	1	/* stay awake this long after work */
 #define SENDER_BACKOFF_MIN_MS	10
 #define SENDER_BACKOFF_MAX_MS	1000
-#define SENDER_STABLE_MS	1000	/* a connection this old resets the back-off */
+#define SENDER_STABLE_MS	1000	/* a connection this old resets back-off */
 
 static void	*sender_main(void *);
 

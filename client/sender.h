@@ -80,13 +80,13 @@ void	sender_stop(struct asynclog *h);
  */
 void	sender_close(struct asynclog *h);
 
-/* A record was published (after its seq_cst head store): wake a sleeping sender. */
+/* A record was just published (seq_cst head store): wake a sleeping sender. */
 void	sender_kick(struct asynclog *h);
 
 /* Force the sender out of poll(): for flush and close, never per record. */
 void	sender_wake(struct asynclog *h);
 
-/* n records are lost: count them, for asynclog_dropped() and a DROPPED frame. */
+/* n records are lost: count them for asynclog_dropped() and DROPPED. */
 void	sender_count_drop(struct asynclog *h, uint64_t n);
 
 #endif
