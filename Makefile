@@ -51,7 +51,7 @@ LDFLAGS_ALL	:= -pthread $(SANFLAGS) $(LDFLAGS)
 pc_cflags	= $(shell $(PKG_CONFIG) --cflags $(1) 2>/dev/null)
 pc_libs		= $(shell $(PKG_CONFIG) --libs $(1) 2>/dev/null)
 
-LIB_SRCS	:= client/asynclog.c client/wire.c
+LIB_SRCS	:= client/asynclog.c client/ring.c client/sender.c client/wire.c
 CLI_SRCS	:= client/cli.c
 DAEMON_SRCS	:= $(filter-out daemon/main.c,$(wildcard daemon/*.c))
 TEST_SRCS	:= $(wildcard tests/*.c)
@@ -77,8 +77,10 @@ $(B)/obj/%.o: %.c
 $(B)/libasynclog.a: $(LIB_OBJS)
 	rm -f $@ && ar rcs $@ $^
 
-$(B)/libasynclog.so.$(SOVERSION): $(LIB_OBJS)
-	$(CC) -shared -Wl,-soname,libasynclog.so.$(SOVERSION) -o $@ $^ $(LDFLAGS_ALL)
+# Only asynclog_* is exported: see client/libasynclog.map.
+$(B)/libasynclog.so.$(SOVERSION): $(LIB_OBJS) client/libasynclog.map
+	$(CC) -shared -Wl,-soname,libasynclog.so.$(SOVERSION) \
+	    -Wl,--version-script=client/libasynclog.map -o $@ $(LIB_OBJS) $(LDFLAGS_ALL)
 
 $(B)/libasynclog.so: $(B)/libasynclog.so.$(SOVERSION)
 	ln -sf libasynclog.so.$(SOVERSION) $@

@@ -18,6 +18,9 @@
  * records not confirmed or dropped, unreadable file), 2 usage error.
  */
 
+/* <syslog.h> then also defines facilitynames[] and prioritynames[]. */
+#define SYSLOG_NAMES
+
 #include <sys/socket.h>
 #include <sys/uio.h>
 #include <sys/un.h>
@@ -35,20 +38,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <syslog.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "asynclog.h"
 #include "wire.h"
-
-/* <syslog.h> values, spelled out: daemon/syslog.h hides it in this build. */
-#define PRI_FACMASK	0x03f8
-#define PRI_SEVMASK	0x0007
-#define PRI_MAX		191
-#define FAC(n)		((n) << 3)
-#define FAC_KERN	FAC(0)
-#define FAC_USER	FAC(1)
-#define SEV_NOTICE	5
 
 #define MAX_SIZE	WIRE_DEFAULT_MAX_RECORD	/* the library never sends more */
 #define FLUSH_MS	5000		/* how long to wait for the daemon's answer */
@@ -69,30 +64,6 @@ enum {
 	OPT_SD_ID,
 	OPT_SD_PARAM,
 	OPT_JOURNALD,
-};
-
-struct code {
-	const char	*name;
-	int		 value;
-};
-
-/* The names logger(1) accepts, same values as <syslog.h>. */
-static const struct code facilities[] = {
-	{ "auth", FAC(4) }, { "authpriv", FAC(10) }, { "cron", FAC(9) },
-	{ "daemon", FAC(3) }, { "ftp", FAC(11) }, { "kern", FAC(0) },
-	{ "lpr", FAC(6) }, { "mail", FAC(2) }, { "news", FAC(7) },
-	{ "security", FAC(4) }, { "syslog", FAC(5) }, { "user", FAC(1) },
-	{ "uucp", FAC(8) }, { "local0", FAC(16) }, { "local1", FAC(17) },
-	{ "local2", FAC(18) }, { "local3", FAC(19) }, { "local4", FAC(20) },
-	{ "local5", FAC(21) }, { "local6", FAC(22) }, { "local7", FAC(23) },
-	{ NULL, 0 }
-};
-
-static const struct code levels[] = {
-	{ "emerg", 0 }, { "panic", 0 }, { "alert", 1 }, { "crit", 2 },
-	{ "err", 3 }, { "error", 3 }, { "warning", 4 }, { "warn", 4 },
-	{ "notice", 5 }, { "info", 6 }, { "debug", 7 },
-	{ NULL, 0 }
 };
 
 struct cli {
@@ -174,13 +145,18 @@ usage_error(const char *fmt, ...)
 	exit(2);
 }
 
-/* A name from table, or a number that is one of its values; -1 if neither. */
+/*
+ * A name from table (<syslog.h>'s facilitynames or prioritynames, the names
+ * logger(1) accepts), or a number that is one of its values; -1 if neither.
+ * Values above max are the tables' internal entries ("mark", "none"), which
+ * are no real facility or level: refused as unknown.
+ */
 static int
-cli_decode(const char *s, const struct code *table)
+cli_decode(const char *s, const CODE *table, int max)
 {
-	const struct code	*c;
-	char			*end;
-	long			 n;
+	const CODE	*c;
+	char		*end;
+	long		 n;
 
 	if (*s == '\0')
 		return -1;
@@ -189,15 +165,15 @@ cli_decode(const char *s, const struct code *table)
 		n = strtol(s, &end, 10);
 		if (errno != 0 || *end != '\0')
 			return -1;
-		for (c = table; c->name != NULL; c++) {
-			if (c->value == n)
+		for (c = table; c->c_name != NULL; c++) {
+			if (c->c_val <= max && c->c_val == n)
 				return (int)n;
 		}
 		return -1;
 	}
-	for (c = table; c->name != NULL; c++) {
-		if (strcasecmp(s, c->name) == 0)
-			return c->value;
+	for (c = table; c->c_name != NULL; c++) {
+		if (c->c_val <= max && strcasecmp(s, c->c_name) == 0)
+			return c->c_val;
 	}
 	return -1;
 }
@@ -211,17 +187,19 @@ static int
 cli_priority(const char *arg)
 {
 	char	*copy, *dot, *end;
-	int	 fac = FAC_USER, lev;
+	int	 fac = LOG_USER, lev;
 	long	 n;
 
 	errno = 0;
 	n = strtol(arg, &end, 10);
 	if (*arg != '\0' && *end == '\0' && errno == 0) {
-		if (n < 0 || n > PRI_MAX)
+		if (n < 0 || n > WIRE_MAX_PRIORITY)
 			usage_error("priority %s is out of range 0..%d", arg,
-			    PRI_MAX);
-		fac = (int)n & PRI_FACMASK;
-		return (fac == FAC_KERN ? FAC_USER : fac) | ((int)n & PRI_SEVMASK);
+			    WIRE_MAX_PRIORITY);
+		fac = (int)n & LOG_FACMASK;
+		if (fac == LOG_KERN)
+			fac = LOG_USER;
+		return fac | ((int)n & LOG_PRIMASK);
 	}
 
 	if ((copy = strdup(arg)) == NULL) {
@@ -230,16 +208,16 @@ cli_priority(const char *arg)
 	}
 	if ((dot = strchr(copy, '.')) != NULL) {
 		*dot = '\0';
-		if ((fac = cli_decode(copy, facilities)) == -1)
+		if ((fac = cli_decode(copy, facilitynames, LOG_LOCAL7)) == -1)
 			usage_error("unknown facility name: %s", copy);
 		dot++;
 	} else
 		dot = copy;
-	if ((lev = cli_decode(dot, levels)) == -1)
+	if ((lev = cli_decode(dot, prioritynames, LOG_DEBUG)) == -1)
 		usage_error("unknown priority name: %s", dot);
 	free(copy);
-	if (fac == FAC_KERN)
-		fac = FAC_USER;
+	if (fac == LOG_KERN)
+		fac = LOG_USER;
 	return fac | lev;
 }
 
@@ -534,10 +512,10 @@ cli_line_priority(const struct cli *c, char **line, size_t *len)
 		return c->priority;
 	for (i = 1; i < *len && i < 5 && isdigit((unsigned char)p[i]); i++)
 		pri = pri * 10 + (p[i] - '0');
-	if (i == 1 || i >= *len || p[i] != '>' || pri > PRI_MAX)
+	if (i == 1 || i >= *len || p[i] != '>' || pri > WIRE_MAX_PRIORITY)
 		return c->priority;
-	if ((pri & PRI_FACMASK) == 0)
-		pri |= c->priority & PRI_FACMASK;
+	if ((pri & LOG_FACMASK) == 0)
+		pri |= c->priority & LOG_FACMASK;
 	*line += i + 1;
 	*len -= i + 1;
 	return pri;
@@ -613,7 +591,7 @@ main(int argc, char **argv)
 
 	memset(&c, 0, sizeof c);
 	c.dgram = -1;
-	c.priority = FAC_USER | SEV_NOTICE;
+	c.priority = LOG_USER | LOG_NOTICE;
 	c.size = MAX_SIZE;
 	while ((ch = getopt_long(argc, argv, "t:p:isf:eS:u:n:P:TdhV", longopts,
 	    NULL)) != -1) {

@@ -23,7 +23,6 @@
 #define WIRE_DROPPED_SIZE	24	/* count, since_ns, until_ns */
 #define WIRE_STATS_SIZE		1	/* format */
 #define WIRE_SYNC_SIZE		8	/* seq */
-#define WIRE_MAX_PRIORITY	191	/* facility 23 (local7) * 8 + severity 7 */
 
 /* The length prefix is a u32: no frame body can be larger than this. */
 #define WIRE_MAX_BODY		UINT32_MAX
@@ -120,6 +119,18 @@ wire_add(size_t *a, size_t b)
 		return -1;
 	*a += b;
 	return 0;
+}
+
+size_t
+wire_frame_len(const void *p, size_t avail)
+{
+	size_t	body;
+
+	if (avail < 4)
+		return 0;
+	body = wire_get_u32(p);
+	/* Only where size_t is 32 bits can this not fit; it is then too big. */
+	return body <= SIZE_MAX - 4 ? 4 + body : SIZE_MAX;
 }
 
 size_t

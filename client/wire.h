@@ -23,6 +23,7 @@
 #define WIRE_MAX_NAME		255	/* HELLO client name */
 #define WIRE_MAX_TAG		255
 #define WIRE_DEFAULT_MAX_RECORD	(64 * 1024)
+#define WIRE_MAX_PRIORITY	191	/* facility 23 (local7) * 8 + severity 7 */
 
 enum wire_type {
 	WIRE_HELLO = 1,		/* client -> daemon, first frame of a stream */
@@ -89,6 +90,14 @@ struct wire_frame {
 		uint64_t		sync_seq;	/* SYNC and SYNC_ACK */
 	} u;
 };
+
+/*
+ * The whole length (header included) of the frame that starts at p, read from
+ * its length prefix alone, or 0 when avail < 4 (the prefix is not complete).
+ * Nothing else is checked: a reader uses it to skip or bound a frame before
+ * (or without) decoding it; wire_decode() still judges the frame itself.
+ */
+size_t	wire_frame_len(const void *p, size_t avail);
 
 /*
  * Decode one frame from the start of buf.

@@ -25,17 +25,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <syslog.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "asynclog.h"
 #include "wire.h"
-
-/* daemon/ is on the include path and its syslog.h hides the system one. */
-#define T_LOG_ERR	3
-#define T_LOG_INFO	6
-#define T_LOG_USER	(1 << 3)
-#define T_LOG_LOCAL0	(16 << 3)
 
 #define FAKE_CONNS	16
 #define FAKE_BUF	(256 * 1024)
@@ -334,7 +329,7 @@ producer_main(void *arg)
 	int		 i;
 
 	for (i = 0; i < p->n; i++)
-		cr_assert_eq(asynclog_log(p->h, T_LOG_INFO, "t%d %d", p->id, i), 0);
+		cr_assert_eq(asynclog_log(p->h, LOG_INFO, "t%d %d", p->id, i), 0);
 	return NULL;
 }
 
@@ -433,7 +428,7 @@ log_without_daemon(asynclog_t *h, int n)
 	int		i;
 
 	for (i = 0; i < n; i++) {
-		if (asynclog_log(h, T_LOG_INFO, "record %06d %0100d", i, 0) == -1)
+		if (asynclog_log(h, LOG_INFO, "record %06d %0100d", i, 0) == -1)
 			refused++;
 	}
 	return refused;
@@ -491,12 +486,12 @@ Test(client, reconnects_after_the_daemon_closes_the_connection_and_restarts)
 	h = asynclog_open(fake_path(), "re", 0);
 	cr_assert_not_null(h);
 	for (i = 0; i < 100; i++)
-		cr_assert_eq(asynclog_log(h, T_LOG_INFO, "before %d", i), 0);
+		cr_assert_eq(asynclog_log(h, LOG_INFO, "before %d", i), 0);
 	cr_assert_eq(asynclog_flush(h, 5000), 0);
 
 	fake_stop();
 	for (i = 0; i < 100; i++)
-		cr_assert_eq(asynclog_log(h, T_LOG_INFO, "while down %d", i), 0);
+		cr_assert_eq(asynclog_log(h, LOG_INFO, "while down %d", i), 0);
 	fake_start();
 	cr_assert_eq(asynclog_flush(h, 5000), 0, "flush: %s", strerror(errno));
 	cr_assert_eq(fake_nrecs(), 200);
@@ -514,7 +509,7 @@ Test(client, flush_returns_0_once_the_daemon_acks_the_sync)
 	fake_start();
 	h = asynclog_open(fake_path(), NULL, 0);
 	cr_assert_not_null(h);
-	cr_assert_eq(asynclog_log(h, T_LOG_INFO, "one"), 0);
+	cr_assert_eq(asynclog_log(h, LOG_INFO, "one"), 0);
 	cr_assert_eq(asynclog_flush(h, 5000), 0);
 	/* Accepted means already there when flush returns. */
 	cr_assert(fake_has("one"));
@@ -530,7 +525,7 @@ Test(client, flush_times_out_when_the_daemon_never_answers)
 	fake_start();
 	h = asynclog_open(fake_path(), NULL, 0);
 	cr_assert_not_null(h);
-	cr_assert_eq(asynclog_log(h, T_LOG_INFO, "one"), 0);
+	cr_assert_eq(asynclog_log(h, LOG_INFO, "one"), 0);
 	cr_assert(WAIT_FOR(fake_has("one"), 5000));
 	cr_assert_eq(asynclog_flush(h, 200), -1);
 	cr_assert_eq(errno, ETIMEDOUT);
@@ -543,7 +538,7 @@ Test(client, flush_fails_with_enotconn_when_there_is_no_daemon)
 
 	h = asynclog_open(fake_path(), NULL, 0);
 	cr_assert_not_null(h);
-	cr_assert_eq(asynclog_log(h, T_LOG_INFO, "one"), 0);
+	cr_assert_eq(asynclog_log(h, LOG_INFO, "one"), 0);
 	cr_assert_eq(asynclog_flush(h, 100), -1);
 	cr_assert_eq(errno, ENOTCONN);
 	asynclog_close(h);
@@ -568,14 +563,14 @@ Test(client, a_forked_child_logs_through_the_inherited_handle)
 	fake_start();
 	h = asynclog_open(fake_path(), "fork", 0);
 	cr_assert_not_null(h);
-	cr_assert_eq(asynclog_log(h, T_LOG_INFO, "parent before"), 0);
+	cr_assert_eq(asynclog_log(h, LOG_INFO, "parent before"), 0);
 	/* Unsent bytes at fork time must not be sent twice (once by the child). */
-	cr_assert_eq(asynclog_log(h, T_LOG_INFO, "parent pending"), 0);
+	cr_assert_eq(asynclog_log(h, LOG_INFO, "parent pending"), 0);
 
 	pid = fork();
 	cr_assert_neq(pid, -1);
 	if (pid == 0) {
-		if (asynclog_log(h, T_LOG_INFO, "from child") != 0 ||
+		if (asynclog_log(h, LOG_INFO, "from child") != 0 ||
 		    asynclog_flush(h, 5000) != 0)
 			_exit(1);
 		asynclog_close(h);
@@ -584,7 +579,7 @@ Test(client, a_forked_child_logs_through_the_inherited_handle)
 	cr_assert_eq(waitpid(pid, &status, 0), pid);
 	cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0);
 
-	cr_assert_eq(asynclog_log(h, T_LOG_INFO, "parent after"), 0);
+	cr_assert_eq(asynclog_log(h, LOG_INFO, "parent after"), 0);
 	cr_assert_eq(asynclog_flush(h, 5000), 0);
 	cr_assert(fake_has("from child"));
 	cr_assert(fake_has("parent after"));
@@ -623,10 +618,10 @@ Test(client, a_100_kib_message_is_cut_to_64_kib_ending_with_a_marker)
 	fake_start();
 	h = asynclog_open(fake_path(), NULL, 0);
 	cr_assert_not_null(h);
-	cr_assert_eq(asynclog_log(h, T_LOG_INFO, "%s", msg), 0);
-	cr_assert_eq(asynclog_write(h, T_LOG_INFO, msg, big), 0);
+	cr_assert_eq(asynclog_log(h, LOG_INFO, "%s", msg), 0);
+	cr_assert_eq(asynclog_write(h, LOG_INFO, msg, big), 0);
 	/* Exactly the limit is not cut. */
-	cr_assert_eq(asynclog_write(h, T_LOG_INFO, msg,
+	cr_assert_eq(asynclog_write(h, LOG_INFO, msg,
 	    WIRE_DEFAULT_MAX_RECORD), 0);
 	cr_assert_eq(asynclog_flush(h, 5000), 0);
 	cr_assert_eq(fake_nrecs(), 3);
@@ -651,7 +646,7 @@ Test(client, sigpipe_does_not_kill_the_process_when_the_daemon_dies_mid_write)
 	cr_assert_not_null(h);
 	/* Big records: the hang-up almost surely cuts one mid-frame. */
 	for (i = 0; i < 1000; i++)
-		asynclog_log(h, T_LOG_INFO, "record %d %016000d", i, 0);
+		asynclog_log(h, LOG_INFO, "record %d %016000d", i, 0);
 	cr_assert_eq(asynclog_flush(h, 10000), 0, "flush: %s", strerror(errno));
 	/*
 	 * Still alive, and back on a new connection that starts with HELLO and
@@ -670,12 +665,12 @@ Test(client, a_priority_without_facility_is_sent_as_user)
 	fake_start();
 	h = asynclog_open(fake_path(), "prio", 0);
 	cr_assert_not_null(h);
-	cr_assert_eq(asynclog_log(h, T_LOG_ERR, "err"), 0);
-	cr_assert_eq(asynclog_log(h, T_LOG_LOCAL0 | T_LOG_INFO, "local0"), 0);
+	cr_assert_eq(asynclog_log(h, LOG_ERR, "err"), 0);
+	cr_assert_eq(asynclog_log(h, LOG_LOCAL0 | LOG_INFO, "local0"), 0);
 	cr_assert_eq(asynclog_flush(h, 5000), 0);
 	cr_assert_eq(fake_nrecs(), 2);
-	cr_assert_eq(fk.recs[0].priority, T_LOG_USER | T_LOG_ERR);
-	cr_assert_eq(fk.recs[1].priority, T_LOG_LOCAL0 | T_LOG_INFO);
+	cr_assert_eq(fk.recs[0].priority, LOG_USER | LOG_ERR);
+	cr_assert_eq(fk.recs[1].priority, LOG_LOCAL0 | LOG_INFO);
 	cr_assert_str_eq(fk.recs[0].tag, "prio");
 	asynclog_close(h);
 }
@@ -687,7 +682,7 @@ Test(client, a_null_tag_is_the_program_name)
 	fake_start();
 	h = asynclog_open(fake_path(), NULL, 0);
 	cr_assert_not_null(h);
-	cr_assert_eq(asynclog_log(h, T_LOG_INFO, "hi"), 0);
+	cr_assert_eq(asynclog_log(h, LOG_INFO, "hi"), 0);
 	cr_assert_eq(asynclog_flush(h, 5000), 0);
 	cr_assert_eq(fake_nrecs(), 1);
 	cr_assert_str_eq(fk.recs[0].tag, program_invocation_short_name);
@@ -701,7 +696,7 @@ Test(client, close_without_a_daemon_returns_within_a_second)
 
 	h = asynclog_open(fake_path(), NULL, 0);
 	cr_assert_not_null(h);
-	cr_assert_eq(asynclog_log(h, T_LOG_INFO, "lost"), 0);
+	cr_assert_eq(asynclog_log(h, LOG_INFO, "lost"), 0);
 	t0 = now_ms();
 	asynclog_close(h);
 	cr_assert_lt(now_ms() - t0, 1500);

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <syslog.h>
 #include <unistd.h>
 
 #include <criterion/criterion.h>
@@ -20,7 +21,6 @@
 #include "harness.h"
 #include "wire.h"
 
-#define LOG_INFO_USER	(1 << 3 | 6)
 
 static struct hd d;
 
@@ -90,7 +90,7 @@ log_thread(void *p)
 	long i;
 
 	for (i = 0; i < a->n; i++)
-		asynclog_log(a->h, LOG_INFO_USER, "t%d %ld", a->id, i);
+		asynclog_log(a->h, LOG_USER | LOG_INFO, "t%d %ld", a->id, i);
 	return NULL;
 }
 
@@ -135,7 +135,7 @@ Test(daemon, sigterm_writes_every_accepted_record_and_exits_zero,
 	long i;
 
 	for (i = 0; i < 50000; i++)
-		while (asynclog_log(h, LOG_INFO_USER, "t0 %ld", i) == -1)
+		while (asynclog_log(h, LOG_USER | LOG_INFO, "t0 %ld", i) == -1)
 			cr_assert_eq(asynclog_flush(h, 10000), 0);
 	/* flush returns once the daemon has taken every record. */
 	cr_assert_eq(asynclog_flush(h, 20000), 0);
@@ -152,7 +152,7 @@ steady_logger(void *p)
 	struct logger_arg *a = p;
 
 	while (!restart_stop) {
-		asynclog_log(a->h, LOG_INFO_USER, "t0 %ld", a->n++);
+		asynclog_log(a->h, LOG_USER | LOG_INFO, "t0 %ld", a->n++);
 		if (a->n % 64 == 0)
 			usleep(200);
 	}
@@ -221,13 +221,13 @@ Test(daemon, garbage_and_stalled_clients_do_not_delay_others,
 	/* A client that stops in the middle of a frame and stays. */
 	stalled = unix_connect(d.sock);
 	n = wire_encode_hello(frame, sizeof(frame), 0, "stall", 5);
-	n += wire_encode_record(frame + n, sizeof(frame) - n, LOG_INFO_USER,
-	    0, "x", 1, "never finished", 14, NULL, 0);
+	n += wire_encode_record(frame + n, sizeof(frame) - n,
+	    LOG_USER | LOG_INFO, 0, "x", 1, "never finished", 14, NULL, 0);
 	cr_assert_eq(write(stalled, frame, n - 5), (ssize_t)(n - 5));
 
 	h = asynclog_open(d.sock, "good", ASYNCLOG_BLOCK);
 	for (i = 0; i < 1000; i++)
-		asynclog_log(h, LOG_INFO_USER, "t0 %d", i);
+		asynclog_log(h, LOG_USER | LOG_INFO, "t0 %d", i);
 	cr_assert_eq(asynclog_flush(h, 5000), 0);
 	asynclog_close(h);
 	cr_assert(hd_wait_lines(hd_path(&d, "main.log"), 1000, 5000));
@@ -299,7 +299,7 @@ Test(daemon, out_of_file_descriptors_neither_spins_nor_stops_service,
 		close(fds[i]);
 	h = asynclog_open(d.sock, "afteremfile", ASYNCLOG_BLOCK);
 	for (i = 0; i < 100; i++)
-		asynclog_log(h, LOG_INFO_USER, "t0 %d", i);
+		asynclog_log(h, LOG_USER | LOG_INFO, "t0 %d", i);
 	cr_assert_eq(asynclog_flush(h, 10000), 0);
 	asynclog_close(h);
 	cr_assert_eq(hd_signal(&d, SIGTERM, 10000), 0);
@@ -314,7 +314,7 @@ Test(daemon, stats_balance_in_the_cli_json_text_and_on_sigusr1,
 	int bad, i;
 
 	for (i = 0; i < 1000; i++)
-		asynclog_log(h, LOG_INFO_USER, "t0 %d", i);
+		asynclog_log(h, LOG_USER | LOG_INFO, "t0 %d", i);
 	cr_assert_eq(asynclog_flush(h, 10000), 0);
 	asynclog_close(h);
 	bad = unix_connect(d.sock);
@@ -368,7 +368,7 @@ Test(daemon, random_bytes_from_many_clients_leave_it_up_and_balanced,
 		close(fd);
 	}
 	h = asynclog_open(d.sock, "after", ASYNCLOG_BLOCK);
-	asynclog_log(h, LOG_INFO_USER, "t0 0");
+	asynclog_log(h, LOG_USER | LOG_INFO, "t0 0");
 	cr_assert_eq(asynclog_flush(h, 10000), 0, "the daemon stopped serving");
 	asynclog_close(h);
 	json = hd_stats(&d);

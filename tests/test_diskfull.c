@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <syslog.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -26,7 +27,6 @@
 #include "asynclog.h"
 #include "harness.h"
 
-#define LOG_INFO_USER	(1 << 3 | 6)
 #define NRECORDS	50000
 
 static struct hd d;
@@ -67,8 +67,9 @@ send_records(const char *sock, long first, long n)
 
 	cr_assert_not_null(h);
 	for (i = first; i < first + n; i++)
-		asynclog_log(h, LOG_INFO_USER, "t0 %ld padding-to-make-the-"
-		    "record-longer-than-a-hundred-bytes-xxxxxxxxxxxxxxxx", i);
+		asynclog_log(h, LOG_USER | LOG_INFO, "t0 %ld padding-to-make-"
+		    "the-record-longer-than-a-hundred-bytes-xxxxxxxxxxxxxxxx",
+		    i);
 	cr_assert_eq(asynclog_flush(h, 30000), 0);
 	cr_assert_eq(asynclog_dropped(h), 0);
 	asynclog_close(h);
@@ -332,7 +333,7 @@ overflow_run(const char *policy, int flags, long n, long *logged,
 
 	h = asynclog_open(d.sock, "overflow", flags);
 	for (i = 0; i < n; i++)
-		asynclog_log(h, LOG_INFO_USER, "t0 %ld %0100d", i, 0);
+		asynclog_log(h, LOG_USER | LOG_INFO, "t0 %ld %0100d", i, 0);
 	*logged = n;
 	r.go_fast = 1;
 	cr_assert_eq(asynclog_flush(h, 60000), 0);
@@ -410,7 +411,7 @@ Test(diskfull, a_stalled_output_does_not_hold_up_the_others,
 	hd_start(&d, conf);
 	h = asynclog_open(d.sock, "filler", ASYNCLOG_BLOCK);
 	for (i = 0; i < 20000; i++)
-		asynclog_log(h, LOG_INFO_USER, "t0 %d %0100d", i, 0);
+		asynclog_log(h, LOG_USER | LOG_INFO, "t0 %d %0100d", i, 0);
 	cr_assert_eq(asynclog_flush(h, 30000), 0);
 	asynclog_close(h);
 	cr_assert(hd_wait_lines(hd_path(&d, "disk.log"), 20000, 10000),
@@ -525,7 +526,7 @@ Test(diskfull, datagram_drops_leave_backpressure_to_stream_clients,
 
 	h = asynclog_open(d.sock, "overflow", ASYNCLOG_BLOCK);
 	for (i = 0; i < 20000; i++)
-		asynclog_log(h, LOG_INFO_USER, "t0 %ld %0100d", i, 0);
+		asynclog_log(h, LOG_USER | LOG_INFO, "t0 %ld %0100d", i, 0);
 	r.go_fast = 1;
 	cr_assert_eq(asynclog_flush(h, 60000), 0);
 	f.stop = 1;

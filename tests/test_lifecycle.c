@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <syslog.h>
 #include <unistd.h>
 
 #include <criterion/criterion.h>
@@ -16,7 +17,6 @@
 #include "asynclog.h"
 #include "harness.h"
 
-#define LOG_INFO_USER	(1 << 3 | 6)
 
 static struct hd d;
 
@@ -34,7 +34,7 @@ send_range(long first, long n)
 
 	cr_assert_not_null(h);
 	for (i = first; i < first + n; i++)
-		asynclog_log(h, LOG_INFO_USER, "seq %ld", i);
+		asynclog_log(h, LOG_USER | LOG_INFO, "seq %ld", i);
 	cr_assert_eq(asynclog_flush(h, 20000), 0);
 	asynclog_close(h);
 }

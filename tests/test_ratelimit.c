@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <syslog.h>
 
 #include <criterion/criterion.h>
 
@@ -115,7 +116,7 @@ Test(ratelimit, a_connection_is_limited_and_its_last_window_reported_on_close,
 	hd_start(&d, RL_CONF);
 	h = asynclog_open(d.sock, "chatty", ASYNCLOG_BLOCK);
 	for (i = 0; i < 1000; i++)
-		asynclog_log(h, (1 << 3) | 6, "line %d", i);
+		asynclog_log(h, LOG_USER | LOG_INFO, "line %d", i);
 	cr_assert_eq(asynclog_flush(h, 10000), 0);
 	asynclog_close(h);
 	cr_assert(hd_wait(file_mentions, &d, "records rate-limited", 5000));

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <syslog.h>
 #include <unistd.h>
 
 #include <criterion/criterion.h>
@@ -16,7 +17,6 @@
 #include "asynclog.h"
 #include "harness.h"
 
-#define LOG_INFO_USER	(1 << 3 | 6)
 #define NCLIENTS	4
 #define PER_CLIENT	50000
 
@@ -41,7 +41,7 @@ client_main(void *p)
 	long i;
 
 	for (i = 0; i < c->n; i++)
-		asynclog_log(h, LOG_INFO_USER, "c%d %ld end", c->id, i);
+		asynclog_log(h, LOG_USER | LOG_INFO, "c%d %ld end", c->id, i);
 	cr_assert_eq(asynclog_flush(h, 60000), 0);
 	asynclog_close(h);
 	return NULL;
@@ -143,7 +143,7 @@ rotated_by_age(struct hd *dd, void *arg)
 	asynclog_t *h = arg;
 
 	/* Only a write can rotate: keep writing until it happens. */
-	asynclog_log(h, LOG_INFO_USER, "c0 0 end");
+	asynclog_log(h, LOG_USER | LOG_INFO, "c0 0 end");
 	asynclog_flush(h, 1000);
 	return access(hd_path(dd, "main.log.1"), F_OK) == 0;
 }

@@ -97,6 +97,37 @@ sample_record(uint8_t *dst)
 #define REC_MSG_LEN	9
 #define REC_FIELD	(5 + 16 + 3 + 5)
 
+/* ---- frame length from the header ---- */
+
+Test(wire, frame_len_is_the_prefix_plus_four)
+{
+	struct wire_frame	f;
+	size_t			n;
+
+	n = wire_encode_hello(buf, sizeof buf, 0, "myapp", 5);
+	cr_assert_eq(wire_frame_len(buf, n), n);
+	cr_assert_eq(wire_frame_len(buf, 4), n);
+	decode_ok(buf, n, &f);
+	cr_assert_eq(wire_frame_len(buf, n), f.size);
+}
+
+Test(wire, frame_len_reads_little_endian_and_checks_nothing_else)
+{
+	static const uint8_t	p[] = { 0x01, 0x02, 0x03, 0x04 };
+	static const uint8_t	max[] = { 0xff, 0xff, 0xff, 0xff };
+
+	cr_assert_eq(wire_frame_len(p, sizeof p), 0x04030201u + 4);
+	cr_assert_eq(wire_frame_len(max, sizeof max), (size_t)UINT32_MAX + 4);
+}
+
+Test(wire, frame_len_is_0_before_the_prefix_is_complete)
+{
+	static const uint8_t	p[] = { 5, 0, 0, 0 };
+
+	cr_assert_eq(wire_frame_len(p, 0), 0);
+	cr_assert_eq(wire_frame_len(p, 3), 0);
+}
+
 /* ---- round trips ---- */
 
 Test(wire, hello_round_trips_with_name_and_flags)
