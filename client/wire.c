@@ -133,6 +133,12 @@ wire_frame_len(const void *p, size_t avail)
 	return body <= SIZE_MAX - 4 ? 4 + body : SIZE_MAX;
 }
 
+int
+wire_frame_type(const void *p, size_t avail)
+{
+	return avail < WIRE_HEADER_SIZE ? -1 : ((const uint8_t *)p)[4];
+}
+
 size_t
 wire_hello_size(size_t name_len)
 {

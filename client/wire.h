@@ -98,6 +98,9 @@ struct wire_frame {
  * (or without) decoding it; wire_decode() still judges the frame itself.
  */
 size_t	wire_frame_len(const void *p, size_t avail);
+/* The type byte of the frame that starts at p, or -1 when avail is less
+ * than a header. */
+int	wire_frame_type(const void *p, size_t avail);
 
 /*
  * Decode one frame from the start of buf.

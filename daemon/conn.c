@@ -256,20 +256,17 @@ conn_parse_native(struct conn *c)
 	size_t avail = c->len - c->off;
 	const struct wire_record *wr;
 	const char *err = NULL;
-	uint32_t flen;
+	size_t flen;
 	ssize_t n;
 
 	/* A record bigger than we accept is skipped and counted, not fatal. */
-	if (avail >= WIRE_HEADER_SIZE && p[4] == WIRE_RECORD && c->hello) {
-		flen = (uint32_t)p[0] | (uint32_t)p[1] << 8 |
-		    (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-		if ((size_t)flen + 4 > c->max_frame) {
-			c->skip = (size_t)flen + 4;
-			counters_input_drop(DROP_TOO_LARGE, 1);
-			log_limited(&conn_rl, "client %s: record of %u bytes is "
-			    "larger than max_record; dropped", c->name, flen);
-			return CONN_SKIP;
-		}
+	if (wire_frame_type(p, avail) == WIRE_RECORD && c->hello &&
+	    (flen = wire_frame_len(p, avail)) > c->max_frame) {
+		c->skip = flen;
+		counters_input_drop(DROP_TOO_LARGE, 1);
+		log_limited(&conn_rl, "client %s: record of %zu bytes is larger "
+		    "than max_record; dropped", c->name, flen);
+		return CONN_SKIP;
 	}
 	n = wire_decode(p, avail, c->max_frame, &c->frame, &err);
 	if (n == 0 && !c->eof)

@@ -120,6 +120,15 @@ Test(wire, frame_len_reads_little_endian_and_checks_nothing_else)
 	cr_assert_eq(wire_frame_len(max, sizeof max), (size_t)UINT32_MAX + 4);
 }
 
+Test(wire, frame_type_is_the_byte_after_the_prefix)
+{
+	size_t n = wire_encode_hello(buf, sizeof buf, 0, "myapp", 5);
+
+	cr_assert_eq(wire_frame_type(buf, n), WIRE_HELLO);
+	cr_assert_eq(wire_frame_type(buf, WIRE_HEADER_SIZE), WIRE_HELLO);
+	cr_assert_eq(wire_frame_type(buf, WIRE_HEADER_SIZE - 1), -1);
+}
+
 Test(wire, frame_len_is_0_before_the_prefix_is_complete)
 {
 	static const uint8_t	p[] = { 5, 0, 0, 0 };
