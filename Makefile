@@ -28,7 +28,16 @@ DEB_PACKAGES	:= build-essential pkg-config libevent-dev libconfig-dev \
 
 CC		?= cc
 PKG_CONFIG	?= pkg-config
+# pkg-config packages: the daemon's (also enough for libasynclog, the CLI and
+# the bench), and the tests' on top. Each comes from a Debian package.
 DAEMON_PKGS	:= libevent libevent_pthreads libconfig libsystemd libzstd
+TEST_PKGS	:= criterion
+deb.libevent	:= libevent-dev
+deb.libevent_pthreads := libevent-dev
+deb.libconfig	:= libconfig-dev
+deb.libsystemd	:= libsystemd-dev
+deb.libzstd	:= libzstd-dev
+deb.criterion	:= libcriterion-dev
 
 ifeq ($(SANITIZE),1)
 B		?= build/san
@@ -48,8 +57,17 @@ ALL_CFLAGS	:= -std=gnu11 -D_GNU_SOURCE -pthread -fPIC $(WARN) $(CFLAGS) \
 		   -DASYNCLOG_VERSION_STRING='"$(VERSION)"'
 LDFLAGS_ALL	:= -pthread $(SANFLAGS) $(LDFLAGS)
 
-pc_cflags	= $(shell $(PKG_CONFIG) --cflags $(1) 2>/dev/null)
-pc_libs		= $(shell $(PKG_CONFIG) --libs $(1) 2>/dev/null)
+# $(call pkg,--cflags|--libs,PACKAGES): asks pkg-config about each package
+# on its own; one it cannot find stops make with its name and Debian package.
+pkg		= $(foreach p,$(2),$(if $(shell $(PKG_CONFIG) --exists $(p) && echo y),\
+		    $(shell $(PKG_CONFIG) $(1) $(p)),\
+		    $(error $(PKG_CONFIG) cannot find package '$(p)': install the \
+		    Debian package $(deb.$(p)); `make deps` installs it as root)))
+# $(call once,VAR,VALUE): VAR is VALUE from now on. The flags below are
+# recursive variables that replace themselves on first use, so pkg-config
+# runs only for what a recipe needs (`make deps` and `make clean` need none,
+# `make` does not need criterion) and only once per make.
+once		= $(eval $(1) := $(2))$($(1))
 
 LIB_SRCS	:= client/asynclog.c client/wire.c
 CLI_SRCS	:= client/cli.c
@@ -61,8 +79,10 @@ LIB_OBJS	:= $(LIB_SRCS:%.c=$(B)/obj/%.o)
 DAEMON_OBJS	:= $(DAEMON_SRCS:%.c=$(B)/obj/%.o) $(B)/obj/client/wire.o
 TEST_OBJS	:= $(TEST_SRCS:%.c=$(B)/obj/%.o)
 
-DAEMON_LIBS	:= $(call pc_libs,$(DAEMON_PKGS))
-TEST_LIBS	:= $(call pc_libs,criterion $(DAEMON_PKGS))
+DAEMON_CFLAGS	= $(call once,DAEMON_CFLAGS,$(call pkg,--cflags,$(DAEMON_PKGS)))
+DAEMON_LIBS	= $(call once,DAEMON_LIBS,$(call pkg,--libs,$(DAEMON_PKGS)))
+TEST_CFLAGS	= $(call once,TEST_CFLAGS,$(call pkg,--cflags,$(TEST_PKGS)))
+TEST_LIBS	= $(call once,TEST_LIBS,$(call pkg,--libs,$(TEST_PKGS)))
 
 PROGS		:= $(B)/asynclogd $(B)/asynclog $(B)/libasynclog.so.$(SOVERSION) \
 		   $(B)/libasynclog.so $(B)/libasynclog.a $(B)/asynclog.pc
@@ -70,9 +90,11 @@ PROGS		:= $(B)/asynclogd $(B)/asynclog $(B)/libasynclog.so.$(SOVERSION) \
 .PHONY: all deps run test test-build bench install uninstall clean
 all: $(PROGS)
 
+# Every object gets the daemon's package flags; only test objects criterion's.
 $(B)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) $(call pc_cflags,$(DAEMON_PKGS) criterion) -MMD -MP -c $< -o $@
+	$(CC) $(ALL_CFLAGS) $(DAEMON_CFLAGS) $(PKG_TEST_CFLAGS) -MMD -MP -c $< -o $@
+$(B)/obj/tests/%.o: PKG_TEST_CFLAGS = $(TEST_CFLAGS)
 
 $(B)/libasynclog.a: $(LIB_OBJS)
 	rm -f $@ && ar rcs $@ $^
@@ -94,7 +116,7 @@ $(B)/asynclog: $(CLI_SRCS:%.c=$(B)/obj/%.o) $(B)/libasynclog.a
 	$(CC) -o $@ $^ $(LDFLAGS_ALL)
 
 $(B)/test_asynclog: $(TEST_OBJS) $(DAEMON_OBJS) $(B)/libasynclog.a
-	$(CC) -o $@ $^ $(LDFLAGS_ALL) $(TEST_LIBS)
+	$(CC) -o $@ $^ $(LDFLAGS_ALL) $(TEST_LIBS) $(DAEMON_LIBS)
 
 $(B)/asynclog-bench: $(BENCH_SRCS:%.c=$(B)/obj/%.o) $(B)/libasynclog.a
 	$(CC) -o $@ $^ $(LDFLAGS_ALL)
