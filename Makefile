@@ -84,11 +84,16 @@ DAEMON_LIBS	= $(call once,DAEMON_LIBS,$(call pkg,--libs,$(DAEMON_PKGS)))
 TEST_CFLAGS	= $(call once,TEST_CFLAGS,$(call pkg,--cflags,$(TEST_PKGS)))
 TEST_LIBS	= $(call once,TEST_LIBS,$(call pkg,--libs,$(TEST_PKGS)))
 
+# systemd units: systemd/NAME.in is a template that becomes $(B)/systemd/NAME
+# with the install paths filled in; the others are installed as they are.
+UNITS		:= $(patsubst systemd/%.in,$(B)/systemd/%,$(wildcard systemd/*.in)) \
+		   $(wildcard systemd/*.service systemd/*.socket)
+
 PROGS		:= $(B)/asynclogd $(B)/asynclog $(B)/libasynclog.so.$(SOVERSION) \
 		   $(B)/libasynclog.so $(B)/libasynclog.a $(B)/asynclog.pc
 
-.PHONY: all deps run test test-build bench install uninstall clean
-all: $(PROGS)
+.PHONY: all deps run test test-build bench install uninstall clean FORCE
+all: $(PROGS) $(UNITS)
 
 # Every object gets the daemon's package flags; only test objects criterion's.
 $(B)/obj/%.o: %.c
@@ -105,9 +110,26 @@ $(B)/libasynclog.so.$(SOVERSION): $(LIB_OBJS)
 $(B)/libasynclog.so: $(B)/libasynclog.so.$(SOVERSION)
 	ln -sf libasynclog.so.$(SOVERSION) $@
 
-$(B)/asynclog.pc: client/asynclog.pc.in Makefile
-	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' \
-	    -e 's|@INCLUDEDIR@|$(INCLUDEDIR)|' -e 's|@VERSION@|$(VERSION)|' $< > $@
+# Files made from templates: every @NAME@ below becomes $(NAME). They depend
+# on $(B)/subst.vars, which holds the values they were made with and changes
+# only when one does, so `make install PREFIX=/usr` after a plain `make`
+# remakes them for /usr instead of installing the /usr/local ones. Each is
+# written whole and renamed into place: no reader sees half of one.
+SUBST_VARS	:= VERSION PREFIX BINDIR SBINDIR LIBDIR INCLUDEDIR SYSCONFDIR
+SUBST		= sed $(foreach v,$(SUBST_VARS),-e 's|@$(v)@|$($(v))|g') $< > $@.new \
+		  && mv $@.new $@
+
+$(B)/subst.vars: FORCE
+	@mkdir -p $(@D)
+	@printf '%s\n' $(foreach v,$(SUBST_VARS),'$(v)=$($(v))') > $@.new
+	@if cmp -s $@.new $@; then rm $@.new; else mv $@.new $@; fi
+
+$(B)/asynclog.pc: client/asynclog.pc.in $(B)/subst.vars
+	$(SUBST)
+
+$(B)/systemd/%: systemd/%.in $(B)/subst.vars
+	@mkdir -p $(@D)
+	$(SUBST)
 
 $(B)/asynclogd: $(B)/obj/daemon/main.o $(DAEMON_OBJS)
 	$(CC) -o $@ $^ $(LDFLAGS_ALL) $(DAEMON_LIBS)
@@ -160,14 +182,11 @@ install: all
 	ln -sf libasynclog.so.$(SOVERSION) $(DESTDIR)$(LIBDIR)/libasynclog.so
 	install -m 644 $(B)/libasynclog.a $(DESTDIR)$(LIBDIR)/
 	install -m 644 client/asynclog.h $(DESTDIR)$(INCLUDEDIR)/
-	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' \
-	    -e 's|@INCLUDEDIR@|$(INCLUDEDIR)|' -e 's|@VERSION@|$(VERSION)|' \
-	    client/asynclog.pc.in > $(DESTDIR)$(LIBDIR)/pkgconfig/asynclog.pc
+	install -m 644 $(B)/asynclog.pc $(DESTDIR)$(LIBDIR)/pkgconfig/
 	for m in docs/*.[1358]; do [ -f "$$m" ] || continue; \
 		s=$${m##*.}; install -m 644 $$m $(DESTDIR)$(MANDIR)/man$$s/; done
 	install -m 644 conf/asynclogd.conf $(DESTDIR)$(SYSCONFDIR)/asynclog/asynclogd.conf.example
-	for u in systemd/*.service systemd/*.socket; do [ -f "$$u" ] || continue; \
-		install -m 644 $$u $(DESTDIR)$(UNITDIR)/; done
+	install -m 644 $(UNITS) $(DESTDIR)$(UNITDIR)/
 
 uninstall:
 	rm -f $(DESTDIR)$(SBINDIR)/asynclogd $(DESTDIR)$(BINDIR)/asynclog \
@@ -176,7 +195,7 @@ uninstall:
 		$(DESTDIR)$(MANDIR)/man1/asynclog.1 $(DESTDIR)$(MANDIR)/man3/asynclog.3 \
 		$(DESTDIR)$(MANDIR)/man5/asynclogd.conf.5 $(DESTDIR)$(MANDIR)/man8/asynclogd.8 \
 		$(DESTDIR)$(SYSCONFDIR)/asynclog/asynclogd.conf.example \
-		$(addprefix $(DESTDIR)$(UNITDIR)/,$(notdir $(wildcard systemd/*.service systemd/*.socket)))
+		$(addprefix $(DESTDIR)$(UNITDIR)/,$(notdir $(UNITS)))
 
 clean:
 	rm -rf build
