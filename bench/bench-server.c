@@ -206,7 +206,7 @@ null_sink_main(const char *sock_path, const char *out_path)
 	char			*end;
 	size_t			 whole;
 
-	if (client_sockaddr(&sun, sock_path) == -1 ||
+	if (bench_sockaddr(&sun, sock_path) == -1 ||
 	    (ofd = open(out_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
 	    0644)) == -1 ||
 	    (lfd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1 ||
@@ -287,7 +287,7 @@ server_connectable(const char *path, int type)
 	struct sockaddr_un	sun;
 	int			fd, rc;
 
-	if (client_sockaddr(&sun, path) == -1)
+	if (bench_sockaddr(&sun, path) == -1)
 		return (-1);
 	if ((fd = socket(AF_UNIX, type | SOCK_CLOEXEC, 0)) == -1)
 		return (-1);
