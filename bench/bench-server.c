@@ -27,6 +27,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "bench.h"
@@ -412,6 +413,22 @@ server_start(struct bench_server *s, enum bench_server_kind kind,
 }
 
 /* Peak resident set size in KiB, -1 if it cannot be read. */
+/*
+ * CPU time the server has used so far, user and system, all its threads
+ * (those that ended too), in ns; UINT64_MAX if it cannot be read.
+ */
+uint64_t
+server_cpu_ns(const struct bench_server *s)
+{
+	struct timespec	ts;
+	clockid_t	clock;
+
+	if (clock_getcpuclockid(s->pid, &clock) != 0 ||
+	    clock_gettime(clock, &ts) == -1)
+		return (UINT64_MAX);
+	return ((uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec);
+}
+
 long
 server_vmhwm_kib(const struct bench_server *s)
 {

@@ -106,6 +106,7 @@ int	 server_start(struct bench_server *, enum bench_server_kind,
 	    const char *parent_dir, const char *label,
 	    const struct bench_opts *);
 long	 server_vmhwm_kib(const struct bench_server *);
+uint64_t server_cpu_ns(const struct bench_server *);
 int	 server_stop(struct bench_server *, unsigned timeout_s);
 void	 server_cleanup(struct bench_server *, bool keep);
 const char *server_name(enum bench_server_kind);
