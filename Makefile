@@ -28,7 +28,16 @@ DEB_PACKAGES	:= build-essential pkg-config libevent-dev libconfig-dev \
 
 CC		?= cc
 PKG_CONFIG	?= pkg-config
+# pkg-config packages: the daemon's (also enough for libasynclog, the CLI and
+# the bench), and the tests' on top. Each comes from a Debian package.
 DAEMON_PKGS	:= libevent libevent_pthreads libconfig libsystemd libzstd
+TEST_PKGS	:= criterion
+deb.libevent	:= libevent-dev
+deb.libevent_pthreads := libevent-dev
+deb.libconfig	:= libconfig-dev
+deb.libsystemd	:= libsystemd-dev
+deb.libzstd	:= libzstd-dev
+deb.criterion	:= libcriterion-dev
 
 ifeq ($(SANITIZE),1)
 B		?= build/san
@@ -48,8 +57,17 @@ ALL_CFLAGS	:= -std=gnu11 -D_GNU_SOURCE -pthread -fPIC $(WARN) $(CFLAGS) \
 		   -DASYNCLOG_VERSION_STRING='"$(VERSION)"'
 LDFLAGS_ALL	:= -pthread $(SANFLAGS) $(LDFLAGS)
 
-pc_cflags	= $(shell $(PKG_CONFIG) --cflags $(1) 2>/dev/null)
-pc_libs		= $(shell $(PKG_CONFIG) --libs $(1) 2>/dev/null)
+# $(call pkg,--cflags|--libs,PACKAGES): asks pkg-config about each package
+# on its own; one it cannot find stops make with its name and Debian package.
+pkg		= $(foreach p,$(2),$(if $(shell $(PKG_CONFIG) --exists $(p) && echo y),\
+		    $(shell $(PKG_CONFIG) $(1) $(p)),\
+		    $(error $(PKG_CONFIG) cannot find package '$(p)': install the \
+		    Debian package $(deb.$(p)); `make deps` installs it as root)))
+# $(call once,VAR,VALUE): VAR is VALUE from now on. The flags below are
+# recursive variables that replace themselves on first use, so pkg-config
+# runs only for what a recipe needs (`make deps` and `make clean` need none,
+# `make` does not need criterion) and only once per make.
+once		= $(eval $(1) := $(2))$($(1))
 
 LIB_SRCS	:= client/asynclog.c client/ring.c client/sender.c client/wire.c
 CLI_SRCS	:= client/cli.c
@@ -61,18 +79,27 @@ LIB_OBJS	:= $(LIB_SRCS:%.c=$(B)/obj/%.o)
 DAEMON_OBJS	:= $(DAEMON_SRCS:%.c=$(B)/obj/%.o) $(B)/obj/client/wire.o
 TEST_OBJS	:= $(TEST_SRCS:%.c=$(B)/obj/%.o)
 
-DAEMON_LIBS	:= $(call pc_libs,$(DAEMON_PKGS))
-TEST_LIBS	:= $(call pc_libs,criterion $(DAEMON_PKGS))
+DAEMON_CFLAGS	= $(call once,DAEMON_CFLAGS,$(call pkg,--cflags,$(DAEMON_PKGS)))
+DAEMON_LIBS	= $(call once,DAEMON_LIBS,$(call pkg,--libs,$(DAEMON_PKGS)))
+TEST_CFLAGS	= $(call once,TEST_CFLAGS,$(call pkg,--cflags,$(TEST_PKGS)))
+TEST_LIBS	= $(call once,TEST_LIBS,$(call pkg,--libs,$(TEST_PKGS)))
+
+# systemd units: systemd/NAME.in is a template that becomes $(B)/systemd/NAME
+# with the install paths filled in; the others are installed as they are.
+UNITS		:= $(patsubst systemd/%.in,$(B)/systemd/%,$(wildcard systemd/*.in)) \
+		   $(wildcard systemd/*.service systemd/*.socket)
 
 PROGS		:= $(B)/asynclogd $(B)/asynclog $(B)/libasynclog.so.$(SOVERSION) \
 		   $(B)/libasynclog.so $(B)/libasynclog.a $(B)/asynclog.pc
 
-.PHONY: all deps run test test-build check-includes bench install uninstall clean
-all: $(PROGS)
+.PHONY: all deps run test test-build check-includes bench install uninstall clean FORCE
+all: $(PROGS) $(UNITS)
 
+# Every object gets the daemon's package flags; only test objects criterion's.
 $(B)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) $(call pc_cflags,$(DAEMON_PKGS) criterion) -MMD -MP -c $< -o $@
+	$(CC) $(ALL_CFLAGS) $(DAEMON_CFLAGS) $(PKG_TEST_CFLAGS) -MMD -MP -c $< -o $@
+$(B)/obj/tests/%.o: PKG_TEST_CFLAGS = $(TEST_CFLAGS)
 
 $(B)/libasynclog.a: $(LIB_OBJS)
 	rm -f $@ && ar rcs $@ $^
@@ -85,9 +112,26 @@ $(B)/libasynclog.so.$(SOVERSION): $(LIB_OBJS) client/libasynclog.map
 $(B)/libasynclog.so: $(B)/libasynclog.so.$(SOVERSION)
 	ln -sf libasynclog.so.$(SOVERSION) $@
 
-$(B)/asynclog.pc: client/asynclog.pc.in Makefile
-	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' \
-	    -e 's|@INCLUDEDIR@|$(INCLUDEDIR)|' -e 's|@VERSION@|$(VERSION)|' $< > $@
+# Files made from templates: every @NAME@ below becomes $(NAME). They depend
+# on $(B)/subst.vars, which holds the values they were made with and changes
+# only when one does, so `make install PREFIX=/usr` after a plain `make`
+# remakes them for /usr instead of installing the /usr/local ones. Each is
+# written whole and renamed into place: no reader sees half of one.
+SUBST_VARS	:= VERSION PREFIX BINDIR SBINDIR LIBDIR INCLUDEDIR SYSCONFDIR
+SUBST		= sed $(foreach v,$(SUBST_VARS),-e 's|@$(v)@|$($(v))|g') $< > $@.new \
+		  && mv $@.new $@
+
+$(B)/subst.vars: FORCE
+	@mkdir -p $(@D)
+	@printf '%s\n' $(foreach v,$(SUBST_VARS),'$(v)=$($(v))') > $@.new
+	@if cmp -s $@.new $@; then rm $@.new; else mv $@.new $@; fi
+
+$(B)/asynclog.pc: client/asynclog.pc.in $(B)/subst.vars
+	$(SUBST)
+
+$(B)/systemd/%: systemd/%.in $(B)/subst.vars
+	@mkdir -p $(@D)
+	$(SUBST)
 
 $(B)/asynclogd: $(B)/obj/daemon/main.o $(DAEMON_OBJS)
 	$(CC) -o $@ $^ $(LDFLAGS_ALL) $(DAEMON_LIBS)
@@ -96,7 +140,7 @@ $(B)/asynclog: $(CLI_SRCS:%.c=$(B)/obj/%.o) $(B)/libasynclog.a
 	$(CC) -o $@ $^ $(LDFLAGS_ALL)
 
 $(B)/test_asynclog: $(TEST_OBJS) $(DAEMON_OBJS) $(B)/libasynclog.a
-	$(CC) -o $@ $^ $(LDFLAGS_ALL) $(TEST_LIBS)
+	$(CC) -o $@ $^ $(LDFLAGS_ALL) $(TEST_LIBS) $(DAEMON_LIBS)
 
 $(B)/asynclog-bench: $(BENCH_SRCS:%.c=$(B)/obj/%.o) $(B)/libasynclog.a
 	$(CC) -o $@ $^ $(LDFLAGS_ALL)
@@ -144,14 +188,11 @@ install: all
 	ln -sf libasynclog.so.$(SOVERSION) $(DESTDIR)$(LIBDIR)/libasynclog.so
 	install -m 644 $(B)/libasynclog.a $(DESTDIR)$(LIBDIR)/
 	install -m 644 client/asynclog.h $(DESTDIR)$(INCLUDEDIR)/
-	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' \
-	    -e 's|@INCLUDEDIR@|$(INCLUDEDIR)|' -e 's|@VERSION@|$(VERSION)|' \
-	    client/asynclog.pc.in > $(DESTDIR)$(LIBDIR)/pkgconfig/asynclog.pc
+	install -m 644 $(B)/asynclog.pc $(DESTDIR)$(LIBDIR)/pkgconfig/
 	for m in docs/*.[1358]; do [ -f "$$m" ] || continue; \
 		s=$${m##*.}; install -m 644 $$m $(DESTDIR)$(MANDIR)/man$$s/; done
 	install -m 644 conf/asynclogd.conf $(DESTDIR)$(SYSCONFDIR)/asynclog/asynclogd.conf.example
-	for u in systemd/*.service systemd/*.socket; do [ -f "$$u" ] || continue; \
-		install -m 644 $$u $(DESTDIR)$(UNITDIR)/; done
+	install -m 644 $(UNITS) $(DESTDIR)$(UNITDIR)/
 
 uninstall:
 	rm -f $(DESTDIR)$(SBINDIR)/asynclogd $(DESTDIR)$(BINDIR)/asynclog \
@@ -160,7 +201,7 @@ uninstall:
 		$(DESTDIR)$(MANDIR)/man1/asynclog.1 $(DESTDIR)$(MANDIR)/man3/asynclog.3 \
 		$(DESTDIR)$(MANDIR)/man5/asynclogd.conf.5 $(DESTDIR)$(MANDIR)/man8/asynclogd.8 \
 		$(DESTDIR)$(SYSCONFDIR)/asynclog/asynclogd.conf.example \
-		$(addprefix $(DESTDIR)$(UNITDIR)/,$(notdir $(wildcard systemd/*.service systemd/*.socket)))
+		$(addprefix $(DESTDIR)$(UNITDIR)/,$(notdir $(UNITS)))
 
 clean:
 	rm -rf build

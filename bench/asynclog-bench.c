@@ -28,7 +28,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "bench.h"
@@ -76,45 +75,11 @@ struct bench_result {
 	double		 mbps;		/* message bytes / s / 1e6 */
 	struct bench_latency lat;
 	long		 hwm_kib;
+	double		 cpu_rec;	/* server CPU ns per record, -1 unknown */
 	uint64_t	 lost, dups, corrupt, other;
 	uint64_t	 client_dropped;	/* what the clients say they dropped */
 	int		 exit_status;	/* the server's, after SIGTERM */
 };
-
-uint64_t
-bench_now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ((uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec);
-}
-
-int
-bench_write_all(int fd, const char *buf, size_t len)
-{
-	ssize_t n;
-
-	while (len > 0) {
-		if ((n = write(fd, buf, len)) == -1) {
-			if (errno == EINTR)
-				continue;
-			return (-1);
-		}
-		buf += n;
-		len -= (size_t)n;
-	}
-	return (0);
-}
-
-void
-bench_sleep_ms(unsigned ms)
-{
-	struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000 };
-
-	while (nanosleep(&ts, &ts) == -1 && errno == EINTR)
-		;
-}
 
 static void
 usage(FILE *f)
@@ -125,7 +90,8 @@ usage(FILE *f)
 	    "Sends N client processes x M records of S bytes through asynclogd\n"
 	    "(libasynclog, syslog stream, syslog dgram) and through a null sink\n"
 	    "(the socket-to-file ceiling), and reports records/s, MB/s, client\n"
-	    "call latency, daemon peak RSS and records lost.\n"
+	    "call latency, daemon peak RSS, daemon CPU time per record and\n"
+	    "records lost.\n"
 	    "\n"
 	    "  -w, --workload W     W1 (4 x 250000 x 128 B), W2 (1 x 1000000 x\n"
 	    "                       128 B), W3 (4 x 50000 x 2 KiB) or all\n"
@@ -152,6 +118,11 @@ usage(FILE *f)
 	    "                       run into FILE.RUN\n"
 	    "      --build DIR      where asynclogd is (default $ASYNCLOG_BUILD,\n"
 	    "                       then ./build)\n"
+	    "      --build-b DIR    A/B: also make every asynclogd run with\n"
+	    "                       DIR/asynclogd, in rows \"RUN B\"; with --repeat\n"
+	    "                       each repetition runs both builds, taking\n"
+	    "                       turns at going first (A B, B A, ...), and\n"
+	    "                       each build gets its own median\n"
 	    "      --syslog-ng-root DIR  where install-comparisons.sh unpacked\n"
 	    "                       syslog-ng (default /opt/asynclog-bench/syslog-ng)\n"
 	    "      --dir DIR        make the temp dir under DIR (default $TMPDIR\n"
@@ -159,7 +130,8 @@ usage(FILE *f)
 	    "      --keep           keep the temp dir and every output file\n"
 	    "      --timeout SEC    give up on a run after SEC s (default 300)\n"
 	    "      --repeat N       make every run N times, report the median\n"
-	    "                       by records/s (default 1)\n"
+	    "                       by records/s (default 1); CPU ns is the\n"
+	    "                       median of the N runs' own\n"
 	    "  -v, --verbose        say what happens\n"
 	    "  -h, --help           this help\n",
 	    MIN_SIZE, MAX_SIZE);
@@ -248,7 +220,7 @@ bench_one(const struct bench_run *run, const struct bench_workload *w,
 	pid_t				*pids, perf_pid = 0;
 	size_t				 shsize;
 	uint64_t			 expected, t0, t_last, clients_done = 0;
-	uint64_t			 deadline, prev, now;
+	uint64_t			 deadline, prev, now, cpu0, cpu1;
 	unsigned			 i, left, failed = 0;
 	int				 go[2];
 
@@ -256,6 +228,7 @@ bench_one(const struct bench_run *run, const struct bench_workload *w,
 	res->done = true;
 	ro.block = o->block || run->block;
 	res->hwm_kib = -1;
+	res->cpu_rec = -1;
 	expected = (uint64_t)w->clients * w->records;
 	shsize = sizeof(*lat) + w->clients * sizeof(*cres);
 	if ((pids = calloc(w->clients, sizeof(*pids))) == NULL) {
@@ -311,6 +284,7 @@ bench_one(const struct bench_run *run, const struct bench_workload *w,
 	/* Let every client connect and settle; they wait on the pipe. */
 	bench_sleep_ms(200);
 
+	cpu0 = server_cpu_ns(&srv);
 	t0 = t_last = bench_now_ns();
 	deadline = t0 + (uint64_t)o->timeout_s * 1000000000u;
 	close(go[1]);
@@ -354,6 +328,7 @@ bench_one(const struct bench_run *run, const struct bench_workload *w,
 			bench_sleep_ms(1);
 	}
 	res->seconds = (double)(t_last - t0) / 1e9;
+	cpu1 = server_cpu_ns(&srv);
 	res->hwm_kib = server_vmhwm_kib(&srv);
 	bench_perf_stop(perf_pid);
 	failed += bench_reap(pids, w->clients, bench_now_ns() + 10000000000u);
@@ -372,6 +347,9 @@ bench_one(const struct bench_run *run, const struct bench_workload *w,
 			    i, strerror(cres[i].error));
 	}
 	res->lat = *lat;
+	if (cpu0 != UINT64_MAX && cpu1 != UINT64_MAX && cpu1 >= cpu0 &&
+	    v.unique > 0)
+		res->cpu_rec = (double)(cpu1 - cpu0) / (double)v.unique;
 	if (res->seconds > 0) {
 		res->rate = (double)v.unique / res->seconds;
 		res->mbps = (double)v.unique * (double)w->size / res->seconds /
@@ -407,39 +385,97 @@ bench_cmp_rate(const void *a, const void *b)
 	return ((x > y) - (x < y));
 }
 
+static int
+bench_cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return ((x > y) - (x < y));
+}
+
+/*
+ * The run with the median records/s of n, whole; but its CPU per record is
+ * the median of the n runs' own (each run's CPU over its own records).
+ */
+static void
+bench_median(struct bench_result *all, unsigned n, struct bench_result *res)
+{
+	double		cpu[99];
+	unsigned	k, ncpu = 0;
+
+	for (k = 0; k < n && k < 99; k++)
+		if (all[k].cpu_rec >= 0)
+			cpu[ncpu++] = all[k].cpu_rec;
+	qsort(all, n, sizeof(*all), bench_cmp_rate);
+	*res = all[n / 2];
+	qsort(cpu, ncpu, sizeof(*cpu), bench_cmp_double);
+	res->cpu_rec = ncpu == n ? cpu[ncpu / 2] : -1;
+}
+
+/* Records lost that no client counted as dropped, where that is a fault. */
+static bool
+bench_lossy(const struct bench_run *run, const struct bench_result *r)
+{
+	return (r->lost > r->client_dropped && !(run->input == INPUT_DGRAM ||
+	    run->server != SERVER_ASYNCLOGD));
+}
+
 /*
  * A shared 2-CPU machine is noisy: with --repeat N every run is made N
  * times and the one with the median records/s is reported, whole (its
  * latency, memory and losses with it, not a mix of runs). Any failed or
  * lossy repetition is reported instead, so a median never hides a loss.
+ *
+ * With nbuilds 2 (--build-b) every repetition runs both builds back to back,
+ * taking turns at going first (A B, B A, A B, ...), so that both see the
+ * same machine; res[b] is build b's median.
  */
 static int
 bench_repeat(const struct bench_run *run, const struct bench_workload *w,
-    const struct bench_opts *o, const char *tmpdir, const char *perf,
-    unsigned repeat, struct bench_result *res)
+    const struct bench_opts *const opts[], unsigned nbuilds,
+    const char *tmpdir, const char *perf, unsigned repeat,
+    struct bench_result res[])
 {
 	struct bench_result	*all;
-	unsigned		 k;
+	const char		*bperf;
+	char			 perf_b[400];
+	unsigned		 k, i = 0, b, done;
 	int			 rc = 0;
 
-	if (repeat <= 1)
-		return (bench_one(run, w, o, tmpdir, perf, res));
-	if ((all = calloc(repeat, sizeof(*all))) == NULL) {
-		res->done = res->failed = true;
+	if ((all = calloc((size_t)nbuilds * repeat, sizeof(*all))) == NULL) {
+		for (b = 0; b < nbuilds; b++)
+			res[b].done = res[b].failed = true;
 		return (-1);
 	}
+	for (b = 0; b < nbuilds; b++)
+		memset(&res[b], 0, sizeof(res[b]));
 	for (k = 0; k < repeat; k++) {
-		if (bench_one(run, w, o, tmpdir, perf, &all[k]) == -1 ||
-		    (all[k].lost > all[k].client_dropped && !(run->input ==
-		    INPUT_DGRAM || run->server != SERVER_ASYNCLOGD))) {
-			*res = all[k];
-			rc = all[k].failed ? -1 : 0;
-			free(all);
-			return (rc);
+		for (i = 0; i < nbuilds; i++) {
+			b = k % 2 == 0 ? i : nbuilds - 1 - i;
+			bperf = perf;
+			if (perf != NULL && b > 0) {
+				snprintf(perf_b, sizeof(perf_b), "%s.B", perf);
+				bperf = perf_b;
+			}
+			if (bench_one(run, w, opts[b], tmpdir, bperf,
+			    &all[b * repeat + k]) == -1 ||
+			    bench_lossy(run, &all[b * repeat + k])) {
+				res[b] = all[b * repeat + k];
+				rc = res[b].failed ? -1 : 0;
+				goto out;
+			}
 		}
 	}
-	qsort(all, repeat, sizeof(*all), bench_cmp_rate);
-	*res = all[repeat / 2];
+out:
+	/* The others: the median of the repetitions they made. */
+	for (b = 0; b < nbuilds; b++) {
+		if (res[b].done)
+			continue;
+		done = k < repeat && (k % 2 == 0 ? b < i : nbuilds - 1 - b < i) ?
+		    k + 1 : k;
+		if (done > 0)
+			bench_median(&all[b * repeat], done, &res[b]);
+	}
 	free(all);
 	return (rc);
 }
@@ -464,57 +500,71 @@ bench_ns(char *dst, size_t cap, bool valid, uint64_t ns)
 		snprintf(dst, cap, "%llu", (unsigned long long)ns);
 }
 
+/* One table row: run i (name), its result r. */
 static void
-bench_table(const struct bench_workload *w, const struct bench_result *res)
+bench_row(const char *name, size_t i, const struct bench_result *r,
+    const struct bench_result *res)
 {
 	const struct bench_result	*rs_s = &res[5], *rs_d = &res[6];
 	const struct bench_result	*ng_s = &res[7], *ng_d = &res[8];
-	const struct bench_result	*rs, *ng, *r;
+	const struct bench_result	*rs, *ng;
 	char				 p50[24], p99[24], p999[24], hwm[24];
-	char				 xnull[16], xrs[16], xng[16];
-	size_t				 i;
+	char				 cpu[24], xnull[16], xrs[16], xng[16];
+
+	if (r->failed && r->rate <= 0) {
+		printf("%-17s failed (see messages above)\n", name);
+		return;
+	}
+	rs = bench_runs[i].input == INPUT_DGRAM ? rs_d : rs_s;
+	ng = bench_runs[i].input == INPUT_DGRAM ? ng_d : ng_s;
+	bench_ns(p50, sizeof(p50), r->lat.valid, r->lat.p50);
+	bench_ns(p99, sizeof(p99), r->lat.valid, r->lat.p99);
+	bench_ns(p999, sizeof(p999), r->lat.valid, r->lat.p999);
+	if (r->hwm_kib < 0)
+		snprintf(hwm, sizeof(hwm), "-");
+	else
+		snprintf(hwm, sizeof(hwm), "%.1f", (double)r->hwm_kib / 1024);
+	if (r->cpu_rec < 0)
+		snprintf(cpu, sizeof(cpu), "-");
+	else
+		snprintf(cpu, sizeof(cpu), "%.0f", r->cpu_rec);
+	bench_ratio(xnull, sizeof(xnull), r, &res[0]);
+	bench_ratio(xrs, sizeof(xrs), r, rs);
+	bench_ratio(xng, sizeof(xng), r, ng);
+	printf("%-17s %10.0f %7.1f %7.3f %7s %8s %8s %6s %7s %8llu %5llu "
+	    "%7s %9s %10s%s\n",
+	    name, r->rate, r->mbps, r->seconds, p50, p99, p999, hwm, cpu,
+	    (unsigned long long)r->lost, (unsigned long long)r->dups, xnull,
+	    xrs, xng, r->timed_out ? "  (timed out)" : "");
+	if (r->corrupt > 0 || r->client_dropped > 0)
+		printf("%-17s   %llu damaged records, clients report "
+		    "%llu dropped\n", "", (unsigned long long)r->corrupt,
+		    (unsigned long long)r->client_dropped);
+}
+
+/* res: every run's result; res_b: the second build's, NULL without one. */
+static void
+bench_table(const struct bench_workload *w, const struct bench_result *res,
+    const struct bench_result *res_b)
+{
+	char	name[32];
+	size_t	i;
 
 	printf("\n%s: %u client%s x %llu records x %zu B = %.1f MB of messages\n",
 	    w->name, w->clients, w->clients == 1 ? "" : "s",
 	    (unsigned long long)w->records, w->size,
 	    (double)w->clients * (double)w->records * (double)w->size / 1e6);
-	printf("%-17s %10s %7s %7s %7s %8s %8s %6s %8s %5s %7s %9s %10s\n",
+	printf("%-17s %10s %7s %7s %7s %8s %8s %6s %7s %8s %5s %7s %9s %10s\n",
 	    "run", "records/s", "MB/s", "time s", "p50 ns", "p99 ns",
-	    "p99.9 ns", "RSS MiB", "lost", "dup", "x null", "x rsyslog",
-	    "x syslog-ng");
+	    "p99.9 ns", "RSS MiB", "CPU ns", "lost", "dup", "x null",
+	    "x rsyslog", "x syslog-ng");
 	for (i = 0; i < NRUNS; i++) {
-		r = &res[i];
-		if (!r->done)
-			continue;
-		if (r->failed && r->rate <= 0) {
-			printf("%-17s failed (see messages above)\n",
-			    bench_runs[i].name);
-			continue;
+		if (res[i].done)
+			bench_row(bench_runs[i].name, i, &res[i], res);
+		if (res_b != NULL && res_b[i].done) {
+			snprintf(name, sizeof(name), "%s B", bench_runs[i].name);
+			bench_row(name, i, &res_b[i], res);
 		}
-		rs = bench_runs[i].input == INPUT_DGRAM ? rs_d : rs_s;
-		ng = bench_runs[i].input == INPUT_DGRAM ? ng_d : ng_s;
-		bench_ns(p50, sizeof(p50), r->lat.valid, r->lat.p50);
-		bench_ns(p99, sizeof(p99), r->lat.valid, r->lat.p99);
-		bench_ns(p999, sizeof(p999), r->lat.valid, r->lat.p999);
-		if (r->hwm_kib < 0)
-			snprintf(hwm, sizeof(hwm), "-");
-		else
-			snprintf(hwm, sizeof(hwm), "%.1f",
-			    (double)r->hwm_kib / 1024);
-		bench_ratio(xnull, sizeof(xnull), r, &res[0]);
-		bench_ratio(xrs, sizeof(xrs), r, rs);
-		bench_ratio(xng, sizeof(xng), r, ng);
-		printf("%-17s %10.0f %7.1f %7.3f %7s %8s %8s %6s %8llu %5llu "
-		    "%7s %9s %10s%s\n",
-		    bench_runs[i].name, r->rate, r->mbps, r->seconds, p50, p99,
-		    p999, hwm, (unsigned long long)r->lost,
-		    (unsigned long long)r->dups, xnull, xrs, xng,
-		    r->timed_out ? "  (timed out)" : "");
-		if (r->corrupt > 0 || r->client_dropped > 0)
-			printf("%-17s   %llu damaged records, clients report "
-			    "%llu dropped\n", "",
-			    (unsigned long long)r->corrupt,
-			    (unsigned long long)r->client_dropped);
 	}
 	fflush(stdout);
 }
@@ -611,6 +661,7 @@ main(int argc, char **argv)
 		{ "sync", required_argument, NULL, 'Y' },
 		{ "perf", required_argument, NULL, 'P' },
 		{ "build", required_argument, NULL, 'b' },
+		{ "build-b", required_argument, NULL, 'A' },
 		{ "syslog-ng-root", required_argument, NULL, 'R' },
 		{ "dir", required_argument, NULL, 'd' },
 		{ "keep", no_argument, NULL, 'k' },
@@ -620,18 +671,19 @@ main(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
-	struct bench_opts	 o;
+	struct bench_opts	 o, ob;
+	const struct bench_opts	*opts[2] = { &o, &ob };
 	struct bench_workload	 custom = { "custom", 0, 0, 0 }, smoke =
 				    { "smoke", 2, 2000, 100 };
 	struct bench_workload	 todo[NWORKLOADS + 1];
-	struct bench_result	 res[NRUNS];
+	struct bench_result	 res[NRUNS], res_b[NRUNS], *r;
 	const char		*workload = NULL, *runs = NULL, *perf = NULL;
-	const char		*parent;
-	char			 tmpdir[512], asynclogd[600];
+	const char		*parent, *build_b = NULL;
+	char			 tmpdir[512], asynclogd[600], asynclogd_b[600];
 	bool			 compare = false, smoke_mode = false;
 	bool			 sel[NRUNS] = { false };
 	size_t			 ntodo = 0, i, j;
-	unsigned		 repeat = 1;
+	unsigned		 repeat = 1, b, nbuilds;
 	int			 ch, status = 0;
 
 	memset(&o, 0, sizeof(o));
@@ -668,6 +720,7 @@ main(int argc, char **argv)
 			break;
 		case 'P': perf = optarg; break;
 		case 'b': o.build = optarg; break;
+		case 'A': build_b = optarg; break;
 		case 'R': o.syslogng_root = optarg; break;
 		case 'd': parent = optarg; break;
 		case 'k': o.keep = true; break;
@@ -743,6 +796,17 @@ main(int argc, char **argv)
 		    "--build)\n", asynclogd, strerror(errno));
 		return (2);
 	}
+	ob = o;
+	if (build_b != NULL) {
+		ob.build = build_b;
+		snprintf(asynclogd_b, sizeof(asynclogd_b), "%s/asynclogd",
+		    build_b);
+		if (access(asynclogd_b, X_OK) == -1) {
+			fprintf(stderr, "asynclog-bench: %s: %s (--build-b)\n",
+			    asynclogd_b, strerror(errno));
+			return (2);
+		}
+	}
 
 	/* A client writing into a closed socket gets EPIPE, not death. */
 	if (signal(SIGPIPE, SIG_IGN) == SIG_ERR)
@@ -757,30 +821,44 @@ main(int argc, char **argv)
 	printf("asynclogd: %s (sync=%s), calls: %s%s; median of %u\n",
 	    asynclogd, o.sync, o.use_log ? "asynclog_log" : "asynclog_write",
 	    o.block ? ", ASYNCLOG_BLOCK" : "", repeat);
+	if (build_b != NULL)
+		printf("asynclogd B: %s, rows \"RUN B\"; each repetition runs "
+		    "both, taking turns at going first\n", asynclogd_b);
 	fflush(stdout);
 
 	for (j = 0; j < ntodo; j++) {
 		memset(res, 0, sizeof(res));
+		memset(res_b, 0, sizeof(res_b));
 		for (i = 0; i < NRUNS; i++) {
+			struct bench_result two[2];
+
 			if (!sel[i])
 				continue;
-			if (bench_repeat(&bench_runs[i], &todo[j], &o, tmpdir,
-			    perf, repeat, &res[i]) == -1)
+			nbuilds = build_b != NULL &&
+			    bench_runs[i].server == SERVER_ASYNCLOGD ? 2 : 1;
+			if (bench_repeat(&bench_runs[i], &todo[j], opts, nbuilds,
+			    tmpdir, perf, repeat, two) == -1)
 				status = 1;
-			if (smoke_mode && bench_smoke_failed(&bench_runs[i],
-			    &res[i])) {
-				fprintf(stderr, "asynclog-bench: smoke: %s lost "
+			res[i] = two[0];
+			if (nbuilds == 2)
+				res_b[i] = two[1];
+			for (b = 0; b < nbuilds; b++) {
+				r = b == 0 ? &res[i] : &res_b[i];
+				if (!smoke_mode ||
+				    !bench_smoke_failed(&bench_runs[i], r))
+					continue;
+				fprintf(stderr, "asynclog-bench: smoke: %s%s lost "
 				    "%llu (clients counted %llu dropped), "
 				    "duplicated %llu, damaged %llu records\n",
-				    bench_runs[i].name,
-				    (unsigned long long)res[i].lost,
-				    (unsigned long long)res[i].client_dropped,
-				    (unsigned long long)res[i].dups,
-				    (unsigned long long)res[i].corrupt);
+				    bench_runs[i].name, b == 0 ? "" : " B",
+				    (unsigned long long)r->lost,
+				    (unsigned long long)r->client_dropped,
+				    (unsigned long long)r->dups,
+				    (unsigned long long)r->corrupt);
 				status = 1;
 			}
 		}
-		bench_table(&todo[j], res);
+		bench_table(&todo[j], res, build_b != NULL ? res_b : NULL);
 	}
 	if (o.keep)
 		printf("\nkept: %s\n", tmpdir);

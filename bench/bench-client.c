@@ -103,29 +103,13 @@ client_latency(uint64_t *lat, uint64_t n, struct bench_latency *out)
 	out->valid = true;
 }
 
-/* Fill a unix address; -1 with ENAMETOOLONG if path does not fit. */
-int
-client_sockaddr(struct sockaddr_un *sun, const char *path)
-{
-	size_t len = strlen(path);
-
-	memset(sun, 0, sizeof(*sun));
-	sun->sun_family = AF_UNIX;
-	if (len >= sizeof(sun->sun_path)) {
-		errno = ENAMETOOLONG;
-		return (-1);
-	}
-	memcpy(sun->sun_path, path, len);
-	return (0);
-}
-
 static int
 client_connect(const char *path, int type)
 {
 	struct sockaddr_un	sun;
 	int			fd;
 
-	if (client_sockaddr(&sun, path) == -1)
+	if (bench_sockaddr(&sun, path) == -1)
 		return (-1);
 	if ((fd = socket(AF_UNIX, type | SOCK_CLOEXEC, 0)) == -1)
 		return (-1);

@@ -27,6 +27,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "bench.h"
@@ -206,7 +207,7 @@ null_sink_main(const char *sock_path, const char *out_path)
 	char			*end;
 	size_t			 whole;
 
-	if (client_sockaddr(&sun, sock_path) == -1 ||
+	if (bench_sockaddr(&sun, sock_path) == -1 ||
 	    (ofd = open(out_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
 	    0644)) == -1 ||
 	    (lfd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1 ||
@@ -287,7 +288,7 @@ server_connectable(const char *path, int type)
 	struct sockaddr_un	sun;
 	int			fd, rc;
 
-	if (client_sockaddr(&sun, path) == -1)
+	if (bench_sockaddr(&sun, path) == -1)
 		return (-1);
 	if ((fd = socket(AF_UNIX, type | SOCK_CLOEXEC, 0)) == -1)
 		return (-1);
@@ -412,6 +413,22 @@ server_start(struct bench_server *s, enum bench_server_kind kind,
 }
 
 /* Peak resident set size in KiB, -1 if it cannot be read. */
+/*
+ * CPU time the server has used so far, user and system, all its threads
+ * (those that ended too), in ns; UINT64_MAX if it cannot be read.
+ */
+uint64_t
+server_cpu_ns(const struct bench_server *s)
+{
+	struct timespec	ts;
+	clockid_t	clock;
+
+	if (clock_getcpuclockid(s->pid, &clock) != 0 ||
+	    clock_gettime(clock, &ts) == -1)
+		return (UINT64_MAX);
+	return ((uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec);
+}
+
 long
 server_vmhwm_kib(const struct bench_server *s)
 {

@@ -8,6 +8,10 @@
  *                   syslog dgram; the record bytes they send
  * bench-verify.c    follows the output file while the run goes, counts every
  *                   record once by (client, sequence), finds lost/duplicates
+ * bench-util.c      clock, sleep, write-all, unix socket address
+ *
+ * Calls go one way: asynclog-bench.c -> bench-server.c, bench-client.c,
+ * bench-verify.c -> bench-util.c; nothing calls back up.
  *
  * The bench never links daemon code: it drives the real build/asynclogd
  * through its sockets, as any application would.
@@ -102,6 +106,7 @@ int	 server_start(struct bench_server *, enum bench_server_kind,
 	    const char *parent_dir, const char *label,
 	    const struct bench_opts *);
 long	 server_vmhwm_kib(const struct bench_server *);
+uint64_t server_cpu_ns(const struct bench_server *);
 int	 server_stop(struct bench_server *, unsigned timeout_s);
 void	 server_cleanup(struct bench_server *, bool keep);
 const char *server_name(enum bench_server_kind);
@@ -112,7 +117,6 @@ pid_t	 client_spawn(unsigned id, enum bench_input, const char *sock_path,
 	    const struct bench_workload *, const struct bench_opts *,
 	    const int go[2], struct bench_client_result *,
 	    struct bench_latency *);
-int	 client_sockaddr(struct sockaddr_un *, const char *path);
 size_t	 client_record(char *dst, unsigned id, uint64_t seq, size_t size);
 
 /* bench-verify.c */
@@ -121,10 +125,12 @@ int	 verify_init(struct bench_verify *, const char *path,
 int	 verify_poll(struct bench_verify *);
 void	 verify_free(struct bench_verify *);
 
-/* asynclog-bench.c */
+/* bench-util.c */
 uint64_t bench_now_ns(void);
 void	 bench_sleep_ms(unsigned);
 /* Write all of buf, retrying after EINTR and short writes; 0 or -1. */
 int	 bench_write_all(int fd, const char *buf, size_t len);
+/* Fill a unix address; -1 with ENAMETOOLONG if path does not fit. */
+int	 bench_sockaddr(struct sockaddr_un *, const char *path);
 
 #endif

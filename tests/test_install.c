@@ -3,7 +3,8 @@
  * program everything it needs: the header, the shared library with its
  * soname, the static library and a pkg-config file, so an external program
  * built with `pkg-config --cflags --libs asynclog` logs to a running daemon.
- * `make uninstall` then takes every file away again.
+ * The installed pkg-config file and systemd unit name the PREFIX they were
+ * installed for. `make uninstall` then takes every file away again.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -60,13 +61,28 @@ program_cflags(void)
 	    "-fsanitize=address,undefined" : "";
 }
 
+/*
+ * `make TARGET DESTDIR=...` with make's default PREFIX, or PREFIX=prefix.
+ * Tests run in parallel and an install for another PREFIX remakes files in
+ * the build directory, so one make at a time (flock(1), util-linux).
+ */
+static void
+make_prefix(const char *target, const char *prefix)
+{
+	char pfx[300] = "";
+
+	if (prefix != NULL)
+		snprintf(pfx, sizeof(pfx), "PREFIX=%s", prefix);
+	cr_assert_eq(run("flock %s make -s %s %s DESTDIR=%s %s >%s 2>&1 "
+	    "|| { cat %s >&2; exit 1; }", hd_bin(".make.lock"), target, pfx,
+	    destdir, make_build_args(), hd_path(&d, "make.log"),
+	    hd_path(&d, "make.log")), 0, "make %s %s failed", target, pfx);
+}
+
 static void
 make(const char *target)
 {
-	cr_assert_eq(run("make -s %s PREFIX=/usr/local DESTDIR=%s %s >%s 2>&1 "
-	    "|| { cat %s >&2; exit 1; }", target, destdir, make_build_args(),
-	    hd_path(&d, "make.log"), hd_path(&d, "make.log")), 0,
-	    "make %s failed", target);
+	make_prefix(target, "/usr/local");
 }
 
 /* An external program: logs one record and waits until the daemon has it. */
@@ -172,10 +188,46 @@ Test(install, man_pages_config_example_and_units_are_installed,
 	cr_assert_eq(run("%s/usr/local/sbin/asynclogd --check-config -c "
 	    "%s/etc/asynclog/asynclogd.conf.example >/dev/null", destdir,
 	    destdir), 0);
-	/* The unit starts the installed daemon on the documented config. */
-	cr_assert_eq(run("grep -qx 'ExecStart=/usr/local/sbin/asynclogd -c "
-	    "/etc/asynclog/asynclogd.conf' %s/usr/local/lib/systemd/system/"
-	    "asynclogd.service", destdir), 0);
+}
+
+/*
+ * The unit starts the installed daemon on the documented config, wherever
+ * PREFIX put it: make's default (/usr/local) and a distribution's /usr.
+ */
+static void
+unit_runs_installed_daemon(const char *prefix, const char *sbindir)
+{
+	char unit[600];
+
+	make_prefix("install", prefix);
+	snprintf(unit, sizeof(unit), "%s%s/lib/systemd/system/asynclogd.service",
+	    destdir, prefix != NULL ? prefix : "/usr/local");
+	cr_assert_eq(run("test -x %s%s/asynclogd", destdir, sbindir), 0,
+	    "no %s/asynclogd", sbindir);
+	cr_assert_eq(run("grep -qx 'ExecStart=%s/asynclogd -c "
+	    "/etc/asynclog/asynclogd.conf' %s", sbindir, unit), 0,
+	    "%s does not start %s/asynclogd", unit, sbindir);
+	cr_assert_eq(run("! grep -rn '@[A-Z]*@' %s%s/lib/systemd/system",
+	    destdir, prefix != NULL ? prefix : "/usr/local"), 0,
+	    "a template variable is left in an installed unit");
+}
+
+Test(install, default_prefix_unit_starts_usr_local_sbin_asynclogd,
+    .init = install_up, .fini = install_down, .timeout = 120)
+{
+	unit_runs_installed_daemon(NULL, "/usr/local/sbin");
+}
+
+Test(install, prefix_usr_unit_starts_usr_sbin_asynclogd,
+    .init = install_up, .fini = install_down, .timeout = 120)
+{
+	unit_runs_installed_daemon("/usr", "/usr/sbin");
+	cr_assert_eq(run("grep -qx 'prefix=/usr' %s/usr/lib/pkgconfig/"
+	    "asynclog.pc", destdir), 0, "asynclog.pc is not for /usr");
+	/* The next plain make goes back to the default paths. */
+	make_prefix("install", NULL);
+	cr_assert_eq(run("grep -q 'ExecStart=/usr/local/sbin/asynclogd ' "
+	    "%s/usr/local/lib/systemd/system/asynclogd.service", destdir), 0);
 }
 
 Test(install, uninstall_leaves_no_file_behind,

@@ -351,9 +351,11 @@ install_to(const char *destdir)
 	char bargs[600];
 
 	make_build_args(bargs, sizeof(bargs));
-	cr_assert_eq(run("make -s install PREFIX=/usr/local DESTDIR=%s %s "
-	    ">%s/make.log 2>&1 || { cat %s/make.log >&2; exit 1; }", destdir,
-	    bargs, d.dir, d.dir), 0, "make install failed");
+	/* One make at a time: see make_prefix() in test_install.c. */
+	cr_assert_eq(run("flock %s make -s install PREFIX=/usr/local "
+	    "DESTDIR=%s %s >%s/make.log 2>&1 || { cat %s/make.log >&2; exit 1; }",
+	    hd_bin(".make.lock"), destdir, bargs, d.dir, d.dir), 0,
+	    "make install failed");
 }
 
 Test(systemd, units_pass_systemd_analyze_verify_with_no_warnings,
@@ -403,7 +405,7 @@ Test(systemd, service_security_exposure_is_at_most_2_0,
 	sd_prepare("");
 	snprintf(out, sizeof(out), "%s/security.out", d.dir);
 	cr_assert_eq(run("systemd-analyze security --offline=true "
-	    "systemd/asynclogd.service >%s 2>&1", out), 0);
+	    "%s >%s 2>&1", hd_bin("systemd/asynclogd.service"), out), 0);
 	text = file_read(out, NULL);
 	cr_assert_not_null(p = strstr(text, "Overall exposure level for "
 	    "asynclogd.service: "), "no exposure in:\n%s", text);
@@ -489,14 +491,13 @@ Test(systemd, every_syscall_the_daemon_makes_passes_the_unit_filter,
 	    "expand() { systemd-analyze syscall-filter \"$1\" | tail -n +2 | "
 	    "  sed -e 's/#.*//' | while read -r s; do case $s in "
 	    "  '') ;; @*) expand \"$s\" ;; *) echo \"$s\" ;; esac; done; }; "
-	    "allow=$(grep '^SystemCallFilter=[^~]' systemd/asynclogd.service |"
-	    "  cut -d= -f2-); "
-	    "deny=$(grep '^SystemCallFilter=~' systemd/asynclogd.service | "
-	    "  cut -d~ -f2-); "
+	    "allow=$(grep '^SystemCallFilter=[^~]' %s | cut -d= -f2-); "
+	    "deny=$(grep '^SystemCallFilter=~' %s | cut -d~ -f2-); "
 	    "for g in $allow; do expand $g; done | sort -u > %s.a && "
 	    "for g in $deny; do expand $g; done | sort -u > %s.d && "
-	    "comm -23 %s.a %s.d > %s", allowed, allowed, allowed, allowed,
-	    allowed), 0);
+	    "comm -23 %s.a %s.d > %s", hd_bin("systemd/asynclogd.service"),
+	    hd_bin("systemd/asynclogd.service"), allowed, allowed, allowed,
+	    allowed, allowed), 0);
 	cr_assert_eq(run("grep -oE '^[0-9]+ +[a-z0-9_]+\\(' %s | "
 	    "sed -e 's/^[0-9]* *//' -e 's/($//' | sort -u > %s", trace, used),
 	    0);
