@@ -30,6 +30,37 @@
 #define CONFIG_MAX_CLIENTS	1000000U
 #define CONFIG_MAX_KEEP		10000U
 
+/*
+ * Every default, each written once: a load starts from config_default and
+ * each output from config_output_default, and a key in the file overrides.
+ * The one default that moves is max_record: left unset, it shrinks to the
+ * largest that fits a smaller chunk_size (config_check_chunk()).
+ * chunk_size is 512K so that a 64K record fits one chunk however its bytes
+ * escape in every format (JSON, the worst, needs about 390K).
+ */
+#define CONFIG_DEFAULT_MATCH	"*.*"
+static const struct config config_default = {
+	.socket_mode = 0666,
+	.max_clients = 4096,
+	.chunk_size = 512 << 10,
+	.max_memory = 64 << 20,
+	.flush_interval_ms = 200,
+	.overflow = OVERFLOW_BACKPRESSURE,
+	.stall_timeout_ms = 1000,
+	.max_record = 64 << 10,
+	.drain_timeout_ms = 5000,
+	.ratelimit_interval_ms = 5000,
+	.ratelimit_burst = 0,		/* no limit */
+	.sd_id = FORMAT_SD_ID_DEFAULT,
+};
+static const struct config_output config_output_default = {
+	.format = FORMAT_TEXT,
+	.sync = SYNC_INTERVAL,
+	.sync_interval_ms = 1000,
+	.rotate_keep = 10,
+	.rotate_compress = false,
+	.file_mode = 0640,
+};
 
 const char config_builtin[] =
 	"# Built-in default: everything under the current directory, so\n"
@@ -355,14 +386,7 @@ config_get_duration(struct config_ctx *ctx, const config_setting_t *g,
 	    "duration", "7d", NULL, out));
 }
 
-/*
- * A file mode, best written as the string "0640". An integer is accepted
- * too, read as octal digits whatever libconfig made of it: libconfig 1.5
- * reads 0640 as decimal 640, and taking that as 0o1200 would silently give
- * a sticky, write-only file. Newer libconfig marks real octal literals
- * with CONFIG_FORMAT_OCT; those are taken as they are.
- */
-/* Decimal 640 -> 0640; -1 when a digit is 8 or 9. */
+/* Decimal 640 -> 0640; -1 when a digit is 8 or 9 or it is above 07777. */
 static long long
 config_octal_digits(long long v)
 {
@@ -378,6 +402,15 @@ config_octal_digits(long long v)
 	return (r);
 }
 
+/*
+ * A file mode, best written as the string "0640". An integer is accepted
+ * too, and its decimal digits are read as octal ones (640 and 0640 both
+ * mean 0640): libconfig 1.5 reads the literal 0640 as decimal 640, and
+ * taking that value as it is would silently give mode 01200, sticky and
+ * write-only. A hexadecimal literal is no exception (0x280 is 640, so
+ * 0640). Only where libconfig itself reads octal literals (it marks them
+ * CONFIG_FORMAT_OCT, from 1.7) is such a literal's value taken as it is.
+ */
 static int
 config_get_mode(struct config_ctx *ctx, const config_setting_t *g,
     const char *section, const char *key, mode_t *out)
@@ -598,25 +631,18 @@ config_load_buffer(struct config_ctx *ctx, const config_setting_t *root,
 	    CONFIG_MAX_MS, &c->stall_timeout_ms) == -1)
 		return (-1);
 
-	/*
-	 * A record is never split across chunks, and its formatted line adds
-	 * a header and escaping, so the largest record must leave room in a
-	 * chunk: at most half of it. Unset, the default shrinks to fit a
-	 * small chunk_size rather than making the administrator set both.
-	 */
+	/* Checked against chunk_size and the outputs' formats once those are
+	 * known (config_check_chunk()). */
 	if ((r = config_get_size(ctx, buffer, "buffer", "max_record", &s,
 	    &v)) == -1)
 		return (-1);
 	if (r == 1) {
-		if (v == 0 || v > c->chunk_size / 2) {
-			return (config_error(ctx, s,
-			    "buffer.max_record must be between 1 and half of "
-			    "chunk_size (%s)",
-			    config_fmt_size(c->chunk_size / 2, a, sizeof a)));
-		}
+		if (v == 0 || v > CONFIG_MAX_CHUNK)
+			return (config_error(ctx, s, "buffer.max_record must be "
+			    "between 1 and %s",
+			    config_fmt_size(CONFIG_MAX_CHUNK, a, sizeof a)));
 		c->max_record = (size_t)v;
-	} else if (c->max_record > c->chunk_size / 2)
-		c->max_record = c->chunk_size / 2;
+	}
 	return (0);
 }
 
@@ -637,6 +663,39 @@ config_load_shutdown(struct config_ctx *ctx, const config_setting_t *root,
 	if (config_get_uint(ctx, shutdown, "shutdown", "drain_timeout_ms", 0,
 	    CONFIG_MAX_MS, &c->drain_timeout_ms) == -1)
 		return (-1);
+	return (0);
+}
+
+/*
+ * format = { sd_id = "name@number"; }: the SD-ID of the daemon's own RFC
+ * 5424 SD element. The default's 32473 is RFC 5612's number for examples;
+ * a site should use its own IANA private enterprise number.
+ */
+static int
+config_load_format(struct config_ctx *ctx, const config_setting_t *root,
+    struct config *c)
+{
+	static const char *const known[] = { "sd_id", NULL };
+	config_setting_t	*format, *s = NULL;
+	const char		*str;
+	int			 r;
+
+	if (config_get_group(ctx, root, "format", CONFIG_TYPE_GROUP,
+	    &format) == -1)
+		return (-1);
+	if (format == NULL)
+		return (0);
+	if (config_check_keys(ctx, format, "format", known) == -1)
+		return (-1);
+	if ((r = config_get_string(ctx, format, "format", "sd_id", &s,
+	    &str)) != 1)
+		return (r);
+	if (!format_sd_id_valid(str))
+		return (config_error(ctx, s, "format.sd_id: bad SD-ID '%s' "
+		    "(name@number such as \"asynclog@32473\", at most %d "
+		    "bytes, no space, '=', ']' or '\"')", str,
+		    FORMAT_SD_ID_MAX));
+	snprintf(c->sd_id, sizeof c->sd_id, "%s", str);
 	return (0);
 }
 
@@ -758,12 +817,9 @@ config_load_output(struct config_ctx *ctx, const config_setting_t *g,
 	size_t			 i;
 	int			 r, v;
 
+	*o = config_output_default;
 	o->line = config_setting_source_line(g);
-	o->format = FORMAT_TEXT;
-	o->sync = SYNC_INTERVAL;
-	o->sync_interval_ms = 1000;
-	o->rotate_keep = 10;
-	o->file_mode = 0640;
+	memcpy(o->sd_id, c->sd_id, sizeof o->sd_id);
 
 	snprintf(ctx->where_buf, sizeof ctx->where_buf, "output #%zu: ",
 	    idx + 1);
@@ -818,7 +874,7 @@ config_load_output(struct config_ctx *ctx, const config_setting_t *g,
 		o->format = (enum format_kind)v;
 	}
 
-	str = "*.*";
+	str = CONFIG_DEFAULT_MATCH;
 	if ((r = config_get_string(ctx, g, "", "match", &s, &str)) == -1)
 		return (-1);
 	if (match_compile(str, &o->selector, err, sizeof err) == -1)
@@ -884,6 +940,65 @@ config_load_outputs(struct config_ctx *ctx, const config_setting_t *root,
 }
 
 /* Checks that need more than one section. */
+
+/*
+ * A record is never split across chunks, so any record accepted under
+ * max_record must fit one chunk however its bytes escape in the format of
+ * each output (format_max_line()). Unset, max_record shrinks to the largest
+ * that fits, rather than making the administrator set both.
+ */
+static int
+config_check_chunk(struct config_ctx *ctx, const config_t *cf,
+    struct config *c)
+{
+	const struct config_output *worst = NULL;
+	config_setting_t	*s;
+	size_t			 i, need = 0, n, lo, hi, mid;
+	char			 a[32], b[32], m[32];
+
+	for (i = 0; i < c->noutputs; i++) {
+		n = format_max_line(c->outputs[i].format, c->max_record);
+		if (n > need) {
+			need = n;
+			worst = &c->outputs[i];
+		}
+	}
+	if (worst == NULL || need <= c->chunk_size)
+		return (0);
+
+	if ((s = config_lookup(cf, "buffer.max_record")) == NULL &&
+	    format_max_line(worst->format, 1) <= c->chunk_size) {
+		for (lo = 1, hi = c->max_record; lo < hi; ) {
+			mid = lo + (hi - lo + 1) / 2;
+			if (format_max_line(worst->format, mid) <= c->chunk_size)
+				lo = mid;
+			else
+				hi = mid - 1;
+		}
+		c->max_record = lo;
+		return (0);
+	}
+	if (s == NULL) {
+		s = config_lookup(cf, "buffer.chunk_size");
+		need = format_max_line(worst->format, 1);
+		return (config_error(ctx, s, "buffer.chunk_size (%s) is too "
+		    "small for output '%s' (%s): even a 1-byte max_record "
+		    "needs a chunk_size of at least %s",
+		    config_fmt_size(c->chunk_size, a, sizeof a), worst->name,
+		    format_name(worst->format),
+		    config_fmt_size((need + 1023) / 1024 * 1024, m,
+		    sizeof m)));
+	}
+	return (config_error(ctx, s, "buffer.max_record (%s) does not fit "
+	    "buffer.chunk_size (%s): output '%s' (%s) can turn such a record "
+	    "into a line of %zu bytes once escaped; chunk_size must be at "
+	    "least %s for this max_record",
+	    config_fmt_size(c->max_record, a, sizeof a),
+	    config_fmt_size(c->chunk_size, b, sizeof b), worst->name,
+	    format_name(worst->format), need,
+	    config_fmt_size((need + 1023) / 1024 * 1024, m, sizeof m)));
+}
+
 static int
 config_check_memory(struct config_ctx *ctx, const config_t *cf,
     struct config *c)
@@ -909,7 +1024,7 @@ static struct config *
 config_load(config_t *cf, struct config_ctx *ctx)
 {
 	static const char *const known[] = { "listen", "buffer", "shutdown",
-	    "ratelimit", "outputs", NULL };
+	    "ratelimit", "format", "outputs", NULL };
 	config_setting_t	*root = config_root_setting(cf);
 	struct config		*c;
 
@@ -917,16 +1032,7 @@ config_load(config_t *cf, struct config_ctx *ctx)
 		config_error(ctx, NULL, "out of memory");
 		return (NULL);
 	}
-	c->socket_mode = 0666;
-	c->chunk_size = 256 << 10;
-	c->max_memory = 64 << 20;
-	c->flush_interval_ms = 200;
-	c->overflow = OVERFLOW_BACKPRESSURE;
-	c->stall_timeout_ms = 1000;
-	c->max_record = 64 << 10;
-	c->max_clients = 4096;
-	c->drain_timeout_ms = 5000;
-	c->ratelimit_interval_ms = 5000;
+	*c = config_default;
 	if (config_strdup(ctx, ctx->file, &c->file) == -1)
 		goto fail;
 
@@ -935,7 +1041,9 @@ config_load(config_t *cf, struct config_ctx *ctx)
 	    config_load_buffer(ctx, root, c) == -1 ||
 	    config_load_shutdown(ctx, root, c) == -1 ||
 	    config_load_ratelimit(ctx, root, c) == -1 ||
+	    config_load_format(ctx, root, c) == -1 ||
 	    config_load_outputs(ctx, root, c) == -1 ||
+	    config_check_chunk(ctx, cf, c) == -1 ||
 	    config_check_memory(ctx, cf, c) == -1)
 		goto fail;
 	return (c);

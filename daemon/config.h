@@ -47,6 +47,8 @@ struct config_output {
 	mode_t		 file_mode;
 	char		*owner;		/* NULL = do not chown */
 	char		*group;
+	char		 sd_id[FORMAT_SD_ID_MAX + 1];	/* format.sd_id, copied
+					 * here for the output's own threads */
 	int		 line;		/* where it was defined, for messages */
 };
 
@@ -61,11 +63,13 @@ struct config {
 	unsigned	 flush_interval_ms;
 	enum config_overflow overflow;
 	unsigned	 stall_timeout_ms;	/* backpressure: longest wait for one output */
-	size_t		 max_record;	/* largest record accepted, bytes of message */
+	size_t		 max_record;	/* largest message accepted, bytes, framing
+					 * excluded; fits a chunk in every format */
 	unsigned	 max_clients;
 	unsigned	 drain_timeout_ms;	/* SIGTERM: how long to drain */
 	unsigned	 ratelimit_interval_ms;	/* per-sender window */
 	unsigned	 ratelimit_burst;	/* records per window; 0 = no limit */
+	char		 sd_id[FORMAT_SD_ID_MAX + 1];	/* our RFC 5424 SD-ID */
 	size_t		 noutputs;
 	struct config_output *outputs;
 };

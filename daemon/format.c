@@ -18,6 +18,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include "format.h"
@@ -34,8 +35,16 @@
 #define FORMAT_5424_MSGID	32
 #define FORMAT_5424_SDNAME	32
 
-/* Our own SD-ID; 32473 is the example enterprise number of RFC 5612. */
-#define FORMAT_SDID		"asynclog@32473"
+/*
+ * The most output bytes one client byte can become in each format: text
+ * writes \xNN; JSON \u00XX or \udcXX; RFC 5424 \\xNN in SD values (the
+ * text escaping, then SD-PARAM escaping of its backslash).
+ */
+static const size_t format_growth[] = {
+	[FORMAT_TEXT] = 4,
+	[FORMAT_JSON] = FORMAT_GROWTH,
+	[FORMAT_RFC5424] = 5,
+};
 
 /* Escaper flags: what else, besides controls and bad UTF-8, gets escaped. */
 #define FORMAT_ESC_SPACE	0x1	/* ' ' -> \x20: one-word fields */
@@ -238,16 +247,10 @@ format_emit_hex(struct format_buf *b, unsigned char c, int flags)
 }
 
 /*
- * The text escaper behind format_escape_text() and every text field. C1
- * controls (U+0080..U+009F) are valid UTF-8 but some terminals obey them
- * (U+009B is CSI), so they are escaped as \xc2\xNN like invalid bytes; the
- * escaping stays reversible because unescaping gives back the same two bytes.
- */
-/*
- * The length of the run at p of bytes that pass through unchanged: printable
- * ASCII other than the backslash, and other than whatever flags make
- * special (space, '=', the SD-PARAM specials, or '"' for JSON). Copying such
- * runs whole, instead of byte by byte, is what makes formatting cheap.
+ * Does byte c stop a plain run? Controls, DEL, every non-ASCII byte (the
+ * escapers look at those one sequence at a time) and the backslash always
+ * do; space, '=', the SD-PARAM specials '"' and ']', and '"' for JSON do
+ * when flags say so.
  */
 static bool
 format_special(unsigned char c, int flags)
@@ -267,6 +270,11 @@ format_special(unsigned char c, int flags)
 	return false;
 }
 
+/*
+ * The length of the run at p of bytes that pass through unchanged, i.e. that
+ * format_special() lets through. Copying such runs whole, instead of byte by
+ * byte, is what makes formatting cheap.
+ */
 static size_t
 format_plain_run(const unsigned char *p, size_t len, int flags)
 {
@@ -302,6 +310,12 @@ format_plain_run(const unsigned char *p, size_t len, int flags)
 	return i;
 }
 
+/*
+ * The text escaper behind format_escape_text() and every text field. C1
+ * controls (U+0080..U+009F) are valid UTF-8 but some terminals obey them
+ * (U+009B is CSI), so they are escaped as \xc2\xNN like invalid bytes; the
+ * escaping stays reversible because unescaping gives back the same two bytes.
+ */
 static void
 format_escape(struct format_buf *b, const char *src, size_t len, int flags)
 {
@@ -438,8 +452,11 @@ format_unescape_text(const char *src, size_t len, char *dst, size_t cap)
 }
 
 /*
- * JSON string body. Invalid UTF-8 becomes the six characters \\xNN (a JSON
- * backslash, then xNN), as format.h documents. U+2028 and U+2029 are legal
+ * JSON string body. An invalid UTF-8 byte 0xNN becomes \udcNN: a lone low
+ * surrogate is what no valid UTF-8 decodes to (format_utf8_len() rejects the
+ * encoded surrogates ED A0..BF as invalid bytes, so those are escaped byte by
+ * byte too), which keeps the escaping reversible where the earlier "\\xNN"
+ * could not be told from a literal backslash-x. U+2028 and U+2029 are legal
  * JSON but end lines in JavaScript, and C1 controls upset terminals, so
  * those are written as \uXXXX too.
  */
@@ -500,10 +517,10 @@ format_escape_json_buf(struct format_buf *b, const char *src, size_t len)
 		}
 		n = format_utf8_len(p + i, len - i);
 		if (n == 0) {
-			memcpy(esc, "\\\\x", 3);
-			esc[3] = hex[c >> 4];
-			esc[4] = hex[c & 0xf];
-			format_add(b, esc, 5);
+			memcpy(esc, "\\udc", 4);
+			esc[4] = hex[c >> 4];
+			esc[5] = hex[c & 0xf];
+			format_add(b, esc, 6);
 			i++;
 		} else if (n == 2 && c == 0xc2 && p[i + 1] < 0xa0) {
 			memcpy(esc, "\\u00", 4);
@@ -633,8 +650,10 @@ format_time(int64_t time_ns, char *dst, size_t cap)
 }
 
 /*
- * The host to print: the client's claim, else this machine's name cut to
- * FORMAT_MAX_HOST bytes (format_max_len() counts on that bound).
+ * The host to print in the host position: only a trusted name, the peer an
+ * input knows from the network (rec->host), else this machine's name. What
+ * the message claims (rec->claimed_host) never lands here. Cut to
+ * FORMAT_MAX_HOST bytes (format_max_line() counts on that bound).
  */
 static void
 format_host(const struct record *rec, const char *host, const char **p,
@@ -642,7 +661,8 @@ format_host(const struct record *rec, const char *host, const char **p,
 {
 	if (rec->host != NULL) {
 		*p = rec->host;
-		*len = rec->host_len;
+		*len = rec->host_len < FORMAT_MAX_HOST ? rec->host_len :
+		    FORMAT_MAX_HOST;
 	} else if (host != NULL) {
 		*p = host;
 		*len = strnlen(host, FORMAT_MAX_HOST);
@@ -682,10 +702,19 @@ format_text_fields(struct format_buf *b, const struct record *rec)
 	}
 }
 
+/* Does the record claim a host other than the one printed? */
+static bool
+format_claims_host(const struct record *rec, const char *h, size_t hlen)
+{
+	return rec->claimed_host != NULL && (rec->claimed_host_len != hlen ||
+	    memcmp(rec->claimed_host, h, hlen) != 0);
+}
+
 /*
  * text: TIME HOST TAG[PID]: MESSAGE key=value...
- * The claimed pid is not shown here (JSON and RFC 5424 carry it): the kernel's
- * pid is the one a reader of a text log can trust.
+ * Everything before the colon is trusted (HOST is this machine or a trusted
+ * peer, PID the kernel's), so the claimed host and pid, the client's time,
+ * MSGID and SD are not shown here: JSON and RFC 5424 carry them, marked.
  */
 static void
 format_text(struct format_buf *b, const struct record *rec, const char *host)
@@ -751,8 +780,8 @@ format_json_name(struct format_buf *b, const char *key, int v,
 }
 
 /*
- * json: one object per line. Optional members (claimed_pid, client_time,
- * msgid, sd, fields) appear only when the record has them; fields keep the
+ * json: one object per line. Optional members (claimed_host, claimed_pid,
+ * client_time, msgid, sd, fields) appear only when the record has them; fields keep the
  * client's order, duplicate keys included.
  */
 static void
@@ -767,6 +796,9 @@ format_json(struct format_buf *b, const struct record *rec, const char *host)
 	format_time_buf(b, rec->time_ns, true);
 	format_addc(b, '"');
 	format_json_str(b, "host", h, hlen);
+	if (format_claims_host(rec, h, hlen))
+		format_json_str(b, "claimed_host", rec->claimed_host,
+		    rec->claimed_host_len);
 	format_json_name(b, "facility", rec->facility, format_facilities,
 	    FORMAT_NFACILITIES);
 	format_json_name(b, "severity", rec->severity, format_severities,
@@ -847,8 +879,10 @@ format_sd_name(const char *s, size_t len)
 
 /*
  * Is sd one or more well-formed SD-ELEMENTs, safe to copy verbatim? Besides
- * the grammar, PARAM-VALUEs must be valid UTF-8 without control bytes, so a
- * copied SD can never end or break the line.
+ * the grammar, PARAM-VALUEs must be valid UTF-8 without control bytes, C1
+ * controls included (U+009B is CSI to a terminal), so a copied SD can never
+ * end or break the line nor drive a terminal. Anything else goes, escaped,
+ * into origsd="...".
  */
 static bool
 format_sd_valid(const char *sd, size_t len)
@@ -889,6 +923,8 @@ format_sd_valid(const char *sd, size_t len)
 					return false;	/* must be escaped */
 				if ((n = format_utf8_len(p + i, len - i)) == 0)
 					return false;
+				if (n == 2 && p[i] == 0xc2 && p[i + 1] < 0xa0)
+					return false;	/* C1 control */
 				i += n;
 			}
 			i++;
@@ -900,26 +936,115 @@ format_sd_valid(const char *sd, size_t len)
 }
 
 /*
- * rfc5424: <PRI>1 TIME HOST APP PROCID MSGID [asynclog@32473 ...][SD] MSG
- * Our SD element carries what the kernel said (uid, gid) and what the client
- * claimed (claimed_pid, client_time); a client SD that does not parse is
- * kept, text-escaped, in origsd="..." rather than breaking the line. Native
- * fields follow the message as in the text format. No BOM: MSG is
- * text-escaped, and the escaping is not RFC 5424's business.
+ * Length of the SD-ELEMENT at the start of sd, which format_sd_valid()
+ * accepted: '[' SD-ID params ']', where a ']' inside a quoted value is
+ * always escaped.
+ */
+static size_t
+format_sd_elem_len(const char *sd, size_t len)
+{
+	size_t	i = 1;
+	bool	quoted = false;
+
+	for (; i < len; i++) {
+		if (quoted && sd[i] == '\\')
+			i++;
+		else if (sd[i] == '"')
+			quoted = !quoted;
+		else if (!quoted && sd[i] == ']')
+			return i + 1;
+	}
+	return len;
+}
+
+/*
+ * Copy a valid client SD, except that an element with the daemon's own
+ * SD-ID (compared without case, for parsers that fold it) is renamed to the
+ * claim SD-ID "name-claim@number": a reader that keeps the last
+ * [asynclog@32473 uid=...] must only ever find the daemon's.
+ */
+static void
+format_sd_copy(struct format_buf *b, const char *sd, size_t len,
+    const char *sd_id)
+{
+	size_t	i = 0, n, idlen = strlen(sd_id), at;
+
+	while (i < len && !b->full) {
+		n = format_sd_elem_len(sd + i, len - i);
+		if (n > idlen + 1 && (sd[i + 1 + idlen] == ' ' ||
+		    sd[i + 1 + idlen] == ']') &&
+		    strncasecmp(sd + i + 1, sd_id, idlen) == 0) {
+			at = strcspn(sd_id, "@");
+			format_add(b, sd + i, 1 + at);
+			format_adds(b, FORMAT_SD_CLAIM);
+			format_add(b, sd + i + 1 + at, n - 1 - at);
+		} else
+			format_add(b, sd + i, n);
+		i += n;
+	}
+}
+
+bool
+format_sd_id_valid(const char *s)
+{
+	const char	*at;
+	size_t		 len = strlen(s), i;
+	bool		 digit = false;
+
+	if (len > FORMAT_SD_ID_MAX || format_sd_name(s, len) != len ||
+	    (at = strchr(s, '@')) == NULL || at == s ||
+	    strchr(at + 1, '@') != NULL)
+		return false;
+	/* enterpriseId: digits, with dot-separated sub-identifiers. */
+	for (i = (size_t)(at - s) + 1; i < len; i++) {
+		if (s[i] >= '0' && s[i] <= '9')
+			digit = true;
+		else if (s[i] == '.' && digit)
+			digit = false;
+		else
+			return false;
+	}
+	return digit;
+}
+
+/* A param of our SD element holding client bytes: text-escaped, then
+ * SD-PARAM escaped, so format_unescape_text() reverses what a parser reads. */
+static void
+format_sd_claim(struct format_buf *b, const char *name, const char *s,
+    size_t len)
+{
+	format_addc(b, ' ');
+	format_adds(b, name);
+	format_add(b, "=\"", 2);
+	format_escape(b, s, len, FORMAT_ESC_SD);
+	format_addc(b, '"');
+}
+
+/*
+ * rfc5424: <PRI>1 TIME HOST APP PROCID MSGID [SD-ID ...][SD] MSG
+ * HOST is trusted (format_host()), PROCID the kernel's pid. Our SD element,
+ * SD-ID sd_id, carries what the kernel said (uid, gid) and what the message
+ * claimed (claimed_host, claimed_pid, client_time); a client SD that does
+ * not parse is kept, text-escaped, in origsd="..." rather than breaking the
+ * line, and a client element that uses our SD-ID is renamed by
+ * format_sd_copy(). Native fields follow the message as in the text format.
+ * No BOM: MSG is text-escaped, and the escaping is not RFC 5424's business.
  */
 static void
 format_rfc5424(struct format_buf *b, const struct record *rec,
-    const char *host)
+    const char *host, const char *sd_id)
 {
 	const char	*h;
 	size_t		 hlen;
 	int		 pri;
+	bool		 sd_ok;
 
 	pri = 1 * 8 + 5;
 	if (rec->facility >= 0 && (size_t)rec->facility < FORMAT_NFACILITIES &&
 	    rec->severity >= 0 && (size_t)rec->severity < FORMAT_NSEVERITIES)
 		pri = rec->facility * 8 + rec->severity;
 	format_host(rec, host, &h, &hlen);
+	sd_ok = rec->sd != NULL && format_sd_valid(rec->sd, rec->sd_len);
 
 	format_addc(b, '<');
 	format_addi(b, pri);
@@ -937,7 +1062,8 @@ format_rfc5424(struct format_buf *b, const struct record *rec,
 	format_addc(b, ' ');
 	format_5424_field(b, rec->msgid, rec->msgid_len, FORMAT_5424_MSGID);
 
-	format_add(b, " [" FORMAT_SDID, 2 + strlen(FORMAT_SDID));
+	format_add(b, " [", 2);
+	format_adds(b, sd_id);
 	if (rec->uid != (uid_t)-1) {
 		format_add(b, " uid=\"", 6);
 		format_addu(b, (uintmax_t)rec->uid);
@@ -948,6 +1074,9 @@ format_rfc5424(struct format_buf *b, const struct record *rec,
 		format_addu(b, (uintmax_t)rec->gid);
 		format_addc(b, '"');
 	}
+	if (format_claims_host(rec, h, hlen))
+		format_sd_claim(b, "claimed_host", rec->claimed_host,
+		    rec->claimed_host_len);
 	if (rec->claimed_pid > 0 && rec->claimed_pid != rec->pid) {
 		format_add(b, " claimed_pid=\"", 14);
 		format_addi(b, rec->claimed_pid);
@@ -958,14 +1087,11 @@ format_rfc5424(struct format_buf *b, const struct record *rec,
 		format_time_buf(b, rec->client_time_ns, false);
 		format_addc(b, '"');
 	}
-	if (rec->sd != NULL && !format_sd_valid(rec->sd, rec->sd_len)) {
-		format_add(b, " origsd=\"", 9);
-		format_escape(b, rec->sd, rec->sd_len, FORMAT_ESC_SD);
-		format_addc(b, '"');
-	}
+	if (rec->sd != NULL && !sd_ok)
+		format_sd_claim(b, "origsd", rec->sd, rec->sd_len);
 	format_addc(b, ']');
-	if (rec->sd != NULL && format_sd_valid(rec->sd, rec->sd_len))
-		format_add(b, rec->sd, rec->sd_len);
+	if (sd_ok)
+		format_sd_copy(b, rec->sd, rec->sd_len, sd_id);
 
 	if (rec->msg_len > 0 || rec->nfields > 0) {
 		format_addc(b, ' ');
@@ -976,8 +1102,8 @@ format_rfc5424(struct format_buf *b, const struct record *rec,
 }
 
 ssize_t
-format_record(enum format_kind kind, const struct record *rec,
-    const char *host, char *dst, size_t cap)
+format_record_sd(enum format_kind kind, const char *sd_id,
+    const struct record *rec, const char *host, char *dst, size_t cap)
 {
 	struct format_buf	b = { dst, 0, cap, false };
 
@@ -989,7 +1115,8 @@ format_record(enum format_kind kind, const struct record *rec,
 		format_json(&b, rec, host);
 		break;
 	case FORMAT_RFC5424:
-		format_rfc5424(&b, rec, host);
+		format_rfc5424(&b, rec, host, sd_id != NULL ? sd_id :
+		    FORMAT_SD_ID_DEFAULT);
 		break;
 	default:
 		return -1;
@@ -999,18 +1126,30 @@ format_record(enum format_kind kind, const struct record *rec,
 	return (ssize_t)b.len;
 }
 
+ssize_t
+format_record(enum format_kind kind, const struct record *rec,
+    const char *host, char *dst, size_t cap)
+{
+	return format_record_sd(kind, FORMAT_SD_ID_DEFAULT, rec, host, dst,
+	    cap);
+}
+
 /*
- * No escape makes a byte longer than FORMAT_GROWTH bytes (JSON's \u00XX; the
- * SD escaping of \xNN is five), and everything that is not client bytes fits
- * in FORMAT_FIXED. The local host name counts as FORMAT_MAX_HOST client bytes
- * because format_host() cuts it there.
+ * No escape makes a byte longer than FORMAT_GROWTH bytes (JSON's \u00XX and
+ * \udcXX), and everything that is not client bytes fits in FORMAT_FIXED:
+ * numbers, names, times, punctuation (at most 6 bytes for each of the
+ * WIRE_MAX_FIELDS fields), our SD-ID, and the "-claim" of a renamed client
+ * element (which has at least 5 bytes, copied as they are). The host position
+ * counts as FORMAT_MAX_HOST client bytes because format_host() cuts it there.
  */
 size_t
 format_max_len(const struct record *rec)
 {
 	size_t	n, i;
 
-	n = rec->host_len + rec->tag_len + rec->msg_len + FORMAT_MAX_HOST;
+	n = rec->tag_len + rec->msg_len + FORMAT_MAX_HOST;
+	if (rec->claimed_host != NULL)
+		n += rec->claimed_host_len;
 	if (rec->msgid != NULL)
 		n += rec->msgid_len;
 	if (rec->sd != NULL)
@@ -1018,4 +1157,21 @@ format_max_len(const struct record *rec)
 	for (i = 0; i < rec->nfields; i++)
 		n += rec->fields[i].key_len + rec->fields[i].value_len + 2;
 	return FORMAT_FIXED + FORMAT_GROWTH * n;
+}
+
+/*
+ * The same bound for every record an input accepts under max_record: all
+ * the client bytes of a record (message, tag, claimed host, MSGID, SD, field
+ * keys and values) come from one message of at most max_record bytes, or
+ * one native frame of at most max_record + FORMAT_NATIVE_EXTRA.
+ */
+size_t
+format_max_line(enum format_kind kind, size_t max_record)
+{
+	size_t	g = FORMAT_GROWTH;
+
+	if ((size_t)kind < sizeof format_growth / sizeof format_growth[0])
+		g = format_growth[kind];
+	return FORMAT_FIXED + g * (max_record + FORMAT_NATIVE_EXTRA +
+	    FORMAT_MAX_HOST);
 }

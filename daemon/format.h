@@ -9,6 +9,7 @@
 #ifndef ASYNCLOG_FORMAT_H
 #define ASYNCLOG_FORMAT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -26,10 +27,33 @@ int	format_parse(const char *name);
 const char *format_name(enum format_kind);
 
 /*
- * Write rec as one line, '\n' included, into dst. host is this machine's name
- * (used when rec->host is NULL, cut to 255 bytes). Returns the line length, or
- * -1 when it does not fit in cap (nothing usable is written then).
+ * The SD-ID of the daemon's own RFC 5424 SD element (trusted uid, gid and
+ * the message's claims). 32473 is the enterprise number RFC 5612 reserves
+ * for documentation: sites should set their own (config format.sd_id).
+ * At most FORMAT_SD_ID_MAX bytes, so that the claim SD-ID a client's forged
+ * copy is renamed to ("asynclog-claim@32473") is still a legal 32-byte SD-ID.
  */
+#define FORMAT_SD_ID_DEFAULT	"asynclog@32473"
+#define FORMAT_SD_ID_MAX	26
+#define FORMAT_SD_CLAIM		"-claim"	/* inserted before the '@' */
+
+/* Is s a private SD-ID "name@number[.number...]" of at most
+ * FORMAT_SD_ID_MAX bytes (RFC 5424 section 7.2.2, SD-NAME characters)? */
+bool	format_sd_id_valid(const char *s);
+
+/*
+ * Write rec as one line, '\n' included, into dst. host is this machine's
+ * name, printed where rec->host (a trusted peer name) is NULL; either is cut
+ * to 255 bytes. rec->claimed_host never takes the host position: JSON shows
+ * it as "claimed_host", RFC 5424 as claimed_host="..." in the daemon's own
+ * SD element (SD-ID sd_id), text not at all. Returns the line length, or -1
+ * when it does not fit in cap (nothing usable is written then).
+ */
+ssize_t	format_record_sd(enum format_kind, const char *sd_id,
+	    const struct record *rec, const char *host, char *dst, size_t cap);
+
+/* format_record_sd() with FORMAT_SD_ID_DEFAULT, for callers that do not
+ * yet pass the configured SD-ID. */
 ssize_t	format_record(enum format_kind, const struct record *rec,
 	    const char *host, char *dst, size_t cap);
 
@@ -38,6 +62,17 @@ ssize_t	format_record(enum format_kind, const struct record *rec,
  * caller can pick a chunk with room before formatting.
  */
 size_t	format_max_len(const struct record *rec);
+
+/*
+ * Upper bound of the line length of any record the daemon accepts under
+ * max_record, in format kind, at the worst escaping of every byte: a syslog
+ * message is at most max_record bytes in all; a native RECORD frame at most
+ * max_record of message plus FORMAT_NATIVE_EXTRA bytes of tag, fields and
+ * framing. config.c rejects a chunk_size below this.
+ */
+#define FORMAT_NATIVE_EXTRA	(WIRE_HEADER_SIZE + 16 + WIRE_MAX_TAG + \
+				 WIRE_MAX_FIELDS * 6)
+size_t	format_max_line(enum format_kind, size_t max_record);
 
 /*
  * Text escaping, reversible: bytes 0x00-0x1f, 0x7f and invalid UTF-8 become
@@ -52,11 +87,12 @@ ssize_t	format_escape_text(const char *src, size_t len, char *dst, size_t cap);
 ssize_t	format_unescape_text(const char *src, size_t len, char *dst, size_t cap);
 
 /*
- * JSON string body escaping (without the quotes): '"' and '\\' escaped,
- * control characters (C1 and U+2028/U+2029 included) as \n \t \r \b \f or
- * \uXXXX, and each invalid UTF-8 byte as the literal text \xNN (a JSON-escaped
- * backslash, then xNN), so the output stays valid UTF-8 and valid JSON
- * whatever the input.
+ * JSON string body escaping (without the quotes), reversible: '"' and '\\'
+ * become \" and \\, control characters (C1 and U+2028/U+2029 included)
+ * \n \t \r \b \f or \uXXXX, and each invalid UTF-8 byte 0xNN becomes
+ * \udcNN, a lone low surrogate that no valid UTF-8 can produce (the
+ * "surrogateescape" of Python's PEP 383: json.loads(line)["message"]
+ * .encode("utf-8", "surrogateescape") gives back the exact bytes).
  * Returns bytes written, or -1 if cap is too small (6 * len always suffices).
  */
 ssize_t	format_escape_json(const char *src, size_t len, char *dst, size_t cap);

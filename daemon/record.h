@@ -24,8 +24,12 @@ struct record {
 	uid_t		 uid;		/* from the kernel; (uid_t)-1 = unknown */
 	gid_t		 gid;		/* from the kernel; (gid_t)-1 = unknown */
 	pid_t		 claimed_pid;	/* pid the message claims if it differs, else 0 */
-	const char	*host;		/* claimed hostname; NULL = this host */
+	const char	*host;		/* trusted host: set only by an input that
+					 * knows the peer (never from message
+					 * bytes); NULL = this machine */
 	size_t		 host_len;
+	const char	*claimed_host;	/* HOSTNAME the message claims; NULL = none */
+	size_t		 claimed_host_len;
 	const char	*tag;		/* ident / APP-NAME; may be empty */
 	size_t		 tag_len;
 	const char	*msgid;		/* RFC 5424 MSGID; NULL = none */

@@ -233,8 +233,8 @@ syslog_raw(const char *buf, size_t len, struct record *rec)
 	rec->facility = SYSLOG_DEFAULT_FACILITY;
 	rec->severity = SYSLOG_DEFAULT_SEVERITY;
 	rec->claimed_pid = 0;
-	rec->host = NULL;
-	rec->host_len = 0;
+	rec->claimed_host = NULL;
+	rec->claimed_host_len = 0;
 	rec->tag = "";
 	rec->tag_len = 0;
 	rec->msgid = NULL;
@@ -266,6 +266,7 @@ syslog_has(const char *p, size_t len, char c)
 
 /*
  * RFC 3164 after the PRI: [TIMESTAMP SP [HOST SP]] [TAG[\[PID\]]:] MSG.
+ * The HOST, like everything in a message, is only a claim (claimed_host).
  *
  * glibc's syslog(3) sends no HOST to /dev/log, relays and `logger --rfc3164`
  * to a network do, and nothing marks which one came. The heuristic: after the
@@ -306,8 +307,8 @@ syslog_parse_3164(const char *p, size_t len, int64_t now_ns,
 			w2 = syslog_word(p, len, i + w1 + 1);
 			if (w2 > 0 && (p[i + w1 + w2] == ':' ||
 			    syslog_has(p + i + w1 + 1, w2, '['))) {
-				rec->host = p + i;
-				rec->host_len = w1;
+				rec->claimed_host = p + i;
+				rec->claimed_host_len = w1;
 				i += w1 + 1;
 			}
 		}
@@ -381,6 +382,7 @@ syslog_sd_end(const char *p, size_t len)
 
 /*
  * RFC 5424 after "<PRI>1 ": TIMESTAMP HOSTNAME APP-NAME PROCID MSGID SD [MSG].
+ * HOSTNAME and PROCID are claims (claimed_host, claimed_pid).
  * Returns -1 when the header is cut short or has an empty field; the caller
  * then keeps the raw text. An SD that does not parse is left in the message.
  */
@@ -408,8 +410,8 @@ syslog_parse_5424(const char *p, size_t len, struct record *rec)
 	if (!SYSLOG_NIL(0) && syslog_rfc3339(f[0], fl[0], &ns) == 0)
 		rec->client_time_ns = ns;
 	if (!SYSLOG_NIL(1)) {
-		rec->host = f[1];
-		rec->host_len = fl[1];
+		rec->claimed_host = f[1];
+		rec->claimed_host_len = fl[1];
 	}
 	if (!SYSLOG_NIL(2)) {
 		rec->tag = f[2];
@@ -448,10 +450,7 @@ syslog_parse(const char *buf, size_t len, int64_t now_ns, struct record *rec)
 	size_t	n;
 	int	pri;
 
-	while (len > 0 && buf[len - 1] == '\0')
-		len--;
-	if (len > 0 && buf[len - 1] == '\n')
-		len--;
+	len = syslog_dgram_len(buf, len);
 	syslog_raw(buf, len, rec);
 
 	if (len == 0 || buf[0] != '<') {
@@ -492,6 +491,11 @@ syslog_line_end(const char *buf, size_t len)
  * 3.4.1 senders always start with one, a syslog message never does: it starts
  * with '<'). A digit run not followed by a space is not a count, and the
  * message is LF-framed like any other.
+ *
+ * One size rule for every framing: a message of up to max_len bytes, not
+ * counting its framing (the octet count and its space, or the terminating
+ * '\n' or NUL), is accepted; one byte more is too large. So a line needs
+ * max_len + 1 bytes buffered before it can be judged.
  *
  * An oversize frame must go whole, or what follows its first max_len bytes
  * would be read as messages of their own: a client could forge records by
@@ -536,13 +540,13 @@ syslog_frame(const char *buf, size_t len, size_t max_len, const char **msg,
 		}
 	}
 
-	lim = len < max_len ? len : max_len;
+	lim = len <= max_len ? len : max_len + 1;	/* message + terminator */
 	i = syslog_line_end(buf, lim);
 	if (i < lim) {
 		*msg_len = i;
 		return (ssize_t)(i + 1);
 	}
-	if (len < max_len)
+	if (len <= max_len)
 		return 0;
 	*msg_len = syslog_frame_skip_line(buf, len, &more);
 	return more ? SYSLOG_FRAME_LONG_LINE : SYSLOG_FRAME_TOO_LARGE;
@@ -555,4 +559,14 @@ syslog_frame_skip_line(const char *buf, size_t len, bool *more)
 
 	*more = i == len;
 	return i < len ? i + 1 : len;
+}
+
+size_t
+syslog_dgram_len(const char *buf, size_t len)
+{
+	while (len > 0 && buf[len - 1] == '\0')
+		len--;
+	if (len > 0 && buf[len - 1] == '\n')
+		len--;
+	return len;
 }

@@ -20,9 +20,11 @@
 /*
  * Parse one message (no framing, trailing '\n' / NUL already removed or
  * present: a single trailing '\n' and trailing NULs are ignored). Fills the
- * syslog fields of rec: facility, severity, client_time_ns, host, tag,
+ * syslog fields of rec, all of them claims: facility, severity,
+ * client_time_ns, claimed_host (the HOSTNAME, NULL when none), tag,
  * claimed_pid (the pid in "tag[pid]:" or PROCID, 0 when none), msgid, sd, msg.
- * Leaves time_ns, pid, uid, gid untouched (the caller stamps those).
+ * Leaves time_ns, pid, uid, gid and the trusted host untouched (the caller
+ * stamps those from the kernel or the network, never from the message).
  * now_ns is used for RFC 3164 timestamps, which carry no year.
  */
 void	syslog_parse(const char *buf, size_t len, int64_t now_ns,
@@ -32,7 +34,8 @@ void	syslog_parse(const char *buf, size_t len, int64_t now_ns,
  * RFC 6587 framing on a stream: find the next message in buf[0..len).
  * Octet counting ("123 <34>1 ...") is detected per message by a leading digit;
  * otherwise the message ends at '\n' or NUL (Python's SysLogHandler ends each
- * message with a NUL on streams), which is not part of it.
+ * message with a NUL on streams), which is not part of it. Either way a
+ * message of up to max_len bytes, framing excluded, is accepted.
  * Returns:
  *   > 0  bytes consumed, with *msg and *msg_len set (*msg_len may be 0 for an
  *        empty line: skip it);
@@ -48,7 +51,7 @@ void	syslog_parse(const char *buf, size_t len, int64_t now_ns,
  *        discarding with syslog_frame_skip_line() until the line ends, so the
  *        rest of the line never becomes a record of its own.
  * The caller's buffer must hold at least max_len + 10 bytes (octet count,
- * space, message).
+ * space, message; or message and terminator).
  */
 #define SYSLOG_FRAME_TOO_LARGE	(-1)
 #define SYSLOG_FRAME_LONG_LINE	(-2)
@@ -61,5 +64,16 @@ ssize_t	syslog_frame(const char *buf, size_t len, size_t max_len,
  * sets *more to whether the line goes on past them (no terminator seen yet).
  */
 size_t	syslog_frame_skip_line(const char *buf, size_t len, bool *more);
+
+/*
+ * The size of the message in a datagram, to hold against max_record: the
+ * datagram without the trailing NULs and the one '\n' that syslog_parse()
+ * ignores (they are its framing). A receive buffer of max_record +
+ * SYSLOG_DGRAM_SLACK bytes takes every datagram whose message fits plus a
+ * "\n\0" ending; one that is truncated (MSG_TRUNC) or whose
+ * syslog_dgram_len() is above max_record is too large.
+ */
+#define SYSLOG_DGRAM_SLACK	2	/* room for a "\n\0" ending */
+size_t	syslog_dgram_len(const char *buf, size_t len);
 
 #endif

@@ -483,7 +483,7 @@ static const struct hostile hostile[] = {
 	    "ansi \\x1b[31mred\\x1b[0m \\x1b]0;t\\x07"),
 	H("csi \xc2\x9b" "2J", true, "csi \\x9b2J", "csi \\xc2\\x9b2J"),
 	H("bad utf8 \xff\xfe\xc3 end \xed\xa0\x80", true,
-	    "bad utf8 \\\\xff\\\\xfe\\\\xc3 end \\\\xed\\\\xa0\\\\x80",
+	    "bad utf8 \\udcff\\udcfe\\udcc3 end \\udced\\udca0\\udc80",
 	    "bad utf8 \\xff\\xfe\\xc3 end \\xed\\xa0\\x80"),
 	H("sep \xe2\x80\xa8 x", true, "sep \\u2028 x", "sep \xe2\x80\xa8 x"),
 };

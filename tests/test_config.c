@@ -57,13 +57,16 @@ Test(config, builtin_config_loads_with_every_default)
 	cr_assert_null(c->syslog_stream);
 	cr_assert_null(c->syslog_dgram);
 	cr_assert_eq(c->socket_mode, 0666);
-	cr_assert_eq(c->chunk_size, 256 << 10);
+	cr_assert_eq(c->chunk_size, 512 << 10);
 	cr_assert_eq(c->max_memory, 64 << 20);
 	cr_assert_eq(c->flush_interval_ms, 200);
 	cr_assert_eq(c->overflow, OVERFLOW_BACKPRESSURE);
 	cr_assert_eq(c->max_record, 64 << 10);
 	cr_assert_eq(c->max_clients, 4096);
 	cr_assert_eq(c->drain_timeout_ms, 5000);
+	cr_assert_eq(c->ratelimit_interval_ms, 5000);
+	cr_assert_eq(c->ratelimit_burst, 0);
+	cr_assert_str_eq(c->sd_id, "asynclog@32473");
 	cr_assert_eq(c->noutputs, 1);
 	cr_assert_str_eq(c->outputs[0].name, "main");
 	cr_assert_str_eq(c->outputs[0].path, "var/log/main.log");
@@ -81,6 +84,7 @@ Test(config, builtin_config_loads_with_every_default)
 	cr_assert_eq(c->outputs[0].file_mode, 0640);
 	cr_assert_null(c->outputs[0].owner);
 	cr_assert_null(c->outputs[0].group);
+	cr_assert_str_eq(c->outputs[0].sd_id, "asynclog@32473");
 	config_free(c);
 }
 
@@ -185,13 +189,27 @@ Test(config, empty_syslog_socket_paths_mean_none)
 	config_free(c);
 }
 
-Test(config, max_record_default_shrinks_to_half_a_small_chunk)
+/* Unset, max_record shrinks to the largest whose worst-case escaping fits
+ * a chunk: text writes at most 4 bytes per client byte. */
+Test(config, max_record_default_shrinks_to_fit_a_small_chunk)
 {
 	struct config	*c = load(HEAD "  } );\n"
-	    "buffer = { chunk_size = \"4K\"; };\n");
+	    "buffer = { chunk_size = \"16K\"; };\n");
 
-	cr_assert_eq(c->max_record, 2048);
+	cr_assert_lt(c->max_record, 16 << 10);
+	cr_assert_leq(format_max_line(FORMAT_TEXT, c->max_record), 16 << 10);
+	cr_assert_gt(format_max_line(FORMAT_TEXT, c->max_record + 1),
+	    16 << 10);
 	config_free(c);
+}
+
+Test(config, the_default_max_record_fits_the_default_chunk_in_every_format)
+{
+	enum format_kind	k;
+
+	for (k = FORMAT_TEXT; k <= FORMAT_RFC5424; k++)
+		cr_assert_leq(format_max_line(k, 64 << 10), 512 << 10,
+		    "%s", format_name(k));
 }
 
 Test(config, unknown_key_at_top_level_is_an_error_on_its_line)
@@ -391,12 +409,55 @@ Test(config, chunk_size_out_of_range_is_an_error)
 	    "t.conf:6: buffer.chunk_size must be between 4K and 64M");
 }
 
-Test(config, max_record_above_half_a_chunk_is_an_error)
+/* The message names the line of max_record and the chunk_size it needs:
+ * 1024 + 6 * (65536 + 468 + 255) bytes for JSON, rounded up to 390K. */
+Test(config, a_max_record_that_can_outgrow_a_chunk_is_an_error)
 {
+	load_fails(HEAD "  format = \"json\"; } );\n"
+	    "buffer = { chunk_size = \"256K\";\n  max_record = \"64K\"; };\n",
+	    "t.conf:7: buffer.max_record (64K) does not fit buffer.chunk_size "
+	    "(256K): output 'a' (json) can turn such a record into a line "
+	    "of 398578 bytes once escaped; chunk_size must be at least 390K "
+	    "for this max_record");
 	load_fails(HEAD "  } );\n"
-	    "buffer = { chunk_size = \"64K\";\n  max_record = \"33K\"; };\n",
-	    "t.conf:7: buffer.max_record must be between 1 and half of "
-	    "chunk_size (32K)");
+	    "buffer = { chunk_size = \"64K\";\n  max_record = 0; };\n",
+	    "t.conf:7: buffer.max_record must be between 1 and 64M");
+}
+
+Test(config, a_chunk_too_small_for_any_record_is_an_error)
+{
+	load_fails(HEAD "  format = \"rfc5424\"; } );\n"
+	    "buffer = { chunk_size = \"4K\"; };\n",
+	    "t.conf:6: buffer.chunk_size (4K) is too small for output 'a' "
+	    "(rfc5424): even a 1-byte max_record needs a chunk_size of at "
+	    "least 5K");
+}
+
+Test(config, sd_id_is_set_once_and_reaches_every_output)
+{
+	struct config	*c = load(HEAD "  } );\n"
+	    "format = { sd_id = \"mysite@99999.1\"; };\n");
+
+	cr_assert_str_eq(c->sd_id, "mysite@99999.1");
+	cr_assert_str_eq(c->outputs[0].sd_id, "mysite@99999.1");
+	config_free(c);
+}
+
+Test(config, a_bad_sd_id_is_an_error_at_its_line)
+{
+	static const char *const bad[] = { "asynclog", "@32473", "a@",
+	    "a@1.", "a@.1", "a@1x", "a b@1", "a=b@1", "a@1@2", "a]b@1",
+	    "abcdefghijklmnopqrstuvw@12345", "" };
+	char	text[512];
+	size_t	i;
+
+	for (i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		snprintf(text, sizeof text, HEAD "  } );\n"
+		    "format = {\n  sd_id = \"%s\"; };\n", bad[i]);
+		load_fails(text, "t.conf:7: format.sd_id: bad SD-ID");
+	}
+	load_fails(HEAD "  } );\nformat = { sdid = \"a@1\"; };\n",
+	    "t.conf:6: unknown key 'sdid' in format");
 }
 
 Test(config, max_memory_too_small_for_the_outputs_says_why)

@@ -263,7 +263,7 @@ Test(format_escape, makes_json_string_bodies_that_stay_valid)
 {
 	const char	 s[] = "q\" b\\ \x01 \n \xff \xc2\x85 "
 			    "\xe2\x80\xa8 \xc3\xa9";
-	const char	*want = "q\\\" b\\\\ \\u0001 \\n \\\\xff \\u0085 "
+	const char	*want = "q\\\" b\\\\ \\u0001 \\n \\udcff \\u0085 "
 			    "\\u2028 \xc3\xa9";
 	char		 out[128];
 	ssize_t		 n;
@@ -622,4 +622,423 @@ Test(format_names, parse_and_print_the_three_formats)
 	cr_assert_eq(format_parse(""), -1);
 	cr_assert_str_eq(format_name(FORMAT_JSON), "json");
 	cr_assert_str_eq(format_name(FORMAT_RFC5424), "rfc5424");
+}
+
+/* ---- what a line claims: host and SD-ID ------------------------------ */
+
+static ssize_t
+format_str(enum format_kind kind, const struct record *rec, char *out,
+    size_t cap)
+{
+	ssize_t	n = format_record(kind, rec, "myhost", out, cap - 1);
+
+	cr_assert_gt(n, 0);
+	out[n] = '\0';
+	return n;
+}
+
+Test(format_claims, a_claimed_host_never_takes_the_host_position)
+{
+	struct record	rec = make_record("Accepted publickey for root");
+	char		out[1024];
+
+	set_utc();
+	rec.claimed_host = "bastion";
+	rec.claimed_host_len = 7;
+
+	format_str(FORMAT_TEXT, &rec, out, sizeof out);
+	cr_assert_str_eq(out, "2026-11-24T12:34:56.123456+00:00 myhost "
+	    "prog[123]: Accepted publickey for root\n");
+
+	format_str(FORMAT_JSON, &rec, out, sizeof out);
+	cr_assert(strstr(out, "\"host\":\"myhost\",\"claimed_host\":"
+	    "\"bastion\",") != NULL, "got %s", out);
+
+	format_str(FORMAT_RFC5424, &rec, out, sizeof out);
+	cr_assert_str_eq(out, "<14>1 2026-11-24T12:34:56.123456+00:00 myhost "
+	    "prog 123 - [asynclog@32473 uid=\"1000\" gid=\"100\" "
+	    "claimed_host=\"bastion\"] Accepted publickey for root\n");
+}
+
+Test(format_claims, a_claim_of_this_very_host_is_not_repeated)
+{
+	struct record	rec = make_record("m");
+	char		out[1024];
+
+	rec.claimed_host = "myhost";
+	rec.claimed_host_len = 6;
+	format_str(FORMAT_JSON, &rec, out, sizeof out);
+	cr_assert_null(strstr(out, "claimed_host"), "got %s", out);
+	format_str(FORMAT_RFC5424, &rec, out, sizeof out);
+	cr_assert_null(strstr(out, "claimed_host"), "got %s", out);
+}
+
+Test(format_claims, a_trusted_peer_host_takes_the_host_position)
+{
+	struct record	rec = make_record("m");
+	char		out[1024];
+
+	rec.host = "peer.example";
+	rec.host_len = 12;
+	rec.claimed_host = "bastion";
+	rec.claimed_host_len = 7;
+	format_str(FORMAT_TEXT, &rec, out, sizeof out);
+	cr_assert(strstr(out, " peer.example prog[123]: m\n") != NULL, "%s", out);
+	format_str(FORMAT_JSON, &rec, out, sizeof out);
+	cr_assert(strstr(out, "\"host\":\"peer.example\",\"claimed_host\":"
+	    "\"bastion\"") != NULL, "got %s", out);
+}
+
+Test(format_claims, a_hostile_claimed_host_is_escaped_in_our_sd_element)
+{
+	struct record	rec = make_record("m");
+	char		out[1024];
+	ssize_t		n;
+
+	rec.claimed_host = "a\"] [x\n\xc2\x9b";
+	rec.claimed_host_len = strlen(rec.claimed_host);
+	n = format_str(FORMAT_RFC5424, &rec, out, sizeof out);
+	assert_one_clean_line(out, n);
+	cr_assert(strstr(out, " claimed_host=\"a\\\"\\] [x\\\\n\\\\xc2\\\\x9b\"]"
+	    " m\n") != NULL, "got %s", out);
+}
+
+Test(format_claims, a_client_sd_element_with_our_sd_id_is_renamed_a_claim)
+{
+	struct record	rec = make_record("m");
+	char		out[1024];
+
+	rec.sd = "[asynclog@32473 uid=\"0\"][x@1 a=\"\\]\"]"
+	    "[ASYNCLOG@32473][asynclog@324730 b=\"c\"]";
+	rec.sd_len = strlen(rec.sd);
+	format_str(FORMAT_RFC5424, &rec, out, sizeof out);
+	cr_assert(strstr(out, " [asynclog@32473 uid=\"1000\" gid=\"100\"]"
+	    "[asynclog-claim@32473 uid=\"0\"][x@1 a=\"\\]\"]"
+	    "[ASYNCLOG-claim@32473][asynclog@324730 b=\"c\"] m\n") != NULL,
+	    "got %s", out);
+	/* Exactly one element is the daemon's. */
+	cr_assert_null(strstr(strstr(out, "[asynclog@32473 ") + 1,
+	    "[asynclog@32473 "), "got %s", out);
+	cr_assert_null(strstr(out, "[asynclog@32473]"), "got %s", out);
+}
+
+Test(format_claims, the_sd_id_is_the_configured_one)
+{
+	struct record	rec = make_record("m");
+	char		out[1024];
+	ssize_t		n;
+
+	rec.sd = "[site@99999 uid=\"0\"][asynclog@32473 uid=\"0\"]";
+	rec.sd_len = strlen(rec.sd);
+	n = format_record_sd(FORMAT_RFC5424, "site@99999", &rec, "h", out,
+	    sizeof out - 1);
+	cr_assert_gt(n, 0);
+	out[n] = '\0';
+	cr_assert(strstr(out, " [site@99999 uid=\"1000\" gid=\"100\"]"
+	    "[site-claim@99999 uid=\"0\"][asynclog@32473 uid=\"0\"] m\n")
+	    != NULL, "got %s", out);
+}
+
+Test(format_claims, sd_ids_are_validated_as_private_ids)
+{
+	cr_assert(format_sd_id_valid("asynclog@32473"));
+	cr_assert(format_sd_id_valid("x@1.2.3"));
+	cr_assert(format_sd_id_valid("abcdefghijklmnopqrstu@1234"));	/* 26 */
+	cr_assert_not(format_sd_id_valid("abcdefghijklmnopqrstuv@1234"));
+	cr_assert_not(format_sd_id_valid("timeQuality"));
+	cr_assert_not(format_sd_id_valid("a@b"));
+	cr_assert_not(format_sd_id_valid("a@1..2"));
+	cr_assert_not(format_sd_id_valid("a\x7f@1"));
+}
+
+/* ---- C1 controls in every field of every format ----------------------- */
+
+Test(format_escape, c1_controls_reach_no_field_of_any_format)
+{
+	static const char	 c1[] = "x\xc2\x9b" "31m\xc2\x85y";
+	static const char	 sd[] = "[ex@1 v=\"\xc2\x9b" "2J\"]";
+	struct wire_field	 f = { c1, sizeof c1 - 1, c1, sizeof c1 - 1 };
+	struct record		 rec = make_record(c1);
+	enum format_kind	 k;
+	char			 out[2048];
+	ssize_t			 n;
+
+	rec.tag = c1;
+	rec.tag_len = sizeof c1 - 1;
+	rec.claimed_host = c1;
+	rec.claimed_host_len = sizeof c1 - 1;
+	rec.msgid = c1;
+	rec.msgid_len = sizeof c1 - 1;
+	rec.sd = sd;
+	rec.sd_len = sizeof sd - 1;
+	rec.fields = &f;
+	rec.nfields = 1;
+	for (k = FORMAT_TEXT; k <= FORMAT_RFC5424; k++) {
+		n = format_record(k, &rec, c1, out, sizeof out - 1);
+		assert_one_clean_line(out, n);
+		out[n] = '\0';
+		cr_assert_null(memmem(out, (size_t)n, "\xc2\x9b", 2),
+		    "%s: %s", format_name(k), out);
+		cr_assert_null(memmem(out, (size_t)n, "\xc2\x85", 2),
+		    "%s: %s", format_name(k), out);
+	}
+	/* The SD went to origsd, escaped, rather than verbatim. */
+	n = format_record(FORMAT_RFC5424, &rec, "h", out, sizeof out - 1);
+	out[n] = '\0';
+	cr_assert(strstr(out, "origsd=\"[ex@1 v=\\\"\\\\xc2\\\\x9b2J\\\"\\]\"")
+	    != NULL, "got %s", out);
+}
+
+/* ---- reversibility: reference unescapers and a property test ----------- */
+
+/* The text escaping, undone without format.c: \\ \n \t \r \xNN. */
+static ssize_t
+ref_unescape_text(const char *s, size_t len, unsigned char *out)
+{
+	size_t	i, o = 0;
+	unsigned v;
+
+	for (i = 0; i < len; i++) {
+		if (s[i] != '\\') {
+			out[o++] = (unsigned char)s[i];
+			continue;
+		}
+		if (++i >= len)
+			return -1;
+		switch (s[i]) {
+		case '\\': out[o++] = '\\'; break;
+		case 'n': out[o++] = '\n'; break;
+		case 't': out[o++] = '\t'; break;
+		case 'r': out[o++] = '\r'; break;
+		case 'x':
+			if (len - i < 3 || sscanf(s + i + 1, "%2x", &v) != 1 ||
+			    !strchr("0123456789abcdef", s[i + 1]) ||
+			    !strchr("0123456789abcdef", s[i + 2]))
+				return -1;
+			out[o++] = (unsigned char)v;
+			i += 2;
+			break;
+		default:
+			return -1;
+		}
+	}
+	return (ssize_t)o;
+}
+
+/* RFC 5424 PARAM-VALUE unescaping: \" \\ \] stand for the character. */
+static size_t
+ref_unescape_sd(const char *s, size_t len, char *out)
+{
+	size_t	i, o = 0;
+
+	for (i = 0; i < len; i++) {
+		if (s[i] == '\\' && i + 1 < len &&
+		    (s[i + 1] == '"' || s[i + 1] == '\\' || s[i + 1] == ']'))
+			i++;
+		out[o++] = s[i];
+	}
+	return o;
+}
+
+static size_t
+ref_utf8(uint32_t cp, unsigned char *o)
+{
+	if (cp < 0x80) {
+		o[0] = (unsigned char)cp;
+		return 1;
+	}
+	if (cp < 0x800) {
+		o[0] = (unsigned char)(0xc0 | cp >> 6);
+		o[1] = (unsigned char)(0x80 | (cp & 0x3f));
+		return 2;
+	}
+	if (cp < 0x10000) {
+		o[0] = (unsigned char)(0xe0 | cp >> 12);
+		o[1] = (unsigned char)(0x80 | (cp >> 6 & 0x3f));
+		o[2] = (unsigned char)(0x80 | (cp & 0x3f));
+		return 3;
+	}
+	o[0] = (unsigned char)(0xf0 | cp >> 18);
+	o[1] = (unsigned char)(0x80 | (cp >> 12 & 0x3f));
+	o[2] = (unsigned char)(0x80 | (cp >> 6 & 0x3f));
+	o[3] = (unsigned char)(0x80 | (cp & 0x3f));
+	return 4;
+}
+
+/*
+ * A JSON string body (from after the opening quote) decoded as RFC 8259
+ * says, then encoded back to bytes with "surrogateescape": a lone
+ * U+DC80..U+DCFF is the byte 0x80..0xFF it stands for. Sets *end past the
+ * closing quote. -1 on anything else (bad escape, other lone surrogate).
+ */
+static ssize_t
+ref_unescape_json(const char *s, const char **end, unsigned char *out)
+{
+	size_t		o = 0;
+	unsigned	u, lo;
+
+	for (;;) {
+		if (*s == '"') {
+			*end = s + 1;
+			return (ssize_t)o;
+		}
+		if ((unsigned char)*s < 0x20)
+			return -1;
+		if (*s != '\\') {
+			out[o++] = (unsigned char)*s++;
+			continue;
+		}
+		s++;
+		switch (*s++) {
+		case '"': out[o++] = '"'; continue;
+		case '\\': out[o++] = '\\'; continue;
+		case '/': out[o++] = '/'; continue;
+		case 'b': out[o++] = '\b'; continue;
+		case 'f': out[o++] = '\f'; continue;
+		case 'n': out[o++] = '\n'; continue;
+		case 'r': out[o++] = '\r'; continue;
+		case 't': out[o++] = '\t'; continue;
+		case 'u': break;
+		default: return -1;
+		}
+		if (sscanf(s, "%4x", &u) != 1)
+			return -1;
+		s += 4;
+		if (u >= 0xd800 && u <= 0xdbff) {
+			if (s[0] != '\\' || s[1] != 'u' ||
+			    sscanf(s + 2, "%4x", &lo) != 1 || lo < 0xdc00 ||
+			    lo > 0xdfff)
+				return -1;
+			s += 6;
+			o += ref_utf8(0x10000 + ((u - 0xd800) << 10) +
+			    (lo - 0xdc00), out + o);
+		} else if (u >= 0xdc80 && u <= 0xdcff)
+			out[o++] = (unsigned char)(u - 0xdc00);
+		else if (u >= 0xdc00 && u <= 0xdfff)
+			return -1;
+		else
+			o += ref_utf8(u, out + o);
+	}
+}
+
+/* Random bytes, rich in what escaping must get right. */
+static size_t
+random_hostile(uint64_t *s, unsigned char *buf, size_t cap)
+{
+	static const char *const bits[] = { "\\x41", "\\", "\\\\", "\\n",
+	    "\\udc80", "\\u0041", "\xc2\x9b", "\xc2\x85", "\xc2\xa0",
+	    "\xed\xa0\x80", "\xe2\x80\xa8", "\xf0\x9f\x98\x80", "\xf4\x90",
+	    "\"", "]", "=", " ", "\x1b[2J", "\r\n", "\xc3\xa9" };
+	size_t	n = rng_next(s) % 48, len = 0, k;
+
+	for (k = 0; k < n && len + 8 < cap; k++) {
+		switch (rng_next(s) % 3) {
+		case 0: {
+			const char *b = bits[rng_next(s) % (sizeof bits /
+			    sizeof bits[0])];
+
+			memcpy(buf + len, b, strlen(b));
+			len += strlen(b);
+			break;
+		}
+		case 1:
+			buf[len++] = (unsigned char)(rng_next(s) & 0xff);
+			break;
+		default:
+			buf[len++] = (unsigned char)(rng_next(s) % 0x80);
+			if (buf[len - 1] == 0x7f)
+				buf[len - 1] = 0;	/* NULs too */
+			break;
+		}
+	}
+	return len;
+}
+
+Test(format_escape, every_format_unescapes_to_exactly_the_client_bytes)
+{
+	unsigned char	 msg[512], back[512];
+	char		 out[8192], val[4096];
+	const char	*p, *e, *end;
+	uint64_t	 seed = 0x5eed1e55c1a1b5ULL;
+	struct record	 rec;
+	ssize_t		 n, m;
+	size_t		 len, hlen, v;
+	int		 iter;
+
+	set_utc();
+	for (iter = 0; iter < 20000; iter++) {
+		len = random_hostile(&seed, msg, sizeof msg);
+		hlen = rng_next(&seed) % (len + 1);
+		rec = make_record("");
+		rec.msg = (const char *)msg;
+		rec.msg_len = len;
+		rec.claimed_host = (const char *)msg + len - hlen;
+		rec.claimed_host_len = hlen;
+
+		/* text: the message follows "prog[123]: " */
+		n = format_str(FORMAT_TEXT, &rec, out, sizeof out);
+		p = strstr(out, " prog[123]: ") + 12;
+		m = ref_unescape_text(p, (size_t)(out + n - 1 - p), back);
+		cr_assert(m == (ssize_t)len && memcmp(back, msg, len) == 0,
+		    "text, iteration %d: %s", iter, out);
+
+		/* JSON: the message member, and the claimed host */
+		format_str(FORMAT_JSON, &rec, out, sizeof out);
+		p = strstr(out, ",\"message\":\"");
+		cr_assert_not_null(p);
+		m = ref_unescape_json(p + 12, &end, back);
+		cr_assert(m == (ssize_t)len && memcmp(back, msg, len) == 0,
+		    "json, iteration %d: %s", iter, out);
+		if ((p = strstr(out, ",\"claimed_host\":\"")) != NULL) {
+			m = ref_unescape_json(p + 17, &end, back);
+			cr_assert(m == (ssize_t)hlen &&
+			    memcmp(back, rec.claimed_host, hlen) == 0,
+			    "json claimed_host, iteration %d: %s", iter, out);
+		} else
+			cr_assert(hlen == 6 && memcmp(rec.claimed_host,
+			    "myhost", 6) == 0, "json lost the claimed host");
+
+		/* RFC 5424: MSG after our element, claimed_host inside it */
+		n = format_str(FORMAT_RFC5424, &rec, out, sizeof out);
+		if ((p = strstr(out, " claimed_host=\"")) != NULL) {
+			p += 15;
+			for (e = p; *e != '"'; e++)
+				if (*e == '\\')
+					e++;
+			v = ref_unescape_sd(p, (size_t)(e - p), val);
+			m = ref_unescape_text(val, v, back);
+			cr_assert(m == (ssize_t)hlen &&
+			    memcmp(back, rec.claimed_host, hlen) == 0,
+			    "5424 claimed_host, iteration %d: %s", iter, out);
+			p = e;
+		} else
+			p = out;
+		p = strstr(p, "\"]");
+		cr_assert_not_null(p);
+		p += 2;
+		if (len == 0)
+			cr_assert_str_eq(p, "\n");
+		else {
+			cr_assert_eq(*p, ' ');
+			p++;
+			m = ref_unescape_text(p, (size_t)(out + n - 1 - p),
+			    back);
+			cr_assert(m == (ssize_t)len &&
+			    memcmp(back, msg, len) == 0,
+			    "5424, iteration %d: %s", iter, out);
+		}
+	}
+}
+
+Test(format_escape, json_tells_an_invalid_byte_from_the_text_of_its_escape)
+{
+	char	a[64], b[64];
+	ssize_t	na, nb;
+
+	na = format_escape_json("\xff", 1, a, sizeof a);
+	nb = format_escape_json("\\xff", 4, b, sizeof b);
+	cr_assert_eq(na, 6);
+	cr_assert_eq(memcmp(a, "\\udcff", 6), 0);
+	cr_assert_eq(nb, 5);
+	cr_assert_eq(memcmp(b, "\\\\xff", 5), 0);
 }

@@ -33,9 +33,11 @@ parse(const char *s, size_t len)
 	memset(&rec, 0x5a, sizeof rec);
 	rec.time_ns = 42;
 	rec.pid = 43;
+	rec.host = NULL;
 	syslog_parse(s, len, NOW, &rec);
 	cr_assert_eq(rec.time_ns, 42, "time_ns must be left to the caller");
 	cr_assert_eq(rec.pid, 43, "pid must be left to the caller");
+	cr_assert_null(rec.host, "the trusted host must be left to the caller");
 	return rec;
 }
 
@@ -61,7 +63,7 @@ Test(syslog_3164, parses_what_glibc_syslog_sends_to_dev_log)
 	rec = parse_str("<14>Nov 25 12:00:00 myprog[123]: hello");
 	cr_assert_eq(rec.facility, 1);
 	cr_assert_eq(rec.severity, 6);
-	cr_assert_null(rec.host);
+	cr_assert_null(rec.claimed_host);
 	assert_field(rec.tag, rec.tag_len, "myprog");
 	cr_assert_eq(rec.claimed_pid, 123);
 	assert_field(rec.msg, rec.msg_len, "hello");
@@ -79,7 +81,7 @@ Test(syslog_3164, parses_what_util_linux_logger_sends_by_default)
 	rec = parse_str("<13>Nov 25 12:00:00 root: hello\n");
 	cr_assert_eq(rec.facility, 1);
 	cr_assert_eq(rec.severity, 5);
-	cr_assert_null(rec.host);
+	cr_assert_null(rec.claimed_host);
 	assert_field(rec.tag, rec.tag_len, "root");
 	cr_assert_eq(rec.claimed_pid, 0);
 	assert_field(rec.msg, rec.msg_len, "hello");
@@ -95,13 +97,13 @@ Test(syslog_3164, takes_a_hostname_when_the_next_word_is_a_tag)
 	    "for lonvick on /dev/pts/8");
 	cr_assert_eq(rec.facility, 4);
 	cr_assert_eq(rec.severity, 2);
-	assert_field(rec.host, rec.host_len, "mymachine");
+	assert_field(rec.claimed_host, rec.claimed_host_len, "mymachine");
 	assert_field(rec.tag, rec.tag_len, "su");
 	assert_field(rec.msg, rec.msg_len,
 	    "'su root' failed for lonvick on /dev/pts/8");
 
 	rec = parse_str("<13>Nov 25 12:00:00 web1 nginx[77]: GET /");
-	assert_field(rec.host, rec.host_len, "web1");
+	assert_field(rec.claimed_host, rec.claimed_host_len, "web1");
 	assert_field(rec.tag, rec.tag_len, "nginx");
 	cr_assert_eq(rec.claimed_pid, 77);
 	assert_field(rec.msg, rec.msg_len, "GET /");
@@ -112,7 +114,7 @@ Test(syslog_3164, keeps_the_tag_when_the_message_starts_with_a_label)
 	struct record	rec;
 
 	rec = parse_str("<11>Nov 25 12:00:00 myprog: error: disk full");
-	cr_assert_null(rec.host);
+	cr_assert_null(rec.claimed_host);
 	assert_field(rec.tag, rec.tag_len, "myprog");
 	assert_field(rec.msg, rec.msg_len, "error: disk full");
 }
@@ -147,7 +149,7 @@ Test(syslog_3164, parses_python_sysloghandler_without_timestamp_or_tag)
 	cr_assert_eq(rec.severity, 6);
 	cr_assert_eq(rec.client_time_ns, 0);
 	cr_assert_eq(rec.tag_len, 0);
-	cr_assert_null(rec.host);
+	cr_assert_null(rec.claimed_host);
 	assert_field(rec.msg, rec.msg_len, "hello world");
 
 	rec = parse_str("<14>myapp[9]: hello");
@@ -200,7 +202,7 @@ Test(syslog_3164, accepts_an_rfc3339_timestamp_as_rsyslog_writes_it)
 
 	rec = parse_str("<13>2026-11-25T12:00:00.5+00:00 host prog: x");
 	cr_assert_eq(rec.client_time_ns, T_NOON + 500000000);
-	assert_field(rec.host, rec.host_len, "host");
+	assert_field(rec.claimed_host, rec.claimed_host_len, "host");
 	assert_field(rec.tag, rec.tag_len, "prog");
 	assert_field(rec.msg, rec.msg_len, "x");
 }
@@ -214,7 +216,7 @@ Test(syslog_5424, parses_what_logger_rfc5424_sends)
 	cr_assert_eq(rec.facility, 1);
 	cr_assert_eq(rec.severity, 5);
 	cr_assert_eq(rec.client_time_ns, T_NOON + 123456000);
-	assert_field(rec.host, rec.host_len, "host");
+	assert_field(rec.claimed_host, rec.claimed_host_len, "host");
 	assert_field(rec.tag, rec.tag_len, "root");
 	cr_assert_eq(rec.claimed_pid, 0);
 	cr_assert_null(rec.msgid);
@@ -233,7 +235,7 @@ Test(syslog_5424, parses_rfc5424_example_1_and_drops_the_bom)
 	cr_assert_eq(rec.facility, 4);
 	cr_assert_eq(rec.severity, 2);
 	cr_assert_eq(rec.client_time_ns, SEC(1065910455) + 3000000);
-	assert_field(rec.host, rec.host_len, "mymachine.example.com");
+	assert_field(rec.claimed_host, rec.claimed_host_len, "mymachine.example.com");
 	assert_field(rec.tag, rec.tag_len, "su");
 	cr_assert_eq(rec.claimed_pid, 0);
 	assert_field(rec.msgid, rec.msgid_len, "ID47");
@@ -251,7 +253,7 @@ Test(syslog_5424, parses_rfc5424_example_2_with_procid_and_offset)
 	cr_assert_eq(rec.facility, 20);
 	cr_assert_eq(rec.severity, 5);
 	cr_assert_eq(rec.client_time_ns, SEC(1061727255) + 3000);
-	assert_field(rec.host, rec.host_len, "192.0.2.1");
+	assert_field(rec.claimed_host, rec.claimed_host_len, "192.0.2.1");
 	assert_field(rec.tag, rec.tag_len, "myproc");
 	cr_assert_eq(rec.claimed_pid, 8710);
 	cr_assert_null(rec.msgid);
@@ -297,7 +299,7 @@ Test(syslog_5424, maps_every_nilvalue_to_none)
 
 	rec = parse_str("<13>1 - - - - - -");
 	cr_assert_eq(rec.client_time_ns, 0);
-	cr_assert_null(rec.host);
+	cr_assert_null(rec.claimed_host);
 	cr_assert_eq(rec.tag_len, 0);
 	cr_assert_eq(rec.claimed_pid, 0);
 	cr_assert_null(rec.msgid);
@@ -330,7 +332,7 @@ Test(syslog_malformed, keeps_the_raw_text_as_user_notice)
 		cr_assert_eq(rec.facility, 1, "%s", raw[i]);
 		cr_assert_eq(rec.severity, 5, "%s", raw[i]);
 		cr_assert_eq(rec.tag_len, 0, "%s", raw[i]);
-		cr_assert_null(rec.host, "%s", raw[i]);
+		cr_assert_null(rec.claimed_host, "%s", raw[i]);
 		cr_assert_null(rec.sd, "%s", raw[i]);
 		cr_assert_eq(rec.client_time_ns, 0, "%s", raw[i]);
 		assert_field(rec.msg, rec.msg_len, raw[i]);
@@ -491,4 +493,69 @@ Test(syslog_frame, treats_digits_without_a_space_as_a_plain_line)
 
 	cr_assert_eq(syslog_frame("12abc\n", 6, 1024, &msg, &msg_len), 6);
 	assert_field(msg, msg_len, "12abc");
+}
+
+/*
+ * One size rule for every framing: a message of up to max_len bytes, its
+ * framing not counted, is accepted; one byte more is too large.
+ */
+Test(syslog_frame, every_framing_takes_exactly_max_len_bytes)
+{
+	char		 buf[128];
+	const char	*msg;
+	size_t		 msg_len;
+	bool		 more;
+
+	/* newline-framed: 50 bytes + '\n' accepted, 51 + '\n' refused */
+	memset(buf, 'a', sizeof buf);
+	buf[50] = '\n';
+	cr_assert_eq(syslog_frame(buf, 51, 50, &msg, &msg_len), 51);
+	cr_assert_eq(msg_len, 50);
+	buf[50] = 'a';
+	buf[51] = '\n';
+	cr_assert_eq(syslog_frame(buf, 52, 50, &msg, &msg_len),
+	    SYSLOG_FRAME_TOO_LARGE);
+	cr_assert_eq(msg_len, 52);
+	/* ... and with no terminator yet, 50 bytes may still end well */
+	cr_assert_eq(syslog_frame(buf, 50, 50, &msg, &msg_len), 0);
+	cr_assert_eq(syslog_frame(buf, 51, 50, &msg, &msg_len),
+	    SYSLOG_FRAME_LONG_LINE);
+	/* NUL-framed, as Python's SysLogHandler writes */
+	buf[50] = '\0';
+	cr_assert_eq(syslog_frame(buf, 51, 50, &msg, &msg_len), 51);
+	cr_assert_eq(msg_len, 50);
+
+	/* octet-counted: a count of 50 accepted, 51 refused */
+	memcpy(buf, "50 ", 3);
+	memset(buf + 3, 'b', 51);
+	cr_assert_eq(syslog_frame(buf, 53, 50, &msg, &msg_len), 53);
+	cr_assert_eq(msg_len, 50);
+	memcpy(buf, "51 ", 3);
+	cr_assert_eq(syslog_frame(buf, 54, 50, &msg, &msg_len),
+	    SYSLOG_FRAME_TOO_LARGE);
+
+	/* datagrams: the trailing NULs and one '\n' are framing */
+	cr_assert_eq(syslog_dgram_len("abc\n\0\0", 6), 3);
+	cr_assert_eq(syslog_dgram_len("abc\n\n", 5), 4);
+	cr_assert_eq(syslog_dgram_len("abc", 3), 3);
+	cr_assert_eq(syslog_dgram_len("", 0), 0);
+	(void)more;
+}
+
+Test(syslog_3164, a_host_in_the_message_is_only_a_claim)
+{
+	struct record	rec = parse_str("<38>Nov 25 12:00:00 bastion "
+	    "sshd[999]: Accepted publickey for root");
+
+	assert_field(rec.claimed_host, rec.claimed_host_len, "bastion");
+	cr_assert_eq(rec.claimed_pid, 999);
+	assert_field(rec.msg, rec.msg_len, "Accepted publickey for root");
+}
+
+Test(syslog_5424, the_hostname_field_is_only_a_claim)
+{
+	struct record	rec = parse_str("<38>1 2026-11-25T12:00:00Z bastion "
+	    "sshd 999 - - x");
+
+	assert_field(rec.claimed_host, rec.claimed_host_len, "bastion");
 }
