@@ -118,7 +118,7 @@ server_config_asynclogd(struct bench_server *s, const struct bench_opts *o,
 	    "\tsyslog_dgram = \"%s\";\n"
 	    "};\n"
 	    "buffer = {\n"
-	    "\tchunk_size = \"256K\";\n"
+	    "\tchunk_size = \"512K\";\n"
 	    "\tmax_memory = \"64M\";\n"
 	    "\tflush_interval_ms = 20;\n"
 	    "\toverflow = \"backpressure\";\n"

@@ -24,6 +24,10 @@
 #define WIRE_MAX_TAG		255
 #define WIRE_DEFAULT_MAX_RECORD	(64 * 1024)
 #define WIRE_MAX_PRIORITY	191	/* facility 23 (local7) * 8 + severity 7 */
+/* Bytes a RECORD frame may hold beyond max_record bytes of message: header,
+ * fixed fields, tag and field framing (see docs/protocol.md). */
+#define WIRE_RECORD_OVERHEAD	(WIRE_HEADER_SIZE + 16 + WIRE_MAX_TAG + \
+				 WIRE_MAX_FIELDS * 6)
 
 enum wire_type {
 	WIRE_HELLO = 1,		/* client -> daemon, first frame of a stream */

@@ -35,9 +35,6 @@
 
 #define CONN_BUF_INITIAL	(16 * 1024)
 #define CONN_REPLY_TIMEOUT_MS	5000
-/* Bytes a RECORD frame needs beyond its message (see docs/protocol.md). */
-#define CONN_FRAME_OVERHEAD	(WIRE_HEADER_SIZE + 16 + WIRE_MAX_TAG + \
-				 WIRE_MAX_FIELDS * 6)
 
 enum conn_action {
 	CONN_NEED_MORE,		/* read more bytes */
@@ -139,7 +136,7 @@ conn_read(struct conn *c)
 	char *nb;
 
 	/* From the running config: a reload may have raised max_record. */
-	c->max_frame = route_config(c->route)->max_record + CONN_FRAME_OVERHEAD;
+	c->max_frame = route_config(c->route)->max_record + WIRE_RECORD_OVERHEAD;
 	want = c->max_frame + 4096;
 
 	if (c->off > 0 && c->off == c->len)
@@ -585,7 +582,7 @@ conn_spawn(struct conn_set *set, int fd, enum conn_kind kind)
 		c->cred = (struct ucred){ -1, (uid_t)-1, (gid_t)-1 };
 	snprintf(c->name, sizeof(c->name), "pid %ld", (long)c->cred.pid);
 	c->rl.pid = c->cred.pid;
-	c->max_frame = route_config(c->route)->max_record + CONN_FRAME_OVERHEAD;
+	c->max_frame = route_config(c->route)->max_record + WIRE_RECORD_OVERHEAD;
 	if (task_spawn(set->base, &c->task, "conn", conn_task, conn_cleanup,
 	    c) == -1)
 		goto fail;

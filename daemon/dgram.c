@@ -35,7 +35,7 @@ struct dgram {
 	struct task	 task;
 	struct route	*route;
 	int		 fd;
-	char		*buf;		/* one datagram, max_record + 1 */
+	char		*buf;		/* one datagram: max_record + its ending */
 	size_t		 cap;
 	struct record	 rec;
 	uint64_t	 pending;
@@ -74,7 +74,10 @@ dgram_recv(struct dgram *d, struct ucred *cred)
 		if (cm->cmsg_level == SOL_SOCKET &&
 		    cm->cmsg_type == SCM_CREDENTIALS)
 			memcpy(cred, CMSG_DATA(cm), sizeof(*cred));
-	if (msg.msg_flags & MSG_TRUNC) {
+	/* One rule for every framing: the message, its ending excluded, may
+	 * have max_record bytes. */
+	if ((msg.msg_flags & MSG_TRUNC) ||
+	    syslog_dgram_len(d->buf, n) > route_config(d->route)->max_record) {
 		counters_input_drop(DROP_TOO_LARGE, 1);
 		log_limited(&dgram_log_rl, "datagram from pid %ld longer than "
 		    "max_record; dropped", (long)cred->pid);
@@ -204,7 +207,7 @@ dgram_new(struct event_base *base, struct route *route, int fd, char *err,
 		goto oom;
 	d->route = route;
 	d->fd = fd;
-	d->cap = route_config(route)->max_record + 1;
+	d->cap = route_config(route)->max_record + SYSLOG_DGRAM_SLACK;
 	if ((d->buf = malloc(d->cap)) == NULL)
 		goto oom;
 	if (task_spawn(base, &d->task, "dgram", dgram_task, dgram_cleanup,

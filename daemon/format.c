@@ -1102,7 +1102,7 @@ format_rfc5424(struct format_buf *b, const struct record *rec,
 }
 
 ssize_t
-format_record_sd(enum format_kind kind, const char *sd_id,
+format_record(enum format_kind kind, const char *sd_id,
     const struct record *rec, const char *host, char *dst, size_t cap)
 {
 	struct format_buf	b = { dst, 0, cap, false };
@@ -1124,14 +1124,6 @@ format_record_sd(enum format_kind kind, const char *sd_id,
 	if (b.full)
 		return -1;
 	return (ssize_t)b.len;
-}
-
-ssize_t
-format_record(enum format_kind kind, const struct record *rec,
-    const char *host, char *dst, size_t cap)
-{
-	return format_record_sd(kind, FORMAT_SD_ID_DEFAULT, rec, host, dst,
-	    cap);
 }
 
 /*
@@ -1163,7 +1155,7 @@ format_max_len(const struct record *rec)
  * The same bound for every record an input accepts under max_record: all
  * the client bytes of a record (message, tag, claimed host, MSGID, SD, field
  * keys and values) come from one message of at most max_record bytes, or
- * one native frame of at most max_record + FORMAT_NATIVE_EXTRA.
+ * one native frame of at most max_record + WIRE_RECORD_OVERHEAD.
  */
 size_t
 format_max_line(enum format_kind kind, size_t max_record)
@@ -1172,6 +1164,6 @@ format_max_line(enum format_kind kind, size_t max_record)
 
 	if ((size_t)kind < sizeof format_growth / sizeof format_growth[0])
 		g = format_growth[kind];
-	return FORMAT_FIXED + g * (max_record + FORMAT_NATIVE_EXTRA +
+	return FORMAT_FIXED + g * (max_record + WIRE_RECORD_OVERHEAD +
 	    FORMAT_MAX_HOST);
 }

@@ -49,13 +49,8 @@ bool	format_sd_id_valid(const char *s);
  * SD element (SD-ID sd_id), text not at all. Returns the line length, or -1
  * when it does not fit in cap (nothing usable is written then).
  */
-ssize_t	format_record_sd(enum format_kind, const char *sd_id,
+ssize_t	format_record(enum format_kind, const char *sd_id,
 	    const struct record *rec, const char *host, char *dst, size_t cap);
-
-/* format_record_sd() with FORMAT_SD_ID_DEFAULT, for callers that do not
- * yet pass the configured SD-ID. */
-ssize_t	format_record(enum format_kind, const struct record *rec,
-	    const char *host, char *dst, size_t cap);
 
 /*
  * Upper bound of the line length format_record() can produce for rec, so a
@@ -67,11 +62,9 @@ size_t	format_max_len(const struct record *rec);
  * Upper bound of the line length of any record the daemon accepts under
  * max_record, in format kind, at the worst escaping of every byte: a syslog
  * message is at most max_record bytes in all; a native RECORD frame at most
- * max_record of message plus FORMAT_NATIVE_EXTRA bytes of tag, fields and
+ * max_record of message plus WIRE_RECORD_OVERHEAD bytes of tag, fields and
  * framing. config.c rejects a chunk_size below this.
  */
-#define FORMAT_NATIVE_EXTRA	(WIRE_HEADER_SIZE + 16 + WIRE_MAX_TAG + \
-				 WIRE_MAX_FIELDS * 6)
 size_t	format_max_line(enum format_kind, size_t max_record);
 
 /*

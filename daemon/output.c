@@ -206,7 +206,7 @@ output_offer(struct output *o, const struct record *rec)
 		    (o->current = output_take_chunk(o)) == NULL)
 			return OUTPUT_FULL;
 		c = o->current;
-		n = format_record(o->conf->format, rec, o->host,
+		n = format_record(o->conf->format, o->conf->sd_id, rec, o->host,
 		    c->buf + c->len, c->cap - c->len);
 		if (n >= 0)
 			break;

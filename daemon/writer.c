@@ -463,7 +463,8 @@ writer_format_marker(struct writer *w, char *buf, size_t cap)
 
 	report_output_dropped(&r, w->lost, w->drop_reason, w->lost_first_ns,
 	    w->lost_last_ns, &w->lost_by);
-	return format_record(w->conf->format, &r.rec, w->host, buf, cap);
+	return format_record(w->conf->format, w->conf->sd_id, &r.rec, w->host,
+	    buf, cap);
 }
 
 /*

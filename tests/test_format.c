@@ -325,7 +325,8 @@ Test(format_record, writes_the_text_line_of_the_design)
 			    "prog[123]: hello world\n";
 
 	set_utc();
-	n = format_record(FORMAT_TEXT, &rec, "myhost", out, sizeof out);
+	n = format_record(FORMAT_TEXT, FORMAT_SD_ID_DEFAULT,
+	    &rec, "myhost", out, sizeof out);
 	cr_assert_eq(n, (ssize_t)strlen(want), "got %.*s", (int)n, out);
 	cr_assert_eq(memcmp(out, want, (size_t)n), 0, "got %.*s", (int)n,
 	    out);
@@ -342,7 +343,8 @@ Test(format_record, text_omits_unknown_pid_and_dashes_empty_tag_and_host)
 	rec.pid = -1;
 	rec.tag = "";
 	rec.tag_len = 0;
-	n = format_record(FORMAT_TEXT, &rec, NULL, out, sizeof out);
+	n = format_record(FORMAT_TEXT, FORMAT_SD_ID_DEFAULT,
+	    &rec, NULL, out, sizeof out);
 	cr_assert_eq(n, (ssize_t)strlen(want), "got %.*s", (int)n, out);
 	cr_assert_eq(memcmp(out, want, (size_t)n), 0);
 }
@@ -367,7 +369,8 @@ Test(format_record, text_keeps_host_tag_and_fields_one_word_each)
 	rec.tag_len = 6;
 	rec.fields = f;
 	rec.nfields = 2;
-	n = format_record(FORMAT_TEXT, &rec, "local", out, sizeof out);
+	n = format_record(FORMAT_TEXT, FORMAT_SD_ID_DEFAULT,
+	    &rec, "local", out, sizeof out);
 	cr_assert_eq(n, (ssize_t)strlen(want), "got %.*s", (int)n, out);
 	cr_assert_eq(memcmp(out, want, (size_t)n), 0, "got %.*s", (int)n,
 	    out);
@@ -397,7 +400,8 @@ Test(format_record, writes_the_json_object_with_every_member)
 	rec.sd_len = 9;
 	rec.fields = &f;
 	rec.nfields = 1;
-	n = format_record(FORMAT_JSON, &rec, "h", out, sizeof out);
+	n = format_record(FORMAT_JSON, FORMAT_SD_ID_DEFAULT,
+	    &rec, "h", out, sizeof out);
 	cr_assert_eq(n, (ssize_t)strlen(want), "got %.*s", (int)n, out);
 	cr_assert_eq(memcmp(out, want, (size_t)n), 0, "got %.*s", (int)n,
 	    out);
@@ -412,7 +416,8 @@ Test(format_record, json_writes_null_for_unknown_credentials)
 	rec.pid = -1;
 	rec.uid = (uid_t)-1;
 	rec.gid = (gid_t)-1;
-	n = format_record(FORMAT_JSON, &rec, "h", out, sizeof out);
+	n = format_record(FORMAT_JSON, FORMAT_SD_ID_DEFAULT,
+	    &rec, "h", out, sizeof out);
 	cr_assert_gt(n, 0);
 	out[n] = '\0';
 	cr_assert(strstr(out, "\"pid\":null,\"uid\":null,\"gid\":null") != NULL,
@@ -461,7 +466,8 @@ Test(format_record, json_lines_parse_with_python_whatever_the_input)
 		rec.sd_len = hostile_len(i);
 		rec.fields = f;
 		rec.nfields = NHOSTILE;
-		n = format_record(FORMAT_JSON, &rec, "h", out, sizeof out);
+		n = format_record(FORMAT_JSON, FORMAT_SD_ID_DEFAULT,
+		    &rec, "h", out, sizeof out);
 		assert_one_clean_line(out, n);
 		cr_assert_eq(fwrite(out, 1, (size_t)n, py), (size_t)n);
 	}
@@ -469,7 +475,8 @@ Test(format_record, json_lines_parse_with_python_whatever_the_input)
 	rec = make_record("caf\xc3\xa9 \xe2\x9c\x93 \"q\"");
 	rec.tag = "t\xc3\xa9";
 	rec.tag_len = 3;
-	n = format_record(FORMAT_JSON, &rec, "h", out, sizeof out);
+	n = format_record(FORMAT_JSON, FORMAT_SD_ID_DEFAULT,
+	    &rec, "h", out, sizeof out);
 	cr_assert_eq(fwrite(out, 1, (size_t)n, py), (size_t)n);
 	cr_assert_eq(pclose(py), 0, "python3 rejected the JSON");
 }
@@ -509,7 +516,8 @@ Test(format_record, every_format_writes_one_clean_line_for_hostile_input)
 					rec.fields = f;
 					rec.nfields = NHOSTILE;
 				}
-				n = format_record(kinds[k], &rec, "local\nhost",
+				n = format_record(kinds[k], FORMAT_SD_ID_DEFAULT,
+				    &rec, "local\nhost",
 				    out, sizeof out);
 				assert_one_clean_line(out, n);
 				cr_assert_leq((size_t)n, format_max_len(&rec),
@@ -530,7 +538,8 @@ Test(format_record, writes_a_valid_rfc5424_line)
 
 	set_utc();
 	rec.claimed_pid = 5;
-	n = format_record(FORMAT_RFC5424, &rec, "myhost", out, sizeof out);
+	n = format_record(FORMAT_RFC5424, FORMAT_SD_ID_DEFAULT,
+	    &rec, "myhost", out, sizeof out);
 	cr_assert_eq(n, (ssize_t)strlen(want), "got %.*s", (int)n, out);
 	cr_assert_eq(memcmp(out, want, (size_t)n), 0, "got %.*s", (int)n,
 	    out);
@@ -555,7 +564,8 @@ Test(format_record, rfc5424_header_fields_hold_only_printable_ascii)
 		    hostile_len((i + 1) % NHOSTILE);
 		rec.msgid = hostile[(i + 2) % NHOSTILE];
 		rec.msgid_len = hostile_len((i + 2) % NHOSTILE);
-		n = format_record(FORMAT_RFC5424, &rec, "h", out, sizeof out);
+		n = format_record(FORMAT_RFC5424, FORMAT_SD_ID_DEFAULT,
+		    &rec, "h", out, sizeof out);
 		assert_one_clean_line(out, n);
 		/* PRI+VERSION TIMESTAMP HOSTNAME APP-NAME PROCID MSGID */
 		p = out;
@@ -583,7 +593,8 @@ Test(format_record, rfc5424_copies_valid_sd_and_quotes_invalid_sd)
 	rec.gid = (gid_t)-1;
 	rec.sd = "[ex@32473 a=\"x\\]y\\\"z\"][b c=\"\xc3\xa9\"]";
 	rec.sd_len = strlen(rec.sd);
-	n = format_record(FORMAT_RFC5424, &rec, "h", out, sizeof out);
+	n = format_record(FORMAT_RFC5424, FORMAT_SD_ID_DEFAULT,
+	    &rec, "h", out, sizeof out);
 	cr_assert_gt(n, 0);
 	out[n] = '\0';
 	cr_assert(strstr(out, " [asynclog@32473][ex@32473 a=\"x\\]y\\\"z\"]"
@@ -591,7 +602,8 @@ Test(format_record, rfc5424_copies_valid_sd_and_quotes_invalid_sd)
 
 	rec.sd = "[broken \"]\n";
 	rec.sd_len = strlen(rec.sd);
-	n = format_record(FORMAT_RFC5424, &rec, "h", out, sizeof out);
+	n = format_record(FORMAT_RFC5424, FORMAT_SD_ID_DEFAULT,
+	    &rec, "h", out, sizeof out);
 	assert_one_clean_line(out, n);
 	out[n] = '\0';
 	cr_assert(strstr(out, " [asynclog@32473 origsd="
@@ -604,13 +616,18 @@ Test(format_record, fails_cleanly_when_the_line_does_not_fit)
 	char		out[1024];
 	ssize_t		n;
 
-	n = format_record(FORMAT_TEXT, &rec, "h", out, sizeof out);
+	n = format_record(FORMAT_TEXT, FORMAT_SD_ID_DEFAULT,
+	    &rec, "h", out, sizeof out);
 	cr_assert_gt(n, 0);
-	cr_assert_eq(format_record(FORMAT_TEXT, &rec, "h", out, (size_t)n - 1),
+	cr_assert_eq(format_record(FORMAT_TEXT, FORMAT_SD_ID_DEFAULT,
+	    &rec, "h", out, (size_t)n - 1),
 	    -1);
-	cr_assert_eq(format_record(FORMAT_TEXT, &rec, "h", out, (size_t)n), n);
-	cr_assert_eq(format_record(FORMAT_JSON, &rec, "h", out, 10), -1);
-	cr_assert_eq(format_record(FORMAT_RFC5424, &rec, "h", out, 10), -1);
+	cr_assert_eq(format_record(FORMAT_TEXT, FORMAT_SD_ID_DEFAULT,
+	    &rec, "h", out, (size_t)n), n);
+	cr_assert_eq(format_record(FORMAT_JSON, FORMAT_SD_ID_DEFAULT,
+	    &rec, "h", out, 10), -1);
+	cr_assert_eq(format_record(FORMAT_RFC5424, FORMAT_SD_ID_DEFAULT,
+	    &rec, "h", out, 10), -1);
 }
 
 Test(format_names, parse_and_print_the_three_formats)
@@ -630,7 +647,8 @@ static ssize_t
 format_str(enum format_kind kind, const struct record *rec, char *out,
     size_t cap)
 {
-	ssize_t	n = format_record(kind, rec, "myhost", out, cap - 1);
+	ssize_t	n = format_record(kind, FORMAT_SD_ID_DEFAULT,
+	    rec, "myhost", out, cap - 1);
 
 	cr_assert_gt(n, 0);
 	out[n] = '\0';
@@ -730,7 +748,7 @@ Test(format_claims, the_sd_id_is_the_configured_one)
 
 	rec.sd = "[site@99999 uid=\"0\"][asynclog@32473 uid=\"0\"]";
 	rec.sd_len = strlen(rec.sd);
-	n = format_record_sd(FORMAT_RFC5424, "site@99999", &rec, "h", out,
+	n = format_record(FORMAT_RFC5424, "site@99999", &rec, "h", out,
 	    sizeof out - 1);
 	cr_assert_gt(n, 0);
 	out[n] = '\0';
@@ -774,7 +792,8 @@ Test(format_escape, c1_controls_reach_no_field_of_any_format)
 	rec.fields = &f;
 	rec.nfields = 1;
 	for (k = FORMAT_TEXT; k <= FORMAT_RFC5424; k++) {
-		n = format_record(k, &rec, c1, out, sizeof out - 1);
+		n = format_record(k, FORMAT_SD_ID_DEFAULT,
+		    &rec, c1, out, sizeof out - 1);
 		assert_one_clean_line(out, n);
 		out[n] = '\0';
 		cr_assert_null(memmem(out, (size_t)n, "\xc2\x9b", 2),
@@ -783,7 +802,8 @@ Test(format_escape, c1_controls_reach_no_field_of_any_format)
 		    "%s: %s", format_name(k), out);
 	}
 	/* The SD went to origsd, escaped, rather than verbatim. */
-	n = format_record(FORMAT_RFC5424, &rec, "h", out, sizeof out - 1);
+	n = format_record(FORMAT_RFC5424, FORMAT_SD_ID_DEFAULT,
+	    &rec, "h", out, sizeof out - 1);
 	out[n] = '\0';
 	cr_assert(strstr(out, "origsd=\"[ex@1 v=\\\"\\\\xc2\\\\x9b2J\\\"\\]\"")
 	    != NULL, "got %s", out);

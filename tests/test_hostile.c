@@ -5,7 +5,9 @@
  */
 #include <criterion/criterion.h>
 
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 
 #include <signal.h>
 #include <stdio.h>
@@ -101,4 +103,49 @@ Test(hostile, a_stale_socket_is_replaced_but_a_live_one_is_not,
 	memcpy(&second, &d, sizeof(second));
 	cr_assert_eq(hd_start_fails(&second), 1);
 	cr_assert(hd_log_mentions(&d, "another daemon is listening there"));
+}
+
+static void
+send_dgram(const char *path, const char *msg, size_t len)
+{
+	struct sockaddr_un sun;
+	int fd;
+
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", path);
+	cr_assert_neq(fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0), -1);
+	cr_assert_eq(sendto(fd, msg, len, 0, (struct sockaddr *)&sun,
+	    sizeof(sun)), (ssize_t)len);
+	close(fd);
+}
+
+/* One size rule for every framing: max_record bytes of message, its ending
+ * not counted, whether it comes in a datagram or on a stream. */
+Test(hostile, a_datagram_message_of_max_record_passes_and_one_byte_more_does_not,
+    .fini = daemon_down, .timeout = 30)
+{
+	char msg[1100];
+
+	hd_start(&d, "listen = { socket = \"@DIR@/asynclog.sock\"; "
+	    "syslog_dgram = \"@DIR@/dgram.sock\"; };\n"
+	    "buffer = { flush_interval_ms = 20; max_record = \"1K\"; };\n"
+	    "outputs = ( { name = \"main\"; path = \"@DIR@/main.log\"; } );\n");
+	memset(msg, 'a', sizeof(msg));
+	memcpy(msg, "<13>", 4);
+	msg[1024] = '\n';
+	msg[1025] = '\0';
+	send_dgram(hd_path(&d, "dgram.sock"), msg, 1024);
+	send_dgram(hd_path(&d, "dgram.sock"), msg, 1025);	/* "\n" */
+	send_dgram(hd_path(&d, "dgram.sock"), msg, 1026);	/* "\n\0" */
+	cr_assert(hd_wait_lines(hd_path(&d, "main.log"), 3, 5000));
+	cr_assert_eq(hd_stat(&d, "total.dropped.too_large"), 0);
+	send_dgram(hd_path(&d, "dgram.sock"), msg, 1027);	/* "\n\0a" */
+	msg[1024] = 'a';
+	send_dgram(hd_path(&d, "dgram.sock"), msg, 1025);
+	send_dgram(hd_path(&d, "dgram.sock"), msg, 1100);
+	send_dgram(hd_path(&d, "dgram.sock"), "<13>end", 7);
+	cr_assert(hd_wait_lines(hd_path(&d, "main.log"), 4, 5000));
+	cr_assert_eq(hd_stat(&d, "total.dropped.too_large"), 3);
+	cr_assert_eq(file_lines(hd_path(&d, "main.log")), 4);
 }
