@@ -42,6 +42,9 @@
 static const struct config config_default = {
 	.socket_mode = 0666,
 	.max_clients = 4096,
+	.max_clients_per_user = 0,	/* a quarter of max_clients */
+	.frame_timeout_ms = 10000,
+	.client_memory = 32 << 20,
 	.chunk_size = 512 << 10,
 	.max_memory = 64 << 20,
 	.flush_interval_ms = 200,
@@ -525,7 +528,8 @@ config_load_listen(struct config_ctx *ctx, const config_setting_t *root,
     struct config *c)
 {
 	static const char *const known[] = { "socket", "syslog_stream",
-	    "syslog_dgram", "socket_mode", "max_clients", NULL };
+	    "syslog_dgram", "socket_mode", "max_clients",
+	    "max_clients_per_user", "frame_timeout_ms", NULL };
 	config_setting_t	*listen;
 	const char		*paths[3];
 	const char		*keys[3] = { "socket", "syslog_stream",
@@ -552,6 +556,12 @@ config_load_listen(struct config_ctx *ctx, const config_setting_t *root,
 	if (config_get_uint(ctx, listen, "listen", "max_clients", 1,
 	    CONFIG_MAX_CLIENTS, &c->max_clients) == -1)
 		return (-1);
+	if (config_get_uint(ctx, listen, "listen", "max_clients_per_user", 1,
+	    CONFIG_MAX_CLIENTS, &c->max_clients_per_user) == -1)
+		return (-1);
+	if (config_get_uint(ctx, listen, "listen", "frame_timeout_ms", 1,
+	    CONFIG_MAX_MS, &c->frame_timeout_ms) == -1)
+		return (-1);
 
 	/* Two listeners on one path: the second bind would unlink the first. */
 	paths[0] = c->socket;
@@ -577,7 +587,7 @@ config_load_buffer(struct config_ctx *ctx, const config_setting_t *root,
 {
 	static const char *const known[] = { "chunk_size", "max_memory",
 	    "flush_interval_ms", "overflow", "max_record",
-	    "stall_timeout_ms", NULL };
+	    "stall_timeout_ms", "client_memory", NULL };
 	static const char *const overflows[] = { "backpressure", "drop", NULL };
 	config_setting_t	*buffer, *s = NULL;
 	uint64_t		 v;
@@ -630,6 +640,17 @@ config_load_buffer(struct config_ctx *ctx, const config_setting_t *root,
 	if (config_get_uint(ctx, buffer, "buffer", "stall_timeout_ms", 1,
 	    CONFIG_MAX_MS, &c->stall_timeout_ms) == -1)
 		return (-1);
+
+	/* Checked against max_record once it is known. */
+	if ((r = config_get_size(ctx, buffer, "buffer", "client_memory", &s,
+	    &v)) == -1)
+		return (-1);
+	if (r == 1) {
+		if (v > SIZE_MAX)
+			return (config_error(ctx, s, "buffer.client_memory is "
+			    "larger than this machine can address"));
+		c->client_memory = (size_t)v;
+	}
 
 	/* Checked against chunk_size and the outputs' formats once those are
 	 * known (config_check_chunk()). */
@@ -999,6 +1020,24 @@ config_check_chunk(struct config_ctx *ctx, const config_t *cf,
 	    config_fmt_size((need + 1023) / 1024 * 1024, m, sizeof m)));
 }
 
+/* The read buffers of all clients together must hold one whole frame of
+ * the largest record, or that record could never be read. */
+static int
+config_check_client_memory(struct config_ctx *ctx, const config_t *cf,
+    struct config *c)
+{
+	size_t need = c->max_record + WIRE_RECORD_OVERHEAD + 4096;
+	char a[32], b[32];
+
+	if (c->client_memory >= need)
+		return (0);
+	return (config_error(ctx, config_lookup(cf, "buffer.client_memory"),
+	    "buffer.client_memory (%s) must hold at least one whole record "
+	    "frame of max_record: at least %s",
+	    config_fmt_size(c->client_memory, a, sizeof a),
+	    config_fmt_size((need + 1023) / 1024 * 1024, b, sizeof b)));
+}
+
 static int
 config_check_memory(struct config_ctx *ctx, const config_t *cf,
     struct config *c)
@@ -1044,6 +1083,7 @@ config_load(config_t *cf, struct config_ctx *ctx)
 	    config_load_format(ctx, root, c) == -1 ||
 	    config_load_outputs(ctx, root, c) == -1 ||
 	    config_check_chunk(ctx, cf, c) == -1 ||
+	    config_check_client_memory(ctx, cf, c) == -1 ||
 	    config_check_memory(ctx, cf, c) == -1)
 		goto fail;
 	return (c);

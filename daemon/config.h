@@ -66,6 +66,10 @@ struct config {
 	size_t		 max_record;	/* largest message accepted, bytes, framing
 					 * excluded; fits a chunk in every format */
 	unsigned	 max_clients;
+	unsigned	 max_clients_per_user;	/* 0 = a quarter of max_clients */
+	unsigned	 frame_timeout_ms;	/* HELLO and a started frame must
+						 * come whole within this */
+	size_t		 client_memory;	/* all connections' read buffers */
 	unsigned	 drain_timeout_ms;	/* SIGTERM: how long to drain */
 	unsigned	 ratelimit_interval_ms;	/* per-sender window */
 	unsigned	 ratelimit_burst;	/* records per window; 0 = no limit */

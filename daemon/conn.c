@@ -22,6 +22,8 @@
 
 #include "clock.h"
 #include "conn.h"
+#include "format.h"
+#include "inbuf.h"
 #include "log.h"
 #include "output.h"
 #include "ratelimit.h"
@@ -33,8 +35,11 @@
 #include "task.h"
 #include "wire.h"
 
-#define CONN_BUF_INITIAL	(16 * 1024)
 #define CONN_REPLY_TIMEOUT_MS	5000
+/* A client's DROPPED claims are its word: bounded per frame and per
+ * connection, so they cannot make the daemon's totals meaningless. */
+#define CONN_DROPPED_FRAME_MAX	((uint64_t)1 << 24)
+#define CONN_DROPPED_CONN_MAX	((uint64_t)1 << 32)
 
 enum conn_action {
 	CONN_NEED_MORE,		/* read more bytes */
@@ -57,6 +62,7 @@ struct conn_set {
 	LIST_HEAD(, conn) list;
 	unsigned	 n;
 	struct task_cond ended;		/* a connection ended */
+	struct inbuf_budget mem;	/* every connection's read buffer */
 };
 
 struct conn {
@@ -69,10 +75,10 @@ struct conn {
 	struct ucred	 cred;		/* SO_PEERCRED */
 	char		 name[64];	/* "pid 42 (tag)" for messages */
 
-	char		*buf;		/* unparsed bytes are buf[off..len) */
-	size_t		 cap;
-	size_t		 len;
-	size_t		 off;
+	struct inbuf	 in;		/* unparsed bytes, within set->mem */
+	int64_t		 deadline_ns;	/* monotonic: HELLO or the started
+					 * frame must be whole by then; 0 none */
+	bool		 reading;	/* parked in read with a partial frame */
 	size_t		 skip;		/* bytes of an oversize frame still to discard */
 	bool		 skip_line;	/* then the rest of an oversize syslog line */
 	size_t		 max_frame;
@@ -95,17 +101,30 @@ struct conn {
 	struct output	*sync_output;
 	struct report	 report;	/* a record of our own, while delivered */
 	struct ratelimit rl;		/* ratelimit: this sender's window */
+
+	/* DROPPED reports, summed and said at most once per window. */
+	uint64_t	 drop_claimed;	/* counted on this connection so far */
+	uint64_t	 drop_unsaid;	/* counted, not yet reported in the log */
+	int64_t		 drop_since_ns;	/* the span those claim */
+	int64_t		 drop_until_ns;
+	int64_t		 drop_next_ns;	/* monotonic: next report allowed */
 };
 
 static struct log_ratelimit conn_rl = LOG_RATELIMIT_INIT(10000, 10);
+
+static void	conn_drop_report(struct conn *);
 
 static void
 conn_cleanup(struct task *t)
 {
 	struct conn *c = t->arg;
 
-	/* What its last window dropped must not go unsaid. */
+	/* What its last windows dropped must not go unsaid. */
 	route_admit_flush(c->route, &c->rl, c->name);
+	if (c->drop_unsaid > 0) {
+		conn_drop_report(c);
+		route_self(c->route, &c->report.rec);
+	}
 
 	LIST_REMOVE(c, entry);
 	c->set->n--;
@@ -115,7 +134,7 @@ conn_cleanup(struct task *t)
 	task_cond_broadcast(&c->set->ended);
 	free(c->sync_points);
 	free(c->reply);
-	free(c->buf);
+	inbuf_free(&c->in, &c->set->mem);
 	free(c);
 }
 
@@ -127,71 +146,110 @@ conn_malformed(struct conn *c, const char *why)
 	    "connection", c->name, why);
 }
 
-/* Read what the socket has. Returns bytes read, 0 at EOF, -1 (EAGAIN: await). */
+/*
+ * Read what the socket has. Returns bytes read, 0 at EOF, -1 with errno
+ * (EAGAIN: await), or -2 when the client buffers' budget has no room.
+ */
 static ssize_t
 conn_read(struct conn *c)
 {
-	size_t want;
-	ssize_t n;
-	char *nb;
+	ssize_t room, n;
 
 	/* From the running config: a reload may have raised max_record. */
 	c->max_frame = route_config(c->route)->max_record + WIRE_RECORD_OVERHEAD;
-	want = c->max_frame + 4096;
-
-	if (c->off > 0 && c->off == c->len)
-		c->off = c->len = 0;
-	if (c->cap - c->len < 4096 && c->off > 0) {
-		memmove(c->buf, c->buf + c->off, c->len - c->off);
-		c->len -= c->off;
-		c->off = 0;
-	}
-	if (c->cap - c->len < 4096 && c->cap < want) {
-		size_t ncap = c->cap * 2 < want ? c->cap * 2 : want;
-
-		if ((nb = realloc(c->buf, ncap)) == NULL) {
-			errno = ENOMEM;
-			return -1;
-		}
-		c->buf = nb;
-		c->cap = ncap;
-	}
-	if (c->cap == c->len) {
+	c->set->mem.limit = route_config(c->route)->client_memory;
+	room = inbuf_room(&c->in, &c->set->mem, 4096, c->max_frame + 4096);
+	if (room == -1)
+		return -2;
+	if (room == 0) {
 		/* Cannot happen with frames within max_frame; never recv(0),
 		 * which would read as end of file. */
 		conn_malformed(c, "a frame larger than the read buffer");
 		errno = ENOBUFS;
 		return -1;
 	}
-	for (;;) {
-		n = recv(c->fd, c->buf + c->len, c->cap - c->len, MSG_DONTWAIT);
-		if (n == -1 && errno == EINTR)
-			continue;
-		break;
-	}
+	do
+		n = recv(c->fd, c->in.buf + c->in.len, room, MSG_DONTWAIT);
+	while (n == -1 && errno == EINTR);
 	if (n > 0) {
-		c->len += n;
+		c->in.len += n;
 		c->now_ns = clock_now_ns();
 	}
 	return n;
 }
 
-/*
- * Going idle with nothing buffered: give back a read buffer that grew for
- * a burst, so thousands of quiet clients cost 16 KiB each, not 70.
- */
-static void
-conn_shrink(struct conn *c)
+/* A frame left unfinished counts as one record lost, if it is a record. */
+static bool
+conn_partial_record(const struct conn *c)
 {
-	char *nb;
+	const char *p = c->in.buf + c->in.off;
+	size_t avail = inbuf_pending(&c->in);
 
-	if (c->off != c->len || c->cap <= CONN_BUF_INITIAL)
-		return;
-	if ((nb = realloc(c->buf, CONN_BUF_INITIAL)) == NULL)
-		return;
-	c->buf = nb;
-	c->cap = CONN_BUF_INITIAL;
-	c->off = c->len = 0;
+	if (avail == 0)
+		return false;
+	return c->kind != CONN_NATIVE ||
+	    wire_frame_type(p, avail) == WIRE_RECORD || avail < WIRE_HEADER_SIZE;
+}
+
+/*
+ * The client buffers' budget is spent: end the connection that holds the
+ * largest unfinished frame (which is where a client hoarding memory sits),
+ * if it is larger than what this one asks for. Returns whether one ended.
+ */
+static bool
+conn_evict(struct conn *self)
+{
+	struct conn *c, *victim = NULL;
+	size_t most = inbuf_pending(&self->in);
+
+	LIST_FOREACH(c, &self->set->list, entry)
+		if (c != self && c->reading && inbuf_pending(&c->in) > most) {
+			victim = c;
+			most = inbuf_pending(&c->in);
+		}
+	if (victim == NULL)
+		return false;
+	if (conn_partial_record(victim))
+		counters_input_drop(DROP_OVERFLOW, 1);
+	log_limited(&conn_rl, "client %s: unfinished frame of %zu bytes "
+	    "dropped to keep client buffers within client_memory; closing "
+	    "the connection", victim->name, most);
+	task_cancel(&victim->task);
+	return true;
+}
+
+/* HELLO, or the frame a client started, did not come whole in time. */
+static void
+conn_timed_out(struct conn *c)
+{
+	const struct config *conf = route_config(c->route);
+
+	if (conn_partial_record(c))
+		counters_input_drop(DROP_MALFORMED, 1);
+	log_limited(&conn_rl, "client %s: %s within frame_timeout_ms (%u ms); "
+	    "closing the connection", c->name, c->kind == CONN_NATIVE &&
+	    !c->hello ? "no HELLO" : "a frame not finished",
+	    conf->frame_timeout_ms);
+}
+
+/* How long the next read may wait: until the deadline, or for ever. */
+static int
+conn_read_wait_ms(struct conn *c)
+{
+	int64_t left;
+
+	if (c->deadline_ns == 0 && (inbuf_pending(&c->in) > 0 ||
+	    (c->kind == CONN_NATIVE && !c->hello)))
+		c->deadline_ns = clock_mono_ns() + (int64_t)route_config(
+		    c->route)->frame_timeout_ms * 1000000;
+	if (c->drop_unsaid > 0 && (c->deadline_ns == 0 ||
+	    c->drop_next_ns < c->deadline_ns))
+		left = c->drop_next_ns - clock_mono_ns();
+	else if (c->deadline_ns != 0)
+		left = c->deadline_ns - clock_mono_ns();
+	else
+		return -1;
+	return left <= 0 ? 0 : (int)(left / 1000000) + 1;
 }
 
 static enum conn_action
@@ -227,30 +285,83 @@ conn_stats_reply(struct conn *c, uint8_t format)
 }
 
 /*
- * The client reports records it had to drop: count them, and put a record
- * of asynclogd saying so into the log itself, delivered like any other
- * (with backpressure), so the loss is visible where the records are missing.
+ * The client reports records it had to drop. They are counted at once (up
+ * to the caps: a claim is a client's word), and said in the log itself,
+ * attributed to the client, at most once per rate-limit window: a client
+ * sending DROPPED frames in a loop makes one line per window, not one per
+ * frame.
  */
-static enum conn_action
+static void
 conn_client_dropped(struct conn *c, const struct wire_dropped *d)
 {
-	/* A client's word, so bounded: one frame cannot wrap the counters. */
-	counters_input_drop(DROP_CLIENT, d->count > UINT32_MAX ? UINT32_MAX :
-	    d->count);
-	report_client_dropped(&c->report, c->name, d->count, d->since_ns,
-	    d->until_ns);
+	uint64_t n = d->count;
+
+	if (n > CONN_DROPPED_FRAME_MAX)
+		n = CONN_DROPPED_FRAME_MAX;
+	if (n > CONN_DROPPED_CONN_MAX - c->drop_claimed)
+		n = CONN_DROPPED_CONN_MAX - c->drop_claimed;
+	if (n < d->count)
+		log_limited(&conn_rl, "client %s: claims %llu dropped records; "
+		    "counting %llu (see DROPPED in protocol.md)", c->name,
+		    (unsigned long long)d->count, (unsigned long long)n);
+	if (n == 0)
+		return;
+	counters_input_drop(DROP_CLIENT, n);
+	c->drop_claimed += n;
+	if (c->drop_unsaid == 0 || d->since_ns < c->drop_since_ns)
+		c->drop_since_ns = d->since_ns;
+	if (c->drop_unsaid == 0 || d->until_ns > c->drop_until_ns)
+		c->drop_until_ns = d->until_ns;
+	c->drop_unsaid += n;
+}
+
+/* The record that says what the client dropped, as its own. */
+static void
+conn_drop_report(struct conn *c)
+{
+	report_client_dropped(&c->report, c->name, c->drop_unsaid,
+	    c->drop_since_ns, c->drop_until_ns);
+	c->report.rec.pid = c->cred.pid;
+	c->report.rec.uid = c->cred.uid;
+	c->report.rec.gid = c->cred.gid;
+	c->drop_unsaid = 0;
+	c->drop_next_ns = clock_mono_ns() + (int64_t)route_config(
+	    c->route)->ratelimit_interval_ms * 1000000;
+}
+
+/* A report is due: deliver it like any record (with backpressure), so the
+ * loss is visible where the records are missing. */
+static enum conn_action
+conn_drop_report_due(struct conn *c)
+{
+	if (c->drop_unsaid == 0 || clock_mono_ns() < c->drop_next_ns)
+		return CONN_NEED_MORE;
+	conn_drop_report(c);
 	c->rec = c->report.rec;
-	c->rec.time_ns = c->now_ns;
+	c->consume = 0;
 	c->pending = route_select(c->route, &c->rec);
 	return c->pending != 0 ? CONN_DELIVER : CONN_SKIP;
+}
+
+/* "pid 42 (name)", the name as the client chose it, escaped: it goes
+ * into the daemon's own diagnostics and records. */
+static void
+conn_set_name(struct conn *c, const char *name, size_t len)
+{
+	char esc[4 * 32 + 1];
+	ssize_t n;
+
+	n = format_escape_text(name, len > 32 ? 32 : len, esc, sizeof(esc) - 1);
+	snprintf(c->name, sizeof(c->name), "pid %ld (%.*s)", (long)c->cred.pid,
+	    (int)(n < 0 ? 0 : n), esc);
 }
 
 /* Native stream: decode the next frame and say what to do with it. */
 static enum conn_action
 conn_parse_native(struct conn *c)
 {
-	const unsigned char *p = (const unsigned char *)c->buf + c->off;
-	size_t avail = c->len - c->off;
+	const unsigned char *p = (const unsigned char *)c->in.buf + c->in.off;
+	size_t avail = c->in.len - c->in.off;
 	const struct wire_record *wr;
 	const char *err = NULL;
 	size_t flen;
@@ -291,9 +402,8 @@ conn_parse_native(struct conn *c)
 			return CONN_CLOSE;
 		}
 		c->hello = true;
-		snprintf(c->name, sizeof(c->name), "pid %ld (%.*s)",
-		    (long)c->cred.pid, (int)(c->frame.u.hello.name_len > 32 ? 32 :
-		    c->frame.u.hello.name_len), c->frame.u.hello.name);
+		conn_set_name(c, c->frame.u.hello.name,
+		    c->frame.u.hello.name_len);
 		return CONN_SKIP;
 	case WIRE_RECORD:
 		wr = &c->frame.u.record;
@@ -317,7 +427,8 @@ conn_parse_native(struct conn *c)
 		c->pending = route_select(c->route, &c->rec);
 		return c->pending != 0 ? CONN_DELIVER : CONN_SKIP;
 	case WIRE_DROPPED:
-		return conn_client_dropped(c, &c->frame.u.dropped);
+		conn_client_dropped(c, &c->frame.u.dropped);
+		return CONN_SKIP;
 	case WIRE_STATS:
 		return conn_stats_reply(c, c->frame.u.stats_format);
 	case WIRE_SYNC:
@@ -337,12 +448,12 @@ conn_parse_syslog(struct conn *c)
 	size_t msg_len;
 	ssize_t n;
 
-	n = syslog_frame(c->buf + c->off, c->len - c->off,
+	n = syslog_frame(c->in.buf + c->in.off, c->in.len - c->in.off,
 	    route_config(c->route)->max_record, &msg, &msg_len);
-	if (n == 0 && c->eof && c->len > c->off) {
+	if (n == 0 && c->eof && c->in.len > c->in.off) {
 		/* The last message of a stream may lack its newline. */
-		msg = c->buf + c->off;
-		msg_len = c->len - c->off;
+		msg = c->in.buf + c->in.off;
+		msg_len = c->in.len - c->in.off;
 		n = msg_len;
 	}
 	if (n == 0)
@@ -368,10 +479,13 @@ conn_parse_syslog(struct conn *c)
 static enum conn_action
 conn_parse(struct conn *c)
 {
+	enum conn_action act;
 	size_t avail;
 
+	if ((act = conn_drop_report_due(c)) != CONN_NEED_MORE)
+		return act;
 	if (c->skip > 0) {
-		avail = c->len - c->off;
+		avail = c->in.len - c->in.off;
 		if (avail == 0)
 			return c->eof ? CONN_CLOSE : CONN_NEED_MORE;
 		c->consume = avail < c->skip ? avail : c->skip;
@@ -379,10 +493,10 @@ conn_parse(struct conn *c)
 		return CONN_SKIP;
 	}
 	if (c->skip_line) {
-		avail = c->len - c->off;
+		avail = c->in.len - c->in.off;
 		if (avail == 0)
 			return c->eof ? CONN_CLOSE : CONN_NEED_MORE;
-		c->consume = syslog_frame_skip_line(c->buf + c->off, avail,
+		c->consume = syslog_frame_skip_line(c->in.buf + c->in.off, avail,
 		    &c->skip_line);
 		return CONN_SKIP;
 	}
@@ -420,6 +534,25 @@ conn_sync_next(struct conn *c)
 	return NULL;
 }
 
+/* The frame is handled: its bytes go, and so does its deadline. */
+static void
+conn_consume(struct conn *c)
+{
+	c->in.off += c->consume;
+	c->consume = 0;
+	c->deadline_ns = 0;
+}
+
+/* Has HELLO or a started frame missed its deadline? Then say so. */
+static bool
+conn_past_deadline(struct conn *c)
+{
+	if (c->deadline_ns == 0 || clock_mono_ns() < c->deadline_ns)
+		return false;
+	conn_timed_out(c);
+	return true;
+}
+
 static enum task_step
 conn_task(struct task *t)
 {
@@ -450,13 +583,11 @@ conn_task(struct task *t)
 			act = CONN_SKIP;
 		}
 		if (act == CONN_SKIP) {
-			c->off += c->consume;
-			c->consume = 0;
+			conn_consume(c);
 			continue;
 		}
 		if (act == CONN_SYNC) {
-			c->off += c->consume;
-			c->consume = 0;
+			conn_consume(c);
 			if (c->sync_points == NULL && (c->sync_points =
 			    calloc(ROUTE_MAX_OUTPUTS, sizeof(struct conn_sync))) == NULL)
 				break;
@@ -482,8 +613,7 @@ conn_task(struct task *t)
 			    WIRE_SYNC_ACK, c->sync_seq);
 			act = CONN_REPLY;
 		} else if (act == CONN_REPLY) {
-			c->off += c->consume;
-			c->consume = 0;
+			conn_consume(c);
 		}
 		if (act == CONN_REPLY) {
 			while (c->reply_off < c->reply_len) {
@@ -513,16 +643,33 @@ conn_task(struct task *t)
 		}
 		if (n > 0)
 			continue;
+		if (n == -2) {
+			/* The client buffers' budget is spent: free it from
+			 * whoever hoards most, or wait until memory is back. */
+			if (conn_evict(c))
+				continue;
+			c->reading = true;
+			TASK_AWAIT_COND(t, &c->set->mem.freed,
+			    conn_read_wait_ms(c));
+			c->reading = false;
+			if (conn_past_deadline(c))
+				break;
+			continue;
+		}
 		if (errno != EAGAIN) {
 			if (errno != ECONNRESET && errno != ENOBUFS)
 				log_limited(&conn_rl, "client %s: read: %s",
 				    c->name, strerror(errno));
 			break;
 		}
-		if (c->draining && c->len == c->off)
+		if (c->draining && inbuf_pending(&c->in) == 0)
 			break;	/* everything the client sent is taken */
-		conn_shrink(c);
-		TASK_AWAIT_FD(t, c->fd, EV_READ, -1);
+		inbuf_idle(&c->in, &c->set->mem);
+		c->reading = true;
+		TASK_AWAIT_FD(t, c->fd, EV_READ, conn_read_wait_ms(c));
+		c->reading = false;
+		if (conn_past_deadline(c))
+			break;
 	}
 done:
 	TASK_END(t);
@@ -539,6 +686,7 @@ conn_set_new(struct event_base *base, struct route *route)
 	set->route = route;
 	LIST_INIT(&set->list);
 	task_cond_init(&set->ended);
+	inbuf_budget_init(&set->mem, route_config(route)->client_memory);
 	return set;
 }
 
@@ -563,23 +711,75 @@ conn_ended(struct conn_set *set)
 	return &set->ended;
 }
 
+static unsigned
+conn_count_uid(const struct conn_set *set, uid_t uid)
+{
+	const struct conn *c;
+	unsigned n = 0;
+
+	LIST_FOREACH(c, &set->list, entry)
+		n += c->cred.uid == uid;
+	return n;
+}
+
+/*
+ * May this peer have a connection? Not past max_clients; one user (uid)
+ * not past its share of them, so that one user cannot lock the others out;
+ * and the last few slots are kept for root and the daemon's own user, so
+ * that `asynclog --stats` still answers during such an attack.
+ */
+static bool
+conn_may_join(struct conn_set *set, const struct ucred *cred)
+{
+	const struct config *conf = route_config(set->route);
+	unsigned max = conf->max_clients, reserve, share;
+	bool privileged = cred->uid == 0 || cred->uid == geteuid();
+
+	reserve = max / 16 < 1 ? 1 : max / 16 > 64 ? 64 : max / 16;
+	share = conf->max_clients_per_user != 0 ? conf->max_clients_per_user :
+	    (max / 4 < 1 ? 1 : max / 4);
+	if (set->n >= max) {
+		log_limited(&conn_rl, "too many clients (%u); refusing a "
+		    "connection from uid %ld", set->n, (long)cred->uid);
+		return false;
+	}
+	if (privileged || max <= reserve)
+		return true;
+	if (set->n >= max - reserve) {
+		log_limited(&conn_rl, "%u clients; the last %u of max_clients "
+		    "are kept for root: refusing uid %ld", set->n, reserve,
+		    (long)cred->uid);
+		return false;
+	}
+	if (conn_count_uid(set, cred->uid) >= share) {
+		log_limited(&conn_rl, "uid %ld has %u connections, its share "
+		    "of max_clients (max_clients_per_user); refusing another",
+		    (long)cred->uid, share);
+		return false;
+	}
+	return true;
+}
+
 int
 conn_spawn(struct conn_set *set, int fd, enum conn_kind kind)
 {
 	socklen_t len = sizeof(struct ucred);
-	struct conn *c;
+	struct ucred cred;
+	struct conn *c = NULL;
 
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) == -1)
+		cred = (struct ucred){ -1, (uid_t)-1, (gid_t)-1 };
+	if (!conn_may_join(set, &cred)) {
+		counters_refused++;
+		goto fail;
+	}
 	if ((c = calloc(1, sizeof(*c))) == NULL)
 		goto fail;
-	if ((c->buf = malloc(CONN_BUF_INITIAL)) == NULL)
-		goto fail;
-	c->cap = CONN_BUF_INITIAL;
 	c->set = set;
 	c->route = set->route;
 	c->kind = kind;
 	c->fd = fd;
-	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &c->cred, &len) == -1)
-		c->cred = (struct ucred){ -1, (uid_t)-1, (gid_t)-1 };
+	c->cred = cred;
 	snprintf(c->name, sizeof(c->name), "pid %ld", (long)c->cred.pid);
 	c->rl.pid = c->cred.pid;
 	c->max_frame = route_config(c->route)->max_record + WIRE_RECORD_OVERHEAD;
@@ -592,8 +792,6 @@ conn_spawn(struct conn_set *set, int fd, enum conn_kind kind)
 	counters_connections++;
 	return 0;
 fail:
-	if (c != NULL)
-		free(c->buf);
 	free(c);
 	close(fd);
 	return -1;
@@ -620,16 +818,74 @@ conn_drain_all(struct conn_set *set)
 	}
 }
 
+/*
+ * Past the drain deadline, what a connection still holds is counted, not
+ * lost: the record waiting for room, at the outputs it had not reached,
+ * and every frame still in its buffer or in the socket, decoded and routed
+ * as if to be delivered and counted as dropped (shutdown) where it was
+ * going. SHUT_RD makes the client's later sends fail, so the socket holds
+ * a finite amount; it is read without blocking. Returns how many records.
+ */
+static uint64_t
+conn_drop_leftovers(struct conn *c)
+{
+	enum conn_action act;
+	uint64_t n = 0;
+	ssize_t r;
+
+	(void)shutdown(c->fd, SHUT_RD);
+	c->draining = true;
+	c->drop_next_ns = INT64_MAX;	/* said by the cleanup, not here */
+	if (c->waiting != NULL) {
+		route_drop_pending(c->route, &c->pending, DROP_SHUTDOWN);
+		c->waiting = NULL;
+		conn_consume(c);
+		n++;
+	}
+	for (;;) {
+		act = conn_parse(c);
+		if (act == CONN_CLOSE)
+			break;
+		if (act == CONN_DELIVER) {
+			route_drop_pending(c->route, &c->pending, DROP_SHUTDOWN);
+			n++;
+		}
+		if (act != CONN_NEED_MORE) {
+			conn_consume(c);
+			continue;
+		}
+		if (c->eof)
+			break;
+		/* EOF, or nothing more queued (EAGAIN): the stream ends here. */
+		if ((r = conn_read(c)) == 0 || (r == -1 && errno == EAGAIN))
+			c->eof = true;
+		else if (r < 0)
+			break;
+	}
+	if (conn_partial_record(c)) {
+		counters_input_drop(DROP_SHUTDOWN, 1);
+		n++;
+	}
+	return n;
+}
+
 void
 conn_close_all(struct conn_set *set)
 {
 	struct conn *c;
+	uint64_t n, total = 0;
+	unsigned clients = 0;
 
 	while ((c = LIST_FIRST(&set->list)) != NULL) {
-		/* Past the drain deadline, a record still waiting for room is
-		 * dropped where it was going, and counted there. */
-		if (c->waiting != NULL)
-			route_drop_pending(c->route, &c->pending);
+		if ((n = conn_drop_leftovers(c)) > 0 && clients++ < 20)
+			log_info("client %s: %llu records not taken by the drain "
+			    "deadline; counted as dropped (shutdown)", c->name,
+			    (unsigned long long)n);
+		total += n;
 		task_cancel(&c->task);
 	}
+	if (clients > 20)
+		log_info("%u clients in all had %llu records not taken by the "
+		    "drain deadline (shutdown)", clients,
+		    (unsigned long long)total);
 }

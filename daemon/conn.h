@@ -9,6 +9,7 @@
 #define ASYNCLOG_CONN_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 struct event_base;
 struct route;
@@ -24,11 +25,13 @@ enum conn_kind {
 struct conn_set *conn_set_new(struct event_base *, struct route *);
 void	conn_set_free(struct conn_set *);	/* closes what is left first */
 
-/* Take ownership of fd (non-blocking, accepted; closed on failure) and
- * start its task. */
+/* Take ownership of fd (non-blocking, accepted; closed on failure or
+ * refusal) and start its task, if the peer may join: within max_clients
+ * and its user's share of them (max_clients_per_user). */
 int	conn_spawn(struct conn_set *, int fd, enum conn_kind);
 
 unsigned conn_count(const struct conn_set *);
+
 /* Signalled whenever a connection ends. */
 struct task_cond *conn_ended(struct conn_set *);
 

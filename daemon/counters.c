@@ -8,6 +8,9 @@ struct counters counters_input;
 struct counters counters_retired;
 uint64_t counters_connections;
 uint64_t counters_clients;
+uint64_t counters_refused;
+size_t	counters_client_memory;
+size_t	counters_client_memory_peak;
 int64_t	counters_start_ns;
 
 static const char *counters_reasons[DROP_NREASONS] = {
@@ -18,6 +21,7 @@ static const char *counters_reasons[DROP_NREASONS] = {
 	[DROP_RATE_LIMITED] = "rate_limited",
 	[DROP_CLIENT] = "client",
 	[DROP_NO_OUTPUT] = "no_output",
+	[DROP_SHUTDOWN] = "shutdown",
 };
 
 uint64_t

@@ -12,6 +12,7 @@
 #define ASYNCLOG_COUNTERS_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 enum drop_reason {
@@ -22,6 +23,7 @@ enum drop_reason {
 	DROP_RATE_LIMITED,	/* over its sender's ratelimit burst */
 	DROP_CLIENT,		/* the client library reported dropping them */
 	DROP_NO_OUTPUT,		/* no output's match selector took the record */
+	DROP_SHUTDOWN,		/* still unread or undelivered at the drain deadline */
 	DROP_NREASONS
 };
 
@@ -36,6 +38,9 @@ extern struct counters counters_input;	/* drops before any output */
 extern struct counters counters_retired;	/* outputs removed by reloads */
 extern uint64_t counters_connections;	/* accepted since start */
 extern uint64_t counters_clients;	/* connected now */
+extern uint64_t counters_refused;	/* connections refused (client limits) */
+extern size_t	counters_client_memory;	/* client read buffers now, bytes */
+extern size_t	counters_client_memory_peak;
 extern int64_t	counters_start_ns;
 
 /* "disk_full", "overflow", ...: the name stats and docs use. */

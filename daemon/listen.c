@@ -141,8 +141,6 @@ static enum task_step
 listen_accept_task(struct task *t)
 {
 	struct listener *l = t->arg;
-	struct conn_set *conns = l->set->conns;
-	unsigned max_clients;
 	int fd, i;
 
 	TASK_BEGIN(t);
@@ -152,14 +150,7 @@ listen_accept_task(struct task *t)
 			fd = accept4(l->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
 			if (fd == -1)
 				break;
-			max_clients = route_config(l->set->route)->max_clients;
-			if (conn_count(conns) >= max_clients) {
-				log_limited(&listen_rl, "too many clients (%u); "
-				    "refusing a connection", conn_count(conns));
-				close(fd);
-				continue;
-			}
-			conn_spawn(conns, fd, l->kind == LISTEN_NATIVE ?
+			conn_spawn(l->set->conns, fd, l->kind == LISTEN_NATIVE ?
 			    CONN_NATIVE : CONN_SYSLOG_STREAM);
 		}
 		if (fd == -1 && (errno == EMFILE || errno == ENFILE ||

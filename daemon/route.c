@@ -152,13 +152,14 @@ route_deliver_or_drop(struct route *r, const struct record *rec,
 }
 
 void
-route_drop_pending(struct route *r, uint64_t *pending)
+route_drop_pending(struct route *r, uint64_t *pending,
+    enum drop_reason reason)
 {
 	unsigned i;
 
 	for (i = 0; i < r->nlive; i++)
 		if (*pending & ROUTE_BIT(r->live[i]))
-			output_count_drop(r->live[i], DROP_OVERFLOW);
+			output_count_drop(r->live[i], reason);
 	*pending = 0;
 }
 

@@ -78,9 +78,10 @@ void	route_give_up(struct route *, struct output *o, uint64_t *pending);
 void	route_deliver_or_drop(struct route *, const struct record *,
 	    uint64_t *pending);
 
-/* Count the record still pending as an overflow drop at each output it
- * had not reached (the drain deadline passed). */
-void	route_drop_pending(struct route *, uint64_t *pending);
+/* Count the record as dropped for reason at each output it had not
+ * reached (the drain deadline passed). */
+void	route_drop_pending(struct route *, uint64_t *pending,
+	    enum drop_reason);
 
 /* A record of asynclogd itself (report.h): select and deliver, never wait. */
 void	route_self(struct route *, const struct record *);

@@ -136,18 +136,25 @@ stats_render(const struct route *route, bool json)
 		    ASYNCLOG_VERSION_STRING, (long)getpid());
 		stats_time(&b, counters_start_ns, true);
 		stats_printf(&b, ",\"clients\":%llu,\"connections\":%llu,"
-		    "\"tasks\":%u,\"total\":{",
+		    "\"refused\":%llu,\"client_memory\":%zu,"
+		    "\"client_memory_peak\":%zu,\"tasks\":%u,\"total\":{",
 		    (unsigned long long)counters_clients,
-		    (unsigned long long)counters_connections, task_count());
+		    (unsigned long long)counters_connections,
+		    (unsigned long long)counters_refused, counters_client_memory,
+		    counters_client_memory_peak, task_count());
 		stats_counters(&b, &total, true);
 		stats_printf(&b, "},\"input\":{");
 		stats_counters(&b, &counters_input, true);
 		stats_printf(&b, "},\"outputs\":{");
 	} else {
 		stats_printf(&b, "asynclogd %s pid=%ld clients=%llu "
-		    "connections=%llu tasks=%u\n", ASYNCLOG_VERSION_STRING,
-		    (long)getpid(), (unsigned long long)counters_clients,
-		    (unsigned long long)counters_connections, task_count());
+		    "connections=%llu refused=%llu client_memory=%zu "
+		    "client_memory_peak=%zu tasks=%u\n",
+		    ASYNCLOG_VERSION_STRING, (long)getpid(),
+		    (unsigned long long)counters_clients,
+		    (unsigned long long)counters_connections,
+		    (unsigned long long)counters_refused, counters_client_memory,
+		    counters_client_memory_peak, task_count());
 	}
 	for (i = 0; (o = route_output(route, i)) != NULL; i++) {
 		dropping = output_state(o, &since, &reason) == OUTPUT_DROPPING;
