@@ -324,7 +324,8 @@ overflow_run(const char *policy, int flags, long n, long *logged,
 	snprintf(conf, sizeof(conf),
 	    "listen = { socket = \"@DIR@/asynclog.sock\"; };\n"
 	    "buffer = { chunk_size = \"64K\"; max_memory = \"1M\"; "
-	    "flush_interval_ms = 50; overflow = \"%s\"; };\n"
+	    "flush_interval_ms = 50; overflow = \"%s\"; "
+	    "stall_timeout_ms = 30000; };\n"
 	    "outputs = ( { name = \"slow\"; path = \"%s\"; } );\n",
 	    policy, fifo);
 	hd_start(&d, conf);

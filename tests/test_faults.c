@@ -5,12 +5,17 @@
  */
 #include <criterion/criterion.h>
 
+#include <sys/socket.h>
+#include <sys/stat.h>
+
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "harness.h"
+#include "wire.h"
 
 static struct hd d;
 
@@ -43,4 +48,74 @@ Test(faults, counters_of_many_outputs_are_never_cut,
 	cr_assert(hd_log_mentions(&d, "final counters:"));
 	cr_assert_eq(run("grep -c 'balanced=yes' %s | grep -qx 2", d.errlog), 0,
 	    "the final counters lost their end");
+}
+
+/*
+ * An output stuck on a FIFO nobody reads; a client hands thousands of whole
+ * records to the socket; SIGTERM with a short drain deadline. Everything
+ * the client handed over is in the final count: written, buffered, or
+ * dropped with reason shutdown. (It used to say received=127 of 300, and
+ * balanced=yes.)
+ */
+Test(faults, records_left_at_the_drain_deadline_are_counted,
+    .fini = daemon_down, .timeout = 60)
+{
+	static unsigned char frames[1 << 20];
+	char msg[100], want[64];
+	size_t n = 0, sent = 0, nframes = 0, handed = 0, len;
+	unsigned long long shutdown_drops;
+	int fifo, fd, status;
+	ssize_t w;
+	char *log, *p;
+
+	hd_prepare(&d, "listen = { socket = \"@DIR@/asynclog.sock\"; };\n"
+	    "buffer = { chunk_size = \"8K\"; max_memory = \"16K\"; "
+	    "max_record = \"1K\"; stall_timeout_ms = 60000; "
+	    "flush_interval_ms = 20; };\n"
+	    "shutdown = { drain_timeout_ms = 300; };\n"
+	    "outputs = ( { name = \"main\"; path = \"@DIR@/fifo\"; } );\n");
+	cr_assert_eq(mkfifo(hd_path(&d, "fifo"), 0600), 0);
+	/* A reader that never reads: the writer blocks once the pipe fills. */
+	cr_assert_neq(fifo = open(hd_path(&d, "fifo"), O_RDONLY | O_NONBLOCK), -1);
+	hd_restart(&d);
+
+	cr_assert_neq(fd = unix_connect(d.sock), -1);
+	n = wire_encode_hello(frames, sizeof(frames), 0, "faults", 6);
+	memset(msg, 'r', sizeof(msg));
+	while (n + 256 < sizeof(frames)) {
+		n += wire_encode_record(frames + n, sizeof(frames) - n, 13, 0,
+		    "t", 1, msg, sizeof(msg), NULL, 0);
+		nframes++;
+	}
+	len = n;
+	while (sent < len) {
+		w = send(fd, frames + sent, len - sent, MSG_DONTWAIT);
+		if (w <= 0)
+			break;
+		sent += w;
+	}
+	cr_assert_lt(sent, len, "the socket never filled up");
+	/* Frames with at least one byte in the socket: whole or cut. */
+	for (n = wire_frame_len(frames, len); n < sent;
+	    n += wire_frame_len(frames + n, len - n))
+		handed++;
+	cr_log_info("records handed to the socket: %zu of %zu", handed,
+	    nframes);
+
+	status = hd_signal(&d, SIGTERM, 20000);
+	cr_assert(status == 0 || status == 1, "exit status %d", status);
+	cr_assert_not_null(log = file_read(d.errlog, NULL));
+	cr_assert_not_null(p = strstr(log, "final counters:"), "%s", log);
+	snprintf(want, sizeof(want), "\ntotal received=%zu ", handed);
+	cr_assert_not_null(strstr(p, want), "expected%s in:\n%s", want, p);
+	cr_assert_not_null(strstr(p, "balanced=yes"), "%s", p);
+	cr_assert_not_null(p = strstr(p, "\ntotal "));
+	cr_assert_not_null(p = strstr(p, "dropped.shutdown="));
+	shutdown_drops = strtoull(p + strlen("dropped.shutdown="), NULL, 10);
+	cr_assert_gt(shutdown_drops, 0);
+	cr_assert_not_null(strstr(log, "records not taken by the drain "
+	    "deadline; counted as dropped (shutdown)"), "%s", log);
+	free(log);
+	close(fd);
+	close(fifo);
 }

@@ -8,7 +8,9 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <sys/wait.h>
 
+#include <grp.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,6 +18,7 @@
 #include <unistd.h>
 
 #include "harness.h"
+#include "wire.h"
 
 static struct hd d;
 
@@ -148,4 +151,229 @@ Test(hostile, a_datagram_message_of_max_record_passes_and_one_byte_more_does_not
 	cr_assert(hd_wait_lines(hd_path(&d, "main.log"), 4, 5000));
 	cr_assert_eq(hd_stat(&d, "total.dropped.too_large"), 3);
 	cr_assert_eq(file_lines(hd_path(&d, "main.log")), 4);
+}
+
+/* ---- connections and memory ---- */
+
+static void
+need_root(void)
+{
+	if (geteuid() != 0)
+		cr_skip_test("needs root to run the attacker as another user "
+		    "(setuid 65534); skipped");
+}
+
+/* A connection that said HELLO, or -1. */
+static int
+connect_hello(const char *sock)
+{
+	unsigned char frame[64];
+	size_t n = wire_encode_hello(frame, sizeof(frame), 0, "atk", 3);
+	int fd = unix_connect(sock);
+
+	if (fd != -1 && write(fd, frame, n) != (ssize_t)n) {
+		close(fd);
+		fd = -1;
+	}
+	return fd;
+}
+
+/*
+ * The attacker: a child that becomes uid (when it is not 0), opens n
+ * connections that each say HELLO and then, when frame_len > 0, all but
+ * the last byte of a RECORD frame of about frame_len bytes, and holds them
+ * until the test closes its pipe. Returns the child's pid; *hold is the
+ * pipe to close.
+ */
+static pid_t
+attacker(const char *sock, uid_t uid, int n, size_t frame_len, int *hold)
+{
+	int ready[2], wait_fd[2], i, fd;
+	static char frame[1 << 17];
+	char c;
+	pid_t pid;
+	size_t len;
+
+	cr_assert_eq(pipe(ready), 0);
+	cr_assert_eq(pipe(wait_fd), 0);
+	cr_assert_neq(pid = fork(), -1);
+	if (pid == 0) {
+		close(ready[0]);
+		close(wait_fd[1]);
+		if (uid != 0 && (setgroups(0, NULL) == -1 ||
+		    setgid(uid) == -1 || setuid(uid) == -1))
+			_exit(2);
+		len = 0;
+		if (frame_len > 0)
+			len = wire_encode_record(frame, sizeof(frame), 13, 0,
+			    "atk", 3, frame + 4096, frame_len - 64, NULL, 0);
+		for (i = 0; i < n; i++) {
+			if ((fd = connect_hello(sock)) == -1)
+				break;
+			if (len > 0 && write(fd, frame, len - 1) < 0)
+				break;
+		}
+		(void)write(ready[1], "x", 1);
+		(void)read(wait_fd[0], &c, 1);	/* until the test is done */
+		_exit(0);
+	}
+	close(ready[1]);
+	close(wait_fd[0]);
+	cr_assert_eq(read(ready[0], &c, 1), 1, "the attacker did not start");
+	close(ready[0]);
+	*hold = wait_fd[1];
+	return pid;
+}
+
+static void
+attacker_stop(pid_t pid, int hold)
+{
+	close(hold);
+	waitpid(pid, NULL, 0);
+}
+
+static bool
+stat_at_least(struct hd *dd, void *arg)
+{
+	const char **want = arg;
+
+	return hd_stat(dd, want[0]) >= atoll(want[1]);
+}
+
+Test(hostile, one_user_holding_connections_does_not_lock_out_the_others,
+    .fini = daemon_down, .timeout = 60)
+{
+	const char *refused[] = { "refused", "48" };
+	int hold;
+	pid_t pid;
+
+	need_root();
+	hd_start(&d, "listen = { socket = \"@DIR@/asynclog.sock\"; "
+	    "max_clients = 64; };\n"
+	    "buffer = { flush_interval_ms = 20; };\n"
+	    "outputs = ( { name = \"main\"; path = \"@DIR@/main.log\"; "
+	    "format = \"json\"; } );\n");
+	cr_assert_eq(chmod(d.dir, 0755), 0);
+	/* nobody takes every slot it can: its share is 64 / 4 = 16. */
+	pid = attacker(d.sock, 65534, 64, 0, &hold);
+	cr_assert(hd_wait(stat_at_least, &d, refused, 10000),
+	    "connections beyond the user's share were not refused");
+	/* 16 of nobody, and the connection asking. */
+	cr_assert_eq(hd_stat(&d, "clients"), 16 + 1);
+	/* Another user still gets in, and so does root's --stats. */
+	cr_assert_eq(run("setpriv --reuid=65533 --regid=65533 --clear-groups "
+	    "%s -u %s -t other 'from another user'", hd_bin("asynclog"),
+	    d.sock), 0);
+	cr_assert_eq(run("%s -u %s --stats | grep -q 'balanced=yes'",
+	    hd_bin("asynclog"), d.sock), 0);
+	cr_assert(hd_wait_lines(hd_path(&d, "main.log"), 1, 5000));
+	cr_assert_eq(run("grep -q '\"uid\":65533,.*from another user' %s",
+	    hd_path(&d, "main.log")), 0);
+	attacker_stop(pid, hold);
+}
+
+Test(hostile, a_client_that_never_says_hello_or_never_ends_a_frame_is_closed,
+    .fini = daemon_down, .timeout = 30)
+{
+	const char *gone[] = { "total.dropped.malformed", "1" };
+	unsigned char frame[256];
+	size_t n;
+	int silent, partial;
+
+	hd_start(&d, "listen = { socket = \"@DIR@/asynclog.sock\"; "
+	    "frame_timeout_ms = 300; };\n"
+	    "outputs = ( { name = \"main\"; path = \"@DIR@/main.log\"; } );\n");
+	cr_assert_neq(silent = unix_connect(d.sock), -1);
+	cr_assert_neq(partial = connect_hello(d.sock), -1);
+	n = wire_encode_record(frame, sizeof(frame), 13, 0, "t", 1, "message",
+	    7, NULL, 0);
+	cr_assert_eq(write(partial, frame, n - 3), (ssize_t)(n - 3));
+	cr_assert(hd_wait(stat_at_least, &d, gone, 5000));
+	cr_assert(hd_wait(hd_log_mentions, &d, "no HELLO within "
+	    "frame_timeout_ms (300 ms)", 5000));
+	cr_assert(hd_log_mentions(&d, "a frame not finished within"));
+	cr_assert_eq(hd_stat(&d, "clients"), 1, "only the one asking");
+	cr_assert_eq(read(silent, frame, 1), 0, "not closed by the daemon");
+	close(silent);
+	close(partial);
+}
+
+static long
+daemon_peak_rss_kib(pid_t pid)
+{
+	char path[64], *text, *p;
+	long kib = -1;
+
+	snprintf(path, sizeof(path), "/proc/%ld/status", (long)pid);
+	if ((text = file_read(path, NULL)) != NULL &&
+	    (p = strstr(text, "VmHWM:")) != NULL)
+		kib = strtol(p + 6, NULL, 10);
+	free(text);
+	return kib;
+}
+
+/*
+ * 2000 connections, each one byte short of a 64 KiB frame, used to take
+ * the daemon from 4 MiB to 146 MiB. Now the read buffers stay within
+ * buffer.client_memory, and other clients are served meanwhile.
+ */
+Test(hostile, unfinished_frames_of_many_clients_stay_within_client_memory,
+    .fini = daemon_down, .timeout = 120)
+{
+	const char *seen[] = { "total.dropped.overflow", "1" };
+	long peak_kib;
+	int hold;
+	pid_t pid;
+
+	need_root();
+	hd_start(&d, "listen = { socket = \"@DIR@/asynclog.sock\"; "
+	    "max_clients = 4096; max_clients_per_user = 4096; };\n"
+	    "buffer = { flush_interval_ms = 20; max_memory = \"2M\"; "
+	    "chunk_size = \"512K\"; client_memory = \"8M\"; };\n"
+	    "outputs = ( { name = \"main\"; path = \"@DIR@/main.log\"; } );\n");
+	cr_assert_eq(chmod(d.dir, 0755), 0);
+	pid = attacker(d.sock, 65534, 2000, 65536, &hold);
+	cr_assert(hd_wait(stat_at_least, &d, seen, 30000),
+	    "no unfinished frame was dropped to stay within the budget");
+	cr_assert_eq(run("seq 1 100 | %s -u %s -t legit", hd_bin("asynclog"),
+	    d.sock), 0);
+	cr_assert(hd_wait_lines(hd_path(&d, "main.log"), 100, 20000),
+	    "a legitimate client was not served during the attack");
+	cr_assert_leq(hd_stat(&d, "client_memory_peak"), 8 << 20);
+	peak_kib = daemon_peak_rss_kib(d.pid);
+	cr_log_info("asynclogd peak RSS with 2000 hostile connections: %ld KiB",
+	    peak_kib);
+	cr_assert_lt(peak_kib, 32 * 1024, "peak RSS %ld KiB", peak_kib);
+	attacker_stop(pid, hold);
+}
+
+/* 2000 DROPPED frames claiming 0xffffffff each used to make 2001 lines
+ * and push received to 8.6e12. */
+Test(hostile, dropped_claims_are_capped_summed_and_attributed_to_the_client,
+    .fini = daemon_down, .timeout = 30)
+{
+	static unsigned char frames[2000 * 64];
+	size_t n = 0;
+	char want[64];
+	int fd, i;
+
+	hd_start(&d, "listen = { socket = \"@DIR@/asynclog.sock\"; };\n"
+	    "buffer = { flush_interval_ms = 20; };\n"
+	    "outputs = ( { name = \"main\"; path = \"@DIR@/main.log\"; "
+	    "format = \"json\"; } );\n");
+	cr_assert_neq(fd = connect_hello(d.sock), -1);
+	for (i = 0; i < 2000; i++)
+		n += wire_encode_dropped(frames + n, sizeof(frames) - n,
+		    0xffffffffULL, 1, 2);
+	cr_assert_eq(write(fd, frames, n), (ssize_t)n);
+	close(fd);
+	cr_assert(hd_wait_lines(hd_path(&d, "main.log"), 1, 5000));
+	cr_assert_eq(hd_stat(&d, "total.dropped.client"), 1LL << 32);
+	cr_assert_eq(hd_signal(&d, SIGTERM, 10000), 0);
+	cr_assert_leq(file_lines(hd_path(&d, "main.log")), 2,
+	    "one line per window, not one per frame");
+	snprintf(want, sizeof(want), "\"pid\":%ld,", (long)getpid());
+	cr_assert_eq(run("grep 'dropped' %s | grep -q '%s'",
+	    hd_path(&d, "main.log"), want), 0,
+	    "the report is not attributed to the client");
 }
