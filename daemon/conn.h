@@ -35,7 +35,8 @@ unsigned conn_count(const struct conn_set *);
 /* Signalled whenever a connection ends. */
 struct task_cond *conn_ended(struct conn_set *);
 
-/* Ask every connection to finish: each reads what is already queued, then ends. */
+/* Ask every connection to finish: each reads what is already queued, then
+ * ends. */
 void	conn_drain_all(struct conn_set *);
 
 /* End every connection now (after the drain deadline). */

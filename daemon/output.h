@@ -57,7 +57,8 @@ int	output_opened(struct output *, bool wait, char *err, size_t errlen);
 const char *output_name(const struct output *);
 const char *output_path(const struct output *);
 unsigned output_index(const struct output *);
-uint64_t output_id(const struct output *);	/* unique for the daemon's lifetime */
+/* Unique for the daemon's lifetime (a reload may reuse an index). */
+uint64_t output_id(const struct output *);
 bool	output_takes(const struct output *, const struct record *);	/* selector */
 bool	output_sync_always(const struct output *);	/* sync = "always" */
 

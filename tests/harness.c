@@ -71,6 +71,21 @@ unix_connect(const char *path)
 	return fd;
 }
 
+void
+hd_send_dgram(const char *path, const void *buf, size_t len)
+{
+	struct sockaddr_un sun;
+	int fd;
+
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", path);
+	cr_assert_neq(fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0), -1);
+	cr_assert_eq(sendto(fd, buf, len, 0, (struct sockaddr *)&sun,
+	    sizeof(sun)), (ssize_t)len, "sendto %s: %s", path, strerror(errno));
+	close(fd);
+}
+
 bool
 hd_socket_ready(struct hd *d, void *name)
 {

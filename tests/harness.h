@@ -77,6 +77,9 @@ char	*file_read(const char *path, size_t *len);	/* NULL if absent */
 size_t	file_lines(const char *path);
 /* Run a shell command; returns its exit status (or -1). */
 int	run(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Send one datagram to a Unix datagram socket (fails the test if it
+ * cannot). */
+void	hd_send_dgram(const char *path, const void *buf, size_t len);
 /* Connect to a Unix stream socket; -1 on failure. */
 int	unix_connect(const char *path);
 

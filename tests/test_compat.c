@@ -422,21 +422,6 @@ Test(compat, logger_and_asynclog_give_the_same_records,
 /* ---- hostile input through every socket ------------------------------ */
 
 static void
-dgram_send(const char *path, const void *buf, size_t len)
-{
-	struct sockaddr_un sun;
-	int fd;
-
-	memset(&sun, 0, sizeof(sun));
-	sun.sun_family = AF_UNIX;
-	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", path);
-	cr_assert_neq(fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0), -1);
-	cr_assert_eq(sendto(fd, buf, len, 0, (struct sockaddr *)&sun,
-	    sizeof(sun)), (ssize_t)len);
-	close(fd);
-}
-
-static void
 write_all(int fd, const void *buf, size_t len)
 {
 	const char *p = buf;
@@ -549,7 +534,8 @@ Test(injection, hostile_bytes_give_exactly_one_record_through_every_input,
 		cr_assert_lt(hostile[i].len + 12, sizeof(buf));
 		memcpy(buf, "<13>dgram: ", 11);
 		memcpy(buf + 11, hostile[i].msg, hostile[i].len);
-		dgram_send(hd_path(&d, "dgram.sock"), buf, 11 + hostile[i].len);
+		hd_send_dgram(hd_path(&d, "dgram.sock"), buf,
+		    11 + hostile[i].len);
 	}
 	wait_records(n += NHOSTILE);
 	cr_assert_eq(hd_stat(&d, "total.dropped.too_large"), 0);
@@ -680,7 +666,7 @@ Test(injection, a_1_mib_message_is_one_record_or_one_counted_drop,
 	memcpy(big, "<13>dgram: ", 11);
 	if (sendto(fd, big, len, 0, (struct sockaddr *)&sun, sizeof(sun)) ==
 	    (ssize_t)len) {
-		dgram_send(hd_path(&d, "dgram.sock"), "<13>dgram: after", 16);
+		hd_send_dgram(hd_path(&d, "dgram.sock"), "<13>dgram: after", 16);
 		wait_records(4);
 		cr_assert_eq(hd_stat(&d, "total.dropped.too_large"), 3);
 		n = 4;

@@ -31,8 +31,8 @@ Test(faults, counters_of_many_outputs_are_never_cut,
 	char conf[4096];
 	int n, i;
 
-	n = snprintf(conf, sizeof(conf), "listen = { socket = \"@DIR@/asynclog.sock\"; };\n"
-	    "outputs = (\n");
+	n = snprintf(conf, sizeof(conf), "listen = { socket = "
+	    "\"@DIR@/asynclog.sock\"; };\noutputs = (\n");
 	for (i = 0; i < 12; i++)
 		n += snprintf(conf + n, sizeof(conf) - n, "%s{ name = "
 		    "\"output_with_a_rather_long_name_%02d\"; path = "

@@ -108,24 +108,9 @@ Test(hostile, a_stale_socket_is_replaced_but_a_live_one_is_not,
 	cr_assert(hd_log_mentions(&d, "another daemon is listening there"));
 }
 
-static void
-send_dgram(const char *path, const char *msg, size_t len)
-{
-	struct sockaddr_un sun;
-	int fd;
-
-	memset(&sun, 0, sizeof(sun));
-	sun.sun_family = AF_UNIX;
-	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", path);
-	cr_assert_neq(fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0), -1);
-	cr_assert_eq(sendto(fd, msg, len, 0, (struct sockaddr *)&sun,
-	    sizeof(sun)), (ssize_t)len);
-	close(fd);
-}
-
 /* One size rule for every framing: max_record bytes of message, its ending
  * not counted, whether it comes in a datagram or on a stream. */
-Test(hostile, a_datagram_message_of_max_record_passes_and_one_byte_more_does_not,
+Test(hostile, a_datagram_of_max_record_passes_and_one_byte_more_does_not,
     .fini = daemon_down, .timeout = 30)
 {
 	char msg[1100];
@@ -138,16 +123,16 @@ Test(hostile, a_datagram_message_of_max_record_passes_and_one_byte_more_does_not
 	memcpy(msg, "<13>", 4);
 	msg[1024] = '\n';
 	msg[1025] = '\0';
-	send_dgram(hd_path(&d, "dgram.sock"), msg, 1024);
-	send_dgram(hd_path(&d, "dgram.sock"), msg, 1025);	/* "\n" */
-	send_dgram(hd_path(&d, "dgram.sock"), msg, 1026);	/* "\n\0" */
+	hd_send_dgram(hd_path(&d, "dgram.sock"), msg, 1024);
+	hd_send_dgram(hd_path(&d, "dgram.sock"), msg, 1025);	/* "\n" */
+	hd_send_dgram(hd_path(&d, "dgram.sock"), msg, 1026);	/* "\n\0" */
 	cr_assert(hd_wait_lines(hd_path(&d, "main.log"), 3, 5000));
 	cr_assert_eq(hd_stat(&d, "total.dropped.too_large"), 0);
-	send_dgram(hd_path(&d, "dgram.sock"), msg, 1027);	/* "\n\0a" */
+	hd_send_dgram(hd_path(&d, "dgram.sock"), msg, 1027);	/* "\n\0a" */
 	msg[1024] = 'a';
-	send_dgram(hd_path(&d, "dgram.sock"), msg, 1025);
-	send_dgram(hd_path(&d, "dgram.sock"), msg, 1100);
-	send_dgram(hd_path(&d, "dgram.sock"), "<13>end", 7);
+	hd_send_dgram(hd_path(&d, "dgram.sock"), msg, 1025);
+	hd_send_dgram(hd_path(&d, "dgram.sock"), msg, 1100);
+	hd_send_dgram(hd_path(&d, "dgram.sock"), "<13>end", 7);
 	cr_assert(hd_wait_lines(hd_path(&d, "main.log"), 4, 5000));
 	cr_assert_eq(hd_stat(&d, "total.dropped.too_large"), 3);
 	cr_assert_eq(file_lines(hd_path(&d, "main.log")), 4);
@@ -189,7 +174,7 @@ static pid_t
 attacker(const char *sock, uid_t uid, int n, size_t frame_len, int *hold)
 {
 	int ready[2], wait_fd[2], i, fd;
-	static char frame[1 << 17];
+	static char frame[1 << 17], msg[1 << 17];
 	char c;
 	pid_t pid;
 	size_t len;
@@ -206,7 +191,7 @@ attacker(const char *sock, uid_t uid, int n, size_t frame_len, int *hold)
 		len = 0;
 		if (frame_len > 0)
 			len = wire_encode_record(frame, sizeof(frame), 13, 0,
-			    "atk", 3, frame + 4096, frame_len - 64, NULL, 0);
+			    "atk", 3, msg, frame_len - 64, NULL, 0);
 		for (i = 0; i < n; i++) {
 			if ((fd = connect_hello(sock)) == -1)
 				break;

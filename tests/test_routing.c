@@ -112,21 +112,6 @@ routing_down(void)
 	hd_stop(&d);
 }
 
-static void
-dgram_send(const char *path, const char *msg)
-{
-	struct sockaddr_un sun;
-	int fd;
-
-	memset(&sun, 0, sizeof(sun));
-	sun.sun_family = AF_UNIX;
-	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", path);
-	cr_assert_neq(fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0), -1);
-	cr_assert_eq(sendto(fd, msg, strlen(msg), 0, (struct sockaddr *)&sun,
-	    sizeof(sun)), (ssize_t)strlen(msg));
-	close(fd);
-}
-
 /*
  * Check one output file: every "SRC fF sS" record in it is one the selector
  * wants, none appears twice, and every wanted one is there.
@@ -183,7 +168,7 @@ Test(routing, each_output_gets_exactly_what_its_selector_matches,
 		for (sev = 0; sev < NSEV; sev++) {
 			snprintf(msg, sizeof(msg), "<%d>route: dgram f%d s%d",
 			    fac * 8 + sev, fac, sev);
-			dgram_send(hd_path(&d, "dgram.sock"), msg);
+			hd_send_dgram(hd_path(&d, "dgram.sock"), msg, strlen(msg));
 			sent[0][fac][sev] = true;
 			total++;
 		}
@@ -217,8 +202,8 @@ Test(routing, a_record_no_output_matches_is_counted,
 	    "outputs = ( { name = \"mail\"; path = \"@DIR@/mail.log\";\n"
 	    "    match = \"mail.*\"; } );\n");
 	cr_assert(hd_wait(hd_socket_ready, &d, "dgram.sock", 10000));
-	dgram_send(hd_path(&d, "dgram.sock"), "<14>nobody: wants this");
-	dgram_send(hd_path(&d, "dgram.sock"), "<22>mail: wanted");
+	hd_send_dgram(hd_path(&d, "dgram.sock"), "<14>nobody: wants this", strlen("<14>nobody: wants this"));
+	hd_send_dgram(hd_path(&d, "dgram.sock"), "<22>mail: wanted", strlen("<22>mail: wanted"));
 	cr_assert(hd_wait_lines(hd_path(&d, "mail.log"), 1, 10000));
 	cr_assert_eq(hd_stat(&d, "total.dropped.no_output"), 1);
 	cr_assert_eq(hd_stat(&d, "total.received"), 2);
