@@ -65,7 +65,8 @@ struct writer {
 	int		 dirfd;		/* the directory the file is in */
 	char		 name[NAME_MAX + 1];	/* the file's name in it */
 	int		 fd;
-	int64_t		 opened_ns;	/* for rotate.age */
+	int64_t		 first_ns;	/* receive time of the file's first
+					 * record, 0 while empty: rotate.age */
 	struct log_ratelimit rl;	/* rotation and reopen failures */
 	bool		 dropping;
 	const char	*drop_reason;
@@ -142,6 +143,41 @@ writer_open_dir(struct writer *w, char *err, size_t errlen)
 }
 
 /*
+ * When did the file's first record arrive? That is what rotate.age counts
+ * from, so neither a reopen nor a restart postpones rotation. Read from the
+ * file's first line (every format starts with the receive time), or, when
+ * that cannot be read or parsed, the file's last modification: later than
+ * the truth, so rotation may come late, never early. 0 for an empty file or
+ * one that is not regular (never rotated). Read through a second descriptor
+ * (the first is write-only), checked to be the same file.
+ */
+static int64_t
+writer_first_record_ns(struct writer *w, const struct stat *st)
+{
+	char buf[256];
+	struct stat rst;
+	int64_t ns;
+	ssize_t n = -1;
+	char *nl;
+	int fd;
+
+	if (!S_ISREG(st->st_mode) || st->st_size == 0)
+		return 0;
+	if ((fd = logdir_openat(w->dirfd, w->name, O_RDONLY | O_NONBLOCK,
+	    0)) != -1) {
+		if (fstat(fd, &rst) == 0 && rst.st_dev == st->st_dev &&
+		    rst.st_ino == st->st_ino)
+			n = pread(fd, buf, sizeof(buf), 0);
+		(void)close(fd);	/* read-only; nothing to lose */
+	}
+	/* The time is near the start: a first line longer than buf will do. */
+	if (n > 0 && format_line_time(buf, (nl = memchr(buf, '\n',
+	    (size_t)n)) != NULL ? (size_t)(nl - buf) : (size_t)n, &ns) == 0)
+		return ns;
+	return (int64_t)st->st_mtim.tv_sec * 1000000000 + st->st_mtim.tv_nsec;
+}
+
+/*
  * Open (or create) the output file with exactly file_mode, whatever the
  * umask, and the configured owner and group. Never through a symbolic link
  * at its name; only a regular file with no other name (logdir_owns) is
@@ -200,7 +236,7 @@ writer_open(struct writer *w, char *err, size_t errlen)
 	if (S_ISREG(st.st_mode))
 		(void)writer_reserve(fd, st.st_size);
 	w->fd = fd;
-	w->opened_ns = clock_now_ns();
+	w->first_ns = writer_first_record_ns(w, &st);
 	return 0;
 }
 
@@ -521,6 +557,8 @@ writer_write_marker(struct writer *w)
 		writer_undo(w, &st);
 		return -1;
 	}
+	if (S_ISREG(st.st_mode) && st.st_size == 0)
+		w->first_ns = clock_now_ns();
 	(void)writer_reserve(w->fd, st.st_size + n);
 	w->unsynced = true;
 	return 0;
@@ -571,8 +609,8 @@ writer_sync(struct writer *w)
 	w->last_sync_ns = clock_mono_ns();
 }
 
-/* Would appending len bytes pass rotate.size, or is the file older than
- * rotate.age? An empty file is never rotated. */
+/* Would appending len bytes pass rotate.size, or did the file's first
+ * record arrive longer than rotate.age ago? An empty file is never rotated. */
 static bool
 writer_rotate_due(const struct writer *w, const struct stat *st, size_t len)
 {
@@ -583,8 +621,9 @@ writer_rotate_due(const struct writer *w, const struct stat *st, size_t len)
 	if (conf->rotate_size > 0 &&
 	    (uint64_t)st->st_size + len > conf->rotate_size)
 		return true;
-	return conf->rotate_age_s > 0 &&
-	    clock_now_ns() - w->opened_ns >= (int64_t)conf->rotate_age_s * 1000000000;
+	return conf->rotate_age_s > 0 && w->first_ns != 0 &&
+	    clock_now_ns() - w->first_ns >=
+	    (int64_t)conf->rotate_age_s * 1000000000;
 }
 
 /*
@@ -671,6 +710,8 @@ writer_write_chunk(struct writer *w, struct chunk *c)
 	    (!S_ISREG(st.st_mode) ||
 	    writer_reserve(w->fd, st.st_size + c->len) != ENOSPC)) {
 		c->nwritten = c->nrecords;
+		if (S_ISREG(st.st_mode) && st.st_size == 0)
+			w->first_ns = c->first_ns;	/* a new file's age */
 		w->unsynced = true;
 		atomic_store(&w->pub_last_write_ns, clock_now_ns());
 		/* Free space for stats, at most once a second. */
