@@ -829,7 +829,7 @@ config_load_output(struct config_ctx *ctx, const config_setting_t *g,
 {
 	static const char *const known[] = { "name", "path", "format",
 	    "match", "sync", "sync_interval_ms", "keep_free", "rotate",
-	    "file_mode", "owner", "group", NULL };
+	    "file_mode", "owner", "group", "allow_shared_dir", NULL };
 	static const char *const syncs[] = { "never", "interval", "always",
 	    NULL };
 	config_setting_t	*s = NULL;
@@ -928,6 +928,13 @@ config_load_output(struct config_ctx *ctx, const config_setting_t *g,
 		return (-1);
 	if (r == 1 && *str != '\0' && config_strdup(ctx, str, &o->group) == -1)
 		return (-1);
+
+	if ((s = config_setting_get_member(g, "allow_shared_dir")) != NULL) {
+		if (config_setting_type(s) != CONFIG_TYPE_BOOL)
+			return (config_error(ctx, s, "allow_shared_dir must be "
+			    "true or false"));
+		o->allow_shared_dir = config_setting_get_bool(s);
+	}
 
 	ctx->where = "";
 	return (0);

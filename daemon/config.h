@@ -47,6 +47,8 @@ struct config_output {
 	mode_t		 file_mode;
 	char		*owner;		/* NULL = do not chown */
 	char		*group;
+	bool		 allow_shared_dir;	/* as root, accept a log directory
+					 * others can write (logdir.h) */
 	char		 sd_id[FORMAT_SD_ID_MAX + 1];	/* format.sd_id, copied
 					 * here for the output's own threads */
 	int		 line;		/* where it was defined, for messages */

@@ -649,6 +649,94 @@ format_time(int64_t time_ns, char *dst, size_t cap)
 	return (ssize_t)b.len;
 }
 
+/* n decimal digits at *p into *v, advancing *p; false unless all are. */
+static bool
+format_digits(const char **p, const char *end, int n, int *v)
+{
+	*v = 0;
+	if (end - *p < n)
+		return false;
+	for (; n > 0; n--, (*p)++) {
+		if (**p < '0' || **p > '9')
+			return false;
+		*v = *v * 10 + (**p - '0');
+	}
+	return true;
+}
+
+/* Days from 1970-01-01 to y-m-d of the proleptic Gregorian calendar. */
+static int64_t
+format_days(int y, int m, int d)
+{
+	int64_t era, yoe, doy;
+
+	y -= m <= 2;
+	era = (y >= 0 ? y : y - 399) / 400;
+	yoe = y - era * 400;
+	doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+	return era * 146097 + yoe * 365 + yoe / 4 - yoe / 100 + doy - 719468;
+}
+
+/* YYYY-MM-DDTHH:MM:SS[.frac](Z|+HH:MM|-HH:MM) at p. */
+static int
+format_parse_time(const char *p, const char *end, int64_t *time_ns)
+{
+	int y, mo, d, h, mi, s, oh, om, sign;
+	int64_t frac = 0, scale = 1000000000, sec;
+
+	if (!format_digits(&p, end, 4, &y) || p == end || *p++ != '-' ||
+	    !format_digits(&p, end, 2, &mo) || p == end || *p++ != '-' ||
+	    !format_digits(&p, end, 2, &d) || p == end || *p++ != 'T' ||
+	    !format_digits(&p, end, 2, &h) || p == end || *p++ != ':' ||
+	    !format_digits(&p, end, 2, &mi) || p == end || *p++ != ':' ||
+	    !format_digits(&p, end, 2, &s))
+		return -1;
+	if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 ||
+	    s > 60)
+		return -1;
+	if (p < end && *p == '.') {
+		for (p++; p < end && *p >= '0' && *p <= '9'; p++) {
+			if (scale > 1) {
+				scale /= 10;
+				frac += (*p - '0') * scale;
+			}
+		}
+	}
+	if (p == end)
+		return -1;
+	sec = format_days(y, mo, d) * 86400 + h * 3600 + mi * 60 + s;
+	if (*p != 'Z') {
+		if (*p != '+' && *p != '-')
+			return -1;
+		sign = *p++ == '-' ? -1 : 1;
+		if (!format_digits(&p, end, 2, &oh) || p == end ||
+		    *p++ != ':' || !format_digits(&p, end, 2, &om))
+			return -1;
+		sec -= sign * (int64_t)(oh * 60 + om) * 60;
+	}
+	if (sec < -9223372036LL || sec > 9223372035LL)
+		return -1;
+	*time_ns = sec * 1000000000 + frac;
+	return 0;
+}
+
+int
+format_line_time(const char *line, size_t len, int64_t *time_ns)
+{
+	const char *p = line, *end = line + len;
+
+	if (len >= 9 && memcmp(p, "{\"time\":\"", 9) == 0)
+		p += 9;			/* json */
+	else if (len > 0 && *p == '<') {	/* rfc5424: <PRI>1 */
+		for (p++; p < end && *p >= '0' && *p <= '9'; p++)
+			;
+		if (end - p < 3 || memcmp(p, ">1 ", 3) != 0)
+			return -1;
+		p += 3;
+	}
+	return format_parse_time(p, end, time_ns);
+}
+
 /*
  * The host to print in the host position: only a trusted name, the peer an
  * input knows from the network (rec->host), else this machine's name. What

@@ -95,4 +95,13 @@ ssize_t	format_escape_json(const char *src, size_t len, char *dst, size_t cap);
  * Returns bytes written (no NUL) or -1 if cap < 33. */
 ssize_t	format_time(int64_t time_ns, char *dst, size_t cap);
 
+/*
+ * The receive time of the record on one output line, in any of the three
+ * formats (text: the line starts with it; json: {"time":"..."; rfc5424:
+ * after "<PRI>1 "), as format_time writes it (fraction and offset as
+ * RFC 3339 allows, "Z" too). 0 and *time_ns set, or -1 when the line does not
+ * start like one of ours. The writer uses it for a file's age.
+ */
+int	format_line_time(const char *line, size_t len, int64_t *time_ns);
+
 #endif

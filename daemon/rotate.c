@@ -10,6 +10,12 @@
  * file is unlinked only after the directory holding the rename is fsync'd.
  * A crash can leave PATH.N beside PATH.N.zst (both are shifted) or a
  * PATH.1.zst.tmp (rotate_cleanup removes it).
+ *
+ * The directory may be writable by others (logdir.h): every name is taken
+ * relative to the directory descriptor and never followed when it is a
+ * symbolic link; the .tmp is created with O_EXCL; the compressed copy gets
+ * the original's owner and permission bits (never setuid, setgid or sticky)
+ * only after fstat says it is the new regular file just created.
  */
 #include <sys/stat.h>
 #include <sys/types.h>
@@ -28,6 +34,7 @@
 
 #include <zstd.h>
 
+#include "logdir.h"
 #include "rotate.h"
 
 #define ROTATE_BUFSIZE	(128 * 1024)
@@ -60,47 +67,17 @@ rotate_err(char *err, size_t errlen, const char *fmt, ...)
 	errno = saved;
 }
 
-/* PATH.N plus a suffix into buf; -1 with ENAMETOOLONG if it does not fit. */
+/* NAME.N plus a suffix into buf; -1 with ENAMETOOLONG if it does not fit. */
 static int
-rotate_name(char *buf, size_t len, const char *path, uint64_t n,
+rotate_name(char *buf, size_t len, const char *name, uint64_t n,
     enum rotate_suffix suffix)
 {
 	int r;
 
-	r = snprintf(buf, len, "%s.%llu%s", path, (unsigned long long)n,
+	r = snprintf(buf, len, "%s.%llu%s", name, (unsigned long long)n,
 	    rotate_suffixes[suffix]);
 	if (r < 0 || (size_t)r >= len) {
 		errno = ENAMETOOLONG;
-		return -1;
-	}
-	return 0;
-}
-
-/*
- * Split path into the directory to scan (".", "/" or the part before the
- * last slash) and the base name the rotated files start with.
- */
-static int
-rotate_split(const char *path, char *dir, size_t dirlen, const char **base)
-{
-	const char *slash;
-	size_t len;
-
-	if ((slash = strrchr(path, '/')) == NULL) {
-		snprintf(dir, dirlen, ".");
-		*base = path;
-	} else {
-		len = slash == path ? 1 : (size_t)(slash - path);
-		if (len >= dirlen) {
-			errno = ENAMETOOLONG;
-			return -1;
-		}
-		memcpy(dir, path, len);
-		dir[len] = '\0';
-		*base = slash + 1;
-	}
-	if (**base == '\0') {
-		errno = EINVAL;
 		return -1;
 	}
 	return 0;
@@ -152,11 +129,11 @@ rotate_entry_cmp(const void *a, const void *b)
 }
 
 /*
- * Collect the files of dir named BASE.<N><suffix> with want[suffix] set.
- * The caller frees *out.
+ * Collect the files of the directory named BASE.<N><suffix> with
+ * want[suffix] set. The caller frees *out.
  */
 static int
-rotate_scan(const char *dir, const char *base, const bool want[3],
+rotate_scan(int dirfd, const char *base, const bool want[3],
     struct rotate_entry **out, size_t *count)
 {
 	struct rotate_entry *v = NULL, *nv;
@@ -165,10 +142,17 @@ rotate_scan(const char *dir, const char *base, const bool want[3],
 	enum rotate_suffix suffix;
 	uint64_t num;
 	DIR *d;
-	int saved;
+	int fd, saved;
 
-	if ((d = opendir(dir)) == NULL)
+	/* A descriptor of its own: readdir moves its offset. */
+	if ((fd = openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1)
 		return -1;
+	if ((d = fdopendir(fd)) == NULL) {
+		saved = errno;
+		(void)close(fd);
+		errno = saved;
+		return -1;
+	}
 	for (;;) {
 		errno = 0;
 		if ((de = readdir(d)) == NULL) {
@@ -224,29 +208,8 @@ rotate_write_all(int fd, const void *buf, size_t len)
 	return 0;
 }
 
-/* Make the renames in the directory holding path durable. */
-static int
-rotate_sync_dir(const char *path)
-{
-	char dir[PATH_MAX];
-	const char *base;
-	int fd, saved;
-
-	if (rotate_split(path, dir, sizeof(dir), &base) == -1)
-		return -1;
-	if ((fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1)
-		return -1;
-	if (fsync(fd) == -1) {
-		saved = errno;
-		(void)close(fd);	/* already failing */
-		errno = saved;
-		return -1;
-	}
-	return close(fd);
-}
-
 int
-rotate_compress_file(const char *src, const char *dst, int level,
+rotate_compress_file(int dirfd, const char *src, const char *dst, int level,
     char *err, size_t errlen)
 {
 	char tmp[PATH_MAX];
@@ -266,9 +229,10 @@ rotate_compress_file(const char *src, const char *dst, int level,
 		rotate_err(err, errlen, "%s.tmp: %s", dst, strerror(errno));
 		return -1;
 	}
-	if ((sfd = open(src, O_RDONLY | O_CLOEXEC)) == -1) {
+	/* O_NONBLOCK: a FIFO under the name must not hang the writer. */
+	if ((sfd = logdir_openat(dirfd, src, O_RDONLY | O_NONBLOCK, 0)) == -1) {
 		rotate_err(err, errlen, "cannot open %s: %s", src,
-		    strerror(errno));
+		    logdir_strerror(errno));
 		goto fail;
 	}
 	if (fstat(sfd, &sst) == -1) {
@@ -276,11 +240,16 @@ rotate_compress_file(const char *src, const char *dst, int level,
 		    strerror(errno));
 		goto fail;
 	}
-	/* O_TRUNC, not O_EXCL: a .tmp left by a crash is ours to overwrite. */
-	tfd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	if (tfd == -1) {
+	if (!S_ISREG(sst.st_mode)) {
+		errno = EINVAL;
+		rotate_err(err, errlen, "%s is not a regular file", src);
+		goto fail;
+	}
+	/* A .tmp left by a crash, or planted as a link, is removed, and ours
+	 * is created anew: nothing else can be behind the descriptor. */
+	if ((tfd = logdir_create(dirfd, tmp, 0600)) == -1) {
 		rotate_err(err, errlen, "cannot create %s: %s", tmp,
-		    strerror(errno));
+		    logdir_strerror(errno));
 		goto fail;
 	}
 	made_tmp = true;
@@ -290,13 +259,18 @@ rotate_compress_file(const char *src, const char *dst, int level,
 		    strerror(errno));
 		goto fail;
 	}
+	if (!logdir_owns(&tst)) {
+		errno = EPERM;
+		rotate_err(err, errlen, "%s is not the file just created", tmp);
+		goto fail;
+	}
 	if ((tst.st_uid != sst.st_uid || tst.st_gid != sst.st_gid) &&
 	    fchown(tfd, sst.st_uid, sst.st_gid) == -1) {
 		rotate_err(err, errlen, "cannot chown %s: %s", tmp,
 		    strerror(errno));
 		goto fail;
 	}
-	if (fchmod(tfd, sst.st_mode & 07777) == -1) {
+	if (fchmod(tfd, sst.st_mode & 0777) == -1) {
 		rotate_err(err, errlen, "cannot chmod %s: %s", tmp,
 		    strerror(errno));
 		goto fail;
@@ -365,14 +339,14 @@ rotate_compress_file(const char *src, const char *dst, int level,
 		    strerror(errno));
 		goto fail;
 	}
-	if (rename(tmp, dst) == -1) {
+	if (renameat(dirfd, tmp, dirfd, dst) == -1) {
 		rotate_err(err, errlen, "cannot rename %s to %s: %s", tmp, dst,
 		    strerror(errno));
 		goto fail;
 	}
 	made_tmp = false;
 	/* The caller unlinks src next; the rename must be on disk first. */
-	if (rotate_sync_dir(dst) == -1) {
+	if (fsync(dirfd) == -1) {
 		rotate_err(err, errlen, "cannot fsync the directory of %s: %s",
 		    dst, strerror(errno));
 		goto fail;
@@ -393,7 +367,7 @@ fail:
 	if (tfd != -1)
 		(void)close(tfd);
 	if (made_tmp)
-		(void)unlink(tmp);
+		(void)unlinkat(dirfd, tmp, 0);
 	if (sfd != -1)
 		(void)close(sfd);
 	ZSTD_freeCCtx(cctx);
@@ -404,46 +378,45 @@ fail:
 }
 
 int
-rotate_shift(const char *path, unsigned keep, bool compress, int level,
-    bool *moved, char *err, size_t errlen)
+rotate_shift(int dirfd, const char *name, unsigned keep, bool compress,
+    int level, bool *moved, char *err, size_t errlen)
 {
 	static const bool want[3] = { true, true, false };
-	char dir[PATH_MAX], from[PATH_MAX], to[PATH_MAX];
+	char from[PATH_MAX], to[PATH_MAX];
 	struct rotate_entry *v = NULL;
 	struct stat st;
-	const char *base;
 	size_t n, i;
 
 	if (moved != NULL)
 		*moved = false;
-	if (rotate_split(path, dir, sizeof(dir), &base) == -1) {
-		rotate_err(err, errlen, "bad output path %s: %s", path,
-		    strerror(errno));
+	if (*name == '\0' || strchr(name, '/') != NULL) {
+		errno = EINVAL;
+		rotate_err(err, errlen, "bad file name '%s'", name);
 		return -1;
 	}
-	if (lstat(path, &st) == -1) {
+	if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) == -1) {
 		if (errno == ENOENT)
 			return 0;	/* moved away already (logrotate) */
-		rotate_err(err, errlen, "cannot stat %s: %s", path,
+		rotate_err(err, errlen, "cannot stat %s: %s", name,
 		    strerror(errno));
 		return -1;
 	}
-	if (rotate_scan(dir, base, want, &v, &n) == -1) {
-		rotate_err(err, errlen, "cannot read directory %s: %s", dir,
-		    strerror(errno));
+	if (rotate_scan(dirfd, name, want, &v, &n) == -1) {
+		rotate_err(err, errlen, "cannot read the directory of %s: %s",
+		    name, strerror(errno));
 		return -1;
 	}
 
-	/* Highest first: PATH.N+1 is gone or moved on before PATH.N moves. */
+	/* Highest first: NAME.N+1 is gone or moved on before NAME.N moves. */
 	for (i = 0; i < n; i++) {
-		if (rotate_name(from, sizeof(from), path, v[i].n,
+		if (rotate_name(from, sizeof(from), name, v[i].n,
 		    v[i].suffix) == -1) {
-			rotate_err(err, errlen, "rotating %s: %s", path,
+			rotate_err(err, errlen, "rotating %s: %s", name,
 			    strerror(errno));
 			goto fail;
 		}
 		if (v[i].n >= keep) {
-			if (unlink(from) == -1 && errno != ENOENT) {
+			if (unlinkat(dirfd, from, 0) == -1 && errno != ENOENT) {
 				rotate_err(err, errlen, "cannot remove %s: %s",
 				    from, strerror(errno));
 				goto fail;
@@ -451,13 +424,13 @@ rotate_shift(const char *path, unsigned keep, bool compress, int level,
 			continue;
 		}
 		/* n < keep <= UINT_MAX, so n + 1 cannot wrap. */
-		if (rotate_name(to, sizeof(to), path, v[i].n + 1,
+		if (rotate_name(to, sizeof(to), name, v[i].n + 1,
 		    v[i].suffix) == -1) {
-			rotate_err(err, errlen, "rotating %s: %s", path,
+			rotate_err(err, errlen, "rotating %s: %s", name,
 			    strerror(errno));
 			goto fail;
 		}
-		if (rename(from, to) == -1) {
+		if (renameat(dirfd, from, dirfd, to) == -1) {
 			rotate_err(err, errlen, "cannot rename %s to %s: %s",
 			    from, to, strerror(errno));
 			goto fail;
@@ -467,8 +440,8 @@ rotate_shift(const char *path, unsigned keep, bool compress, int level,
 	v = NULL;
 
 	if (keep == 0) {
-		if (unlink(path) == -1) {
-			rotate_err(err, errlen, "cannot remove %s: %s", path,
+		if (unlinkat(dirfd, name, 0) == -1) {
+			rotate_err(err, errlen, "cannot remove %s: %s", name,
 			    strerror(errno));
 			return -1;
 		}
@@ -477,13 +450,13 @@ rotate_shift(const char *path, unsigned keep, bool compress, int level,
 		return 0;
 	}
 
-	if (rotate_name(to, sizeof(to), path, 1, SUFFIX_NONE) == -1) {
-		rotate_err(err, errlen, "rotating %s: %s", path,
+	if (rotate_name(to, sizeof(to), name, 1, SUFFIX_NONE) == -1) {
+		rotate_err(err, errlen, "rotating %s: %s", name,
 		    strerror(errno));
 		return -1;
 	}
-	if (rename(path, to) == -1) {
-		rotate_err(err, errlen, "cannot rename %s to %s: %s", path, to,
+	if (renameat(dirfd, name, dirfd, to) == -1) {
+		rotate_err(err, errlen, "cannot rename %s to %s: %s", name, to,
 		    strerror(errno));
 		return -1;
 	}
@@ -492,14 +465,14 @@ rotate_shift(const char *path, unsigned keep, bool compress, int level,
 	if (!compress)
 		return 0;
 
-	if (rotate_name(from, sizeof(from), path, 1, SUFFIX_ZST) == -1) {
-		rotate_err(err, errlen, "rotating %s: %s", path,
+	if (rotate_name(from, sizeof(from), name, 1, SUFFIX_ZST) == -1) {
+		rotate_err(err, errlen, "rotating %s: %s", name,
 		    strerror(errno));
 		return -1;
 	}
-	if (rotate_compress_file(to, from, level, err, errlen) == -1)
+	if (rotate_compress_file(dirfd, to, from, level, err, errlen) == -1)
 		return -1;
-	if (unlink(to) == -1) {
+	if (unlinkat(dirfd, to, 0) == -1) {
 		rotate_err(err, errlen, "cannot remove %s: %s", to,
 		    strerror(errno));
 		return -1;
@@ -512,27 +485,24 @@ fail:
 }
 
 int
-rotate_cleanup(const char *path, unsigned keep)
+rotate_cleanup(int dirfd, const char *name, unsigned keep)
 {
 	static const bool want[3] = { false, false, true };
-	char dir[PATH_MAX], name[PATH_MAX];
+	char tmp[PATH_MAX];
 	struct rotate_entry *v;
-	const char *base;
 	size_t n, i;
 	int removed = 0, saved;
 
-	if (rotate_split(path, dir, sizeof(dir), &base) == -1)
-		return -1;
 	/* Scan rather than try 1..keep+1: keep may be large. */
-	if (rotate_scan(dir, base, want, &v, &n) == -1)
+	if (rotate_scan(dirfd, name, want, &v, &n) == -1)
 		return -1;
 	for (i = 0; i < n; i++) {
 		if (v[i].n > (uint64_t)keep + 1)
 			continue;
-		if (rotate_name(name, sizeof(name), path, v[i].n,
+		if (rotate_name(tmp, sizeof(tmp), name, v[i].n,
 		    SUFFIX_ZST_TMP) == -1)
 			goto fail;
-		if (unlink(name) == -1) {
+		if (unlinkat(dirfd, tmp, 0) == -1) {
 			if (errno == ENOENT)
 				continue;
 			goto fail;

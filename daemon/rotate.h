@@ -10,6 +10,10 @@
  * form PATH.<N>[.zst] (N a decimal number without leading zeros, N >= 1) are
  * ever renamed or deleted by rotate_shift(); rotate_cleanup() only deletes
  * PATH.<N>.zst.tmp. Every other file in the directory is left alone.
+ *
+ * Files are named relative to a directory descriptor (dirfd, name: a name
+ * without a slash) and never reached through a symbolic link (logdir.h).
+ * Messages name the files by those names; the caller says which output.
  */
 #ifndef ASYNCLOG_ROTATE_H
 #define ASYNCLOG_ROTATE_H
@@ -20,7 +24,7 @@
 #define ROTATE_ZSTD_LEVEL	3	/* the default compression level */
 
 /*
- * Rotate PATH: PATH.N[.zst] -> PATH.N+1[.zst] from the highest N down,
+ * Rotate PATH (name in dirfd): PATH.N[.zst] -> PATH.N+1[.zst] from the highest N,
  * deleting every PATH.N[.zst] with N >= keep first, so at most keep rotated
  * generations remain; then PATH -> PATH.1. A gap in the numbering is
  * carried along, not closed up. When PATH.N and PATH.N.zst both exist (a
@@ -41,20 +45,23 @@
  * can be true on -1, when compression failed: PATH.1 is then whole and
  * uncompressed.
  */
-int	rotate_shift(const char *path, unsigned keep, bool compress, int level,
-	    bool *moved, char *err, size_t errlen);
+int	rotate_shift(int dirfd, const char *name, unsigned keep, bool compress,
+	    int level, bool *moved, char *err, size_t errlen);
 
 /*
- * Compress src into dst with libzstd at level (with a content checksum, so
- * "zstd -t" verifies every byte). Writes dst.tmp, fsyncs it, renames it to
- * dst and fsyncs the directory; dst gets src's mode (and owner, when that
- * differs and we may change it). Streams through two 128 KiB buffers, so
- * memory does not grow with the file. The caller unlinks src.
+ * Compress src into dst (both in dirfd) with libzstd at level (with a
+ * content checksum, so "zstd -t" verifies every byte). src must be a regular
+ * file, not a link. Writes dst.tmp (a leftover is removed first, and the
+ * new one created with O_EXCL), fsyncs it, renames it to dst and fsyncs the
+ * directory; dst gets src's permission bits (mode & 0777: never setuid,
+ * setgid or sticky) and owner, when that differs and we may change it.
+ * Streams through two 128 KiB buffers, so memory does not grow with the
+ * file. The caller unlinks src.
  * Returns 0, or -1 with errno and a message in err; dst.tmp is then removed
  * and dst untouched.
  */
-int	rotate_compress_file(const char *src, const char *dst, int level,
-	    char *err, size_t errlen);
+int	rotate_compress_file(int dirfd, const char *src, const char *dst,
+	    int level, char *err, size_t errlen);
 
 /*
  * Remove the leftovers of a crash during compression: PATH.N.zst.tmp for N
@@ -62,6 +69,6 @@ int	rotate_compress_file(const char *src, const char *dst, int level,
  * removed, or -1 with errno when the directory cannot be read or a leftover
  * cannot be removed.
  */
-int	rotate_cleanup(const char *path, unsigned keep);
+int	rotate_cleanup(int dirfd, const char *name, unsigned keep);
 
 #endif

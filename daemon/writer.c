@@ -4,6 +4,10 @@
  * space, writes the drop marker, syncs per policy, rotates (rotate.c),
  * reopens on request and takes new settings on reload.
  *
+ * Every file is reached through the output's directory descriptor, opened
+ * here on the thread, by its name and never through a symbolic link
+ * (logdir.h): the directory may be writable by someone who is not us.
+ *
  * Runs on its own thread and never touches libevent except for
  * event_active() on the completion event, which libevent makes thread-safe
  * (evthread_use_pthreads() is called at start-up).
@@ -30,6 +34,7 @@
 #include "chunk.h"
 #include "format.h"
 #include "log.h"
+#include "logdir.h"
 #include "report.h"
 #include "rotate.h"
 #include "sink.h"
@@ -57,8 +62,11 @@ struct writer {
 	pthread_cond_t	 opened;	/* signalled when open leaves OPENING */
 
 	/* Writer thread only. */
+	int		 dirfd;		/* the directory the file is in */
+	char		 name[NAME_MAX + 1];	/* the file's name in it */
 	int		 fd;
-	int64_t		 opened_ns;	/* for rotate.age */
+	int64_t		 first_ns;	/* receive time of the file's first
+					 * record, 0 while empty: rotate.age */
 	struct log_ratelimit rl;	/* rotation and reopen failures */
 	bool		 dropping;
 	const char	*drop_reason;
@@ -115,9 +123,66 @@ writer_owner(const struct config_output *conf, uid_t *uid, gid_t *gid,
 }
 
 /*
+ * Open the directory of conf->path and, as root, refuse one that others can
+ * write unless allow_shared_dir says to accept it (then warn, every start).
+ */
+static int
+writer_open_dir(struct writer *w, char *err, size_t errlen)
+{
+	const struct config_output *conf = w->conf;
+	int r;
+
+	if ((w->dirfd = logdir_open(conf->path, conf->name, w->name,
+	    sizeof(w->name), err, errlen)) == -1)
+		return -1;
+	r = logdir_check(w->dirfd, conf->path, conf->name,
+	    conf->allow_shared_dir, err, errlen);
+	if (r == 1)
+		log_warn("%s", err);
+	return r == -1 ? -1 : 0;
+}
+
+/*
+ * When did the file's first record arrive? That is what rotate.age counts
+ * from, so neither a reopen nor a restart postpones rotation. Read from the
+ * file's first line (every format starts with the receive time), or, when
+ * that cannot be read or parsed, the file's last modification: later than
+ * the truth, so rotation may come late, never early. 0 for an empty file or
+ * one that is not regular (never rotated). Read through a second descriptor
+ * (the first is write-only), checked to be the same file.
+ */
+static int64_t
+writer_first_record_ns(struct writer *w, const struct stat *st)
+{
+	char buf[256];
+	struct stat rst;
+	int64_t ns;
+	ssize_t n = -1;
+	char *nl;
+	int fd;
+
+	if (!S_ISREG(st->st_mode) || st->st_size == 0)
+		return 0;
+	if ((fd = logdir_openat(w->dirfd, w->name, O_RDONLY | O_NONBLOCK,
+	    0)) != -1) {
+		if (fstat(fd, &rst) == 0 && rst.st_dev == st->st_dev &&
+		    rst.st_ino == st->st_ino)
+			n = pread(fd, buf, sizeof(buf), 0);
+		(void)close(fd);	/* read-only; nothing to lose */
+	}
+	/* The time is near the start: a first line longer than buf will do. */
+	if (n > 0 && format_line_time(buf, (nl = memchr(buf, '\n',
+	    (size_t)n)) != NULL ? (size_t)(nl - buf) : (size_t)n, &ns) == 0)
+		return ns;
+	return (int64_t)st->st_mtim.tv_sec * 1000000000 + st->st_mtim.tv_nsec;
+}
+
+/*
  * Open (or create) the output file with exactly file_mode, whatever the
- * umask, and the configured owner and group. Only regular files are
- * changed: a FIFO or /dev/full keeps its own.
+ * umask, and the configured owner and group. Never through a symbolic link
+ * at its name; only a regular file with no other name (logdir_owns) is
+ * changed: a FIFO or /dev/full keeps its own, and so does a hard link to a
+ * file elsewhere.
  */
 static int
 writer_open(struct writer *w, char *err, size_t errlen)
@@ -136,21 +201,26 @@ writer_open(struct writer *w, char *err, size_t errlen)
 	 * waits for the open's result; it fails instead. Writes are blocking
 	 * again.
 	 */
-	fd = open(conf->path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC |
+	fd = logdir_openat(w->dirfd, w->name, O_WRONLY | O_APPEND | O_CREAT |
 	    O_NONBLOCK, conf->file_mode);
 	if (fd == -1) {
 		snprintf(err, errlen, "output %s: cannot open %s: %s",
 		    conf->name, conf->path, errno == ENXIO ?
-		    "a FIFO without a reader" : strerror(errno));
+		    "a FIFO without a reader" : logdir_strerror(errno));
 		return -1;
 	}
-	if (fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK) == -1) {
-		snprintf(err, errlen, "output %s: fcntl %s: %s", conf->name,
+	if (fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK) == -1 ||
+	    fstat(fd, &st) == -1) {
+		snprintf(err, errlen, "output %s: %s: %s", conf->name,
 		    conf->path, strerror(errno));
 		close(fd);
 		return -1;
 	}
-	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode)) {
+	if (S_ISREG(st.st_mode) && !logdir_owns(&st))
+		log_warn("output %s: %s has %lu names (hard links); leaving "
+		    "its mode and owner alone", conf->name, conf->path,
+		    (unsigned long)st.st_nlink);
+	else if (S_ISREG(st.st_mode)) {
 		if ((st.st_mode & 07777) != conf->file_mode &&
 		    fchmod(fd, conf->file_mode) == -1)
 			log_warn("output %s: chmod %s: %s", conf->name,
@@ -162,10 +232,11 @@ writer_open(struct writer *w, char *err, size_t errlen)
 			close(fd);
 			return -1;
 		}
-		(void)writer_reserve(fd, st.st_size);
 	}
+	if (S_ISREG(st.st_mode))
+		(void)writer_reserve(fd, st.st_size);
 	w->fd = fd;
-	w->opened_ns = clock_now_ns();
+	w->first_ns = writer_first_record_ns(w, &st);
 	return 0;
 }
 
@@ -219,6 +290,7 @@ writer_new(const struct config_output *conf, const char *host,
 	snprintf(w->host, sizeof(w->host), "%s", host);
 	w->chunk_size = chunk_size;
 	w->done_ev = done;
+	w->dirfd = -1;
 	w->fd = -1;
 	w->open = SINK_OPENING;
 	TAILQ_INIT(&w->todo);
@@ -485,6 +557,8 @@ writer_write_marker(struct writer *w)
 		writer_undo(w, &st);
 		return -1;
 	}
+	if (S_ISREG(st.st_mode) && st.st_size == 0)
+		w->first_ns = clock_now_ns();
 	(void)writer_reserve(w->fd, st.st_size + n);
 	w->unsynced = true;
 	return 0;
@@ -535,8 +609,8 @@ writer_sync(struct writer *w)
 	w->last_sync_ns = clock_mono_ns();
 }
 
-/* Would appending len bytes pass rotate.size, or is the file older than
- * rotate.age? An empty file is never rotated. */
+/* Would appending len bytes pass rotate.size, or did the file's first
+ * record arrive longer than rotate.age ago? An empty file is never rotated. */
 static bool
 writer_rotate_due(const struct writer *w, const struct stat *st, size_t len)
 {
@@ -547,8 +621,9 @@ writer_rotate_due(const struct writer *w, const struct stat *st, size_t len)
 	if (conf->rotate_size > 0 &&
 	    (uint64_t)st->st_size + len > conf->rotate_size)
 		return true;
-	return conf->rotate_age_s > 0 &&
-	    clock_now_ns() - w->opened_ns >= (int64_t)conf->rotate_age_s * 1000000000;
+	return conf->rotate_age_s > 0 && w->first_ns != 0 &&
+	    clock_now_ns() - w->first_ns >=
+	    (int64_t)conf->rotate_age_s * 1000000000;
 }
 
 /*
@@ -563,16 +638,19 @@ static void
 writer_rotate(struct writer *w)
 {
 	const struct config_output *conf = w->conf;
-	char err[512], src[PATH_MAX], dst[PATH_MAX];
+	char err[512], src[NAME_MAX + 8], dst[NAME_MAX + 8];
+	struct stat st;
 	bool moved = false;
 	int oldfd = w->fd;
 
 	if (w->unsynced)
 		writer_sync(w);
-	if (rotate_shift(conf->path, conf->rotate_keep, false, 0, &moved, err,
-	    sizeof(err)) == -1)
-		log_limited(&w->rl, "output %s: rotation: %s", conf->name, err);
-	if (!moved && access(conf->path, F_OK) == 0)
+	if (rotate_shift(w->dirfd, w->name, conf->rotate_keep, false, 0,
+	    &moved, err, sizeof(err)) == -1)
+		log_limited(&w->rl, "output %s: rotating %s: %s", conf->name,
+		    conf->path, err);
+	if (!moved && fstatat(w->dirfd, w->name, &st,
+	    AT_SYMLINK_NOFOLLOW) == 0)
 		return;
 	if (writer_open(w, err, sizeof(err)) == -1) {
 		log_limited(&w->rl, "%s; still writing to the rotated file", err);
@@ -584,15 +662,15 @@ writer_rotate(struct writer *w)
 		log_warn("output %s: close: %s", conf->name, strerror(errno));
 	if (!moved || !conf->rotate_compress || conf->rotate_keep == 0)
 		return;
-	snprintf(src, sizeof(src), "%s.1", conf->path);
-	snprintf(dst, sizeof(dst), "%s.1.zst", conf->path);
-	if (rotate_compress_file(src, dst, ROTATE_ZSTD_LEVEL, err,
+	snprintf(src, sizeof(src), "%s.1", w->name);
+	snprintf(dst, sizeof(dst), "%s.1.zst", w->name);
+	if (rotate_compress_file(w->dirfd, src, dst, ROTATE_ZSTD_LEVEL, err,
 	    sizeof(err)) == -1)
-		log_limited(&w->rl, "output %s: %s; %s stays uncompressed",
-		    conf->name, err, src);
-	else if (unlink(src) == -1)
-		log_limited(&w->rl, "output %s: unlink %s: %s", conf->name, src,
-		    strerror(errno));
+		log_limited(&w->rl, "output %s: compressing beside %s: %s; %s "
+		    "stays uncompressed", conf->name, conf->path, err, src);
+	else if (unlinkat(w->dirfd, src, 0) == -1)
+		log_limited(&w->rl, "output %s: unlink %s.1: %s", conf->name,
+		    conf->path, strerror(errno));
 }
 
 static void
@@ -632,6 +710,8 @@ writer_write_chunk(struct writer *w, struct chunk *c)
 	    (!S_ISREG(st.st_mode) ||
 	    writer_reserve(w->fd, st.st_size + c->len) != ENOSPC)) {
 		c->nwritten = c->nrecords;
+		if (S_ISREG(st.st_mode) && st.st_size == 0)
+			w->first_ns = c->first_ns;	/* a new file's age */
 		w->unsynced = true;
 		atomic_store(&w->pub_last_write_ns, clock_now_ns());
 		/* Free space for stats, at most once a second. */
@@ -677,12 +757,13 @@ writer_main(void *arg)
 	struct config_output *next;
 	struct chunk *c;
 	struct timespec ts;
-	bool stop, reopen;
+	bool ok, stop, reopen;
 
-	if (rotate_cleanup(w->conf->path, w->conf->rotate_keep) > 0)
+	ok = writer_open_dir(w, w->open_err, sizeof(w->open_err)) == 0;
+	if (ok && rotate_cleanup(w->dirfd, w->name, w->conf->rotate_keep) > 0)
 		log_info("output %s: removed leftovers of an interrupted "
 		    "compression", w->conf->name);
-	if (writer_open(w, w->open_err, sizeof(w->open_err)) == -1) {
+	if (!ok || writer_open(w, w->open_err, sizeof(w->open_err)) == -1) {
 		pthread_mutex_lock(&w->mu);
 		w->finished = true;
 		pthread_mutex_unlock(&w->mu);
@@ -784,6 +865,8 @@ writer_close(struct sink *s, struct chunk_list *done,
 			log_warn("output %s: close: %s", w->conf->name,
 			    strerror(errno));
 	}
+	if (w->dirfd != -1)
+		(void)close(w->dirfd);	/* read-only; nothing to lose */
 	pthread_cond_destroy(&w->opened);
 	pthread_cond_destroy(&w->cv);
 	pthread_mutex_destroy(&w->mu);

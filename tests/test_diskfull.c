@@ -33,6 +33,11 @@ static struct hd d;
 static char mnt[256];
 
 /* Mount a 1 MiB tmpfs at DIR/full, with a 256 KiB filler file to free later. */
+/*
+ * As root the daemon refuses a log directory others can write (see
+ * test_logdir.c): the tmpfs is mounted 0755, and outputs that are FIFOs in
+ * /tmp (mode 1777) say allow_shared_dir.
+ */
 static void
 mount_small_tmpfs(void)
 {
@@ -42,7 +47,7 @@ mount_small_tmpfs(void)
 		cr_skip_test("needs root to mount a 1 MiB tmpfs (CI runs as root)");
 	cr_assert_not_null(mkdtemp(dir));
 	snprintf(mnt, sizeof(mnt), "%s", dir);
-	if (mount("tmpfs", mnt, "tmpfs", 0, "size=1M") == -1) {
+	if (mount("tmpfs", mnt, "tmpfs", 0, "size=1M,mode=0755") == -1) {
 		rmdir(mnt);
 		cr_skip_test("cannot mount tmpfs here: %s", strerror(errno));
 	}
@@ -326,7 +331,8 @@ overflow_run(const char *policy, int flags, long n, long *logged,
 	    "buffer = { chunk_size = \"64K\"; max_memory = \"1M\"; "
 	    "flush_interval_ms = 50; overflow = \"%s\"; "
 	    "stall_timeout_ms = 30000; };\n"
-	    "outputs = ( { name = \"slow\"; path = \"%s\"; } );\n",
+	    "outputs = ( { name = \"slow\"; path = \"%s\"; "
+	    "allow_shared_dir = true; } );\n",
 	    policy, fifo);
 	hd_start(&d, conf);
 	snprintf(r.path, sizeof(r.path), "%s", hd_path(&d, "slow.copy"));
@@ -407,7 +413,8 @@ Test(diskfull, a_stalled_output_does_not_hold_up_the_others,
 	    "buffer = { chunk_size = \"16K\"; max_memory = \"128K\"; "
 	    "flush_interval_ms = 50; stall_timeout_ms = 100; };\n"
 	    "shutdown = { drain_timeout_ms = 300; };\n"
-	    "outputs = ( { name = \"stalled\"; path = \"%s\"; },\n"
+	    "outputs = ( { name = \"stalled\"; path = \"%s\"; "
+	    "allow_shared_dir = true; },\n"
 	    "  { name = \"disk\"; path = \"@DIR@/disk.log\"; } );\n", fifo);
 	hd_start(&d, conf);
 	h = asynclog_open(d.sock, "filler", ASYNCLOG_BLOCK);
@@ -453,7 +460,8 @@ Test(diskfull, datagram_senders_are_never_held_up_by_a_stalled_output,
 	    "buffer = { chunk_size = \"16K\"; max_memory = \"64K\"; "
 	    "flush_interval_ms = 20; };\n"
 	    "shutdown = { drain_timeout_ms = 200; };\n"
-	    "outputs = ( { name = \"stalled\"; path = \"%s\"; } );\n", fifo);
+	    "outputs = ( { name = \"stalled\"; path = \"%s\"; "
+	    "allow_shared_dir = true; } );\n", fifo);
 	hd_start(&d, conf);
 	cr_assert(hd_wait(hd_socket_ready, &d, "dgram.sock", 10000));
 	t0 = hd_now_ms();
@@ -517,7 +525,8 @@ Test(diskfull, datagram_drops_leave_backpressure_to_stream_clients,
 	    "  syslog_dgram = \"@DIR@/dgram.sock\"; };\n"
 	    "buffer = { chunk_size = \"16K\"; max_memory = \"64K\"; "
 	    "flush_interval_ms = 20; };\n"
-	    "outputs = ( { name = \"slow\"; path = \"%s\"; } );\n", fifo);
+	    "outputs = ( { name = \"slow\"; path = \"%s\"; "
+	    "allow_shared_dir = true; } );\n", fifo);
 	hd_start(&d, conf);
 	cr_assert(hd_wait(hd_socket_ready, &d, "dgram.sock", 10000));
 	snprintf(r.path, sizeof(r.path), "%s", hd_path(&d, "slow.copy"));

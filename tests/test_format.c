@@ -316,6 +316,38 @@ Test(format_time, refuses_a_buffer_shorter_than_33_bytes)
 	cr_assert_eq(format_time(0, out, 33), 32);
 }
 
+Test(format_time, a_line_s_time_reads_back_in_every_format_and_offset)
+{
+	static const char *const lines[] = {
+	    "2026-11-24T12:34:56.123456+00:00 host tag[1]: x",
+	    "{\"time\":\"2026-11-24T07:04:56.123456-05:30\",\"host\":\"h\"}",
+	    "<14>1 2026-11-24T14:34:56.123456+02:00 host tag 1 - - x",
+	    "2026-11-24T12:34:56.123456Z rest",
+	};
+	int64_t ns;
+	size_t i;
+
+	for (i = 0; i < sizeof(lines) / sizeof(lines[0]); i++) {
+		cr_assert_eq(format_line_time(lines[i], strlen(lines[i]), &ns),
+		    0, "%s", lines[i]);
+		cr_assert_eq(ns, T_NS(T_2026_11_24, 123456), "%s", lines[i]);
+	}
+}
+
+Test(format_time, a_line_that_does_not_start_with_our_time_is_refused)
+{
+	static const char *const lines[] = { "", "garbage",
+	    "2026-11-24 12:34:56 host", "2026-13-24T12:34:56.1+00:00 x",
+	    "2026-11-24T12:34:56.123456", "<14>2 2026-11-24T12:34:56Z x",
+	    "{\"host\":\"2026-11-24T12:34:56Z\"}" };
+	int64_t ns;
+	size_t i;
+
+	for (i = 0; i < sizeof(lines) / sizeof(lines[0]); i++)
+		cr_assert_eq(format_line_time(lines[i], strlen(lines[i]), &ns),
+		    -1, "%s", lines[i]);
+}
+
 Test(format_record, writes_the_text_line_of_the_design)
 {
 	struct record	rec = make_record("hello world");

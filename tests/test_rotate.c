@@ -4,7 +4,8 @@
  * Calls daemon/rotate.c directly in a fresh temp dir per test. Compressed
  * files are checked with the real zstd tool ("zstd -dc", "zstd -t"), not
  * with libzstd, so a file we wrote and then misread the same way cannot
- * pass. The live file is always DIR/out.log.
+ * pass. The live file is always DIR/out.log, reached as "out.log" in the
+ * directory descriptor t_dfd, as the writer does.
  */
 
 #include <criterion/criterion.h>
@@ -14,6 +15,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <ftw.h>
 #include <limits.h>
 #include <stdbool.h>
@@ -26,6 +28,7 @@
 
 static char	t_dir[128];	/* short: paths built from it must fit */
 static char	t_live[PATH_MAX];
+static int	t_dfd = -1;	/* t_dir */
 
 static void
 t_setup(void)
@@ -35,6 +38,8 @@ t_setup(void)
 	/* Searchable by others: the permission test may run as nobody. */
 	cr_assert_eq(chmod(t_dir, 0755), 0);
 	snprintf(t_live, sizeof(t_live), "%s/out.log", t_dir);
+	t_dfd = open(t_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	cr_assert_neq(t_dfd, -1, "%s: %s", t_dir, strerror(errno));
 }
 
 static int
@@ -53,6 +58,7 @@ t_teardown(void)
 
 	snprintf(ro, sizeof(ro), "%s/ro", t_dir);
 	(void)chmod(ro, 0755);	/* may not exist */
+	cr_assert_eq(close(t_dfd), 0);
 	cr_assert_eq(nftw(t_dir, t_rm, 16, FTW_DEPTH | FTW_PHYS), 0);
 }
 
@@ -201,7 +207,7 @@ rotate_generations(int n, unsigned keep, bool compress)
 	for (i = 1; i <= n; i++) {
 		snprintf(text, sizeof(text), "gen %d\n", i);
 		put("out.log", text);
-		cr_assert_eq(rotate_shift(t_live, keep, compress,
+		cr_assert_eq(rotate_shift(t_dfd, "out.log", keep, compress,
 		    ROTATE_ZSTD_LEVEL, &moved, err, sizeof(err)), 0, "%s", err);
 		cr_assert(moved);
 		cr_assert_not(exists("out.log"));
@@ -261,7 +267,7 @@ Test(rotate, lowering_keep_deletes_the_generations_beyond_it)
 
 	rotate_generations(5, 5, false);
 	put("out.log", "live\n");
-	cr_assert_eq(rotate_shift(t_live, 2, false, ROTATE_ZSTD_LEVEL, &moved,
+	cr_assert_eq(rotate_shift(t_dfd, "out.log", 2, false, ROTATE_ZSTD_LEVEL, &moved,
 	    err, sizeof(err)), 0, "%s", err);
 
 	cr_assert_eq(count_files(), 2);
@@ -277,7 +283,7 @@ Test(rotate, a_gap_in_the_numbering_is_shifted_without_overwriting)
 	put("out.log.1", "a\n");
 	put("out.log.3", "c\n");
 	put("out.log", "live\n");
-	cr_assert_eq(rotate_shift(t_live, 5, false, ROTATE_ZSTD_LEVEL, &moved,
+	cr_assert_eq(rotate_shift(t_dfd, "out.log", 5, false, ROTATE_ZSTD_LEVEL, &moved,
 	    err, sizeof(err)), 0, "%s", err);
 
 	cr_assert_eq(count_files(), 3);
@@ -295,10 +301,10 @@ Test(rotate, a_plain_and_a_compressed_file_of_one_number_shift_together)
 	/* A crash after PATH.1.zst was renamed into place, before PATH.1
 	 * was unlinked. */
 	put("out.log.1", "one\n");
-	cr_assert_eq(rotate_compress_file(at("out.log.1"), at("out.log.1.zst"),
+	cr_assert_eq(rotate_compress_file(t_dfd, "out.log.1", "out.log.1.zst",
 	    ROTATE_ZSTD_LEVEL, err, sizeof(err)), 0, "%s", err);
 	put("out.log", "live\n");
-	cr_assert_eq(rotate_shift(t_live, 3, true, ROTATE_ZSTD_LEVEL, &moved,
+	cr_assert_eq(rotate_shift(t_dfd, "out.log", 3, true, ROTATE_ZSTD_LEVEL, &moved,
 	    err, sizeof(err)), 0, "%s", err);
 
 	cr_assert_eq(count_files(), 3);
@@ -327,7 +333,7 @@ Test(rotate, a_large_file_compresses_and_round_trips)
 		    words[(x >> 33) % 11], words[(x >> 17) % 11], x % 100000);
 	}
 	put_at(t_live, orig, len);
-	cr_assert_eq(rotate_shift(t_live, 2, true, ROTATE_ZSTD_LEVEL, &moved,
+	cr_assert_eq(rotate_shift(t_dfd, "out.log", 2, true, ROTATE_ZSTD_LEVEL, &moved,
 	    err, sizeof(err)), 0, "%s", err);
 
 	cr_assert(moved);
@@ -348,7 +354,7 @@ Test(rotate, an_empty_file_compresses_to_a_valid_frame)
 	char err[256];
 
 	put("empty", "");
-	cr_assert_eq(rotate_compress_file(at("empty"), at("empty.zst"),
+	cr_assert_eq(rotate_compress_file(t_dfd, "empty", "empty.zst",
 	    ROTATE_ZSTD_LEVEL, err, sizeof(err)), 0, "%s", err);
 	expect_ztext("empty.zst", "");
 	cr_assert_not(exists("empty.zst.tmp"));
@@ -362,7 +368,7 @@ Test(rotate, the_compressed_file_keeps_the_mode_of_the_original)
 
 	put("out.log", "private\n");
 	cr_assert_eq(chmod(t_live, 0640), 0);
-	cr_assert_eq(rotate_shift(t_live, 2, true, ROTATE_ZSTD_LEVEL, &moved,
+	cr_assert_eq(rotate_shift(t_dfd, "out.log", 2, true, ROTATE_ZSTD_LEVEL, &moved,
 	    err, sizeof(err)), 0, "%s", err);
 	cr_assert_eq(stat(at("out.log.1.zst"), &st), 0);
 	cr_assert_eq(st.st_mode & 07777, 0640);
@@ -372,26 +378,28 @@ Test(rotate, an_unwritable_directory_gives_minus_one_with_a_clear_message)
 {
 	char live[PATH_MAX], err[256] = "";
 	bool moved = true, was_root = geteuid() == 0;
-	int r, saved;
+	int r, saved, rofd;
 
 	cr_assert_eq(mkdir(at("ro"), 0755), 0);
 	snprintf(live, sizeof(live), "%s/out.log", at("ro"));
 	put_at(live, "keep me\n", 8);
 	cr_assert_eq(chmod(at("ro"), 0555), 0);
+	cr_assert_neq(rofd = open(at("ro"), O_RDONLY | O_DIRECTORY), -1);
 
 	/* root ignores directory permissions: act as nobody for the call. */
 	if (was_root)
 		cr_assert_eq(seteuid(65534), 0);
-	r = rotate_shift(live, 3, true, ROTATE_ZSTD_LEVEL, &moved, err,
-	    sizeof(err));
+	r = rotate_shift(rofd, "out.log", 3, true, ROTATE_ZSTD_LEVEL, &moved,
+	    err, sizeof(err));
 	saved = errno;
 	if (was_root)
 		cr_assert_eq(seteuid(0), 0);
+	cr_assert_eq(close(rofd), 0);
 
 	cr_assert_eq(r, -1);
 	cr_assert_eq(saved, EACCES);
 	cr_assert_not(moved);
-	cr_assert_not_null(strstr(err, live), "message: %s", err);
+	cr_assert_not_null(strstr(err, "out.log"), "message: %s", err);
 	cr_assert_not_null(strstr(err, "Permission denied"), "message: %s",
 	    err);
 	expect_text("ro/out.log", "keep me\n");
@@ -405,7 +413,7 @@ Test(rotate, a_failed_compression_leaves_the_rotated_file_whole_and_says_so)
 	/* A directory where the .tmp must go makes creating it fail. */
 	cr_assert_eq(mkdir(at("out.log.1.zst.tmp"), 0755), 0);
 	put("out.log", "whole\n");
-	cr_assert_eq(rotate_shift(t_live, 3, true, ROTATE_ZSTD_LEVEL, &moved,
+	cr_assert_eq(rotate_shift(t_dfd, "out.log", 3, true, ROTATE_ZSTD_LEVEL, &moved,
 	    err, sizeof(err)), -1);
 
 	cr_assert(moved);
@@ -421,7 +429,7 @@ Test(rotate, a_missing_live_file_moves_nothing)
 	bool moved = true;
 
 	put("out.log.1", "old\n");
-	cr_assert_eq(rotate_shift(t_live, 3, false, ROTATE_ZSTD_LEVEL, &moved,
+	cr_assert_eq(rotate_shift(t_dfd, "out.log", 3, false, ROTATE_ZSTD_LEVEL, &moved,
 	    err, sizeof(err)), 0, "%s", err);
 	cr_assert_not(moved);
 	expect_text("out.log.1", "old\n");
@@ -438,11 +446,11 @@ Test(rotate, cleanup_removes_leftover_zst_tmp_files_only)
 	put("other.log.1.zst.tmp", "not ours\n");
 	put("out.log.tmp", "not ours\n");
 
-	cr_assert_eq(rotate_cleanup(t_live, 3), 2);
+	cr_assert_eq(rotate_cleanup(t_dfd, "out.log", 3), 2);
 	cr_assert_not(exists("out.log.1.zst.tmp"));
 	cr_assert_not(exists("out.log.2.zst.tmp"));
 	cr_assert_eq(count_files(), 5);
-	cr_assert_eq(rotate_cleanup(t_live, 3), 0);
+	cr_assert_eq(rotate_cleanup(t_dfd, "out.log", 3), 0);
 }
 
 Test(rotate, files_not_matching_the_pattern_are_untouched)
@@ -464,17 +472,81 @@ Test(rotate, files_not_matching_the_pattern_are_untouched)
 		expect_text(others[i], others[i]);
 }
 
-Test(rotate, a_path_without_a_directory_rotates_in_the_current_one)
+Test(rotate, a_name_with_a_slash_is_refused)
+{
+	char err[256] = "";
+	bool moved = true;
+
+	put("out.log", "live\n");
+	cr_assert_eq(rotate_shift(t_dfd, "../out.log", 2, false,
+	    ROTATE_ZSTD_LEVEL, &moved, err, sizeof(err)), -1);
+	cr_assert_eq(errno, EINVAL);
+	cr_assert_not(moved);
+	expect_text("out.log", "live\n");
+}
+
+/* A 0600 file that must come out of every attack as it went in. */
+static void
+put_secret(const char *name)
+{
+	put(name, "secret\n");
+	cr_assert_eq(chmod(at(name), 0600), 0);
+}
+
+static void
+expect_secret(const char *name)
+{
+	struct stat st;
+
+	cr_assert_eq(lstat(at(name), &st), 0);
+	cr_assert(S_ISREG(st.st_mode));
+	cr_assert_eq(st.st_mode & 07777, 0600, "%s: mode %o", name,
+	    st.st_mode & 07777);
+	cr_assert_eq(st.st_uid, geteuid());
+	expect_text(name, "secret\n");
+}
+
+Test(rotate, a_link_planted_as_the_zst_tmp_is_replaced_and_its_target_untouched)
 {
 	char err[256];
 	bool moved;
 
-	cr_assert_eq(chdir(t_dir), 0);
-	put("out.log.1", "old\n");
-	put("out.log", "live\n");
-	cr_assert_eq(rotate_shift("out.log", 2, false, ROTATE_ZSTD_LEVEL,
+	put_secret("secret");
+	cr_assert_eq(symlink(at("secret"), at("out.log.1.zst.tmp")), 0);
+	put("out.log", "rotated\n");
+	cr_assert_eq(chmod(t_live, 0666), 0);
+	cr_assert_eq(rotate_shift(t_dfd, "out.log", 3, true, ROTATE_ZSTD_LEVEL,
 	    &moved, err, sizeof(err)), 0, "%s", err);
-	cr_assert(moved);
-	expect_text("out.log.1", "live\n");
-	expect_text("out.log.2", "old\n");
+
+	expect_secret("secret");
+	expect_ztext("out.log.1.zst", "rotated\n");
+	cr_assert_not(exists("out.log.1.zst.tmp"));
+}
+
+Test(rotate, a_link_in_place_of_the_rotated_file_is_not_compressed)
+{
+	char err[256] = "";
+
+	put_secret("secret");
+	cr_assert_eq(symlink(at("secret"), at("out.log.1")), 0);
+	cr_assert_eq(rotate_compress_file(t_dfd, "out.log.1", "out.log.1.zst",
+	    ROTATE_ZSTD_LEVEL, err, sizeof(err)), -1);
+	cr_assert_not_null(strstr(err, "is a symbolic link; not following it"),
+	    "message: %s", err);
+	cr_assert_not(exists("out.log.1.zst"));
+	cr_assert_not(exists("out.log.1.zst.tmp"));
+	expect_secret("secret");
+}
+
+Test(rotate, the_compressed_copy_never_gets_setuid_setgid_or_sticky_bits)
+{
+	struct stat st;
+	char err[256];
+
+	put("out.log.1", "x\n");
+	cr_assert_eq(chmod(at("out.log.1"), 07755), 0);
+	cr_assert_eq(rotate_compress_file(t_dfd, "out.log.1", "out.log.1.zst",
+	    ROTATE_ZSTD_LEVEL, err, sizeof(err)), 0, "%s", err);
+	cr_assert_eq(stat(at("out.log.1.zst"), &st), 0);
+	cr_assert_eq(st.st_mode & 07777, 0755, "mode %o", st.st_mode & 07777);
 }
