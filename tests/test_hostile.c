@@ -119,6 +119,7 @@ Test(hostile, a_datagram_of_max_record_passes_and_one_byte_more_does_not,
 	    "syslog_dgram = \"@DIR@/dgram.sock\"; };\n"
 	    "buffer = { flush_interval_ms = 20; max_record = \"1K\"; };\n"
 	    "outputs = ( { name = \"main\"; path = \"@DIR@/main.log\"; } );\n");
+	cr_assert(hd_wait(hd_socket_ready, &d, "dgram.sock", 5000));
 	memset(msg, 'a', sizeof(msg));
 	memcpy(msg, "<13>", 4);
 	msg[1024] = '\n';
