@@ -4,6 +4,11 @@
 #   make run             install missing packages, start asynclogd on conf/dev.conf
 #   make test            install missing packages, build, run every test
 #   make SANITIZE=1 test the same with ASan + UBSan (objects in build/san/)
+#   make SANITIZE=thread test TEST_ARGS="--filter 'client/*'"
+#                        ThreadSanitizer (objects in build/tsan/), meant for the
+#                        threaded tests (client/*, diskfull/*): the first race
+#                        fails its test; fork tests skip (test_client.c says
+#                        why); tests/tsan.c lets criterion start under TSan
 #   make bench           throughput / latency / memory benchmark (bench/)
 #   make install PREFIX=/usr/local DESTDIR=...   /   make uninstall
 #
@@ -44,6 +49,11 @@ B		?= build/san
 SANFLAGS	:= -fsanitize=address,undefined -fno-omit-frame-pointer \
 		   -fno-sanitize-recover=undefined
 OPT		:= -O1
+else ifeq ($(SANITIZE),thread)
+B		?= build/tsan
+SANFLAGS	:= -fsanitize=thread -fno-omit-frame-pointer
+OPT		:= -O1
+export TSAN_OPTIONS ?= halt_on_error=1 second_deadlock_stack=1
 else
 B		?= build
 SANFLAGS	:=

@@ -143,8 +143,8 @@ asynclog_after_fork(struct asynclog *h)
 		pthread_mutex_unlock(&h->lock);
 		return;
 	}
-	/* These descriptors are the parent's: closing our copies is harmless. */
-	sender_close(h);
+	/* The parent's descriptors: the child may have reused their numbers. */
+	sender_disown(h);
 	asynclog_free_rings(h);
 
 	atomic_store(&h->sleeping, 0);
@@ -394,24 +394,48 @@ asynclog_dropped(const asynclog_t *h)
 	return atomic_load(&h->dropped);
 }
 
-void
-asynclog_close(asynclog_t *h)
+/*
+ * The flush is bounded, so a daemon that stopped reading can leave records
+ * behind: sender_finish() counts them, and the count returned is final.
+ */
+uint64_t
+asynclog_close_dropped(asynclog_t *h)
 {
+	uint64_t	dropped = 0;
+	bool		mine;
+
 	if (h == NULL)
-		return;
-	/* A child that never used the handle has no sender to stop. */
-	if (!asynclog_stale(h) && h->running) {
-		if (asynclog_pending(h) || atomic_load(&h->connected))
-			asynclog_flush(h, 1000);
-		sender_stop(h);
+		return 0;
+	/*
+	 * A child that never used the handle has no sender to stop, and the
+	 * rings and descriptors it holds are copies of the parent's.
+	 */
+	mine = !asynclog_stale(h);
+	if (mine) {
+		if (h->running) {
+			if (asynclog_pending(h) || atomic_load(&h->connected))
+				asynclog_flush(h, 1000);
+			sender_stop(h);
+		}
+		sender_finish(h);
+		dropped = atomic_load(&h->dropped);
 	}
 	pthread_mutex_lock(&global_lock);
 	LIST_REMOVE(h, entry);
 	pthread_mutex_unlock(&global_lock);
 
-	sender_close(h);
+	if (mine)
+		sender_close(h);
+	else
+		sender_disown(h);
 	asynclog_free_rings(h);
 	asynclog_destroy_locks(h);
 	free(h);
+	return dropped;
 }
 
+void
+asynclog_close(asynclog_t *h)
+{
+	asynclog_close_dropped(h);
+}

@@ -63,14 +63,25 @@ int	asynclog_flush(asynclog_t *, int timeout_ms);
 /*
  * Records dropped by this handle so far (buffer full, daemon unreachable,
  * a frame cut by a broken connection). In a child of fork() it counts from 0.
+ * Records still buffered are not in it yet: only asynclog_close_dropped()
+ * knows which of them close could not deliver. Not to be called after close.
  */
 uint64_t asynclog_dropped(const asynclog_t *);
 
 /*
  * Flush for a short while (at most 1 s; not at all when nothing is pending
- * and the daemon is unreachable), stop the sender, free the handle.
+ * and the daemon is unreachable), stop the sender, free the handle. What is
+ * still buffered then is dropped and counted, and one last DROPPED frame is
+ * tried without blocking, so the daemon learns of the loss when it has room.
  */
 void	asynclog_close(asynclog_t *);
+
+/*
+ * asynclog_close(), returning the handle's final drop count: every record
+ * logged through it was either handed to the daemon or is in this number.
+ * 0 in a child of fork() that never used the handle.
+ */
+uint64_t asynclog_close_dropped(asynclog_t *);
 
 #ifdef __cplusplus
 }

@@ -207,8 +207,10 @@ ring_write(struct asynclog *h, struct ring *r, uint8_t pri, const char *msg,
 			return -1;
 		}
 		ring_wait(h, r, end);
-		if (atomic_load(&h->stopping))
+		if (atomic_load(&h->stopping)) {
+			sender_count_drop(h, 1);
 			return -1;
+		}
 	}
 
 	if (start != pos)
@@ -261,4 +263,34 @@ ring_frame_end(const struct ring *r, uint64_t start, uint64_t pos)
 			return e;
 		p = e;
 	}
+}
+
+/* Frames in [p, end), which holds whole frames only. */
+static uint64_t
+ring_count_span(const struct ring *r, uint64_t p, uint64_t end)
+{
+	uint64_t	n = 0;
+	size_t		len;
+
+	while (p < end) {
+		len = wire_frame_len(ring_at(r, p), RING_SIZE - (p & RING_MASK));
+		if (len == 0)
+			break;		/* cannot happen: the producer wrote it */
+		p += len;
+		n++;
+	}
+	return n;
+}
+
+/* Sender side, as sender_build() reads a ring: one lap boundary at most. */
+uint64_t
+ring_frames(const struct ring *r, uint64_t from, uint64_t head)
+{
+	uint64_t	lap = (from | RING_MASK) + 1, n = 0;
+
+	if (head <= lap)
+		return ring_count_span(r, from, head);
+	if (from < r->lap_end)
+		n = ring_count_span(r, from, r->lap_end);
+	return n + ring_count_span(r, lap, head);
 }

@@ -95,4 +95,10 @@ bool		 ring_pending(const struct ring *r);
 uint64_t	 ring_frame_end(const struct ring *r, uint64_t start,
 		    uint64_t pos);
 
+/*
+ * Sender side: how many frames were published between from, a frame
+ * boundary not yet sent, and head (a value of r->head).
+ */
+uint64_t	 ring_frames(const struct ring *r, uint64_t from, uint64_t head);
+
 #endif

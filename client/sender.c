@@ -12,6 +12,7 @@
 
 #include <sys/eventfd.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/uio.h>
 #include <sys/un.h>
 
@@ -94,6 +95,26 @@ sender_close(struct asynclog *h)
 	sender_init(&h->s);
 }
 
+/*
+ * A child of fork() may have closed every descriptor and opened its own
+ * files under the same numbers, so a number alone proves nothing. The socket
+ * is closed only when it is still the same socket (its inode is unique);
+ * the eventfd is only forgotten, since every eventfd shares one anonymous
+ * inode and nothing shows which is ours. Both are O_CLOEXEC, so a forgotten
+ * one lives at most until the child execs.
+ */
+void
+sender_disown(struct asynclog *h)
+{
+	struct stat	st;
+
+	if (h->s.fd != -1 && fstat(h->s.fd, &st) == 0 &&
+	    st.st_dev == h->s.fd_dev && st.st_ino == h->s.fd_ino)
+		close(h->s.fd);
+	h->wakefd = -1;
+	sender_init(&h->s);
+}
+
 void
 sender_wake(struct asynclog *h)
 {
@@ -126,7 +147,7 @@ sender_count_drop(struct asynclog *h, uint64_t n)
 	atomic_fetch_add(&h->dropped, n);
 }
 
-/* Everything below runs on the sender thread alone. */
+/* Below: the sender thread's alone (and sender_finish's, once it is joined). */
 
 /* Is there room for need more bytes in the control buffer now? */
 static bool
@@ -208,6 +229,7 @@ static int
 sender_connect(struct asynclog *h)
 {
 	struct sender	*s = &h->s;
+	struct stat	 st;
 	int64_t		 now = sender_mono_ms();
 	int		 fd;
 
@@ -223,7 +245,13 @@ sender_connect(struct asynclog *h)
 		close(fd);
 		goto fail;
 	}
+	if (fstat(fd, &st) == -1) {
+		close(fd);
+		goto fail;
+	}
 	s->fd = fd;
+	s->fd_dev = st.st_dev;
+	s->fd_ino = st.st_ino;
 	s->connected_at = now;
 	s->ctl_len = wire_encode_hello(s->ctl, sizeof s->ctl, 0, h->tag,
 	    h->tag_len);
@@ -236,30 +264,41 @@ fail:
 	return -1;
 }
 
+/* Queue a DROPPED frame for every drop not reported yet, if there is room. */
+static void
+sender_queue_dropped(struct asynclog *h)
+{
+	struct sender	*s = &h->s;
+	uint64_t	 n;
+	int64_t		 since, until;
+
+	if (!sender_ctl_room(s, 64) ||
+	    (n = atomic_exchange(&h->drop_pending, 0)) == 0)
+		return;
+	until = atomic_load(&h->drop_last);
+	since = atomic_exchange(&h->drop_first, 0);
+	if (since == 0 || since > until)
+		since = until;
+	s->ctl_len += wire_encode_dropped(s->ctl + s->ctl_len,
+	    sizeof s->ctl - s->ctl_len, n, since, until);
+	s->ctl_drop_end = s->ctl_len;
+	s->ctl_drop_count = n;
+}
+
 /* Queue DROPPED and SYNC frames; they go out before the next ring bytes. */
 static void
 sender_control(struct asynclog *h)
 {
 	struct sender	*s = &h->s;
 	struct ring	*r;
-	uint64_t	 req, n;
-	int64_t		 since, until;
+	uint64_t	 req;
 	int		 i, nr = atomic_load_explicit(&h->nrings,
 			     memory_order_acquire);
 	bool		 ready;
 
-	if (s->ctl_drop_end == 0 && sender_ctl_room(s, 64) &&
-	    atomic_load_explicit(&h->drop_pending, memory_order_relaxed) &&
-	    (n = atomic_exchange(&h->drop_pending, 0)) != 0) {
-		until = atomic_load(&h->drop_last);
-		since = atomic_exchange(&h->drop_first, 0);
-		if (since == 0 || since > until)
-			since = until;
-		s->ctl_len += wire_encode_dropped(s->ctl + s->ctl_len,
-		    sizeof s->ctl - s->ctl_len, n, since, until);
-		s->ctl_drop_end = s->ctl_len;
-		s->ctl_drop_count = n;
-	}
+	if (s->ctl_drop_end == 0 &&
+	    atomic_load_explicit(&h->drop_pending, memory_order_relaxed))
+		sender_queue_dropped(h);
 
 	/*
 	 * A flush covers what was published when the sender saw the request
@@ -488,12 +527,24 @@ sender_idle(struct asynclog *h)
 	s->lingered = false;
 }
 
+/* One non-blocking sendmsg() of the items sender_build() gathered. */
+static ssize_t
+sender_send(struct sender *s)
+{
+	struct msghdr	msg;
+
+	memset(&msg, 0, sizeof msg);
+	msg.msg_iov = s->iov;
+	msg.msg_iovlen = (size_t)s->nitems;
+	/* MSG_NOSIGNAL: a dead daemon must not kill the application. */
+	return sendmsg(s->fd, &msg, MSG_NOSIGNAL | MSG_DONTWAIT);
+}
+
 static void *
 sender_main(void *arg)
 {
 	struct asynclog	*h = arg;
 	struct sender	*s = &h->s;
-	struct msghdr	 msg;
 	ssize_t		 n;
 	int64_t		 wait;
 
@@ -515,11 +566,7 @@ sender_main(void *arg)
 			continue;
 		}
 		s->lingered = false;
-		memset(&msg, 0, sizeof msg);
-		msg.msg_iov = s->iov;
-		msg.msg_iovlen = (size_t)s->nitems;
-		/* MSG_NOSIGNAL: a dead daemon must not kill the application. */
-		n = sendmsg(s->fd, &msg, MSG_NOSIGNAL | MSG_DONTWAIT);
+		n = sender_send(s);
 		if (n >= 0)
 			sender_advance(h, (size_t)n);
 		else if (errno == EAGAIN || errno == EWOULDBLOCK)
@@ -528,4 +575,45 @@ sender_main(void *arg)
 			sender_disconnect(h);
 	}
 	return NULL;
+}
+
+/*
+ * The handle is closing and no sender thread runs any more: nothing may go
+ * unaccounted. Every frame still in a ring is counted as dropped; so is the
+ * frame the last send cut, unless its rest goes out now. Then, in the same
+ * non-blocking sendmsg(), one DROPPED frame carries every drop not yet
+ * reported. A daemon that stopped reading has no room for it, which is why
+ * h->dropped, not the daemon's DROPPED total, is the exact final count.
+ */
+void
+sender_finish(struct asynclog *h)
+{
+	struct sender	*s = &h->s;
+	struct ring	*r;
+	uint64_t	 n = 0;
+	ssize_t		 sent;
+	int		 i, nr = atomic_load(&h->nrings);
+
+	for (i = 0; i < nr; i++) {
+		r = h->rings[i];
+		n += ring_frames(r, r == s->partial ? r->partial_end :
+		    r->tail_local, atomic_load(&r->head));
+	}
+	if (n > 0)
+		sender_count_drop(h, n);
+	if (s->fd == -1)
+		return;
+
+	s->nitems = 0;
+	if ((r = s->partial) != NULL)
+		sender_add(s, r, r->tail_local, r->partial_end - r->tail_local,
+		    r->partial_end, true);
+	sender_queue_dropped(h);
+	if (s->ctl_off < s->ctl_len)
+		sender_add(s, NULL, s->ctl_off, s->ctl_len - s->ctl_off,
+		    s->ctl_len, false);
+	while ((sent = sender_send(s)) == -1 && errno == EINTR)
+		;
+	if (s->partial != NULL && (sent == -1 || (size_t)sent < s->items[0].len))
+		sender_count_drop(h, 1);	/* the daemon discards a cut frame */
 }

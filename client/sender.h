@@ -13,6 +13,7 @@
 #ifndef ASYNCLOG_SENDER_H
 #define ASYNCLOG_SENDER_H
 
+#include <sys/types.h>
 #include <sys/uio.h>
 
 #include <stdbool.h>
@@ -38,6 +39,8 @@ struct sender_item {
 
 struct sender {
 	int		 fd;		/* -1 when not connected */
+	dev_t		 fd_dev;	/* fd's identity, so a child of fork() */
+	ino_t		 fd_ino;	/* knows whether it still is ours */
 	int		 backoff_ms;
 	int64_t		 next_attempt;	/* monotonic ms */
 	int64_t		 connected_at;
@@ -75,10 +78,24 @@ void	sender_stop(struct asynclog *h);
 
 /*
  * Close the socket and the wake-up eventfd, if open, and start over with
- * sender_init(). Only when no sender thread runs: after sender_stop(), or in
- * a child of fork() (where the descriptors are copies of the parent's).
+ * sender_init(). Only when no sender thread runs, after sender_stop(); in a
+ * child of fork() use sender_disown().
  */
 void	sender_close(struct asynclog *h);
+
+/*
+ * In a child of fork(): let go of the parent's socket and eventfd without
+ * closing a descriptor the child may since have made its own, and start over
+ * with sender_init().
+ */
+void	sender_disown(struct asynclog *h);
+
+/*
+ * The handle is closing and its sender has stopped, or never ran: count what
+ * is left in the rings as dropped, and try once, without blocking, to send
+ * the rest of a cut frame and a last DROPPED frame. h->dropped is then final.
+ */
+void	sender_finish(struct asynclog *h);
 
 /* A record was just published (seq_cst head store): wake a sleeping sender. */
 void	sender_kick(struct asynclog *h);

@@ -19,7 +19,7 @@
 /* asynclog.h: each must stay exported. */
 static const char *const api[] = {
 	"asynclog_open", "asynclog_log", "asynclog_write", "asynclog_flush",
-	"asynclog_dropped", "asynclog_close",
+	"asynclog_dropped", "asynclog_close", "asynclog_close_dropped",
 };
 
 /* Names the linker makes, not our code: version nodes (type A), _init, _fini. */
