@@ -18,6 +18,7 @@ static const char *counters_reasons[DROP_NREASONS] = {
 	[DROP_RATE_LIMITED] = "rate_limited",
 	[DROP_CLIENT] = "client",
 	[DROP_NO_OUTPUT] = "no_output",
+	[DROP_UNDELIVERED] = "undelivered",
 };
 
 uint64_t

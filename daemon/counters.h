@@ -22,6 +22,7 @@ enum drop_reason {
 	DROP_RATE_LIMITED,	/* over its sender's ratelimit burst */
 	DROP_CLIENT,		/* the client library reported dropping them */
 	DROP_NO_OUTPUT,		/* no output's match selector took the record */
+	DROP_UNDELIVERED,	/* a forward output stopped before its target took them */
 	DROP_NREASONS
 };
 
