@@ -75,9 +75,12 @@ struct forward {
 	int		 fd;		/* -1 when not connected */
 	struct tls_conn	*tls;
 	bool		 down;		/* not connected, or not yet */
-	bool		 announced;	/* this outage was logged */
+	bool		 announced;	/* this outage was logged and is not
+					 * over: not connected, or not for
+					 * FORWARD_SETTLE_MS yet */
 	bool		 was_up;	/* connected at least once */
 	int64_t		 down_ns;	/* monotonic, when the outage began */
+	int64_t		 up_ns;		/* and when this connection was made */
 	unsigned	 attempts;	/* failed in this outage */
 	unsigned	 backoff_ms;	/* 0 after a success */
 	int64_t		 next_try_ns;	/* monotonic */
@@ -327,8 +330,11 @@ forward_disconnect(struct forward *f)
 
 /*
  * A connect failed or the connection broke: back off and, once per
- * outage, say so. A broken connection is retried at once (a restarted
- * collector is back already), then after 100 ms, 200 ms, ... up to the cap.
+ * outage, say so. A connection that broke after it had settled is retried
+ * at once (a restarted collector is back already), then after 100 ms,
+ * 200 ms, ... up to the cap. One that broke before it settled (a dying
+ * collector's listener still completes handshakes, then resets them) is
+ * one more failed attempt of the same outage.
  */
 static void
 forward_failed(struct forward *f, bool broke, const char *err)
@@ -338,21 +344,21 @@ forward_failed(struct forward *f, bool broke, const char *err)
 	forward_disconnect(f);
 	if (!f->down) {
 		f->down = true;
-		f->down_ns = now;
-		atomic_store(&f->pub_since_ns, clock_now_ns());
 		atomic_store(&f->pub_down, 1);
 	}
 	if (!f->announced) {
+		f->down_ns = now;
+		atomic_store(&f->pub_since_ns, clock_now_ns());
 		log_warn("output %s: %s %s: %s; records wait in its buffer while "
 		    "it retries (back-off up to %d s)", f->conf->name, broke ?
 		    "lost the connection to" : "cannot connect to", f->target,
 		    err, FORWARD_RETRY_MAX_MS / 1000);
 		f->announced = true;
-	}
-	if (broke) {
-		forward_set_error(f, err, 0);
-		f->next_try_ns = now;
-		return;
+		if (broke) {
+			forward_set_error(f, err, 0);
+			f->next_try_ns = now;
+			return;
+		}
 	}
 	f->attempts++;
 	forward_set_error(f, err, f->attempts);
@@ -363,24 +369,37 @@ forward_failed(struct forward *f, bool broke, const char *err)
 	f->next_try_ns = now + f->backoff_ms * MS;
 }
 
+/* Connected: records go again at once; the outage is over (and said to
+ * be) once the connection has lasted FORWARD_SETTLE_MS. */
 static void
 forward_connected(struct forward *f)
 {
-	if (f->announced)
-		log_info("output %s: connected again to %s after %lld ms "
-		    "(%u failed attempts)", f->conf->name, f->target,
-		    (long long)((clock_mono_ns() - f->down_ns) / MS),
-		    f->attempts);
-	else if (!f->was_up)
-		log_info("output %s: connected to %s", f->conf->name,
-		    f->target);
+	f->up_ns = clock_mono_ns();
 	f->down = false;
-	f->announced = false;
-	f->was_up = true;
-	f->attempts = 0;
-	f->backoff_ms = 0;
 	forward_set_error(f, "", 0);
 	atomic_store(&f->pub_down, 0);
+	if (!f->announced && !f->was_up)
+		log_info("output %s: connected to %s", f->conf->name,
+		    f->target);
+	f->was_up = true;
+	if (!f->announced) {
+		f->attempts = 0;
+		f->backoff_ms = 0;
+	}
+}
+
+static void
+forward_settle(struct forward *f)
+{
+	if (f->fd == -1 || !f->announced ||
+	    clock_mono_ns() - f->up_ns < FORWARD_SETTLE_MS * MS)
+		return;
+	log_info("output %s: connected again to %s after %lld ms (%u failed "
+	    "attempts)", f->conf->name, f->target,
+	    (long long)((f->up_ns - f->down_ns) / MS), f->attempts);
+	f->announced = false;
+	f->attempts = 0;
+	f->backoff_ms = 0;
 }
 
 /*
@@ -659,6 +678,7 @@ forward_main(void *arg)
 	forward_set_open(f, SINK_OPEN);
 
 	for (;;) {
+		forward_settle(f);
 		stop = forward_take_requests(f);
 		if (stop && (f->cur == NULL || forward_stop_due(f)))
 			break;
@@ -681,8 +701,9 @@ forward_main(void *arg)
 		}
 		/* Nothing to send: wait, and notice a collector hanging up
 		 * while we are idle rather than at the next send. */
-		if (forward_wait(f, f->fd, POLLIN | POLLRDHUP,
-		    f->fd == -1 ? f->next_try_ns : 0) == 1 &&
+		if (forward_wait(f, f->fd, POLLIN | POLLRDHUP, f->fd == -1 ?
+		    f->next_try_ns : f->announced ? f->up_ns +
+		    FORWARD_SETTLE_MS * MS : 0) == 1 &&
 		    forward_check(f, err, sizeof(err)) == -1)
 			forward_failed(f, true, err);
 	}

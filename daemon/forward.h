@@ -18,8 +18,9 @@
  * to FORWARD_RETRY_MAX_MS); chunks wait in its queue meanwhile, so the
  * output's chunk pool is the bound and the loop applies backpressure or
  * counts overflow exactly as for a full disk. It logs once when an outage
- * begins and once when it ends, never per attempt, and publishes the state
- * (backing off since, last error) through the sink's dropping() op.
+ * begins and once when it ends (a new connection that lasted
+ * FORWARD_SETTLE_MS), never per attempt, and publishes the state (backing
+ * off since, last error) through the sink's dropping() op.
  */
 #ifndef ASYNCLOG_FORWARD_H
 #define ASYNCLOG_FORWARD_H
@@ -34,6 +35,8 @@ struct sink;
 #define FORWARD_RETRY_MIN_MS	100	/* first retry after a failure */
 #define FORWARD_RETRY_MAX_MS	30000	/* the back-off's cap */
 #define FORWARD_CONNECT_MS	5000	/* connect plus TLS handshake */
+#define FORWARD_SETTLE_MS	1000	/* a new connection that lasts this long
+					 * ends the outage */
 #define FORWARD_STOP_MS		2000	/* at stop, time left to deliver the queue */
 #define FORWARD_USER_TIMEOUT_MS	30000	/* data unacknowledged this long breaks
 					 * the connection (TCP_USER_TIMEOUT) */
