@@ -193,6 +193,21 @@ Test(forward, config_rejects_two_outputs_to_one_target)
 	    "output 'f'");
 }
 
+Test(forward, a_ca_file_without_a_certificate_stops_the_start)
+{
+	struct hd dd;
+
+	hd_prepare(&dd,
+	    "listen = { socket = \"@DIR@/asynclog.sock\"; };\n"
+	    "outputs = ( { name = \"c\"; type = \"forward\";\n"
+	    "  target = \"127.0.0.1:9\"; protocol = \"tls\";\n"
+	    "  tls = { ca_file = \"/dev/null\"; }; } );\n");
+	cr_assert_eq(hd_start_fails(&dd), 1);
+	cr_assert(hd_log_mentions(&dd, "output c: tls.ca_file /dev/null: no "
+	    "certificate in it"));
+	hd_stop(&dd);
+}
+
 /* ---- A real collector ---- */
 
 #define NREC		20000
