@@ -29,19 +29,21 @@ UNITDIR		?= $(PREFIX)/lib/systemd/system
 
 DEB_PACKAGES	:= build-essential pkg-config libevent-dev libconfig-dev \
 		   libcriterion-dev libsystemd-dev libzstd-dev zstd util-linux \
-		   python3 mandoc strace man-db systemd
+		   python3 mandoc strace man-db systemd \
+		   libgnutls28-dev rsyslog rsyslog-gnutls gnutls-bin
 
 CC		?= cc
 PKG_CONFIG	?= pkg-config
 # pkg-config packages: the daemon's (also enough for libasynclog, the CLI and
 # the bench), and the tests' on top. Each comes from a Debian package.
-DAEMON_PKGS	:= libevent libevent_pthreads libconfig libsystemd libzstd
+DAEMON_PKGS	:= libevent libevent_pthreads libconfig libsystemd libzstd gnutls
 TEST_PKGS	:= criterion
 deb.libevent	:= libevent-dev
 deb.libevent_pthreads := libevent-dev
 deb.libconfig	:= libconfig-dev
 deb.libsystemd	:= libsystemd-dev
 deb.libzstd	:= libzstd-dev
+deb.gnutls	:= libgnutls28-dev
 deb.criterion	:= libcriterion-dev
 
 ifeq ($(SANITIZE),1)

@@ -1,6 +1,6 @@
 /*
  * chunk.h: the unit an output hands to its sink, shared by output.c and the
- * sinks only (writer.c today). The loop fills a chunk with formatted records
+ * sinks only (writer.c, forward.c). The loop fills a chunk with formatted records
  * and passes it whole to the sink's thread, which marks how many of its
  * records were written or dropped and passes it back. Between the two
  * hand-offs only the sink's thread touches it.
@@ -29,7 +29,7 @@ struct chunk {
 	struct tally	 senders;	/* for the drop marker */
 	/* Set by the sink's thread before it returns the chunk. */
 	uint32_t	 nwritten;
-	uint32_t	 ndropped;	/* disk_full */
+	uint32_t	 ndropped;	/* disk_full (file), undelivered (forward) */
 };
 TAILQ_HEAD(chunk_list, chunk);
 

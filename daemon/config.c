@@ -19,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <libconfig.h>
 
@@ -823,15 +824,207 @@ config_valid_name(const char *name)
 	return (true);
 }
 
+/* Keys that only make sense for one type of output. */
+static const char *const config_file_keys[] = { "path", "sync",
+    "sync_interval_ms", "keep_free", "rotate", "file_mode", "owner", "group",
+    NULL };
+static const char *const config_forward_keys[] = { "target", "protocol",
+    "tls", NULL };
+
+/* A key of the other type of output is a mistake worth naming. */
+static int
+config_check_type_keys(struct config_ctx *ctx, const config_setting_t *g,
+    const struct config_output *o)
+{
+	const char *const *keys = o->type == CONFIG_OUTPUT_FORWARD ?
+	    config_file_keys : config_forward_keys;
+	config_setting_t	*s;
+	size_t			 k;
+
+	for (k = 0; keys[k] != NULL; k++) {
+		if ((s = config_setting_get_member(g, keys[k])) == NULL)
+			continue;
+		if (o->type == CONFIG_OUTPUT_FORWARD)
+			return (config_error(ctx, s, "'%s' applies to file "
+			    "outputs only, not to type \"forward\"", keys[k]));
+		return (config_error(ctx, s, "'%s' applies to forward "
+		    "outputs only (type = \"forward\")", keys[k]));
+	}
+	return (0);
+}
+
+/*
+ * "host:port", "[v6 address]:port" -> a host (without brackets) and a port
+ * from 1 to 65535. The name is resolved on the forwarder's thread at each
+ * connection, not here: a collector's address may change, and a lookup can
+ * block.
+ */
+static int
+config_parse_target(struct config_ctx *ctx, config_setting_t *s,
+    const char *str, struct config_output *o)
+{
+	const char	*colon, *host = str, *p;
+	size_t		 hlen;
+	uint64_t	 port;
+
+	if (*str == '[') {
+		host = str + 1;
+		if ((p = strchr(host, ']')) == NULL || p[1] != ':')
+			goto bad;
+		hlen = (size_t)(p - host);
+		colon = p + 1;
+	} else {
+		if ((colon = strrchr(str, ':')) == NULL)
+			goto bad;
+		hlen = (size_t)(colon - str);
+		if (memchr(str, ':', hlen) != NULL)
+			return (config_error(ctx, s, "target '%s': an IPv6 "
+			    "address goes in brackets, such as "
+			    "\"[2001:db8::1]:6514\"", str));
+	}
+	if (hlen == 0 || hlen > 253)
+		goto bad;
+	for (p = host; p < host + hlen; p++) {
+		if (!isalnum((unsigned char)*p) && *p != '-' && *p != '.' &&
+		    *p != '_' && !(*str == '[' && *p == ':'))
+			goto bad;
+	}
+	p = colon + 1;
+	if (config_parse_digits(&p, &port) == -1 || *p != '\0' ||
+	    port == 0 || port > 65535)
+		return (config_error(ctx, s, "target '%s': bad port '%s' "
+		    "(1 to 65535)", str, colon + 1));
+	if ((o->host = strndup(host, hlen)) == NULL) {
+		ctx->where = "";
+		return (config_error(ctx, NULL, "out of memory"));
+	}
+	o->port = (unsigned)port;
+	return (0);
+bad:
+	return (config_error(ctx, s, "bad target '%s' (host:port, such as "
+	    "\"logs.example.com:6514\" or \"[2001:db8::1]:514\")", str));
+}
+
+/* A file TLS needs: there, readable, checked now rather than at the first
+ * connection, when all the administrator sees is a failed handshake. */
+static int
+config_get_tls_file(struct config_ctx *ctx, const config_setting_t *tls,
+    const char *key, char **out)
+{
+	config_setting_t	*s = NULL;
+	const char		*str;
+	int			 r;
+
+	if ((r = config_get_string(ctx, tls, "tls", key, &s, &str)) != 1)
+		return (r);
+	if (*str == '\0')
+		return (config_error(ctx, s, "tls.%s is empty", key));
+	if (access(str, R_OK) == -1)
+		return (config_error(ctx, s, "tls.%s: cannot read '%s': %s",
+		    key, str, strerror(errno)));
+	return (config_strdup(ctx, str, out) == -1 ? -1 : 1);
+}
+
+static int
+config_load_tls(struct config_ctx *ctx, const config_setting_t *g,
+    struct config_output *o)
+{
+	static const char *const known[] = { "ca_file", "cert_file",
+	    "key_file", "peer_name", NULL };
+	config_setting_t	*tls, *s = NULL;
+	const char		*str;
+	int			 r, rc, rk;
+
+	if (config_get_group(ctx, g, "tls", CONFIG_TYPE_GROUP, &tls) == -1)
+		return (-1);
+	if (o->protocol != CONFIG_PROTOCOL_TLS) {
+		if (tls != NULL)
+			return (config_error(ctx, tls, "tls settings need "
+			    "protocol = \"tls\""));
+		return (0);
+	}
+	if (tls == NULL)
+		return (config_error(ctx, g, "protocol \"tls\" needs tls = { "
+		    "ca_file = \"...\"; } (the CA that signed the collector's "
+		    "certificate)"));
+	if (config_check_keys(ctx, tls, "tls", known) == -1)
+		return (-1);
+	if ((r = config_get_tls_file(ctx, tls, "ca_file",
+	    &o->tls_ca_file)) == -1)
+		return (-1);
+	if (r == 0)
+		return (config_error(ctx, tls, "tls.ca_file is required (the "
+		    "CA that signed the collector's certificate)"));
+	if ((rc = config_get_tls_file(ctx, tls, "cert_file",
+	    &o->tls_cert_file)) == -1 ||
+	    (rk = config_get_tls_file(ctx, tls, "key_file",
+	    &o->tls_key_file)) == -1)
+		return (-1);
+	if (rc != rk)
+		return (config_error(ctx, config_setting_get_member(tls,
+		    rc == 1 ? "cert_file" : "key_file"), "tls.cert_file and "
+		    "tls.key_file go together"));
+	if ((r = config_get_string(ctx, tls, "tls", "peer_name", &s,
+	    &str)) == -1)
+		return (-1);
+	if (r == 1 && *str == '\0')
+		return (config_error(ctx, s, "tls.peer_name is empty"));
+	return (config_strdup(ctx, r == 1 ? str : o->host,
+	    &o->tls_peer_name));
+}
+
+/*
+ * type = "forward": target, protocol, tls. Its path is its identity,
+ * PROTOCOL://HOST:PORT, unique like a file's path.
+ */
+static int
+config_load_forward(struct config_ctx *ctx, const config_setting_t *g,
+    size_t idx, struct config *c, struct config_output *o)
+{
+	static const char *const protocols[] = { "tcp", "tls", NULL };
+	config_setting_t	*s = NULL;
+	const char		*str;
+	char			 key[300];
+	size_t			 i;
+	int			 r, v;
+
+	if ((r = config_get_string(ctx, g, "", "target", &s, &str)) == -1)
+		return (-1);
+	if (r == 0)
+		return (config_error(ctx, g, "target = \"host:port\" is "
+		    "required for type \"forward\""));
+	if (config_parse_target(ctx, s, str, o) == -1)
+		return (-1);
+	v = (int)o->protocol;
+	if (config_get_enum(ctx, g, "", "protocol", protocols,
+	    "\"tcp\" or \"tls\"", &v) == -1)
+		return (-1);
+	o->protocol = (enum config_protocol)v;
+	if (config_load_tls(ctx, g, o) == -1)
+		return (-1);
+	snprintf(key, sizeof key, strchr(o->host, ':') != NULL ?
+	    "%s://[%s]:%u" : "%s://%s:%u", protocols[o->protocol], o->host,
+	    o->port);
+	for (i = 0; i < idx; i++) {
+		if (strcmp(c->outputs[i].path, key) == 0)
+			return (config_error(ctx, s, "target '%s' over %s is "
+			    "already used by output '%s'", str,
+			    protocols[o->protocol], c->outputs[i].name));
+	}
+	return (config_strdup(ctx, key, &o->path));
+}
+
 static int
 config_load_output(struct config_ctx *ctx, const config_setting_t *g,
     size_t idx, struct config *c, struct config_output *o)
 {
 	static const char *const known[] = { "name", "path", "format",
 	    "match", "sync", "sync_interval_ms", "keep_free", "rotate",
-	    "file_mode", "owner", "group", "allow_shared_dir", NULL };
+	    "file_mode", "owner", "group", "allow_shared_dir", "type", "target",
+	    "protocol", "tls", NULL };
 	static const char *const syncs[] = { "never", "interval", "always",
 	    NULL };
+	static const char *const types[] = { "file", "forward", NULL };
 	config_setting_t	*s = NULL;
 	const char		*str = NULL;
 	char			 err[256];
@@ -872,18 +1065,35 @@ config_load_output(struct config_ctx *ctx, const config_setting_t *g,
 	if (config_check_keys(ctx, g, NULL, known) == -1)
 		return (-1);
 
-	if ((r = config_get_string(ctx, g, "", "path", &s, &str)) == -1)
+	v = (int)o->type;
+	if (config_get_enum(ctx, g, "", "type", types,
+	    "\"file\" or \"forward\"", &v) == -1)
 		return (-1);
-	if (r == 0 || *str == '\0')
-		return (config_error(ctx, r == 0 ? g : s, "path is required"));
-	for (i = 0; i < idx; i++) {
-		if (strcmp(c->outputs[i].path, str) == 0) {
-			return (config_error(ctx, s, "path '%s' is already "
-			    "used by output '%s'", str, c->outputs[i].name));
+	o->type = (enum config_output_type)v;
+	if (config_check_type_keys(ctx, g, o) == -1)
+		return (-1);
+	if (o->type == CONFIG_OUTPUT_FORWARD) {
+		/* Collectors expect syslog, not our text lines. */
+		o->format = FORMAT_RFC5424;
+		if (config_load_forward(ctx, g, idx, c, o) == -1)
+			return (-1);
+	} else {
+		if ((r = config_get_string(ctx, g, "", "path", &s,
+		    &str)) == -1)
+			return (-1);
+		if (r == 0 || *str == '\0')
+			return (config_error(ctx, r == 0 ? g : s,
+			    "path is required"));
+		for (i = 0; i < idx; i++) {
+			if (strcmp(c->outputs[i].path, str) == 0) {
+				return (config_error(ctx, s, "path '%s' is "
+				    "already used by output '%s'", str,
+				    c->outputs[i].name));
+			}
 		}
+		if (config_strdup(ctx, str, &o->path) == -1)
+			return (-1);
 	}
-	if (config_strdup(ctx, str, &o->path) == -1)
-		return (-1);
 
 	if ((r = config_get_string(ctx, g, "", "format", &s, &str)) == -1)
 		return (-1);
@@ -1163,6 +1373,19 @@ config_output_clear(struct config_output *o)
 	free(o->match);
 	free(o->owner);
 	free(o->group);
+	free(o->host);
+	free(o->tls_ca_file);
+	free(o->tls_cert_file);
+	free(o->tls_key_file);
+	free(o->tls_peer_name);
+}
+
+/* *dst = a copy of src, or NULL for NULL; -1 when out of memory. */
+static int
+config_dup_opt(char **dst, const char *src)
+{
+	*dst = NULL;
+	return (src != NULL && (*dst = strdup(src)) == NULL ? -1 : 0);
 }
 
 struct config_output *
@@ -1174,11 +1397,18 @@ config_output_dup(const struct config_output *src)
 		return (NULL);
 	*o = *src;
 	o->name = o->path = o->match = o->owner = o->group = NULL;
+	o->host = o->tls_ca_file = o->tls_cert_file = o->tls_key_file = NULL;
+	o->tls_peer_name = NULL;
 	if ((o->name = strdup(src->name)) == NULL ||
 	    (o->path = strdup(src->path)) == NULL ||
-	    (src->match != NULL && (o->match = strdup(src->match)) == NULL) ||
-	    (src->owner != NULL && (o->owner = strdup(src->owner)) == NULL) ||
-	    (src->group != NULL && (o->group = strdup(src->group)) == NULL)) {
+	    config_dup_opt(&o->match, src->match) == -1 ||
+	    config_dup_opt(&o->owner, src->owner) == -1 ||
+	    config_dup_opt(&o->group, src->group) == -1 ||
+	    config_dup_opt(&o->host, src->host) == -1 ||
+	    config_dup_opt(&o->tls_ca_file, src->tls_ca_file) == -1 ||
+	    config_dup_opt(&o->tls_cert_file, src->tls_cert_file) == -1 ||
+	    config_dup_opt(&o->tls_key_file, src->tls_key_file) == -1 ||
+	    config_dup_opt(&o->tls_peer_name, src->tls_peer_name) == -1) {
 		config_output_free(o);
 		return (NULL);
 	}

@@ -30,9 +30,23 @@ enum config_sync {
 	SYNC_ALWAYS,		/* fdatasync after every chunk, before acking */
 };
 
+enum config_output_type {
+	CONFIG_OUTPUT_FILE,	/* append to a file (writer.c) */
+	CONFIG_OUTPUT_FORWARD,	/* send to a collector over the network (forward.c) */
+};
+
+enum config_protocol {
+	CONFIG_PROTOCOL_TCP,	/* RFC 6587 octet counting */
+	CONFIG_PROTOCOL_TLS,	/* the same inside TLS (RFC 5425) */
+};
+
 struct config_output {
 	char		*name;
-	char		*path;
+	enum config_output_type type;
+	char		*path;		/* the file; for a forward output its
+					 * identity "PROTOCOL://HOST:PORT", so
+					 * that reload matches outputs by path
+					 * whatever their type */
 	enum format_kind format;
 	char		*match;		/* selector text, "*.*" when not set */
 	struct match	 selector;	/* compiled from match */
@@ -51,6 +65,15 @@ struct config_output {
 					 * others can write (logdir.h) */
 	char		 sd_id[FORMAT_SD_ID_MAX + 1];	/* format.sd_id, copied
 					 * here for the output's own threads */
+	/* type = "forward" only. */
+	char		*host;		/* of target: a name or an address */
+	unsigned	 port;
+	enum config_protocol protocol;
+	char		*tls_ca_file;	/* required with protocol "tls" */
+	char		*tls_cert_file;	/* our client certificate, or NULL */
+	char		*tls_key_file;	/* its key; both or neither */
+	char		*tls_peer_name;	/* the name the collector's certificate
+					 * must carry; host when not set */
 	int		 line;		/* where it was defined, for messages */
 };
 

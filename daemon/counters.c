@@ -22,6 +22,7 @@ static const char *counters_reasons[DROP_NREASONS] = {
 	[DROP_CLIENT] = "client",
 	[DROP_NO_OUTPUT] = "no_output",
 	[DROP_SHUTDOWN] = "shutdown",
+	[DROP_UNDELIVERED] = "undelivered",
 };
 
 uint64_t

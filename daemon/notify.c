@@ -78,8 +78,9 @@ notify_status_line(struct server *srv, char *buf, size_t len)
 			break;
 		if (output_state(o, &since, &reason) != OUTPUT_DROPPING)
 			continue;
-		n += (size_t)snprintf(buf + n, len - n, "; %s dropping (%s)",
-		    output_name(o), reason != NULL ? reason : "?");
+		n += (size_t)snprintf(buf + n, len - n, "; %s %s (%s)",
+		    output_name(o), output_state_name(o, OUTPUT_DROPPING),
+		    reason != NULL ? reason : "?");
 	}
 }
 

@@ -18,6 +18,7 @@
 
 #include "chunk.h"
 #include "format.h"
+#include "forward.h"
 #include "log.h"
 #include "match.h"
 #include "output.h"
@@ -47,6 +48,7 @@ struct output {
 	unsigned	 flush_ms;	/* flush_interval_ms */
 
 	struct sink	*sink;		/* NULL once stopped */
+	enum drop_reason sink_drops;	/* what a chunk's ndropped counts as */
 	void		(*retired_cb)(struct output *, void *);
 	void		*retired_arg;
 };
@@ -76,7 +78,7 @@ output_complete(struct output *o, struct chunk_list *done)
 	while ((c = TAILQ_FIRST(done)) != NULL) {
 		TAILQ_REMOVE(done, c, entry);
 		o->counters.written += c->nwritten;
-		o->counters.dropped[DROP_DISK_FULL] += c->ndropped;
+		o->counters.dropped[o->sink_drops] += c->ndropped;
 		o->counters.buffered -= c->nrecords;
 		o->completed_seq = c->seq + 1;
 		c->len = 0;
@@ -116,7 +118,12 @@ output_flusher_task(struct task *t)
 	TASK_BEGIN(t);
 	for (;;) {
 		TASK_SLEEP(t, (int)o->flush_ms);
-		output_flush(o);
+		/* A forward output that cannot send keeps filling its chunk
+		 * rather than spend one of its pool on every tick: an outage
+		 * then holds a pool of full chunks, not a pool of ticks. */
+		if (o->conf->type != CONFIG_OUTPUT_FORWARD ||
+		    !o->sink->ops->dropping(o->sink, NULL, NULL))
+			output_flush(o);
 	}
 	TASK_END(t);
 }
@@ -157,8 +164,17 @@ output_new(struct event_base *base, const struct config_output *conf,
 	o->done_ev = event_new(base, -1, 0, output_done_cb, o);
 	if (o->done_ev == NULL)
 		goto oom;
-	/* The one sink kind so far; a new kind is chosen here by conf. */
-	o->sink = writer_new(conf, o->host, chunk_size, o->done_ev, err, errlen);
+	switch (conf->type) {
+	case CONFIG_OUTPUT_FORWARD:
+		o->sink_drops = DROP_UNDELIVERED;
+		o->sink = forward_new(conf, chunk_size, o->done_ev, err, errlen);
+		break;
+	default:
+		o->sink_drops = DROP_DISK_FULL;
+		o->sink = writer_new(conf, o->host, chunk_size, o->done_ev,
+		    err, errlen);
+		break;
+	}
 	if (o->sink == NULL)
 		goto fail;
 	if (task_spawn(base, &o->flusher, "flusher", output_flusher_task,
@@ -346,6 +362,14 @@ bool
 output_idle(const struct output *o)
 {
 	return o->counters.buffered == 0;
+}
+
+const char *
+output_state_name(const struct output *o, enum output_state state)
+{
+	if (o->conf->type == CONFIG_OUTPUT_FORWARD)
+		return state == OUTPUT_DROPPING ? "backing_off" : "connected";
+	return state == OUTPUT_DROPPING ? "dropping" : "writing";
 }
 
 enum output_state

@@ -4,8 +4,9 @@
  *
  * Records are formatted straight into the output's current chunk; a full
  * chunk (or, every flush_interval_ms, a partial one) is handed whole to the
- * output's sink (sink.h: the file writer today), which writes it on its own
- * thread and gives it back with the number of records written or dropped.
+ * output's sink (sink.h: the file writer or the forwarder), which writes
+ * it on its own thread and gives it back with the number of records
+ * written or dropped.
  * Memory is a fixed pool of chunks allocated at start-up, so it cannot grow:
  * when the pool is empty the caller either waits on output_room()
  * (backpressure) or counts an overflow drop.
@@ -29,8 +30,8 @@ struct task_cond;
 struct timespec;
 
 enum output_state {
-	OUTPUT_WRITING,
-	OUTPUT_DROPPING,
+	OUTPUT_WRITING,		/* a forward output: connected */
+	OUTPUT_DROPPING,	/* a forward output: backing off, records wait */
 };
 
 enum output_offer {
@@ -93,6 +94,9 @@ const struct counters *output_counters(const struct output *);
 bool	output_idle(const struct output *);	/* nothing buffered */
 enum output_state output_state(const struct output *, int64_t *since_ns,
 	    const char **reason);
+/* The state as stats say it: "writing"/"dropping" for a file,
+ * "connected"/"backing_off" for a forward output. */
+const char *output_state_name(const struct output *, enum output_state);
 int64_t	output_free_bytes(const struct output *);	/* -1 = unknown */
 int64_t	output_last_write_ns(const struct output *);	/* 0 = never */
 

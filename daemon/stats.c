@@ -122,7 +122,7 @@ stats_render(const struct route *route, bool json)
 	struct counters total;
 	struct output *o;
 	unsigned i;
-	const char *reason;
+	const char *reason, *state;
 	int64_t since;
 	bool dropping;
 
@@ -158,13 +158,15 @@ stats_render(const struct route *route, bool json)
 	}
 	for (i = 0; (o = route_output(route, i)) != NULL; i++) {
 		dropping = output_state(o, &since, &reason) == OUTPUT_DROPPING;
+		state = output_state_name(o, dropping ? OUTPUT_DROPPING :
+		    OUTPUT_WRITING);
 		if (json) {
 			stats_printf(&b, "%s", i == 0 ? "" : ",");
 			stats_json_string(&b, output_name(o));
 			stats_printf(&b, ":{\"path\":");
 			stats_json_string(&b, output_path(o));
 			stats_printf(&b, ",\"state\":\"%s\",\"since\":",
-			    dropping ? "dropping" : "writing");
+			    state);
 			stats_time(&b, dropping ? since : 0, true);
 			stats_printf(&b, ",\"reason\":");
 			if (dropping)
@@ -179,7 +181,7 @@ stats_render(const struct route *route, bool json)
 			stats_printf(&b, "}");
 		} else {
 			stats_printf(&b, "output %s state=%s", output_name(o),
-			    dropping ? "dropping" : "writing");
+			    state);
 			if (dropping) {
 				stats_printf(&b, " since=");
 				stats_time(&b, since, false);

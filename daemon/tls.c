@@ -1,0 +1,225 @@
+/*
+ * tls.c: GnuTLS client sessions for forward outputs (see tls.h).
+ *
+ * Forwarder thread only. Every GnuTLS call here is non-blocking
+ * (GNUTLS_NONBLOCK): GNUTLS_E_AGAIN becomes "wait for this direction and
+ * call again", so a collector that stalls a handshake costs the forwarder's
+ * deadline, never a stuck thread.
+ */
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <poll.h>
+
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <gnutls/gnutls.h>
+#include <gnutls/x509.h>
+
+#include "tls.h"
+
+/* TLS 1.2 and 1.3 only, on top of the system's default priorities. */
+#define TLS_PRIORITY_APPEND	"-VERS-TLS1.0:-VERS-TLS1.1"
+
+struct tls_creds {
+	gnutls_certificate_credentials_t x509;
+};
+
+struct tls_conn {
+	gnutls_session_t session;
+	char		 peer_name[256];
+};
+
+struct tls_creds *
+tls_creds_load(const struct config_output *conf, char *err, size_t errlen)
+{
+	struct tls_creds *c;
+	int r;
+
+	if ((c = calloc(1, sizeof(*c))) == NULL ||
+	    gnutls_certificate_allocate_credentials(&c->x509) < 0) {
+		free(c);
+		snprintf(err, errlen, "output %s: out of memory", conf->name);
+		return NULL;
+	}
+	r = gnutls_certificate_set_x509_trust_file(c->x509, conf->tls_ca_file,
+	    GNUTLS_X509_FMT_PEM);
+	if (r <= 0) {
+		snprintf(err, errlen, "output %s: tls.ca_file %s: %s",
+		    conf->name, conf->tls_ca_file, r == 0 ?
+		    "no certificate in it" : gnutls_strerror(r));
+		goto fail;
+	}
+	if (conf->tls_cert_file != NULL &&
+	    (r = gnutls_certificate_set_x509_key_file(c->x509,
+	    conf->tls_cert_file, conf->tls_key_file,
+	    GNUTLS_X509_FMT_PEM)) < 0) {
+		snprintf(err, errlen, "output %s: tls.cert_file %s with "
+		    "tls.key_file %s: %s", conf->name, conf->tls_cert_file,
+		    conf->tls_key_file, gnutls_strerror(r));
+		goto fail;
+	}
+	return c;
+fail:
+	tls_creds_free(c);
+	return NULL;
+}
+
+void
+tls_creds_free(struct tls_creds *c)
+{
+	if (c == NULL)
+		return;
+	gnutls_certificate_free_credentials(c->x509);
+	free(c);
+}
+
+/* SNI carries names only: RFC 6066 forbids address literals in it. */
+static bool
+tls_is_address(const char *name)
+{
+	struct in6_addr a6;
+	struct in_addr a4;
+
+	return inet_pton(AF_INET, name, &a4) == 1 ||
+	    inet_pton(AF_INET6, name, &a6) == 1;
+}
+
+struct tls_conn *
+tls_conn_new(struct tls_creds *creds, int fd, const char *peer_name,
+    char *err, size_t errlen)
+{
+	struct tls_conn *t;
+	const char *where = NULL;
+	int r;
+
+	if ((t = calloc(1, sizeof(*t))) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	snprintf(t->peer_name, sizeof(t->peer_name), "%s", peer_name);
+	if ((r = gnutls_init(&t->session, GNUTLS_CLIENT | GNUTLS_NONBLOCK |
+	    GNUTLS_NO_SIGNAL)) < 0) {
+		free(t);
+		snprintf(err, errlen, "TLS: %s", gnutls_strerror(r));
+		return NULL;
+	}
+	if ((r = gnutls_set_default_priority_append(t->session,
+	    TLS_PRIORITY_APPEND, &where, 0)) < 0 ||
+	    (r = gnutls_credentials_set(t->session, GNUTLS_CRD_CERTIFICATE,
+	    creds->x509)) < 0 ||
+	    (!tls_is_address(t->peer_name) &&
+	    (r = gnutls_server_name_set(t->session, GNUTLS_NAME_DNS,
+	    t->peer_name, strlen(t->peer_name))) < 0)) {
+		snprintf(err, errlen, "TLS: %s", gnutls_strerror(r));
+		tls_conn_free(t);
+		return NULL;
+	}
+	/* The chain against ca_file and the name in the certificate, both
+	 * during the handshake: nothing is sent to an unverified peer. */
+	gnutls_session_set_verify_cert(t->session, t->peer_name, 0);
+	gnutls_transport_set_int(t->session, fd);
+	return t;
+}
+
+void
+tls_conn_free(struct tls_conn *t)
+{
+	if (t == NULL)
+		return;
+	gnutls_deinit(t->session);
+	free(t);
+}
+
+static short
+tls_direction(const struct tls_conn *t)
+{
+	return gnutls_record_get_direction(t->session) == 1 ? POLLOUT : POLLIN;
+}
+
+int
+tls_handshake(struct tls_conn *t, short *events, char *err, size_t errlen)
+{
+	gnutls_datum_t out;
+	unsigned status;
+	int r;
+
+	do
+		r = gnutls_handshake(t->session);
+	while (r == GNUTLS_E_INTERRUPTED);
+	if (r == GNUTLS_E_SUCCESS)
+		return 0;
+	if (r == GNUTLS_E_AGAIN) {
+		*events = tls_direction(t);
+		return 1;
+	}
+	if (r == GNUTLS_E_CERTIFICATE_VERIFICATION_ERROR) {
+		status = gnutls_session_get_verify_cert_status(t->session);
+		if (gnutls_certificate_verification_status_print(status,
+		    GNUTLS_CRT_X509, &out, 0) == 0) {
+			while (out.size > 0 && out.data[out.size - 1] == ' ')
+				out.size--;	/* it ends in a space */
+			snprintf(err, errlen, "TLS: certificate of '%s' "
+			    "rejected: %.*s", t->peer_name, (int)out.size,
+			    out.data);
+			gnutls_free(out.data);
+			return -1;
+		}
+	}
+	snprintf(err, errlen, "TLS handshake: %s", gnutls_strerror(r));
+	return -1;
+}
+
+ssize_t
+tls_send(struct tls_conn *t, const void *buf, size_t len, short *events,
+    char *err, size_t errlen)
+{
+	ssize_t n;
+
+	do
+		n = gnutls_record_send(t->session, buf, len);
+	while (n == GNUTLS_E_INTERRUPTED);
+	if (n > 0)
+		return n;
+	if (n == GNUTLS_E_AGAIN) {
+		*events = tls_direction(t);
+		return 0;
+	}
+	snprintf(err, errlen, "TLS: %s", gnutls_strerror((int)n));
+	return -1;
+}
+
+int
+tls_check(struct tls_conn *t, char *err, size_t errlen)
+{
+	char buf[4096];
+	ssize_t n;
+	int i;
+
+	/* Bounded: a peer that keeps talking does not keep us here. */
+	for (i = 0; i < 64; i++) {
+		n = gnutls_record_recv(t->session, buf, sizeof(buf));
+		if (n > 0)
+			continue;	/* a collector has nothing to say */
+		if (n == GNUTLS_E_AGAIN)
+			return 0;
+		if (n == GNUTLS_E_INTERRUPTED || (n < 0 &&
+		    !gnutls_error_is_fatal((int)n)))
+			continue;
+		if (n == 0)
+			snprintf(err, errlen, "closed by the collector");
+		else
+			snprintf(err, errlen, "TLS: %s",
+			    gnutls_strerror((int)n));
+		return -1;
+	}
+	return 0;
+}
+
+void
+tls_bye(struct tls_conn *t)
+{
+	(void)gnutls_bye(t->session, GNUTLS_SHUT_WR);
+}
