@@ -119,10 +119,24 @@ hd_write_conf(struct hd *d, const char *tmpl)
 	cr_assert_eq(fclose(f), 0);
 }
 
+/* Has the daemon's log said what, past its first off bytes? */
+static bool
+hd_said_since(struct hd *d, size_t off, const char *what)
+{
+	size_t len = 0;
+	char *text = file_read(d->errlog, &len);
+	bool found = text != NULL && len > off && strstr(text + off, what);
+
+	free(text);
+	return found;
+}
+
 static void
 hd_spawn(struct hd *d)
 {
 	long long deadline = hd_now_ms() + 10000;
+	struct stat st;
+	size_t off = stat(d->errlog, &st) == 0 ? (size_t)st.st_size : 0;
 	int fd, status;
 
 	fflush(NULL);
@@ -139,9 +153,12 @@ hd_spawn(struct hd *d)
 		_exit(127);
 	}
 	while (hd_now_ms() < deadline) {
+		/* The native socket opens first; "ready" comes when every
+		 * socket (syslog stream and datagram too) is open. */
 		if ((fd = unix_connect(d->sock)) != -1) {
 			close(fd);
-			return;
+			if (hd_said_since(d, off, " ready: socket "))
+				return;
 		}
 		if (waitpid(d->pid, &status, WNOHANG) == d->pid) {
 			char *log = file_read(d->errlog, NULL);
