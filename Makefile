@@ -26,7 +26,7 @@ UNITDIR		?= $(PREFIX)/lib/systemd/system
 
 DEB_PACKAGES	:= build-essential pkg-config libevent-dev libconfig-dev \
 		   libcriterion-dev libsystemd-dev libzstd-dev zstd util-linux \
-		   python3 mandoc strace man-db systemd
+		   python3 mandoc strace man-db systemd clang libclang-rt-14-dev
 
 CC		?= cc
 PKG_CONFIG	?= pkg-config
