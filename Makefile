@@ -10,6 +10,8 @@
 #                        fails its test; fork tests skip (test_client.c says
 #                        why); tests/tsan.c lets criterion start under TSan
 #   make bench           throughput / latency / memory benchmark (bench/)
+#   make fuzz            libFuzzer targets, FUZZ_SECONDS each (fuzz/README.md)
+#   make fuzz-smoke      the same, FUZZ_SMOKE_SECONDS each: for CI
 #   make install PREFIX=/usr/local DESTDIR=...   /   make uninstall
 #
 # Every dependency comes from pkg-config; `make deps` installs the Debian
@@ -30,7 +32,8 @@ UNITDIR		?= $(PREFIX)/lib/systemd/system
 DEB_PACKAGES	:= build-essential pkg-config libevent-dev libconfig-dev \
 		   libcriterion-dev libsystemd-dev libzstd-dev zstd util-linux \
 		   python3 mandoc strace man-db systemd \
-		   libgnutls28-dev rsyslog rsyslog-gnutls gnutls-bin
+		   libgnutls28-dev rsyslog rsyslog-gnutls gnutls-bin \
+		   clang libclang-rt-14-dev
 
 CC		?= cc
 PKG_CONFIG	?= pkg-config
@@ -104,7 +107,8 @@ UNITS		:= $(patsubst systemd/%.in,$(B)/systemd/%,$(wildcard systemd/*.in)) \
 PROGS		:= $(B)/asynclogd $(B)/asynclog $(B)/libasynclog.so.$(SOVERSION) \
 		   $(B)/libasynclog.so $(B)/libasynclog.a $(B)/asynclog.pc
 
-.PHONY: all deps run test test-build check-includes bench install uninstall clean FORCE
+.PHONY: all deps run test test-build check-includes bench install uninstall clean FORCE \
+	fuzz fuzz-smoke fuzz-build
 all: $(PROGS) $(UNITS)
 
 # Every object gets the daemon's package flags; only test objects criterion's.
@@ -214,6 +218,65 @@ uninstall:
 		$(DESTDIR)$(MANDIR)/man5/asynclogd.conf.5 $(DESTDIR)$(MANDIR)/man8/asynclogd.8 \
 		$(DESTDIR)$(SYSCONFDIR)/asynclog/asynclogd.conf.example \
 		$(addprefix $(DESTDIR)$(UNITDIR)/,$(notdir $(UNITS)))
+
+# Fuzzing (fuzz/README.md). libFuzzer targets for the pure modules, built
+# with clang into build/fuzz/ apart from everything above: nothing here
+# changes how the daemon, the library or the tests are built. Each target
+# links only the modules it fuzzes (and libconfig for the config target).
+# A run writes what it finds to build/fuzz/corpus/TARGET/ and crashes to
+# build/fuzz/crash/; fuzz/corpus/TARGET/ is the checked-in seed corpus and
+# holds the regression inputs, and is only read.
+FUZZ_CC		?= clang
+FUZZ_SECONDS	?= 60
+FUZZ_SMOKE_SECONDS ?= 15
+FUZZ_B		:= build/fuzz
+FUZZ_TARGETS	:= wire syslog config format
+FUZZ_SAN	:= -fsanitize=address,undefined -fno-sanitize-recover=all \
+		   -fno-omit-frame-pointer
+FUZZ_CFLAGS	:= -std=gnu11 -D_GNU_SOURCE -g -O1 $(WARN) $(FUZZ_SAN) \
+		   -iquote client -iquote daemon -iquote fuzz
+FUZZ_CONFIG_CFLAGS = $(call once,FUZZ_CONFIG_CFLAGS,$(call pkg,--cflags,libconfig))
+FUZZ_CONFIG_LIBS = $(call once,FUZZ_CONFIG_LIBS,$(call pkg,--libs,libconfig))
+FUZZ_PROGS	:= $(FUZZ_TARGETS:%=$(FUZZ_B)/fuzz_%)
+FUZZ_LINK	= $(FUZZ_CC) $(FUZZ_SAN) -fsanitize=fuzzer -o $@ $^
+
+$(FUZZ_B)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link \
+	    $(if $(filter daemon/config.c,$<),$(FUZZ_CONFIG_CFLAGS)) -MMD -MP -c $< -o $@
+
+$(FUZZ_B)/fuzz_wire: $(FUZZ_B)/obj/fuzz/fuzz_wire.o $(FUZZ_B)/obj/client/wire.o
+	$(FUZZ_LINK)
+$(FUZZ_B)/fuzz_syslog: $(FUZZ_B)/obj/fuzz/fuzz_syslog.o \
+    $(FUZZ_B)/obj/daemon/syslog.o
+	$(FUZZ_LINK)
+$(FUZZ_B)/fuzz_format: $(FUZZ_B)/obj/fuzz/fuzz_format.o \
+    $(FUZZ_B)/obj/daemon/format.o
+	$(FUZZ_LINK)
+$(FUZZ_B)/fuzz_config: $(FUZZ_B)/obj/fuzz/fuzz_config.o \
+    $(FUZZ_B)/obj/daemon/config.o $(FUZZ_B)/obj/daemon/match.o \
+    $(FUZZ_B)/obj/daemon/format.o
+	$(FUZZ_LINK) $(FUZZ_CONFIG_LIBS)
+
+# $(call fuzz_run,SECONDS): each target in turn; the first failure stops it.
+fuzz_run	= for t in $(FUZZ_TARGETS); do \
+		mkdir -p $(FUZZ_B)/corpus/$$t $(FUZZ_B)/crash && \
+		echo "fuzz_$$t: $(1) s" && \
+		LSAN_OPTIONS=suppressions=$(CURDIR)/fuzz/lsan.supp:print_suppressions=0 \
+		$(FUZZ_B)/fuzz_$$t -max_total_time=$(1) -timeout=10 \
+		    -rss_limit_mb=1024 -print_final_stats=1 \
+		    -artifact_prefix=$(FUZZ_B)/crash/$$t- \
+		    $$(test -f fuzz/$$t.dict && echo -dict=fuzz/$$t.dict) \
+		    $(FUZZ_B)/corpus/$$t fuzz/corpus/$$t 2>$(FUZZ_B)/$$t.log \
+		|| { tail -n 60 $(FUZZ_B)/$$t.log; exit 1; }; \
+		grep -h '^Done' $(FUZZ_B)/$$t.log; \
+	done
+
+fuzz-build: $(FUZZ_PROGS)
+fuzz: fuzz-build
+	@$(call fuzz_run,$(FUZZ_SECONDS))
+fuzz-smoke: fuzz-build
+	@$(call fuzz_run,$(FUZZ_SMOKE_SECONDS))
 
 clean:
 	rm -rf build
