@@ -1321,13 +1321,57 @@ config_syntax_error(config_t *cf, const char *name, char *err, size_t errlen)
 	return (NULL);
 }
 
+/* Double *cap (from 16K); the old buffer is freed on failure. */
+static char *
+config_grow(char *buf, size_t *cap)
+{
+	size_t ncap = *cap == 0 ? 16384 : *cap * 2;
+	char *nb;
+
+	if ((nb = realloc(buf, ncap)) == NULL) {
+		free(buf);
+		return (NULL);
+	}
+	*cap = ncap;
+	return (nb);
+}
+
+/*
+ * libconfig 1.5 calls exit() when an @include names a directory (its
+ * issue #292), which would end the daemon on a SIGHUP reload instead of
+ * keeping the running config. asynclogd has no include support of its own
+ * yet, so the directive is refused at its line before libconfig sees it.
+ */
+static int
+config_check_includes(const char *path, const char *text, char *err,
+    size_t errlen)
+{
+	const char *p = text, *q;
+	int line = 1;
+
+	for (; *p != '\0'; line++) {
+		q = p + strspn(p, " \t");
+		if (strncmp(q, "@include", 8) == 0) {
+			snprintf(err, errlen, "%s:%d: @include is not supported",
+			    path, line);
+			return (-1);
+		}
+		if ((p = strchr(p, '\n')) == NULL)
+			break;
+		p++;
+	}
+	return (0);
+}
+
 struct config *
 config_load_file(const char *path, char *err, size_t errlen)
 {
 	struct config_ctx	 ctx = { .file = path, .where = "", .err = err,
 				    .errlen = errlen };
-	struct config		*c;
+	struct config		*c = NULL;
 	config_t		 cf;
+	char			*text = NULL;
+	size_t			 cap = 0, len = 0, n;
 	FILE			*f;
 
 	/* Open it ourselves so "cannot open" says why, with errno. */
@@ -1335,15 +1379,32 @@ config_load_file(const char *path, char *err, size_t errlen)
 		snprintf(err, errlen, "%s: %s", path, strerror(errno));
 		return (NULL);
 	}
-	config_init(&cf);
-	if (config_read(&cf, f) == CONFIG_FALSE) {
-		c = config_syntax_error(&cf, path, err, errlen);
-		if (ferror(f))
-			snprintf(err, errlen, "%s: read error", path);
-	} else
-		c = config_load(&cf, &ctx);
+	do {
+		if (cap - len < 4096 && (text = config_grow(text, &cap)) == NULL)
+			break;
+		n = fread(text + len, 1, cap - len - 1, f);
+		len += n;
+	} while (n > 0);
+	if (text == NULL || ferror(f)) {
+		snprintf(err, errlen, "%s: %s", path, text == NULL ?
+		    "out of memory" : "read error");
+		fclose(f);
+		free(text);
+		return (NULL);
+	}
 	fclose(f);
-	config_destroy(&cf);
+	text[len] = '\0';
+	if (strlen(text) != len)
+		snprintf(err, errlen, "%s: contains a NUL byte", path);
+	else if (config_check_includes(path, text, err, errlen) == 0) {
+		config_init(&cf);
+		if (config_read_string(&cf, text) == CONFIG_FALSE)
+			c = config_syntax_error(&cf, path, err, errlen);
+		else
+			c = config_load(&cf, &ctx);
+		config_destroy(&cf);
+	}
+	free(text);
 	return (c);
 }
 
