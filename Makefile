@@ -208,6 +208,8 @@ install: all
 	for m in docs/*.[1358]; do [ -f "$$m" ] || continue; \
 		s=$${m##*.}; install -m 644 $$m $(DESTDIR)$(MANDIR)/man$$s/; done
 	install -m 644 conf/asynclogd.conf $(DESTDIR)$(SYSCONFDIR)/asynclog/asynclogd.conf.example
+	install -m 644 systemd/asynclogd-forward.conf \
+		$(DESTDIR)$(SYSCONFDIR)/asynclog/asynclogd-forward.conf.example
 	install -m 644 $(UNITS) $(DESTDIR)$(UNITDIR)/
 
 uninstall:
@@ -217,6 +219,7 @@ uninstall:
 		$(DESTDIR)$(MANDIR)/man1/asynclog.1 $(DESTDIR)$(MANDIR)/man3/asynclog.3 \
 		$(DESTDIR)$(MANDIR)/man5/asynclogd.conf.5 $(DESTDIR)$(MANDIR)/man8/asynclogd.8 \
 		$(DESTDIR)$(SYSCONFDIR)/asynclog/asynclogd.conf.example \
+		$(DESTDIR)$(SYSCONFDIR)/asynclog/asynclogd-forward.conf.example \
 		$(addprefix $(DESTDIR)$(UNITDIR)/,$(notdir $(UNITS)))
 
 # Fuzzing (fuzz/README.md). libFuzzer targets for the pure modules, built

@@ -698,11 +698,10 @@ main(int argc, char **argv)
 	argv += optind;
 
 	if (remote != NULL)
-		usage_error("%s: asynclog does not send to remote hosts; it "
-		    "only talks to the local asynclogd. Forwarding records to "
-		    "another host is the daemon's job: it needs a forwarding "
-		    "output in asynclogd.conf, which this version does not "
-		    "have yet; until then use logger(1) for remote hosts",
+		usage_error("%s: asynclog does not send to remote hosts yet; "
+		    "it only talks to the local asynclogd. Forward from the "
+		    "daemon instead (a forwarding output: type = \"forward\" "
+		    "in asynclogd.conf), or use logger(1) for remote hosts",
 		    remote);
 	if (json && !stats)
 		usage_error("--json only goes with --stats");

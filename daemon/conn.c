@@ -22,12 +22,12 @@
 
 #include "clock.h"
 #include "conn.h"
+#include "dropreport.h"
 #include "format.h"
 #include "inbuf.h"
 #include "log.h"
 #include "output.h"
 #include "ratelimit.h"
-#include "report.h"
 #include "route.h"
 #include "counters.h"
 #include "stats.h"
@@ -36,10 +36,6 @@
 #include "wire.h"
 
 #define CONN_REPLY_TIMEOUT_MS	5000
-/* A client's DROPPED claims are its word: bounded per frame and per
- * connection, so they cannot make the daemon's totals meaningless. */
-#define CONN_DROPPED_FRAME_MAX	((uint64_t)1 << 24)
-#define CONN_DROPPED_CONN_MAX	((uint64_t)1 << 32)
 
 enum conn_action {
 	CONN_NEED_MORE,		/* read more bytes */
@@ -63,6 +59,8 @@ struct conn_set {
 	unsigned	 n;
 	struct task_cond ended;		/* a connection ended */
 	struct inbuf_budget mem;	/* every connection's read buffer */
+	struct dropreport *drops;	/* what clients say they dropped */
+	bool		 closing;	/* past the drain deadline: no budget */
 };
 
 struct conn {
@@ -99,32 +97,19 @@ struct conn {
 	uint64_t	 sync_seq;
 	struct conn_sync *sync_points;	/* per output index, for SYNC */
 	struct output	*sync_output;
-	struct report	 report;	/* a record of our own, while delivered */
 	struct ratelimit rl;		/* ratelimit: this sender's window */
-
-	/* DROPPED reports, summed and said at most once per window. */
-	uint64_t	 drop_claimed;	/* counted on this connection so far */
-	uint64_t	 drop_unsaid;	/* counted, not yet reported in the log */
-	int64_t		 drop_since_ns;	/* the span those claim */
-	int64_t		 drop_until_ns;
-	int64_t		 drop_next_ns;	/* monotonic: next report allowed */
+	uint64_t	 drop_claimed;	/* DROPPED counts counted so far */
 };
 
 static struct log_ratelimit conn_rl = LOG_RATELIMIT_INIT(10000, 10);
-
-static void	conn_drop_report(struct conn *);
 
 static void
 conn_cleanup(struct task *t)
 {
 	struct conn *c = t->arg;
 
-	/* What its last windows dropped must not go unsaid. */
+	/* What its last window dropped must not go unsaid. */
 	route_admit_flush(c->route, &c->rl, c->name);
-	if (c->drop_unsaid > 0) {
-		conn_drop_report(c);
-		route_self(c->route, &c->report.rec);
-	}
 
 	LIST_REMOVE(c, entry);
 	c->set->n--;
@@ -157,7 +142,8 @@ conn_read(struct conn *c)
 
 	/* From the running config: a reload may have raised max_record. */
 	c->max_frame = route_config(c->route)->max_record + WIRE_RECORD_OVERHEAD;
-	c->set->mem.limit = route_config(c->route)->client_memory;
+	if (!c->set->closing)
+		c->set->mem.limit = route_config(c->route)->client_memory;
 	room = inbuf_room(&c->in, &c->set->mem, 4096, c->max_frame + 4096);
 	if (room == -1)
 		return -2;
@@ -192,9 +178,40 @@ conn_partial_record(const struct conn *c)
 }
 
 /*
- * The client buffers' budget is spent: end the connection that holds the
- * largest unfinished frame (which is where a client hoarding memory sits),
- * if it is larger than what this one asks for. Returns whether one ended.
+ * Give up the unfinished frame c holds: count its record (overflow), free
+ * the buffer, and discard the rest of the frame as it arrives (the same
+ * skip as for an oversize frame), so the connection goes on with its next
+ * frame and nothing behind this one is lost. Its deadline stays: the frame
+ * must still end within frame_timeout_ms.
+ */
+static void
+conn_drop_unfinished(struct conn *c)
+{
+	const char *p = c->in.buf + c->in.off, *msg;
+	size_t pending = inbuf_pending(&c->in), len;
+	ssize_t n;
+
+	if (conn_partial_record(c))
+		counters_input_drop(DROP_OVERFLOW, 1);
+	if (c->kind == CONN_NATIVE) {
+		c->skip = wire_frame_len(p, pending);
+	} else {
+		/* With room for nothing, any frame is "too large": framing
+		 * says how much of it is left to discard. */
+		n = syslog_frame(p, pending, 0, &msg, &len);
+		c->skip = n < 0 ? len : pending;
+		c->skip_line = n == SYSLOG_FRAME_LONG_LINE;
+	}
+	c->skip = c->skip > pending ? c->skip - pending : 0;
+	c->in.off = c->in.len;
+	inbuf_free(&c->in, &c->set->mem);
+}
+
+/*
+ * The client buffers' budget is spent: take it from the connection that
+ * holds the largest unfinished frame (which is where a client hoarding
+ * memory sits), if it holds more than this one. Returns whether memory was
+ * given back.
  */
 static bool
 conn_evict(struct conn *self)
@@ -202,6 +219,10 @@ conn_evict(struct conn *self)
 	struct conn *c, *victim = NULL;
 	size_t most = inbuf_pending(&self->in);
 
+	/* A victim frees at least a read's worth, and its frame's framing
+	 * (length prefix, octet count) is whole. */
+	if (most < 4095)
+		most = 4095;
 	LIST_FOREACH(c, &self->set->list, entry)
 		if (c != self && c->reading && inbuf_pending(&c->in) > most) {
 			victim = c;
@@ -209,12 +230,10 @@ conn_evict(struct conn *self)
 		}
 	if (victim == NULL)
 		return false;
-	if (conn_partial_record(victim))
-		counters_input_drop(DROP_OVERFLOW, 1);
 	log_limited(&conn_rl, "client %s: unfinished frame of %zu bytes "
-	    "dropped to keep client buffers within client_memory; closing "
-	    "the connection", victim->name, most);
-	task_cancel(&victim->task);
+	    "dropped (overflow) to keep client buffers within client_memory; "
+	    "the rest of it is discarded as it arrives", victim->name, most);
+	conn_drop_unfinished(victim);
 	return true;
 }
 
@@ -239,16 +258,13 @@ conn_read_wait_ms(struct conn *c)
 	int64_t left;
 
 	if (c->deadline_ns == 0 && (inbuf_pending(&c->in) > 0 ||
+	    c->skip > 0 || c->skip_line ||
 	    (c->kind == CONN_NATIVE && !c->hello)))
 		c->deadline_ns = clock_mono_ns() + (int64_t)route_config(
 		    c->route)->frame_timeout_ms * 1000000;
-	if (c->drop_unsaid > 0 && (c->deadline_ns == 0 ||
-	    c->drop_next_ns < c->deadline_ns))
-		left = c->drop_next_ns - clock_mono_ns();
-	else if (c->deadline_ns != 0)
-		left = c->deadline_ns - clock_mono_ns();
-	else
+	if (c->deadline_ns == 0)
 		return -1;
+	left = c->deadline_ns - clock_mono_ns();
 	return left <= 0 ? 0 : (int)(left / 1000000) + 1;
 }
 
@@ -282,65 +298,6 @@ conn_stats_reply(struct conn *c, uint8_t format)
 	    text, len);
 	free(text);
 	return CONN_REPLY;
-}
-
-/*
- * The client reports records it had to drop. They are counted at once (up
- * to the caps: a claim is a client's word), and said in the log itself,
- * attributed to the client, at most once per rate-limit window: a client
- * sending DROPPED frames in a loop makes one line per window, not one per
- * frame.
- */
-static void
-conn_client_dropped(struct conn *c, const struct wire_dropped *d)
-{
-	uint64_t n = d->count;
-
-	if (n > CONN_DROPPED_FRAME_MAX)
-		n = CONN_DROPPED_FRAME_MAX;
-	if (n > CONN_DROPPED_CONN_MAX - c->drop_claimed)
-		n = CONN_DROPPED_CONN_MAX - c->drop_claimed;
-	if (n < d->count)
-		log_limited(&conn_rl, "client %s: claims %llu dropped records; "
-		    "counting %llu (see DROPPED in protocol.md)", c->name,
-		    (unsigned long long)d->count, (unsigned long long)n);
-	if (n == 0)
-		return;
-	counters_input_drop(DROP_CLIENT, n);
-	c->drop_claimed += n;
-	if (c->drop_unsaid == 0 || d->since_ns < c->drop_since_ns)
-		c->drop_since_ns = d->since_ns;
-	if (c->drop_unsaid == 0 || d->until_ns > c->drop_until_ns)
-		c->drop_until_ns = d->until_ns;
-	c->drop_unsaid += n;
-}
-
-/* The record that says what the client dropped, as its own. */
-static void
-conn_drop_report(struct conn *c)
-{
-	report_client_dropped(&c->report, c->name, c->drop_unsaid,
-	    c->drop_since_ns, c->drop_until_ns);
-	c->report.rec.pid = c->cred.pid;
-	c->report.rec.uid = c->cred.uid;
-	c->report.rec.gid = c->cred.gid;
-	c->drop_unsaid = 0;
-	c->drop_next_ns = clock_mono_ns() + (int64_t)route_config(
-	    c->route)->ratelimit_interval_ms * 1000000;
-}
-
-/* A report is due: deliver it like any record (with backpressure), so the
- * loss is visible where the records are missing. */
-static enum conn_action
-conn_drop_report_due(struct conn *c)
-{
-	if (c->drop_unsaid == 0 || clock_mono_ns() < c->drop_next_ns)
-		return CONN_NEED_MORE;
-	conn_drop_report(c);
-	c->rec = c->report.rec;
-	c->consume = 0;
-	c->pending = route_select(c->route, &c->rec);
-	return c->pending != 0 ? CONN_DELIVER : CONN_SKIP;
 }
 
 /* "pid 42 (name)", the name as the client chose it, escaped: it goes
@@ -427,7 +384,8 @@ conn_parse_native(struct conn *c)
 		c->pending = route_select(c->route, &c->rec);
 		return c->pending != 0 ? CONN_DELIVER : CONN_SKIP;
 	case WIRE_DROPPED:
-		conn_client_dropped(c, &c->frame.u.dropped);
+		dropreport_claim(c->set->drops, &c->cred, c->name,
+		    &c->drop_claimed, &c->frame.u.dropped);
 		return CONN_SKIP;
 	case WIRE_STATS:
 		return conn_stats_reply(c, c->frame.u.stats_format);
@@ -479,11 +437,8 @@ conn_parse_syslog(struct conn *c)
 static enum conn_action
 conn_parse(struct conn *c)
 {
-	enum conn_action act;
 	size_t avail;
 
-	if ((act = conn_drop_report_due(c)) != CONN_NEED_MORE)
-		return act;
 	if (c->skip > 0) {
 		avail = c->in.len - c->in.off;
 		if (avail == 0)
@@ -534,13 +489,15 @@ conn_sync_next(struct conn *c)
 	return NULL;
 }
 
-/* The frame is handled: its bytes go, and so does its deadline. */
+/* The frame is handled: its bytes go, and so does its deadline, unless
+ * the rest of a frame is still being discarded (it too must end in time). */
 static void
 conn_consume(struct conn *c)
 {
 	c->in.off += c->consume;
 	c->consume = 0;
-	c->deadline_ns = 0;
+	if (c->skip == 0 && !c->skip_line)
+		c->deadline_ns = 0;
 }
 
 /* Has HELLO or a started frame missed its deadline? Then say so. */
@@ -687,6 +644,10 @@ conn_set_new(struct event_base *base, struct route *route)
 	LIST_INIT(&set->list);
 	task_cond_init(&set->ended);
 	inbuf_budget_init(&set->mem, route_config(route)->client_memory);
+	if ((set->drops = dropreport_new(base, route)) == NULL) {
+		free(set);
+		return NULL;
+	}
 	return set;
 }
 
@@ -696,6 +657,7 @@ conn_set_free(struct conn_set *set)
 	if (set == NULL)
 		return;
 	conn_close_all(set);
+	dropreport_free(set->drops);
 	free(set);
 }
 
@@ -835,7 +797,6 @@ conn_drop_leftovers(struct conn *c)
 
 	(void)shutdown(c->fd, SHUT_RD);
 	c->draining = true;
-	c->drop_next_ns = INT64_MAX;	/* said by the cleanup, not here */
 	if (c->waiting != NULL) {
 		route_drop_pending(c->route, &c->pending, DROP_SHUTDOWN);
 		c->waiting = NULL;
@@ -876,6 +837,10 @@ conn_close_all(struct conn_set *set)
 	uint64_t n, total = 0;
 	unsigned clients = 0;
 
+	/* What is left must be counted whatever memory it takes to read it;
+	 * one connection at a time, each freeing its buffer as it ends. */
+	set->closing = true;
+	set->mem.limit = SIZE_MAX;
 	while ((c = LIST_FIRST(&set->list)) != NULL) {
 		if ((n = conn_drop_leftovers(c)) > 0 && clients++ < 20)
 			log_info("client %s: %llu records not taken by the drain "

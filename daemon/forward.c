@@ -944,6 +944,10 @@ forward_close(struct sink *s, struct chunk_list *done,
 
 static const struct sink_ops forward_ops = {
 	.kind = "forward",
+	.taking_name = "connected",
+	.dropping_name = "backing_off",
+	.holds_while_dropping = true,	/* chunks wait for the collector */
+	.drop_reason = DROP_UNDELIVERED,
 	.open_state = forward_open_state,
 	.submit = forward_submit,
 	.take_done = forward_take_done,

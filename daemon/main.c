@@ -40,7 +40,8 @@ usage(FILE *f)
 	    "usage: asynclogd [-t] [-c FILE]\n"
 	    "\n"
 	    "The asynclog daemon: takes log records from clients over Unix\n"
-	    "sockets and writes them to files without ever blocking them.\n"
+	    "sockets and writes them to files, or forwards them to a\n"
+	    "collector, without ever blocking the clients.\n"
 	    "\n"
 	    "  -c, --config FILE    configuration file (default: built-in,\n"
 	    "                       writing under ./var)\n"
@@ -61,6 +62,14 @@ static bool main_reload_again;	/* a SIGHUP came during a reload */
 static void	main_reload(struct server *);
 
 static void
+main_reload_later(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	main_reload(arg);
+}
+
+static void
 main_reloaded(struct server *srv, struct config *conf, const char *err)
 {
 	if (err != NULL) {
@@ -77,8 +86,13 @@ main_reloaded(struct server *srv, struct config *conf, const char *err)
 		return;
 	notify_ready(srv);
 	if (main_reload_again) {
+		/* Not from here: this runs inside the reload task, which
+		 * has not ended yet. */
 		main_reload_again = false;
-		main_reload(srv);
+		if (event_base_once(server_base(srv), -1, EV_TIMEOUT,
+		    main_reload_later, srv, NULL) == -1)
+			log_warn("cannot schedule the reload asked for during "
+			    "the last one; send SIGHUP again");
 	}
 }
 

@@ -48,7 +48,8 @@ struct output {
 	unsigned	 flush_ms;	/* flush_interval_ms */
 
 	struct sink	*sink;		/* NULL once stopped */
-	enum drop_reason sink_drops;	/* what a chunk's ndropped counts as */
+	const struct sink_ops *ops;	/* its kind, still known after it stops */
+	int64_t		 last_write_ns;	/* the sink's, kept when it stops */
 	void		(*retired_cb)(struct output *, void *);
 	void		*retired_arg;
 };
@@ -78,7 +79,7 @@ output_complete(struct output *o, struct chunk_list *done)
 	while ((c = TAILQ_FIRST(done)) != NULL) {
 		TAILQ_REMOVE(done, c, entry);
 		o->counters.written += c->nwritten;
-		o->counters.dropped[o->sink_drops] += c->ndropped;
+		o->counters.dropped[o->ops->drop_reason] += c->ndropped;
 		o->counters.buffered -= c->nrecords;
 		o->completed_seq = c->seq + 1;
 		c->len = 0;
@@ -118,10 +119,9 @@ output_flusher_task(struct task *t)
 	TASK_BEGIN(t);
 	for (;;) {
 		TASK_SLEEP(t, (int)o->flush_ms);
-		/* A forward output that cannot send keeps filling its chunk
-		 * rather than spend one of its pool on every tick: an outage
-		 * then holds a pool of full chunks, not a pool of ticks. */
-		if (o->conf->type != CONFIG_OUTPUT_FORWARD ||
+		/* A sink that holds chunks while it cannot take them gets
+		 * full chunks only, rather than one of the pool every tick. */
+		if (!o->ops->holds_while_dropping ||
 		    !o->sink->ops->dropping(o->sink, NULL, NULL))
 			output_flush(o);
 	}
@@ -166,17 +166,16 @@ output_new(struct event_base *base, const struct config_output *conf,
 		goto oom;
 	switch (conf->type) {
 	case CONFIG_OUTPUT_FORWARD:
-		o->sink_drops = DROP_UNDELIVERED;
 		o->sink = forward_new(conf, chunk_size, o->done_ev, err, errlen);
 		break;
 	default:
-		o->sink_drops = DROP_DISK_FULL;
 		o->sink = writer_new(conf, o->host, chunk_size, o->done_ev,
 		    err, errlen);
 		break;
 	}
 	if (o->sink == NULL)
 		goto fail;
+	o->ops = o->sink->ops;
 	if (task_spawn(base, &o->flusher, "flusher", output_flusher_task,
 	    NULL, o) == -1) {
 		snprintf(err, errlen, "output %s: cannot start flusher", conf->name);
@@ -367,9 +366,21 @@ output_idle(const struct output *o)
 const char *
 output_state_name(const struct output *o, enum output_state state)
 {
-	if (o->conf->type == CONFIG_OUTPUT_FORWARD)
-		return state == OUTPUT_DROPPING ? "backing_off" : "connected";
-	return state == OUTPUT_DROPPING ? "dropping" : "writing";
+	switch (state) {
+	case OUTPUT_DROPPING:
+		return o->ops->dropping_name;
+	case OUTPUT_STOPPED:
+		return "stopped";
+	default:
+		return o->ops->taking_name;
+	}
+}
+
+bool
+output_held(const struct output *o)
+{
+	return o->sink != NULL && o->ops->holds_while_dropping &&
+	    o->sink->ops->dropping(o->sink, NULL, NULL);
 }
 
 enum output_state
@@ -377,8 +388,8 @@ output_state(const struct output *o, int64_t *since_ns, const char **reason)
 {
 	if (o->sink == NULL) {
 		*since_ns = 0;
-		*reason = "stopped";
-		return OUTPUT_WRITING;
+		*reason = NULL;
+		return OUTPUT_STOPPED;
 	}
 	return o->sink->ops->dropping(o->sink, since_ns, reason) ?
 	    OUTPUT_DROPPING : OUTPUT_WRITING;
@@ -393,7 +404,8 @@ output_free_bytes(const struct output *o)
 int64_t
 output_last_write_ns(const struct output *o)
 {
-	return o->sink != NULL ? o->sink->ops->last_write_ns(o->sink) : 0;
+	return o->sink != NULL ? o->sink->ops->last_write_ns(o->sink) :
+	    o->last_write_ns;
 }
 
 void
@@ -412,7 +424,9 @@ output_stop(struct output *o, const struct timespec *deadline)
 		return 0;
 	output_flush(o);
 	TAILQ_INIT(&done);
-	/* The sink writes what is queued first. */
+	/* The sink writes what is queued first. When it last wrote is kept
+	 * for the final counters (as of now: the sink is gone after close). */
+	o->last_write_ns = o->sink->ops->last_write_ns(o->sink);
 	if ((rc = o->sink->ops->close(o->sink, &done, deadline)) == 0)
 		o->sink = NULL;
 	output_complete(o, &done);

@@ -29,9 +29,12 @@ struct output;
 struct task_cond;
 struct timespec;
 
+/* Named by the sink kind: "writing" / "dropping" for a file, "connected"
+ * / "backing_off" for a forward output (whose records then wait). */
 enum output_state {
-	OUTPUT_WRITING,		/* a forward output: connected */
-	OUTPUT_DROPPING,	/* a forward output: backing off, records wait */
+	OUTPUT_WRITING,
+	OUTPUT_DROPPING,
+	OUTPUT_STOPPED,		/* its sink has ended (final counters) */
 };
 
 enum output_offer {
@@ -92,6 +95,9 @@ bool	output_synced(const struct output *, uint64_t seq);
 
 const struct counters *output_counters(const struct output *);
 bool	output_idle(const struct output *);	/* nothing buffered */
+/* Its sink holds records it cannot deliver now (a forward output backing
+ * off): waiting for it to finish is waiting for the peer. */
+bool	output_held(const struct output *);
 enum output_state output_state(const struct output *, int64_t *since_ns,
 	    const char **reason);
 /* The state as stats say it: "writing"/"dropping" for a file,

@@ -118,8 +118,10 @@ server_busy_output(struct server *srv)
 	struct output *o;
 	unsigned i;
 
+	/* Not one held by an absent peer: its records are counted as
+	 * undelivered when it stops, rather than keep the drain waiting. */
 	for (i = 0; (o = route_output(srv->route, i)) != NULL; i++)
-		if (!output_idle(o))
+		if (!output_idle(o) && !output_held(o))
 			return o;
 	return NULL;
 }
@@ -145,7 +147,10 @@ server_drain_task(struct task *t)
 	    server_ms_left(srv->drain_deadline_ns) > 0)
 		TASK_AWAIT_COND(t, output_progress(o),
 		    server_ms_left(srv->drain_deadline_ns));
-	if (conn_count(srv->conns) > 0 || server_busy_output(srv) != NULL)
+	if ((o = server_busy_output(srv)) != NULL)
+		log_warn("drain deadline of %u ms passed; output %s still "
+		    "writing", srv->conf->drain_timeout_ms, output_name(o));
+	if (conn_count(srv->conns) > 0)
 		log_warn("drain deadline of %u ms passed; %u clients still "
 		    "connected", srv->conf->drain_timeout_ms,
 		    conn_count(srv->conns));

@@ -21,6 +21,7 @@
 #include <stdint.h>
 
 #include "config.h"
+#include "counters.h"
 
 struct chunk;
 struct chunk_list;
@@ -36,6 +37,15 @@ struct sink;
 
 struct sink_ops {
 	const char	*kind;
+	/* How stats name the two states ("writing" / "dropping" for a
+	 * file), and whether chunks wait while dropping (then the output
+	 * hands over only full chunks meanwhile, so an outage holds a pool
+	 * of full chunks, not one chunk per flush tick). */
+	const char	*taking_name;
+	const char	*dropping_name;
+	bool		 holds_while_dropping;
+	/* What the records a chunk comes back with as ndropped are. */
+	enum drop_reason drop_reason;
 	/* Opening result; with wait, block until it is known (start-up
 	 * only, before the loop runs). SINK_FAILED fills err. */
 	enum sink_open	(*open_state)(struct sink *, bool wait, char *err,

@@ -124,6 +124,7 @@ stats_render(const struct route *route, bool json)
 	unsigned i;
 	const char *reason, *state;
 	int64_t since;
+	enum output_state st;
 	bool dropping;
 
 	if ((b.s = malloc(4096)) == NULL)
@@ -157,9 +158,9 @@ stats_render(const struct route *route, bool json)
 		    counters_client_memory_peak, task_count());
 	}
 	for (i = 0; (o = route_output(route, i)) != NULL; i++) {
-		dropping = output_state(o, &since, &reason) == OUTPUT_DROPPING;
-		state = output_state_name(o, dropping ? OUTPUT_DROPPING :
-		    OUTPUT_WRITING);
+		st = output_state(o, &since, &reason);
+		dropping = st == OUTPUT_DROPPING;
+		state = output_state_name(o, st);
 		if (json) {
 			stats_printf(&b, "%s", i == 0 ? "" : ",");
 			stats_json_string(&b, output_name(o));

@@ -7,9 +7,10 @@
  * deadline is given, arms the event as a timer; whichever comes first removes
  * the other, so a task is never woken twice for one await.
  */
-#include <event2/event.h>
-
+#include <errno.h>
 #include <stdlib.h>
+
+#include <event2/event.h>
 
 #include "task.h"
 
@@ -69,6 +70,10 @@ int
 task_spawn(struct event_base *base, struct task *t, const char *name,
     task_fn fn, task_cleanup_fn cleanup, void *arg)
 {
+	if (t->ev != NULL) {
+		errno = EBUSY;	/* still alive: it would be listed twice */
+		return -1;
+	}
 	t->name = name;
 	t->fn = fn;
 	t->cleanup = cleanup;

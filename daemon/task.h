@@ -95,7 +95,8 @@ struct task {
 		TASK_SUSPEND(t);					\
 	} while (0)
 
-/* Start t: it first runs on the next loop iteration. Returns 0 or -1. */
+/* Start t: it first runs on the next loop iteration. Returns 0, or -1
+ * when memory is short or t is still alive (EBUSY). */
 int	task_spawn(struct event_base *, struct task *, const char *name,
 	    task_fn, task_cleanup_fn, void *arg);
 

@@ -878,6 +878,10 @@ writer_close(struct sink *s, struct chunk_list *done,
 
 static const struct sink_ops writer_ops = {
 	.kind = "file",
+	.taking_name = "writing",
+	.dropping_name = "dropping",
+	.holds_while_dropping = false,	/* chunks are dropped on arrival */
+	.drop_reason = DROP_DISK_FULL,
 	.open_state = writer_open_state,
 	.submit = writer_submit,
 	.take_done = writer_take_done,

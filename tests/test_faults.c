@@ -119,3 +119,47 @@ Test(faults, records_left_at_the_drain_deadline_are_counted,
 	close(fd);
 	close(fifo);
 }
+
+#define FAULTS_CONF_ONE							\
+	"listen = { socket = \"@DIR@/asynclog.sock\"; };\n"		\
+	"outputs = ( { name = \"main\"; path = \"@DIR@/main.log\"; } );\n"
+#define FAULTS_CONF_TWO							\
+	"listen = { socket = \"@DIR@/asynclog.sock\"; };\n"		\
+	"outputs = ( { name = \"main\"; path = \"@DIR@/main.log\"; },\n"	\
+	"  { name = \"second\"; path = \"@DIR@/second.log\"; } );\n"
+
+static bool
+has_second_output(struct hd *dd, void *arg)
+{
+	char *json = hd_stats(dd);
+	bool yes = json != NULL && strstr(json, "\"second\":{") != NULL;
+
+	(void)arg;
+	free(json);
+	return yes;
+}
+
+/* SIGHUPs that come while a reload waits for its new files to open are not
+ * lost: the last configuration written is the one that runs. */
+Test(faults, sighups_during_a_reload_end_with_the_last_config_running,
+    .fini = daemon_down, .timeout = 60)
+{
+	long long tasks;
+	int i;
+
+	hd_start(&d, FAULTS_CONF_ONE);
+	tasks = hd_stat(&d, "tasks");
+	for (i = 0; i < 40; i++) {
+		hd_write_conf(&d, i % 2 ? FAULTS_CONF_ONE : FAULTS_CONF_TWO);
+		kill(d.pid, SIGHUP);
+		usleep((i % 5) * 1000);
+	}
+	hd_write_conf(&d, FAULTS_CONF_TWO);
+	kill(d.pid, SIGHUP);
+	cr_assert(hd_wait(has_second_output, &d, NULL, 10000));
+	/* Settled: one more reload of the same file changes nothing. */
+	cr_assert(!hd_log_mentions(&d, "the daemon is stopping"));
+	cr_assert_leq(hd_stat(&d, "tasks"), tasks + 1,
+	    "tasks leaked by overlapping reloads");
+	cr_assert_eq(hd_signal(&d, SIGTERM, 10000), 0);
+}
