@@ -122,24 +122,6 @@ wire_add(size_t *a, size_t b)
 }
 
 size_t
-wire_frame_len(const void *p, size_t avail)
-{
-	size_t	body;
-
-	if (avail < 4)
-		return 0;
-	body = wire_get_u32(p);
-	/* Only where size_t is 32 bits can this not fit; it is then too big. */
-	return body <= SIZE_MAX - 4 ? 4 + body : SIZE_MAX;
-}
-
-int
-wire_frame_type(const void *p, size_t avail)
-{
-	return avail < WIRE_HEADER_SIZE ? -1 : ((const uint8_t *)p)[4];
-}
-
-size_t
 wire_hello_size(size_t name_len)
 {
 	if (name_len > WIRE_MAX_NAME)

@@ -101,10 +101,27 @@ struct wire_frame {
  * Nothing else is checked: a reader uses it to skip or bound a frame before
  * (or without) decoding it; wire_decode() still judges the frame itself.
  */
-size_t	wire_frame_len(const void *p, size_t avail);
+static inline size_t
+wire_frame_len(const void *p, size_t avail)
+{
+	const uint8_t *b = p;
+	size_t body;
+
+	if (avail < 4)
+		return 0;
+	body = (uint32_t)b[0] | (uint32_t)b[1] << 8 | (uint32_t)b[2] << 16 |
+	    (uint32_t)b[3] << 24;
+	/* Only where size_t is 32 bits can this not fit; it is then too big. */
+	return body <= SIZE_MAX - 4 ? 4 + body : SIZE_MAX;
+}
+
 /* The type byte of the frame that starts at p, or -1 when avail is less
- * than a header. */
-int	wire_frame_type(const void *p, size_t avail);
+ * than a header. (Both are inline: the daemon asks them once per frame.) */
+static inline int
+wire_frame_type(const void *p, size_t avail)
+{
+	return avail < WIRE_HEADER_SIZE ? -1 : ((const uint8_t *)p)[4];
+}
 
 /*
  * Decode one frame from the start of buf.

@@ -17,6 +17,7 @@
 struct route {
 	const struct config *conf;
 	struct output	*live[ROUTE_MAX_OUTPUTS];	/* configuration order */
+	uint64_t	 live_bit[ROUTE_MAX_OUTPUTS];	/* each one's route bit */
 	unsigned	 nlive;
 	struct output	*retiring[ROUTE_MAX_OUTPUTS];	/* removed, still writing */
 	unsigned	 nretiring;
@@ -104,7 +105,7 @@ route_select(struct route *r, const struct record *rec)
 
 	for (i = 0; i < r->nlive; i++)
 		if (output_takes(r->live[i], rec))
-			mask |= ROUTE_BIT(r->live[i]);
+			mask |= r->live_bit[i];
 	if (mask == 0)
 		counters_input_drop(DROP_NO_OUTPUT, 1);
 	return mask;
@@ -117,16 +118,16 @@ route_deliver(struct route *r, const struct record *rec, uint64_t *pending)
 	unsigned i;
 
 	for (i = 0; i < r->nlive && *pending != 0; i++) {
-		o = r->live[i];
-		if ((*pending & ROUTE_BIT(o)) == 0)
+		if ((*pending & r->live_bit[i]) == 0)
 			continue;
+		o = r->live[i];
 		if (output_offer(o, rec) == OUTPUT_FULL) {
 			if (r->conf->overflow == OVERFLOW_BACKPRESSURE &&
 			    !output_stalled(o))
 				return o;
 			output_count_drop(o, DROP_OVERFLOW);
 		}
-		*pending &= ~ROUTE_BIT(o);
+		*pending &= ~r->live_bit[i];
 	}
 	return NULL;
 }
@@ -224,6 +225,7 @@ route_free_index(const struct route *r, uint64_t taken)
 void
 route_add(struct route *r, struct output *o)
 {
+	r->live_bit[r->nlive] = ROUTE_BIT(o);
 	r->live[r->nlive++] = o;
 }
 
@@ -252,8 +254,9 @@ route_replace(struct route *r, struct output *const *outputs, unsigned n)
 	unsigned nold = r->nlive, i, j;
 
 	memcpy(old, r->live, nold * sizeof(old[0]));
-	memcpy(r->live, outputs, n * sizeof(outputs[0]));
-	r->nlive = n;
+	r->nlive = 0;
+	for (i = 0; i < n; i++)
+		route_add(r, outputs[i]);
 	for (i = 0; i < nold; i++) {
 		for (j = 0; j < n && outputs[j] != old[i]; j++)
 			;
