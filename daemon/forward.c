@@ -36,6 +36,7 @@
 #include "chunk.h"
 #include "clock.h"
 #include "forward.h"
+#include "handoff.h"
 #include "log.h"
 #include "sink.h"
 #include "tls.h"
@@ -48,22 +49,15 @@ struct forward {
 	struct sink	 sink;		/* first: a struct sink * is a forward */
 	struct config_output *conf;	/* private copy, forwarder thread only */
 	char		 target[300];	/* PROTOCOL://HOST:PORT, for messages */
-	struct event	*done_ev;
 	pthread_t	 thread;
 	int		 wake_fd;	/* eventfd: the loop wakes the thread */
+	struct handoff	 ho;		/* chunks and requests from the loop */
 
-	/* Hand-off queues and requests, guarded by mu. */
+	/* Requests of our own and the last error, guarded by mu. */
 	pthread_mutex_t	 mu;
-	struct chunk_list todo;
-	struct chunk_list done;
 	bool		 stop;
 	int64_t		 stop_by_ns;	/* monotonic: give up delivering then */
 	bool		 retry_now;	/* skip what is left of the back-off */
-	bool		 finished;	/* the thread is done; join will not wait */
-	struct config_output *next_conf;	/* from forward_reconfigure */
-	enum sink_open	 open;		/* the result of loading credentials */
-	char		 open_err[512];
-	pthread_cond_t	 opened;
 	char		 error[256];	/* the last error, for stats */
 
 	/* Loop thread only. */
@@ -106,15 +100,11 @@ forward_of(const struct sink *s)
 	return (struct forward *)s;
 }
 
-/* Loop -> thread: wherever it waits, it wakes. */
+/* Loop -> thread: wherever it waits (poll on wake_fd), it wakes. */
 static void
 forward_wake(struct forward *f)
 {
-	uint64_t one = 1;
-
-	/* EAGAIN only if the counter were near 2^64: it is awake anyway. */
-	while (write(f->wake_fd, &one, sizeof(one)) == -1 && errno == EINTR)
-		;
+	handoff_wake(&f->ho);
 }
 
 /* The last error as stats show it, with the failed attempts so far. */
@@ -553,10 +543,7 @@ forward_send_chunk(struct forward *f, struct chunk *c, char *err,
 static void
 forward_return(struct forward *f, struct chunk *c)
 {
-	pthread_mutex_lock(&f->mu);
-	TAILQ_INSERT_TAIL(&f->done, c, entry);
-	pthread_mutex_unlock(&f->mu);
-	event_active(f->done_ev, EV_READ, 0);
+	handoff_return(&f->ho, c);
 }
 
 /* New settings for the same target, between two chunks. */
@@ -585,24 +572,23 @@ forward_apply(struct forward *f, struct config_output *next)
 static bool
 forward_take_requests(struct forward *f)
 {
-	struct config_output *next;
+	struct handoff_take take;
 	bool stop, retry;
 
-	pthread_mutex_lock(&f->mu);
-	next = f->next_conf;
-	f->next_conf = NULL;
-	retry = f->retry_now;
-	f->retry_now = false;
-	stop = f->stop;
-	if (f->cur == NULL && (f->cur = TAILQ_FIRST(&f->todo)) != NULL) {
-		TAILQ_REMOVE(&f->todo, f->cur, entry);
+	handoff_take(&f->ho, f->cur == NULL, false, NULL, &take);
+	if (take.chunk != NULL) {
+		f->cur = take.chunk;
 		f->cur_off = 0;
 		f->cur->nwritten = 0;
 		f->cur->ndropped = 0;
 	}
+	pthread_mutex_lock(&f->mu);
+	retry = f->retry_now || take.reopen;
+	f->retry_now = false;
+	stop = f->stop;
 	pthread_mutex_unlock(&f->mu);
-	if (next != NULL)
-		forward_apply(f, next);
+	if (take.next_conf != NULL)
+		forward_apply(f, take.next_conf);
 	if (retry && f->fd == -1)
 		f->next_try_ns = 0;
 	return stop;
@@ -613,6 +599,7 @@ static void
 forward_finish(struct forward *f)
 {
 	struct chunk_list left;
+	struct chunk_list rest;
 	struct chunk *c;
 	uint64_t lost = 0;
 	char err[256];
@@ -621,10 +608,14 @@ forward_finish(struct forward *f)
 	if (f->cur != NULL)
 		TAILQ_INSERT_TAIL(&left, f->cur, entry);
 	f->cur = NULL;
-	pthread_mutex_lock(&f->mu);
-	TAILQ_FOREACH(c, &f->todo, entry)
+	/* The one being sent keeps what it got out; the queued ones got
+	 * nothing out. */
+	TAILQ_INIT(&rest);
+	handoff_take_rest(&f->ho, &rest);
+	TAILQ_FOREACH(c, &rest, entry)
 		c->nwritten = 0;
-	TAILQ_CONCAT(&left, &f->todo, entry);
+	TAILQ_CONCAT(&left, &rest, entry);
+	pthread_mutex_lock(&f->mu);
 	snprintf(err, sizeof(err), "%s", f->error);
 	pthread_mutex_unlock(&f->mu);
 	TAILQ_FOREACH(c, &left, entry) {
@@ -637,24 +628,7 @@ forward_finish(struct forward *f)
 		    f->target, f->down && err[0] != '\0' ? err :
 		    "the collector did not take them in time");
 	forward_disconnect(f);
-	pthread_mutex_lock(&f->mu);
-	TAILQ_CONCAT(&f->done, &left, entry);
-	f->finished = true;
-	pthread_mutex_unlock(&f->mu);
-	event_active(f->done_ev, EV_READ, 0);
-}
-
-/* Publish the open result (the credentials loaded or not). */
-static void
-forward_set_open(struct forward *f, enum sink_open state)
-{
-	pthread_mutex_lock(&f->mu);
-	f->open = state;
-	if (state == SINK_FAILED)
-		f->finished = true;
-	pthread_cond_broadcast(&f->opened);
-	pthread_mutex_unlock(&f->mu);
-	event_active(f->done_ev, EV_READ, 0);
+	handoff_finish(&f->ho, &left);
 }
 
 /*
@@ -670,12 +644,11 @@ forward_main(void *arg)
 	bool stop;
 
 	if (f->conf->protocol == CONFIG_PROTOCOL_TLS &&
-	    (f->creds = tls_creds_load(f->conf, f->open_err,
-	    sizeof(f->open_err))) == NULL) {
-		forward_set_open(f, SINK_FAILED);
+	    (f->creds = tls_creds_load(f->conf, err, sizeof(err))) == NULL) {
+		handoff_opened(&f->ho, SINK_FAILED, err);
 		return NULL;
 	}
-	forward_set_open(f, SINK_OPEN);
+	handoff_opened(&f->ho, SINK_OPEN, NULL);
 
 	for (;;) {
 		forward_settle(f);
@@ -738,22 +711,18 @@ forward_new(const struct config_output *conf, size_t chunk_size,
 	f->sink.ops = &forward_ops;
 	snprintf(f->target, sizeof(f->target), "%s", conf->path);
 	f->frame_cap = chunk_size + FORWARD_PREFIX;
-	f->done_ev = done;
 	f->fd = -1;
 	f->down = true;
 	f->down_ns = clock_mono_ns();
-	f->open = SINK_OPENING;
 	snprintf(f->error, sizeof(f->error), "connecting");
 	atomic_store(&f->pub_down, 1);
 	atomic_store(&f->pub_since_ns, clock_now_ns());
-	TAILQ_INIT(&f->todo);
-	TAILQ_INIT(&f->done);
+	handoff_init(&f->ho, done, f->wake_fd);
 	pthread_mutex_init(&f->mu, NULL);
-	pthread_cond_init(&f->opened, NULL);
 	if ((rc = pthread_create(&f->thread, NULL, forward_main, f)) != 0) {
 		snprintf(err, errlen, "output %s: cannot start forwarder "
 		    "thread: %s", conf->name, strerror(rc));
-		pthread_cond_destroy(&f->opened);
+		handoff_destroy(&f->ho);
 		pthread_mutex_destroy(&f->mu);
 		close(f->wake_fd);
 		free(f->frame);
@@ -767,38 +736,19 @@ forward_new(const struct config_output *conf, size_t chunk_size,
 static enum sink_open
 forward_open_state(struct sink *s, bool wait, char *err, size_t errlen)
 {
-	struct forward *f = forward_of(s);
-	enum sink_open state;
-
-	pthread_mutex_lock(&f->mu);
-	while (wait && f->open == SINK_OPENING)
-		pthread_cond_wait(&f->opened, &f->mu);
-	state = f->open;
-	if (state == SINK_FAILED)
-		snprintf(err, errlen, "%s", f->open_err);
-	pthread_mutex_unlock(&f->mu);
-	return state;
+	return handoff_open_state(&forward_of(s)->ho, wait, err, errlen);
 }
 
 static void
 forward_submit(struct sink *s, struct chunk *c)
 {
-	struct forward *f = forward_of(s);
-
-	pthread_mutex_lock(&f->mu);
-	TAILQ_INSERT_TAIL(&f->todo, c, entry);
-	pthread_mutex_unlock(&f->mu);
-	forward_wake(f);
+	handoff_submit(&forward_of(s)->ho, c);
 }
 
 static void
 forward_take_done(struct sink *s, struct chunk_list *out)
 {
-	struct forward *f = forward_of(s);
-
-	pthread_mutex_lock(&f->mu);
-	TAILQ_CONCAT(out, &f->done, entry);
-	pthread_mutex_unlock(&f->mu);
+	handoff_take_done(&forward_of(s)->ho, out);
 }
 
 /* SIGHUP: a connection has nothing to reopen, but an outage's next retry
@@ -806,29 +756,13 @@ forward_take_done(struct sink *s, struct chunk_list *out)
 static void
 forward_reopen(struct sink *s)
 {
-	struct forward *f = forward_of(s);
-
-	pthread_mutex_lock(&f->mu);
-	f->retry_now = true;
-	pthread_mutex_unlock(&f->mu);
-	forward_wake(f);
+	handoff_reopen(&forward_of(s)->ho);
 }
 
 static int
 forward_reconfigure(struct sink *s, const struct config_output *conf)
 {
-	struct forward *f = forward_of(s);
-	struct config_output *copy, *old;
-
-	if ((copy = config_output_dup(conf)) == NULL)
-		return -1;
-	pthread_mutex_lock(&f->mu);
-	old = f->next_conf;
-	f->next_conf = copy;
-	pthread_mutex_unlock(&f->mu);
-	config_output_free(old);
-	forward_wake(f);
-	return 0;
+	return handoff_reconfigure(&forward_of(s)->ho, conf);
 }
 
 /* Stop by by_ns (monotonic), or sooner if asked so before; one more
@@ -855,13 +789,7 @@ forward_stop(struct sink *s)
 static bool
 forward_finished(struct sink *s)
 {
-	struct forward *f = forward_of(s);
-	bool done;
-
-	pthread_mutex_lock(&f->mu);
-	done = f->finished;
-	pthread_mutex_unlock(&f->mu);
-	return done;
+	return handoff_finished(&forward_of(s)->ho);
 }
 
 /* Not connected: "dropping" in the sink's terms, though nothing is
@@ -902,6 +830,7 @@ forward_close(struct sink *s, struct chunk_list *done,
 {
 	struct forward *f = forward_of(s);
 	int64_t by = clock_mono_ns() + FORWARD_STOP_MS * MS, left;
+	struct chunk_list rest;
 	struct chunk *c;
 
 	/* Give up delivering a little before the caller's deadline, so
@@ -917,25 +846,24 @@ forward_close(struct sink *s, struct chunk_list *done,
 		pthread_join(f->thread, NULL);
 	else if (pthread_timedjoin_np(f->thread, NULL, deadline) != 0) {
 		/* Blocked in a name lookup: leave it. */
-		pthread_mutex_lock(&f->mu);
-		TAILQ_CONCAT(done, &f->done, entry);
-		pthread_mutex_unlock(&f->mu);
+		handoff_take_done(&f->ho, done);
 		return -1;
 	}
 	/* Chunks submitted after the thread ended (none, normally). */
-	TAILQ_FOREACH(c, &f->todo, entry) {
+	TAILQ_INIT(&rest);
+	handoff_take_rest(&f->ho, &rest);
+	TAILQ_FOREACH(c, &rest, entry) {
 		c->nwritten = 0;
 		c->ndropped = c->nrecords;
 	}
-	TAILQ_CONCAT(done, &f->done, entry);
-	TAILQ_CONCAT(done, &f->todo, entry);
+	handoff_take_done(&f->ho, done);
+	TAILQ_CONCAT(done, &rest, entry);
 	forward_disconnect(f);
 	tls_creds_free(f->next_creds);
 	tls_creds_free(f->creds);
+	handoff_destroy(&f->ho);
 	close(f->wake_fd);
-	pthread_cond_destroy(&f->opened);
 	pthread_mutex_destroy(&f->mu);
-	config_output_free(f->next_conf);
 	config_output_free(f->conf);
 	free(f->frame);
 	free(f);

@@ -33,6 +33,7 @@
 #include "clock.h"
 #include "chunk.h"
 #include "format.h"
+#include "handoff.h"
 #include "log.h"
 #include "logdir.h"
 #include "report.h"
@@ -45,21 +46,8 @@ struct writer {
 	struct config_output *conf;	/* private copy, writer thread only */
 	char		 host[256];
 	size_t		 chunk_size;
-	struct event	*done_ev;
 	pthread_t	 thread;
-
-	/* Hand-off queues, guarded by mu. */
-	pthread_mutex_t	 mu;
-	pthread_cond_t	 cv;
-	struct chunk_list todo;
-	struct chunk_list done;
-	bool		 stop;
-	bool		 reopen;
-	bool		 finished;	/* the thread is done; join will not wait */
-	struct config_output *next_conf;	/* from writer_reconfigure */
-	enum sink_open	 open;		/* the first open's result */
-	char		 open_err[512];	/* why it failed */
-	pthread_cond_t	 opened;	/* signalled when open leaves OPENING */
+	struct handoff	 ho;		/* chunks and requests from the loop */
 
 	/* Writer thread only. */
 	int		 dirfd;		/* the directory the file is in */
@@ -246,31 +234,10 @@ writer_of(const struct sink *s)
 	return (struct writer *)s;
 }
 
-/* Publish the first open's result and wake whoever waits for it. */
-static void
-writer_set_open(struct writer *w, enum sink_open state)
-{
-	pthread_mutex_lock(&w->mu);
-	w->open = state;
-	pthread_cond_broadcast(&w->opened);
-	pthread_mutex_unlock(&w->mu);
-	event_active(w->done_ev, EV_READ, 0);
-}
-
 static enum sink_open
 writer_open_state(struct sink *s, bool wait, char *err, size_t errlen)
 {
-	struct writer *w = writer_of(s);
-	enum sink_open state;
-
-	pthread_mutex_lock(&w->mu);
-	while (wait && w->open == SINK_OPENING)
-		pthread_cond_wait(&w->opened, &w->mu);
-	state = w->open;
-	if (state == SINK_FAILED)
-		snprintf(err, errlen, "%s", w->open_err);
-	pthread_mutex_unlock(&w->mu);
-	return state;
+	return handoff_open_state(&writer_of(s)->ho, wait, err, errlen);
 }
 
 struct sink *
@@ -289,23 +256,15 @@ writer_new(const struct config_output *conf, const char *host,
 	w->sink.ops = &writer_ops;
 	snprintf(w->host, sizeof(w->host), "%s", host);
 	w->chunk_size = chunk_size;
-	w->done_ev = done;
 	w->dirfd = -1;
 	w->fd = -1;
-	w->open = SINK_OPENING;
-	TAILQ_INIT(&w->todo);
-	TAILQ_INIT(&w->done);
-	pthread_mutex_init(&w->mu, NULL);
-	pthread_cond_init(&w->cv, NULL);
-	pthread_cond_init(&w->opened, NULL);
+	handoff_init(&w->ho, done, -1);
 	atomic_store(&w->pub_free_bytes, -1);
 	w->rl = (struct log_ratelimit)LOG_RATELIMIT_INIT(60000, 3);
 	if ((rc = pthread_create(&w->thread, NULL, writer_main, w)) != 0) {
 		snprintf(err, errlen, "output %s: cannot start writer thread: %s",
 		    conf->name, strerror(rc));
-		pthread_cond_destroy(&w->opened);
-		pthread_cond_destroy(&w->cv);
-		pthread_mutex_destroy(&w->mu);
+		handoff_destroy(&w->ho);
 		config_output_free(w->conf);
 		free(w);
 		return NULL;
@@ -316,73 +275,37 @@ writer_new(const struct config_output *conf, const char *host,
 static void
 writer_submit(struct sink *s, struct chunk *c)
 {
-	struct writer *w = writer_of(s);
-
-	pthread_mutex_lock(&w->mu);
-	TAILQ_INSERT_TAIL(&w->todo, c, entry);
-	pthread_cond_signal(&w->cv);
-	pthread_mutex_unlock(&w->mu);
+	handoff_submit(&writer_of(s)->ho, c);
 }
 
 static void
 writer_take_done(struct sink *s, struct chunk_list *out)
 {
-	struct writer *w = writer_of(s);
-
-	pthread_mutex_lock(&w->mu);
-	TAILQ_CONCAT(out, &w->done, entry);
-	pthread_mutex_unlock(&w->mu);
+	handoff_take_done(&writer_of(s)->ho, out);
 }
 
 static int
 writer_reconfigure(struct sink *s, const struct config_output *conf)
 {
-	struct writer *w = writer_of(s);
-	struct config_output *copy, *old;
-
-	if ((copy = config_output_dup(conf)) == NULL)
-		return -1;
-	pthread_mutex_lock(&w->mu);
-	old = w->next_conf;
-	w->next_conf = copy;
-	pthread_cond_signal(&w->cv);
-	pthread_mutex_unlock(&w->mu);
-	config_output_free(old);
-	return 0;
+	return handoff_reconfigure(&writer_of(s)->ho, conf);
 }
 
 static void
 writer_stop(struct sink *s)
 {
-	struct writer *w = writer_of(s);
-
-	pthread_mutex_lock(&w->mu);
-	w->stop = true;
-	pthread_cond_signal(&w->cv);
-	pthread_mutex_unlock(&w->mu);
+	handoff_stop(&writer_of(s)->ho);
 }
 
 static bool
 writer_finished(struct sink *s)
 {
-	struct writer *w = writer_of(s);
-	bool f;
-
-	pthread_mutex_lock(&w->mu);
-	f = w->finished;
-	pthread_mutex_unlock(&w->mu);
-	return f;
+	return handoff_finished(&writer_of(s)->ho);
 }
 
 static void
 writer_reopen(struct sink *s)
 {
-	struct writer *w = writer_of(s);
-
-	pthread_mutex_lock(&w->mu);
-	w->reopen = true;
-	pthread_cond_signal(&w->cv);
-	pthread_mutex_unlock(&w->mu);
+	handoff_reopen(&writer_of(s)->ho);
 }
 
 static bool
@@ -754,68 +677,45 @@ static void *
 writer_main(void *arg)
 {
 	struct writer *w = arg;
-	struct config_output *next;
-	struct chunk *c;
+	struct handoff_take take;
 	struct timespec ts;
-	bool ok, stop, reopen;
+	char err[512];
+	bool ok, stop;
 
-	ok = writer_open_dir(w, w->open_err, sizeof(w->open_err)) == 0;
+	ok = writer_open_dir(w, err, sizeof(err)) == 0;
 	if (ok && rotate_cleanup(w->dirfd, w->name, w->conf->rotate_keep) > 0)
 		log_info("output %s: removed leftovers of an interrupted "
 		    "compression", w->conf->name);
-	if (!ok || writer_open(w, w->open_err, sizeof(w->open_err)) == -1) {
-		pthread_mutex_lock(&w->mu);
-		w->finished = true;
-		pthread_mutex_unlock(&w->mu);
-		writer_set_open(w, SINK_FAILED);
+	if (!ok || writer_open(w, err, sizeof(err)) == -1) {
+		handoff_opened(&w->ho, SINK_FAILED, err);
 		return NULL;
 	}
-	writer_set_open(w, SINK_OPEN);
+	handoff_opened(&w->ho, SINK_OPEN, NULL);
 
 	for (;;) {
-		pthread_mutex_lock(&w->mu);
-		while (TAILQ_EMPTY(&w->todo) && !w->stop && !w->reopen &&
-		    w->next_conf == NULL) {
-			if (!w->dropping && !w->unsynced) {
-				pthread_cond_wait(&w->cv, &w->mu);
-				continue;
-			}
-			/* Something to do on a clock: probe or sync. */
-			clock_gettime(CLOCK_REALTIME, &ts);
-			ts.tv_nsec += WRITER_PROBE_MS * 1000000L;
-			if (ts.tv_nsec >= 1000000000L) {
-				ts.tv_sec++;
-				ts.tv_nsec -= 1000000000L;
-			}
-			if (pthread_cond_timedwait(&w->cv, &w->mu, &ts) == ETIMEDOUT)
-				break;
+		/* Something to do on a clock (probe or sync): wake for it. */
+		clock_gettime(CLOCK_REALTIME, &ts);
+		ts.tv_nsec += WRITER_PROBE_MS * 1000000L;
+		if (ts.tv_nsec >= 1000000000L) {
+			ts.tv_sec++;
+			ts.tv_nsec -= 1000000000L;
 		}
-		c = TAILQ_FIRST(&w->todo);
-		if (c != NULL)
-			TAILQ_REMOVE(&w->todo, c, entry);
-		stop = w->stop && c == NULL;
-		reopen = w->reopen;
-		w->reopen = false;
-		next = w->next_conf;
-		w->next_conf = NULL;
-		pthread_mutex_unlock(&w->mu);
-
-		if (next != NULL) {
+		handoff_take(&w->ho, true, true, w->dropping || w->unsynced ?
+		    &ts : NULL, &take);
+		stop = take.stop && take.chunk == NULL;
+		if (take.next_conf != NULL) {
 			/* A reload: same file, new settings, between chunks. */
 			config_output_free(w->conf);
-			w->conf = next;
+			w->conf = take.next_conf;
 		}
-		if (reopen)
+		if (take.reopen)
 			writer_do_reopen(w);
 		if (w->dropping &&
 		    clock_mono_ns() - w->last_probe_ns >= WRITER_PROBE_MS * 1000000LL)
 			writer_probe(w);
-		if (c != NULL) {
-			writer_write_chunk(w, c);
-			pthread_mutex_lock(&w->mu);
-			TAILQ_INSERT_TAIL(&w->done, c, entry);
-			pthread_mutex_unlock(&w->mu);
-			event_active(w->done_ev, EV_READ, 0);
+		if (take.chunk != NULL) {
+			writer_write_chunk(w, take.chunk);
+			handoff_return(&w->ho, take.chunk);
 		}
 		if (w->unsynced && w->conf->sync == SYNC_INTERVAL &&
 		    clock_mono_ns() - w->last_sync_ns >=
@@ -834,10 +734,7 @@ writer_main(void *arg)
 		    "file", w->conf->name, (unsigned long long)w->lost,
 		    w->drop_reason);
 	writer_sync(w);
-	pthread_mutex_lock(&w->mu);
-	w->finished = true;
-	pthread_mutex_unlock(&w->mu);
-	event_active(w->done_ev, EV_READ, 0);
+	handoff_finish(&w->ho, NULL);
 	return NULL;
 }
 
@@ -853,12 +750,10 @@ writer_close(struct sink *s, struct chunk_list *done,
 	else if (pthread_timedjoin_np(w->thread, NULL, deadline) != 0) {
 		/* Blocked in write(2) on a device that does not move (a FIFO
 		 * nobody reads, a hung network filesystem): leave it. */
-		pthread_mutex_lock(&w->mu);
-		TAILQ_CONCAT(done, &w->done, entry);
-		pthread_mutex_unlock(&w->mu);
+		handoff_take_done(&w->ho, done);
 		return -1;
 	}
-	TAILQ_CONCAT(done, &w->done, entry);
+	handoff_take_done(&w->ho, done);
 	if (w->fd != -1) {
 		writer_release(w->fd);
 		if (close(w->fd) == -1)
@@ -867,10 +762,7 @@ writer_close(struct sink *s, struct chunk_list *done,
 	}
 	if (w->dirfd != -1)
 		(void)close(w->dirfd);	/* read-only; nothing to lose */
-	pthread_cond_destroy(&w->opened);
-	pthread_cond_destroy(&w->cv);
-	pthread_mutex_destroy(&w->mu);
-	config_output_free(w->next_conf);
+	handoff_destroy(&w->ho);
 	config_output_free(w->conf);
 	free(w);
 	return 0;
