@@ -228,10 +228,12 @@ asynclog_submit(struct asynclog *h, int priority, const char *msg, size_t len)
 		keep = MAX_MSG - marker_len;
 		len = MAX_MSG;
 	}
-	/* Only facility and severity bits; none means user, like syslog(3). */
+	/* Only facility and severity bits; none means the handle's facility
+	 * (LOG_USER unless set), like syslog(3) after openlog(3). */
 	priority &= LOG_FACMASK | LOG_PRIMASK;
 	if ((priority & LOG_FACMASK) == 0 || priority > WIRE_MAX_PRIORITY)
-		priority = LOG_USER | (priority & LOG_PRIMASK);
+		priority = atomic_load_explicit(&h->facility,
+		    memory_order_relaxed) | (priority & LOG_PRIMASK);
 
 	if (h->flags & ASYNCLOG_STDERR)
 		asynclog_stderr(h, msg, keep, marker, marker_len);
@@ -273,6 +275,8 @@ asynclog_open(const char *socket_path, const char *tag, int flags)
 	h->tag_len = strnlen(tag, WIRE_MAX_TAG);
 	memcpy(h->tag, tag, h->tag_len);
 	h->pid = getpid();
+	atomic_store(&h->facility, LOG_USER);
+	atomic_store(&h->logmask, LOG_UPTO(LOG_DEBUG));
 	h->wakefd = -1;
 	sender_init(&h->s);
 	atomic_store(&h->id, atomic_fetch_add(&next_id, 1));
@@ -295,9 +299,37 @@ asynclog_open(const char *socket_path, const char *tag, int flags)
 	return h;
 }
 
+/* Is this severity masked out (asynclog_set_logmask)? */
+static bool
+asynclog_masked(const struct asynclog *h, int priority)
+{
+	return (LOG_MASK(LOG_PRI(priority)) & atomic_load_explicit(
+	    &((struct asynclog *)h)->logmask, memory_order_relaxed)) == 0;
+}
+
+int
+asynclog_set_facility(asynclog_t *h, int facility)
+{
+	if ((facility & ~LOG_FACMASK) != 0 || facility > (23 << 3)) {
+		errno = EINVAL;
+		return -1;
+	}
+	return atomic_exchange(&h->facility, facility);
+}
+
+int
+asynclog_set_logmask(asynclog_t *h, int mask)
+{
+	if (mask == 0)
+		return atomic_load(&h->logmask);
+	return atomic_exchange(&h->logmask, mask);
+}
+
 int
 asynclog_write(asynclog_t *h, int priority, const char *msg, size_t len)
 {
+	if (asynclog_masked(h, priority))
+		return 0;
 	if (asynclog_stale(h))
 		asynclog_after_fork(h);
 	return asynclog_submit(h, priority, msg, len);
@@ -306,33 +338,49 @@ asynclog_write(asynclog_t *h, int priority, const char *msg, size_t len)
 int
 asynclog_log(asynclog_t *h, int priority, const char *fmt, ...)
 {
+	va_list	ap;
+	int	rv;
+
+	va_start(ap, fmt);
+	rv = asynclog_vlog(h, priority, fmt, ap);
+	va_end(ap);
+	return rv;
+}
+
+int
+asynclog_vlog(asynclog_t *h, int priority, const char *fmt, va_list ap)
+{
 	char		 stack[STACK_MSG], *heap;
-	va_list		 ap;
+	va_list		 again;
 	size_t		 cap;
 	int		 n, rv;
 
+	if (asynclog_masked(h, priority))
+		return 0;
 	if (asynclog_stale(h))
 		asynclog_after_fork(h);
 
-	va_start(ap, fmt);
+	va_copy(again, ap);
 	n = vsnprintf(stack, sizeof stack, fmt, ap);
-	va_end(ap);
 	if (n < 0) {
+		va_end(again);
 		sender_count_drop(h, 1);
 		return -1;
 	}
-	if ((size_t)n < sizeof stack)
+	if ((size_t)n < sizeof stack) {
+		va_end(again);
 		return asynclog_submit(h, priority, stack, (size_t)n);
+	}
 
 	/* Long message: format once more, on the heap, at most MAX_MSG bytes. */
 	cap = ((size_t)n < MAX_MSG ? (size_t)n : MAX_MSG) + 1;
 	if ((heap = malloc(cap)) == NULL) {
+		va_end(again);
 		sender_count_drop(h, 1);
 		return -1;
 	}
-	va_start(ap, fmt);
-	vsnprintf(heap, cap, fmt, ap);
-	va_end(ap);
+	vsnprintf(heap, cap, fmt, again);
+	va_end(again);
 	rv = asynclog_submit(h, priority, heap, (size_t)n);
 	free(heap);
 	return rv;

@@ -13,6 +13,7 @@
 #ifndef ASYNCLOG_H
 #define ASYNCLOG_H
 
+#include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -49,6 +50,25 @@ asynclog_t *asynclog_open(const char *socket_path, const char *tag, int flags);
 int	asynclog_log(asynclog_t *, int priority, const char *fmt, ...)
 	    __attribute__((format(printf, 3, 4)));
 int	asynclog_write(asynclog_t *, int priority, const char *msg, size_t len);
+/* asynclog_log() with a va_list, for wrappers. */
+int	asynclog_vlog(asynclog_t *, int priority, const char *fmt, va_list ap)
+	    __attribute__((format(printf, 3, 0)));
+
+/*
+ * The facility for priorities that carry none (LOG_USER at open), like
+ * openlog(3)'s; a priority with a facility keeps its own. Returns the old
+ * one, or -1 (EINVAL) for a value that is not a <syslog.h> facility.
+ */
+int	asynclog_set_facility(asynclog_t *, int facility);
+
+/*
+ * Which severities are logged at all, like setlogmask(3): a mask of
+ * LOG_MASK(sev) bits, e.g. LOG_UPTO(LOG_INFO). It is checked before any
+ * formatting; a record masked out is neither sent nor counted as dropped
+ * (the log calls return 0). 0 leaves the mask as it is. Returns the old
+ * mask (LOG_UPTO(LOG_DEBUG), everything, at open).
+ */
+int	asynclog_set_logmask(asynclog_t *, int mask);
 
 /*
  * Wait until every record logged before the call has been accepted by the

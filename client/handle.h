@@ -36,6 +36,8 @@ struct asynclog {
 	char		 tag[WIRE_MAX_TAG + 1];
 	size_t		 tag_len;
 	pid_t		 pid;		/* for ASYNCLOG_STDERR */
+	_Atomic int	 facility;	/* for priorities without one */
+	_Atomic int	 logmask;	/* LOG_MASK bits of severities kept */
 
 	pthread_mutex_t	 lock;		/* ring list, flush and BLOCK waits */
 	pthread_cond_t	 space;		/* the sender freed ring space */

@@ -10,6 +10,7 @@
  * sleep.
  */
 
+#include <stdarg.h>
 #include <criterion/criterion.h>
 
 #include <sys/socket.h>
@@ -721,6 +722,74 @@ Test(client, a_priority_without_facility_is_sent_as_user)
 	cr_assert_eq(fk.recs[0].priority, LOG_USER | LOG_ERR);
 	cr_assert_eq(fk.recs[1].priority, LOG_LOCAL0 | LOG_INFO);
 	cr_assert_str_eq(fk.recs[0].tag, "prio");
+	asynclog_close(h);
+}
+
+Test(client, the_handle_facility_applies_to_priorities_without_one)
+{
+	asynclog_t	*h;
+
+	fake_start();
+	h = asynclog_open(fake_path(), "fac", 0);
+	cr_assert_not_null(h);
+	cr_assert_eq(asynclog_set_facility(h, LOG_LOCAL3), LOG_USER);
+	cr_assert_eq(asynclog_set_facility(h, 7), -1, "not a facility");
+	cr_assert_eq(asynclog_log(h, LOG_WARNING, "default"), 0);
+	cr_assert_eq(asynclog_log(h, LOG_MAIL | LOG_INFO, "own"), 0);
+	cr_assert_eq(asynclog_flush(h, 5000), 0);
+	cr_assert_eq(fake_nrecs(), 2);
+	cr_assert_eq(fk.recs[0].priority, LOG_LOCAL3 | LOG_WARNING);
+	cr_assert_eq(fk.recs[1].priority, LOG_MAIL | LOG_INFO);
+	asynclog_close(h);
+}
+
+Test(client, masked_severities_are_neither_sent_nor_counted)
+{
+	asynclog_t	*h;
+
+	fake_start();
+	h = asynclog_open(fake_path(), "mask", 0);
+	cr_assert_not_null(h);
+	cr_assert_eq(asynclog_set_logmask(h, LOG_UPTO(LOG_INFO)),
+	    LOG_UPTO(LOG_DEBUG));
+	cr_assert_eq(asynclog_set_logmask(h, 0), LOG_UPTO(LOG_INFO));
+	cr_assert_eq(asynclog_log(h, LOG_DEBUG, "hidden %d", 1), 0);
+	cr_assert_eq(asynclog_write(h, LOG_DEBUG, "hidden", 6), 0);
+	cr_assert_eq(asynclog_log(h, LOG_INFO, "shown"), 0);
+	cr_assert_eq(asynclog_flush(h, 5000), 0);
+	cr_assert_eq(fake_nrecs(), 1);
+	cr_assert(fake_has("shown"));
+	cr_assert_eq(asynclog_close_dropped(h), 0);
+}
+
+/* A wrapper of the kind applications write around a logging call. */
+static int __attribute__((format(printf, 3, 4)))
+app_log(asynclog_t *h, int priority, const char *fmt, ...)
+{
+	va_list	ap;
+	int	rv;
+
+	va_start(ap, fmt);
+	rv = asynclog_vlog(h, priority, fmt, ap);
+	va_end(ap);
+	return rv;
+}
+
+Test(client, vlog_serves_wrappers_short_and_long)
+{
+	static char	 big[4000];
+	asynclog_t	*h;
+
+	memset(big, 'b', sizeof(big) - 1);
+	fake_start();
+	h = asynclog_open(fake_path(), "vlog", 0);
+	cr_assert_not_null(h);
+	cr_assert_eq(app_log(h, LOG_INFO, "request %d took %d ms", 7, 42), 0);
+	cr_assert_eq(app_log(h, LOG_INFO, "big %s end", big), 0);
+	cr_assert_eq(asynclog_flush(h, 5000), 0);
+	cr_assert(fake_has("request 7 took 42 ms"));
+	cr_assert_eq(fake_nrecs(), 2);
+	cr_assert_eq(fk.recs[1].len, strlen("big  end") + sizeof(big) - 1);
 	asynclog_close(h);
 }
 
