@@ -55,6 +55,7 @@ enum {
 	OPT_PRIO_PREFIX,
 	OPT_STATS,
 	OPT_JSON,
+	OPT_PROMETHEUS,
 	OPT_RFC3164,
 	OPT_RFC5424,
 	OPT_OCTET_COUNT,
@@ -125,6 +126,7 @@ usage(FILE *f)
 "      --no-act           do everything but send (with -s: only print)\n"
 "      --stats            print asynclogd's counters and exit\n"
 "      --json             with --stats: as JSON\n"
+"      --prometheus       with --stats: in Prometheus' text format\n"
 "  -n, --server, -P, --port, -T, --tcp, -d, --udp\n"
 "                         not supported: asynclog only talks to the local\n"
 "                         asynclogd; forwarding is asynclogd's job\n"
@@ -337,7 +339,7 @@ cli_send_all(int fd, const unsigned char *p, size_t len)
 
 /* --stats: HELLO, STATS, print the one STATS_REPLY. */
 static int
-cli_stats(const char *path, bool json)
+cli_stats(const char *path, uint8_t format)
 {
 	struct wire_frame	 f;
 	struct pollfd		 pfd;
@@ -350,8 +352,7 @@ cli_stats(const char *path, bool json)
 	if ((fd = cli_connect(path)) == -1)
 		cli_unreachable(path, strerror(errno));
 	len = wire_encode_hello(out, sizeof out, 0, "asynclog", 8);
-	len += wire_encode_stats(out + len, sizeof out - len,
-	    json ? WIRE_STATS_JSON : WIRE_STATS_TEXT);
+	len += wire_encode_stats(out + len, sizeof out - len, format);
 	if (cli_send_all(fd, out, len) == -1)
 		cli_unreachable(path, strerror(errno));
 
@@ -568,6 +569,7 @@ main(int argc, char **argv)
 		{ "socket",	 required_argument, NULL, 'u' },
 		{ "stats",	 no_argument,	    NULL, OPT_STATS },
 		{ "json",	 no_argument,	    NULL, OPT_JSON },
+		{ "prometheus",	 no_argument,	    NULL, OPT_PROMETHEUS },
 		{ "rfc3164",	 no_argument,	    NULL, OPT_RFC3164 },
 		{ "rfc5424",	 optional_argument, NULL, OPT_RFC5424 },
 		{ "octet-count", no_argument,	    NULL, OPT_OCTET_COUNT },
@@ -588,7 +590,8 @@ main(int argc, char **argv)
 	struct cli	 c;
 	const char	*tag = NULL, *file = NULL, *remote = NULL;
 	char		*msg, *end;
-	bool		 stats = false, json = false, sd = false;
+	bool		 stats = false, sd = false;
+	uint8_t		 format = WIRE_STATS_TEXT;
 	size_t		 len, n;
 	FILE		*in = NULL;
 	int		 ch, fd, i, flags = ASYNCLOG_BLOCK;
@@ -642,7 +645,10 @@ main(int argc, char **argv)
 			stats = true;
 			break;
 		case OPT_JSON:
-			json = true;
+			format = WIRE_STATS_JSON;
+			break;
+		case OPT_PROMETHEUS:
+			format = WIRE_STATS_PROMETHEUS;
 			break;
 		case OPT_RFC3164:
 			c.rfc5424 = false;
@@ -707,8 +713,8 @@ main(int argc, char **argv)
 		    "daemon instead (a forwarding output: type = \"forward\" "
 		    "in asynclogd.conf), or use logger(1) for remote hosts",
 		    remote);
-	if (json && !stats)
-		usage_error("--json only goes with --stats");
+	if (format != WIRE_STATS_TEXT && !stats)
+		usage_error("--json and --prometheus only go with --stats");
 	if (file != NULL && argc > 0) {
 		/* logger(1) logs the file and says so. */
 		fprintf(stderr, "asynclog: --file and a message are mutually "
@@ -722,7 +728,7 @@ main(int argc, char **argv)
 	    *c.path == '\0'))
 		c.path = ASYNCLOG_DEFAULT_SOCKET;
 	if (stats)
-		return cli_stats(c.path, json);
+		return cli_stats(c.path, format);
 
 	if (file != NULL && strcmp(file, "-") != 0 &&
 	    (in = fopen(file, "r")) == NULL) {

@@ -246,7 +246,7 @@ wire_encode_stats(void *dst, size_t cap, uint8_t format)
 	uint8_t	*p = dst;
 	size_t	 size;
 
-	if (format != WIRE_STATS_TEXT && format != WIRE_STATS_JSON)
+	if (format > WIRE_STATS_PROMETHEUS)
 		return 0;
 	if ((size = wire_put_header(p, cap, WIRE_STATS,
 	    1 + WIRE_STATS_SIZE)) == 0)
@@ -461,7 +461,7 @@ wire_decode(const void *buf, size_t len, size_t max_frame,
 			*err = "STATS has wrong size";
 			return -1;
 		}
-		if (p[0] != WIRE_STATS_TEXT && p[0] != WIRE_STATS_JSON) {
+		if (p[0] > WIRE_STATS_PROMETHEUS) {
 			*err = "STATS has unknown format";
 			return -1;
 		}

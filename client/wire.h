@@ -42,6 +42,7 @@ enum wire_type {
 enum wire_stats_format {
 	WIRE_STATS_TEXT = 0,
 	WIRE_STATS_JSON = 1,
+	WIRE_STATS_PROMETHEUS = 2,	/* the Prometheus text exposition format */
 };
 
 struct wire_field {

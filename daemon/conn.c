@@ -287,7 +287,9 @@ conn_stats_reply(struct conn *c, uint8_t format)
 	char *text;
 	size_t len;
 
-	if ((text = stats_render(c->route, format == WIRE_STATS_JSON)) == NULL)
+	if ((text = stats_render(c->route, format == WIRE_STATS_JSON ?
+	    STATS_JSON : format == WIRE_STATS_PROMETHEUS ? STATS_PROMETHEUS :
+	    STATS_TEXT)) == NULL)
 		return CONN_CLOSE;
 	len = strlen(text);
 	if (conn_set_reply(c, len + WIRE_HEADER_SIZE) == CONN_CLOSE) {

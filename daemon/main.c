@@ -151,7 +151,7 @@ main_signal_cb(evutil_socket_t sig, short what, void *arg)
 		main_reload(srv);
 		break;
 	case SIGUSR1:
-		if ((text = stats_render(server_route(srv), false)) != NULL) {
+		if ((text = stats_render(server_route(srv), STATS_TEXT)) != NULL) {
 			log_info("counters:\n%s", text);
 			free(text);
 		}
@@ -241,7 +241,7 @@ main(int argc, char *argv[])
 
 	notify_stop();
 	stuck = server_stop(&srv);
-	if ((text = stats_render(server_route(&srv), false)) != NULL) {
+	if ((text = stats_render(server_route(&srv), STATS_TEXT)) != NULL) {
 		log_info("final counters:\n%s", text);
 		free(text);
 	}

@@ -115,8 +115,8 @@ stats_time(struct stats_buf *b, int64_t ns, bool json)
 		stats_printf(b, json ? "\"%.*s\"" : "%.*s", (int)n, t);
 }
 
-char *
-stats_render(const struct route *route, bool json)
+static char *
+stats_render_human(const struct route *route, bool json)
 {
 	struct stats_buf b = { NULL, 0, 0, false };
 	struct counters total;
@@ -215,4 +215,133 @@ stats_render(const struct route *route, bool json)
 		return NULL;
 	}
 	return b.s;
+}
+
+/* A Prometheus label value: backslash, double quote and newline escaped. */
+static void
+stats_prom_label(struct stats_buf *b, const char *s)
+{
+	for (; *s != '\0'; s++) {
+		if (*s == '\\' || *s == '"')
+			stats_printf(b, "\\%c", *s);
+		else if (*s == '\n')
+			stats_printf(b, "\\n");
+		else
+			stats_printf(b, "%c", *s);
+	}
+}
+
+static void
+stats_prom_head(struct stats_buf *b, const char *name, const char *type,
+    const char *help)
+{
+	stats_printf(b, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
+}
+
+/* One sample per output: name{output="NAME"[,extra]} value. */
+static void
+stats_prom_output(struct stats_buf *b, const char *name, struct output *o,
+    const char *extra, long long v)
+{
+	stats_printf(b, "%s{output=\"", name);
+	stats_prom_label(b, output_name(o));
+	stats_printf(b, "\"%s} %lld\n", extra, v);
+}
+
+/*
+ * The counters in Prometheus' text format, named and typed by its
+ * conventions (node_exporter's textfile collector or a scrape of the
+ * CLI's output both read it).
+ */
+static char *
+stats_render_prometheus(const struct route *route)
+{
+	struct stats_buf b = { NULL, 0, 0, false };
+	const struct counters *c;
+	struct output *o;
+	const char *reason;
+	char extra[64];
+	int64_t since;
+	unsigned i;
+	int r;
+
+	if ((b.s = malloc(8192)) == NULL)
+		return NULL;
+	b.cap = 8192;
+	stats_prom_head(&b, "asynclog_start_time_seconds", "gauge",
+	    "When asynclogd started, in seconds since the epoch.");
+	stats_printf(&b, "asynclog_start_time_seconds %lld\n",
+	    (long long)(counters_start_ns / 1000000000));
+	stats_prom_head(&b, "asynclog_clients", "gauge",
+	    "Clients connected now.");
+	stats_printf(&b, "asynclog_clients %llu\n",
+	    (unsigned long long)counters_clients);
+	stats_prom_head(&b, "asynclog_connections_total", "counter",
+	    "Connections accepted, and refused by the client limits.");
+	stats_printf(&b, "asynclog_connections_total{outcome=\"accepted\"} "
+	    "%llu\nasynclog_connections_total{outcome=\"refused\"} %llu\n",
+	    (unsigned long long)counters_connections,
+	    (unsigned long long)counters_refused);
+	stats_prom_head(&b, "asynclog_client_memory_bytes", "gauge",
+	    "Memory of the clients' read buffers.");
+	stats_printf(&b, "asynclog_client_memory_bytes %zu\n",
+	    counters_client_memory);
+	stats_prom_head(&b, "asynclog_input_dropped_records_total", "counter",
+	    "Records dropped before reaching any output, by reason.");
+	for (r = 0; r < DROP_NREASONS; r++)
+		stats_printf(&b, "asynclog_input_dropped_records_total{reason="
+		    "\"%s\"} %llu\n", counters_reason_name(r),
+		    (unsigned long long)counters_input.dropped[r]);
+
+	stats_prom_head(&b, "asynclog_records_total", "counter",
+	    "Records each output received and wrote.");
+	for (i = 0; (o = route_output(route, i)) != NULL; i++) {
+		c = output_counters(o);
+		stats_prom_output(&b, "asynclog_records_total", o,
+		    ",outcome=\"received\"", (long long)c->received);
+		stats_prom_output(&b, "asynclog_records_total", o,
+		    ",outcome=\"written\"", (long long)c->written);
+	}
+	stats_prom_head(&b, "asynclog_records_buffered", "gauge",
+	    "Records each output holds, not yet written or dropped.");
+	for (i = 0; (o = route_output(route, i)) != NULL; i++)
+		stats_prom_output(&b, "asynclog_records_buffered", o, "",
+		    (long long)output_counters(o)->buffered);
+	stats_prom_head(&b, "asynclog_dropped_records_total", "counter",
+	    "Records each output dropped, by reason.");
+	for (i = 0; (o = route_output(route, i)) != NULL; i++)
+		for (r = 0; r < DROP_NREASONS; r++) {
+			snprintf(extra, sizeof(extra), ",reason=\"%s\"",
+			    counters_reason_name(r));
+			stats_prom_output(&b, "asynclog_dropped_records_total", o,
+			    extra, (long long)output_counters(o)->dropped[r]);
+		}
+	stats_prom_head(&b, "asynclog_output_dropping", "gauge",
+	    "1 while an output drops (disk full) or backs off (forward).");
+	for (i = 0; (o = route_output(route, i)) != NULL; i++)
+		stats_prom_output(&b, "asynclog_output_dropping", o, "",
+		    output_state(o, &since, &reason) == OUTPUT_DROPPING);
+	stats_prom_head(&b, "asynclog_output_free_bytes", "gauge",
+	    "Free space of each file output's file system (-1: unknown).");
+	for (i = 0; (o = route_output(route, i)) != NULL; i++)
+		stats_prom_output(&b, "asynclog_output_free_bytes", o, "",
+		    (long long)output_free_bytes(o));
+	stats_prom_head(&b, "asynclog_output_last_write_seconds", "gauge",
+	    "When each output last wrote, in seconds since the epoch (0: never).");
+	for (i = 0; (o = route_output(route, i)) != NULL; i++)
+		stats_prom_output(&b, "asynclog_output_last_write_seconds", o, "",
+		    (long long)(output_last_write_ns(o) / 1000000000));
+	if (b.failed) {
+		free(b.s);
+		return NULL;
+	}
+	return b.s;
+}
+
+char *
+stats_render(const struct route *route, enum stats_format format)
+{
+	if (format == STATS_PROMETHEUS)
+		return stats_render_prometheus(route);
+	return stats_render_human(route, format == STATS_JSON);
 }

@@ -15,8 +15,14 @@
  * a JSON object. Returns a malloc'd NUL-terminated string (caller frees) or
  * NULL when out of memory.
  */
+enum stats_format {
+	STATS_TEXT,
+	STATS_JSON,
+	STATS_PROMETHEUS,	/* text exposition format 0.0.4 */
+};
+
 struct route;
-char	*stats_render(const struct route *, bool json);
+char	*stats_render(const struct route *, enum stats_format);
 
 /* The total over every output (live, retiring, retired) and the input. */
 void	stats_total(const struct route *, struct counters *total);

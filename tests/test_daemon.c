@@ -307,6 +307,42 @@ Test(daemon, out_of_file_descriptors_neither_spins_nor_stops_service,
 	cr_assert_eq(run("grep -q 'Too many open files' %s", d.errlog), 0);
 }
 
+/* --stats --prometheus: the text exposition format, every sample line well
+ * formed, each metric with HELP and TYPE, the counts the JSON has. */
+Test(daemon, stats_in_prometheus_format_match_the_json,
+    .init = daemon_up, .fini = daemon_down, .timeout = 30)
+{
+	asynclog_t *h = asynclog_open(d.sock, "prom", ASYNCLOG_BLOCK);
+	int i;
+
+	for (i = 0; i < 250; i++)
+		asynclog_log(h, LOG_USER | LOG_INFO, "p %d", i);
+	cr_assert_eq(asynclog_flush(h, 10000), 0);
+	asynclog_close(h);
+	cr_assert(hd_wait_lines(hd_path(&d, "main.log"), 250, 10000));
+	cr_assert_eq(run("%s -u %s --stats --prometheus > %s", hd_bin("asynclog"),
+	    d.sock, hd_path(&d, "prom.txt")), 0);
+	cr_assert_eq(run("python3 -c '\n"
+	    "import re, sys\n"
+	    "sample = re.compile(r\"^([a-z_]+)(\\{[^}]*\\})? -?[0-9]+$\")\n"
+	    "typed, seen = set(), {}\n"
+	    "for line in open(sys.argv[1]):\n"
+	    "    line = line.rstrip(\"\\n\")\n"
+	    "    if line.startswith(\"# TYPE \"):\n"
+	    "        typed.add(line.split()[2]); continue\n"
+	    "    if line.startswith(\"# HELP \"): continue\n"
+	    "    m = sample.match(line)\n"
+	    "    assert m, line\n"
+	    "    assert m.group(1) in typed, line\n"
+	    "    seen[m.group(1) + (m.group(2) or \"\")] = int(line.split()[-1])\n"
+	    "w = \"asynclog_records_total{output=\\\"main\\\",outcome=\\\"written\\\"}\"\n"
+	    "assert seen[w] == 250, seen\n"
+	    "assert seen[\"asynclog_clients\"] >= 1\n' %s",
+	    hd_path(&d, "prom.txt")), 0);
+	cr_assert_eq(run("%s -u %s --prometheus 2>/dev/null", hd_bin("asynclog"),
+	    d.sock), 2, "--prometheus without --stats is a usage error");
+}
+
 Test(daemon, stats_balance_in_the_cli_json_text_and_on_sigusr1,
     .init = daemon_up, .fini = daemon_down, .timeout = 30)
 {
