@@ -398,7 +398,7 @@ Test(wire, stats_round_trips_both_formats)
 
 Test(wire, stats_encoder_refuses_unknown_format)
 {
-	cr_assert_eq(wire_encode_stats(buf, sizeof buf, 2), 0);
+	cr_assert_eq(wire_encode_stats(buf, sizeof buf, 3), 0);
 }
 
 Test(wire, stats_reply_round_trips_text_and_empty)
@@ -731,7 +731,7 @@ Test(wire, stats_with_wrong_payload_size_is_rejected)
 
 Test(wire, stats_with_unknown_format_is_rejected)
 {
-	static const uint8_t	fr[] = { 2, 0, 0, 0, WIRE_STATS, 2 };
+	static const uint8_t	fr[] = { 2, 0, 0, 0, WIRE_STATS, 3 };
 
 	decode_bad(fr, sizeof fr, MAX_FRAME);
 }
