@@ -575,3 +575,61 @@ Test(config, bad_or_overflowing_durations_are_rejected)
 		cr_assert_eq(v, 42);
 	}
 }
+
+Test(config, filter_and_final_are_read)
+{
+	struct config *c = load(HEAD
+	    "    filter = \"tag == 'nginx' and not msg =~ 'GET /health'\";\n"
+	    "    final = true; },\n"
+	    "  { name = \"b\"; path = \"b.log\"; } );\n");
+	struct config_output *copy;
+
+	cr_assert_not_null(c->outputs[0].filter);
+	cr_assert_str_eq(filter_text(c->outputs[0].filter),
+	    "tag == 'nginx' and not msg =~ 'GET /health'");
+	cr_assert(c->outputs[0].final);
+	cr_assert_null(c->outputs[1].filter);
+	cr_assert_not(c->outputs[1].final);
+	/* A copy compiles its own filter (outputs keep theirs after a
+	 * reload frees the config). */
+	cr_assert_not_null(copy = config_output_dup(&c->outputs[0]));
+	cr_assert_not_null(copy->filter);
+	cr_assert_neq(copy->filter, c->outputs[0].filter);
+	cr_assert_str_eq(filter_text(copy->filter),
+	    filter_text(c->outputs[0].filter));
+	config_output_free(copy);
+	config_free(c);
+}
+
+Test(config, a_filter_split_over_lines_is_one_string)
+{
+	struct config *c = load(HEAD
+	    "    filter = \"tag == 'nginx'\"\n"
+	    "             \" and uid != 0\"; } );\n");
+
+	cr_assert_str_eq(filter_text(c->outputs[0].filter),
+	    "tag == 'nginx' and uid != 0");
+	config_free(c);
+}
+
+Test(config, a_bad_filter_is_an_error_on_its_line_with_its_column)
+{
+	load_fails(HEAD "    filter = \"prog == 'nginx'\"; } );\n",
+	    "t.conf:5: output 'a': filter: column 1: unknown field 'prog'");
+	load_fails(HEAD "    match = \"*.*\";\n"
+	    "    filter = \"tag == 'nginx' and msg =~ 'a(b'\"; } );\n",
+	    "t.conf:6: output 'a': filter: column 27: bad regular expression "
+	    "'a(b': missing closing parenthesis at offset 3");
+	load_fails(HEAD "    filter = \"\"; } );\n",
+	    "t.conf:5: output 'a': filter: empty filter");
+	load_fails(HEAD "    filter = 1; } );\n",
+	    "t.conf:5: output 'a': filter must be a string");
+}
+
+Test(config, final_must_be_a_boolean)
+{
+	load_fails(HEAD "    final = \"yes\"; } );\n",
+	    "t.conf:5: output 'a': final must be true or false");
+	load_fails(HEAD "    final = 1; } );\n",
+	    "t.conf:5: output 'a': final must be true or false");
+}
