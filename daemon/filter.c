@@ -77,6 +77,8 @@ struct filter_node {
 	struct filter_value *vals;	/* one, or the list of "in" */
 	unsigned	 nvals;
 	pcre2_code	*re;		/* =~ and !~ */
+	bool		 jit;		/* re has JIT code: skip pcre2_match's
+					 * checks and call it directly */
 };
 
 /* Written by filter_match: hence apart from the (const) filter. */
@@ -386,13 +388,12 @@ filter_regex(struct filter_parser *ps, struct filter_node *n)
 {
 	PCRE2_UCHAR	msg[128];
 	PCRE2_SIZE	off;
-	uint32_t	opts = PCRE2_UTF;
+	uint32_t	opts = 0;	/* bytes, before PCRE2 10.34 */
 	int		rc;
 
 #ifdef PCRE2_MATCH_INVALID_UTF
-	opts |= PCRE2_MATCH_INVALID_UTF;	/* messages are any bytes */
-#else
-	opts |= PCRE2_NO_UTF_CHECK;
+	/* UTF-8 that tolerates the invalid bytes a message may hold. */
+	opts = PCRE2_UTF | PCRE2_MATCH_INVALID_UTF;
 #endif
 	n->re = pcre2_compile((PCRE2_SPTR)ps->sbuf, ps->slen, opts, &rc,
 	    &off, NULL);
@@ -404,7 +405,7 @@ filter_regex(struct filter_parser *ps, struct filter_node *n)
 	}
 	/* Without JIT (not built, or no executable memory) PCRE2's
 	 * interpreter runs the same pattern, only slower. */
-	(void)pcre2_jit_compile(n->re, PCRE2_JIT_COMPLETE);
+	n->jit = pcre2_jit_compile(n->re, PCRE2_JIT_COMPLETE) == 0;
 	return (0);
 }
 
@@ -787,8 +788,12 @@ filter_regex_match(const struct filter *f, const struct filter_node *n,
 	PCRE2_UCHAR	msg[128];
 	int		rc;
 
-	rc = pcre2_match(n->re, (PCRE2_SPTR)s, len, 0, 0, f->scratch->md,
-	    f->scratch->mctx);
+	if (n->jit)
+		rc = pcre2_jit_match(n->re, (PCRE2_SPTR)s, len, 0, 0,
+		    f->scratch->md, f->scratch->mctx);
+	else
+		rc = pcre2_match(n->re, (PCRE2_SPTR)s, len, 0, 0,
+		    f->scratch->md, f->scratch->mctx);
 	if (rc >= 0)
 		return (true);
 	if (rc != PCRE2_ERROR_NOMATCH) {

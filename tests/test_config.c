@@ -98,20 +98,24 @@ Test(config, example_config_loads_and_routes_auth_apart)
 	cr_assert_str_eq(c->file, "conf/asynclogd.conf");
 	cr_assert_str_eq(c->socket, "/run/asynclog/asynclog.sock");
 	cr_assert_null(c->syslog_dgram);
-	cr_assert_eq(c->noutputs, 2);
-	cr_assert_str_eq(c->outputs[0].name, "main");
-	cr_assert_str_eq(c->outputs[1].name, "auth");
+	cr_assert_eq(c->noutputs, 3);
+	/* nginx first, filtered and final. */
+	cr_assert_str_eq(c->outputs[0].name, "nginx");
+	cr_assert_not_null(c->outputs[0].filter);
+	cr_assert(c->outputs[0].final);
+	cr_assert_str_eq(c->outputs[1].name, "main");
+	cr_assert_str_eq(c->outputs[2].name, "auth");
 	/* user.info goes to main; auth.info only to auth. */
-	cr_assert(match_record(&c->outputs[0].selector, 1, 6));
-	cr_assert_not(match_record(&c->outputs[0].selector, 4, 6));
-	cr_assert_not(match_record(&c->outputs[0].selector, 10, 0));
-	cr_assert(match_record(&c->outputs[1].selector, 4, 7));
-	cr_assert(match_record(&c->outputs[1].selector, 10, 6));
-	cr_assert_not(match_record(&c->outputs[1].selector, 1, 0));
-	cr_assert_eq(c->outputs[0].keep_free_percent, 5);
-	cr_assert_eq(c->outputs[0].rotate_size, 100 << 20);
-	cr_assert_eq(c->outputs[0].rotate_age_s, 7 * 86400);
-	cr_assert(c->outputs[0].rotate_compress);
+	cr_assert(match_record(&c->outputs[1].selector, 1, 6));
+	cr_assert_not(match_record(&c->outputs[1].selector, 4, 6));
+	cr_assert_not(match_record(&c->outputs[1].selector, 10, 0));
+	cr_assert(match_record(&c->outputs[2].selector, 4, 7));
+	cr_assert(match_record(&c->outputs[2].selector, 10, 6));
+	cr_assert_not(match_record(&c->outputs[2].selector, 1, 0));
+	cr_assert_eq(c->outputs[1].keep_free_percent, 5);
+	cr_assert_eq(c->outputs[1].rotate_size, 100 << 20);
+	cr_assert_eq(c->outputs[1].rotate_age_s, 7 * 86400);
+	cr_assert(c->outputs[1].rotate_compress);
 	config_free(c);
 }
 
@@ -632,4 +636,53 @@ Test(config, final_must_be_a_boolean)
 	    "t.conf:5: output 'a': final must be true or false");
 	load_fails(HEAD "    final = 1; } );\n",
 	    "t.conf:5: output 'a': final must be true or false");
+}
+
+/* The man page's rsyslog / syslog-ng table: every asynclogd line in it
+ * (a .Dl line of "Coming from rsyslog or syslog-ng") loads. */
+Test(config, every_line_of_the_man_pages_mapping_table_loads)
+{
+	char		*page, *p, *end, *nl, line[512], text[1024];
+	struct config	*c;
+	size_t		 i, j, n = 0;
+	FILE		*f;
+	long		 len;
+
+	cr_assert_not_null(f = fopen("docs/asynclogd.conf.5", "r"));
+	cr_assert_eq(fseek(f, 0, SEEK_END), 0);
+	cr_assert_gt(len = ftell(f), 0);
+	rewind(f);
+	cr_assert_not_null(page = calloc(1, (size_t)len + 1));
+	cr_assert_eq(fread(page, 1, (size_t)len, f), (size_t)len);
+	fclose(f);
+	cr_assert_not_null(p = strstr(page, ".Ss Coming from rsyslog"));
+	cr_assert_not_null(end = strstr(p, "\n.Sh "));
+	for (; (p = strstr(p, "\n.Dl ")) != NULL && p < end; p = nl) {
+		p += 5;
+		nl = strchr(p, '\n');
+		/* mdoc escapes: \(dq is '"', \e is '\', \& is nothing. */
+		for (i = j = 0; p + i < nl && j < sizeof line - 1; ) {
+			if (strncmp(p + i, "\\(dq", 4) == 0) {
+				line[j++] = '"';
+				i += 4;
+			} else if (strncmp(p + i, "\\e", 2) == 0) {
+				line[j++] = '\\';
+				i += 2;
+			} else if (strncmp(p + i, "\\&", 2) == 0)
+				i += 2;
+			else
+				line[j++] = p[i++];
+		}
+		line[j] = '\0';
+		snprintf(text, sizeof text, HEAD "    %s } );\n", line);
+		c = load(text);
+		if (strncmp(line, "final", 5) == 0)
+			cr_assert(c->outputs[0].final, "%s", line);
+		else
+			cr_assert_not_null(c->outputs[0].filter, "%s", line);
+		config_free(c);
+		n++;
+	}
+	cr_assert_geq(n, 20, "only %zu lines found in the table", n);
+	free(page);
 }
