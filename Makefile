@@ -32,14 +32,15 @@ UNITDIR		?= $(PREFIX)/lib/systemd/system
 DEB_PACKAGES	:= build-essential pkg-config libevent-dev libconfig-dev \
 		   libcriterion-dev libsystemd-dev libzstd-dev zstd util-linux \
 		   python3 mandoc strace man-db systemd \
-		   libgnutls28-dev rsyslog rsyslog-gnutls gnutls-bin \
+		   libgnutls28-dev libpcre2-dev rsyslog rsyslog-gnutls gnutls-bin \
 		   clang libclang-rt-14-dev
 
 CC		?= cc
 PKG_CONFIG	?= pkg-config
 # pkg-config packages: the daemon's (also enough for libasynclog, the CLI and
 # the bench), and the tests' on top. Each comes from a Debian package.
-DAEMON_PKGS	:= libevent libevent_pthreads libconfig libsystemd libzstd gnutls
+DAEMON_PKGS	:= libevent libevent_pthreads libconfig libsystemd libzstd gnutls \
+		   libpcre2-8
 TEST_PKGS	:= criterion
 deb.libevent	:= libevent-dev
 deb.libevent_pthreads := libevent-dev
@@ -47,6 +48,7 @@ deb.libconfig	:= libconfig-dev
 deb.libsystemd	:= libsystemd-dev
 deb.libzstd	:= libzstd-dev
 deb.gnutls	:= libgnutls28-dev
+deb.libpcre2-8	:= libpcre2-dev
 deb.criterion	:= libcriterion-dev
 
 ifeq ($(SANITIZE),1)
@@ -238,15 +240,15 @@ FUZZ_SAN	:= -fsanitize=address,undefined -fno-sanitize-recover=all \
 		   -fno-omit-frame-pointer
 FUZZ_CFLAGS	:= -std=gnu11 -D_GNU_SOURCE -g -O1 $(WARN) $(FUZZ_SAN) \
 		   -iquote client -iquote daemon -iquote fuzz
-FUZZ_CONFIG_CFLAGS = $(call once,FUZZ_CONFIG_CFLAGS,$(call pkg,--cflags,libconfig))
-FUZZ_CONFIG_LIBS = $(call once,FUZZ_CONFIG_LIBS,$(call pkg,--libs,libconfig))
+FUZZ_CONFIG_CFLAGS = $(call once,FUZZ_CONFIG_CFLAGS,$(call pkg,--cflags,libconfig libpcre2-8))
+FUZZ_CONFIG_LIBS = $(call once,FUZZ_CONFIG_LIBS,$(call pkg,--libs,libconfig libpcre2-8))
 FUZZ_PROGS	:= $(FUZZ_TARGETS:%=$(FUZZ_B)/fuzz_%)
 FUZZ_LINK	= $(FUZZ_CC) $(FUZZ_SAN) -fsanitize=fuzzer -o $@ $^
 
 $(FUZZ_B)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link \
-	    $(if $(filter daemon/config.c,$<),$(FUZZ_CONFIG_CFLAGS)) -MMD -MP -c $< -o $@
+	    $(if $(filter daemon/config.c daemon/filter.c,$<),$(FUZZ_CONFIG_CFLAGS)) -MMD -MP -c $< -o $@
 
 $(FUZZ_B)/fuzz_wire: $(FUZZ_B)/obj/fuzz/fuzz_wire.o $(FUZZ_B)/obj/client/wire.o
 	$(FUZZ_LINK)
@@ -258,7 +260,8 @@ $(FUZZ_B)/fuzz_format: $(FUZZ_B)/obj/fuzz/fuzz_format.o \
 	$(FUZZ_LINK)
 $(FUZZ_B)/fuzz_config: $(FUZZ_B)/obj/fuzz/fuzz_config.o \
     $(FUZZ_B)/obj/daemon/config.o $(FUZZ_B)/obj/daemon/match.o \
-    $(FUZZ_B)/obj/daemon/format.o
+    $(FUZZ_B)/obj/daemon/format.o $(FUZZ_B)/obj/daemon/filter.o \
+    $(FUZZ_B)/obj/daemon/log.o $(FUZZ_B)/obj/daemon/clock.o
 	$(FUZZ_LINK) $(FUZZ_CONFIG_LIBS)
 
 # $(call fuzz_run,SECONDS): each target in turn; the first failure stops it.

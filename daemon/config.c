@@ -1014,6 +1014,33 @@ config_load_forward(struct config_ctx *ctx, const config_setting_t *g,
 	return (config_strdup(ctx, key, &o->path));
 }
 
+/*
+ * filter = "EXPRESSION" (filter.h), and final = true|false. A filter's
+ * error names the column within the string and the token found there.
+ */
+static int
+config_load_filter(struct config_ctx *ctx, const config_setting_t *g,
+    struct config_output *o)
+{
+	config_setting_t	*s = NULL;
+	const char		*str = NULL;
+	char			 err[384];
+	int			 r;
+
+	if ((r = config_get_string(ctx, g, "", "filter", &s, &str)) == -1)
+		return (-1);
+	if (r == 1 && (o->filter = filter_compile(str, err,
+	    sizeof err)) == NULL)
+		return (config_error(ctx, s, "filter: %s", err));
+	if ((s = config_setting_get_member(g, "final")) != NULL) {
+		if (config_setting_type(s) != CONFIG_TYPE_BOOL)
+			return (config_error(ctx, s, "final must be true or "
+			    "false"));
+		o->final = config_setting_get_bool(s);
+	}
+	return (0);
+}
+
 static int
 config_load_output(struct config_ctx *ctx, const config_setting_t *g,
     size_t idx, struct config *c, struct config_output *o)
@@ -1021,7 +1048,7 @@ config_load_output(struct config_ctx *ctx, const config_setting_t *g,
 	static const char *const known[] = { "name", "path", "format",
 	    "match", "sync", "sync_interval_ms", "keep_free", "rotate",
 	    "file_mode", "owner", "group", "allow_shared_dir", "type", "target",
-	    "protocol", "tls", NULL };
+	    "protocol", "tls", "filter", "final", NULL };
 	static const char *const syncs[] = { "never", "interval", "always",
 	    NULL };
 	static const char *const types[] = { "file", "forward", NULL };
@@ -1111,6 +1138,8 @@ config_load_output(struct config_ctx *ctx, const config_setting_t *g,
 	if (match_compile(str, &o->selector, err, sizeof err) == -1)
 		return (config_error(ctx, s, "match: %s", err));
 	if (config_strdup(ctx, str, &o->match) == -1)
+		return (-1);
+	if (config_load_filter(ctx, g, o) == -1)
 		return (-1);
 
 	v = (int)o->sync;
@@ -1432,6 +1461,7 @@ config_output_clear(struct config_output *o)
 	free(o->name);
 	free(o->path);
 	free(o->match);
+	filter_free(o->filter);
 	free(o->owner);
 	free(o->group);
 	free(o->host);
@@ -1453,6 +1483,7 @@ struct config_output *
 config_output_dup(const struct config_output *src)
 {
 	struct config_output *o;
+	char err[256];
 
 	if ((o = malloc(sizeof(*o))) == NULL)
 		return (NULL);
@@ -1460,7 +1491,10 @@ config_output_dup(const struct config_output *src)
 	o->name = o->path = o->match = o->owner = o->group = NULL;
 	o->host = o->tls_ca_file = o->tls_cert_file = o->tls_key_file = NULL;
 	o->tls_peer_name = NULL;
-	if ((o->name = strdup(src->name)) == NULL ||
+	o->filter = NULL;
+	if ((src->filter != NULL && (o->filter = filter_compile(
+	    filter_text(src->filter), err, sizeof err)) == NULL) ||
+	    (o->name = strdup(src->name)) == NULL ||
 	    (o->path = strdup(src->path)) == NULL ||
 	    config_dup_opt(&o->match, src->match) == -1 ||
 	    config_dup_opt(&o->owner, src->owner) == -1 ||

@@ -16,6 +16,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "filter.h"
 #include "format.h"
 #include "match.h"
 
@@ -50,6 +51,11 @@ struct config_output {
 	enum format_kind format;
 	char		*match;		/* selector text, "*.*" when not set */
 	struct match	 selector;	/* compiled from match */
+	struct filter	*filter;	/* NULL = none; compiled from the
+					 * filter key, owned here (each copy
+					 * compiles its own) */
+	bool		 final;		/* a record this output takes goes to
+					 * no output after it */
 	enum config_sync sync;
 	unsigned	 sync_interval_ms;
 	uint64_t	 keep_free_bytes;	/* 0 = none */

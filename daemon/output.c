@@ -20,6 +20,7 @@
 #include "format.h"
 #include "forward.h"
 #include "log.h"
+#include "filter.h"
 #include "match.h"
 #include "output.h"
 #include "sink.h"
@@ -330,6 +331,24 @@ bool
 output_takes(const struct output *o, const struct record *rec)
 {
 	return match_record(&o->conf->selector, rec->facility, rec->severity);
+}
+
+bool
+output_filtered(const struct output *o)
+{
+	return o->conf->filter != NULL;
+}
+
+bool
+output_passes(const struct output *o, const struct record *rec)
+{
+	return filter_match(o->conf->filter, rec, o->host);
+}
+
+bool
+output_final(const struct output *o)
+{
+	return o->conf->final;
 }
 
 bool

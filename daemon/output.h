@@ -64,6 +64,10 @@ unsigned output_index(const struct output *);
 /* Unique for the daemon's lifetime (a reload may reuse an index). */
 uint64_t output_id(const struct output *);
 bool	output_takes(const struct output *, const struct record *);	/* selector */
+/* Its filter (if any) passes rec; ask only when it has one. */
+bool	output_filtered(const struct output *);
+bool	output_passes(const struct output *, const struct record *);
+bool	output_final(const struct output *);	/* final = true */
 bool	output_sync_always(const struct output *);	/* sync = "always" */
 
 /* Offer rec to the output (format it into the current chunk). */

@@ -19,6 +19,8 @@ struct route {
 	struct output	*live[ROUTE_MAX_OUTPUTS];	/* configuration order */
 	uint64_t	 live_bit[ROUTE_MAX_OUTPUTS];	/* each one's route bit */
 	unsigned	 nlive;
+	bool		 plain;		/* no live output has a filter or is
+					 * final: route_select's short loop */
 	struct output	*retiring[ROUTE_MAX_OUTPUTS];	/* removed, still writing */
 	unsigned	 nretiring;
 };
@@ -30,8 +32,10 @@ route_new(const struct config *conf)
 {
 	struct route *r;
 
-	if ((r = calloc(1, sizeof(*r))) != NULL)
+	if ((r = calloc(1, sizeof(*r))) != NULL) {
 		r->conf = conf;
+		r->plain = true;
+	}
 	return r;
 }
 
@@ -97,15 +101,35 @@ route_stamp(struct record *rec, const struct ucred *cred, int64_t now_ns)
 		rec->claimed_pid = 0;
 }
 
+/*
+ * Outputs are asked in configuration order: the selector first (one array
+ * lookup), then the filter; the first final output that takes the record
+ * ends the walk, so later outputs never see it (not received there, and
+ * not a drop: it was not theirs). A table without filters and final
+ * outputs keeps the short loop, so routing costs what it did before.
+ */
 uint64_t
 route_select(struct route *r, const struct record *rec)
 {
+	struct output *o;
 	uint64_t mask = 0;
 	unsigned i;
 
-	for (i = 0; i < r->nlive; i++)
-		if (output_takes(r->live[i], rec))
+	if (r->plain) {
+		for (i = 0; i < r->nlive; i++)
+			if (output_takes(r->live[i], rec))
+				mask |= r->live_bit[i];
+	} else {
+		for (i = 0; i < r->nlive; i++) {
+			o = r->live[i];
+			if (!output_takes(o, rec) ||
+			    (output_filtered(o) && !output_passes(o, rec)))
+				continue;
 			mask |= r->live_bit[i];
+			if (output_final(o))
+				break;
+		}
+	}
 	if (mask == 0)
 		counters_input_drop(DROP_NO_OUTPUT, 1);
 	return mask;
@@ -227,6 +251,8 @@ route_add(struct route *r, struct output *o)
 {
 	r->live_bit[r->nlive] = ROUTE_BIT(o);
 	r->live[r->nlive++] = o;
+	if (output_filtered(o) || output_final(o))
+		r->plain = false;
 }
 
 /* A retiring output wrote what it held: keep its counters, free it. */
@@ -255,6 +281,7 @@ route_replace(struct route *r, struct output *const *outputs, unsigned n)
 
 	memcpy(old, r->live, nold * sizeof(old[0]));
 	r->nlive = 0;
+	r->plain = true;
 	for (i = 0; i < n; i++)
 		route_add(r, outputs[i]);
 	for (i = 0; i < nold; i++) {

@@ -57,7 +57,8 @@ void	route_admit_flush(struct route *, struct ratelimit *, const char *who);
  * (pid, uid, gid); a claimed pid equal to the real one is no claim. */
 void	route_stamp(struct record *, const struct ucred *, int64_t now_ns);
 
-/* Mask of the outputs that take rec; 0 counts a no_output drop. */
+/* Mask of the outputs that take rec (selector and filter, in order, up
+ * to the first final one that takes it); 0 counts a no_output drop. */
 uint64_t route_select(struct route *, const struct record *);
 
 /*

@@ -98,20 +98,24 @@ Test(config, example_config_loads_and_routes_auth_apart)
 	cr_assert_str_eq(c->file, "conf/asynclogd.conf");
 	cr_assert_str_eq(c->socket, "/run/asynclog/asynclog.sock");
 	cr_assert_null(c->syslog_dgram);
-	cr_assert_eq(c->noutputs, 2);
-	cr_assert_str_eq(c->outputs[0].name, "main");
-	cr_assert_str_eq(c->outputs[1].name, "auth");
+	cr_assert_eq(c->noutputs, 3);
+	/* nginx first, filtered and final. */
+	cr_assert_str_eq(c->outputs[0].name, "nginx");
+	cr_assert_not_null(c->outputs[0].filter);
+	cr_assert(c->outputs[0].final);
+	cr_assert_str_eq(c->outputs[1].name, "main");
+	cr_assert_str_eq(c->outputs[2].name, "auth");
 	/* user.info goes to main; auth.info only to auth. */
-	cr_assert(match_record(&c->outputs[0].selector, 1, 6));
-	cr_assert_not(match_record(&c->outputs[0].selector, 4, 6));
-	cr_assert_not(match_record(&c->outputs[0].selector, 10, 0));
-	cr_assert(match_record(&c->outputs[1].selector, 4, 7));
-	cr_assert(match_record(&c->outputs[1].selector, 10, 6));
-	cr_assert_not(match_record(&c->outputs[1].selector, 1, 0));
-	cr_assert_eq(c->outputs[0].keep_free_percent, 5);
-	cr_assert_eq(c->outputs[0].rotate_size, 100 << 20);
-	cr_assert_eq(c->outputs[0].rotate_age_s, 7 * 86400);
-	cr_assert(c->outputs[0].rotate_compress);
+	cr_assert(match_record(&c->outputs[1].selector, 1, 6));
+	cr_assert_not(match_record(&c->outputs[1].selector, 4, 6));
+	cr_assert_not(match_record(&c->outputs[1].selector, 10, 0));
+	cr_assert(match_record(&c->outputs[2].selector, 4, 7));
+	cr_assert(match_record(&c->outputs[2].selector, 10, 6));
+	cr_assert_not(match_record(&c->outputs[2].selector, 1, 0));
+	cr_assert_eq(c->outputs[1].keep_free_percent, 5);
+	cr_assert_eq(c->outputs[1].rotate_size, 100 << 20);
+	cr_assert_eq(c->outputs[1].rotate_age_s, 7 * 86400);
+	cr_assert(c->outputs[1].rotate_compress);
 	config_free(c);
 }
 
@@ -574,4 +578,111 @@ Test(config, bad_or_overflowing_durations_are_rejected)
 		    bad[i]);
 		cr_assert_eq(v, 42);
 	}
+}
+
+Test(config, filter_and_final_are_read)
+{
+	struct config *c = load(HEAD
+	    "    filter = \"tag == 'nginx' and not msg =~ 'GET /health'\";\n"
+	    "    final = true; },\n"
+	    "  { name = \"b\"; path = \"b.log\"; } );\n");
+	struct config_output *copy;
+
+	cr_assert_not_null(c->outputs[0].filter);
+	cr_assert_str_eq(filter_text(c->outputs[0].filter),
+	    "tag == 'nginx' and not msg =~ 'GET /health'");
+	cr_assert(c->outputs[0].final);
+	cr_assert_null(c->outputs[1].filter);
+	cr_assert_not(c->outputs[1].final);
+	/* A copy compiles its own filter (outputs keep theirs after a
+	 * reload frees the config). */
+	cr_assert_not_null(copy = config_output_dup(&c->outputs[0]));
+	cr_assert_not_null(copy->filter);
+	cr_assert_neq(copy->filter, c->outputs[0].filter);
+	cr_assert_str_eq(filter_text(copy->filter),
+	    filter_text(c->outputs[0].filter));
+	config_output_free(copy);
+	config_free(c);
+}
+
+Test(config, a_filter_split_over_lines_is_one_string)
+{
+	struct config *c = load(HEAD
+	    "    filter = \"tag == 'nginx'\"\n"
+	    "             \" and uid != 0\"; } );\n");
+
+	cr_assert_str_eq(filter_text(c->outputs[0].filter),
+	    "tag == 'nginx' and uid != 0");
+	config_free(c);
+}
+
+Test(config, a_bad_filter_is_an_error_on_its_line_with_its_column)
+{
+	load_fails(HEAD "    filter = \"prog == 'nginx'\"; } );\n",
+	    "t.conf:5: output 'a': filter: column 1: unknown field 'prog'");
+	load_fails(HEAD "    match = \"*.*\";\n"
+	    "    filter = \"tag == 'nginx' and msg =~ 'a(b'\"; } );\n",
+	    "t.conf:6: output 'a': filter: column 27: bad regular expression "
+	    "'a(b': missing closing parenthesis at offset 3");
+	load_fails(HEAD "    filter = \"\"; } );\n",
+	    "t.conf:5: output 'a': filter: empty filter");
+	load_fails(HEAD "    filter = 1; } );\n",
+	    "t.conf:5: output 'a': filter must be a string");
+}
+
+Test(config, final_must_be_a_boolean)
+{
+	load_fails(HEAD "    final = \"yes\"; } );\n",
+	    "t.conf:5: output 'a': final must be true or false");
+	load_fails(HEAD "    final = 1; } );\n",
+	    "t.conf:5: output 'a': final must be true or false");
+}
+
+/* The man page's rsyslog / syslog-ng table: every asynclogd line in it
+ * (a .Dl line of "Coming from rsyslog or syslog-ng") loads. */
+Test(config, every_line_of_the_man_pages_mapping_table_loads)
+{
+	char		*page, *p, *end, *nl, line[512], text[1024];
+	struct config	*c;
+	size_t		 i, j, n = 0;
+	FILE		*f;
+	long		 len;
+
+	cr_assert_not_null(f = fopen("docs/asynclogd.conf.5", "r"));
+	cr_assert_eq(fseek(f, 0, SEEK_END), 0);
+	cr_assert_gt(len = ftell(f), 0);
+	rewind(f);
+	cr_assert_not_null(page = calloc(1, (size_t)len + 1));
+	cr_assert_eq(fread(page, 1, (size_t)len, f), (size_t)len);
+	fclose(f);
+	cr_assert_not_null(p = strstr(page, ".Ss Coming from rsyslog"));
+	cr_assert_not_null(end = strstr(p, "\n.Sh "));
+	for (; (p = strstr(p, "\n.Dl ")) != NULL && p < end; p = nl) {
+		p += 5;
+		nl = strchr(p, '\n');
+		/* mdoc escapes: \(dq is '"', \e is '\', \& is nothing. */
+		for (i = j = 0; p + i < nl && j < sizeof line - 1; ) {
+			if (strncmp(p + i, "\\(dq", 4) == 0) {
+				line[j++] = '"';
+				i += 4;
+			} else if (strncmp(p + i, "\\e", 2) == 0) {
+				line[j++] = '\\';
+				i += 2;
+			} else if (strncmp(p + i, "\\&", 2) == 0)
+				i += 2;
+			else
+				line[j++] = p[i++];
+		}
+		line[j] = '\0';
+		snprintf(text, sizeof text, HEAD "    %s } );\n", line);
+		c = load(text);
+		if (strncmp(line, "final", 5) == 0)
+			cr_assert(c->outputs[0].final, "%s", line);
+		else
+			cr_assert_not_null(c->outputs[0].filter, "%s", line);
+		config_free(c);
+		n++;
+	}
+	cr_assert_geq(n, 20, "only %zu lines found in the table", n);
+	free(page);
 }
