@@ -855,4 +855,7 @@ conn_close_all(struct conn_set *set)
 		log_info("%u clients in all had %llu records not taken by the "
 		    "drain deadline (shutdown)", clients,
 		    (unsigned long long)total);
+	/* Every client has said its last: what they dropped goes into the
+	 * log while the outputs still write. */
+	dropreport_flush(set->drops);
 }

@@ -216,15 +216,26 @@ dropreport_new(struct event_base *base, struct route *route)
 }
 
 void
-dropreport_free(struct dropreport *dr)
+dropreport_flush(struct dropreport *dr)
 {
 	int i;
 
-	if (dr == NULL)
-		return;
-	for (i = 0; i < DROPREPORT_USERS; i++)
-		dropreport_say(dr, &dr->users[i]);
 	if (task_alive(&dr->task))
 		task_cancel(&dr->task);
+	/* The report it was waiting to deliver, then every one not due. */
+	if (dr->waiting != NULL) {
+		route_deliver_or_drop(dr->route, &dr->report.rec, &dr->pending);
+		dr->waiting = NULL;
+	}
+	for (i = 0; i < DROPREPORT_USERS; i++)
+		dropreport_say(dr, &dr->users[i]);
+}
+
+void
+dropreport_free(struct dropreport *dr)
+{
+	if (dr == NULL)
+		return;
+	dropreport_flush(dr);
 	free(dr);
 }

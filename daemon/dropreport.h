@@ -24,7 +24,10 @@ struct event_base;
 struct route;
 
 struct dropreport *dropreport_new(struct event_base *, struct route *);
-/* Says what is still unsaid, then frees. */
+/* Stopping: say everything unsaid now, not when due (the outputs are
+ * about to stop); no more reports after this. */
+void	dropreport_flush(struct dropreport *);
+/* Flushes, then frees. */
 void	dropreport_free(struct dropreport *);
 
 /*
