@@ -79,6 +79,8 @@ struct conn {
 	bool		 reading;	/* parked in read with a partial frame */
 	size_t		 skip;		/* bytes of an oversize frame still to discard */
 	bool		 skip_line;	/* then the rest of an oversize syslog line */
+	enum syslog_framing framing;	/* syslog: LF or NUL, from the first message */
+	bool		 syslog_checked; /* syslog: the stream's start looks like syslog */
 	size_t		 max_frame;
 	bool		 hello;		/* native: HELLO seen */
 	bool		 eof;
@@ -198,7 +200,7 @@ conn_drop_unfinished(struct conn *c)
 	} else {
 		/* With room for nothing, any frame is "too large": framing
 		 * says how much of it is left to discard. */
-		n = syslog_frame(p, pending, 0, &msg, &len);
+		n = syslog_frame(p, pending, 0, &c->framing, &msg, &len);
 		c->skip = n < 0 ? len : pending;
 		c->skip_line = n == SYSLOG_FRAME_LONG_LINE;
 	}
@@ -398,16 +400,50 @@ conn_parse_native(struct conn *c)
 	}
 }
 
-/* Syslog stream: the next newline-terminated or octet-counted message. */
+/*
+ * Bytes that are plainly not syslog (a native HELLO sent to the syslog
+ * socket, a binary protocol) would only become garbage records: the
+ * connection is closed with one malformed drop, and its first bytes,
+ * escaped, are shown in the daemon's log.
+ */
+static enum conn_action
+conn_check_syslog(struct conn *c)
+{
+	const char *p = c->in.buf + c->in.off, *why = NULL;
+	size_t avail = inbuf_pending(&c->in);
+	char esc[4 * 16 + 1];
+	ssize_t n;
+	int r;
+
+	if ((r = syslog_stream_alien(p, avail, &why)) == -1 && !c->eof)
+		return CONN_NEED_MORE;
+	if (r == 1) {
+		n = format_escape_text(p, avail > 16 ? 16 : avail, esc,
+		    sizeof(esc) - 1);
+		counters_input_drop(DROP_MALFORMED, 1);
+		log_limited(&conn_rl, "client %s: not syslog on the syslog "
+		    "stream socket (%s; it starts \"%.*s\"); closing the "
+		    "connection", c->name, why, (int)(n < 0 ? 0 : n), esc);
+		return CONN_CLOSE;
+	}
+	c->syslog_checked = true;
+	return CONN_SKIP;
+}
+
+/* Syslog stream: the next line (LF- or NUL-framed, syslog.h says which)
+ * or octet-counted message. */
 static enum conn_action
 conn_parse_syslog(struct conn *c)
 {
+	enum conn_action act;
 	const char *msg;
 	size_t msg_len;
 	ssize_t n;
 
+	if (!c->syslog_checked && (act = conn_check_syslog(c)) != CONN_SKIP)
+		return act;
 	n = syslog_frame(c->in.buf + c->in.off, c->in.len - c->in.off,
-	    route_config(c->route)->max_record, &msg, &msg_len);
+	    route_config(c->route)->max_record, &c->framing, &msg, &msg_len);
 	if (n == 0 && c->eof && c->in.len > c->in.off) {
 		/* The last message of a stream may lack its newline. */
 		msg = c->in.buf + c->in.off;
@@ -452,7 +488,7 @@ conn_parse(struct conn *c)
 		if (avail == 0)
 			return c->eof ? CONN_CLOSE : CONN_NEED_MORE;
 		c->consume = syslog_frame_skip_line(c->in.buf + c->in.off, avail,
-		    &c->skip_line);
+		    c->framing, &c->skip_line);
 		return CONN_SKIP;
 	}
 	if (c->kind == CONN_NATIVE)

@@ -22,6 +22,8 @@
 
 static struct hd d;
 
+static bool stat_at_least(struct hd *, void *);
+
 static void
 daemon_down(void)
 {
@@ -137,6 +139,113 @@ Test(hostile, a_datagram_of_max_record_passes_and_one_byte_more_does_not,
 	cr_assert(hd_wait_lines(hd_path(&d, "main.log"), 4, 5000));
 	cr_assert_eq(hd_stat(&d, "total.dropped.too_large"), 3);
 	cr_assert_eq(file_lines(hd_path(&d, "main.log")), 4);
+}
+
+/* ---- the syslog stream socket ---- */
+
+#define STREAM_CONF							\
+	"listen = { socket = \"@DIR@/asynclog.sock\"; "			\
+	"syslog_stream = \"@DIR@/stream.sock\"; };\n"			\
+	"buffer = { flush_interval_ms = 20; };\n"			\
+	"outputs = ( { name = \"main\"; path = \"@DIR@/main.log\"; } );\n"
+
+static void
+stream_up(void)
+{
+	hd_start(&d, STREAM_CONF);
+	cr_assert(hd_wait(hd_socket_ready, &d, "stream.sock", 5000));
+}
+
+/* Send bytes on a new syslog stream connection and close it. */
+static void
+stream_send(const void *buf, size_t len)
+{
+	int fd;
+
+	cr_assert_neq(fd = unix_connect(hd_path(&d, "stream.sock")), -1);
+	cr_assert_eq(write(fd, buf, len), (ssize_t)len);
+	close(fd);
+}
+
+static size_t
+count_in(const char *path, const char *what)
+{
+	char *text = file_read(path, NULL), *p;
+	size_t n = 0;
+
+	for (p = text; p != NULL && (p = strstr(p, what)) != NULL; p++)
+		n++;
+	free(text);
+	return n;
+}
+
+/*
+ * `asynclog -u stream.sock x` used to send its native frames here, and they
+ * became ~22 records of garbage ("\x01ALOG\x01", ...). The same bytes now
+ * make no record: one malformed drop, one line in the daemon's log.
+ */
+Test(hostile, a_native_hello_on_the_syslog_stream_socket_makes_no_records,
+    .init = stream_up, .fini = daemon_down, .timeout = 30)
+{
+	const char *closed[] = { "total.dropped.malformed", "1" };
+	static const char note[] = "not syslog on the syslog stream socket";
+	unsigned char frames[256];
+	size_t n;
+
+	n = wire_encode_hello(frames, sizeof(frames), 0, "asynclog", 8);
+	n += wire_encode_record(frames + n, sizeof(frames) - n, 13, 0,
+	    "root", 4, "x", 1, NULL, 0);
+	stream_send(frames, n);
+	cr_assert(hd_wait(stat_at_least, &d, (void *)closed, 5000));
+	/* A line after it shows the output is flushed up to here. */
+	stream_send("<13>after: the native frames\n", 29);
+	cr_assert(hd_wait_lines(hd_path(&d, "main.log"), 1, 5000));
+	cr_assert_eq(file_lines(hd_path(&d, "main.log")), 1);
+	cr_assert_eq(count_in(hd_path(&d, "main.log"), "ALOG"), 0);
+	cr_assert_eq(hd_stat(&d, "total.dropped.malformed"), 1);
+	cr_assert_eq(count_in(d.errlog, note), 1, "one note per connection");
+	/* The bytes it quotes are escaped: no raw control byte in the log. */
+	cr_assert(hd_log_mentions(&d, "it starts \"\\x10\\x00\\x00\\x00\\x01ALOG"),
+	    "the note does not quote the frame escaped");
+}
+
+/* A line with a NUL in it is one record, the NUL escaped: a NUL in what a
+ * program logs cannot cut its line into two records. */
+Test(hostile, a_nul_inside_a_syslog_stream_line_is_data_not_a_separator,
+    .init = stream_up, .fini = daemon_down, .timeout = 30)
+{
+	static const char lines[] = "<13>t: a\0<13>forged: b\n"
+	    "<13>t: second\0line\n";
+
+	stream_send(lines, sizeof(lines) - 1);
+	cr_assert(hd_wait_lines(hd_path(&d, "main.log"), 2, 5000));
+	cr_assert_eq(hd_signal(&d, SIGTERM, 10000), 0);
+	cr_assert_eq(file_lines(hd_path(&d, "main.log")), 2);
+	cr_assert_eq(count_in(hd_path(&d, "main.log"),
+	    "]: a\\x00<13>forged: b\n"), 1);
+	cr_assert_eq(count_in(hd_path(&d, "main.log"),
+	    "]: second\\x00line\n"), 1);
+}
+
+/* Python's SysLogHandler ends each message with a NUL and no newline: such
+ * a peer frames with NUL, and each message is a record. */
+Test(hostile, nul_terminated_messages_still_frame_a_stream_that_uses_them,
+    .init = stream_up, .fini = daemon_down, .timeout = 30)
+{
+	static const char one[] = "<14>py: one\0", two[] = "<14>py: two\0";
+	int fd;
+
+	cr_assert_neq(fd = unix_connect(hd_path(&d, "stream.sock")), -1);
+	cr_assert_eq(write(fd, one, sizeof(one) - 1), (ssize_t)sizeof(one) - 1);
+	cr_assert(hd_wait_lines(hd_path(&d, "main.log"), 1, 5000),
+	    "a NUL-terminated message waited for a newline");
+	cr_assert_eq(write(fd, two, sizeof(two) - 1), (ssize_t)sizeof(two) - 1);
+	cr_assert(hd_wait_lines(hd_path(&d, "main.log"), 2, 5000));
+	close(fd);
+	cr_assert_eq(hd_signal(&d, SIGTERM, 10000), 0);
+	cr_assert_eq(file_lines(hd_path(&d, "main.log")), 2);
+	cr_assert_eq(count_in(hd_path(&d, "main.log"), "]: one\n"), 1);
+	cr_assert_eq(count_in(hd_path(&d, "main.log"), "]: two\n"), 1);
 }
 
 /* ---- connections and memory ---- */
