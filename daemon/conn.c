@@ -33,6 +33,7 @@
 #include "stats.h"
 #include "syslog.h"
 #include "task.h"
+#include "unit.h"
 #include "wire.h"
 
 #define CONN_REPLY_TIMEOUT_MS	5000
@@ -71,6 +72,8 @@ struct conn {
 	enum conn_kind	 kind;
 	int		 fd;
 	struct ucred	 cred;		/* SO_PEERCRED */
+	char		 unit[RECORD_UNIT_MAX]; /* its systemd unit, when it connected */
+	size_t		 unit_len;	/* 0 = unknown */
 	char		 name[64];	/* "pid 42 (tag)" for messages */
 
 	struct inbuf	 in;		/* unparsed bytes, within set->mem */
@@ -315,6 +318,16 @@ conn_set_name(struct conn *c, const char *name, size_t len)
 	    (int)(n < 0 ? 0 : n), esc);
 }
 
+/* What the kernel says about the sender: SO_PEERCRED, the receive time,
+ * and the unit its cgroup named when it connected. */
+static void
+conn_stamp(struct conn *c)
+{
+	route_stamp(&c->rec, &c->cred, c->now_ns);
+	c->rec.unit = c->unit;
+	c->rec.unit_len = c->unit_len;
+}
+
 /* Native stream: decode the next frame and say what to do with it. */
 static enum conn_action
 conn_parse_native(struct conn *c)
@@ -373,7 +386,7 @@ conn_parse_native(struct conn *c)
 		if (!route_admit(c->route, &c->rl, c->name, c->now_ns))
 			return CONN_SKIP;
 		memset(&c->rec, 0, sizeof(c->rec));
-		route_stamp(&c->rec, &c->cred, c->now_ns);
+		conn_stamp(c);
 		c->rec.client_time_ns = wr->time_ns;
 		c->rec.facility = wr->priority >> 3;
 		c->rec.severity = wr->priority & 7;
@@ -465,7 +478,7 @@ conn_parse_syslog(struct conn *c)
 		return CONN_SKIP;
 	memset(&c->rec, 0, sizeof(c->rec));
 	syslog_parse(msg, msg_len, c->now_ns, &c->rec);
-	route_stamp(&c->rec, &c->cred, c->now_ns);
+	conn_stamp(c);
 	c->pending = route_select(c->route, &c->rec);
 	return c->pending != 0 ? CONN_DELIVER : CONN_SKIP;
 }
@@ -778,6 +791,7 @@ conn_spawn(struct conn_set *set, int fd, enum conn_kind kind)
 	c->kind = kind;
 	c->fd = fd;
 	c->cred = cred;
+	c->unit_len = unit_of_pid(cred.pid, c->unit, sizeof(c->unit));
 	snprintf(c->name, sizeof(c->name), "pid %ld", (long)c->cred.pid);
 	c->rl.pid = c->cred.pid;
 	c->max_frame = route_config(c->route)->max_record + WIRE_RECORD_OVERHEAD;
