@@ -5,6 +5,7 @@
  */
 #include <criterion/criterion.h>
 
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -411,12 +412,32 @@ daemon_peak_rss_kib(pid_t pid)
 }
 
 /*
+ * The attacker's descriptors and the daemon's (which inherits the test's
+ * limits through the harness) must both hold n connections and more.
+ */
+static void
+need_files(rlim_t n)
+{
+	struct rlimit rl;
+
+	cr_assert_eq(getrlimit(RLIMIT_NOFILE, &rl), 0);
+	if (rl.rlim_max != RLIM_INFINITY && rl.rlim_max < n)
+		cr_skip_test("needs %lu open files and the hard limit is %lu; "
+		    "skipped", (unsigned long)n, (unsigned long)rl.rlim_max);
+	if (rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < n) {
+		rl.rlim_cur = rl.rlim_max;
+		cr_assert_eq(setrlimit(RLIMIT_NOFILE, &rl), 0);
+	}
+}
+
+/*
  * 2000 connections, each one byte short of a 64 KiB frame, used to take
- * the daemon from 4 MiB to 146 MiB. Now the read buffers stay within
- * buffer.client_memory, and other clients are served meanwhile.
+ * the daemon from 4 MiB to 146 MiB. With the 4096 hostile connections of
+ * the issue, the read buffers stay within buffer.client_memory and peak
+ * RSS under 32 MiB, and other clients are served meanwhile.
  */
 Test(hostile, unfinished_frames_of_many_clients_stay_within_client_memory,
-    .fini = daemon_down, .timeout = 120)
+    .fini = daemon_down, .timeout = 60)
 {
 	const char *seen[] = { "total.dropped.overflow", "1" };
 	long peak_kib;
@@ -424,13 +445,14 @@ Test(hostile, unfinished_frames_of_many_clients_stay_within_client_memory,
 	pid_t pid;
 
 	need_root();
+	need_files(9000);
 	hd_start(&d, "listen = { socket = \"@DIR@/asynclog.sock\"; "
-	    "max_clients = 4096; max_clients_per_user = 4096; };\n"
+	    "max_clients = 8192; max_clients_per_user = 8192; };\n"
 	    "buffer = { flush_interval_ms = 20; max_memory = \"2M\"; "
 	    "chunk_size = \"512K\"; client_memory = \"8M\"; };\n"
 	    "outputs = ( { name = \"main\"; path = \"@DIR@/main.log\"; } );\n");
 	cr_assert_eq(chmod(d.dir, 0755), 0);
-	pid = attacker(d.sock, 65534, 2000, 65536, &hold);
+	pid = attacker(d.sock, 65534, 4096, 65536, &hold);
 	cr_assert(hd_wait(stat_at_least, &d, seen, 30000),
 	    "no unfinished frame was dropped to stay within the budget");
 	cr_assert_eq(run("seq 1 100 | %s -u %s -t legit", hd_bin("asynclog"),
@@ -438,8 +460,10 @@ Test(hostile, unfinished_frames_of_many_clients_stay_within_client_memory,
 	cr_assert(hd_wait_lines(hd_path(&d, "main.log"), 100, 20000),
 	    "a legitimate client was not served during the attack");
 	cr_assert_leq(hd_stat(&d, "client_memory_peak"), 8 << 20);
+	cr_assert_geq(hd_stat(&d, "clients"), 4096, "the attack did not "
+	    "hold its 4096 connections");
 	peak_kib = daemon_peak_rss_kib(d.pid);
-	cr_log_info("asynclogd peak RSS with 2000 hostile connections: %ld KiB",
+	cr_log_info("asynclogd peak RSS with 4096 hostile connections: %ld KiB",
 	    peak_kib);
 	/* Under ASan the resident size is mostly shadow memory. */
 	if (getenv("ASYNCLOG_SANITIZE") == NULL ||
