@@ -868,6 +868,12 @@ format_json_name(struct format_buf *b, const char *key, int v,
 }
 
 /* The unit is cut to RECORD_UNIT_MAX (format_max_line() counts on it). */
+static const size_t format_unit_growth[] = {
+	[FORMAT_TEXT] = 0,
+	[FORMAT_JSON] = 2,
+	[FORMAT_RFC5424] = 4,
+};
+
 static size_t
 format_unit_len(const struct record *rec)
 {
@@ -1256,6 +1262,9 @@ format_max_len(const struct record *rec)
  * the client bytes of a record (message, tag, claimed host, MSGID, SD, field
  * keys and values) come from one message of at most max_record bytes, or
  * one native frame of at most max_record + WIRE_RECORD_OVERHEAD.
+ * The unit is not a client's bytes: it holds only the characters of
+ * systemd unit names (record.h), of which only '\\' is escaped, into two
+ * bytes in JSON and four in an SD value; text does not show it.
  */
 size_t
 format_max_line(enum format_kind kind, size_t max_record)
@@ -1265,5 +1274,5 @@ format_max_line(enum format_kind kind, size_t max_record)
 	if ((size_t)kind < sizeof format_growth / sizeof format_growth[0])
 		g = format_growth[kind];
 	return FORMAT_FIXED + g * (max_record + WIRE_RECORD_OVERHEAD +
-	    FORMAT_MAX_HOST + RECORD_UNIT_MAX);
+	    FORMAT_MAX_HOST) + format_unit_growth[kind] * RECORD_UNIT_MAX;
 }

@@ -31,7 +31,9 @@ struct record {
 					 * bytes); NULL = this machine */
 	size_t		 host_len;
 	const char	*unit;		/* sender's systemd unit, from the kernel
-					 * (/proc/PID/cgroup); NULL = unknown */
+					 * (/proc/PID/cgroup), only unit name
+					 * characters [A-Za-z0-9:_.@\\-];
+					 * NULL = unknown */
 	size_t		 unit_len;	/* at most RECORD_UNIT_MAX */
 	const char	*claimed_host;	/* HOSTNAME the message claims; NULL = none */
 	size_t		 claimed_host_len;

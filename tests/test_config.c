@@ -410,14 +410,15 @@ Test(config, chunk_size_out_of_range_is_an_error)
 }
 
 /* The message names the line of max_record and the chunk_size it needs:
- * 1024 + 6 * (65536 + 468 + 255 + 256) bytes for JSON, rounded up to 391K. */
+ * 1024 + 6 * (65536 + 468 + 255) + 2 * 256 (the unit) bytes for JSON,
+ * rounded up to 390K. */
 Test(config, a_max_record_that_can_outgrow_a_chunk_is_an_error)
 {
 	load_fails(HEAD "  format = \"json\"; } );\n"
 	    "buffer = { chunk_size = \"256K\";\n  max_record = \"64K\"; };\n",
 	    "t.conf:7: buffer.max_record (64K) does not fit buffer.chunk_size "
 	    "(256K): output 'a' (json) can turn such a record into a line "
-	    "of 400114 bytes once escaped; chunk_size must be at least 391K "
+	    "of 399090 bytes once escaped; chunk_size must be at least 390K "
 	    "for this max_record");
 	load_fails(HEAD "  } );\n"
 	    "buffer = { chunk_size = \"64K\";\n  max_record = 0; };\n",
