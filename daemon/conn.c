@@ -33,6 +33,7 @@
 #include "stats.h"
 #include "syslog.h"
 #include "task.h"
+#include "unit.h"
 #include "wire.h"
 
 #define CONN_REPLY_TIMEOUT_MS	5000
@@ -71,6 +72,8 @@ struct conn {
 	enum conn_kind	 kind;
 	int		 fd;
 	struct ucred	 cred;		/* SO_PEERCRED */
+	char		 unit[RECORD_UNIT_MAX]; /* its systemd unit, when it connected */
+	size_t		 unit_len;	/* 0 = unknown */
 	char		 name[64];	/* "pid 42 (tag)" for messages */
 
 	struct inbuf	 in;		/* unparsed bytes, within set->mem */
@@ -79,6 +82,8 @@ struct conn {
 	bool		 reading;	/* parked in read with a partial frame */
 	size_t		 skip;		/* bytes of an oversize frame still to discard */
 	bool		 skip_line;	/* then the rest of an oversize syslog line */
+	enum syslog_framing framing;	/* syslog: LF or NUL, from the first message */
+	bool		 syslog_checked; /* syslog: the stream's start looks like syslog */
 	size_t		 max_frame;
 	bool		 hello;		/* native: HELLO seen */
 	bool		 eof;
@@ -198,7 +203,7 @@ conn_drop_unfinished(struct conn *c)
 	} else {
 		/* With room for nothing, any frame is "too large": framing
 		 * says how much of it is left to discard. */
-		n = syslog_frame(p, pending, 0, &msg, &len);
+		n = syslog_frame(p, pending, 0, &c->framing, &msg, &len);
 		c->skip = n < 0 ? len : pending;
 		c->skip_line = n == SYSLOG_FRAME_LONG_LINE;
 	}
@@ -315,6 +320,16 @@ conn_set_name(struct conn *c, const char *name, size_t len)
 	    (int)(n < 0 ? 0 : n), esc);
 }
 
+/* What the kernel says about the sender: SO_PEERCRED, the receive time,
+ * and the unit its cgroup named when it connected. */
+static void
+conn_stamp(struct conn *c)
+{
+	route_stamp(&c->rec, &c->cred, c->now_ns);
+	c->rec.unit = c->unit;
+	c->rec.unit_len = c->unit_len;
+}
+
 /* Native stream: decode the next frame and say what to do with it. */
 static enum conn_action
 conn_parse_native(struct conn *c)
@@ -373,7 +388,7 @@ conn_parse_native(struct conn *c)
 		if (!route_admit(c->route, &c->rl, c->name, c->now_ns))
 			return CONN_SKIP;
 		memset(&c->rec, 0, sizeof(c->rec));
-		route_stamp(&c->rec, &c->cred, c->now_ns);
+		conn_stamp(c);
 		c->rec.client_time_ns = wr->time_ns;
 		c->rec.facility = wr->priority >> 3;
 		c->rec.severity = wr->priority & 7;
@@ -400,16 +415,50 @@ conn_parse_native(struct conn *c)
 	}
 }
 
-/* Syslog stream: the next newline-terminated or octet-counted message. */
+/*
+ * Bytes that are plainly not syslog (a native HELLO sent to the syslog
+ * socket, a binary protocol) would only become garbage records: the
+ * connection is closed with one malformed drop, and its first bytes,
+ * escaped, are shown in the daemon's log.
+ */
+static enum conn_action
+conn_check_syslog(struct conn *c)
+{
+	const char *p = c->in.buf + c->in.off, *why = NULL;
+	size_t avail = inbuf_pending(&c->in);
+	char esc[4 * 16 + 1];
+	ssize_t n;
+	int r;
+
+	if ((r = syslog_stream_alien(p, avail, &why)) == -1 && !c->eof)
+		return CONN_NEED_MORE;
+	if (r == 1) {
+		n = format_escape_text(p, avail > 16 ? 16 : avail, esc,
+		    sizeof(esc) - 1);
+		counters_input_drop(DROP_MALFORMED, 1);
+		log_limited(&conn_rl, "client %s: not syslog on the syslog "
+		    "stream socket (%s; it starts \"%.*s\"); closing the "
+		    "connection", c->name, why, (int)(n < 0 ? 0 : n), esc);
+		return CONN_CLOSE;
+	}
+	c->syslog_checked = true;
+	return CONN_SKIP;
+}
+
+/* Syslog stream: the next line (LF- or NUL-framed, syslog.h says which)
+ * or octet-counted message. */
 static enum conn_action
 conn_parse_syslog(struct conn *c)
 {
+	enum conn_action act;
 	const char *msg;
 	size_t msg_len;
 	ssize_t n;
 
+	if (!c->syslog_checked && (act = conn_check_syslog(c)) != CONN_SKIP)
+		return act;
 	n = syslog_frame(c->in.buf + c->in.off, c->in.len - c->in.off,
-	    route_config(c->route)->max_record, &msg, &msg_len);
+	    route_config(c->route)->max_record, &c->framing, &msg, &msg_len);
 	if (n == 0 && c->eof && c->in.len > c->in.off) {
 		/* The last message of a stream may lack its newline. */
 		msg = c->in.buf + c->in.off;
@@ -431,7 +480,7 @@ conn_parse_syslog(struct conn *c)
 		return CONN_SKIP;
 	memset(&c->rec, 0, sizeof(c->rec));
 	syslog_parse(msg, msg_len, c->now_ns, &c->rec);
-	route_stamp(&c->rec, &c->cred, c->now_ns);
+	conn_stamp(c);
 	c->pending = route_select(c->route, &c->rec);
 	return c->pending != 0 ? CONN_DELIVER : CONN_SKIP;
 }
@@ -454,7 +503,7 @@ conn_parse(struct conn *c)
 		if (avail == 0)
 			return c->eof ? CONN_CLOSE : CONN_NEED_MORE;
 		c->consume = syslog_frame_skip_line(c->in.buf + c->in.off, avail,
-		    &c->skip_line);
+		    c->framing, &c->skip_line);
 		return CONN_SKIP;
 	}
 	if (c->kind == CONN_NATIVE)
@@ -744,6 +793,7 @@ conn_spawn(struct conn_set *set, int fd, enum conn_kind kind)
 	c->kind = kind;
 	c->fd = fd;
 	c->cred = cred;
+	c->unit_len = unit_of_pid(cred.pid, c->unit, sizeof(c->unit));
 	snprintf(c->name, sizeof(c->name), "pid %ld", (long)c->cred.pid);
 	c->rl.pid = c->cred.pid;
 	c->max_frame = route_config(c->route)->max_record + WIRE_RECORD_OVERHEAD;

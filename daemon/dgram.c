@@ -2,7 +2,8 @@
  * dgram.c: the syslog datagram input task. In the order things happen to a
  * record: recvmsg one datagram with its sender's credentials, admit it
  * under that sender's rate limit, parse it (RFC 3164/5424), stamp, select
- * and deliver it through route without ever waiting.
+ * and deliver it through route without ever waiting. The sender's systemd
+ * unit comes from a small cache per pid (unit.h), not a read per datagram.
  *
  * Datagrams carry no connection, so the sender is the pid the kernel names;
  * a small table of rate-limit windows is kept per pid, and a sender that
@@ -27,6 +28,7 @@
 #include "counters.h"
 #include "syslog.h"
 #include "task.h"
+#include "unit.h"
 
 #define DGRAM_BATCH		256	/* datagrams read per wake-up */
 #define DGRAM_RL_SLOTS		64	/* senders tracked for the rate limit */
@@ -41,6 +43,7 @@ struct dgram {
 	uint64_t	 pending;
 	struct ratelimit rl[DGRAM_RL_SLOTS];	/* per sender pid */
 	bool		 rl_pending;	/* some window has drops to report */
+	struct unit_cache units;	/* senders' systemd units, per pid */
 };
 
 static struct log_ratelimit dgram_log_rl = LOG_RATELIMIT_INIT(10000, 5);
@@ -149,7 +152,7 @@ dgram_task(struct task *t)
 {
 	struct dgram *d = t->arg;
 	struct ucred cred;
-	int64_t now;
+	int64_t now, mono;
 	ssize_t n;
 	int i;
 
@@ -160,6 +163,7 @@ dgram_task(struct task *t)
 		TASK_AWAIT_FD(t, d->fd, EV_READ, d->rl_pending ?
 		    (int)route_config(d->route)->ratelimit_interval_ms : -1);
 		now = clock_now_ns();
+		mono = clock_mono_ns();
 		for (i = 0; i < DGRAM_BATCH; i++) {
 			if ((n = dgram_recv(d, &cred)) == -1)
 				break;
@@ -168,6 +172,8 @@ dgram_task(struct task *t)
 			memset(&d->rec, 0, sizeof(d->rec));
 			syslog_parse(d->buf, n, now, &d->rec);
 			route_stamp(&d->rec, &cred, now);
+			d->rec.unit_len = unit_cache_get(&d->units, cred.pid,
+			    mono, &d->rec.unit);
 			d->pending = route_select(d->route, &d->rec);
 			route_deliver_or_drop(d->route, &d->rec, &d->pending);
 		}

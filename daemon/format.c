@@ -867,8 +867,22 @@ format_json_name(struct format_buf *b, const char *key, int v,
 		format_addi(b, v);
 }
 
+/* The unit is cut to RECORD_UNIT_MAX (format_max_line() counts on it). */
+static const size_t format_unit_growth[] = {
+	[FORMAT_TEXT] = 0,
+	[FORMAT_JSON] = 2,
+	[FORMAT_RFC5424] = 4,
+};
+
+static size_t
+format_unit_len(const struct record *rec)
+{
+	return rec->unit_len < RECORD_UNIT_MAX ? rec->unit_len :
+	    RECORD_UNIT_MAX;
+}
+
 /*
- * json: one object per line. Optional members (claimed_host, claimed_pid,
+ * json: one object per line. Optional members (unit, claimed_host, claimed_pid,
  * client_time, msgid, sd, fields) appear only when the record has them; fields keep the
  * client's order, duplicate keys included.
  */
@@ -895,6 +909,8 @@ format_json(struct format_buf *b, const struct record *rec, const char *host)
 	format_json_id(b, "pid", (uintmax_t)rec->pid, rec->pid >= 0);
 	format_json_id(b, "uid", (uintmax_t)rec->uid, rec->uid != (uid_t)-1);
 	format_json_id(b, "gid", (uintmax_t)rec->gid, rec->gid != (gid_t)-1);
+	if (rec->unit_len > 0)
+		format_json_str(b, "unit", rec->unit, format_unit_len(rec));
 	if (rec->claimed_pid > 0 && rec->claimed_pid != rec->pid)
 		format_json_id(b, "claimed_pid", (uintmax_t)rec->claimed_pid,
 		    true);
@@ -1111,7 +1127,7 @@ format_sd_claim(struct format_buf *b, const char *name, const char *s,
 /*
  * rfc5424: <PRI>1 TIME HOST APP PROCID MSGID [SD-ID ...][SD] MSG
  * HOST is trusted (format_host()), PROCID the kernel's pid. Our SD element,
- * SD-ID sd_id, carries what the kernel said (uid, gid) and what the message
+ * SD-ID sd_id, carries what the kernel said (uid, gid, unit) and what the message
  * claimed (claimed_host, claimed_pid, client_time); a client SD that does
  * not parse is kept, text-escaped, in origsd="..." rather than breaking the
  * line, and a client element that uses our SD-ID is renamed by
@@ -1162,6 +1178,8 @@ format_rfc5424(struct format_buf *b, const struct record *rec,
 		format_addu(b, (uintmax_t)rec->gid);
 		format_addc(b, '"');
 	}
+	if (rec->unit_len > 0)
+		format_sd_claim(b, "unit", rec->unit, format_unit_len(rec));
 	if (format_claims_host(rec, h, hlen))
 		format_sd_claim(b, "claimed_host", rec->claimed_host,
 		    rec->claimed_host_len);
@@ -1227,7 +1245,7 @@ format_max_len(const struct record *rec)
 {
 	size_t	n, i;
 
-	n = rec->tag_len + rec->msg_len + FORMAT_MAX_HOST;
+	n = rec->tag_len + rec->msg_len + FORMAT_MAX_HOST + format_unit_len(rec);
 	if (rec->claimed_host != NULL)
 		n += rec->claimed_host_len;
 	if (rec->msgid != NULL)
@@ -1244,6 +1262,9 @@ format_max_len(const struct record *rec)
  * the client bytes of a record (message, tag, claimed host, MSGID, SD, field
  * keys and values) come from one message of at most max_record bytes, or
  * one native frame of at most max_record + WIRE_RECORD_OVERHEAD.
+ * The unit is not a client's bytes: it holds only the characters of
+ * systemd unit names (record.h), of which only '\\' is escaped, into two
+ * bytes in JSON and four in an SD value; text does not show it.
  */
 size_t
 format_max_line(enum format_kind kind, size_t max_record)
@@ -1253,5 +1274,5 @@ format_max_line(enum format_kind kind, size_t max_record)
 	if ((size_t)kind < sizeof format_growth / sizeof format_growth[0])
 		g = format_growth[kind];
 	return FORMAT_FIXED + g * (max_record + WIRE_RECORD_OVERHEAD +
-	    FORMAT_MAX_HOST);
+	    FORMAT_MAX_HOST) + format_unit_growth[kind] * RECORD_UNIT_MAX;
 }

@@ -15,6 +15,8 @@
 
 #include "wire.h"
 
+#define RECORD_UNIT_MAX	256	/* longest systemd unit name kept */
+
 struct record {
 	int64_t		 time_ns;	/* when the daemon received it (CLOCK_REALTIME) */
 	int64_t		 client_time_ns; /* what the client claims, 0 = none */
@@ -28,6 +30,11 @@ struct record {
 					 * knows the peer (never from message
 					 * bytes); NULL = this machine */
 	size_t		 host_len;
+	const char	*unit;		/* sender's systemd unit, from the kernel
+					 * (/proc/PID/cgroup), only unit name
+					 * characters [A-Za-z0-9:_.@\\-];
+					 * NULL = unknown */
+	size_t		 unit_len;	/* at most RECORD_UNIT_MAX */
 	const char	*claimed_host;	/* HOSTNAME the message claims; NULL = none */
 	size_t		 claimed_host_len;
 	const char	*tag;		/* ident / APP-NAME; may be empty */

@@ -1,6 +1,7 @@
 /*
  * syslog.c: parse RFC 3164 and RFC 5424 messages, and find them in a stream
- * with RFC 6587 framing (octet counting or LF/NUL termination).
+ * with RFC 6587 framing (octet counting, or lines ended by LF, or by NUL
+ * for a peer that frames with NUL; syslog.h says how that is decided).
  *
  * Pure functions for the connection tasks: no I/O, no allocation, and the
  * record only points into the caller's buffer. Nothing is ever rejected: what
@@ -472,18 +473,37 @@ syslog_parse(const char *buf, size_t len, int64_t now_ns, struct record *rec)
 }
 
 /*
- * Where the first message of buf ends: the first '\n' or NUL, or len. memchr
- * is vectorised, a byte loop is not; a NUL can only matter before the '\n'.
+ * Where the first message of buf ends: the first '\n', or under NUL framing
+ * the first '\n' or NUL, or len. memchr is vectorised, a byte loop is not; a
+ * NUL can only matter before the '\n'.
  */
 static size_t
-syslog_line_end(const char *buf, size_t len)
+syslog_line_end(const char *buf, size_t len, enum syslog_framing framing)
 {
 	const char	*nl = memchr(buf, '\n', len), *nul;
 	size_t		 end = nl != NULL ? (size_t)(nl - buf) : len;
 
-	if ((nul = memchr(buf, '\0', end)) != NULL)
+	if (framing == SYSLOG_FRAMING_NUL &&
+	    (nul = memchr(buf, '\0', end)) != NULL)
 		end = (size_t)(nul - buf);
 	return end;
+}
+
+/* The rule of syslog.h, on the bytes received so far (len > 0). */
+static enum syslog_framing
+syslog_framing_of(const char *buf, size_t len, size_t max_len)
+{
+	const char	*nul;
+
+	if (buf[len - 1] == '\0')
+		return SYSLOG_FRAMING_NUL;
+	if (buf[len - 1] == '\n')
+		return SYSLOG_FRAMING_LF;
+	if ((nul = memchr(buf, '\0', len)) != NULL)
+		return nul[1] == '<' ? SYSLOG_FRAMING_NUL : SYSLOG_FRAMING_LF;
+	if (memchr(buf, '\n', len) != NULL || len > max_len)
+		return SYSLOG_FRAMING_LF;
+	return SYSLOG_FRAMING_UNKNOWN;
 }
 
 /*
@@ -501,14 +521,14 @@ syslog_line_end(const char *buf, size_t len)
  * would be read as messages of their own: a client could forge records by
  * padding. An octet-counted frame has a known size, so *msg_len is all of it
  * (even beyond len) and the caller discards it as it arrives. A line ends at
- * its '\n' or NUL, which may not have arrived yet: SYSLOG_FRAME_LONG_LINE
+ * its terminator, which may not have arrived yet: SYSLOG_FRAME_LONG_LINE
  * tells the caller to discard until syslog_frame_skip_line() finds it. More
  * than SYSLOG_MAX_COUNT_DIGITS digits are no count (that would be a gigabyte
  * frame) but text, e.g. a raw line starting with a timestamp: LF-framed.
  */
 ssize_t
-syslog_frame(const char *buf, size_t len, size_t max_len, const char **msg,
-    size_t *msg_len)
+syslog_frame(const char *buf, size_t len, size_t max_len,
+    enum syslog_framing *framing, const char **msg, size_t *msg_len)
 {
 	size_t		 i, count = 0, lim;
 	bool		 more;
@@ -540,25 +560,59 @@ syslog_frame(const char *buf, size_t len, size_t max_len, const char **msg,
 		}
 	}
 
+	if (*framing == SYSLOG_FRAMING_UNKNOWN &&
+	    (*framing = syslog_framing_of(buf, len, max_len)) ==
+	    SYSLOG_FRAMING_UNKNOWN)
+		return 0;
 	lim = len <= max_len ? len : max_len + 1;	/* message + terminator */
-	i = syslog_line_end(buf, lim);
+	i = syslog_line_end(buf, lim, *framing);
 	if (i < lim) {
 		*msg_len = i;
 		return (ssize_t)(i + 1);
 	}
 	if (len <= max_len)
 		return 0;
-	*msg_len = syslog_frame_skip_line(buf, len, &more);
+	*msg_len = syslog_frame_skip_line(buf, len, *framing, &more);
 	return more ? SYSLOG_FRAME_LONG_LINE : SYSLOG_FRAME_TOO_LARGE;
 }
 
 size_t
-syslog_frame_skip_line(const char *buf, size_t len, bool *more)
+syslog_frame_skip_line(const char *buf, size_t len,
+    enum syslog_framing framing, bool *more)
 {
-	size_t	i = syslog_line_end(buf, len);
+	size_t	i = syslog_line_end(buf, len, framing);
 
 	*more = i == len;
 	return i < len ? i + 1 : len;
+}
+
+/*
+ * A syslog stream starts with '<', a digit or text. The control bytes that
+ * text may start with are the ones that end an (empty) line, and TAB.
+ * A native frame is recognised by its header: a little-endian length, the
+ * type byte HELLO (1) and the magic "ALOG" (docs/protocol.md).
+ */
+int
+syslog_stream_alien(const char *buf, size_t len, const char **why)
+{
+	unsigned char	c;
+
+	if (len == 0)
+		return -1;
+	if (len >= 9 && buf[4] == 1 && memcmp(buf + 5, "ALOG", 4) == 0) {
+		*why = "a native asynclog HELLO frame: this is a syslog socket, "
+		    "the native protocol has a socket of its own";
+		return 1;
+	}
+	c = (unsigned char)buf[0];
+	if ((c < 0x20 && c != '\t' && c != '\n' && c != '\r') || c == 0x7f) {
+		*why = "binary data, not syslog text";
+		return 1;
+	}
+	/* "A\0\0\0\1ALOG": a HELLO whose length is a letter; wait for it. */
+	if (len < 9 && len >= 2 && buf[1] == '\0')
+		return -1;
+	return 0;
 }
 
 size_t

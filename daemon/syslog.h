@@ -31,11 +31,37 @@ void	syslog_parse(const char *buf, size_t len, int64_t now_ns,
 	    struct record *rec);
 
 /*
+ * How a stream connection ends the messages that are not octet-counted,
+ * decided once per connection from its first message and kept in the
+ * caller's connection state (start with SYSLOG_FRAMING_UNKNOWN):
+ *
+ *   LF   a message ends at '\n'; a NUL inside it is data (escaped in every
+ *        output), so a NUL in what a program logs cannot split a record.
+ *   NUL  the peer frames with NUL, as Python's SysLogHandler does on a
+ *        stream ("<14>msg\0", no newline): a message ends at NUL or '\n'.
+ *
+ * The rule, applied to the bytes received when the first message that is
+ * not octet-counted is framed: NUL when they end with a NUL (a peer that
+ * frames with NUL ends each write with one: "<14>a\0", or a multi-line
+ * "<11>Traceback\n  ...\0") or, when a read ends inside a message, when
+ * their first NUL is followed by '<' (the next message's PRI); LF when they
+ * end with '\n', when their first NUL is inside a line ("<13>a\0b\n"), or
+ * when there is no NUL and a '\n' or max_len bytes have arrived. Until
+ * then the first message is not complete anyway, and nothing is framed.
+ */
+enum syslog_framing {
+	SYSLOG_FRAMING_UNKNOWN,
+	SYSLOG_FRAMING_LF,
+	SYSLOG_FRAMING_NUL,
+};
+
+/*
  * RFC 6587 framing on a stream: find the next message in buf[0..len).
  * Octet counting ("123 <34>1 ...") is detected per message by a leading digit;
- * otherwise the message ends at '\n' or NUL (Python's SysLogHandler ends each
- * message with a NUL on streams), which is not part of it. Either way a
- * message of up to max_len bytes, framing excluded, is accepted.
+ * otherwise the message ends as *framing says (above; decided here, from
+ * buf, when it is still SYSLOG_FRAMING_UNKNOWN), and its terminator is not
+ * part of it. Either way a message of up to max_len bytes, framing excluded,
+ * is accepted.
  * Returns:
  *   > 0  bytes consumed, with *msg and *msg_len set (*msg_len may be 0 for an
  *        empty line: skip it);
@@ -56,14 +82,27 @@ void	syslog_parse(const char *buf, size_t len, int64_t now_ns,
 #define SYSLOG_FRAME_TOO_LARGE	(-1)
 #define SYSLOG_FRAME_LONG_LINE	(-2)
 ssize_t	syslog_frame(const char *buf, size_t len, size_t max_len,
-	    const char **msg, size_t *msg_len);
+	    enum syslog_framing *framing, const char **msg, size_t *msg_len);
 
 /*
  * The rest of a line being discarded after SYSLOG_FRAME_LONG_LINE: returns
- * how many bytes of buf[0..len) belong to it, its '\n' or NUL included, and
- * sets *more to whether the line goes on past them (no terminator seen yet).
+ * how many bytes of buf[0..len) belong to it, its terminator included ('\n',
+ * or NUL too under SYSLOG_FRAMING_NUL), and sets *more to whether the line
+ * goes on past them (no terminator seen yet).
  */
-size_t	syslog_frame_skip_line(const char *buf, size_t len, bool *more);
+size_t	syslog_frame_skip_line(const char *buf, size_t len,
+	    enum syslog_framing framing, bool *more);
+
+/*
+ * Is the start of a syslog stream plainly not syslog? A syslog stream
+ * starts with '<' (PRI), a digit (octet count) or text; one that starts
+ * with a control byte (a binary protocol: a length prefix, TLS) or with a
+ * native asynclog frame (a HELLO sent to the wrong socket) is not, and
+ * turning its bytes into records would only make garbage. Returns 1 with
+ * *why set (a constant string), 0 when it may be syslog, -1 when more bytes
+ * are needed to tell (at end of stream, take it as 0).
+ */
+int	syslog_stream_alien(const char *buf, size_t len, const char **why);
 
 /*
  * The size of the message in a datagram, to hold against max_record: the

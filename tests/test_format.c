@@ -1094,3 +1094,51 @@ Test(format_escape, json_tells_an_invalid_byte_from_the_text_of_its_escape)
 	cr_assert_eq(nb, 5);
 	cr_assert_eq(memcmp(b, "\\\\xff", 5), 0);
 }
+
+/* The sender's systemd unit, from the kernel's cgroup of the sender. */
+Test(format_unit, the_unit_is_a_trusted_field_in_json_and_rfc5424_only)
+{
+	struct record	rec = make_record("m");
+	char		out[1024];
+
+	set_utc();
+	rec.unit = "foo.service";
+	rec.unit_len = 11;
+	format_str(FORMAT_JSON, &rec, out, sizeof out);
+	cr_assert(strstr(out, "\"gid\":100,\"unit\":\"foo.service\",") != NULL,
+	    "got %s", out);
+	format_str(FORMAT_RFC5424, &rec, out, sizeof out);
+	cr_assert_str_eq(out, "<14>1 2026-11-24T12:34:56.123456+00:00 myhost "
+	    "prog 123 - [asynclog@32473 uid=\"1000\" gid=\"100\" "
+	    "unit=\"foo.service\"] m\n");
+	format_str(FORMAT_TEXT, &rec, out, sizeof out);
+	cr_assert_str_eq(out, "2026-11-24T12:34:56.123456+00:00 myhost "
+	    "prog[123]: m\n", "the text format is unchanged");
+}
+
+Test(format_unit, no_unit_member_when_the_unit_is_unknown)
+{
+	struct record	rec = make_record("m");
+	char		out[1024];
+
+	format_str(FORMAT_JSON, &rec, out, sizeof out);
+	cr_assert_null(strstr(out, "unit"), "got %s", out);
+	format_str(FORMAT_RFC5424, &rec, out, sizeof out);
+	cr_assert_null(strstr(out, "unit"), "got %s", out);
+}
+
+Test(format_unit, a_unit_is_escaped_like_every_other_field)
+{
+	struct record	rec = make_record("m");
+	char		out[1024];
+
+	rec.unit = "a\"]\n\\b.service";
+	rec.unit_len = strlen(rec.unit);
+	format_str(FORMAT_JSON, &rec, out, sizeof out);
+	cr_assert(strstr(out, "\"unit\":\"a\\\"]\\n\\\\b.service\"") != NULL,
+	    "got %s", out);
+	format_str(FORMAT_RFC5424, &rec, out, sizeof out);
+	cr_assert(strstr(out, " unit=\"a\\\"\\]\\\\n\\\\\\\\b.service\"]") !=
+	    NULL, "got %s", out);
+	cr_assert_leq(strlen(out), format_max_len(&rec));
+}

@@ -5,6 +5,7 @@
  */
 #include <criterion/criterion.h>
 
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -21,6 +22,8 @@
 #include "wire.h"
 
 static struct hd d;
+
+static bool stat_at_least(struct hd *, void *);
 
 static void
 daemon_down(void)
@@ -137,6 +140,113 @@ Test(hostile, a_datagram_of_max_record_passes_and_one_byte_more_does_not,
 	cr_assert(hd_wait_lines(hd_path(&d, "main.log"), 4, 5000));
 	cr_assert_eq(hd_stat(&d, "total.dropped.too_large"), 3);
 	cr_assert_eq(file_lines(hd_path(&d, "main.log")), 4);
+}
+
+/* ---- the syslog stream socket ---- */
+
+#define STREAM_CONF							\
+	"listen = { socket = \"@DIR@/asynclog.sock\"; "			\
+	"syslog_stream = \"@DIR@/stream.sock\"; };\n"			\
+	"buffer = { flush_interval_ms = 20; };\n"			\
+	"outputs = ( { name = \"main\"; path = \"@DIR@/main.log\"; } );\n"
+
+static void
+stream_up(void)
+{
+	hd_start(&d, STREAM_CONF);
+	cr_assert(hd_wait(hd_socket_ready, &d, "stream.sock", 5000));
+}
+
+/* Send bytes on a new syslog stream connection and close it. */
+static void
+stream_send(const void *buf, size_t len)
+{
+	int fd;
+
+	cr_assert_neq(fd = unix_connect(hd_path(&d, "stream.sock")), -1);
+	cr_assert_eq(write(fd, buf, len), (ssize_t)len);
+	close(fd);
+}
+
+static size_t
+count_in(const char *path, const char *what)
+{
+	char *text = file_read(path, NULL), *p;
+	size_t n = 0;
+
+	for (p = text; p != NULL && (p = strstr(p, what)) != NULL; p++)
+		n++;
+	free(text);
+	return n;
+}
+
+/*
+ * `asynclog -u stream.sock x` used to send its native frames here, and they
+ * became ~22 records of garbage ("\x01ALOG\x01", ...). The same bytes now
+ * make no record: one malformed drop, one line in the daemon's log.
+ */
+Test(hostile, a_native_hello_on_the_syslog_stream_socket_makes_no_records,
+    .init = stream_up, .fini = daemon_down, .timeout = 30)
+{
+	const char *closed[] = { "total.dropped.malformed", "1" };
+	static const char note[] = "not syslog on the syslog stream socket";
+	unsigned char frames[256];
+	size_t n;
+
+	n = wire_encode_hello(frames, sizeof(frames), 0, "asynclog", 8);
+	n += wire_encode_record(frames + n, sizeof(frames) - n, 13, 0,
+	    "root", 4, "x", 1, NULL, 0);
+	stream_send(frames, n);
+	cr_assert(hd_wait(stat_at_least, &d, (void *)closed, 5000));
+	/* A line after it shows the output is flushed up to here. */
+	stream_send("<13>after: the native frames\n", 29);
+	cr_assert(hd_wait_lines(hd_path(&d, "main.log"), 1, 5000));
+	cr_assert_eq(file_lines(hd_path(&d, "main.log")), 1);
+	cr_assert_eq(count_in(hd_path(&d, "main.log"), "ALOG"), 0);
+	cr_assert_eq(hd_stat(&d, "total.dropped.malformed"), 1);
+	cr_assert_eq(count_in(d.errlog, note), 1, "one note per connection");
+	/* The bytes it quotes are escaped: no raw control byte in the log. */
+	cr_assert(hd_log_mentions(&d, "it starts \"\\x10\\x00\\x00\\x00\\x01ALOG"),
+	    "the note does not quote the frame escaped");
+}
+
+/* A line with a NUL in it is one record, the NUL escaped: a NUL in what a
+ * program logs cannot cut its line into two records. */
+Test(hostile, a_nul_inside_a_syslog_stream_line_is_data_not_a_separator,
+    .init = stream_up, .fini = daemon_down, .timeout = 30)
+{
+	static const char lines[] = "<13>t: a\0<13>forged: b\n"
+	    "<13>t: second\0line\n";
+
+	stream_send(lines, sizeof(lines) - 1);
+	cr_assert(hd_wait_lines(hd_path(&d, "main.log"), 2, 5000));
+	cr_assert_eq(hd_signal(&d, SIGTERM, 10000), 0);
+	cr_assert_eq(file_lines(hd_path(&d, "main.log")), 2);
+	cr_assert_eq(count_in(hd_path(&d, "main.log"),
+	    "]: a\\x00<13>forged: b\n"), 1);
+	cr_assert_eq(count_in(hd_path(&d, "main.log"),
+	    "]: second\\x00line\n"), 1);
+}
+
+/* Python's SysLogHandler ends each message with a NUL and no newline: such
+ * a peer frames with NUL, and each message is a record. */
+Test(hostile, nul_terminated_messages_still_frame_a_stream_that_uses_them,
+    .init = stream_up, .fini = daemon_down, .timeout = 30)
+{
+	static const char one[] = "<14>py: one\0", two[] = "<14>py: two\0";
+	int fd;
+
+	cr_assert_neq(fd = unix_connect(hd_path(&d, "stream.sock")), -1);
+	cr_assert_eq(write(fd, one, sizeof(one) - 1), (ssize_t)sizeof(one) - 1);
+	cr_assert(hd_wait_lines(hd_path(&d, "main.log"), 1, 5000),
+	    "a NUL-terminated message waited for a newline");
+	cr_assert_eq(write(fd, two, sizeof(two) - 1), (ssize_t)sizeof(two) - 1);
+	cr_assert(hd_wait_lines(hd_path(&d, "main.log"), 2, 5000));
+	close(fd);
+	cr_assert_eq(hd_signal(&d, SIGTERM, 10000), 0);
+	cr_assert_eq(file_lines(hd_path(&d, "main.log")), 2);
+	cr_assert_eq(count_in(hd_path(&d, "main.log"), "]: one\n"), 1);
+	cr_assert_eq(count_in(hd_path(&d, "main.log"), "]: two\n"), 1);
 }
 
 /* ---- connections and memory ---- */
@@ -302,12 +412,32 @@ daemon_peak_rss_kib(pid_t pid)
 }
 
 /*
+ * The attacker's descriptors and the daemon's (which inherits the test's
+ * limits through the harness) must both hold n connections and more.
+ */
+static void
+need_files(rlim_t n)
+{
+	struct rlimit rl;
+
+	cr_assert_eq(getrlimit(RLIMIT_NOFILE, &rl), 0);
+	if (rl.rlim_max != RLIM_INFINITY && rl.rlim_max < n)
+		cr_skip_test("needs %lu open files and the hard limit is %lu; "
+		    "skipped", (unsigned long)n, (unsigned long)rl.rlim_max);
+	if (rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < n) {
+		rl.rlim_cur = rl.rlim_max;
+		cr_assert_eq(setrlimit(RLIMIT_NOFILE, &rl), 0);
+	}
+}
+
+/*
  * 2000 connections, each one byte short of a 64 KiB frame, used to take
- * the daemon from 4 MiB to 146 MiB. Now the read buffers stay within
- * buffer.client_memory, and other clients are served meanwhile.
+ * the daemon from 4 MiB to 146 MiB. With the 4096 hostile connections of
+ * the issue, the read buffers stay within buffer.client_memory and peak
+ * RSS under 32 MiB, and other clients are served meanwhile.
  */
 Test(hostile, unfinished_frames_of_many_clients_stay_within_client_memory,
-    .fini = daemon_down, .timeout = 120)
+    .fini = daemon_down, .timeout = 60)
 {
 	const char *seen[] = { "total.dropped.overflow", "1" };
 	long peak_kib;
@@ -315,13 +445,14 @@ Test(hostile, unfinished_frames_of_many_clients_stay_within_client_memory,
 	pid_t pid;
 
 	need_root();
+	need_files(9000);
 	hd_start(&d, "listen = { socket = \"@DIR@/asynclog.sock\"; "
-	    "max_clients = 4096; max_clients_per_user = 4096; };\n"
+	    "max_clients = 8192; max_clients_per_user = 8192; };\n"
 	    "buffer = { flush_interval_ms = 20; max_memory = \"2M\"; "
 	    "chunk_size = \"512K\"; client_memory = \"8M\"; };\n"
 	    "outputs = ( { name = \"main\"; path = \"@DIR@/main.log\"; } );\n");
 	cr_assert_eq(chmod(d.dir, 0755), 0);
-	pid = attacker(d.sock, 65534, 2000, 65536, &hold);
+	pid = attacker(d.sock, 65534, 4096, 65536, &hold);
 	cr_assert(hd_wait(stat_at_least, &d, seen, 30000),
 	    "no unfinished frame was dropped to stay within the budget");
 	cr_assert_eq(run("seq 1 100 | %s -u %s -t legit", hd_bin("asynclog"),
@@ -329,8 +460,10 @@ Test(hostile, unfinished_frames_of_many_clients_stay_within_client_memory,
 	cr_assert(hd_wait_lines(hd_path(&d, "main.log"), 100, 20000),
 	    "a legitimate client was not served during the attack");
 	cr_assert_leq(hd_stat(&d, "client_memory_peak"), 8 << 20);
+	cr_assert_geq(hd_stat(&d, "clients"), 4096, "the attack did not "
+	    "hold its 4096 connections");
 	peak_kib = daemon_peak_rss_kib(d.pid);
-	cr_log_info("asynclogd peak RSS with 2000 hostile connections: %ld KiB",
+	cr_log_info("asynclogd peak RSS with 4096 hostile connections: %ld KiB",
 	    peak_kib);
 	/* Under ASan the resident size is mostly shadow memory. */
 	if (getenv("ASYNCLOG_SANITIZE") == NULL ||

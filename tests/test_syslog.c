@@ -400,18 +400,33 @@ Test(syslog_malformed, never_points_outside_random_input)
 	}
 }
 
-Test(syslog_frame, splits_a_newline_framed_stream)
+#define LF	SYSLOG_FRAMING_LF
+#define NUL	SYSLOG_FRAMING_NUL
+
+/* syslog_frame on a connection whose framing is already decided. */
+static ssize_t
+frame_as(enum syslog_framing framing, const char *buf, size_t len,
+    size_t max_len, const char **msg, size_t *msg_len)
+{
+	enum syslog_framing f = framing;
+	ssize_t n = syslog_frame(buf, len, max_len, &f, msg, msg_len);
+
+	cr_assert_eq(f, framing, "a decided framing changed");
+	return n;
+}
+
+Test(syslog_frame, splits_a_nul_framed_stream_at_nul_and_newline)
 {
 	const char	*s = "<13>a\n<14>b\0<15>c\n", *msg;
 	size_t		 len = 18, msg_len;
 
-	cr_assert_eq(syslog_frame(s, len, 1024, &msg, &msg_len), 6);
+	cr_assert_eq(frame_as(NUL, s, len, 1024, &msg, &msg_len), 6);
 	assert_field(msg, msg_len, "<13>a");
-	cr_assert_eq(syslog_frame(s + 6, len - 6, 1024, &msg, &msg_len), 6);
+	cr_assert_eq(frame_as(NUL, s + 6, len - 6, 1024, &msg, &msg_len), 6);
 	assert_field(msg, msg_len, "<14>b");
-	cr_assert_eq(syslog_frame(s + 12, len - 12, 1024, &msg, &msg_len), 6);
+	cr_assert_eq(frame_as(NUL, s + 12, len - 12, 1024, &msg, &msg_len), 6);
 	assert_field(msg, msg_len, "<15>c");
-	cr_assert_eq(syslog_frame("\n", 1, 1024, &msg, &msg_len), 1);
+	cr_assert_eq(frame_as(LF, "\n", 1, 1024, &msg, &msg_len), 1);
 	cr_assert_eq(msg_len, 0);
 }
 
@@ -420,9 +435,9 @@ Test(syslog_frame, splits_an_octet_counted_stream)
 	const char	*s = "5 <13>a11 <14>b\nc\n de", *msg;
 	size_t		 msg_len;
 
-	cr_assert_eq(syslog_frame(s, strlen(s), 1024, &msg, &msg_len), 7);
+	cr_assert_eq(frame_as(LF, s, strlen(s), 1024, &msg, &msg_len), 7);
 	assert_field(msg, msg_len, "<13>a");
-	cr_assert_eq(syslog_frame(s + 7, strlen(s) - 7, 1024, &msg, &msg_len),
+	cr_assert_eq(frame_as(LF, s + 7, strlen(s) - 7, 1024, &msg, &msg_len),
 	    14);
 	assert_field(msg, msg_len, "<14>b\nc\n de");
 }
@@ -432,11 +447,11 @@ Test(syslog_frame, waits_for_the_rest_of_a_split_frame)
 	const char	*msg;
 	size_t		 msg_len;
 
-	cr_assert_eq(syslog_frame("", 0, 1024, &msg, &msg_len), 0);
-	cr_assert_eq(syslog_frame("<13>no newline yet", 18, 1024, &msg,
+	cr_assert_eq(frame_as(LF, "", 0, 1024, &msg, &msg_len), 0);
+	cr_assert_eq(frame_as(LF, "<13>no newline yet", 18, 1024, &msg,
 	    &msg_len), 0);
-	cr_assert_eq(syslog_frame("12", 2, 1024, &msg, &msg_len), 0);
-	cr_assert_eq(syslog_frame("12 <13>1 -", 10, 1024, &msg, &msg_len), 0);
+	cr_assert_eq(frame_as(LF, "12", 2, 1024, &msg, &msg_len), 0);
+	cr_assert_eq(frame_as(LF, "12 <13>1 -", 10, 1024, &msg, &msg_len), 0);
 }
 
 Test(syslog_frame, rejects_oversize_frames_whole)
@@ -448,42 +463,44 @@ Test(syslog_frame, rejects_oversize_frames_whole)
 
 	/* An octet count above max_len is refused on sight, and all of the
 	 * frame is to be discarded, also what has not arrived yet. */
-	cr_assert_eq(syslog_frame("100 <13>x", 9, 50, &msg, &msg_len),
+	cr_assert_eq(frame_as(LF, "100 <13>x", 9, 50, &msg, &msg_len),
 	    SYSLOG_FRAME_TOO_LARGE);
 	cr_assert_eq(msg_len, 104);
 	/* A digit run too long to be a count is text, LF-framed. */
-	cr_assert_eq(syslog_frame("1234567890123", 13, 50, &msg, &msg_len), 0);
-	cr_assert_eq(syslog_frame("1234567890123 x\n<13>y\n", 22, 50, &msg,
+	cr_assert_eq(frame_as(LF, "1234567890123", 13, 50, &msg, &msg_len), 0);
+	cr_assert_eq(frame_as(LF, "1234567890123 x\n<13>y\n", 22, 50, &msg,
 	    &msg_len), 16);
 	assert_field(msg, msg_len, "1234567890123 x");
 
 	/* No newline within max_len: drop what is there and the rest of the
 	 * line when it comes ... */
 	memset(buf, 'a', sizeof buf);
-	cr_assert_eq(syslog_frame(buf, 60, 50, &msg, &msg_len),
+	cr_assert_eq(frame_as(LF, buf, 60, 50, &msg, &msg_len),
 	    SYSLOG_FRAME_LONG_LINE);
 	cr_assert_eq(msg_len, 60);
 	/* ... or the whole line when its end is already buffered. */
 	buf[55] = '\n';
-	cr_assert_eq(syslog_frame(buf, 60, 50, &msg, &msg_len),
+	cr_assert_eq(frame_as(LF, buf, 60, 50, &msg, &msg_len),
 	    SYSLOG_FRAME_TOO_LARGE);
 	cr_assert_eq(msg_len, 56);
 	buf[55] = '\0';
-	cr_assert_eq(syslog_frame(buf, 60, 50, &msg, &msg_len),
+	cr_assert_eq(frame_as(NUL, buf, 60, 50, &msg, &msg_len),
 	    SYSLOG_FRAME_TOO_LARGE);
 	cr_assert_eq(msg_len, 56);
 	/* Just under the limit still fits. */
 	buf[49] = '\n';
-	cr_assert_eq(syslog_frame(buf, 60, 50, &msg, &msg_len), 50);
+	cr_assert_eq(frame_as(LF, buf, 60, 50, &msg, &msg_len), 50);
 	cr_assert_eq(msg_len, 49);
 
 	/* The rest of a long line: up to its terminator, or all of it. */
-	cr_assert_eq(syslog_frame_skip_line("aaa", 3, &more), 3);
+	cr_assert_eq(syslog_frame_skip_line("aaa", 3, LF, &more), 3);
 	cr_assert(more);
-	cr_assert_eq(syslog_frame_skip_line("aa\n<13>x\n", 9, &more), 3);
+	cr_assert_eq(syslog_frame_skip_line("aa\n<13>x\n", 9, LF, &more), 3);
 	cr_assert_not(more);
-	cr_assert_eq(syslog_frame_skip_line("a\0b", 3, &more), 2);
+	cr_assert_eq(syslog_frame_skip_line("a\0b", 3, NUL, &more), 2);
 	cr_assert_not(more);
+	cr_assert_eq(syslog_frame_skip_line("a\0b", 3, LF, &more), 3);
+	cr_assert(more, "under LF framing a NUL is data");
 }
 
 Test(syslog_frame, treats_digits_without_a_space_as_a_plain_line)
@@ -491,7 +508,7 @@ Test(syslog_frame, treats_digits_without_a_space_as_a_plain_line)
 	const char	*msg;
 	size_t		 msg_len;
 
-	cr_assert_eq(syslog_frame("12abc\n", 6, 1024, &msg, &msg_len), 6);
+	cr_assert_eq(frame_as(LF, "12abc\n", 6, 1024, &msg, &msg_len), 6);
 	assert_field(msg, msg_len, "12abc");
 }
 
@@ -509,29 +526,29 @@ Test(syslog_frame, every_framing_takes_exactly_max_len_bytes)
 	/* newline-framed: 50 bytes + '\n' accepted, 51 + '\n' refused */
 	memset(buf, 'a', sizeof buf);
 	buf[50] = '\n';
-	cr_assert_eq(syslog_frame(buf, 51, 50, &msg, &msg_len), 51);
+	cr_assert_eq(frame_as(LF, buf, 51, 50, &msg, &msg_len), 51);
 	cr_assert_eq(msg_len, 50);
 	buf[50] = 'a';
 	buf[51] = '\n';
-	cr_assert_eq(syslog_frame(buf, 52, 50, &msg, &msg_len),
+	cr_assert_eq(frame_as(LF, buf, 52, 50, &msg, &msg_len),
 	    SYSLOG_FRAME_TOO_LARGE);
 	cr_assert_eq(msg_len, 52);
 	/* ... and with no terminator yet, 50 bytes may still end well */
-	cr_assert_eq(syslog_frame(buf, 50, 50, &msg, &msg_len), 0);
-	cr_assert_eq(syslog_frame(buf, 51, 50, &msg, &msg_len),
+	cr_assert_eq(frame_as(LF, buf, 50, 50, &msg, &msg_len), 0);
+	cr_assert_eq(frame_as(LF, buf, 51, 50, &msg, &msg_len),
 	    SYSLOG_FRAME_LONG_LINE);
 	/* NUL-framed, as Python's SysLogHandler writes */
 	buf[50] = '\0';
-	cr_assert_eq(syslog_frame(buf, 51, 50, &msg, &msg_len), 51);
+	cr_assert_eq(frame_as(NUL, buf, 51, 50, &msg, &msg_len), 51);
 	cr_assert_eq(msg_len, 50);
 
 	/* octet-counted: a count of 50 accepted, 51 refused */
 	memcpy(buf, "50 ", 3);
 	memset(buf + 3, 'b', 51);
-	cr_assert_eq(syslog_frame(buf, 53, 50, &msg, &msg_len), 53);
+	cr_assert_eq(frame_as(LF, buf, 53, 50, &msg, &msg_len), 53);
 	cr_assert_eq(msg_len, 50);
 	memcpy(buf, "51 ", 3);
-	cr_assert_eq(syslog_frame(buf, 54, 50, &msg, &msg_len),
+	cr_assert_eq(frame_as(LF, buf, 54, 50, &msg, &msg_len),
 	    SYSLOG_FRAME_TOO_LARGE);
 
 	/* datagrams: the trailing NULs and one '\n' are framing */
@@ -540,6 +557,78 @@ Test(syslog_frame, every_framing_takes_exactly_max_len_bytes)
 	cr_assert_eq(syslog_dgram_len("abc", 3), 3);
 	cr_assert_eq(syslog_dgram_len("", 0), 0);
 	(void)more;
+}
+
+Test(syslog_frame, a_nul_inside_a_newline_framed_line_is_data)
+{
+	const char	*s = "<13>a\0b\n<13>c\0<13>forged\n", *msg;
+	size_t		 msg_len;
+
+	cr_assert_eq(frame_as(LF, s, 25, 1024, &msg, &msg_len), 8);
+	cr_assert_eq(msg_len, 7);
+	cr_assert_eq(memcmp(msg, "<13>a\0b", 7), 0);
+	cr_assert_eq(frame_as(LF, s + 8, 17, 1024, &msg, &msg_len), 17);
+	cr_assert_eq(msg_len, 16, "a NUL and '<' must not start a record");
+}
+
+/* The framing of a connection, from the bytes of its first message. */
+static enum syslog_framing
+framing_of(const char *buf, size_t len)
+{
+	enum syslog_framing f = SYSLOG_FRAMING_UNKNOWN;
+	const char *msg;
+	size_t msg_len;
+
+	(void)syslog_frame(buf, len, 1024, &f, &msg, &msg_len);
+	return f;
+}
+
+Test(syslog_frame, decides_nul_or_newline_framing_from_the_first_message)
+{
+	/* Python's SysLogHandler: each write ends with a NUL. */
+	cr_assert_eq(framing_of("<14>a\0", 6), NUL);
+	cr_assert_eq(framing_of("<14>a\0<14>b\0", 12), NUL);
+	cr_assert_eq(framing_of("<11>Traceback\n  x\0", 18), NUL);
+	/* ... and when a read ends inside its second message. */
+	cr_assert_eq(framing_of("<14>a\0<14>b", 11), NUL);
+	/* Lines, with or without a NUL inside them. */
+	cr_assert_eq(framing_of("<13>a\n", 6), LF);
+	cr_assert_eq(framing_of("<13>a\0b\n", 8), LF);
+	cr_assert_eq(framing_of("<13>a\0b", 7), LF);
+	cr_assert_eq(framing_of("<13>a\n<13>b", 11), LF);
+	cr_assert_eq(framing_of("<13>a\0<13>forged\n", 17), LF);
+	/* Not decided before the first message can end ... */
+	cr_assert_eq(framing_of("<13>no end yet", 14), SYSLOG_FRAMING_UNKNOWN);
+	cr_assert_eq(framing_of("12 <13>a", 8), SYSLOG_FRAMING_UNKNOWN);
+	/* ... nor by octet-counted messages, which carry their own length. */
+	cr_assert_eq(framing_of("5 <13>a", 7), SYSLOG_FRAMING_UNKNOWN);
+}
+
+Test(syslog_frame, tells_a_native_frame_or_binary_data_from_syslog)
+{
+	const char	*why = NULL;
+	unsigned char	 hello[128];
+	char		 name[57];	/* L = 1 + 7 + 57 = 65 = 'A' */
+	size_t		 n;
+
+	n = wire_encode_hello(hello, sizeof(hello), 0, "asynclog", 8);
+	cr_assert_eq(syslog_stream_alien((char *)hello, n, &why), 1);
+	cr_assert(strstr(why, "HELLO") != NULL, "%s", why);
+	/* A HELLO whose length byte is a letter: wait for its magic. */
+	memset(name, 'a', sizeof(name));
+	n = wire_encode_hello(hello, sizeof(hello), 0, name, sizeof(name));
+	cr_assert_eq(hello[0], 'A');
+	cr_assert_eq(syslog_stream_alien((char *)hello, 4, &why), -1);
+	cr_assert_eq(syslog_stream_alien((char *)hello, n, &why), 1);
+	cr_assert_eq(syslog_stream_alien("\x16\x03\x01", 3, &why), 1);
+	cr_assert_eq(syslog_stream_alien("\0", 1, &why), 1);
+	cr_assert_eq(syslog_stream_alien("", 0, &why), -1);
+	/* What a syslog stream starts with. */
+	cr_assert_eq(syslog_stream_alien("<13>x", 5, &why), 0);
+	cr_assert_eq(syslog_stream_alien("12 <13>x", 8, &why), 0);
+	cr_assert_eq(syslog_stream_alien("plain text", 10, &why), 0);
+	cr_assert_eq(syslog_stream_alien("\n<13>x", 6, &why), 0);
+	cr_assert_eq(syslog_stream_alien("\t", 1, &why), 0);
 }
 
 Test(syslog_3164, a_host_in_the_message_is_only_a_claim)
