@@ -29,7 +29,7 @@
 enum filter_kind { FILTER_AND, FILTER_OR, FILTER_NOT, FILTER_TEST };
 
 enum filter_field {
-	F_TAG, F_HOST, F_CLAIMED_HOST, F_MSGID, F_MSG,		/* strings */
+	F_TAG, F_HOST, F_CLAIMED_HOST, F_MSGID, F_MSG, F_UNIT,	/* strings */
 	F_UID, F_GID, F_PID, F_FACILITY, F_SEVERITY,		/* numbers */
 };
 #define FILTER_IS_NUMBER(f)	((f) >= F_UID)
@@ -42,10 +42,11 @@ static const struct {
 	{ "claimed_host", F_CLAIMED_HOST }, { "msgid", F_MSGID },
 	{ "msg", F_MSG }, { "message", F_MSG }, { "uid", F_UID },
 	{ "gid", F_GID }, { "pid", F_PID }, { "facility", F_FACILITY },
-	{ "severity", F_SEVERITY },
+	{ "severity", F_SEVERITY }, { "unit", F_UNIT },
 };
 #define FILTER_FIELD_LIST	"tag, program, host, claimed_host, msgid, " \
-				"msg, message, uid, gid, pid, facility, severity"
+				"msg, message, unit, uid, gid, pid, facility, " \
+				"severity"
 
 enum filter_op {
 	OP_EQ, OP_NE, OP_LT, OP_LE, OP_GT, OP_GE, OP_IN,	/* any field */
@@ -894,6 +895,9 @@ filter_eval_test(const struct filter *f, const struct filter_node *n,
 		    rec->msgid == NULL ? 0 : rec->msgid_len));
 	case F_MSG:
 		return (filter_string_test(f, n, rec->msg, rec->msg_len));
+	case F_UNIT:
+		return (filter_string_test(f, n, rec->unit,
+		    rec->unit == NULL ? 0 : rec->unit_len));
 	case F_UID:
 		return (filter_number_test(n, rec->uid, rec->uid != (uid_t)-1));
 	case F_GID:

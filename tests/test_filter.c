@@ -75,8 +75,8 @@ Test(filter, an_empty_filter_is_an_error)
 Test(filter, an_unknown_field_is_named_with_the_known_ones)
 {
 	fails("prog == 'x'", "column 1: unknown field 'prog' (tag, program, "
-	    "host, claimed_host, msgid, msg, message, uid, gid, pid, facility, "
-	    "severity)");
+	    "host, claimed_host, msgid, msg, message, unit, uid, gid, pid, "
+	    "facility, severity)");
 }
 
 Test(filter, a_missing_operator_names_what_was_found)
@@ -438,8 +438,8 @@ Test(filter, words_are_case_sensitive_and_blanks_free)
 	cr_assert(passes("(tag==nginx)and(uid==1000)", &r));
 	cr_assert(passes("\ttag\n==\r\nnginx ", &r));
 	fails("TAG == nginx", "column 1: unknown field 'TAG' (tag, program, "
-	    "host, claimed_host, msgid, msg, message, uid, gid, pid, facility, "
-	    "severity)");
+	    "host, claimed_host, msgid, msg, message, unit, uid, gid, pid, "
+	    "facility, severity)");
 	fails("tag == nginx AND uid == 0", "column 14: expected 'and', 'or' "
 	    "or the end, found 'AND'");
 }
@@ -466,4 +466,18 @@ Test(filter, text_is_kept_as_written)
 
 	cr_assert_str_eq(filter_text(f), "tag == nginx");
 	filter_free(f);
+}
+
+Test(filter, the_unit_field_is_the_senders_systemd_unit)
+{
+	struct record r = rec("nginx", "GET / 200");
+
+	r.unit = "nginx.service";
+	r.unit_len = strlen(r.unit);
+	cr_assert(passes("unit == 'nginx.service'", &r));
+	cr_assert(passes("unit glob '*.service' and not unit startswith 'ssh'",
+	    &r));
+	r.unit = NULL;
+	r.unit_len = 0;
+	cr_assert(passes("unit == ''", &r), "an unknown unit is empty");
 }
