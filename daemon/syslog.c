@@ -493,15 +493,17 @@ syslog_line_end(const char *buf, size_t len, enum syslog_framing framing)
 static enum syslog_framing
 syslog_framing_of(const char *buf, size_t len, size_t max_len)
 {
-	const char	*nul;
-
 	if (buf[len - 1] == '\0')
 		return SYSLOG_FRAMING_NUL;
-	if (buf[len - 1] == '\n')
+	if (buf[len - 1] == '\n' || len > max_len)
 		return SYSLOG_FRAMING_LF;
-	if ((nul = memchr(buf, '\0', len)) != NULL)
-		return nul[1] == '<' ? SYSLOG_FRAMING_NUL : SYSLOG_FRAMING_LF;
-	if (memchr(buf, '\n', len) != NULL || len > max_len)
+	/* A read that ends inside a message decides nothing when it holds a
+	 * NUL: where the sender's writes split must not choose the framing
+	 * (a newline-framed sender's "a\0<10>forged" cut after "forged"
+	 * would forge a record). Without a NUL, a '\n' says LF. */
+	if (memchr(buf, '\0', len) != NULL)
+		return SYSLOG_FRAMING_UNKNOWN;
+	if (memchr(buf, '\n', len) != NULL)
 		return SYSLOG_FRAMING_LF;
 	return SYSLOG_FRAMING_UNKNOWN;
 }

@@ -43,11 +43,12 @@ void	syslog_parse(const char *buf, size_t len, int64_t now_ns,
  * The rule, applied to the bytes received when the first message that is
  * not octet-counted is framed: NUL when they end with a NUL (a peer that
  * frames with NUL ends each write with one: "<14>a\0", or a multi-line
- * "<11>Traceback\n  ...\0") or, when a read ends inside a message, when
- * their first NUL is followed by '<' (the next message's PRI); LF when they
- * end with '\n', when their first NUL is inside a line ("<13>a\0b\n"), or
- * when there is no NUL and a '\n' or max_len bytes have arrived. Until
- * then the first message is not complete anyway, and nothing is framed.
+ * "<11>Traceback\n  ...\0"); LF when they end with '\n', or more than
+ * max_len bytes have arrived, or there is no NUL and a '\n' has arrived.
+ * Bytes that end inside a message and hold a NUL decide nothing: the next
+ * read does, so where a sender's writes happen to split never chooses the
+ * framing. Until then the first message is not complete anyway, and
+ * nothing is framed.
  */
 enum syslog_framing {
 	SYSLOG_FRAMING_UNKNOWN,

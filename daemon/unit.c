@@ -40,13 +40,20 @@ unit_is_unit(const char *p, size_t len)
 	return false;
 }
 
-/* The last unit component of the cgroup path p[0..len); 0 when none. */
+/*
+ * The first unit component of the cgroup path p[0..len); 0 when none. The
+ * first, as journald's _SYSTEMD_UNIT: only the service manager creates it
+ * (system.slice/nginx.service, user-1000.slice/user@1000.service). Below
+ * it a unit may delegate its subtree, whose cgroups its user names at
+ * will: a user's "app.slice/nginx.service" is user@1000.service here,
+ * never nginx.service.
+ */
 static size_t
 unit_of_path(const char *p, size_t len, char *dst, size_t cap)
 {
 	size_t i = 0, s, best = 0, best_len = 0;
 
-	while (i < len) {
+	while (i < len && best_len == 0) {
 		while (i < len && p[i] == '/')
 			i++;
 		for (s = i; i < len && p[i] != '/'; i++)

@@ -21,11 +21,12 @@
 
 /*
  * The unit in the contents of a /proc/PID/cgroup file: the cgroup v2 line
- * "0::PATH" (else the v1 "N:name=systemd:PATH"), whose last component that
- * names a unit (".service", ".scope") is the unit:
+ * "0::PATH" (else the v1 "N:name=systemd:PATH"), whose first component
+ * that names a unit (".service", ".scope") is the unit: the one the service
+ * manager made, not one a user named in a subtree delegated to it:
  *   0::/system.slice/foo.service                          foo.service
  *   0::/user.slice/user-1000.slice/user@1000.service/app.slice/bar.service
- *                                                         bar.service
+ *                                                         user@1000.service
  *   0::/user.slice/user-1000.slice/session-3.scope        session-3.scope
  *   0::/system.slice/docker.service/sub                   docker.service
  *   0::/                                                  (none)

@@ -47,12 +47,17 @@ Test(unit, names_the_service_of_a_system_unit)
 	cr_assert_str_eq(unit_in("0::/init.scope\n"), "init.scope");
 }
 
-Test(unit, names_a_users_own_unit_not_its_manager)
+/* Below user@UID.service the user names the cgroups: a user's own
+ * "nginx.service" must not pass for the system's. */
+Test(unit, names_the_users_manager_not_a_unit_the_user_named)
 {
 	cr_assert_str_eq(unit_in("0::/user.slice/user-1000.slice/"
-	    "user@1000.service/app.slice/bar.service\n"), "bar.service");
+	    "user@1000.service/app.slice/bar.service\n"), "user@1000.service");
+	cr_assert_str_eq(unit_in("0::/user.slice/user-65534.slice/"
+	    "user@65534.service/app.slice/nginx.service\n"),
+	    "user@65534.service");
 	cr_assert_str_eq(unit_in("0::/user.slice/user-1000.slice/"
-	    "user@1000.service/init.scope\n"), "init.scope");
+	    "user@1000.service/init.scope\n"), "user@1000.service");
 	cr_assert_str_eq(unit_in("0::/user.slice/user-1000.slice/"
 	    "session-3.scope\n"), "session-3.scope");
 }
@@ -146,7 +151,7 @@ unit_down(void)
 
 /*
  * The unit of this process, worked out here the plain way, not with the
- * daemon's parser: the last path component ending in .service or .scope
+ * daemon's parser: the first path component ending in .service or .scope
  * of the "0::" line, or else of the "name=systemd" line.
  */
 static void
@@ -171,8 +176,10 @@ own_unit(char *out, size_t cap)
 		    comp = strtok_r(NULL, "/", &s2)) {
 			n = strlen(comp);
 			if ((n > 8 && strcmp(comp + n - 8, ".service") == 0) ||
-			    (n > 6 && strcmp(comp + n - 6, ".scope") == 0))
+			    (n > 6 && strcmp(comp + n - 6, ".scope") == 0)) {
 				snprintf(out, cap, "%s", comp);
+				break;
+			}
 		}
 		if (out[0] != '\0')
 			return;
