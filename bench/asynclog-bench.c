@@ -3,6 +3,7 @@
  * against the ceiling of this machine and, on request, rsyslog and syslog-ng.
  *
  *   asynclog-bench [-w W1|W2|W3|all] [-c N -n M -s S] [--compare] [--smoke]
+ *   asynclog-bench --idle-latency N [--compare] [--build-b DIR]
  *
  * One run = one server (bench-server.c) in a fresh temp dir, N forked
  * clients (bench-client.c) that each send M records of S bytes and then
@@ -132,6 +133,12 @@ usage(FILE *f)
 	    "      --repeat N       make every run N times, report the median\n"
 	    "                       by records/s (default 1); CPU ns is the\n"
 	    "                       median of the N runs' own\n"
+	    "      --idle-latency N instead of throughput: N times, one record\n"
+	    "                       from a command (the asynclog CLI; logger(1)\n"
+	    "                       to the syslog dgram socket) to an idle\n"
+	    "                       server, timed until its line is in the file;\n"
+	    "                       asynclogd with its default flush_interval_ms;\n"
+	    "                       rsyslog too with --compare\n"
 	    "  -v, --verbose        say what happens\n"
 	    "  -h, --help           this help\n",
 	    MIN_SIZE, MAX_SIZE);
@@ -630,6 +637,83 @@ bench_smoke_failed(const struct bench_run *run, const struct bench_result *r)
 	return (r->lost > 0);
 }
 
+/* One idle-latency row: start the server, time tries records, stop it. */
+static int
+bench_idle_row(const char *name, enum bench_server_kind kind, bool cli,
+    const struct bench_opts *o, const char *cli_path, const char *tmpdir,
+    unsigned tries)
+{
+	struct bench_server	 srv;
+	struct bench_latency	 lat;
+	const char		*argv[8];
+	char			 label[64];
+	unsigned		 failed;
+	int			 rc;
+
+	snprintf(label, sizeof(label), "idle-%s-%s", name, cli ? "cli" :
+	    "logger");
+	if (server_start(&srv, kind, tmpdir, label, o) == -1) {
+		server_cleanup(&srv, true);
+		return (-1);
+	}
+	if (cli) {
+		argv[0] = cli_path;
+		argv[1] = "-u";
+		argv[2] = srv.native;
+	} else {
+		argv[0] = "logger";
+		argv[1] = "-u";
+		argv[2] = srv.dgram;
+	}
+	argv[3] = "-t";
+	argv[4] = "idle";
+	argv[5] = "%s";
+	argv[6] = NULL;
+	rc = idle_latency(srv.out, argv, tries, &lat, &failed);
+	printf("%-14s %-18s %8.2f %8.2f %8.2f %6u\n", name, cli ?
+	    "asynclog (CLI)" : "logger (dgram)", lat.p50 / 1e6, lat.p99 / 1e6,
+	    lat.max / 1e6, failed);
+	fflush(stdout);
+	if (server_stop(&srv, o->timeout_s) == -1)
+		rc = -1;
+	server_cleanup(&srv, o->keep);
+	return (rc);
+}
+
+static int
+bench_idle(const struct bench_opts *a, const struct bench_opts *b,
+    bool compare, const char *tmpdir, unsigned tries)
+{
+	struct bench_opts	 oa = *a, ob = *b;
+	char			 cli[600];
+	int			 status = 0;
+
+	/* The shipped flush_interval_ms: the bound, not the usual delay. */
+	oa.flush_ms = ob.flush_ms = 0;
+	snprintf(cli, sizeof(cli), "%s/asynclog", a->build);
+	printf("\nidle latency: one record, client started -> its line in the "
+	    "file; %u tries, each after %d ms of quiet\n", tries, 30);
+	printf("%-14s %-18s %8s %8s %8s %6s\n", "server", "client", "p50 ms",
+	    "p99 ms", "max ms", "failed");
+	if (bench_idle_row("asynclogd", SERVER_ASYNCLOGD, true, &oa, cli,
+	    tmpdir, tries) == -1)
+		status = 1;
+	if (b != a && bench_idle_row("asynclogd B", SERVER_ASYNCLOGD, true,
+	    &ob, cli, tmpdir, tries) == -1)
+		status = 1;
+	if (bench_idle_row("asynclogd", SERVER_ASYNCLOGD, false, &oa, cli,
+	    tmpdir, tries) == -1)
+		status = 1;
+	if (b != a && bench_idle_row("asynclogd B", SERVER_ASYNCLOGD, false,
+	    &ob, cli, tmpdir, tries) == -1)
+		status = 1;
+	if (compare && server_available(SERVER_RSYSLOG, a) &&
+	    bench_idle_row("rsyslog", SERVER_RSYSLOG, false, &oa, cli, tmpdir,
+	    tries) == -1)
+		status = 1;
+	return (status);
+}
+
 static void
 bench_machine(void)
 {
@@ -667,6 +751,7 @@ main(int argc, char **argv)
 		{ "keep", no_argument, NULL, 'k' },
 		{ "timeout", required_argument, NULL, 'T' },
 		{ "repeat", required_argument, NULL, 'r' },
+		{ "idle-latency", required_argument, NULL, 'I' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
@@ -683,11 +768,12 @@ main(int argc, char **argv)
 	bool			 compare = false, smoke_mode = false;
 	bool			 sel[NRUNS] = { false };
 	size_t			 ntodo = 0, i, j;
-	unsigned		 repeat = 1, b, nbuilds;
+	unsigned		 repeat = 1, b, nbuilds, idle_tries = 0;
 	int			 ch, status = 0;
 
 	memset(&o, 0, sizeof(o));
 	o.sync = "never";
+	o.flush_ms = 20;
 	o.timeout_s = 300;
 	o.syslogng_root = "/opt/asynclog-bench/syslog-ng";
 	o.build = getenv("ASYNCLOG_BUILD");
@@ -728,6 +814,8 @@ main(int argc, char **argv)
 			    "timeout", 1, 86400); break;
 		case 'r': repeat = (unsigned)bench_number(optarg, "repeat",
 			    1, 99); break;
+		case 'I': idle_tries = (unsigned)bench_number(optarg,
+			    "idle-latency", 1, 100000); break;
 		case 'v': o.verbose = true; break;
 		case 'h': usage(stdout); return (0);
 		default: usage(stderr); return (2);
@@ -826,6 +914,11 @@ main(int argc, char **argv)
 		    "both, taking turns at going first\n", asynclogd_b);
 	fflush(stdout);
 
+	if (idle_tries > 0)
+		ntodo = 0;	/* instead of the throughput runs */
+	if (idle_tries > 0 && bench_idle(&o, build_b != NULL ? &ob : &o,
+	    compare, tmpdir, idle_tries) != 0)
+		status = 1;
 	for (j = 0; j < ntodo; j++) {
 		memset(res, 0, sizeof(res));
 		memset(res_b, 0, sizeof(res_b));

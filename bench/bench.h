@@ -8,10 +8,12 @@
  *                   syslog dgram; the record bytes they send
  * bench-verify.c    follows the output file while the run goes, counts every
  *                   record once by (client, sequence), finds lost/duplicates
+ * bench-idle.c      idle latency: one record from a command-line client
+ *                   until its line is in the file
  * bench-util.c      clock, sleep, write-all, unix socket address
  *
  * Calls go one way: asynclog-bench.c -> bench-server.c, bench-client.c,
- * bench-verify.c -> bench-util.c; nothing calls back up.
+ * bench-verify.c, bench-idle.c -> bench-util.c; nothing calls back up.
  *
  * The bench never links daemon code: it drives the real build/asynclogd
  * through its sockets, as any application would.
@@ -51,6 +53,7 @@ struct bench_workload {
 struct bench_opts {
 	const char	*build;		/* directory holding asynclogd */
 	const char	*sync;		/* asynclogd output sync policy */
+	unsigned	 flush_ms;	/* asynclogd flush_interval_ms, 0: its default */
 	const char	*syslogng_root;	/* where install-comparisons.sh unpacked it */
 	bool		 use_log;	/* asynclog_log("%s") instead of asynclog_write */
 	bool		 block;		/* open handles with ASYNCLOG_BLOCK */
@@ -124,6 +127,12 @@ int	 verify_init(struct bench_verify *, const char *path,
 	    const struct bench_workload *);
 int	 verify_poll(struct bench_verify *);
 void	 verify_free(struct bench_verify *);
+
+/* bench-idle.c: run the command argv (its "%s" replaced by the message)
+ * tries times, each on an idle server, and time each record from the
+ * command's start to its line in out_path. -1 when no try succeeded. */
+int	 idle_latency(const char *out_path, const char *const *argv,
+	    unsigned tries, struct bench_latency *, unsigned *failed);
 
 /* bench-util.c */
 uint64_t bench_now_ns(void);

@@ -1,7 +1,8 @@
 /*
  * output.c: the loop-thread side of an output: chunk pool, formatting into
- * the current chunk, hand-off to the sink's thread, the flusher task, and
- * the completion callback that moves the counters.
+ * the current chunk, hand-off to the sink's thread (group commit, with the
+ * flusher task as its upper bound), and the completion callback that moves
+ * the counters.
  *
  * Counters change only here, on the loop thread, and a record's counters
  * move in one step when its chunk comes back (buffered -> written or
@@ -44,6 +45,7 @@ struct output {
 	struct task_cond room;		/* signalled when a chunk returns to the pool */
 	struct task_cond progress;	/* a chunk came back, the sink opened or ended */
 	struct task	 flusher;
+	struct event	*commit_ev;	/* idle event: group commit */
 	struct event	*done_ev;	/* sink -> loop completion */
 	char		 host[256];
 	unsigned	 flush_ms;	/* flush_interval_ms */
@@ -71,6 +73,44 @@ output_handoff(struct output *o)
 	o->sink->ops->submit(o->sink, c);
 }
 
+/* A sink that holds chunks while it cannot take them gets full chunks
+ * only, rather than one of the pool for every partial hand-off. */
+static bool
+output_partial_ok(const struct output *o)
+{
+	return !o->ops->holds_while_dropping ||
+	    !o->sink->ops->dropping(o->sink, NULL, NULL);
+}
+
+/*
+ * Group commit. The current chunk goes to the sink once the loop has no
+ * more input ready (commit_ev is an idle event, task.h) and the sink has
+ * nothing in flight. A quiet system so writes a record at once; under load
+ * records keep coming in while the sink writes, and the chunk they fill
+ * goes when the sink gives the last one back (output_complete arms the
+ * commit again), so chunks grow with the load instead of shrinking to a
+ * write per loop pass. flush_interval_ms (the flusher) stays the bound.
+ */
+static void
+output_commit_soon(struct output *o)
+{
+	if (o->completed_seq == o->next_seq)
+		event_active(o->commit_ev, 0, 0);
+}
+
+static void
+output_commit_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct output *o = arg;
+
+	(void)fd;
+	(void)what;
+	if (o->sink == NULL || o->retired_cb != NULL ||
+	    o->completed_seq != o->next_seq || !output_partial_ok(o))
+		return;
+	output_flush(o);
+}
+
 /* Chunks came back from the sink: move their counters, refill the pool. */
 static void
 output_complete(struct output *o, struct chunk_list *done)
@@ -93,6 +133,8 @@ output_complete(struct output *o, struct chunk_list *done)
 		o->nfree++;
 	}
 	o->stalled = false;
+	if (o->current != NULL && o->current->len > 0)
+		output_commit_soon(o);
 	task_cond_broadcast(&o->room);
 	task_cond_broadcast(&o->progress);
 }
@@ -120,10 +162,9 @@ output_flusher_task(struct task *t)
 	TASK_BEGIN(t);
 	for (;;) {
 		TASK_SLEEP(t, (int)o->flush_ms);
-		/* A sink that holds chunks while it cannot take them gets
-		 * full chunks only, rather than one of the pool every tick. */
-		if (!o->ops->holds_while_dropping ||
-		    !o->sink->ops->dropping(o->sink, NULL, NULL))
+		/* The bound on group commit: a chunk waits no longer than
+		 * this, even for a sink that is still writing. */
+		if (output_partial_ok(o))
 			output_flush(o);
 	}
 	TASK_END(t);
@@ -163,8 +204,11 @@ output_new(struct event_base *base, const struct config_output *conf,
 		o->nfree++;
 	}
 	o->done_ev = event_new(base, -1, 0, output_done_cb, o);
-	if (o->done_ev == NULL)
+	o->commit_ev = event_new(base, -1, 0, output_commit_cb, o);
+	if (o->done_ev == NULL || o->commit_ev == NULL)
 		goto oom;
+	/* On a loop without priorities (a test's), commit at once. */
+	(void)task_set_idle(o->commit_ev);
 	switch (conf->type) {
 	case CONFIG_OUTPUT_FORWARD:
 		o->sink = forward_new(conf, chunk_size, o->done_ev, err, errlen);
@@ -234,8 +278,10 @@ output_offer(struct output *o, const struct record *rec)
 		}
 		output_handoff(o);
 	}
-	if (c->nrecords == 0)
+	if (c->nrecords == 0) {
 		c->first_ns = rec->time_ns;
+		output_commit_soon(o);
+	}
 	c->last_ns = rec->time_ns;
 	c->len += n;
 	c->nrecords++;
@@ -467,6 +513,8 @@ output_free(struct output *o)
 		free(c->buf);
 		free(c);
 	}
+	if (o->commit_ev != NULL)
+		event_free(o->commit_ev);
 	if (o->done_ev != NULL)
 		event_free(o->done_ev);
 	config_output_free(o->conf);

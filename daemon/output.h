@@ -3,10 +3,11 @@
  * daemon sees it. Loop thread only.
  *
  * Records are formatted straight into the output's current chunk; a full
- * chunk (or, every flush_interval_ms, a partial one) is handed whole to the
- * output's sink (sink.h: the file writer or the forwarder), which writes
- * it on its own thread and gives it back with the number of records
- * written or dropped.
+ * chunk, or a partial one once the loop has no more input ready and the
+ * sink nothing in flight (group commit; flush_interval_ms at the latest),
+ * is handed whole to the output's sink (sink.h: the file writer or the
+ * forwarder), which writes it on its own thread and gives it back with the
+ * number of records written or dropped.
  * Memory is a fixed pool of chunks allocated at start-up, so it cannot grow:
  * when the pool is empty the caller either waits on output_room()
  * (backpressure) or counts an overflow drop.

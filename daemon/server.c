@@ -59,6 +59,12 @@ server_start(struct server *srv, struct event_base *base, struct config *conf,
 	memset(srv, 0, sizeof(*srv));
 	srv->base = base;
 	srv->conf = conf;
+	/* Before anything is active on the loop: outputs commit in its idle
+	 * passes (task.h). */
+	if (task_loop_init(base) == -1) {
+		snprintf(err, errlen, "cannot set the event loop's priorities");
+		return -1;
+	}
 	if (server_check_outputs(conf, err, errlen) == -1)
 		return -1;
 	if ((srv->route = route_new(conf)) == NULL ||

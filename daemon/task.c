@@ -14,6 +14,16 @@
 
 #include "task.h"
 
+/*
+ * libevent gives a new event the middle one of a base's priorities, and
+ * runs a pass of the loop on the most urgent level that has active events
+ * only. With three levels every event made anywhere (tasks, listeners,
+ * signals, completions) lands on the middle one without being told, and
+ * an idle event on the last runs only when the other levels are empty.
+ */
+#define TASK_PRIORITIES		3
+#define TASK_PRIORITY_IDLE	2
+
 static LIST_HEAD(, task) task_all = LIST_HEAD_INITIALIZER(task_all);
 static unsigned task_live;
 
@@ -64,6 +74,18 @@ task_event_cb(evutil_socket_t fd, short what, void *arg)
 	else
 		t->result = TASK_WOKEN;
 	task_run(t);
+}
+
+int
+task_loop_init(struct event_base *base)
+{
+	return event_base_priority_init(base, TASK_PRIORITIES);
+}
+
+int
+task_set_idle(struct event *ev)
+{
+	return event_priority_set(ev, TASK_PRIORITY_IDLE);
 }
 
 int

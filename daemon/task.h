@@ -16,6 +16,13 @@
  *
  * Everything here runs on the loop thread only; other threads talk to tasks
  * through libevent's thread-safe event_active().
+ *
+ * The loop has two kinds of event: every task, fd and timer runs at the
+ * normal priority; an idle event (task_set_idle) runs only in a pass of the
+ * loop in which nothing else was ready, that is once every readable socket
+ * has been read to EAGAIN and every woken task has run. That is where work
+ * that should batch what a burst brought in, but not wait for a timer, goes
+ * (the outputs' group commit).
  */
 #ifndef ASYNCLOG_TASK_H
 #define ASYNCLOG_TASK_H
@@ -94,6 +101,15 @@ struct task {
 		task_wait_cond((t), (c), (ms));				\
 		TASK_SUSPEND(t);					\
 	} while (0)
+
+/* Give base the priorities above: before any event on it is active (right
+ * after event_base_new). Returns 0 or -1. */
+int	task_loop_init(struct event_base *);
+
+/* Make ev (not active, not pending) an idle event: event_active() on it
+ * runs its callback once the loop has nothing else ready. Returns -1 on a
+ * base without task_loop_init(), where ev keeps the normal priority. */
+int	task_set_idle(struct event *);
 
 /* Start t: it first runs on the next loop iteration. Returns 0, or -1
  * when memory is short or t is still alive (EBUSY). */

@@ -19,6 +19,7 @@ struct probe {
 	int		 ms;		/* condition wait deadline */
 	bool		 cleaned;
 	bool		 finished;
+	int		 idle_at;	/* steps when an idle event ran */
 };
 
 static struct event_base *base;
@@ -253,4 +254,49 @@ Test(task, thousands_of_tasks_wait_on_one_condition, .init = loop_up,
 	}
 	cr_assert_eq(total, 5000);
 	cr_assert_eq(task_count(), 0);
+}
+
+static enum task_step
+yielder_task(struct task *t)
+{
+	struct probe *p = t->arg;
+
+	TASK_BEGIN(t);
+	while (p->steps < 5) {
+		p->steps++;
+		TASK_YIELD(t);
+	}
+	p->finished = true;
+	TASK_END(t);
+}
+
+static void
+idle_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct probe *p = arg;
+
+	(void)fd;
+	(void)what;
+	p->idle_at = p->steps;
+}
+
+Test(task, an_idle_event_runs_only_once_every_ready_task_has_run)
+{
+	struct probe p = { 0 };
+	struct event *idle;
+
+	base = event_base_new();
+	cr_assert_not_null(base);
+	cr_assert_eq(task_loop_init(base), 0);
+	p.idle_at = -1;
+	cr_assert_not_null(idle = event_new(base, -1, 0, idle_cb, &p));
+	cr_assert_eq(task_set_idle(idle), 0);
+	event_active(idle, 0, 0);
+	cr_assert_eq(task_spawn(base, &p.task, "yielder", yielder_task, NULL,
+	    &p), 0);
+	event_base_dispatch(base);
+	cr_assert(p.finished);
+	cr_assert_eq(p.idle_at, 5, "idle ran after %d of 5 yields", p.idle_at);
+	event_free(idle);
+	event_base_free(base);
 }
