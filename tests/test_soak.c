@@ -10,6 +10,8 @@
  *   soak/a_reexec_under_load_*   SIGUSR2 restarts the daemon in place while
  *                                library threads (ASYNCLOG_BLOCK), the CLI and
  *                                logger(1) write: nothing lost, no client fails.
+ *   soak/sockets_go_to_*         the service manager's fd store keeps the
+ *                                sockets across a stop and start.
  *   soak/random_faults_*         a seeded random walk over faults (reloads good
  *                                and broken, a filling and emptying tmpfs, a
  *                                slow FIFO, writers killed mid-frame, SIGTERM,
@@ -21,6 +23,8 @@
 #include <sys/mount.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/time.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 
 #include <errno.h>
@@ -628,6 +632,135 @@ Test(soak, a_reexec_under_load_loses_nothing_and_fails_no_client,
 	    logger_failed + daemon_drops, "%ld missing but %lld counted",
 	    missing, (long long)lib_dropped + cli.dropped + logger_failed +
 	    daemon_drops);
+}
+
+/*
+ * The fd store, with the test as the service manager: the daemon sends
+ * each listening socket with FDSTORE=1 and its name; it stops and does not
+ * unlink them; a client and logger(1) write while no daemon runs (into the
+ * kernel's queues of the kept sockets); the next daemon, given the stored
+ * sockets by name as systemd would, serves every record.
+ */
+/* One message from the daemon: the fd it carries (-1 if none) and its
+ * FDNAME in name; -2 when nothing came for 10 s. */
+static int
+fdstore_take(int nsock, char *name, size_t namelen)
+{
+	char buf[1024], cbuf[CMSG_SPACE(sizeof(int) * 4)];
+	struct iovec iov = { buf, sizeof(buf) - 1 };
+	struct msghdr mh;
+	struct cmsghdr *cm;
+	ssize_t n;
+	char *p;
+	int fd;
+
+	memset(&mh, 0, sizeof(mh));
+	mh.msg_iov = &iov;
+	mh.msg_iovlen = 1;
+	mh.msg_control = cbuf;
+	mh.msg_controllen = sizeof(cbuf);
+	if ((n = recvmsg(nsock, &mh, MSG_CMSG_CLOEXEC)) <= 0)
+		return -2;	/* nothing more */
+	buf[n] = '\0';
+	fd = -1;
+	for (cm = CMSG_FIRSTHDR(&mh); cm != NULL; cm = CMSG_NXTHDR(&mh, cm))
+		if (cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SCM_RIGHTS)
+			memcpy(&fd, CMSG_DATA(cm), sizeof(int));
+	name[0] = '\0';
+	if ((p = strstr(buf, "FDNAME=")) != NULL)
+		snprintf(name, namelen, "%.*s", (int)strcspn(p + 7, "\n"),
+		    p + 7);
+	if (fd != -1 && strstr(buf, "FDSTORE=1") == NULL) {
+		close(fd);
+		fd = -1;
+	}
+	return fd;
+}
+
+Test(soak, sockets_go_to_the_fd_store_and_come_back_by_name,
+    .fini = soak_down, .timeout = 60)
+{
+	struct sockaddr_un sun;
+	struct timeval tv = { 10, 0 };
+	int nsock, native = -1, dgram = -1, fd, hi_n, hi_d, i;
+	char num[32], name[64];
+	asynclog_t *h;
+	size_t off;
+	pid_t pid;
+
+	hd_prepare(&d, "");
+	soak_conf(SOAK_OUT_FILE, false);
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", sp("notify"));
+	cr_assert_neq(nsock = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0),
+	    -1);
+	cr_assert_eq(bind(nsock, (struct sockaddr *)&sun, sizeof(sun)), 0);
+	cr_assert_eq(setsockopt(nsock, SOL_SOCKET, SO_RCVTIMEO, &tv,
+	    sizeof(tv)), 0);
+	setenv("NOTIFY_SOCKET", sun.sun_path, 1);
+	hd_restart(&d);
+	while (native == -1 || dgram == -1) {
+		fd = fdstore_take(nsock, name, sizeof(name));
+		cr_assert_neq(fd, -2, "no FDSTORE=1 message within 10 s");
+		if (fd >= 0 && strcmp(name, "native") == 0 && native == -1)
+			native = fd;
+		else if (fd >= 0 && strcmp(name, "syslog-dgram") == 0 &&
+		    dgram == -1)
+			dgram = fd;
+		else if (fd >= 0)
+			cr_assert_fail("unexpected socket in the fd store: %s",
+			    name);
+	}
+	cr_assert_eq(hd_signal(&d, SIGTERM, 10000), 0);
+	unsetenv("NOTIFY_SOCKET");
+	cr_assert(access(d.sock, F_OK) == 0, "a stored socket was unlinked");
+
+	/* No daemon runs: the kept sockets still take clients. */
+	cr_assert_not_null(h = asynclog_open(d.sock, "stored",
+	    ASYNCLOG_BLOCK));
+	for (i = 1; i <= 100; i++)
+		asynclog_log(h, LOG_USER | LOG_INFO, "soak c=0 s=%d", i);
+	cr_assert_eq(run("logger -u %s -t stored 'soak c=1 s=1'",
+	    sp("dgram.sock")), 0);
+
+	off = hd_log_size(&d);
+	fflush(NULL);
+	cr_assert_neq(pid = fork(), -1);
+	if (pid == 0) {
+		/* What the service manager does: the stored fds from 3 on,
+		 * in LISTEN_FDNAMES order. */
+		hi_n = fcntl(native, F_DUPFD, 100);
+		hi_d = fcntl(dgram, F_DUPFD, 100);
+		if (hi_n == -1 || hi_d == -1 || dup2(hi_n, 3) == -1 ||
+		    dup2(hi_d, 4) == -1)
+			_exit(127);
+		if ((fd = open(d.errlog, O_WRONLY | O_APPEND)) != -1)
+			dup2(fd, 2);
+		snprintf(num, sizeof(num), "%ld", (long)getpid());
+		setenv("LISTEN_PID", num, 1);
+		setenv("LISTEN_FDS", "2", 1);
+		setenv("LISTEN_FDNAMES", "native:syslog-dgram", 1);
+		execl(hd_bin("asynclogd"), "asynclogd", "-c", d.conf,
+		    (char *)NULL);
+		_exit(127);
+	}
+	d.pid = pid;
+	cr_assert(hd_log_since(&d, off, " ready: socket ", 10000));
+	cr_assert_eq(asynclog_flush(h, 10000), 0);
+	cr_assert_eq(asynclog_close_dropped(h), 0);
+	cr_assert_eq(hd_signal(&d, SIGTERM, 10000), 0);
+	cr_assert(!hd_log_mentions(&d, "ignoring socket"));
+	atomic_store(&sent[0], 100);
+	atomic_store(&sent[1], 1);
+	seen_scan(sp("main.log"));
+	cr_assert_eq(missing_of(0), 0, "records sent while no daemon ran "
+	    "are missing");
+	cr_assert_eq(missing_of(1), 0, "the datagram sent while no daemon "
+	    "ran is missing");
+	close(native);
+	close(dgram);
+	close(nsock);
 }
 
 /* ---- the fault soak ------------------------------------------------------- */
