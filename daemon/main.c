@@ -265,8 +265,8 @@ main(int argc, char *argv[])
 		free(text);
 	}
 	if (server_handing_off(&srv)) {
-		/* Whatever a stuck writer holds was counted above; the exec
-		 * ends its thread. */
+		/* A writer still stuck in write(2) after the drain ends with
+		 * the exec; what it held shows as buffered just above. */
 		log_info("restarting: exec %s with the listening sockets",
 		    argv[0]);
 		if (server_exec(&srv, argv) == -1)
