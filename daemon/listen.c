@@ -6,6 +6,10 @@
  *
  * Under systemd socket activation the sockets come from
  * sd_listen_fds_with_names(), named native / syslog-stream / syslog-dgram.
+ * The same names and variables carry them across a restart: from the
+ * service manager's fd store (listen_fds, notify.c), or through our own
+ * re-exec on SIGUSR2 (listen_keep, listen_exec), so a client connecting
+ * during a restart waits in the kernel's backlog instead of failing.
  */
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -14,6 +18,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,6 +36,8 @@
 #include "task.h"
 
 #define LISTEN_ACCEPT_BATCH	64
+/* Set across our own re-exec: the sockets passed are ours to unlink. */
+#define LISTEN_REEXEC_ENV	"ASYNCLOGD_REEXEC"
 #define LISTEN_EMFILE_PAUSE_MS	100
 
 enum listen_kind {
@@ -47,6 +54,10 @@ struct listener {
 	int		 fd;
 	struct dgram	*dgram;		/* datagram socket: its input */
 	char		*path;		/* unlinked at stop if we created it */
+};
+
+const char *const listen_names[LISTEN_NKINDS] = {
+	"native", "syslog-stream", "syslog-dgram"
 };
 
 struct listen_set {
@@ -171,7 +182,7 @@ listen_close(struct listener *l)
 	LIST_REMOVE(l, entry);
 	if (l->dgram != NULL)
 		dgram_free(l->dgram);	/* closes the socket */
-	else
+	else if (l->fd != -1)
 		close(l->fd);
 	if (l->path != NULL)
 		(void)unlink(l->path);
@@ -230,12 +241,32 @@ fail:
 	return -1;
 }
 
-/* Sockets passed by systemd, by FileDescriptorName; -1 where none. */
+/* Is fd bound to path? (A socket passed across our own re-exec is.) */
+static bool
+listen_bound_to(int fd, const char *path)
+{
+	struct sockaddr_un sun;
+	socklen_t len = sizeof(sun);
+
+	if (path == NULL || path[0] == '\0' ||
+	    getsockname(fd, (struct sockaddr *)&sun, &len) == -1 ||
+	    sun.sun_family != AF_UNIX || len <= offsetof(struct sockaddr_un,
+	    sun_path))
+		return false;
+	return strncmp(sun.sun_path, path, sizeof(sun.sun_path)) == 0;
+}
+
+/*
+ * Sockets passed by systemd (socket units and the fd store) or by our own
+ * re-exec, by FileDescriptorName; -1 where none. A name passed twice (a
+ * socket unit's socket that is also in the fd store) is one socket: the
+ * extra descriptor is closed.
+ */
 static void
-listen_from_systemd(int fds[3])
+listen_from_systemd(int fds[LISTEN_NKINDS])
 {
 	char **names = NULL;
-	int n, i, fd, type;
+	int n, i, k, fd, type;
 	socklen_t len = sizeof(type);
 
 	fds[0] = fds[1] = fds[2] = -1;
@@ -243,17 +274,18 @@ listen_from_systemd(int fds[3])
 		return;
 	for (i = 0; i < n; i++) {
 		fd = SD_LISTEN_FDS_START + i;
-		if (strcmp(names[i], "syslog-dgram") == 0)
-			fds[LISTEN_SYSLOG_DGRAM] = fd;
-		else if (strcmp(names[i], "syslog-stream") == 0)
-			fds[LISTEN_SYSLOG_STREAM] = fd;
-		else if (strcmp(names[i], "native") == 0)
-			fds[LISTEN_NATIVE] = fd;
-		else if (n == 1 && getsockopt(fd, SOL_SOCKET, SO_TYPE, &type,
-		    &len) == 0 && type == SOCK_STREAM)
-			fds[LISTEN_NATIVE] = fd;	/* a single unnamed socket */
+		for (k = 0; k < LISTEN_NKINDS; k++)
+			if (strcmp(names[i], listen_names[k]) == 0)
+				break;
+		if (k == LISTEN_NKINDS && n == 1 && getsockopt(fd, SOL_SOCKET,
+		    SO_TYPE, &type, &len) == 0 && type == SOCK_STREAM)
+			k = LISTEN_NATIVE;	/* a single unnamed socket */
+		if (k < LISTEN_NKINDS && fds[k] == -1)
+			fds[k] = fd;
 		else {
-			log_warn("ignoring socket %s passed by systemd", names[i]);
+			log_warn("ignoring socket %s passed by systemd%s",
+			    names[i], k < LISTEN_NKINDS ? " (a second one of "
+			    "that name)" : "");
 			close(fd);
 		}
 		free(names[i]);
@@ -269,6 +301,7 @@ listen_start(struct event_base *base, const struct config *conf,
 	int types[3] = { SOCK_STREAM, SOCK_STREAM, SOCK_DGRAM };
 	int given[3], fd, k;
 	struct listen_set *set;
+	bool reexec;
 
 	if ((set = calloc(1, sizeof(*set))) == NULL) {
 		snprintf(err, errlen, "out of memory");
@@ -281,10 +314,16 @@ listen_start(struct event_base *base, const struct config *conf,
 	paths[LISTEN_NATIVE] = conf->socket;
 	paths[LISTEN_SYSLOG_STREAM] = conf->syslog_stream;
 	paths[LISTEN_SYSLOG_DGRAM] = conf->syslog_dgram;
+	reexec = getenv(LISTEN_REEXEC_ENV) != NULL;
+	(void)unsetenv(LISTEN_REEXEC_ENV);
 	listen_from_systemd(given);
 	for (k = 0; k < 3; k++) {
 		if (given[k] != -1) {
-			if (listen_add(set, k, given[k], NULL, err, errlen) == -1)
+			/* Systemd's sockets are systemd's to unlink; those
+			 * of the image before the re-exec are ours. */
+			if (listen_add(set, k, given[k], reexec &&
+			    listen_bound_to(given[k], paths[k]) ? paths[k] :
+			    NULL, err, errlen) == -1)
 				goto fail;
 			continue;
 		}
@@ -316,4 +355,86 @@ listen_stop(struct listen_set *set)
 			listen_close(l);
 	}
 	free(set);
+}
+
+void
+listen_fds(const struct listen_set *set, int fds[LISTEN_NKINDS])
+{
+	const struct listener *l;
+
+	fds[0] = fds[1] = fds[2] = -1;
+	LIST_FOREACH(l, &set->list, entry)
+		fds[l->kind] = l->fd;
+}
+
+void
+listen_persist(struct listen_set *set)
+{
+	struct listener *l;
+
+	LIST_FOREACH(l, &set->list, entry) {
+		free(l->path);
+		l->path = NULL;
+	}
+}
+
+void
+listen_keep(struct listen_set *set, int fds[LISTEN_NKINDS])
+{
+	struct listener *l;
+
+	fds[0] = fds[1] = fds[2] = -1;
+	if (set == NULL)
+		return;
+	/* A copy of each descriptor outlives the listener: the accept task
+	 * and the datagram input close their own as usual. */
+	LIST_FOREACH(l, &set->list, entry)
+		if ((fds[l->kind] = fcntl(l->fd, F_DUPFD_CLOEXEC, 0)) == -1)
+			log_warn("cannot keep the %s socket for the re-exec: %s",
+			    listen_names[l->kind], strerror(errno));
+	listen_persist(set);
+	listen_stop(set);
+}
+
+/* Above every descriptor the new image is given. */
+#define LISTEN_EXEC_SPARE_FD	64
+
+int
+listen_exec(int fds[LISTEN_NKINDS], char *const argv[])
+{
+	char names[64] = "", num[32];
+	int high[LISTEN_NKINDS], n = 0, k, i;
+
+	/* Two steps, so moving one socket to 3 cannot close another. */
+	for (k = 0; k < LISTEN_NKINDS; k++) {
+		if (fds[k] == -1)
+			continue;
+		if ((high[n] = fcntl(fds[k], F_DUPFD_CLOEXEC,
+		    LISTEN_EXEC_SPARE_FD)) == -1)
+			return -1;
+		(void)close(fds[k]);
+		fds[k] = -1;
+		if (n > 0)
+			strcat(names, ":");
+		strcat(names, listen_names[k]);
+		n++;
+	}
+	for (i = 0; i < n; i++) {
+		/* dup2 leaves FD_CLOEXEC clear on the copy: it crosses exec. */
+		if (dup2(high[i], SD_LISTEN_FDS_START + i) == -1)
+			return -1;
+		(void)close(high[i]);
+	}
+	snprintf(num, sizeof(num), "%d", n);
+	if (setenv("LISTEN_FDS", num, 1) == -1 ||
+	    setenv("LISTEN_FDNAMES", names, 1) == -1 ||
+	    setenv(LISTEN_REEXEC_ENV, "1", 1) == -1)
+		return -1;
+	/* The pid stays ours across exec. */
+	snprintf(num, sizeof(num), "%ld", (long)getpid());
+	if (setenv("LISTEN_PID", num, 1) == -1)
+		return -1;
+	(void)unsetenv("LISTEN_PIDFDID");
+	execv("/proc/self/exe", argv);
+	return -1;
 }

@@ -23,4 +23,33 @@ struct listen_set *listen_start(struct event_base *, const struct config *,
 /* Stop accepting and close the sockets (unlinking those we created); frees. */
 void	listen_stop(struct listen_set *);
 
+/*
+ * The sockets by kind, for handing them on (the service manager's fd store,
+ * a re-exec): their names as systemd's FileDescriptorName= spells them.
+ */
+#define LISTEN_NKINDS	3
+extern const char *const listen_names[LISTEN_NKINDS];
+
+/* Each kind's descriptor, -1 where none; still owned by the set. */
+void	listen_fds(const struct listen_set *, int fds[LISTEN_NKINDS]);
+
+/* The sockets outlive this process (kept in the service manager's fd
+ * store): never unlink their paths at stop. */
+void	listen_persist(struct listen_set *);
+
+/*
+ * Re-exec hand-off, step 1: stop accepting and reading but keep the sockets
+ * open, so clients queue in the kernel meanwhile. Puts a descriptor of each
+ * kind (close-on-exec, -1 where none) in fds and frees the set.
+ */
+void	listen_keep(struct listen_set *, int fds[LISTEN_NKINDS]);
+
+/*
+ * Step 2, once the daemon drained: exec /proc/self/exe with argv, passing
+ * the kept sockets the way systemd does (LISTEN_FDS, LISTEN_PID,
+ * LISTEN_FDNAMES) so the new image takes them in listen_start. Returns only
+ * on failure, with errno set.
+ */
+int	listen_exec(int fds[LISTEN_NKINDS], char *const argv[]);
+
 #endif

@@ -12,7 +12,13 @@
  *                    and reload the config file; an invalid one is reported
  *                    with file:line and the running one stays
  *   SIGUSR1          print every counter to stderr
+ *   SIGUSR2          restart without loss: stop accepting (the sockets stay
+ *                    open, so new clients wait in the kernel), drain as on
+ *                    SIGTERM, then exec ourselves with the same argv and
+ *                    the sockets (LISTEN_FDS, as systemd passes them)
  *   SIGPIPE          ignored: a vanished client is an error return, not death
+ * Under systemd the sockets also go to the service manager's fd store, so
+ * a plain restart of the service keeps them too.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -27,6 +33,7 @@
 
 #include "clock.h"
 #include "config.h"
+#include "listen.h"
 #include "log.h"
 #include "notify.h"
 #include "server.h"
@@ -50,8 +57,8 @@ usage(FILE *f)
 	    "  -V, --version        show the version\n"
 	    "\n"
 	    "Signals: TERM drains and exits, HUP reopens files and reloads\n"
-	    "the -c file, USR1 prints counters. See asynclogd(8) and\n"
-	    "asynclogd.conf(5).\n");
+	    "the -c file, USR1 prints counters, USR2 drains and restarts\n"
+	    "keeping the sockets. See asynclogd(8) and asynclogd.conf(5).\n");
 }
 
 static const char *main_conffile;	/* NULL: the built-in config */
@@ -144,6 +151,14 @@ main_signal_cb(evutil_socket_t sig, short what, void *arg)
 		}
 		server_drain(srv);
 		break;
+	case SIGUSR2:
+		if (server_draining(srv))
+			break;
+		log_info("SIGUSR2: draining, then restarting with the same "
+		    "sockets");
+		notify_reloading();
+		server_handoff(srv);
+		break;
 	case SIGHUP:
 		if (server_draining(srv))
 			break;
@@ -169,7 +184,8 @@ main(int argc, char *argv[])
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 }
 	};
-	static const int signals[] = { SIGTERM, SIGINT, SIGHUP, SIGUSR1 };
+	static const int signals[] = { SIGTERM, SIGINT, SIGHUP, SIGUSR1,
+	    SIGUSR2 };
 	struct event *sigev[sizeof(signals) / sizeof(signals[0])];
 	const char *conffile = NULL;
 	bool check = false;
@@ -178,7 +194,7 @@ main(int argc, char *argv[])
 	struct server srv;
 	char err[1024], *text;
 	size_t i;
-	int ch, stuck;
+	int ch, stuck, fds[LISTEN_NKINDS];
 
 	while ((ch = getopt_long(argc, argv, "c:thV", longopts, NULL)) != -1) {
 		switch (ch) {
@@ -234,6 +250,9 @@ main(int argc, char *argv[])
 		log_fatal(1, "%s", err);
 	log_info("%s %s ready: socket %s, %u outputs", conf->file,
 	    ASYNCLOG_VERSION_STRING, conf->socket, server_noutputs(&srv));
+	listen_fds(srv.listeners, fds);
+	if (notify_fdstore(fds, listen_names, LISTEN_NKINDS))
+		listen_persist(srv.listeners);
 	notify_ready(&srv);
 
 	if (event_base_dispatch(base) == -1)
@@ -244,6 +263,14 @@ main(int argc, char *argv[])
 	if ((text = stats_render(server_route(&srv), STATS_TEXT)) != NULL) {
 		log_info("final counters:\n%s", text);
 		free(text);
+	}
+	if (server_handing_off(&srv)) {
+		/* A writer still stuck in write(2) after the drain ends with
+		 * the exec; what it held shows as buffered just above. */
+		log_info("restarting: exec %s with the listening sockets",
+		    argv[0]);
+		if (server_exec(&srv, argv) == -1)
+			log_fatal(1, "cannot restart: %s", strerror(errno));
 	}
 	if (stuck > 0) {
 		/* A writer thread still blocked in write(2) owns memory we would

@@ -167,6 +167,29 @@ notify_ready(struct server *srv)
 	notify_send_status(srv, "READY=1\n");
 }
 
+bool
+notify_fdstore(const int fds[], const char *const names[], int n)
+{
+	char msg[128];
+	bool told = false;
+	int i;
+
+	if (!notify_enabled())
+		return false;
+	/* One message per socket: FDNAME= names every fd of its message. */
+	for (i = 0; i < n; i++) {
+		if (fds[i] == -1)
+			continue;
+		snprintf(msg, sizeof(msg), "FDSTORE=1\nFDNAME=%s", names[i]);
+		if (sd_pid_notify_with_fds(0, 0, msg, &fds[i], 1) > 0)
+			told = true;
+		else
+			log_warn("cannot keep the %s socket in the service "
+			    "manager's fd store", names[i]);
+	}
+	return told;
+}
+
 void
 notify_reloading(void)
 {

@@ -10,6 +10,8 @@
 #ifndef ASYNCLOG_NOTIFY_H
 #define ASYNCLOG_NOTIFY_H
 
+#include <stdbool.h>
+
 struct server;
 
 /* Milliseconds between STATUS= updates while running. */
@@ -21,6 +23,15 @@ struct server;
  * one (WATCHDOG_USEC), the watchdog task. Call again after a reload.
  */
 void	notify_ready(struct server *);
+
+/*
+ * Keep fds (named as FileDescriptorName= would name them) in the service
+ * manager's file-descriptor store, so the next start of the service gets
+ * them back (sd_listen_fds_with_names) and clients connecting in between
+ * wait in the kernel. Needs FileDescriptorStoreMax= in the unit. Returns
+ * true when the manager was told.
+ */
+bool	notify_fdstore(const int fds[], const char *const names[], int n);
 
 /* SIGHUP received: RELOADING=1 (follow with notify_ready when done). */
 void	notify_reloading(void);

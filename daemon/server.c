@@ -3,7 +3,9 @@
  * table), the connections and the listeners up in order, switches to a new
  * configuration on SIGHUP without ever opening a file on the loop thread,
  * and drains in order on SIGTERM (stop accepting, let clients finish what
- * they sent, hand every chunk to the sinks, leave the loop).
+ * they sent, hand every chunk to the sinks, leave the loop). A hand-off
+ * (SIGUSR2) drains the same way but keeps the listening sockets for the
+ * next image of the daemon (server_exec).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -57,6 +59,7 @@ server_start(struct server *srv, struct event_base *base, struct config *conf,
 	size_t i;
 
 	memset(srv, 0, sizeof(*srv));
+	srv->kept[0] = srv->kept[1] = srv->kept[2] = -1;
 	srv->base = base;
 	srv->conf = conf;
 	/* Before anything is active on the loop: outputs commit in its idle
@@ -140,7 +143,10 @@ server_drain_task(struct task *t)
 	unsigned i;
 
 	TASK_BEGIN(t);
-	listen_stop(srv->listeners);
+	if (srv->handoff)
+		listen_keep(srv->listeners, srv->kept);
+	else
+		listen_stop(srv->listeners);
 	srv->listeners = NULL;
 	conn_drain_all(srv->conns);
 	while (conn_count(srv->conns) > 0 &&
@@ -175,6 +181,27 @@ server_drain(struct server *srv)
 	if (task_spawn(srv->base, &srv->drain, "drain", server_drain_task,
 	    NULL, srv) == -1)
 		event_base_loopexit(srv->base, NULL);
+}
+
+void
+server_handoff(struct server *srv)
+{
+	if (srv->draining)
+		return;
+	srv->handoff = true;
+	server_drain(srv);
+}
+
+bool
+server_handing_off(const struct server *srv)
+{
+	return srv->handoff;
+}
+
+int
+server_exec(struct server *srv, char *const argv[])
+{
+	return listen_exec(srv->kept, argv);
 }
 
 void

@@ -33,6 +33,8 @@ struct server {
 	struct conn_set	*conns;
 	struct listen_set *listeners;
 	bool		 draining;	/* SIGTERM seen: no new clients */
+	bool		 handoff;	/* draining for a re-exec: keep the sockets */
+	int		 kept[3];	/* those sockets, by listen kind (listen.h) */
 	struct task	 drain;
 	int64_t		 drain_deadline_ns;	/* monotonic */
 	struct task	 reload;	/* waits for new outputs to open */
@@ -52,6 +54,17 @@ int	server_start(struct server *, struct event_base *, struct config *,
 /* SIGTERM: stop accepting, let connections finish what they sent, drain
  * outputs, then leave the loop (within conf->drain_timeout_ms). */
 void	server_drain(struct server *);
+
+/*
+ * SIGUSR2: as server_drain, but the listening sockets stay open (clients
+ * connecting meanwhile wait in the kernel's backlog) for server_exec.
+ */
+void	server_handoff(struct server *);
+bool	server_handing_off(const struct server *);
+
+/* After server_stop of a hand-off: exec this program again with argv and
+ * the kept sockets. Returns only on failure, with errno set. */
+int	server_exec(struct server *, char *const argv[]);
 
 /*
  * SIGHUP with a valid new config: start outputs it adds (their sinks open

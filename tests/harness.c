@@ -206,6 +206,38 @@ hd_restart(struct hd *d)
 	hd_spawn(d);
 }
 
+size_t
+hd_log_size(struct hd *d)
+{
+	struct stat st;
+
+	return stat(d->errlog, &st) == 0 ? (size_t)st.st_size : 0;
+}
+
+bool
+hd_log_since(struct hd *d, size_t off, const char *what, int timeout_ms)
+{
+	long long deadline = hd_now_ms() + timeout_ms;
+
+	do {
+		if (hd_said_since(d, off, what))
+			return true;
+		usleep(5000);
+	} while (hd_now_ms() < deadline);
+	return hd_said_since(d, off, what);
+}
+
+void
+hd_reexec(struct hd *d)
+{
+	size_t off = hd_log_size(d);
+
+	cr_assert_gt(d->pid, 0);
+	cr_assert_eq(kill(d->pid, SIGUSR2), 0);
+	cr_assert(hd_log_since(d, off, " ready: socket ", 30000),
+	    "asynclogd did not come back from SIGUSR2 within 30 s");
+}
+
 int
 hd_signal(struct hd *d, int sig, int timeout_ms)
 {

@@ -42,6 +42,13 @@ int	hd_start_fails(struct hd *);
 void	hd_write_conf(struct hd *, const char *conf_template);
 /* Start again in the same dir with the same config (after hd_signal). */
 void	hd_restart(struct hd *);
+/* SIGUSR2: the daemon drains and re-executes itself with its sockets
+ * (same pid); wait until the new image says it is ready. */
+void	hd_reexec(struct hd *);
+/* How much the daemon has said so far (the size of its stderr), and: wait
+ * up to timeout_ms until it says what after the first off bytes. */
+size_t	hd_log_size(struct hd *);
+bool	hd_log_since(struct hd *, size_t off, const char *what, int timeout_ms);
 /* Send sig and wait up to timeout_ms for exit; returns the exit status,
  * -1 when it had to be killed, or 128+N when killed by signal N. */
 int	hd_signal(struct hd *, int sig, int timeout_ms);
