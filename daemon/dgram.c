@@ -31,6 +31,7 @@
 #include "unit.h"
 
 #define DGRAM_BATCH		256	/* datagrams read per wake-up */
+#define DGRAM_DRAIN_MAX		4096	/* read at the end, at most */
 #define DGRAM_RL_SLOTS		64	/* senders tracked for the rate limit */
 
 struct dgram {
@@ -147,14 +148,37 @@ dgram_rl_sweep(struct dgram *d, int64_t now)
 	return pending;
 }
 
+/* Take up to max queued datagrams through route; at now (wall clock). */
+static void
+dgram_take(struct dgram *d, int max, int64_t now)
+{
+	struct ucred cred;
+	int64_t mono = clock_mono_ns();
+	ssize_t n = 0;
+	int i;
+
+	for (i = 0; i < max; i++) {
+		if ((n = dgram_recv(d, &cred)) == -1)
+			break;
+		if (n == 0 || !dgram_admit(d, cred.pid, now))
+			continue;
+		memset(&d->rec, 0, sizeof(d->rec));
+		syslog_parse(d->buf, n, now, &d->rec);
+		route_stamp(&d->rec, &cred, now);
+		d->rec.unit_len = unit_cache_get(&d->units, cred.pid, mono,
+		    &d->rec.unit);
+		d->pending = route_select(d->route, &d->rec);
+		route_deliver_or_drop(d->route, &d->rec, &d->pending);
+	}
+	if (n == -1 && errno != EAGAIN)
+		log_limited(&dgram_log_rl, "recvmsg: %s", strerror(errno));
+}
+
 static enum task_step
 dgram_task(struct task *t)
 {
 	struct dgram *d = t->arg;
-	struct ucred cred;
-	int64_t now, mono;
-	ssize_t n;
-	int i;
+	int64_t now;
 
 	TASK_BEGIN(t);
 	for (;;) {
@@ -163,22 +187,7 @@ dgram_task(struct task *t)
 		TASK_AWAIT_FD(t, d->fd, EV_READ, d->rl_pending ?
 		    (int)route_config(d->route)->ratelimit_interval_ms : -1);
 		now = clock_now_ns();
-		mono = clock_mono_ns();
-		for (i = 0; i < DGRAM_BATCH; i++) {
-			if ((n = dgram_recv(d, &cred)) == -1)
-				break;
-			if (n == 0 || !dgram_admit(d, cred.pid, now))
-				continue;
-			memset(&d->rec, 0, sizeof(d->rec));
-			syslog_parse(d->buf, n, now, &d->rec);
-			route_stamp(&d->rec, &cred, now);
-			d->rec.unit_len = unit_cache_get(&d->units, cred.pid,
-			    mono, &d->rec.unit);
-			d->pending = route_select(d->route, &d->rec);
-			route_deliver_or_drop(d->route, &d->rec, &d->pending);
-		}
-		if (n == -1 && errno != EAGAIN)
-			log_limited(&dgram_log_rl, "recvmsg: %s", strerror(errno));
+		dgram_take(d, DGRAM_BATCH, now);
 		d->rl_pending = route_config(d->route)->ratelimit_burst > 0 &&
 		    dgram_rl_sweep(d, now);
 	}
@@ -191,6 +200,10 @@ dgram_cleanup(struct task *t)
 	struct dgram *d = t->arg;
 	int i;
 
+	/* What senders queued before we stopped is taken, not left to the
+	 * kernel to discard uncounted with the socket (the queue is short:
+	 * net.unix.max_dgram_qlen datagrams). */
+	dgram_take(d, DGRAM_DRAIN_MAX, clock_now_ns());
 	for (i = 0; i < DGRAM_RL_SLOTS; i++)
 		dgram_rl_flush(d, &d->rl[i]);	/* nothing goes unsaid */
 	close(d->fd);

@@ -163,3 +163,26 @@ Test(faults, sighups_during_a_reload_end_with_the_last_config_running,
 	    "tasks leaked by overlapping reloads");
 	cr_assert_eq(hd_signal(&d, SIGTERM, 10000), 0);
 }
+
+/* Datagrams queued when SIGTERM comes are taken, not left in the socket
+ * for the kernel to discard uncounted. */
+Test(faults, datagrams_queued_at_sigterm_are_written,
+    .fini = daemon_down, .timeout = 30)
+{
+	char msg[64];
+	int i;
+
+	hd_start(&d, "listen = { socket = \"@DIR@/asynclog.sock\"; "
+	    "syslog_dgram = \"@DIR@/dgram.sock\"; };\n"
+	    "outputs = ( { name = \"main\"; path = \"@DIR@/main.log\"; } );\n");
+	/* Stopped, the daemon reads nothing: the datagrams wait queued. */
+	kill(d.pid, SIGSTOP);
+	for (i = 0; i < 8; i++) {
+		snprintf(msg, sizeof(msg), "<13>queued: number %d", i);
+		hd_send_dgram(hd_path(&d, "dgram.sock"), msg, strlen(msg));
+	}
+	kill(d.pid, SIGTERM);
+	kill(d.pid, SIGCONT);
+	cr_assert_eq(hd_signal(&d, 0, 10000), 0);
+	cr_assert_eq(file_lines(hd_path(&d, "main.log")), 8);
+}
