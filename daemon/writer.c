@@ -166,6 +166,53 @@ writer_first_record_ns(struct writer *w, const struct stat *st)
 }
 
 /*
+ * A file whose last line has no '\n' was cut by a crash of whoever wrote
+ * it (our own SIGKILL or power loss mid-write(2): a disk-full undo never
+ * leaves one). Cut that torn tail off, so the next record starts a line of
+ * its own instead of continuing the fragment into a line that reads as
+ * another record. Returns the file's new size.
+ */
+static off_t
+writer_cut_torn_tail(struct writer *w, int fd, const struct stat *st)
+{
+	char buf[65536];
+	struct stat rst;
+	off_t from, keep = st->st_size;
+	ssize_t n = -1;
+	char *nl;
+	int rfd;
+
+	if (!S_ISREG(st->st_mode) || st->st_size == 0)
+		return st->st_size;
+	from = st->st_size > (off_t)sizeof(buf) ? st->st_size -
+	    (off_t)sizeof(buf) : 0;
+	if ((rfd = logdir_openat(w->dirfd, w->name, O_RDONLY | O_NONBLOCK,
+	    0)) != -1) {
+		if (fstat(rfd, &rst) == 0 && rst.st_dev == st->st_dev &&
+		    rst.st_ino == st->st_ino)
+			n = pread(rfd, buf, (size_t)(st->st_size - from), from);
+		(void)close(rfd);	/* read-only; nothing to lose */
+	}
+	if (n <= 0 || buf[n - 1] == '\n')
+		return st->st_size;
+	if ((nl = memrchr(buf, '\n', (size_t)n)) != NULL)
+		keep = from + (nl - buf) + 1;
+	else if (from == 0)
+		keep = 0;
+	else
+		return st->st_size;	/* a torn line longer than 64K: leave it */
+	if (ftruncate(fd, keep) == -1) {
+		log_warn("output %s: cannot cut the torn last line of %s: %s",
+		    w->conf->name, w->conf->path, strerror(errno));
+		return st->st_size;
+	}
+	log_warn("output %s: %s ended inside a line (a crash while writing); "
+	    "cut its last %lld bytes", w->conf->name, w->conf->path,
+	    (long long)(st->st_size - keep));
+	return keep;
+}
+
+/*
  * Open (or create) the output file with exactly file_mode, whatever the
  * umask, and the configured owner and group. Never through a symbolic link
  * at its name; only a regular file with no other name (logdir_owns) is
@@ -221,6 +268,8 @@ writer_open(struct writer *w, char *err, size_t errlen)
 			return -1;
 		}
 	}
+	if (S_ISREG(st.st_mode) && logdir_owns(&st))
+		st.st_size = writer_cut_torn_tail(w, fd, &st);
 	if (S_ISREG(st.st_mode))
 		(void)writer_reserve(fd, st.st_size);
 	w->fd = fd;

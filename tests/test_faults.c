@@ -186,3 +186,29 @@ Test(faults, datagrams_queued_at_sigterm_are_written,
 	cr_assert_eq(hd_signal(&d, 0, 10000), 0);
 	cr_assert_eq(file_lines(hd_path(&d, "main.log")), 8);
 }
+
+/* A file left ending inside a line (the daemon killed mid-write) gets that
+ * torn tail cut at the next open, so the next record starts a line of its
+ * own instead of running on from the fragment. */
+Test(faults, a_torn_last_line_left_by_a_crash_is_cut_at_open,
+    .fini = daemon_down, .timeout = 30)
+{
+	char *text;
+	FILE *f;
+
+	hd_prepare(&d, "listen = { socket = \"@DIR@/asynclog.sock\"; };\n"
+	    "outputs = ( { name = \"main\"; path = \"@DIR@/main.log\"; } );\n");
+	cr_assert_not_null(f = fopen(hd_path(&d, "main.log"), "w"));
+	fputs("a whole line\nhalf of a rec", f);
+	cr_assert_eq(fclose(f), 0);
+	hd_restart(&d);
+	cr_assert_eq(run("%s -u %s -t after 'the next record'",
+	    hd_bin("asynclog"), d.sock), 0);
+	cr_assert(hd_wait_lines(hd_path(&d, "main.log"), 2, 5000));
+	cr_assert_not_null(text = file_read(hd_path(&d, "main.log"), NULL));
+	cr_assert(strncmp(text, "a whole line\n", 13) == 0, "%s", text);
+	cr_assert_null(strstr(text, "half of a rec"), "%s", text);
+	cr_assert_not_null(strstr(text + 13, "after"), "%s", text);
+	cr_assert(hd_log_mentions(&d, "ended inside a line"));
+	free(text);
+}
