@@ -406,6 +406,39 @@ writer_write_all(int fd, const char *buf, size_t len)
 }
 
 /*
+ * To a pipe: whole lines in writes of at most PIPE_BUF bytes, which the
+ * kernel makes atomic, so a daemon killed mid-chunk leaves no torn line in
+ * the pipe for its reader (a file is undone with ftruncate instead; a
+ * pipe cannot be). Only a record longer than PIPE_BUF is written in parts.
+ */
+static int
+writer_write_lines(int fd, const char *buf, size_t len)
+{
+	const char *nl;
+	size_t n, take;
+
+	while (len > 0) {
+		take = 0;
+		while (take < len) {
+			n = len - take < PIPE_BUF ? len - take : PIPE_BUF;
+			if ((nl = memchr(buf + take, '\n', n)) == NULL)
+				break;
+			if ((size_t)(nl - buf) + 1 > PIPE_BUF)
+				break;
+			take = (size_t)(nl - buf) + 1;
+		}
+		if (take == 0)	/* a line longer than PIPE_BUF */
+			take = (nl = memchr(buf, '\n', len)) != NULL ?
+			    (size_t)(nl - buf) + 1 : len;
+		if (writer_write_all(fd, buf, take) == -1)
+			return -1;
+		buf += take;
+		len -= take;
+	}
+	return 0;
+}
+
+/*
  * A few preallocated blocks past the end of the file (FALLOC_FL_KEEP_SIZE:
  * the size does not change), so a drop marker can still be written when the
  * filesystem has no free block left, e.g. when the daemon stops while the
@@ -678,7 +711,8 @@ writer_write_chunk(struct writer *w, struct chunk *c)
 			goto failed;
 		}
 	}
-	if (writer_write_all(w->fd, c->buf, c->len) == 0 &&
+	if ((S_ISFIFO(st.st_mode) ? writer_write_lines(w->fd, c->buf, c->len) :
+	    writer_write_all(w->fd, c->buf, c->len)) == 0 &&
 	    (!S_ISREG(st.st_mode) ||
 	    writer_reserve(w->fd, st.st_size + c->len) != ENOSPC)) {
 		c->nwritten = c->nrecords;
