@@ -875,7 +875,9 @@ conn_drop_leftovers(struct conn *c)
 		else if (r < 0)
 			break;
 	}
-	if (conn_partial_record(c)) {
+	/* A record cut short by SHUT_RD: the library counts the frame it
+	 * could not finish, so the daemon does only for syslog senders. */
+	if (c->kind != CONN_NATIVE && conn_partial_record(c)) {
 		counters_input_drop(DROP_SHUTDOWN, 1);
 		n++;
 	}

@@ -17,6 +17,8 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -396,6 +398,22 @@ listen_keep(struct listen_set *set, int fds[LISTEN_NKINDS])
 	listen_stop(set);
 }
 
+static char listen_exe[PATH_MAX];	/* our binary's path (listen_note_exe) */
+
+void
+listen_block_signals(bool block)
+{
+	sigset_t set;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGHUP);
+	sigaddset(&set, SIGUSR1);
+	sigaddset(&set, SIGUSR2);
+	(void)sigprocmask(block ? SIG_BLOCK : SIG_UNBLOCK, &set, NULL);
+}
+
 /* Above every descriptor the new image is given. */
 #define LISTEN_EXEC_SPARE_FD	64
 
@@ -435,6 +453,29 @@ listen_exec(int fds[LISTEN_NKINDS], char *const argv[])
 	if (setenv("LISTEN_PID", num, 1) == -1)
 		return -1;
 	(void)unsetenv("LISTEN_PIDFDID");
+	/* Signals that come between exec and the new image's handlers
+	 * would kill it (exec resets them to their default): blocked, they
+	 * wait for it (main unblocks them once it watches them). */
+	listen_block_signals(true);
+	/* The file at the path we were started from, so an upgraded binary
+	 * installed there is the one that runs (and ps shows our name);
+	 * the image we run now if that path is gone. */
+	if (listen_exe[0] != '\0')
+		execv(listen_exe, argv);
 	execv("/proc/self/exe", argv);
+	listen_block_signals(false);
 	return -1;
+}
+
+void
+listen_note_exe(void)
+{
+	ssize_t n = readlink("/proc/self/exe", listen_exe,
+	    sizeof(listen_exe) - 1);
+	static const char deleted[] = " (deleted)";
+	size_t dl = sizeof(deleted) - 1;
+
+	listen_exe[n > 0 ? n : 0] = '\0';
+	if (n > (ssize_t)dl && strcmp(listen_exe + n - dl, deleted) == 0)
+		listen_exe[n - dl] = '\0';
 }

@@ -8,6 +8,7 @@
 #ifndef ASYNCLOG_LISTEN_H
 #define ASYNCLOG_LISTEN_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 struct config;
@@ -51,5 +52,11 @@ void	listen_keep(struct listen_set *, int fds[LISTEN_NKINDS]);
  * on failure, with errno set.
  */
 int	listen_exec(int fds[LISTEN_NKINDS], char *const argv[]);
+
+/* Note the path of our binary at start-up, for listen_exec. */
+void	listen_note_exe(void);
+/* Block (or let arrive) the signals the daemon handles: blocked through
+ * a re-exec, they wait for the new image instead of killing it. */
+void	listen_block_signals(bool block);
 
 #endif

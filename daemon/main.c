@@ -139,7 +139,8 @@ static void
 main_signal_cb(evutil_socket_t sig, short what, void *arg)
 {
 	struct server *srv = arg;
-	char *text;
+	struct config *conf = NULL;
+	char *text, err[1024];
 
 	(void)what;
 	switch (sig) {
@@ -148,12 +149,27 @@ main_signal_cb(evutil_socket_t sig, short what, void *arg)
 		if (!server_draining(srv)) {
 			log_info("signal %d: draining", (int)sig);
 			notify_stopping();
+		} else if (server_handing_off(srv)) {
+			/* A stop wins over a restart asked for before it. */
+			log_info("signal %d: stopping instead of restarting",
+			    (int)sig);
+			server_cancel_handoff(srv);
+			notify_stopping();
 		}
 		server_drain(srv);
 		break;
 	case SIGUSR2:
 		if (server_draining(srv))
 			break;
+		/* The new image must be able to start: a config it cannot
+		 * load would leave the sockets with nobody to serve them. */
+		if (main_conffile != NULL && (conf = config_load_file(
+		    main_conffile, err, sizeof(err))) == NULL) {
+			log_warn("SIGUSR2: not restarting, the configuration "
+			    "does not load: %s", err);
+			break;
+		}
+		config_free(conf);
 		log_info("SIGUSR2: draining, then restarting with the same "
 		    "sockets");
 		notify_reloading();
@@ -234,6 +250,7 @@ main(int argc, char *argv[])
 	}
 
 	signal(SIGPIPE, SIG_IGN);
+	listen_note_exe();
 	if (evthread_use_pthreads() == -1)
 		log_fatal(1, "libevent has no thread support");
 	if ((base = event_base_new()) == NULL)
@@ -246,6 +263,9 @@ main(int argc, char *argv[])
 		if (sigev[i] == NULL || evsignal_add(sigev[i], NULL) == -1)
 			log_fatal(1, "cannot watch signal %d", signals[i]);
 	}
+	/* After a re-exec they arrive blocked (listen_exec): what came
+	 * meanwhile is pending, and is handled now, not lost or fatal. */
+	listen_block_signals(false);
 	if (server_start(&srv, base, conf, err, sizeof(err)) == -1)
 		log_fatal(1, "%s", err);
 	log_info("%s %s ready: socket %s, %u outputs", conf->file,
@@ -257,6 +277,13 @@ main(int argc, char *argv[])
 
 	if (event_base_dispatch(base) == -1)
 		log_warn("event loop failed");
+	if (server_handing_off(&srv)) {
+		/* From here signals wait for the new image; one the loop
+		 * caught but had no pass left to handle (a SIGTERM that must
+		 * turn the restart into a stop) is handled now. */
+		listen_block_signals(true);
+		(void)event_base_loop(base, EVLOOP_NONBLOCK);
+	}
 
 	notify_stop();
 	stuck = server_stop(&srv);

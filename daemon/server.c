@@ -192,6 +192,12 @@ server_handoff(struct server *srv)
 	server_drain(srv);
 }
 
+void
+server_cancel_handoff(struct server *srv)
+{
+	srv->handoff = false;
+}
+
 bool
 server_handing_off(const struct server *srv)
 {

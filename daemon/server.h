@@ -60,6 +60,8 @@ void	server_drain(struct server *);
  * connecting meanwhile wait in the kernel's backlog) for server_exec.
  */
 void	server_handoff(struct server *);
+/* A SIGTERM during the handoff: drain and exit instead. */
+void	server_cancel_handoff(struct server *);
 bool	server_handing_off(const struct server *);
 
 /* After server_stop of a hand-off: exec this program again with argv and
