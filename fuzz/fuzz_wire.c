@@ -92,8 +92,9 @@ fuzz_check_pointers(const struct wire_frame *f, const uint8_t *p)
 		break;
 	case WIRE_STATS:
 		FUZZ_CHECK(f->u.stats_format == WIRE_STATS_TEXT ||
-		    f->u.stats_format == WIRE_STATS_JSON, "stats format %u",
-		    f->u.stats_format);
+		    f->u.stats_format == WIRE_STATS_JSON ||
+		    f->u.stats_format == WIRE_STATS_PROMETHEUS,
+		    "stats format %u", f->u.stats_format);
 		break;
 	case WIRE_STATS_REPLY:
 		FUZZ_CHECK(fuzz_within(f->u.stats_reply.text,
