@@ -134,11 +134,11 @@ Test(filtering, the_noisy_health_check_is_dropped,
 	    "    filter = \"tag == nginx and not msg =~ '\\\"GET "
 	    "/health(z)? HTTP'\"; } );\n");
 	for (i = 0; i < 50; i++) {
-		send("<30>nginx: 10.0.0.%d \"GET /healthz HTTP/1.1\" 200", i);
-		send("<30>nginx: 10.0.0.%d \"GET /health HTTP/1.1\" 200", i);
-		send("<30>nginx: 10.0.0.%d \"GET /health/report HTTP/1.1\" 200",
+		send("<30>nginx: 127.0.0.%d \"GET /healthz HTTP/1.1\" 200", i);
+		send("<30>nginx: 127.0.0.%d \"GET /health HTTP/1.1\" 200", i);
+		send("<30>nginx: 127.0.0.%d \"GET /health/report HTTP/1.1\" 200",
 		    i);
-		send("<30>nginx: 10.0.0.%d \"GET /index.html HTTP/1.1\" 200 "
+		send("<30>nginx: 127.0.0.%d \"GET /index.html HTTP/1.1\" 200 "
 		    "/health", i);
 	}
 	send("<30>nginx: last");
