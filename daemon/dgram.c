@@ -163,7 +163,7 @@ dgram_take(struct dgram *d, int max, int64_t now)
 		if (n == 0 || !dgram_admit(d, cred.pid, now))
 			continue;
 		memset(&d->rec, 0, sizeof(d->rec));
-		syslog_parse(d->buf, n, now, &d->rec);
+		syslog_parse_local(d->buf, n, now, &d->rec);
 		route_stamp(&d->rec, &cred, now);
 		d->rec.unit_len = unit_cache_get(&d->units, cred.pid, mono,
 		    &d->rec.unit);

@@ -11,7 +11,9 @@
  * RFC 3164 is a description of practice more than a grammar, so the 3164
  * parser accepts what real senders write: glibc syslog(3) over /dev/log (no
  * hostname), util-linux logger(1), Python's SysLogHandler (often no timestamp
- * and no tag), and relays that put a hostname after the timestamp.
+ * and no tag), and relays that put a hostname after the timestamp. Whether a
+ * hostname can be there is the input's to say (syslog_parse_local() or
+ * syslog_parse_relayed()), never guessed from the text.
  */
 
 #include <stdbool.h>
@@ -259,30 +261,47 @@ syslog_word(const char *p, size_t len, size_t i)
 	return e - i;
 }
 
-static bool
-syslog_has(const char *p, size_t len, char c)
+/*
+ * Length of the HOSTNAME at p[0..len) on host-bearing input, or 0: a run of
+ * letters, digits, '.', '_' and '-' that ends in a letter or digit and is
+ * followed by a space or the end of the message (rsyslog's pmrfc3164 rule,
+ * which tells "host" from "prog:", "prog[1]:" and "#001").
+ */
+static size_t
+syslog_3164_host(const char *p, size_t len)
 {
-	return memchr(p, c, len) != NULL;
+	size_t	i;
+	char	c;
+
+	for (i = 0; i < len && i < SYSLOG_MAX_HOST; i++) {
+		c = p[i];
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		    syslog_isdigit(c) || c == '.' || c == '_' || c == '-'))
+			break;
+	}
+	if (i == 0 || (i < len && p[i] != ' '))
+		return 0;
+	c = p[i - 1];
+	if (c == '.' || c == '_' || c == '-')
+		return 0;
+	return i;
 }
 
 /*
  * RFC 3164 after the PRI: [TIMESTAMP SP [HOST SP]] [TAG[\[PID\]]:] MSG.
- * The HOST, like everything in a message, is only a claim (claimed_host).
- *
- * glibc's syslog(3) sends no HOST to /dev/log, relays and `logger --rfc3164`
- * to a network do, and nothing marks which one came. The heuristic: after the
- * timestamp, the first word is the host when it looks like a name (no '[',
- * not ending in ':') and the second word looks like a tag ("prog[123]:",
- * "prog:"), e.g. "host prog[1]: x"; otherwise the first word is the tag, so
- * "prog[1]: x" and "root: x" keep their tag. Without a timestamp there is no
- * host, and a tag is taken only in the explicit "tag:" / "tag[pid]:" form, so
- * Python's bare "<14>hello world" stays one message.
+ * The HOST, like everything in a message, is only a claim (claimed_host),
+ * and is looked for only on host-bearing input (relayed): glibc's syslog(3)
+ * sends none to /dev/log, and on local input a first word that merely looks
+ * like a name ("web1 nginx: x") is the sender's tag, never a host.
+ * Without a timestamp there is no HEADER, so no host (RFC 3164 section
+ * 4.3.3), and a tag is taken only in the explicit "tag:" / "tag[pid]:"
+ * form, so Python's bare "<14>hello world" stays one message.
  */
 static void
-syslog_parse_3164(const char *p, size_t len, int64_t now_ns,
+syslog_parse_3164(const char *p, size_t len, int64_t now_ns, bool relayed,
     struct record *rec)
 {
-	size_t	i = 0, w1, w2, t, tl, pl = 0;
+	size_t	i = 0, w1, t, tl, pl = 0;
 	bool	stamped = false;
 	int64_t	ns;
 	pid_t	pid = 0;
@@ -301,17 +320,12 @@ syslog_parse_3164(const char *p, size_t len, int64_t now_ns,
 		rec->client_time_ns = ns;
 		if (i < len)
 			i++;	/* the space after the timestamp */
-
-		w1 = syslog_word(p, len, i);
-		if (w1 > 0 && w1 <= SYSLOG_MAX_HOST && i + w1 < len &&
-		    !syslog_has(p + i, w1, '[') && p[i + w1 - 1] != ':') {
-			w2 = syslog_word(p, len, i + w1 + 1);
-			if (w2 > 0 && (p[i + w1 + w2] == ':' ||
-			    syslog_has(p + i + w1 + 1, w2, '['))) {
-				rec->claimed_host = p + i;
-				rec->claimed_host_len = w1;
-				i += w1 + 1;
-			}
+		if (relayed && (w1 = syslog_3164_host(p + i, len - i)) > 0) {
+			rec->claimed_host = p + i;
+			rec->claimed_host_len = w1;
+			i += w1;
+			if (i < len)
+				i++;
 		}
 	}
 
@@ -445,8 +459,9 @@ syslog_parse_5424(const char *p, size_t len, struct record *rec)
 	return 0;
 }
 
-void
-syslog_parse(const char *buf, size_t len, int64_t now_ns, struct record *rec)
+static void
+syslog_parse(const char *buf, size_t len, int64_t now_ns, bool relayed,
+    struct record *rec)
 {
 	size_t	n;
 	int	pri;
@@ -456,7 +471,7 @@ syslog_parse(const char *buf, size_t len, int64_t now_ns, struct record *rec)
 
 	if (len == 0 || buf[0] != '<') {
 		/* No PRI at all: RFC 3164 section 4.3.3 says user.notice. */
-		syslog_parse_3164(buf, len, now_ns, rec);
+		syslog_parse_3164(buf, len, now_ns, relayed, rec);
 		return;
 	}
 	if ((n = syslog_pri(buf, len, &pri)) == 0)
@@ -469,7 +484,21 @@ syslog_parse(const char *buf, size_t len, int64_t now_ns, struct record *rec)
 			syslog_raw(buf, len, rec);
 		return;
 	}
-	syslog_parse_3164(buf + n, len - n, now_ns, rec);
+	syslog_parse_3164(buf + n, len - n, now_ns, relayed, rec);
+}
+
+void
+syslog_parse_local(const char *buf, size_t len, int64_t now_ns,
+    struct record *rec)
+{
+	syslog_parse(buf, len, now_ns, false, rec);
+}
+
+void
+syslog_parse_relayed(const char *buf, size_t len, int64_t now_ns,
+    struct record *rec)
+{
+	syslog_parse(buf, len, now_ns, true, rec);
 }
 
 /*
