@@ -28,15 +28,22 @@
 #define SYSLOG_MAX_PRI		191	/* local7.debug */
 #define SYSLOG_MAX_TAG		48	/* RFC 5424 APP-NAME length */
 #define SYSLOG_MAX_HOST		255	/* RFC 5424 HOSTNAME length */
-#define SYSLOG_3164_TIME_LEN	15	/* "Nov 25 12:00:00" */
+#define SYSLOG_3164_FUTURE	(31 * SYSLOG_DAY) /* how far ahead a date
+						   * without a year may be */
 #define SYSLOG_MAX_COUNT_DIGITS	9	/* a longer octet count is oversize */
 
 #define SYSLOG_NS		INT64_C(1000000000)
 #define SYSLOG_DAY		INT64_C(86400)
 
-static const char *syslog_months[] = {
-	"Jan", "Feb", "Mar", "Apr", "May", "Jun",
-	"Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+/* Month names folded to lower case and packed, for one compare each. */
+#define SYSLOG_MON(a, b, c)	((uint32_t)(a) << 16 | (uint32_t)(b) << 8 | (c))
+static const uint32_t syslog_months[] = {
+	SYSLOG_MON('j', 'a', 'n'), SYSLOG_MON('f', 'e', 'b'),
+	SYSLOG_MON('m', 'a', 'r'), SYSLOG_MON('a', 'p', 'r'),
+	SYSLOG_MON('m', 'a', 'y'), SYSLOG_MON('j', 'u', 'n'),
+	SYSLOG_MON('j', 'u', 'l'), SYSLOG_MON('a', 'u', 'g'),
+	SYSLOG_MON('s', 'e', 'p'), SYSLOG_MON('o', 'c', 't'),
+	SYSLOG_MON('n', 'o', 'v'), SYSLOG_MON('d', 'e', 'c'),
 };
 
 static bool
@@ -146,58 +153,125 @@ syslog_rfc3339(const char *p, size_t len, int64_t *ns)
 static _Thread_local time_t	syslog_tm_now = -1;
 static _Thread_local struct tm	syslog_tm;
 
-/*
- * RFC 3164 timestamp "Mmm dd hh:mm:ss" (day space-padded) at p. It carries
- * neither year nor zone: it is local time, and the year is the one that puts
- * it nearest to now (so "Dec 31" arriving on Jan 1 is last year's).
- * Returns 0 with *ns set, or -1.
- */
+/* 1 or 2 digits at p[*i..len) as a number, or -1; *i moves past them. */
 static int
+syslog_num2(const char *p, size_t len, size_t *i)
+{
+	int	v;
+
+	if (*i >= len || !syslog_isdigit(p[*i]))
+		return -1;
+	v = p[(*i)++] - '0';
+	if (*i < len && syslog_isdigit(p[*i]))
+		v = v * 10 + (p[(*i)++] - '0');
+	return v;
+}
+
+/*
+ * syslog_days() of month mo (0..11), for the one date most records of a
+ * stream carry: the last answer is kept per thread.
+ */
+static int64_t
+syslog_3164_days(int year, int mo, int d)
+{
+	static _Thread_local int	key = -1;
+	static _Thread_local int64_t	days;
+	int				k = (year * 12 + mo) * 32 + d;
+
+	if (k != key) {
+		days = syslog_days(year, mo + 1, d);
+		key = k;
+	}
+	return days;
+}
+
+/*
+ * RFC 3164 timestamp at p: "Mmm dd hh:mm:ss" as RFC 3164 writes it (day
+ * space-padded), and the variants devices send, as rsyslog reads them: the
+ * month in any letter case ("AUG"), a one-digit day after one space
+ * ("Mar 7"), a year before the time ("Mar  7 2008 19:06:53", Cisco), a
+ * fraction of a second, and a colon after the time ("19:06:53:", Cisco
+ * IOS and ASA). It must be followed by a space or the end.
+ *
+ * Without a year it is local time in this year, or in last year when that
+ * would put it more than SYSLOG_3164_FUTURE ahead of now (a clock a little
+ * fast is common, a record from next year is not; so "Dec 31" arriving on
+ * Jan 1 is last year's, and "Mar 10" arriving in December this year's).
+ * Returns the length of the timestamp with *ns set, or 0.
+ */
+static size_t
 syslog_3164_time(const char *p, size_t len, int64_t now_ns, int64_t *ns)
 {
-	struct tm	tm;
 	time_t		now = (time_t)(now_ns / SYSLOG_NS);
-	int		mo, d, h, mi, s;
-	int64_t		sec, year;
+	uint32_t	mon;
+	int		mo, d, h, mi, s, year = -1;
+	int64_t		sec, frac = 0, scale = SYSLOG_NS;
+	size_t		i;
 
-	if (len < SYSLOG_3164_TIME_LEN || p[3] != ' ' || p[6] != ' ' ||
-	    p[9] != ':' || p[12] != ':')
-		return -1;
-	for (mo = 0; mo < 12; mo++) {
-		if (memcmp(p, syslog_months[mo], 3) == 0)
-			break;
-	}
+	if (len < 14 || p[3] != ' ')
+		return 0;
+	mon = SYSLOG_MON(p[0] | 0x20, p[1] | 0x20, p[2] | 0x20);
+	for (mo = 0; mo < 12 && syslog_months[mo] != mon; mo++)
+		;
 	if (mo == 12)
-		return -1;
-	if (p[4] == ' ')
-		d = syslog_digits(p + 5, 1);
-	else
-		d = syslog_digits(p + 4, 2);
-	h = syslog_digits(p + 7, 2);
-	mi = syslog_digits(p + 10, 2);
-	s = syslog_digits(p + 13, 2);
+		return 0;
+	if (len >= 15 && p[6] == ' ' && p[9] == ':' && p[12] == ':' &&
+	    (len == 15 || p[15] == ' ')) {
+		/* The common "Nov 25 12:00:00" / "Nov  5 12:00:00". */
+		d = p[4] == ' ' ? syslog_digits(p + 5, 1) :
+		    syslog_digits(p + 4, 2);
+		h = syslog_digits(p + 7, 2);
+		mi = syslog_digits(p + 10, 2);
+		s = syslog_digits(p + 13, 2);
+		i = 15;
+	} else {
+		i = p[4] == ' ' ? 5 : 4;
+		if ((d = syslog_num2(p, len, &i)) < 0 || i >= len ||
+		    p[i++] != ' ')
+			return 0;
+		if (len - i > 5 && p[i + 4] == ' ' &&
+		    (year = syslog_digits(p + i, 4)) >= 1970)
+			i += 5;		/* "Mar  7 2008 19:06:53" */
+		else
+			year = -1;
+		if ((h = syslog_num2(p, len, &i)) < 0 || i >= len ||
+		    p[i++] != ':' || (mi = syslog_num2(p, len, &i)) < 0 ||
+		    i >= len || p[i++] != ':' ||
+		    (s = syslog_num2(p, len, &i)) < 0)
+			return 0;
+		if (i + 1 < len && p[i] == '.' && syslog_isdigit(p[i + 1])) {
+			for (i++; i < len && syslog_isdigit(p[i]); i++) {
+				if (scale > 1) {
+					scale /= 10;
+					frac += (p[i] - '0') * scale;
+				}
+			}
+		}
+		if (i < len && p[i] == ':')
+			i++;	/* "19:06:53: %ASA-6-302015: ..." */
+		if (i < len && p[i] != ' ')
+			return 0;
+	}
 	if (d < 1 || d > 31 || h < 0 || h > 23 || mi < 0 || mi > 59 ||
 	    s < 0 || s > 60)
-		return -1;
+		return 0;
 
 	/* localtime_r takes a lock and reads TZ: once per second is plenty. */
 	if (now != syslog_tm_now) {
 		if (localtime_r(&now, &syslog_tm) == NULL)
-			return -1;
+			return 0;
 		syslog_tm_now = now;
 	}
-	tm = syslog_tm;
-	year = tm.tm_year + 1900;
-	sec = syslog_days(year, mo + 1, d) * SYSLOG_DAY + h * 3600 + mi * 60 +
-	    s - tm.tm_gmtoff;
-	if (sec - (int64_t)now > 180 * SYSLOG_DAY)
-		sec = syslog_days(year - 1, mo + 1, d) * SYSLOG_DAY +
-		    h * 3600 + mi * 60 + s - tm.tm_gmtoff;
-	else if ((int64_t)now - sec > 180 * SYSLOG_DAY)
-		sec = syslog_days(year + 1, mo + 1, d) * SYSLOG_DAY +
-		    h * 3600 + mi * 60 + s - tm.tm_gmtoff;
-	*ns = syslog_ns(sec, 0);
-	return 0;
+	sec = h * 3600 + mi * 60 + s - syslog_tm.tm_gmtoff;
+	if (year < 0) {
+		year = syslog_tm.tm_year + 1900;
+		if (syslog_3164_days(year, mo, d) * SYSLOG_DAY + sec -
+		    (int64_t)now > SYSLOG_3164_FUTURE)
+			year--;
+	}
+	*ns = syslog_ns(syslog_3164_days(year, mo, d) * SYSLOG_DAY + sec,
+	    frac);
+	return i;
 }
 
 /* "<PRI>" at the start: its length (3..5) with *pri set, or 0. */
@@ -306,13 +380,14 @@ syslog_parse_3164(const char *p, size_t len, int64_t now_ns, bool relayed,
 	int64_t	ns;
 	pid_t	pid = 0;
 
-	w1 = syslog_word(p, len, 0);
-	if (len >= SYSLOG_3164_TIME_LEN &&
-	    (len == SYSLOG_3164_TIME_LEN || p[SYSLOG_3164_TIME_LEN] == ' ') &&
-	    syslog_3164_time(p, len, now_ns, &ns) == 0) {
+	if ((i = syslog_3164_time(p, len, now_ns, &ns)) > 0)
 		stamped = true;
-		i = SYSLOG_3164_TIME_LEN;
-	} else if (w1 > 0 && syslog_rfc3339(p, w1, &ns) == 0) {
+	else if (len > 1 && p[0] == ' ' &&
+	    (i = syslog_3164_time(p + 1, len - 1, now_ns, &ns)) > 0) {
+		stamped = true;	/* "<167> Mar  7 ...": a space after the PRI */
+		i++;
+	} else if ((w1 = syslog_word(p, len, 0)) > 0 &&
+	    syslog_rfc3339(p, w1, &ns) == 0) {
 		stamped = true;	/* rsyslog's high-precision 3164 variant */
 		i = w1;
 	}
@@ -326,6 +401,9 @@ syslog_parse_3164(const char *p, size_t len, int64_t now_ns, bool relayed,
 			i += w1;
 			if (i < len)
 				i++;
+			/* Cisco ASA's device-id: "fw01 : %ASA-6-302015: ..." */
+			if (len - i >= 2 && p[i] == ':' && p[i + 1] == ' ')
+				i += 2;
 		}
 	}
 

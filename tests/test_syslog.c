@@ -738,3 +738,163 @@ Test(syslog_relayed, parses_what_local_input_parses_when_there_is_no_host)
 		cr_assert_eq(loc.msg_len, rel.msg_len, "%s", lines[i]);
 	}
 }
+
+/* ---- RFC 3164 variants real devices send ------------------------------ */
+
+#define T_MAR7	SEC(1772910413)		/* 2026-03-07T19:06:53Z */
+
+Test(syslog_3164, reads_the_timestamp_variants_devices_send)
+{
+	static const char	*lines[] = {
+		"<38>Mar  7 19:06:53 example tag: x",	/* RFC 3164 */
+		"<38>Mar 7 19:06:53 example tag: x",	/* one-digit day */
+		"<38>Mar 07 19:06:53 example tag: x",	/* zero-padded */
+		"<38>MAR  7 19:06:53 example tag: x",	/* upper case */
+		"<38>mar  7 19:06:53 example tag: x",
+		"<38>Mar  7 19:06:53: example tag: x",	/* colon after */
+		"<38> Mar  7 19:06:53 example tag: x",	/* space after PRI */
+		"<38>Mar  7 2026 19:06:53 example tag: x", /* year */
+		"<38>Mar 7 2026 19:06:53: example tag: x",
+		"<38>Mar  7 19:06:53.250 example tag: x", /* fraction */
+	};
+	struct record	rec;
+	size_t		i;
+
+	set_utc();
+	for (i = 0; i < sizeof lines / sizeof lines[0]; i++) {
+		rec = parse_relayed(lines[i]);
+		cr_assert_eq(rec.facility, 4, "%s", lines[i]);
+		cr_assert_eq(rec.client_time_ns, T_MAR7 + (i == 9 ?
+		    250000000 : 0), "%s: time %lld", lines[i],
+		    (long long)rec.client_time_ns);
+		assert_field(rec.claimed_host, rec.claimed_host_len, "example");
+		assert_field(rec.tag, rec.tag_len, "tag");
+		assert_field(rec.msg, rec.msg_len, "x");
+		/* The same time on local input, with no host. */
+		rec = parse_str(lines[i]);
+		cr_assert_eq(rec.client_time_ns, T_MAR7 + (i == 9 ?
+		    250000000 : 0), "local %s", lines[i]);
+		assert_field(rec.tag, rec.tag_len, "example");
+	}
+}
+
+Test(syslog_3164, rejects_what_is_no_timestamp)
+{
+	static const char	*lines[] = {
+		"<38>Mar 32 19:06:53 x",
+		"<38>Mar  7 24:06:53 x",
+		"<38>Mar  7 19:60:53 x",
+		"<38>Mar  7 19:06:61 x",
+		"<38>Mak  7 19:06:53 x",
+		"<38>Mar  7 19:06:53x",
+		"<38>Mar  7 19:06",
+		"<38>Mar  0 19:06:53 x",
+	};
+	struct record	rec;
+	size_t		i;
+
+	for (i = 0; i < sizeof lines / sizeof lines[0]; i++) {
+		rec = parse_relayed(lines[i]);
+		cr_assert_eq(rec.client_time_ns, 0, "%s", lines[i]);
+		cr_assert_null(rec.claimed_host, "%s", lines[i]);
+		assert_field(rec.msg, rec.msg_len, lines[i] + 4);
+	}
+}
+
+Test(syslog_3164, reads_cisco_asa_with_and_without_a_device_id)
+{
+	struct record	rec;
+
+	set_utc();
+	rec = parse_relayed("<166>Jul 10 2013 12:00:00: %ASA-6-302015: Built "
+	    "outbound UDP connection 1 for outside:192.0.2.1/53");
+	cr_assert_eq(rec.facility, 20);
+	cr_assert_eq(rec.severity, 6);
+	cr_assert_eq(rec.client_time_ns, SEC(1373457600));
+	cr_assert_null(rec.claimed_host);
+	assert_field(rec.tag, rec.tag_len, "%ASA-6-302015");
+	assert_field(rec.msg, rec.msg_len,
+	    "Built outbound UDP connection 1 for outside:192.0.2.1/53");
+
+	rec = parse_relayed("<166>Jul 10 2013 12:00:00 fw01 : %ASA-6-302015: "
+	    "Built");
+	cr_assert_eq(rec.client_time_ns, SEC(1373457600));
+	assert_field(rec.claimed_host, rec.claimed_host_len, "fw01");
+	assert_field(rec.tag, rec.tag_len, "%ASA-6-302015");
+	assert_field(rec.msg, rec.msg_len, "Built");
+}
+
+Test(syslog_3164, reads_mark_lines_and_hosts_without_tags_on_relayed_input)
+{
+	struct record	rec;
+
+	rec = parse_relayed("<13>Feb 18 16:01:59 serverX -- MARK --");
+	assert_field(rec.claimed_host, rec.claimed_host_len, "serverX");
+	assert_field(rec.tag, rec.tag_len, "--");
+	assert_field(rec.msg, rec.msg_len, "MARK --");
+
+	rec = parse_relayed("<14>Aug 30 23:00:05 X4711");
+	assert_field(rec.claimed_host, rec.claimed_host_len, "X4711");
+	cr_assert_eq(rec.tag_len, 0);
+	cr_assert_eq(rec.msg_len, 0);
+
+	rec = parse_relayed("<14>Aug 30 23:00:05 X4711 ");
+	assert_field(rec.claimed_host, rec.claimed_host_len, "X4711");
+	cr_assert_eq(rec.tag_len, 0);
+	cr_assert_eq(rec.msg_len, 0);
+
+	/* No timestamp, no header: never a host, even on relayed input. */
+	rec = parse_relayed("<14>disk full on /var");
+	cr_assert_null(rec.claimed_host);
+	cr_assert_eq(rec.tag_len, 0);
+	assert_field(rec.msg, rec.msg_len, "disk full on /var");
+}
+
+/* One space after the tag is the separator; any more are the message's. */
+Test(syslog_3164, drops_exactly_one_space_after_the_tag)
+{
+	struct record	rec;
+
+	rec = parse_str("<13>Nov 25 12:00:00 t: x");
+	assert_field(rec.msg, rec.msg_len, "x");
+	rec = parse_str("<13>Nov 25 12:00:00 t:  x");
+	assert_field(rec.msg, rec.msg_len, " x");
+	rec = parse_str("<13>Nov 25 12:00:00 t:x");
+	assert_field(rec.msg, rec.msg_len, "x");
+	rec = parse_str("<13>Nov 25 12:00:00 t x");
+	assert_field(rec.msg, rec.msg_len, "x");
+	rec = parse_str("<13>t[5]:  x");
+	assert_field(rec.msg, rec.msg_len, " x");
+}
+
+/* ---- the year of a date that has none --------------------------------- */
+
+static int64_t
+stamp_at(const char *line, int64_t now_ns)
+{
+	struct record	rec;
+
+	memset(&rec, 0, sizeof rec);
+	syslog_parse_local(line, strlen(line), now_ns, &rec);
+	return rec.client_time_ns;
+}
+
+Test(syslog_3164, takes_this_year_or_last_year_when_more_than_a_month_ahead)
+{
+	set_utc();
+	/* On 2026-12-01: March is this year's, not next year's. */
+	cr_assert_eq(stamp_at("<13>Mar 10 08:00:00 p: x", SEC(1796083200)),
+	    SEC(1773129600));				/* 2026-03-10 */
+	/* On 2027-01-01 00:00:05: Dec 31 is last year's. */
+	cr_assert_eq(stamp_at("<13>Dec 31 23:59:59 p: x", SEC(1798761605)),
+	    SEC(1798761599));				/* 2026-12-31 */
+	/* On 2026-11-25: Dec 20 is 25 days ahead, a fast clock: this year. */
+	cr_assert_eq(stamp_at("<13>Dec 20 12:00:00 p: x", NOW),
+	    SEC(1797768000));				/* 2026-12-20 */
+	/* ... Dec 30 is 35 days ahead: last year's. */
+	cr_assert_eq(stamp_at("<13>Dec 30 12:00:00 p: x", NOW),
+	    SEC(1767096000));				/* 2025-12-30 */
+	/* A year in the stamp is kept, whatever now is. */
+	cr_assert_eq(stamp_at("<13>Dec 30 2030 12:00:00 p: x", NOW),
+	    SEC(1924862400));				/* 2030-12-30 */
+}
