@@ -581,19 +581,16 @@ syslog_parse_relayed(const char *buf, size_t len, int64_t now_ns,
 
 /*
  * Where the first message of buf ends: the first '\n', or under NUL framing
- * the first '\n' or NUL, or len. memchr is vectorised, a byte loop is not; a
- * NUL can only matter before the '\n'.
+ * the first NUL (a '\n' is data there), or len. memchr is vectorised, a
+ * byte loop is not.
  */
 static size_t
 syslog_line_end(const char *buf, size_t len, enum syslog_framing framing)
 {
-	const char	*nl = memchr(buf, '\n', len), *nul;
-	size_t		 end = nl != NULL ? (size_t)(nl - buf) : len;
+	const char	*end = memchr(buf, framing == SYSLOG_FRAMING_NUL ?
+			    '\0' : '\n', len);
 
-	if (framing == SYSLOG_FRAMING_NUL &&
-	    (nul = memchr(buf, '\0', end)) != NULL)
-		end = (size_t)(nul - buf);
-	return end;
+	return end != NULL ? (size_t)(end - buf) : len;
 }
 
 /* The rule of syslog.h, on the bytes received so far (len > 0). */

@@ -53,7 +53,9 @@ void	syslog_parse_relayed(const char *buf, size_t len, int64_t now_ns,
  *   LF   a message ends at '\n'; a NUL inside it is data (escaped in every
  *        output), so a NUL in what a program logs cannot split a record.
  *   NUL  the peer frames with NUL, as Python's SysLogHandler does on a
- *        stream ("<14>msg\0", no newline): a message ends at NUL or '\n'.
+ *        stream ("<14>msg\0", no newline): a message ends at NUL, and a
+ *        '\n' inside it is data (escaped in every output), so a logged
+ *        traceback stays one record.
  *
  * The rule, applied to the bytes received when the first message that is
  * not octet-counted is framed: NUL when they end with a NUL (a peer that
@@ -103,8 +105,8 @@ ssize_t	syslog_frame(const char *buf, size_t len, size_t max_len,
 /*
  * The rest of a line being discarded after SYSLOG_FRAME_LONG_LINE: returns
  * how many bytes of buf[0..len) belong to it, its terminator included ('\n',
- * or NUL too under SYSLOG_FRAMING_NUL), and sets *more to whether the line
- * goes on past them (no terminator seen yet).
+ * or NUL under SYSLOG_FRAMING_NUL), and sets *more to whether the line goes
+ * on past them (no terminator seen yet).
  */
 size_t	syslog_frame_skip_line(const char *buf, size_t len,
 	    enum syslog_framing framing, bool *more);

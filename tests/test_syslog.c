@@ -437,17 +437,18 @@ frame_as(enum syslog_framing framing, const char *buf, size_t len,
 	return n;
 }
 
-Test(syslog_frame, splits_a_nul_framed_stream_at_nul_and_newline)
+Test(syslog_frame, splits_a_nul_framed_stream_at_nul_only)
 {
-	const char	*s = "<13>a\n<14>b\0<15>c\n", *msg;
-	size_t		 len = 18, msg_len;
+	const char	*s = "<11>Traceback\n  x\0<14>b\0<15>c\n", *msg;
+	size_t		 len = 30, msg_len;
 
-	cr_assert_eq(frame_as(NUL, s, len, 1024, &msg, &msg_len), 6);
-	assert_field(msg, msg_len, "<13>a");
-	cr_assert_eq(frame_as(NUL, s + 6, len - 6, 1024, &msg, &msg_len), 6);
+	/* A newline is data under NUL framing: a traceback is one record. */
+	cr_assert_eq(frame_as(NUL, s, len, 1024, &msg, &msg_len), 18);
+	assert_field(msg, msg_len, "<11>Traceback\n  x");
+	cr_assert_eq(frame_as(NUL, s + 18, len - 18, 1024, &msg, &msg_len), 6);
 	assert_field(msg, msg_len, "<14>b");
-	cr_assert_eq(frame_as(NUL, s + 12, len - 12, 1024, &msg, &msg_len), 6);
-	assert_field(msg, msg_len, "<15>c");
+	/* "<15>c\n" has no NUL yet: more is needed. */
+	cr_assert_eq(frame_as(NUL, s + 24, len - 24, 1024, &msg, &msg_len), 0);
 	cr_assert_eq(frame_as(LF, "\n", 1, 1024, &msg, &msg_len), 1);
 	cr_assert_eq(msg_len, 0);
 }
