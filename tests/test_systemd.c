@@ -184,6 +184,36 @@ Test(systemd, socket_activation_takes_a_syslog_datagram_socket_by_name,
 	cr_assert_eq(hd_signal(&d, SIGTERM, 10000), 0);
 }
 
+/*
+ * journald's forwarding socket, as asynclogd-journal.socket passes it
+ * (FileDescriptorName=journal): journald sends there what it takes, with
+ * the original sender's credentials; here the test is that sender.
+ */
+Test(systemd, socket_activation_takes_journalds_forwarding_socket_by_name,
+    .fini = sd_down, .timeout = 30)
+{
+	char fdname[] = "--fdname=journal", listen[300];
+	char *argv[] = { "systemd-socket-activate", "--datagram", "-l",
+	    listen, fdname, NULL, "-c", d.conf, NULL };
+
+	if (!have("systemd-socket-activate"))
+		cr_skip_test("systemd-socket-activate is not installed");
+	sd_prepare(CONF_DGRAM);
+	snprintf(listen, sizeof(listen), "%s/journal-syslog", d.dir);
+	argv[5] = (char *)hd_bin("asynclogd");
+	sd_spawn(argv, NULL);
+	for (long long t = hd_now_ms() + 5000; access(listen, F_OK) == -1 &&
+	    hd_now_ms() < t;)
+		usleep(5000);
+	cr_assert_eq(run("python3 -c 'import socket,sys; s=socket.socket("
+	    "socket.AF_UNIX, socket.SOCK_DGRAM); s.sendto(b\"<30>Dec  1 "
+	    "12:00:00 jsvc[1]: via journald\", sys.argv[1])' %s", listen), 0);
+	cr_assert(hd_wait(has_line_pred, &d, "jsvc", 10000),
+	    "the forwarded message did not reach main.log");
+	cr_assert(file_has(hd_path(&d, "main.log"), ": via journald\n"));
+	cr_assert_eq(hd_signal(&d, SIGTERM, 10000), 0);
+}
+
 /* notify protocol ------------------------------------------------------- */
 
 struct notify_msg {
@@ -385,7 +415,8 @@ Test(systemd, units_pass_systemd_analyze_verify_with_no_warnings,
 	    "MANPATH=/usr/local/share/man systemd-analyze verify "
 	    "/usr/local/lib/systemd/system/asynclogd.service "
 	    "/usr/local/lib/systemd/system/asynclogd.socket "
-	    "/usr/local/lib/systemd/system/asynclogd-syslog.socket' "
+	    "/usr/local/lib/systemd/system/asynclogd-syslog.socket "
+	    "/usr/local/lib/systemd/system/asynclogd-journal.socket' "
 	    ">%s 2>&1", root, out);
 	text = file_read(out, NULL);
 	cr_assert_eq(rc, 0, "systemd-analyze verify failed:\n%s", text);
