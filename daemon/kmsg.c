@@ -53,6 +53,7 @@ struct kmsg {
 	uint64_t	 next_seq;	/* first record not yet delivered */
 	uint64_t	 saved_seq;	/* next_seq as the state file has it */
 	int64_t		 saved_ns;	/* monotonic: when it was saved */
+	bool		 ended;		/* the device cannot be read any more */
 	struct record	 rec;
 	uint64_t	 pending;
 	char		 buf[KMSG_READ_MAX];
@@ -233,8 +234,13 @@ kmsg_record(struct kmsg *k, const char *buf, size_t len, int64_t offset_ns)
 	route_deliver_or_drop(k->route, &k->rec, &k->pending);
 }
 
-/* Take up to max records the kernel holds for us now. */
-static void
+/*
+ * Take up to max records the kernel holds for us now. Returns -1 when the
+ * device cannot be read any more (an error other than "nothing yet", or
+ * the end of a path that is not the kernel's device): a descriptor that
+ * stays readable without giving records would keep the loop spinning.
+ */
+static int
 kmsg_take(struct kmsg *k, int max)
 {
 	/* Wall time minus the kernel's clock, once per batch: the kernel's
@@ -253,8 +259,12 @@ kmsg_take(struct kmsg *k, int max)
 			break;
 		kmsg_record(k, k->buf, (size_t)n, offset_ns);
 	}
-	if (n == -1 && errno != EAGAIN)
-		log_limited(&kmsg_rl, "kernel log: read: %s", strerror(errno));
+	if (n == 0 || (n == -1 && errno != EAGAIN)) {
+		log_warn("kernel log: %s; no longer read", n == 0 ?
+		    "end of file" : strerror(errno));
+		return -1;
+	}
+	return 0;
 }
 
 static enum task_step
@@ -268,7 +278,10 @@ kmsg_task(struct task *t)
 		 * it once the outputs have written them. */
 		TASK_AWAIT_FD(t, k->fd, EV_READ, k->next_seq != k->saved_seq ?
 		    KMSG_SAVE_MS : -1);
-		kmsg_take(k, KMSG_BATCH);
+		if (kmsg_take(k, KMSG_BATCH) == -1) {
+			k->ended = true;
+			break;
+		}
 		if (k->next_seq != k->saved_seq && clock_mono_ns() -
 		    k->saved_ns >= (int64_t)KMSG_SAVE_MS * 1000000 &&
 		    kmsg_outputs_idle(k))
@@ -284,7 +297,8 @@ kmsg_cleanup(struct task *t)
 
 	/* What the kernel holds now is taken, as a datagram socket's queue
 	 * is: the next run would read it anyway, but later. */
-	kmsg_take(k, KMSG_DRAIN_MAX);
+	if (!k->ended)
+		(void)kmsg_take(k, KMSG_DRAIN_MAX);
 }
 
 struct kmsg *

@@ -308,6 +308,29 @@ Test(kmsg_seq, a_gap_in_sequence_numbers_is_counted_as_kernel_overrun,
 	    "\"severity\":\"info\",\"tag\":\"kernel\""), 4);
 }
 
+/* A device path that ends (a FIFO with no writer) stops the input, with a
+ * word in the daemon's log, instead of spinning the loop on it. */
+Test(kmsg_seq, a_device_that_ends_is_no_longer_read, .fini = fifo_down,
+    .timeout = 60)
+{
+	char *json;
+
+	hd_prepare(&d, FIFO_CONF);
+	cr_assert_eq(mkfifo(hd_path(&d, "kmsg.fifo"), 0600), 0);
+	hd_restart(&d);
+	/* A writer that comes and goes leaves the FIFO at its end. */
+	cr_assert_neq(fifo = open(hd_path(&d, "kmsg.fifo"), O_WRONLY |
+	    O_NONBLOCK | O_CLOEXEC), -1, "%s", strerror(errno));
+	close(fifo);
+	fifo = -1;
+	cr_assert(hd_wait(hd_log_mentions, &d, "kernel log: end of file; no "
+	    "longer read", 10000));
+	json = hd_stats(&d);
+	cr_assert_not_null(json, "the daemon does not answer");
+	free(json);
+	cr_assert_eq(hd_signal(&d, SIGTERM, 10000), 0);
+}
+
 /* ---- journald's ForwardToSyslog socket ------------------------------- */
 
 #define JOURNAL_CONF							\
