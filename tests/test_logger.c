@@ -1,0 +1,486 @@
+/*
+ * test_logger.c: util-linux's own logger(1) tests (tests/ts/logger/ and
+ * tests/expected/logger/ of util-linux 2.38.1, copied with their licence in
+ * tests/util-linux/) run against util-linux logger, the reference, and the
+ * asynclog command, in three modes:
+ *
+ *   suite   the suite's own procedure: a stream listener at the socket,
+ *           `-u SOCKET --stderr --no-act` (the errors subtests send for
+ *           real, with "socket data" markers between them); the output
+ *           of both programs must be util-linux's expected files;
+ *   stream  the same invocations without --no-act on a stream listener:
+ *           what asynclog prints, returns and sends must be what logger
+ *           does, byte for byte;
+ *   dgram   the same on a datagram listener (each datagram a line).
+ *
+ * Times, host names and pids are masked as util-linux pins them for its
+ * test build of logger (tests/util-linux/README). Every subtest passes for
+ * asynclog in every mode; a difference would be listed in asynclog(1)
+ * under COMPATIBILITY, and asserted here.
+ */
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <criterion/criterion.h>
+
+#include "harness.h"
+
+enum ul_mode { UL_SUITE, UL_STREAM, UL_DGRAM };
+
+struct ul_call {
+	const char	*args;		/* shell words after the socket options */
+	const char	*input;		/* printf(1) format piped in, or NULL */
+};
+
+#define UL_SENTINEL	"--ul-end--\n"
+
+/* The listener: everything that reaches the socket, in order, to a file. */
+struct ul_listener {
+	int		 fd;
+	bool		 dgram;
+	FILE		*out;
+	pthread_t	 thread;
+};
+
+/* util-linux's masks, done by a parser we did not write (Python's re). */
+static const char mask_py[] =
+"import re, socket, sys\n"
+"host = socket.gethostname()\n"
+"short = host.split('.')[0]\n"
+"pids = []\n"
+"def line(s):\n"
+"    s = re.sub(r'^(logger|asynclog): ', 'test_logger: ', s)\n"
+"    s = re.sub(r'(<\\d+>)[A-Z][a-z][a-z] [ 123]\\d \\d\\d:\\d\\d:\\d\\d'\n"
+"               r'( ' + re.escape(short) + r')?(?= )',\n"
+"               lambda m: m.group(1) + 'Feb 13 23:31:30' +\n"
+"               (' test-hostname' if m.group(2) else ''), s)\n"
+"    s = re.sub(r'(<\\d+>1 )(\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d\\.\\d{6}'\n"
+"               r'[+-]\\d\\d:\\d\\d|-) (' + re.escape(host) + r'|-) ',\n"
+"               lambda m: m.group(1) + ('-' if m.group(2) == '-' else\n"
+"               '2009-02-13T23:31:30.123456+00:00') + ' ' +\n"
+"               ('-' if m.group(3) == '-' else 'test-hostname') + ' ', s)\n"
+"    s = re.sub(r'isSynced=\"1\" syncAccuracy=\"\\d+\"', 'isSynced=\"0\"', s)\n"
+"    s = s.replace(d, '/tmp/ultest')\n"
+"    for p in pids:\n"
+"        s = s.replace('[' + p + ']', '[98765]')\n"
+"    return s\n"
+"for d in sys.argv[1:]:\n"
+"    pids[:] = open(d + '/pids').read().split()\n"
+"    for name in ('out', 'err', 'socketin'):\n"
+"        out = []\n"
+"        for l in open(d + '/' + name, encoding='latin-1').read().split('\\n'):\n"
+"            m = re.match(r'^(\\d+) (.*)$', l, re.S)\n"
+"            if m and int(m.group(1)) == len(m.group(2)):\n"
+"                r = line(m.group(2))\n"
+"                out.append('%d %s' % (len(r), r))\n"
+"            else:\n"
+"                out.append(line(l))\n"
+"        open(d + '/' + name + '.masked', 'w', encoding='latin-1').write('\\n'.join(out))\n";
+
+static char ul_tmp[64];
+
+static const char *
+ul_path(const char *name)
+{
+	static char buf[4][256];
+	static int n;
+
+	n = (n + 1) % 4;
+	snprintf(buf[n], sizeof buf[n], "%s/%s", ul_tmp, name);
+	return buf[n];
+}
+
+static void *
+ul_listen_thread(void *arg)
+{
+	struct ul_listener *l = arg;
+	char buf[65536], head[64];
+	size_t have;
+	ssize_t n;
+	int fd;
+
+	for (;;) {
+		if (l->dgram) {
+			if ((n = recv(l->fd, buf, sizeof buf, 0)) <= 0)
+				continue;
+			fwrite(buf, 1, n, l->out);
+			if (buf[n - 1] != '\n')
+				fputc('\n', l->out);
+			fflush(l->out);
+			if ((size_t)n == strlen(UL_SENTINEL) &&
+			    memcmp(buf, UL_SENTINEL, n) == 0)
+				return NULL;
+			continue;
+		}
+		/* One connection at a time, as socat's max-children=1. */
+		if ((fd = accept(l->fd, NULL, NULL)) == -1)
+			continue;
+		have = 0;
+		while ((n = read(fd, buf, sizeof buf)) > 0) {
+			fwrite(buf, 1, n, l->out);
+			if (have < sizeof head)
+				memcpy(head + have, buf, (size_t)n < sizeof
+				    head - have ? (size_t)n : sizeof head - have);
+			have += n;
+		}
+		close(fd);
+		fflush(l->out);
+		if (have == strlen(UL_SENTINEL) &&
+		    memcmp(head, UL_SENTINEL, have) == 0)
+			return NULL;
+	}
+}
+
+static void
+ul_listen(struct ul_listener *l, bool dgram)
+{
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+
+	l->dgram = dgram;
+	strcpy(sun.sun_path, ul_path("devlog"));
+	cr_assert_neq(l->fd = socket(AF_UNIX, dgram ? SOCK_DGRAM :
+	    SOCK_STREAM, 0), -1);
+	cr_assert_eq(bind(l->fd, (struct sockaddr *)&sun, sizeof sun), 0);
+	if (!dgram)
+		cr_assert_eq(listen(l->fd, 128), 0);
+	cr_assert_not_null(l->out = fopen(ul_path("socketin"), "w"));
+	cr_assert_eq(pthread_create(&l->thread, NULL, ul_listen_thread, l), 0);
+}
+
+/* What the suite writes with `echo ... | socat - UNIX-CONNECT:$DEVLOG`. */
+static void
+ul_say(const struct ul_listener *l, const char *text)
+{
+	int fd;
+
+	if (l->dgram) {
+		hd_send_dgram(ul_path("devlog"), text, strlen(text));
+		return;
+	}
+	cr_assert_neq(fd = unix_connect(ul_path("devlog")), -1);
+	cr_assert_eq(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+	close(fd);
+}
+
+static void
+ul_listen_end(struct ul_listener *l)
+{
+	ul_say(l, UL_SENTINEL);
+	cr_assert_eq(pthread_join(l->thread, NULL), 0);
+	fclose(l->out);
+	close(l->fd);
+}
+
+static char *
+ul_read(const char *path)
+{
+	char *s = file_read(path, NULL);
+
+	return s != NULL ? s : strdup("");
+}
+
+static void
+ul_write(const char *name, const char *text)
+{
+	FILE *f = fopen(ul_path(name), "w");
+
+	cr_assert_not_null(f);
+	fputs(text, f);
+	fclose(f);
+}
+
+struct ul_result {
+	char	*out, *err, *sock;
+};
+
+static const char *
+ul_prog(bool reference)
+{
+	return reference ? "logger" : hd_bin("asynclog");
+}
+
+/*
+ * Run one subtest's calls as util-linux's script does, with prog. errors:
+ * logger_fun/logger_printf (send for real, "ret" on stdout, markers on the
+ * socket); the others: logger_fun with --no-act in suite mode ("ret" on
+ * stderr). Then mask.
+ */
+static void
+ul_run(const char *suite, const char *name, const struct ul_call *calls,
+    enum ul_mode mode, bool reference, char *dir)
+{
+	struct ul_listener l;
+	char marker[128];
+	bool errors = strcmp(suite, "errors") == 0;
+	bool journald = strcmp(suite, "journald") == 0;
+	const char *opts, *noact;
+	size_t i;
+
+	strcpy(ul_tmp, "/tmp/asynclog-ul.XXXXXX");
+	cr_assert_not_null(mkdtemp(ul_tmp));
+	ul_write("pids", "");
+	/* The options suite's input files, as its script makes them. */
+	ul_write("input_simple", "a1 a2 a3 a4 a5 b1 b2 b3 b4 b5 c1 c2 c3 c4 "
+	    "c5\n");
+	ul_write("input_empty_line", "a1 a2 a3 a4 a5 b1 b2 b3 b4 b5 c1 c2 c3 "
+	    "c4 c5\n\n5{c..1} 4{c..1} 3{c..1} 2{c..1} 1{c..1}\n");
+	ul_write("input_prio_prefix", "<66> prio_prefix\n");
+	ul_listen(&l, mode == UL_DGRAM);
+
+	opts = errors ? "--socket" : "-u";
+	noact = errors || (mode != UL_SUITE && !journald) ? "" : "--no-act";
+	for (i = 0; calls[i].args != NULL; i++) {
+		if (errors) {
+			snprintf(marker, sizeof marker, "socket data, %s:\n",
+			    name);
+			ul_say(&l, marker);
+		}
+		cr_assert_neq(run("cd %s && %s%s%s TZ=GMT sh -c 'echo $$ >> "
+		    "pids; exec \"$@\"' sh %s %s %s --stderr %s %s %s "
+		    ">> out 2>> err; echo \"ret: $?\" >> %s", ul_tmp,
+		    calls[i].input != NULL ? "printf '" : "",
+		    calls[i].input != NULL ? calls[i].input : "",
+		    calls[i].input != NULL ? "' |" : "", ul_prog(reference),
+		    journald ? "" : opts, journald ? "" : ul_path("devlog"),
+		    noact, calls[i].args, calls[i].input != NULL ? "" :
+		    "< /dev/null", errors ? "out" : "err"), -1);
+		if (errors)
+			ul_say(&l, "\n");
+	}
+	ul_listen_end(&l);
+	strcpy(dir, ul_tmp);
+}
+
+/* The masked output of a run (see mask_py), without the sentinel. */
+static void
+ul_result(const char *dir, struct ul_result *r)
+{
+	strcpy(ul_tmp, dir);
+	r->out = ul_read(ul_path("out.masked"));
+	r->err = ul_read(ul_path("err.masked"));
+	r->sock = ul_read(ul_path("socketin.masked"));
+	cr_assert(strlen(r->sock) >= strlen(UL_SENTINEL));
+	r->sock[strlen(r->sock) - strlen(UL_SENTINEL)] = '\0';
+	run("rm -rf %s", dir);
+}
+
+static void
+ul_free(struct ul_result *r)
+{
+	free(r->out);
+	free(r->err);
+	free(r->sock);
+}
+
+/* tests/util-linux/, wherever the tests run from. */
+static char *
+ul_expected(const char *file)
+{
+	static const char *const dirs[] = { "tests/util-linux/expected",
+	    "../tests/util-linux/expected", "../../tests/util-linux/expected" };
+	char path[512];
+	char *s;
+	size_t i;
+
+	for (i = 0; i < sizeof dirs / sizeof dirs[0]; i++) {
+		snprintf(path, sizeof path, "%s/%s/%s", getenv("ASYNCLOG_BUILD")
+		    != NULL && i > 0 ? getenv("ASYNCLOG_BUILD") : ".", dirs[i],
+		    file);
+		if ((s = file_read(path, NULL)) != NULL)
+			return s;
+	}
+	cr_assert_fail("expected file %s not found under tests/util-linux",
+	    file);
+	return NULL;
+}
+
+/*
+ * The errors suite's socket data for one subtest: the sections of
+ * errors-check_socket that its markers open.
+ */
+static char *
+ul_expected_socket(const char *name)
+{
+	char *all = ul_expected("errors-check_socket"), *out, *p, *next;
+	char head[128];
+	size_t n = 0, len;
+
+	cr_assert_not_null(out = calloc(1, strlen(all) + 1));
+	snprintf(head, sizeof head, "socket data, %s:\n", name);
+	p = strstr(all, "socket data, ");
+	while (p != NULL) {
+		next = strstr(p + 1, "\nsocket data, ");
+		len = next != NULL ? (size_t)(next + 1 - p) : strlen(p);
+		if (strncmp(p, head, strlen(head)) == 0) {
+			memcpy(out + n, p, len);
+			n += len;
+		}
+		p = next != NULL ? next + 1 : NULL;
+	}
+	free(all);
+	return out;
+}
+
+static void
+ul_compare(const char *what, const char *mode, const char *prog,
+    const char *got, const char *exp)
+{
+	cr_expect_str_eq(got, exp, "%s, %s mode, %s:\n--- got\n%s\n--- "
+	    "expected\n%s", what, mode, prog, got, exp);
+}
+
+static void
+ul_subtest(const char *suite, const char *name, const struct ul_call *calls,
+    enum ul_mode mode)
+{
+	static const char *const modes[] = { "suite", "stream", "dgram" };
+	struct ul_result ref, got;
+	char file[128], dir[2][64], *exp_out, *exp_err, *exp_sock;
+
+	if (run("command -v logger >/dev/null && command -v python3 "
+	    ">/dev/null") != 0)
+		cr_skip_test("util-linux logger or python3 missing");
+	ul_run(suite, name, calls, mode, true, dir[0]);
+	ul_run(suite, name, calls, mode, false, dir[1]);
+	ul_write("mask.py", mask_py);
+	cr_assert_eq(run("python3 %s %s %s", ul_path("mask.py"), dir[0],
+	    dir[1]), 0);
+	ul_result(dir[0], &ref);
+	ul_result(dir[1], &got);
+	if (mode == UL_SUITE) {
+		/* util-linux's expected files, for both programs. */
+		snprintf(file, sizeof file, strcmp(suite, "journald") == 0 ?
+		    "%s" : "%s-%s", suite, name);
+		exp_out = ul_expected(file);
+		strcat(file, ".err");
+		exp_err = ul_expected(file);
+		exp_sock = strcmp(suite, "errors") == 0 ?
+		    ul_expected_socket(name) : strdup("");
+		ul_compare("stdout", modes[mode], "logger", ref.out, exp_out);
+		ul_compare("stderr", modes[mode], "logger", ref.err, exp_err);
+		ul_compare("socket", modes[mode], "logger", ref.sock, exp_sock);
+	} else {
+		/* Not nothing: logger printed or sent something. */
+		cr_assert(*ref.out != '\0' || *ref.err != '\0' ||
+		    *ref.sock != '\0');
+		exp_out = strdup(ref.out);
+		exp_err = strdup(ref.err);
+		exp_sock = strdup(ref.sock);
+	}
+	ul_compare("stdout", modes[mode], "asynclog", got.out, exp_out);
+	ul_compare("stderr", modes[mode], "asynclog", got.err, exp_err);
+	ul_compare("socket", modes[mode], "asynclog", got.sock, exp_sock);
+	free(exp_out);
+	free(exp_err);
+	free(exp_sock);
+	ul_free(&ref);
+	ul_free(&got);
+}
+
+/* One subtest, three tests: NAME_suite, NAME_stream, NAME_dgram. */
+#define UL_SUBTEST(suite, name, id, ...)				\
+	static const struct ul_call ul_##suite##_##id[] = {		\
+		__VA_ARGS__, { NULL, NULL } };				\
+	Test(logger_##suite, id##_suite, .timeout = 120)		\
+	{ ul_subtest(#suite, name, ul_##suite##_##id, UL_SUITE); }	\
+	Test(logger_##suite, id##_stream, .timeout = 120)		\
+	{ ul_subtest(#suite, name, ul_##suite##_##id, UL_STREAM); }	\
+	Test(logger_##suite, id##_dgram, .timeout = 120)		\
+	{ ul_subtest(#suite, name, ul_##suite##_##id, UL_DGRAM); }
+
+/* ---- tests/ts/logger/errors ------------------------------------------ */
+
+UL_SUBTEST(errors, "kern_priority", kern_priority,
+    { "--tag prio --priority kern.emerg message", NULL })
+UL_SUBTEST(errors, "kern_priority_numeric", kern_priority_numeric,
+    { "--tag prio --priority 0 message", NULL })
+UL_SUBTEST(errors, "invalid_prio", invalid_prio,
+    { "--tag prio --priority 8 message", NULL })
+UL_SUBTEST(errors, "rfc5424_exceed_size", rfc5424_exceed_size,
+    { "--tag rfc5424_exceed_size --rfc5424 --size 3 abcd", NULL })
+UL_SUBTEST(errors, "id_with_space", id_with_space,
+    { "--tag id_with_space --id='A B' message", NULL },
+    { "--tag rfc5424_id_with_space --rfc5424 --id='A B' message", NULL },
+    { "--tag id_with_space --id='1 23' message", NULL },
+    { "--tag 'id_with_leading space' --id=' 123' message", NULL },
+    { "--tag 'id_with_trailing space' --id='123 ' message", NULL })
+UL_SUBTEST(errors, "tag_with_space", tag_with_space,
+    { "--tag 'A B' tag_with_space", NULL },
+    { "--tag 'A B' --rfc5424 tag_with_space_rfc5424", NULL })
+UL_SUBTEST(errors, "tcp", tcp,
+    { "--tcp --tag tcp message", NULL })
+UL_SUBTEST(errors, "multi-line", multi_line,
+    { "--tag multi", "AAA\\nBBB\\nCCC\\n" })
+UL_SUBTEST(errors, "rfc5424_msgid_with_space", rfc5424_msgid_with_space,
+    { "--tag rfc5424_msgid_with_space --rfc5424 --msgid='A B' message",
+      NULL })
+UL_SUBTEST(errors, "invalid_socket", invalid_socket,
+    { "--socket /bad/boy --tag invalid_socket message", NULL })
+
+/* ---- tests/ts/logger/formats ----------------------------------------- */
+
+UL_SUBTEST(formats, "rfc3164", rfc3164,
+    { "-t rfc3164 --rfc3164 message", NULL })
+UL_SUBTEST(formats, "rfc5424_simple", rfc5424_simple,
+    { "-t rfc5424 --rfc5424 message", NULL })
+UL_SUBTEST(formats, "rfc5424_notime", rfc5424_notime,
+    { "-t rfc5424 --rfc5424=notime message", NULL })
+UL_SUBTEST(formats, "rfc5424_nohost", rfc5424_nohost,
+    { "-t rfc5424 --rfc5424=nohost message", NULL })
+UL_SUBTEST(formats, "rfc5424_msgid", rfc5424_msgid,
+    { "-t rfc5424 --rfc5424 --msgid MSGID message", NULL })
+UL_SUBTEST(formats, "octet_counting", octet_counting,
+    { "-t octen --octet-count message", NULL })
+
+#define UL_PRIO(f)							\
+    { "-t prio -p " #f ".emerg " #f ".emerg", NULL },			\
+    { "-t prio -p " #f ".alert " #f ".alert", NULL },			\
+    { "-t prio -p " #f ".crit " #f ".crit", NULL },			\
+    { "-t prio -p " #f ".err " #f ".err", NULL },			\
+    { "-t prio -p " #f ".warning " #f ".warning", NULL },		\
+    { "-t prio -p " #f ".notice " #f ".notice", NULL },			\
+    { "-t prio -p " #f ".info " #f ".info", NULL },			\
+    { "-t prio -p " #f ".debug " #f ".debug", NULL }
+UL_SUBTEST(formats, "priorities", priorities,
+    UL_PRIO(auth), UL_PRIO(authpriv), UL_PRIO(cron), UL_PRIO(daemon),
+    UL_PRIO(ftp), UL_PRIO(lpr), UL_PRIO(mail), UL_PRIO(news),
+    UL_PRIO(syslog), UL_PRIO(user), UL_PRIO(uucp), UL_PRIO(local0),
+    UL_PRIO(local1), UL_PRIO(local2), UL_PRIO(local3), UL_PRIO(local4),
+    UL_PRIO(local5), UL_PRIO(local6), UL_PRIO(local7))
+
+/* ---- tests/ts/logger/options ----------------------------------------- */
+
+UL_SUBTEST(options, "simple", simple,
+    { "-t test_tag test", NULL })
+UL_SUBTEST(options, "log_pid", log_pid,
+    { "-t test_tag -i test", NULL })
+UL_SUBTEST(options, "log_pid_long", log_pid_long,
+    { "-t test_tag --id test", NULL })
+UL_SUBTEST(options, "log_pid_define", log_pid_define,
+    { "-t test_tag --id=12345 test", NULL })
+UL_SUBTEST(options, "log_pid_no_arg", log_pid_no_arg,
+    { "-t test_tag -is test", NULL })
+UL_SUBTEST(options, "input_file_simple", input_file_simple,
+    { "-t test_tag -f input_simple", NULL })
+UL_SUBTEST(options, "input_file_empty_line", input_file_empty_line,
+    { "-t test_tag -f input_empty_line", NULL })
+UL_SUBTEST(options, "input_file_skip_empty", input_file_skip_empty,
+    { "-t test_tag --file input_empty_line -e", NULL })
+UL_SUBTEST(options, "input_file_prio_prefix", input_file_prio_prefix,
+    { "-t test_tag --file input_prio_prefix --skip-empty --prio-prefix",
+      NULL })
+
+/* ---- tests/ts/logger/journald ---------------------------------------- */
+
+UL_SUBTEST(journald, "journald", journald,
+    { "-u /bad/boy --no-act --journald",
+      "%s\\n%s\\n%s\\n' MESSAGE_ID=b8f74e14bc714bfc8040a5106dc9376a "
+      "MESSAGE='a b c 1 2 3" })
