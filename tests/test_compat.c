@@ -11,6 +11,7 @@
  * parser we did not write either.
  */
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 
 #include <signal.h>
@@ -905,4 +906,59 @@ Test(cli, no_act_sends_nothing_and_needs_no_daemon, .timeout = 30)
 	cr_assert_not_null(strstr(text, "<13>"), "%s", text);
 	cr_assert_not_null(strstr(text, " na: not sent\n"), "%s", text);
 	free(text);
+}
+
+/*
+ * Issue: `asynclog -u` on asynclogd's syslog stream socket sent native
+ * frames there (garbage records, then a 5 s wait for an answer and exit 1).
+ * The kernel says who listens (peer.c): the record lands as syslog, at
+ * once, for a user with no rights at all; the native socket still gets
+ * native frames.
+ */
+Test(cli, socket_flag_on_the_syslog_stream_socket_speaks_syslog,
+    .init = compat_up, .fini = compat_down, .timeout = 30)
+{
+	const char *as = "";
+	char *err;
+
+	if (geteuid() == 0 && run("command -v setpriv >/dev/null") == 0) {
+		/* mkdtemp made the directory 0700: let nobody in. */
+		cr_assert_eq(chmod(d.dir, 0711), 0);
+		as = "setpriv --reuid=65534 --regid=65534 --clear-groups ";
+	}
+	cr_assert_eq(run("%s%s -u %s -t st -p local2.err 'to the stream' "
+	    "2> %s", as, ASYNCLOG, hd_path(&d, "stream.sock"),
+	    hd_path(&d, "cli.err")), 0);
+	cr_assert_eq(run("printf 'a\\nb\\n' | %s%s -u %s -t st2 --octet-count",
+	    as, ASYNCLOG, hd_path(&d, "stream.sock")), 0);
+	cr_assert_eq(run("%s%s -u %s -t nat 'to the native socket'", as,
+	    ASYNCLOG, d.sock), 0);
+	err = cli_stderr();
+	cr_assert_str_eq(err, "");
+	free(err);
+	wait_records(4);
+	cr_assert_eq(hd_stat(&d, "total.dropped.malformed"), 0);
+	drain();
+	assert_summary("facility,severity,tag,message",
+	    "local2|err|st|to the stream\n"
+	    "user|notice|st2|a\n"
+	    "user|notice|st2|b\n"
+	    "user|notice|nat|to the native socket\n");
+}
+
+/* --tcp forces the syslog form, --native the native one. */
+Test(cli, tcp_and_native_flags_override_what_the_kernel_says,
+    .init = compat_up, .fini = compat_down, .timeout = 30)
+{
+	cr_assert_eq(run("%s -u %s -t forced --tcp 'syslog line'", ASYNCLOG,
+	    hd_path(&d, "stream.sock")), 0);
+	cr_assert_eq(run("%s -u %s -t forced --native 'native frame'", ASYNCLOG,
+	    d.sock), 0);
+	/* a datagram socket cannot take --tcp, as for logger */
+	cr_assert_eq(run("%s -u %s -t forced --tcp x 2>/dev/null", ASYNCLOG,
+	    hd_path(&d, "dgram.sock")), 1);
+	wait_records(2);
+	drain();
+	assert_summary("tag,message",
+	    "forced|syslog line\nforced|native frame\n");
 }
