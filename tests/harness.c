@@ -43,6 +43,26 @@ hd_bin(const char *name)
 }
 
 const char *
+hd_src(const char *name)
+{
+	static char buf[4][512];
+	static int i;
+	const char *b = getenv("ASYNCLOG_BUILD");
+	int up;
+
+	i = (i + 1) % 4;
+	/* build/ or build/san/ in the source tree, or the tree itself */
+	for (up = 1; up <= 2 && b != NULL; up++) {
+		snprintf(buf[i], sizeof(buf[i]), "%s/%s%s", b,
+		    up == 1 ? "../" : "../../", name);
+		if (access(buf[i], F_OK) == 0)
+			return buf[i];
+	}
+	snprintf(buf[i], sizeof(buf[i]), "%s", name);
+	return buf[i];
+}
+
+const char *
 hd_path(struct hd *d, const char *name)
 {
 	static char buf[4][512];

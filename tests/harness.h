@@ -59,6 +59,9 @@ void	hd_stop(struct hd *);
 const char *hd_path(struct hd *, const char *name);
 /* Path of a built program: $ASYNCLOG_BUILD/name. */
 const char *hd_bin(const char *name);
+/* Path of a file of the source tree ("tests/util-linux/..."), found from
+ * $ASYNCLOG_BUILD (build/ or build/san/) or else the working directory. */
+const char *hd_src(const char *name);
 
 /* The daemon's counters as JSON (through a STATS frame); caller frees. */
 char	*hd_stats(struct hd *);

@@ -50,41 +50,6 @@ struct ul_listener {
 	pthread_t	 thread;
 };
 
-/* util-linux's masks, done by a parser we did not write (Python's re). */
-static const char mask_py[] =
-"import re, socket, sys\n"
-"host = socket.gethostname()\n"
-"short = host.split('.')[0]\n"
-"pids = []\n"
-"def line(s):\n"
-"    s = re.sub(r'^(logger|asynclog): ', 'test_logger: ', s)\n"
-"    s = re.sub(r'(<\\d+>)[A-Z][a-z][a-z] [ 123]\\d \\d\\d:\\d\\d:\\d\\d'\n"
-"               r'( ' + re.escape(short) + r')?(?= )',\n"
-"               lambda m: m.group(1) + 'Feb 13 23:31:30' +\n"
-"               (' test-hostname' if m.group(2) else ''), s)\n"
-"    s = re.sub(r'(<\\d+>1 )(\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d\\.\\d{6}'\n"
-"               r'[+-]\\d\\d:\\d\\d|-) (' + re.escape(host) + r'|-) ',\n"
-"               lambda m: m.group(1) + ('-' if m.group(2) == '-' else\n"
-"               '2009-02-13T23:31:30.123456+00:00') + ' ' +\n"
-"               ('-' if m.group(3) == '-' else 'test-hostname') + ' ', s)\n"
-"    s = re.sub(r'isSynced=\"1\" syncAccuracy=\"\\d+\"', 'isSynced=\"0\"', s)\n"
-"    s = s.replace(d, '/tmp/ultest')\n"
-"    for p in pids:\n"
-"        s = s.replace('[' + p + ']', '[98765]')\n"
-"    return s\n"
-"for d in sys.argv[1:]:\n"
-"    pids[:] = open(d + '/pids').read().split()\n"
-"    for name in ('out', 'err', 'socketin'):\n"
-"        out = []\n"
-"        for l in open(d + '/' + name, encoding='latin-1').read().split('\\n'):\n"
-"            m = re.match(r'^(\\d+) (.*)$', l, re.S)\n"
-"            if m and int(m.group(1)) == len(m.group(2)):\n"
-"                r = line(m.group(2))\n"
-"                out.append('%d %s' % (len(r), r))\n"
-"            else:\n"
-"                out.append(line(l))\n"
-"        open(d + '/' + name + '.masked', 'w', encoding='latin-1').write('\\n'.join(out))\n";
-
 static char ul_tmp[64];
 
 static const char *
@@ -280,26 +245,15 @@ ul_free(struct ul_result *r)
 	free(r->sock);
 }
 
-/* tests/util-linux/, wherever the tests run from. */
 static char *
 ul_expected(const char *file)
 {
-	static const char *const dirs[] = { "tests/util-linux/expected",
-	    "../tests/util-linux/expected", "../../tests/util-linux/expected" };
-	char path[512];
-	char *s;
-	size_t i;
+	char path[256], *s;
 
-	for (i = 0; i < sizeof dirs / sizeof dirs[0]; i++) {
-		snprintf(path, sizeof path, "%s/%s/%s", getenv("ASYNCLOG_BUILD")
-		    != NULL && i > 0 ? getenv("ASYNCLOG_BUILD") : ".", dirs[i],
-		    file);
-		if ((s = file_read(path, NULL)) != NULL)
-			return s;
-	}
-	cr_assert_fail("expected file %s not found under tests/util-linux",
-	    file);
-	return NULL;
+	snprintf(path, sizeof path, "tests/util-linux/expected/%s", file);
+	cr_assert_not_null(s = file_read(hd_src(path), NULL),
+	    "expected file %s not found", hd_src(path));
+	return s;
 }
 
 /*
@@ -350,9 +304,8 @@ ul_subtest(const char *suite, const char *name, const struct ul_call *calls,
 		cr_skip_test("util-linux logger or python3 missing");
 	ul_run(suite, name, calls, mode, true, dir[0]);
 	ul_run(suite, name, calls, mode, false, dir[1]);
-	ul_write("mask.py", mask_py);
-	cr_assert_eq(run("python3 %s %s %s", ul_path("mask.py"), dir[0],
-	    dir[1]), 0);
+	cr_assert_eq(run("python3 %s %s %s", hd_src("tests/logger-mask.py"),
+	    dir[0], dir[1]), 0);
 	ul_result(dir[0], &ref);
 	ul_result(dir[1], &got);
 	if (mode == UL_SUITE) {
