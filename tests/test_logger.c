@@ -437,3 +437,34 @@ UL_SUBTEST(journald, "journald", journald,
     { "-u /bad/boy --no-act --journald",
       "%s\\n%s\\n%s\\n' MESSAGE_ID=b8f74e14bc714bfc8040a5106dc9376a "
       "MESSAGE='a b c 1 2 3" })
+
+/*
+ * The one difference asynclog(1) lists under COMPATIBILITY that these
+ * tests can see: logger's manual says a line without a --prio-prefix gets
+ * -p's priority, but logger 2.38 keeps the previous line's; asynclog does
+ * what the manual says. Both halves are asserted, so a logger that changes
+ * shows up here.
+ */
+Test(logger_compat, prio_prefix_does_not_stick_to_the_next_line,
+    .timeout = 60)
+{
+	char *got;
+	int i;
+
+	if (run("command -v logger >/dev/null") != 0)
+		cr_skip_test("util-linux logger missing");
+	strcpy(ul_tmp, "/tmp/asynclog-ul.XXXXXX");
+	cr_assert_not_null(mkdtemp(ul_tmp));
+	for (i = 0; i < 2; i++) {
+		cr_assert_eq(run("printf '<11>one\\ntwo\\n<999>three\\nfour\\n' "
+		    "| %s -u /dev/null --socket-errors=off --no-act -s "
+		    "--prio-prefix -t pp 2>&1 | cut -c1-4 | tr '\\n' ' ' > %s",
+		    ul_prog(i == 0), ul_path("got")), 0);
+		got = ul_read(ul_path("got"));
+		/* "<999>" is no prefix: -p's priority again, for both */
+		cr_assert_str_eq(got, i == 0 ? "<11> <11> <13> <13> " :
+		    "<11> <13> <13> <13> ", "%s", ul_prog(i == 0));
+		free(got);
+	}
+	run("rm -rf %s", ul_tmp);
+}
