@@ -56,6 +56,7 @@
 #define STATS_MAX	(1024 * 1024)	/* largest STATS_REPLY we read */
 #define HEAD_MAX	8192		/* longest syslog header (with --sd-param) */
 #define DEFAULT_PORT	"514"
+#define SYSTEMD_WAIT_MS	2000		/* for a service systemd is starting */
 
 enum {
 	OPT_ID = CHAR_MAX + 1,
@@ -483,15 +484,16 @@ cli_is_default(const char *path)
 /*
  * -u PATH: a datagram first, then a stream (as logger; -d and -T allow one
  * only). A stream speaks syslog unless asynclogd listens there as its native
- * socket (peer.c); when the kernel cannot say, the native default's file is
- * native and anything else syslog. Returns false with errno if neither
+ * socket (peer.c). A socket systemd holds is asked about again, for up to
+ * SYSTEMD_WAIT_MS, while the service it started takes it; when the kernel
+ * cannot say, the native default's file is native and anything else syslog. Returns false with errno if neither
  * connects; c->h or c->fd is set otherwise.
  */
 static bool
 cli_connect_unix(struct cli *c, int flags)
 {
 	enum peer_kind	kind;
-	int		fd;
+	int		fd, waited;
 
 	if (c->type != TYPE_STREAM && !c->native_forced &&
 	    (fd = cli_unix(c->path, SOCK_DGRAM)) != -1) {
@@ -506,7 +508,19 @@ cli_connect_unix(struct cli *c, int flags)
 		kind = PEER_NATIVE;
 	else if (c->type == TYPE_STREAM)
 		kind = PEER_SYSLOG;
-	else if ((kind = peer_kind(fd, c->path)) == PEER_UNKNOWN)
+	else
+		kind = peer_kind(fd, c->path);
+	/* Our connection made systemd start the service: once it has taken
+	 * the socket (asynclogd listens again), the kernel names it. */
+	for (waited = 0; kind == PEER_SYSTEMD && waited < SYSTEMD_WAIT_MS;
+	    waited += 10) {
+		close(fd);
+		usleep(10 * 1000);
+		if ((fd = cli_unix(c->path, SOCK_STREAM)) == -1)
+			return false;
+		kind = peer_kind(fd, c->path);
+	}
+	if (kind == PEER_SYSTEMD || kind == PEER_UNKNOWN)
 		kind = cli_is_default(c->path) ? PEER_NATIVE : PEER_SYSLOG;
 	if (kind == PEER_SYSLOG) {
 		c->fd = fd;

@@ -5,8 +5,9 @@
  * The rule, in asynclog(1) too: the listener (SO_PEERCRED) must be a
  * process named asynclogd, and the socket must not be listening with
  * asynclogd's syslog stream backlog. A listener named anything else speaks
- * syslog. When the kernel cannot tell (pid 0: another pid namespace;
- * systemd still holding the socket), the caller decides.
+ * syslog. When systemd holds the socket, the service it starts may not
+ * have taken it yet: the caller asks again. When the kernel cannot tell
+ * (pid 0: another pid namespace), the caller decides.
  */
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -144,7 +145,9 @@ peer_kind(int fd, const char *path)
 	if (strcmp(comm, "asynclogd") == 0)
 		return peer_backlog(path) == WIRE_SYSLOG_STREAM_BACKLOG ?
 		    PEER_SYSLOG : PEER_NATIVE;
-	if (strcmp(comm, "systemd") == 0)
-		return PEER_UNKNOWN;
+	/* comm is cut at 15 bytes */
+	if (strcmp(comm, "systemd") == 0 || strcmp(comm, "systemd-socket-") ==
+	    0)
+		return PEER_SYSTEMD;
 	return PEER_SYSLOG;
 }

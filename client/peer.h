@@ -18,8 +18,9 @@
 enum peer_kind {
 	PEER_NATIVE,		/* asynclogd, not one of its syslog sockets */
 	PEER_SYSLOG,		/* anything else that is known */
-	PEER_UNKNOWN,		/* systemd holds it for a daemon not started yet,
-				 * or the listener is in another pid namespace */
+	PEER_SYSTEMD,		/* systemd (or systemd-socket-activate) holds it
+				 * for a service that may not have taken it yet */
+	PEER_UNKNOWN,		/* the listener is in another pid namespace */
 };
 
 /* fd is connected to the stream socket at path. */

@@ -347,7 +347,8 @@ Test(daemon, stats_in_prometheus_format_match_the_json,
 	    "assert seen[\"asynclog_clients\"] >= 1\n' %s",
 	    hd_path(&d, "prom.txt")), 0);
 	cr_assert_eq(run("%s -u %s --prometheus 2>/dev/null", hd_bin("asynclog"),
-	    d.sock), 2, "--prometheus without --stats is a usage error");
+	    d.sock), 1, "--prometheus without --stats is a usage error (exit 1, as "
+	    "logger's)");
 }
 
 Test(daemon, stats_balance_in_the_cli_json_text_and_on_sigusr1,
