@@ -152,17 +152,12 @@ usage(FILE *f)
 	    MAX_SIZE, ASYNCLOG_DEFAULT_SOCKET);
 }
 
-static void __attribute__((noreturn, format(printf, 1, 2)))
-cli_die(const char *fmt, ...)
+static void __attribute__((format(printf, 1, 0)))
+cli_vwarn(const char *fmt, va_list ap)
 {
-	va_list	ap;
-
 	fputs("asynclog: ", stderr);
-	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
-	va_end(ap);
 	fputc('\n', stderr);
-	exit(1);
 }
 
 static void __attribute__((format(printf, 1, 2)))
@@ -170,11 +165,21 @@ cli_warn(const char *fmt, ...)
 {
 	va_list	ap;
 
-	fputs("asynclog: ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	cli_vwarn(fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
+}
+
+/* As logger's errx(EXIT_FAILURE, ...): usage errors too exit 1. */
+static void __attribute__((noreturn, format(printf, 1, 2)))
+cli_die(const char *fmt, ...)
+{
+	va_list	ap;
+
+	va_start(ap, fmt);
+	cli_vwarn(fmt, ap);
+	va_end(ap);
+	exit(1);
 }
 
 /*

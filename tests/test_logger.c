@@ -23,7 +23,6 @@
 #include <sys/un.h>
 
 #include <errno.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -40,16 +39,6 @@ struct ul_call {
 	const char	*input;		/* printf(1) format piped in, or NULL */
 };
 
-#define UL_SENTINEL	"--ul-end--\n"
-
-/* The listener: everything that reaches the socket, in order, to a file. */
-struct ul_listener {
-	int		 fd;
-	bool		 dgram;
-	FILE		*out;
-	pthread_t	 thread;
-};
-
 static char ul_tmp[64];
 
 static const char *
@@ -63,66 +52,25 @@ ul_path(const char *name)
 	return buf[n];
 }
 
-static void *
-ul_listen_thread(void *arg)
-{
-	struct ul_listener *l = arg;
-	char buf[65536], head[64];
-	size_t have;
-	ssize_t n;
-	int fd;
-
-	for (;;) {
-		if (l->dgram) {
-			if ((n = recv(l->fd, buf, sizeof buf, 0)) <= 0)
-				continue;
-			fwrite(buf, 1, n, l->out);
-			if (buf[n - 1] != '\n')
-				fputc('\n', l->out);
-			fflush(l->out);
-			if ((size_t)n == strlen(UL_SENTINEL) &&
-			    memcmp(buf, UL_SENTINEL, n) == 0)
-				return NULL;
-			continue;
-		}
-		/* One connection at a time, as socat's max-children=1. */
-		if ((fd = accept(l->fd, NULL, NULL)) == -1)
-			continue;
-		have = 0;
-		while ((n = read(fd, buf, sizeof buf)) > 0) {
-			fwrite(buf, 1, n, l->out);
-			if (have < sizeof head)
-				memcpy(head + have, buf, (size_t)n < sizeof
-				    head - have ? (size_t)n : sizeof head - have);
-			have += n;
-		}
-		close(fd);
-		fflush(l->out);
-		if (have == strlen(UL_SENTINEL) &&
-		    memcmp(head, UL_SENTINEL, have) == 0)
-			return NULL;
-	}
-}
-
+/* The suite's socat: everything that reaches DIR/devlog, in DIR/socketin. */
 static void
-ul_listen(struct ul_listener *l, bool dgram)
+ul_listen(struct hd_capture *l, bool dgram)
 {
 	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	int fd;
 
-	l->dgram = dgram;
 	strcpy(sun.sun_path, ul_path("devlog"));
-	cr_assert_neq(l->fd = socket(AF_UNIX, dgram ? SOCK_DGRAM :
-	    SOCK_STREAM, 0), -1);
-	cr_assert_eq(bind(l->fd, (struct sockaddr *)&sun, sizeof sun), 0);
+	cr_assert_neq(fd = socket(AF_UNIX, dgram ? SOCK_DGRAM : SOCK_STREAM,
+	    0), -1);
+	cr_assert_eq(bind(fd, (struct sockaddr *)&sun, sizeof sun), 0);
 	if (!dgram)
-		cr_assert_eq(listen(l->fd, 128), 0);
-	cr_assert_not_null(l->out = fopen(ul_path("socketin"), "w"));
-	cr_assert_eq(pthread_create(&l->thread, NULL, ul_listen_thread, l), 0);
+		cr_assert_eq(listen(fd, 128), 0);
+	hd_capture_start(l, fd, dgram, ul_path("socketin"));
 }
 
 /* What the suite writes with `echo ... | socat - UNIX-CONNECT:$DEVLOG`. */
 static void
-ul_say(const struct ul_listener *l, const char *text)
+ul_say(const struct hd_capture *l, const char *text)
 {
 	int fd;
 
@@ -136,11 +84,12 @@ ul_say(const struct ul_listener *l, const char *text)
 }
 
 static void
-ul_listen_end(struct ul_listener *l)
+ul_listen_end(struct hd_capture *l)
 {
-	ul_say(l, UL_SENTINEL);
-	cr_assert_eq(pthread_join(l->thread, NULL), 0);
-	fclose(l->out);
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+
+	strcpy(sun.sun_path, ul_path("devlog"));
+	hd_capture_end(l, (struct sockaddr *)&sun, sizeof sun);
 	close(l->fd);
 }
 
@@ -182,7 +131,7 @@ static void
 ul_run(const char *suite, const char *name, const struct ul_call *calls,
     enum ul_mode mode, bool reference, char *dir)
 {
-	struct ul_listener l;
+	struct hd_capture l;
 	char marker[128];
 	bool errors = strcmp(suite, "errors") == 0;
 	bool journald = strcmp(suite, "journald") == 0;
@@ -232,8 +181,8 @@ ul_result(const char *dir, struct ul_result *r)
 	r->out = ul_read(ul_path("out.masked"));
 	r->err = ul_read(ul_path("err.masked"));
 	r->sock = ul_read(ul_path("socketin.masked"));
-	cr_assert(strlen(r->sock) >= strlen(UL_SENTINEL));
-	r->sock[strlen(r->sock) - strlen(UL_SENTINEL)] = '\0';
+	cr_assert(strlen(r->sock) >= strlen(HD_CAPTURE_END));
+	r->sock[strlen(r->sock) - strlen(HD_CAPTURE_END)] = '\0';
 	run("rm -rf %s", dir);
 }
 

@@ -15,7 +15,6 @@
 
 #include <arpa/inet.h>
 #include <fcntl.h>
-#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,15 +25,6 @@
 
 #include "harness.h"
 
-#define RM_SENTINEL	"--rm-end--\n"
-
-struct rm_listener {
-	int		 fd;		/* bound to 127.0.0.1:port */
-	bool		 udp;
-	int		 port;
-	FILE		*out;
-	pthread_t	 thread;
-};
 
 /* What each case adds after "-n 127.0.0.1 -P PORT". */
 struct rm_case {
@@ -106,74 +96,26 @@ rm_free_port(void)
 	return -1;
 }
 
-static void *
-rm_listen_thread(void *arg)
+/* A listener of ours on 127.0.0.1:port: what it gets goes to file. */
+static void
+rm_listen(struct hd_capture *l, bool udp, int port, const char *file)
 {
-	struct rm_listener *l = arg;
-	char buf[65536], head[64];
-	size_t have;
-	ssize_t n;
 	int fd;
 
-	for (;;) {
-		if (l->udp) {
-			if ((n = recv(l->fd, buf, sizeof buf, 0)) <= 0)
-				continue;
-			fwrite(buf, 1, n, l->out);
-			if (buf[n - 1] != '\n')
-				fputc('\n', l->out);
-			fflush(l->out);
-			if ((size_t)n == strlen(RM_SENTINEL) &&
-			    memcmp(buf, RM_SENTINEL, n) == 0)
-				return NULL;
-			continue;
-		}
-		if ((fd = accept(l->fd, NULL, NULL)) == -1)
-			continue;
-		have = 0;
-		while ((n = read(fd, buf, sizeof buf)) > 0) {
-			fwrite(buf, 1, n, l->out);
-			if (have < sizeof head)
-				memcpy(head + have, buf, (size_t)n < sizeof
-				    head - have ? (size_t)n : sizeof head - have);
-			have += n;
-		}
-		close(fd);
-		fflush(l->out);
-		if (have == strlen(RM_SENTINEL) &&
-		    memcmp(head, RM_SENTINEL, have) == 0)
-			return NULL;
-	}
-}
-
-static void
-rm_listen(struct rm_listener *l, bool udp, int port, const char *file)
-{
-	l->udp = udp;
-	l->port = port;
-	cr_assert_neq(l->fd = rm_socket(udp, port), -1);
+	cr_assert_neq(fd = rm_socket(udp, port), -1);
 	if (!udp)
-		cr_assert_eq(listen(l->fd, 16), 0);
-	cr_assert_not_null(l->out = fopen(file, "w"));
-	cr_assert_eq(pthread_create(&l->thread, NULL, rm_listen_thread, l), 0);
+		cr_assert_eq(listen(fd, 16), 0);
+	hd_capture_start(l, fd, udp, file);
 }
 
 static void
-rm_listen_end(struct rm_listener *l)
+rm_listen_end(struct hd_capture *l, int port)
 {
 	struct sockaddr_in sin = { .sin_family = AF_INET };
-	int fd;
 
 	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	sin.sin_port = htons(l->port);
-	cr_assert_neq(fd = socket(AF_INET, l->udp ? SOCK_DGRAM : SOCK_STREAM,
-	    0), -1);
-	cr_assert_eq(connect(fd, (struct sockaddr *)&sin, sizeof sin), 0);
-	cr_assert_eq(write(fd, RM_SENTINEL, strlen(RM_SENTINEL)),
-	    (ssize_t)strlen(RM_SENTINEL));
-	close(fd);
-	cr_assert_eq(pthread_join(l->thread, NULL), 0);
-	fclose(l->out);
+	sin.sin_port = htons(port);
+	hd_capture_end(l, (struct sockaddr *)&sin, sizeof sin);
 	close(l->fd);
 }
 
@@ -223,7 +165,7 @@ rm_mkdir(void)
 static void
 rm_compare_on(bool tcp)
 {
-	struct rm_listener l;
+	struct hd_capture l;
 	char *dir[2], path[256], *got[2], *err[2];
 	int port, i;
 
@@ -237,7 +179,7 @@ rm_compare_on(bool tcp)
 		rm_listen(&l, !tcp, port, path);
 		rm_send_all(i == 0 ? "logger" : hd_bin("asynclog"), dir[i],
 		    port, tcp);
-		rm_listen_end(&l);
+		rm_listen_end(&l, port);
 	}
 	cr_assert_eq(run("python3 %s %s %s", hd_src("tests/logger-mask.py"),
 	    dir[0], dir[1]), 0);
@@ -245,7 +187,7 @@ rm_compare_on(bool tcp)
 		got[i] = rm_read(dir[i], "socketin.masked");
 		err[i] = rm_read(dir[i], "err.masked");
 	}
-	cr_assert(strlen(got[0]) > strlen(RM_SENTINEL), "logger sent "
+	cr_assert(strlen(got[0]) > strlen(HD_CAPTURE_END), "logger sent "
 	    "nothing");
 	cr_assert_str_eq(got[1], got[0], "asynclog sent:\n%s\nlogger "
 	    "sent:\n%s", got[1], got[0]);
