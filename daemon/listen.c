@@ -39,6 +39,7 @@
 #include "log.h"
 #include "route.h"
 #include "task.h"
+#include "wire.h"
 
 #define LISTEN_ACCEPT_BATCH	64
 /* Set across our own re-exec: the sockets passed are ours to unlink. */
@@ -225,6 +226,20 @@ listen_add(struct listen_set *set, enum listen_kind kind, int fd,
 	l->kind = kind;
 	l->fd = fd;
 	LIST_INSERT_HEAD(&set->list, l, entry);
+	/*
+	 * listen() again, also on a socket systemd made: the kernel then
+	 * names this process to connecting clients (SO_PEERCRED), and the
+	 * backlog says which protocol the socket speaks, so `asynclog -u`
+	 * never sends native frames to a syslog socket (client/peer.c).
+	 */
+	if (kind != LISTEN_SYSLOG_DGRAM && kind != LISTEN_JOURNAL &&
+	    listen(fd, kind ==
+	    LISTEN_SYSLOG_STREAM ? WIRE_SYSLOG_STREAM_BACKLOG : SOMAXCONN) ==
+	    -1) {
+		snprintf(err, errlen, "listen: %s", strerror(errno));
+		close(fd);
+		goto fail;
+	}
 	if (kind == LISTEN_SYSLOG_DGRAM || kind == LISTEN_JOURNAL) {
 		if ((l->dgram = dgram_new(set->base, set->route, fd, err,
 		    errlen)) == NULL) {
