@@ -254,20 +254,23 @@ cli_size(const char *arg)
 
 	errno = 0;
 	n = strtoull(arg, &end, 10);
-	if (errno != 0 || end == arg || *arg == '-' || *arg == '+')
-		cli_die("failed to parse message size: '%s'", arg);
+	if (errno == ERANGE)
+		cli_die("failed to parse message size: '%s': %s", arg,
+		    strerror(errno));
+	if (end == arg || *arg == '-' || *arg == '+')
+		goto bad;
 	if (*end != '\0') {
 		if ((u = strchr(units, toupper((unsigned char)*end))) == NULL)
-			cli_die("failed to parse message size: '%s'", arg);
+			goto bad;
 		if (strcasecmp(end + 1, "B") == 0)
 			base = 1000;
 		else if (end[1] != '\0' && strcasecmp(end + 1, "iB") != 0)
-			cli_die("failed to parse message size: '%s'", arg);
+			goto bad;
 		for (i = 0; i <= u - units; i++)
 			n *= base;
 	}
 	if (n == 0)
-		cli_die("failed to parse message size: '%s'", arg);
+		goto bad;
 	if (n > MAX_SIZE) {
 		/* The one limit logger does not have: asynclogd's. */
 		cli_warn("--size %s is above the record limit; using %d", arg,
@@ -275,6 +278,9 @@ cli_size(const char *arg)
 		n = MAX_SIZE;
 	}
 	return (size_t)n;
+bad:	/* logger's words, strerror included */
+	cli_die("failed to parse message size: '%s': %s", arg,
+	    strerror(EINVAL));
 }
 
 /* --id=ID as logger's strtoul_or_err takes it (a leading space is fine). */
