@@ -101,6 +101,7 @@ struct cli {
 	int		 socket_errors;	/* 1 on (the default), 0 off */
 	uint64_t	 failed;	/* records the library or socket refused */
 	size_t		 unconfirmed;	/* bytes logged since the last flush */
+	char		*ident;		/* --journald's SYSLOG_IDENTIFIER */
 };
 
 static void
@@ -400,8 +401,15 @@ cli_stats(const char *path, uint8_t format)
 	ssize_t			 n, used;
 	int			 fd;
 
-	if ((fd = cli_unix(path, SOCK_STREAM)) == -1)
+	if ((fd = cli_unix(path, SOCK_STREAM)) == -1 && errno == EPROTOTYPE)
+		cli_die("%s is a datagram socket (syslog, as /dev/log), not "
+		    "asynclogd's native socket: it has no counters to show",
+		    path);
+	if (fd == -1)
 		cli_unreachable(path, strerror(errno));
+	if (peer_kind(fd, path) == PEER_SYSLOG)
+		cli_die("%s is a syslog stream socket, not asynclogd's native "
+		    "socket: it has no counters to show", path);
 	len = wire_encode_hello(out, sizeof out, 0, "asynclog", 8);
 	len += wire_encode_stats(out + len, sizeof out - len, format);
 	if (cli_send_all(fd, out, len) == -1)
@@ -700,8 +708,7 @@ cli_send(struct cli *c, int priority, const char *msg, size_t len)
 			iov[n].iov_base = "\n";
 			iov[n++].iov_len = 1;
 		}
-		if (writev(STDERR_FILENO, iov, n) == -1)
-			c->failed++;
+		(void)writev(STDERR_FILENO, iov, n);	/* as logger */
 	}
 }
 
@@ -831,8 +838,10 @@ cli_journald(struct cli *c, FILE *f)
 		    (v = atoi(line + 16)) >= 1 && v <= 23)
 			pri = (v << 3) | (pri & LOG_PRIMASK);
 		else if (strncmp(line, "SYSLOG_IDENTIFIER=", 18) == 0 &&
-		    (p = strdup(line + 18)) != NULL)
-			c->line.tag = p;	/* lives until exit */
+		    (p = strdup(line + 18)) != NULL) {
+			free(c->ident);
+			c->line.tag = c->ident = p;
+		}
 		else
 			other = true;
 	}
@@ -1072,6 +1081,7 @@ main(int argc, char **argv)
 	if (c.fd != -1)
 		close(c.fd);
 	logline_free(&c.line);
+	free(c.ident);
 	if (c.failed > 0) {
 		cli_warn("%ju records were dropped", (uintmax_t)c.failed);
 		return 1;

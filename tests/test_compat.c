@@ -962,3 +962,23 @@ Test(cli, tcp_and_native_flags_override_what_the_kernel_says,
 	assert_summary("tag,message",
 	    "forced|syslog line\nforced|native frame\n");
 }
+
+/* --stats on a syslog socket says what the socket is, and sends nothing. */
+Test(cli, stats_on_a_syslog_socket_says_what_it_is,
+    .init = compat_up, .fini = compat_down, .timeout = 30)
+{
+	char *err;
+
+	cr_assert_eq(run("%s --stats -u %s 2> %s", ASYNCLOG,
+	    hd_path(&d, "stream.sock"), hd_path(&d, "cli.err")), 1);
+	err = cli_stderr();
+	cr_assert_not_null(strstr(err, "is a syslog stream socket, not "
+	    "asynclogd's native socket"), "%s", err);
+	free(err);
+	cr_assert_eq(run("%s --stats -u %s 2> %s", ASYNCLOG,
+	    hd_path(&d, "dgram.sock"), hd_path(&d, "cli.err")), 1);
+	err = cli_stderr();
+	cr_assert_not_null(strstr(err, "is a datagram socket"), "%s", err);
+	free(err);
+	cr_assert_eq(hd_stat(&d, "total.dropped.malformed"), 0);
+}
