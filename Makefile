@@ -212,6 +212,8 @@ install: all
 	install -m 644 conf/asynclogd.conf $(DESTDIR)$(SYSCONFDIR)/asynclog/asynclogd.conf.example
 	install -m 644 systemd/asynclogd-forward.conf \
 		$(DESTDIR)$(SYSCONFDIR)/asynclog/asynclogd-forward.conf.example
+	install -m 644 systemd/asynclogd-kmsg.conf \
+		$(DESTDIR)$(SYSCONFDIR)/asynclog/asynclogd-kmsg.conf.example
 	install -m 644 $(UNITS) $(DESTDIR)$(UNITDIR)/
 
 uninstall:
@@ -222,6 +224,7 @@ uninstall:
 		$(DESTDIR)$(MANDIR)/man5/asynclogd.conf.5 $(DESTDIR)$(MANDIR)/man8/asynclogd.8 \
 		$(DESTDIR)$(SYSCONFDIR)/asynclog/asynclogd.conf.example \
 		$(DESTDIR)$(SYSCONFDIR)/asynclog/asynclogd-forward.conf.example \
+		$(DESTDIR)$(SYSCONFDIR)/asynclog/asynclogd-kmsg.conf.example \
 		$(addprefix $(DESTDIR)$(UNITDIR)/,$(notdir $(UNITS)))
 
 # Fuzzing (fuzz/README.md). libFuzzer targets for the pure modules, built

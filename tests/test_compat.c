@@ -254,6 +254,42 @@ Test(compat, logger_on_the_stream_socket_newline_and_octet_counted,
 	    "user|notice|oc5|five with spaces\n");
 }
 
+/*
+ * The one space after "tag:" is the separator, in every format: text shows
+ * "tag[pid]: x", JSON's message is "x", RFC 5424's MSG is "x"; a second
+ * space is the message's own (asynclogd(8), COMPATIBILITY).
+ */
+Test(compat, the_space_after_the_tag_is_dropped_alike_in_every_format,
+    .init = compat_up, .fini = compat_down, .timeout = 30)
+{
+	static const char *lines[] = {
+		"<13>Nov 25 12:00:00 sp: one",
+		"<13>Nov 25 12:00:00 sp:  two",
+		"<13>Nov 25 12:00:00 sp:none",
+	};
+	char *text, *r5424;
+	size_t i;
+
+	for (i = 0; i < 3; i++)
+		hd_send_dgram(hd_path(&d, "dgram.sock"), lines[i],
+		    strlen(lines[i]));
+	wait_records(3);
+	drain();
+	assert_summary("tag,message", "sp|one\nsp| two\nsp|none\n");
+	text = file_read(hd_path(&d, "main.log"), NULL);
+	cr_assert_not_null(text);
+	cr_assert(strstr(text, "]: one\n") != NULL, "%s", text);
+	cr_assert(strstr(text, "]:  two\n") != NULL, "%s", text);
+	cr_assert(strstr(text, "]: none\n") != NULL, "%s", text);
+	r5424 = file_read(hd_path(&d, "main.5424"), NULL);
+	cr_assert_not_null(r5424);
+	cr_assert(strstr(r5424, "] one\n") != NULL, "%s", r5424);
+	cr_assert(strstr(r5424, "]  two\n") != NULL, "%s", r5424);
+	cr_assert(strstr(r5424, "] none\n") != NULL, "%s", r5424);
+	free(text);
+	free(r5424);
+}
+
 /* ---- Python logging.handlers.SysLogHandler -------------------------- */
 
 static const char python_py[] =
@@ -273,30 +309,40 @@ static const char python_py[] =
 "plain = lh.SysLogHandler(address=path, socktype=st)\n"
 "log.removeHandler(h); log.addHandler(plain)\n"
 "log.warning('no tag, no pid: %s', kind)\n"
+"log.error('Traceback (most recent call last):\\n  File \"x\"')\n"
 "plain.close()\n"
+"open(pidfile + '.comm', 'w').write(open('/proc/self/comm').read().strip())\n"
 "open(pidfile, 'w').write(str(os.getpid()))\n";
 
 static void
 python_handler(const char *sock, const char *kind)
 {
-	char exp[1024];
+	char exp[1024], *comm;
 	long pid;
 
 	file_write(hd_path(&d, "handler.py"), python_py, strlen(python_py));
 	cr_assert_eq(run("python3 %s %s %s %s", hd_path(&d, "handler.py"),
 	    hd_path(&d, sock), kind, hd_path(&d, "pypid")), 0);
-	wait_records(6);
+	wait_records(7);
 	drain();
 	pid = pid_from("pypid");
+	comm = file_read(hd_path(&d, "pypid.comm"), NULL);
+	cr_assert_not_null(comm);
+	cr_assert_gt(strlen(comm), 0);
+	/* Without an ident the tag is the kernel's command name, as
+	 * journald's _COMM; a newline inside a message stays in it. */
 	snprintf(exp, sizeof(exp),
 	    "local5|debug|pyapp|%ld|-|d %s\n"
 	    "local5|info|pyapp|%ld|-|i\n"
 	    "local5|warning|pyapp|%ld|-|w\n"
 	    "local5|err|pyapp|%ld|-|e\n"
 	    "local5|crit|pyapp|%ld|-|c\n"
-	    "user|warning||%ld|-|no tag, no pid: %s\n",
-	    pid, kind, pid, pid, pid, pid, pid, kind);
+	    "user|warning|%s|%ld|-|no tag, no pid: %s\n"
+	    "user|err|%s|%ld|-|Traceback (most recent call last):\\n  "
+	    "File \"x\"\n",
+	    pid, kind, pid, pid, pid, pid, comm, pid, kind, comm, pid);
 	assert_summary("facility,severity,tag,pid,claimed_pid,message", exp);
+	free(comm);
 }
 
 Test(compat, python_sysloghandler_datagrams_arrive,
