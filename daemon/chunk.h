@@ -30,7 +30,11 @@ struct chunk {
 	/* Set by the sink's thread before it returns the chunk. */
 	uint32_t	 nwritten;
 	uint32_t	 ndropped;	/* disk_full (file), undelivered (forward) */
+	/* The sink's own: for RELP (forward.c), the number of its first
+	 * record in the session, CHUNK_UNSENT when not sent in it. */
+	int64_t		 sink_first;
 };
+#define CHUNK_UNSENT	INT64_MIN
 TAILQ_HEAD(chunk_list, chunk);
 
 #endif

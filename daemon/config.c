@@ -937,12 +937,14 @@ config_load_tls(struct config_ctx *ctx, const config_setting_t *g,
 
 	if (config_get_group(ctx, g, "tls", CONFIG_TYPE_GROUP, &tls) == -1)
 		return (-1);
-	if (o->protocol != CONFIG_PROTOCOL_TLS) {
+	if (o->protocol == CONFIG_PROTOCOL_TCP) {
 		if (tls != NULL)
 			return (config_error(ctx, tls, "tls settings need "
-			    "protocol = \"tls\""));
+			    "protocol = \"tls\" or \"relp\""));
 		return (0);
 	}
+	if (o->protocol == CONFIG_PROTOCOL_RELP && tls == NULL)
+		return (0);	/* RELP in the clear */
 	if (tls == NULL)
 		return (config_error(ctx, g, "protocol \"tls\" needs tls = { "
 		    "ca_file = \"...\"; } (the CA that signed the collector's "
@@ -974,14 +976,14 @@ config_load_tls(struct config_ctx *ctx, const config_setting_t *g,
 }
 
 /*
- * type = "forward": target, protocol, tls. Its path is its identity,
+ * type = "forward": target, protocol (tcp, tls, relp), tls. Its path is its identity,
  * PROTOCOL://HOST:PORT, unique like a file's path.
  */
 static int
 config_load_forward(struct config_ctx *ctx, const config_setting_t *g,
     size_t idx, struct config *c, struct config_output *o)
 {
-	static const char *const protocols[] = { "tcp", "tls", NULL };
+	static const char *const protocols[] = { "tcp", "tls", "relp", NULL };
 	config_setting_t	*s = NULL;
 	const char		*str;
 	char			 key[300];
@@ -997,7 +999,7 @@ config_load_forward(struct config_ctx *ctx, const config_setting_t *g,
 		return (-1);
 	v = (int)o->protocol;
 	if (config_get_enum(ctx, g, "", "protocol", protocols,
-	    "\"tcp\" or \"tls\"", &v) == -1)
+	    "\"tcp\", \"tls\" or \"relp\"", &v) == -1)
 		return (-1);
 	o->protocol = (enum config_protocol)v;
 	if (config_load_tls(ctx, g, o) == -1)

@@ -38,12 +38,15 @@
 #include "forward.h"
 #include "handoff.h"
 #include "log.h"
+#include "relp.h"
 #include "sink.h"
 #include "tls.h"
 
 #define FORWARD_BATCH	1024	/* records framed for one send, at most */
 #define FORWARD_PREFIX	24	/* room for "LEN " */
 #define MS		1000000LL	/* nanoseconds */
+#define FORWARD_RELP_LINGER_MS	50	/* RELP: nothing more to send this long,
+					 * close to learn the rest was taken */
 
 struct forward {
 	struct sink	 sink;		/* first: a struct sink * is a forward */
@@ -85,6 +88,18 @@ struct forward {
 	size_t		 ends[FORWARD_BATCH];	/* where record i ends in frame */
 	size_t		 offs[FORWARD_BATCH];	/* where the next begins in cur */
 
+	/* RELP (forwarder thread only; relp.h says what is acknowledged). */
+	struct relp	*relp;		/* the session, NULL when none */
+	struct chunk_list sent;		/* sent whole, oldest first, not known
+					 * to be acknowledged yet */
+	struct chunk_list redo;		/* to send again after a break, before
+					 * any new chunk */
+	uint64_t	 nsent;		/* messages sent in this session */
+	uint32_t	 cur_idx;	/* record of cur at cur_off */
+	int64_t		 sent_ns;	/* monotonic: the last chunk was sent */
+	bool		 parked;	/* closed to confirm; connect again once
+					 * there is something to send */
+
 	/* Published for stats, read from the loop thread. */
 	_Atomic int	 pub_down;
 	_Atomic int64_t	 pub_since_ns;
@@ -98,6 +113,19 @@ static struct forward *
 forward_of(const struct sink *s)
 {
 	return (struct forward *)s;
+}
+
+static bool
+forward_is_relp(const struct forward *f)
+{
+	return f->conf->protocol == CONFIG_PROTOCOL_RELP;
+}
+
+/* A connection (or RELP session) is up. */
+static bool
+forward_up(const struct forward *f)
+{
+	return f->fd != -1 || f->relp != NULL;
 }
 
 /* Loop -> thread: wherever it waits (poll on wake_fd), it wakes. */
@@ -283,6 +311,12 @@ forward_connect(struct forward *f, char *err, size_t errlen)
 	memset(&hints, 0, sizeof(hints));
 	hints.ai_family = AF_UNSPEC;
 	hints.ai_socktype = SOCK_STREAM;
+	if (forward_is_relp(f)) {
+		f->parked = false;
+		f->nsent = 0;
+		f->relp = relp_connect(f->conf, err, errlen);
+		return f->relp != NULL ? 0 : -1;
+	}
 	snprintf(port, sizeof(port), "%u", f->conf->port);
 	if ((r = getaddrinfo(f->conf->host, port, &hints, &res)) != 0) {
 		snprintf(err, errlen, "cannot resolve %s: %s", f->conf->host,
@@ -308,6 +342,11 @@ forward_connect(struct forward *f, char *err, size_t errlen)
 static void
 forward_disconnect(struct forward *f)
 {
+	char err[256];
+
+	if (f->relp != NULL)
+		(void)relp_close(f->relp, err, sizeof(err));
+	f->relp = NULL;
 	if (f->tls != NULL) {
 		tls_bye(f->tls);
 		tls_conn_free(f->tls);
@@ -379,17 +418,22 @@ forward_connected(struct forward *f)
 }
 
 static void
-forward_settle(struct forward *f)
+forward_outage_over(struct forward *f)
 {
-	if (f->fd == -1 || !f->announced ||
-	    clock_mono_ns() - f->up_ns < FORWARD_SETTLE_MS * MS)
-		return;
 	log_info("output %s: connected again to %s after %lld ms (%u failed "
 	    "attempts)", f->conf->name, f->target,
 	    (long long)((f->up_ns - f->down_ns) / MS), f->attempts);
 	f->announced = false;
 	f->attempts = 0;
 	f->backoff_ms = 0;
+}
+
+static void
+forward_settle(struct forward *f)
+{
+	if (forward_up(f) && f->announced &&
+	    clock_mono_ns() - f->up_ns >= FORWARD_SETTLE_MS * MS)
+		forward_outage_over(f);
 }
 
 /*
@@ -406,6 +450,8 @@ forward_check(struct forward *f, char *err, size_t errlen)
 	ssize_t n;
 	int i;
 
+	if (f->fd == -1)
+		return 0;	/* RELP: librelp reads the collector's answers */
 	if (poll(&p, 1, 0) <= 0 || p.revents == 0)
 		return 0;
 	if (f->tls != NULL)
@@ -546,6 +592,180 @@ forward_return(struct forward *f, struct chunk *c)
 	handoff_return(&f->ho, c);
 }
 
+/*
+ * RELP. Records go one message each, and a chunk goes back to the loop
+ * only once all of its records are known acknowledged: by the window rule
+ * as later messages go, or by a clean close once there is nothing more to
+ * send (relp.h). Until then it waits in sent.
+ */
+
+/* Where record idx of c begins (records are lines). */
+static size_t
+forward_record_off(const struct chunk *c, uint32_t idx)
+{
+	size_t off = 0;
+	const char *nl;
+
+	while (idx-- > 0 && off < c->len) {
+		nl = memchr(c->buf + off, '\n', c->len - off);
+		off = nl != NULL ? (size_t)(nl - c->buf) + 1 : c->len;
+	}
+	return off;
+}
+
+/* Messages 1 .. acked of this session are acknowledged: every chunk of
+ * sent that ends there goes back, all written. */
+static void
+forward_relp_confirm(struct forward *f, int64_t acked)
+{
+	struct chunk *c;
+
+	while ((c = TAILQ_FIRST(&f->sent)) != NULL &&
+	    c->sink_first + c->nrecords - 1 <= acked) {
+		TAILQ_REMOVE(&f->sent, c, entry);
+		c->nwritten = c->nrecords;
+		forward_return(f, c);
+	}
+}
+
+static int64_t
+forward_relp_acked(const struct forward *f)
+{
+	return f->nsent > RELP_WINDOW ? (int64_t)(f->nsent - RELP_WINDOW) : 0;
+}
+
+/* How many records of c (sent in this session) are within acked. */
+static uint32_t
+forward_relp_within(const struct chunk *c, int64_t acked)
+{
+	int64_t k;
+
+	if (c->sink_first == CHUNK_UNSENT)
+		return 0;
+	k = acked - c->sink_first + 1;
+	return k <= 0 ? 0 : k >= c->nrecords ? c->nrecords : (uint32_t)k;
+}
+
+/*
+ * The session broke: what the window rule confirms goes back; the rest,
+ * the last RELP_WINDOW messages at most, goes again from the first one
+ * that may not have been acknowledged (the collector may so get a few
+ * twice, never miss one).
+ */
+static void
+forward_relp_rewind(struct forward *f)
+{
+	int64_t acked = forward_relp_acked(f);
+	struct chunk *c;
+	uint32_t k;
+
+	forward_relp_confirm(f, acked);
+	if (f->cur != NULL) {
+		TAILQ_INSERT_TAIL(&f->sent, f->cur, entry);
+		f->cur = NULL;
+	}
+	TAILQ_CONCAT(&f->sent, &f->redo, entry);
+	TAILQ_CONCAT(&f->redo, &f->sent, entry);
+	if ((c = TAILQ_FIRST(&f->redo)) == NULL)
+		return;
+	TAILQ_REMOVE(&f->redo, c, entry);
+	/* Only the first may have been sent in part, and only it may hold
+	 * acknowledged records. */
+	if ((k = forward_relp_within(c, acked)) > c->nwritten)
+		c->nwritten = k;
+	f->cur = c;
+	f->cur_idx = c->nwritten;
+	f->cur_off = forward_record_off(c, c->nwritten);
+	c->sink_first = CHUNK_UNSENT;
+	TAILQ_FOREACH(c, &f->redo, entry)
+		c->sink_first = CHUNK_UNSENT;
+}
+
+/* Send the rest of cur, one message per record. 0 when all went (cur then
+ * waits in sent), -1 with err when the session broke. */
+static int
+forward_relp_send_chunk(struct forward *f, char *err, size_t errlen)
+{
+	struct chunk *c = f->cur;
+	const char *line, *nl;
+	size_t llen;
+
+	c->sink_first = (int64_t)f->nsent + 1 - f->cur_idx;
+	while (f->cur_off < c->len) {
+		if (forward_stop_due(f)) {
+			snprintf(err, errlen, "stopping while the collector "
+			    "was not taking records");
+			return -1;
+		}
+		line = c->buf + f->cur_off;
+		nl = memchr(line, '\n', c->len - f->cur_off);
+		llen = nl != NULL ? (size_t)(nl - line) : c->len - f->cur_off;
+		if (relp_send(f->relp, line, llen, err, errlen) == -1)
+			return -1;
+		f->nsent++;
+		f->cur_idx++;
+		f->cur_off += llen + (nl != NULL);
+		if (f->cur_idx % 64 == 0)
+			forward_relp_confirm(f, forward_relp_acked(f));
+	}
+	atomic_store(&f->pub_last_write_ns, clock_now_ns());
+	TAILQ_INSERT_TAIL(&f->sent, c, entry);
+	f->cur = NULL;
+	f->sent_ns = clock_mono_ns();
+	forward_relp_confirm(f, forward_relp_acked(f));
+	return 0;
+}
+
+/*
+ * Nothing more to send for FORWARD_RELP_LINGER_MS: close the session, and
+ * the collector's answer to the close confirms every chunk still in sent.
+ * The next chunk opens a new session. 0, or -1 with err when the close
+ * was not clean (the caller treats it as a break).
+ */
+static int
+forward_relp_settle(struct forward *f, char *err, size_t errlen)
+{
+	int rc;
+
+	rc = relp_close(f->relp, err, errlen);
+	f->relp = NULL;
+	if (rc == -1)
+		return -1;
+	forward_relp_confirm(f, (int64_t)f->nsent);
+	f->parked = true;
+	if (f->announced)
+		forward_outage_over(f);	/* the collector took it all */
+	return 0;
+}
+
+/* The RELP state at the end: what is known acknowledged is written (after
+ * a clean close, everything sent), the rest undelivered. Every chunk the
+ * thread holds joins left, oldest first. */
+static void
+forward_relp_finish(struct forward *f, struct chunk_list *left)
+{
+	int64_t acked = forward_relp_acked(f);
+	struct chunk *c;
+	char err[256];
+	uint32_t k;
+
+	if (f->relp != NULL) {
+		if (relp_close(f->relp, err, sizeof(err)) == 0)
+			acked = (int64_t)f->nsent;
+		f->relp = NULL;
+	}
+	if (f->cur != NULL) {
+		TAILQ_INSERT_TAIL(&f->sent, f->cur, entry);
+		f->cur = NULL;
+	}
+	TAILQ_CONCAT(&f->sent, &f->redo, entry);
+	TAILQ_FOREACH(c, &f->sent, entry) {
+		if ((k = forward_relp_within(c, acked)) > c->nwritten)
+			c->nwritten = k;
+	}
+	TAILQ_CONCAT(left, &f->sent, entry);
+}
+
 /* New settings for the same target, between two chunks. */
 static void
 forward_apply(struct forward *f, struct config_output *next)
@@ -575,12 +795,22 @@ forward_take_requests(struct forward *f)
 	struct handoff_take take;
 	bool stop, retry;
 
-	handoff_take(&f->ho, f->cur == NULL, false, NULL, &take);
+	handoff_take(&f->ho, f->cur == NULL && TAILQ_EMPTY(&f->redo), false,
+	    NULL, &take);
 	if (take.chunk != NULL) {
 		f->cur = take.chunk;
 		f->cur_off = 0;
+		f->cur_idx = 0;
 		f->cur->nwritten = 0;
 		f->cur->ndropped = 0;
+		f->cur->sink_first = CHUNK_UNSENT;
+	} else if (f->cur == NULL &&
+	    (f->cur = TAILQ_FIRST(&f->redo)) != NULL) {
+		/* RELP: again after a break, from its first record that was
+		 * not acknowledged. */
+		TAILQ_REMOVE(&f->redo, f->cur, entry);
+		f->cur_idx = f->cur->nwritten;
+		f->cur_off = forward_record_off(f->cur, f->cur_idx);
 	}
 	pthread_mutex_lock(&f->mu);
 	retry = f->retry_now || take.reopen;
@@ -589,7 +819,7 @@ forward_take_requests(struct forward *f)
 	pthread_mutex_unlock(&f->mu);
 	if (take.next_conf != NULL)
 		forward_apply(f, take.next_conf);
-	if (retry && f->fd == -1)
+	if (retry && !forward_up(f))
 		f->next_try_ns = 0;
 	return stop;
 }
@@ -605,7 +835,9 @@ forward_finish(struct forward *f)
 	char err[256];
 
 	TAILQ_INIT(&left);
-	if (f->cur != NULL)
+	if (forward_is_relp(f))
+		forward_relp_finish(f, &left);
+	else if (f->cur != NULL)
 		TAILQ_INSERT_TAIL(&left, f->cur, entry);
 	f->cur = NULL;
 	/* The one being sent keeps what it got out; the queued ones got
@@ -631,6 +863,23 @@ forward_finish(struct forward *f)
 	handoff_finish(&f->ho, &left);
 }
 
+/* When the idle thread has something to do by itself (monotonic; 0 =
+ * nothing): the next attempt, the end of an outage, a RELP settle. */
+static int64_t
+forward_wake_at(const struct forward *f)
+{
+	int64_t at = 0;
+
+	if (!forward_up(f))
+		return f->parked ? 0 : f->next_try_ns;
+	if (f->announced)
+		at = f->up_ns + FORWARD_SETTLE_MS * MS;
+	if (!TAILQ_EMPTY(&f->sent) && (at == 0 ||
+	    f->sent_ns + FORWARD_RELP_LINGER_MS * MS < at))
+		at = f->sent_ns + FORWARD_RELP_LINGER_MS * MS;
+	return at;
+}
+
 /*
  * The thread: connect when due, send the chunk at hand, else wait for a
  * chunk, a request, the next retry, or the collector hanging up. The order
@@ -653,16 +902,35 @@ forward_main(void *arg)
 	for (;;) {
 		forward_settle(f);
 		stop = forward_take_requests(f);
-		if (stop && (f->cur == NULL || forward_stop_due(f)))
+		if (stop && ((f->cur == NULL && TAILQ_EMPTY(&f->redo)) ||
+		    forward_stop_due(f)))
 			break;
-		if (f->fd == -1 && clock_mono_ns() >= f->next_try_ns) {
+		if (!forward_up(f) && clock_mono_ns() >= f->next_try_ns &&
+		    !(f->parked && f->cur == NULL)) {
 			if (forward_connect(f, err, sizeof(err)) == 0)
 				forward_connected(f);
 			else if (!forward_stop_due(f))
 				forward_failed(f, false, err);
 			continue;
 		}
-		if (f->fd != -1 && f->cur != NULL) {
+		if (forward_is_relp(f) && forward_up(f) && f->cur != NULL) {
+			if (forward_relp_send_chunk(f, err, sizeof(err)) == -1) {
+				forward_relp_rewind(f);
+				if (!forward_stop_due(f))
+					forward_failed(f, true, err);
+			}
+			continue;
+		}
+		if (forward_is_relp(f) && forward_up(f) &&
+		    !TAILQ_EMPTY(&f->sent) && clock_mono_ns() >= f->sent_ns +
+		    FORWARD_RELP_LINGER_MS * MS) {
+			if (forward_relp_settle(f, err, sizeof(err)) == -1) {
+				forward_relp_rewind(f);
+				forward_failed(f, true, err);
+			}
+			continue;
+		}
+		if (forward_up(f) && f->cur != NULL) {
 			if (forward_check(f, err, sizeof(err)) == 0 &&
 			    forward_send_chunk(f, f->cur, err,
 			    sizeof(err)) == 0) {
@@ -674,9 +942,8 @@ forward_main(void *arg)
 		}
 		/* Nothing to send: wait, and notice a collector hanging up
 		 * while we are idle rather than at the next send. */
-		if (forward_wait(f, f->fd, POLLIN | POLLRDHUP, f->fd == -1 ?
-		    f->next_try_ns : f->announced ? f->up_ns +
-		    FORWARD_SETTLE_MS * MS : 0) == 1 &&
+		if (forward_wait(f, f->fd, POLLIN | POLLRDHUP,
+		    forward_wake_at(f)) == 1 &&
 		    forward_check(f, err, sizeof(err)) == -1)
 			forward_failed(f, true, err);
 	}
@@ -712,6 +979,8 @@ forward_new(const struct config_output *conf, size_t chunk_size,
 	snprintf(f->target, sizeof(f->target), "%s", conf->path);
 	f->frame_cap = chunk_size + FORWARD_PREFIX;
 	f->fd = -1;
+	TAILQ_INIT(&f->sent);
+	TAILQ_INIT(&f->redo);
 	f->down = true;
 	f->down_ns = clock_mono_ns();
 	snprintf(f->error, sizeof(f->error), "connecting");

@@ -138,8 +138,8 @@ Test(forward, config_rejects_an_unknown_type_or_protocol)
 	    "\"forward\")");
 	fwd_load_fails(FWD_HEAD "    type = \"forward\"; target = \"h:514\";\n"
 	    "    protocol = \"udp\"; } );\n",
-	    "t.conf:5: output 'f': protocol: unknown value 'udp' (\"tcp\" or "
-	    "\"tls\")");
+	    "t.conf:5: output 'f': protocol: unknown value 'udp' (\"tcp\", "
+	    "\"tls\" or \"relp\")");
 }
 
 Test(forward, config_rejects_keys_of_the_other_type)
@@ -214,10 +214,18 @@ Test(forward, a_ca_file_without_a_certificate_stops_the_start)
 #define REC_TAG		"fwdtest"
 #define REC_PAD		"pad-0123456789abcdefghijklmnopqrstuvwxyz-0123456789"
 
+/* What the collector listens with. */
+enum col_kind {
+	COL_TCP,	/* imtcp */
+	COL_TLS,	/* imtcp with the gtls driver */
+	COL_RELP,	/* imrelp */
+	COL_RELP_TLS,	/* imrelp with tls="on" */
+};
+
 struct collector {
 	pid_t	 pid;
 	int	 port;
-	bool	 tls;
+	enum col_kind kind;
 	char	 conf[300];
 	char	 pidfile[300];
 	char	 out[300];	/* what it received, one record per line */
@@ -228,13 +236,22 @@ static struct hd d;
 static struct collector col;
 
 static void
-need_rsyslog(bool tls)
+need_rsyslog(enum col_kind kind)
 {
 	if (run("command -v rsyslogd >/dev/null 2>&1") != 0 &&
 	    access("/usr/sbin/rsyslogd", X_OK) != 0)
 		cr_skip_test("rsyslogd is not installed (Debian package "
 		    "rsyslog): no collector to forward to");
-	if (!tls)
+	if ((kind == COL_RELP || kind == COL_RELP_TLS) &&
+	    run("ls /usr/lib/*/rsyslog/imrelp.so /usr/lib/rsyslog/"
+	    "imrelp.so 2>/dev/null | grep -q .") != 0)
+		cr_skip_test("rsyslog's imrelp is not installed (Debian "
+		    "package rsyslog-relp)");
+	if (kind == COL_RELP_TLS && run("command -v certtool >/dev/null "
+	    "2>&1") != 0)
+		cr_skip_test("certtool is not installed (Debian package "
+		    "gnutls-bin)");
+	if (kind != COL_TLS)
 		return;
 	if (run("ls /usr/lib/*/rsyslog/lmnsd_gtls.so /usr/lib/rsyslog/"
 	    "lmnsd_gtls.so 2>/dev/null | grep -q .") != 0)
@@ -281,7 +298,9 @@ port_accepts(int port)
 	return ok;
 }
 
-/* A CA and a certificate for "localhost" and 127.0.0.1, in dir. */
+/* A CA, a certificate for "localhost" and 127.0.0.1 (the collector's) and
+ * one for the daemon as a client (a RELP collector over TLS asks for it),
+ * in dir. */
 static void
 make_certs(const char *dir)
 {
@@ -299,29 +318,40 @@ make_certs(const char *dir)
 	    "srv-key.pem && "
 	    "certtool --generate-certificate --load-privkey srv-key.pem "
 	    "--load-ca-certificate ca.pem --load-ca-privkey ca-key.pem "
-	    "--template srv.tmpl --outfile srv.pem) >%s/certtool.log 2>&1",
+	    "--template srv.tmpl --outfile srv.pem && "
+	    "printf 'cn = \"asynclogd\"\\ntls_www_client\\nsigning_key\\n"
+	    "expiration_days = 2\\n' > clt.tmpl && "
+	    "certtool --generate-privkey --key-type=ecdsa --outfile "
+	    "clt-key.pem && "
+	    "certtool --generate-certificate --load-privkey clt-key.pem "
+	    "--load-ca-certificate ca.pem --load-ca-privkey ca-key.pem "
+	    "--template clt.tmpl --outfile clt.pem) >%s/certtool.log 2>&1",
 	    dir, dir), 0, "certtool failed: see %s/certtool.log", dir);
 }
 
 /*
- * rsyslog with its own config in dir: imtcp on 127.0.0.1:port (gtls when
- * tls), Direct queues so that what it took is in its file rather than in a
- * memory queue a SIGKILL empties, one line per record: "TAG MSG".
+ * rsyslog with its own config in dir: imtcp (gtls for COL_TLS) or imrelp
+ * on 127.0.0.1:port, Direct queues so that what it took is in its file
+ * rather than in a memory queue a SIGKILL empties (and, over RELP, is
+ * acknowledged only once written), one line per record: "TAG MSG".
  */
 static void
-collector_prepare(struct collector *cl, const char *dir, bool tls)
+collector_prepare(struct collector *cl, const char *dir, enum col_kind kind)
 {
 	FILE *f;
 
 	memset(cl, 0, sizeof(*cl));
 	cl->port = free_port();
-	cl->tls = tls;
+	cl->kind = kind;
 	snprintf(cl->conf, sizeof(cl->conf), "%s/rsyslog.conf", dir);
 	snprintf(cl->pidfile, sizeof(cl->pidfile), "%s/rsyslog.pid", dir);
 	snprintf(cl->out, sizeof(cl->out), "%s/collector.log", dir);
 	snprintf(cl->err, sizeof(cl->err), "%s/rsyslog.err", dir);
 	cr_assert_not_null(f = fopen(cl->conf, "w"));
-	if (tls)
+	if (kind == COL_RELP || kind == COL_RELP_TLS)
+		fprintf(f, "global(workDirectory=\"%s\" maxMessageSize=\"64k\")\n"
+		    "module(load=\"imrelp\")\n", dir);
+	else if (kind == COL_TLS)
 		fprintf(f, "global(workDirectory=\"%s\" maxMessageSize=\"64k\"\n"
 		    "  DefaultNetstreamDriverCAFile=\"%s/ca.pem\"\n"
 		    "  DefaultNetstreamDriverCertFile=\"%s/srv.pem\"\n"
@@ -337,9 +367,17 @@ collector_prepare(struct collector *cl, const char *dir, bool tls)
 	    "string=\"%%app-name%% %%msg%%\\n\")\n"
 	    "ruleset(name=\"in\" queue.type=\"Direct\") {\n"
 	    "  action(type=\"omfile\" file=\"%s\" template=\"rec\")\n"
-	    "}\n"
-	    "input(type=\"imtcp\" address=\"127.0.0.1\" port=\"%d\" "
-	    "ruleset=\"in\")\n", cl->out, cl->port);
+	    "}\n", cl->out);
+	if (kind == COL_RELP_TLS)
+		fprintf(f, "input(type=\"imrelp\" address=\"127.0.0.1\" "
+		    "port=\"%d\" ruleset=\"in\" tls=\"on\"\n"
+		    "  tls.caCert=\"%s/ca.pem\" tls.myCert=\"%s/srv.pem\"\n"
+		    "  tls.myPrivKey=\"%s/srv-key.pem\" "
+		    "tls.authMode=\"certvalid\")\n", cl->port, dir, dir, dir);
+	else
+		fprintf(f, "input(type=\"%s\" address=\"127.0.0.1\" "
+		    "port=\"%d\" ruleset=\"in\")\n", kind == COL_RELP ?
+		    "imrelp" : "imtcp", cl->port);
 	cr_assert_eq(fclose(f), 0);
 }
 
@@ -551,9 +589,9 @@ Test(forward, tcp_delivers_every_record_once_and_whole, .fini = forward_fini,
 	struct tally t;
 	long n = NREC;
 
-	need_rsyslog(false);
+	need_rsyslog(COL_TCP);
 	hd_prepare(&d, HD_CONF_BASIC);
-	collector_prepare(&col, d.dir, false);
+	collector_prepare(&col, d.dir, COL_TCP);
 	collector_start(&col);
 	daemon_prepare("", "");
 	hd_restart(&d);
@@ -573,10 +611,10 @@ Test(forward, tcp_delivers_every_record_once_and_whole, .fini = forward_fini,
 static void
 tls_prepare(void)
 {
-	need_rsyslog(true);
+	need_rsyslog(COL_TLS);
 	hd_prepare(&d, HD_CONF_BASIC);
 	make_certs(d.dir);
-	collector_prepare(&col, d.dir, true);
+	collector_prepare(&col, d.dir, COL_TLS);
 	collector_start(&col);
 }
 
@@ -639,9 +677,9 @@ Test(forward, records_wait_for_a_collector_that_starts_late,
 	long n = 5000, tries = 3;
 	char *json;
 
-	need_rsyslog(false);
+	need_rsyslog(COL_TCP);
 	hd_prepare(&d, HD_CONF_BASIC);
-	collector_prepare(&col, d.dir, false);
+	collector_prepare(&col, d.dir, COL_TCP);
 	daemon_prepare("", "");
 	hd_restart(&d);
 
@@ -679,9 +717,9 @@ Test(forward, a_full_pool_counts_overflow_while_the_collector_is_down,
 	long n = 5000, tries = 1, written, overflow;
 	char *json;
 
-	need_rsyslog(false);
+	need_rsyslog(COL_TCP);
 	hd_prepare(&d, HD_CONF_BASIC);
-	collector_prepare(&col, d.dir, false);
+	collector_prepare(&col, d.dir, COL_TCP);
 	/* Two 8K chunks: room for about a hundred records. */
 	daemon_prepare("chunk_size = \"8K\"; max_memory = \"16K\"; "
 	    "overflow = \"drop\";", "");
@@ -763,9 +801,9 @@ Test(forward, reconnects_by_itself_after_the_collector_is_killed,
 	long quarter = p.n / 4, written, missing, bound, last;
 	char rec[128];
 
-	need_rsyslog(false);
+	need_rsyslog(COL_TCP);
 	hd_prepare(&d, HD_CONF_BASIC);
-	collector_prepare(&col, d.dir, false);
+	collector_prepare(&col, d.dir, COL_TCP);
 	collector_start(&col);
 	daemon_prepare("", "");
 	hd_restart(&d);
@@ -799,4 +837,211 @@ Test(forward, reconnects_by_itself_after_the_collector_is_killed,
 	    file_read(d.errlog, NULL));
 	cr_assert_eq(log_count("connected again to tcp://"), 1, "%s",
 	    file_read(d.errlog, NULL));
+}
+
+/* ---- RELP ---- */
+
+#define RELP_WINDOW	128	/* daemon/relp.h: unacknowledged at most */
+/* RELP over TLS: imrelp verifies clients too (librelp's anonymous mode
+ * cannot talk to a client that verifies the collector). */
+#define RELP_TLS(peer)							\
+	"protocol = \"relp\";\n"					\
+	"  tls = { ca_file = \"@DIR@/ca.pem\"; peer_name = \"" peer "\";\n"	\
+	"    cert_file = \"@DIR@/clt.pem\"; key_file = \"@DIR@/clt-key.pem\"; };"
+
+Test(forward, config_relp_takes_tls_as_an_option)
+{
+	struct config *c = fwd_load(FWD_HEAD
+	    "    type = \"forward\"; target = \"127.0.0.1:2514\";\n"
+	    "    protocol = \"relp\"; } );\n");
+
+	cr_assert_eq(c->outputs[0].protocol, CONFIG_PROTOCOL_RELP);
+	cr_assert_null(c->outputs[0].tls_ca_file);
+	cr_assert_str_eq(c->outputs[0].path, "relp://127.0.0.1:2514");
+	config_free(c);
+	c = fwd_load(FWD_HEAD
+	    "    type = \"forward\"; target = \"localhost:2514\";\n"
+	    "    protocol = \"relp\"; tls = { ca_file = \"/dev/null\"; }; } );\n");
+	cr_assert_str_eq(c->outputs[0].tls_ca_file, "/dev/null");
+	cr_assert_str_eq(c->outputs[0].tls_peer_name, "localhost");
+	config_free(c);
+	fwd_load_fails(FWD_HEAD "    type = \"forward\"; target = \"h:2514\";\n"
+	    "    protocol = \"relp\";\n"
+	    "    tls = { ca_file = \"/nonexistent/ca.pem\"; }; } );\n",
+	    "t.conf:6: output 'f': tls.ca_file: cannot read "
+	    "'/nonexistent/ca.pem'");
+	fwd_load_fails(FWD_HEAD "    type = \"forward\"; target = \"h:2514\";\n"
+	    "    protocol = \"relp\"; tls = { peer_name = \"h\"; }; } );\n",
+	    "t.conf:5: output 'f': tls.ca_file is required");
+	fwd_load_fails(FWD_HEAD "    type = \"forward\";\n"
+	    "    target = \"h:70000\"; protocol = \"relp\"; } );\n",
+	    "t.conf:5: output 'f': target 'h:70000': bad port");
+}
+
+/* The collector wrote at least as many records as the daemon counts
+ * written: written means acknowledged. Stats first: the file only grows. */
+static void
+check_written_was_acknowledged(void)
+{
+	long long written = hd_stat(&d, "outputs.fwd.written");
+	size_t lines = file_lines(col.out);
+
+	cr_assert_leq(written, (long long)lines, "written %lld, but the "
+	    "collector holds %zu records", written, lines);
+}
+
+static void
+relp_start(enum col_kind kind)
+{
+	need_rsyslog(kind);
+	hd_prepare(&d, HD_CONF_BASIC);
+	if (kind == COL_RELP_TLS)
+		make_certs(d.dir);
+	collector_prepare(&col, d.dir, kind);
+	collector_start(&col);
+	daemon_prepare("", kind == COL_RELP_TLS ? RELP_TLS("localhost") :
+	    "protocol = \"relp\";");
+	hd_restart(&d);
+}
+
+static void
+relp_delivers(enum col_kind kind, long n)
+{
+	struct tally t;
+
+	relp_start(kind);
+	send_records(0, n);
+	cr_assert(hd_wait(written_reaches, &d, &n, 30000), "written < %ld: %s",
+	    n, hd_stats(&d));
+	check_written_was_acknowledged();
+	t = collector_tally(n);
+	cr_assert_eq(t.unique, n);
+	cr_assert_eq(t.dups, 0);
+	check_balanced(n);
+	cr_assert_eq(hd_stat(&d, "outputs.fwd.written"), n);
+	cr_assert(hd_log_mentions(&d, "output fwd: connected to relp://"));
+	cr_assert_eq(hd_signal(&d, SIGTERM, 10000), 0);
+}
+
+Test(forward, relp_delivers_every_record_once_and_whole, .fini = forward_fini,
+    .timeout = 60)
+{
+	relp_delivers(COL_RELP, NREC);
+}
+
+Test(forward, relp_over_tls_delivers_every_record_once_and_whole,
+    .fini = forward_fini, .timeout = 60)
+{
+	relp_delivers(COL_RELP_TLS, NREC / 4);
+}
+
+Test(forward, relp_over_tls_refuses_a_collector_with_another_name,
+    .fini = forward_fini, .timeout = 60)
+{
+	long n = 100, tries = 3;
+	char *json;
+
+	need_rsyslog(COL_RELP_TLS);
+	hd_prepare(&d, HD_CONF_BASIC);
+	make_certs(d.dir);
+	collector_prepare(&col, d.dir, COL_RELP_TLS);
+	collector_start(&col);
+	daemon_prepare("", RELP_TLS("not-the-collector.test"));
+	hd_restart(&d);
+
+	send_records(0, n);
+	cr_assert(hd_wait(attempts_failed, &d, &tries, 20000));
+	json = hd_stats(&d);
+	cr_assert(strstr(json, "\"state\":\"backing_off\"") != NULL, "%s", json);
+	cr_assert_eq(json_number(json, "outputs.fwd.written"), 0);
+	cr_assert_eq(json_number(json, "outputs.fwd.buffered"), n);
+	free(json);
+	cr_assert_eq(file_lines(col.out), 0, "records went to a collector whose "
+	    "name was wrong");
+	cr_assert_eq(log_count("cannot connect to relp://"), 1);
+	cr_assert_eq(hd_signal(&d, SIGTERM, 10000), 0);
+	cr_assert(hd_log_mentions(&d, "stopping; 100 records were not "
+	    "delivered"));
+}
+
+/* The collector's records in the order it wrote them: the first time each
+ * seq appears must be in increasing order (one client, one connection at a
+ * time); a seq seen again is a duplicate. */
+static long
+collector_check_order(long n)
+{
+	char *text = file_read(col.out, NULL), *line, *save = NULL;
+	unsigned char *seen = calloc((size_t)n, 1);
+	long seq, last = -1, dups = 0;
+
+	cr_assert_not_null(seen);
+	for (line = text != NULL ? strtok_r(text, "\n", &save) : NULL;
+	    line != NULL; line = strtok_r(NULL, "\n", &save)) {
+		cr_assert_eq(sscanf(line, REC_TAG " seq=%7ld", &seq), 1);
+		cr_assert(seq >= 0 && seq < n);
+		if (seen[seq]++) {
+			dups++;
+			continue;
+		}
+		cr_assert_gt(seq, last, "record %ld arrived after %ld", seq,
+		    last);
+		last = seq;
+	}
+	free(text);
+	free(seen);
+	return dups;
+}
+
+static bool
+collector_has_sampled(struct hd *dd, void *arg)
+{
+	check_written_was_acknowledged();
+	return collector_has(dd, arg);
+}
+
+static bool
+outages_over(struct hd *dd, void *arg)
+{
+	(void)dd;
+	(void)arg;
+	return log_count("lost the connection to relp://") +
+	    log_count("cannot connect to relp://") ==
+	    log_count("connected again to relp://");
+}
+
+Test(forward, relp_loses_nothing_when_the_collector_is_killed,
+    .fini = forward_fini, .timeout = 120)
+{
+	struct pacer p = { .n = 4 * NREC };
+	struct tally t;
+	long quarter = p.n / 4, half = p.n / 2, dups;
+
+	relp_start(COL_RELP);
+	cr_assert_eq(pthread_create(&p.thread, NULL, pacer_main, &p), 0);
+	cr_assert(hd_wait(collector_has_sampled, &d, &quarter, 30000));
+	collector_kill(&col, SIGKILL);
+	collector_start(&col);
+	cr_assert(hd_wait(collector_has_sampled, &d, &half, 30000));
+	collector_kill(&col, SIGKILL);
+	collector_start(&col);
+	cr_assert_eq(pthread_join(p.thread, NULL), 0);
+
+	cr_assert(hd_wait(settled, &d, NULL, 60000), "%s", hd_stats(&d));
+	check_balanced(p.n);
+	cr_assert_eq(hd_stat(&d, "outputs.fwd.written"), p.n, "%s",
+	    hd_stats(&d));
+	check_written_was_acknowledged();
+	t = collector_tally(p.n);
+	cr_assert_eq(t.unique, p.n, "records lost over RELP");
+	dups = collector_check_order(p.n);
+	cr_log_info("RELP, collector killed twice mid-stream: all %ld records "
+	    "arrived, in order; %ld twice (at most %d per kill: the window)",
+	    p.n, dups, RELP_WINDOW);
+	cr_assert_eq(dups, t.dups);
+	cr_assert_leq(dups, 2 * RELP_WINDOW);
+	/* Each outage said once as it began and once as it ended; a kill
+	 * between two sessions (relp.h) is no outage at all. */
+	cr_assert(hd_wait(outages_over, &d, NULL, 10000), "%s",
+	    file_read(d.errlog, NULL));
+	cr_assert_leq(log_count("connected again to relp://"), 2);
 }
