@@ -83,6 +83,10 @@ struct config_output {
 	char		*tls_key_file;	/* its key; both or neither */
 	char		*tls_peer_name;	/* the name the collector's certificate
 					 * must carry; host when not set */
+	char		*spool_path;	/* a directory, or NULL: no spool */
+	uint64_t	 spool_max_size;	/* bytes its segments may hold */
+	enum config_sync spool_sync;	/* after each append: never, at most
+					 * once a second, always */
 	int		 line;		/* where it was defined, for messages */
 };
 

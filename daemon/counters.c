@@ -23,6 +23,7 @@ static const char *counters_reasons[DROP_NREASONS] = {
 	[DROP_NO_OUTPUT] = "no_output",
 	[DROP_SHUTDOWN] = "shutdown",
 	[DROP_UNDELIVERED] = "undelivered",
+	[DROP_SPOOL_FULL] = "spool_full",
 };
 
 uint64_t

@@ -25,6 +25,7 @@ enum drop_reason {
 	DROP_NO_OUTPUT,		/* no output's match selector took the record */
 	DROP_SHUTDOWN,		/* still unread or undelivered at the drain deadline */
 	DROP_UNDELIVERED,	/* a forward output stopped before its target took them */
+	DROP_SPOOL_FULL,	/* a forward output's spool was full (max_size, disk) */
 	DROP_NREASONS
 };
 

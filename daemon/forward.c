@@ -35,16 +35,20 @@
 
 #include "chunk.h"
 #include "clock.h"
+#include "format.h"
 #include "forward.h"
 #include "handoff.h"
 #include "log.h"
 #include "relp.h"
+#include "report.h"
 #include "sink.h"
+#include "spool.h"
 #include "tls.h"
 
 #define FORWARD_BATCH	1024	/* records framed for one send, at most */
 #define FORWARD_PREFIX	24	/* room for "LEN " */
 #define MS		1000000LL	/* nanoseconds */
+#define FORWARD_SPOOL_CHUNKS	4	/* of the thread's own, for spool reads */
 #define FORWARD_RELP_LINGER_MS	50	/* RELP: nothing more to send this long,
 					 * close to learn the rest was taken */
 
@@ -100,6 +104,22 @@ struct forward {
 	bool		 parked;	/* closed to confirm; connect again once
 					 * there is something to send */
 
+	/* Spool (forwarder thread only; its counts under mu). Every chunk
+	 * goes through it, so what is in flight is always older than what
+	 * it holds unread, and a stop leaves the order whole on disk. */
+	struct spool	*spool;		/* NULL: none */
+	struct chunk_list spare;	/* our own chunks, free */
+	unsigned	 nown;		/* our own chunks allocated */
+	size_t		 chunk_size;
+	char		 host[256];	/* for the drop marker */
+	uint64_t	 lost;		/* dropped while the spool was full */
+	int64_t		 lost_first_ns;
+	int64_t		 lost_last_ns;
+	struct tally	 lost_by;
+	struct sink_counts counts;	/* not taken by the loop yet (mu) */
+	_Atomic uint64_t pub_spool_bytes;
+	_Atomic uint64_t pub_spool_records;
+
 	/* Published for stats, read from the loop thread. */
 	_Atomic int	 pub_down;
 	_Atomic int64_t	 pub_since_ns;
@@ -108,6 +128,7 @@ struct forward {
 
 static void	*forward_main(void *);
 static const struct sink_ops forward_ops;
+static const struct sink_ops forward_spool_ops;
 
 static struct forward *
 forward_of(const struct sink *s)
@@ -587,9 +608,151 @@ forward_send_chunk(struct forward *f, struct chunk *c, char *err,
 }
 
 static void
+forward_spool_publish(struct forward *f)
+{
+	atomic_store(&f->pub_spool_bytes, spool_bytes(f->spool));
+	atomic_store(&f->pub_spool_records, spool_records(f->spool));
+}
+
+/* Delivered: a chunk of the pool goes back to the loop; one of ours (read
+ * from the spool) leaves the spool, and the loop hears of it by count. */
+static void
 forward_return(struct forward *f, struct chunk *c)
 {
+	if (!c->sink_own) {
+		handoff_return(&f->ho, c);
+		return;
+	}
+	spool_consume(f->spool, c->len, c->nrecords);
+	forward_spool_publish(f);
+	pthread_mutex_lock(&f->mu);
+	f->counts.written += c->nrecords;
+	pthread_mutex_unlock(&f->mu);
+	TAILQ_INSERT_HEAD(&f->spare, c, entry);
+	handoff_notify(&f->ho);
+}
+
+static void
+forward_count_lost(struct forward *f, const struct chunk *c)
+{
+	if (c->nrecords == 0)
+		return;
+	if (f->lost == 0)
+		f->lost_first_ns = c->first_ns;
+	f->lost += c->nrecords;
+	tally_merge(&f->lost_by, &c->senders);
+	f->lost_last_ns = c->last_ns;
+}
+
+/*
+ * After records were dropped because the spool was full, the marker goes
+ * first, as a record of asynclogd like a file's disk-full marker: how
+ * many, from when to when, from whom. 0 once it is in the spool.
+ */
+static int
+forward_spool_marker(struct forward *f, size_t then, char *err,
+    size_t errlen)
+{
+	char line[1024];
+	struct report r;
+	ssize_t n;
+
+	report_output_dropped(&r, f->lost, "spool full", f->lost_first_ns,
+	    f->lost_last_ns, &f->lost_by);
+	if ((n = format_record(f->conf->format, f->conf->sd_id, &r.rec,
+	    f->host, line, sizeof(line))) < 0) {
+		snprintf(err, errlen, "drop marker does not fit");
+		return -1;
+	}
+	/* Only with room for what follows it, or markers would pile up
+	 * while the spool stays about full. */
+	if (!spool_fits(f->spool, (size_t)n + then)) {
+		snprintf(err, errlen, "spool still full");
+		return -1;
+	}
+	if (spool_append(f->spool, line, (size_t)n, 1, err, errlen) == -1)
+		return -1;
+	log_info("output %s: the spool has room again; %llu records were "
+	    "dropped while it was full", f->conf->name,
+	    (unsigned long long)f->lost);
+	pthread_mutex_lock(&f->mu);
+	f->counts.added++;
+	pthread_mutex_unlock(&f->mu);
+	f->lost = 0;
+	tally_clear(&f->lost_by);
+	return 0;
+}
+
+/*
+ * A chunk of the pool goes into the spool and back to the loop at once,
+ * its records still buffered (nspooled), or, when the spool is full,
+ * dropped and counted (nfull): said once when that begins, and once, by
+ * the marker, when it ends.
+ */
+static void
+forward_spool_chunk(struct forward *f, struct chunk *c)
+{
+	char err[256];
+
+	c->nwritten = c->ndropped = c->nspooled = c->nfull = 0;
+	if (c->nrecords > 0 && (f->lost == 0 ||
+	    forward_spool_marker(f, c->len, err, sizeof(err)) == 0) &&
+	    spool_append(f->spool, c->buf, c->len, c->nrecords, err,
+	    sizeof(err)) == 0)
+		c->nspooled = c->nrecords;
+	else if (c->nrecords > 0) {
+		if (f->lost == 0)
+			log_warn("output %s: %s; dropping records until it has "
+			    "room (%llu records, %llu bytes in it)",
+			    f->conf->name, err, (unsigned long long)
+			    spool_records(f->spool), (unsigned long long)
+			    spool_bytes(f->spool));
+		forward_count_lost(f, c);
+		c->nfull = c->nrecords;
+	}
+	forward_spool_publish(f);
 	handoff_return(&f->ho, c);
+}
+
+/* The next records of the spool into a chunk of our own, as the chunk to
+ * send; none when nothing is unread or all our chunks are in flight. */
+static void
+forward_spool_next(struct forward *f)
+{
+	struct chunk *c;
+	char err[256];
+	uint32_t n;
+	ssize_t len;
+
+	if (!spool_unread(f->spool))
+		return;
+	if ((c = TAILQ_FIRST(&f->spare)) != NULL)
+		TAILQ_REMOVE(&f->spare, c, entry);
+	else if (f->nown < FORWARD_SPOOL_CHUNKS &&
+	    (c = calloc(1, sizeof(*c))) != NULL) {
+		if ((c->buf = malloc(f->chunk_size)) == NULL) {
+			free(c);
+			return;
+		}
+		c->cap = f->chunk_size;
+		c->sink_own = true;
+		f->nown++;
+	} else
+		return;
+	if ((len = spool_read(f->spool, c->buf, c->cap, &n, err,
+	    sizeof(err))) <= 0) {
+		if (len == -1)
+			log_warn("output %s: %s", f->conf->name, err);
+		TAILQ_INSERT_HEAD(&f->spare, c, entry);
+		return;
+	}
+	c->len = (size_t)len;
+	c->nrecords = n;
+	c->nwritten = c->ndropped = 0;
+	c->sink_first = CHUNK_UNSENT;
+	f->cur = c;
+	f->cur_off = 0;
+	f->cur_idx = 0;
 }
 
 /*
@@ -795,9 +958,14 @@ forward_take_requests(struct forward *f)
 	struct handoff_take take;
 	bool stop, retry;
 
-	handoff_take(&f->ho, f->cur == NULL && TAILQ_EMPTY(&f->redo), false,
-	    NULL, &take);
-	if (take.chunk != NULL) {
+	handoff_take(&f->ho, f->spool != NULL || (f->cur == NULL &&
+	    TAILQ_EMPTY(&f->redo)), false, NULL, &take);
+	if (take.chunk != NULL && f->spool != NULL) {
+		/* With a spool every chunk goes through it; the rest
+		 * queued follows on the next turn. */
+		forward_spool_chunk(f, take.chunk);
+		forward_wake(f);
+	} else if (take.chunk != NULL) {
 		f->cur = take.chunk;
 		f->cur_off = 0;
 		f->cur_idx = 0;
@@ -821,7 +989,48 @@ forward_take_requests(struct forward *f)
 		forward_apply(f, take.next_conf);
 	if (retry && !forward_up(f))
 		f->next_try_ns = 0;
+	if (f->spool != NULL && !stop && f->cur == NULL &&
+	    TAILQ_EMPTY(&f->redo) && (forward_up(f) || f->parked))
+		forward_spool_next(f);
 	return stop;
+}
+
+/*
+ * The end, with a spool: of our own chunks (in order), what was delivered
+ * leaves the spool, up to the first record that was not; the rest stays
+ * for the next start, and so does every chunk still queued.
+ */
+static void
+forward_spool_finish(struct forward *f, struct chunk_list *left,
+    struct chunk_list *rest)
+{
+	struct chunk *c;
+	bool gap = false;
+
+	while ((c = TAILQ_FIRST(left)) != NULL) {
+		TAILQ_REMOVE(left, c, entry);
+		if (!gap && c->nwritten > 0) {
+			spool_consume(f->spool, c->nwritten == c->nrecords ?
+			    c->len : forward_record_off(c, c->nwritten),
+			    c->nwritten);
+			pthread_mutex_lock(&f->mu);
+			f->counts.written += c->nwritten;
+			pthread_mutex_unlock(&f->mu);
+		}
+		if (c->nwritten < c->nrecords)
+			gap = true;
+		TAILQ_INSERT_HEAD(&f->spare, c, entry);
+	}
+	while ((c = TAILQ_FIRST(rest)) != NULL) {
+		TAILQ_REMOVE(rest, c, entry);
+		forward_spool_chunk(f, c);
+	}
+	if (spool_records(f->spool) > 0)
+		log_info("output %s: stopping; %llu records stay in its spool "
+		    "for the next start", f->conf->name,
+		    (unsigned long long)spool_records(f->spool));
+	forward_disconnect(f);
+	handoff_finish(&f->ho, NULL);
 }
 
 /* Count what is left as undelivered, return every chunk, and close. */
@@ -844,6 +1053,10 @@ forward_finish(struct forward *f)
 	 * nothing out. */
 	TAILQ_INIT(&rest);
 	handoff_take_rest(&f->ho, &rest);
+	if (f->spool != NULL) {
+		forward_spool_finish(f, &left, &rest);
+		return;
+	}
 	TAILQ_FOREACH(c, &rest, entry)
 		c->nwritten = 0;
 	TAILQ_CONCAT(&left, &rest, entry);
@@ -896,6 +1109,22 @@ forward_main(void *arg)
 	    (f->creds = tls_creds_load(f->conf, err, sizeof(err))) == NULL) {
 		handoff_opened(&f->ho, SINK_FAILED, err);
 		return NULL;
+	}
+	if (f->conf->spool_path != NULL && (f->spool = spool_open(
+	    f->conf->spool_path, f->conf->name, f->conf->spool_max_size,
+	    f->conf->spool_sync, err, sizeof(err))) == NULL) {
+		handoff_opened(&f->ho, SINK_FAILED, err);
+		return NULL;
+	}
+	if (f->spool != NULL && spool_records(f->spool) > 0) {
+		/* An earlier run's: received again here, delivered first. */
+		log_info("output %s: %llu records from before in its spool %s "
+		    "go first", f->conf->name, (unsigned long long)
+		    spool_records(f->spool), f->conf->spool_path);
+		pthread_mutex_lock(&f->mu);
+		f->counts.added += spool_records(f->spool);
+		pthread_mutex_unlock(&f->mu);
+		forward_spool_publish(f);
 	}
 	handoff_opened(&f->ho, SINK_OPEN, NULL);
 
@@ -952,8 +1181,8 @@ forward_main(void *arg)
 }
 
 struct sink *
-forward_new(const struct config_output *conf, size_t chunk_size,
-    struct event *done, char *err, size_t errlen)
+forward_new(const struct config_output *conf, const char *host,
+    size_t chunk_size, struct event *done, char *err, size_t errlen)
 {
 	struct forward *f;
 	int rc;
@@ -975,7 +1204,11 @@ forward_new(const struct config_output *conf, size_t chunk_size,
 		free(f);
 		return NULL;
 	}
-	f->sink.ops = &forward_ops;
+	f->sink.ops = conf->spool_path != NULL ? &forward_spool_ops :
+	    &forward_ops;
+	f->chunk_size = chunk_size;
+	snprintf(f->host, sizeof(f->host), "%s", host);
+	TAILQ_INIT(&f->spare);
 	snprintf(f->target, sizeof(f->target), "%s", conf->path);
 	f->frame_cap = chunk_size + FORWARD_PREFIX;
 	f->fd = -1;
@@ -1095,7 +1328,7 @@ forward_free_bytes(const struct sink *s)
 
 static int
 forward_close(struct sink *s, struct chunk_list *done,
-    const struct timespec *deadline)
+    struct sink_counts *counts, const struct timespec *deadline)
 {
 	struct forward *f = forward_of(s);
 	int64_t by = clock_mono_ns() + FORWARD_STOP_MS * MS, left;
@@ -1127,6 +1360,16 @@ forward_close(struct sink *s, struct chunk_list *done,
 	}
 	handoff_take_done(&f->ho, done);
 	TAILQ_CONCAT(done, &rest, entry);
+	if (counts != NULL) {
+		counts->added += f->counts.added;
+		counts->written += f->counts.written;
+	}
+	while ((c = TAILQ_FIRST(&f->spare)) != NULL) {
+		TAILQ_REMOVE(&f->spare, c, entry);
+		free(c->buf);
+		free(c);
+	}
+	spool_close(f->spool);
 	forward_disconnect(f);
 	tls_creds_free(f->next_creds);
 	tls_creds_free(f->creds);
@@ -1138,6 +1381,51 @@ forward_close(struct sink *s, struct chunk_list *done,
 	free(f);
 	return 0;
 }
+
+static void
+forward_take_counts(struct sink *s, struct sink_counts *out)
+{
+	struct forward *f = forward_of(s);
+
+	pthread_mutex_lock(&f->mu);
+	out->added += f->counts.added;
+	out->written += f->counts.written;
+	f->counts = (struct sink_counts){ 0, 0 };
+	pthread_mutex_unlock(&f->mu);
+}
+
+static bool
+forward_spool(const struct sink *s, uint64_t *bytes, uint64_t *records)
+{
+	const struct forward *f = forward_of(s);
+
+	*bytes = atomic_load(&f->pub_spool_bytes);
+	*records = atomic_load(&f->pub_spool_records);
+	return true;
+}
+
+/* With a spool, chunks do not wait in the pool while the collector is
+ * away: they go to the spool at once, partial ones too. */
+static const struct sink_ops forward_spool_ops = {
+	.kind = "forward",
+	.taking_name = "connected",
+	.dropping_name = "backing_off",
+	.holds_while_dropping = false,
+	.drop_reason = DROP_UNDELIVERED,
+	.open_state = forward_open_state,
+	.submit = forward_submit,
+	.take_done = forward_take_done,
+	.reopen = forward_reopen,
+	.reconfigure = forward_reconfigure,
+	.stop = forward_stop,
+	.finished = forward_finished,
+	.dropping = forward_dropping,
+	.last_write_ns = forward_last_write_ns,
+	.free_bytes = forward_free_bytes,
+	.close = forward_close,
+	.take_counts = forward_take_counts,
+	.spool = forward_spool,
+};
 
 static const struct sink_ops forward_ops = {
 	.kind = "forward",

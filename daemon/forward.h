@@ -49,7 +49,7 @@ struct sink;
  * chunks come back, the open result is known, or the thread ends. Returns
  * NULL with a message in err when the thread cannot be had.
  */
-struct sink *forward_new(const struct config_output *conf, size_t chunk_size,
-	    struct event *done, char *err, size_t errlen);
+struct sink *forward_new(const struct config_output *conf, const char *host,
+	    size_t chunk_size, struct event *done, char *err, size_t errlen);
 
 #endif

@@ -125,6 +125,7 @@ stats_render_human(const struct route *route, bool json)
 	const char *reason, *state;
 	int64_t since;
 	enum output_state st;
+	uint64_t sp_bytes, sp_records;
 	bool dropping;
 
 	if ((b.s = malloc(4096)) == NULL)
@@ -178,6 +179,11 @@ stats_render_human(const struct route *route, bool json)
 			stats_time(&b, output_last_write_ns(o), true);
 			stats_printf(&b, ",\"free_bytes\":%lld,",
 			    (long long)output_free_bytes(o));
+			if (output_spool(o, &sp_bytes, &sp_records))
+				stats_printf(&b, "\"spool\":{\"bytes\":%llu,"
+				    "\"records\":%llu},",
+				    (unsigned long long)sp_bytes,
+				    (unsigned long long)sp_records);
 			stats_counters(&b, output_counters(o), true);
 			stats_printf(&b, "}");
 		} else {
@@ -192,6 +198,11 @@ stats_render_human(const struct route *route, bool json)
 			stats_time(&b, output_last_write_ns(o), false);
 			stats_printf(&b, " free_bytes=%lld",
 			    (long long)output_free_bytes(o));
+			if (output_spool(o, &sp_bytes, &sp_records))
+				stats_printf(&b, " spool_bytes=%llu "
+				    "spool_records=%llu",
+				    (unsigned long long)sp_bytes,
+				    (unsigned long long)sp_records);
 			stats_counters(&b, output_counters(o), false);
 			stats_printf(&b, "\n");
 		}

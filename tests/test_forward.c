@@ -12,6 +12,7 @@
  * or certtool (gnutls-bin) is missing.
  */
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 
 #include <arpa/inet.h>
@@ -1044,4 +1045,267 @@ Test(forward, relp_loses_nothing_when_the_collector_is_killed,
 	cr_assert(hd_wait(outages_over, &d, NULL, 10000), "%s",
 	    file_read(d.errlog, NULL));
 	cr_assert_leq(log_count("connected again to relp://"), 2);
+}
+
+/* ---- The spool ---- */
+
+Test(forward, config_checks_the_spool)
+{
+	struct config *c;
+	char conf[1024];
+
+	c = fwd_load(FWD_HEAD
+	    "    type = \"forward\"; target = \"127.0.0.1:2514\";\n"
+	    "    protocol = \"relp\"; spool = { path = \"/tmp\"; }; } );\n");
+	cr_assert_str_eq(c->outputs[0].spool_path, "/tmp");
+	cr_assert_eq(c->outputs[0].spool_max_size, 1ULL << 30);
+	cr_assert_eq(c->outputs[0].spool_sync, SYNC_NEVER);
+	config_free(c);
+	fwd_load_fails(FWD_HEAD "    type = \"forward\"; target = \"h:514\";\n"
+	    "    spool = { max_size = \"10M\"; }; } );\n",
+	    "t.conf:5: output 'f': spool.path is required");
+	fwd_load_fails(FWD_HEAD "    type = \"forward\"; target = \"h:514\";\n"
+	    "    spool = { path = \"/etc/passwd\"; }; } );\n",
+	    "t.conf:5: output 'f': spool.path '/etc/passwd' is not a directory");
+	fwd_load_fails(FWD_HEAD "    type = \"forward\"; target = \"h:514\";\n"
+	    "    spool = { path = \"/nonexistent/spool\"; }; } );\n",
+	    "t.conf:5: output 'f': spool.path '/nonexistent/spool': No such "
+	    "file or directory");
+	fwd_load_fails(FWD_HEAD "    type = \"forward\"; target = \"h:514\";\n"
+	    "    spool = { path = \"/tmp\";\n"
+	    "      max_size = \"1K\"; }; } );\n",
+	    "t.conf:6: output 'f': spool.max_size (1K) must hold two chunks");
+	fwd_load_fails(FWD_HEAD "    type = \"forward\"; target = \"h:514\";\n"
+	    "    spool = { path = \"/tmp\";\n"
+	    "      sync = \"sometimes\"; }; } );\n",
+	    "t.conf:6: output 'f': spool.sync: unknown value 'sometimes'");
+	fwd_load_fails(FWD_HEAD "    type = \"forward\"; target = \"h:514\";\n"
+	    "    spool = { path = \"/tmp\"; size = \"1G\"; }; } );\n",
+	    "t.conf:5: output 'f': unknown key 'size' in spool");
+	fwd_load_fails(FWD_HEAD "    path = \"f.log\";\n"
+	    "    spool = { path = \"/tmp\"; }; } );\n",
+	    "t.conf:5: output 'f': 'spool' applies to forward outputs only");
+	snprintf(conf, sizeof(conf), FWD_HEAD
+	    "    type = \"forward\"; target = \"h:514\";\n"
+	    "    spool = { path = \"/tmp\"; }; },\n"
+	    "  { name = \"g\"; type = \"forward\"; target = \"h:515\";\n"
+	    "    spool = { path = \"/tmp\"; }; } );\n");
+	fwd_load_fails(conf, "t.conf:7: output 'g': spool.path '/tmp' is "
+	    "already the spool of output 'f'");
+}
+
+/* Records at the collector other than the daemon's own (a drop marker,
+ * returned in marker when there is one): how often each seq came, and the
+ * first time each came in increasing order. */
+static struct tally
+collector_tally_ordered(long n, char *marker, size_t markerlen)
+{
+	struct tally t = { 0, 0, -1 };
+	char *text = file_read(col.out, NULL), *line, *save = NULL;
+	unsigned char *seen = calloc((size_t)n, 1);
+	char whole[128];
+	long seq;
+
+	cr_assert_not_null(seen);
+	if (marker != NULL)
+		marker[0] = '\0';
+	for (line = text != NULL ? strtok_r(text, "\n", &save) : NULL;
+	    line != NULL; line = strtok_r(NULL, "\n", &save)) {
+		if (strncmp(line, "asynclogd ", 10) == 0) {
+			cr_assert_not_null(marker, "unexpected: %s", line);
+			snprintf(marker, markerlen, "%s", line);
+			continue;
+		}
+		cr_assert_eq(sscanf(line, REC_TAG " seq=%7ld", &seq), 1,
+		    "not a record: %s", line);
+		cr_assert(seq >= 0 && seq < n, "unknown record: %s", line);
+		snprintf(whole, sizeof(whole), REC_TAG " seq=%07ld " REC_PAD
+		    " end", seq);
+		cr_assert_str_eq(line, whole, "torn record");
+		if (seen[seq]++) {
+			t.dups++;
+			continue;
+		}
+		cr_assert_gt(seq, t.max_seq, "record %ld arrived after %ld",
+		    seq, t.max_seq);
+		t.max_seq = seq;
+		t.unique++;
+	}
+	free(text);
+	free(seen);
+	return t;
+}
+
+static bool
+spooled_reaches(struct hd *dd, void *arg)
+{
+	return hd_stat(dd, "outputs.fwd.spool.records") >= *(long *)arg;
+}
+
+/* Every record received is in the spool or dropped: none in memory. */
+static bool
+settled_into_spool(struct hd *dd, void *arg)
+{
+	char *json = hd_stats(dd);
+	bool ok;
+
+	ok = json != NULL && json_number(json, "outputs.fwd.received") ==
+	    *(long *)arg && json_number(json, "outputs.fwd.buffered") ==
+	    json_number(json, "outputs.fwd.spool.records");
+	free(json);
+	return ok;
+}
+
+/* The collector holds as many lines as the daemon counts written. */
+static bool
+collector_has_all(struct hd *dd, void *arg)
+{
+	(void)arg;
+	return (long long)file_lines(col.out) >=
+	    hd_stat(dd, "outputs.fwd.written");
+}
+
+static void
+spool_prepare(enum col_kind kind, const char *extra_buffer,
+    const char *spool)
+{
+	char proto[512];
+
+	need_rsyslog(kind);
+	hd_prepare(&d, HD_CONF_BASIC);
+	cr_assert_eq(mkdir(hd_path(&d, "spool"), 0700), 0);
+	collector_prepare(&col, d.dir, kind);
+	snprintf(proto, sizeof(proto), "protocol = \"%s\";\n"
+	    "  spool = { path = \"@DIR@/spool\"; %s };",
+	    kind == COL_RELP ? "relp" : "tcp", spool);
+	daemon_prepare(extra_buffer, proto);
+}
+
+Test(forward, spool_keeps_records_across_an_outage_and_a_restart,
+    .fini = forward_fini, .timeout = 120)
+{
+	long n = 5000;
+	struct tally t;
+	char *json;
+
+	spool_prepare(COL_RELP, "", "");
+	hd_restart(&d);
+
+	/* The collector is away: the records go to the spool, and the
+	 * client does not wait for it (send_records flushes). */
+	send_records(0, n);
+	cr_assert(hd_wait(spooled_reaches, &d, &n, 30000), "%s", hd_stats(&d));
+	json = hd_stats(&d);
+	cr_assert(strstr(json, "\"state\":\"backing_off\"") != NULL, "%s", json);
+	cr_assert_eq(json_number(json, "outputs.fwd.buffered"), n, "%s", json);
+	cr_assert_eq(json_number(json, "outputs.fwd.written"), 0, "%s", json);
+	cr_assert_gt(json_number(json, "outputs.fwd.spool.bytes"), n * 60);
+	free(json);
+	check_balanced(n);
+
+	/* Restarted while the collector is still away: nothing is lost. */
+	cr_assert_eq(hd_signal(&d, SIGTERM, 10000), 0);
+	cr_assert(hd_log_mentions(&d, "5000 records stay in its spool"));
+	hd_restart(&d);
+	cr_assert(hd_wait(spooled_reaches, &d, &n, 10000), "%s", hd_stats(&d));
+	check_balanced(n);
+	cr_assert(hd_log_mentions(&d, "5000 records from before in its spool"));
+	send_records(n, n);
+	n *= 2;
+	cr_assert(hd_wait(spooled_reaches, &d, &n, 30000), "%s", hd_stats(&d));
+
+	/* Back: all of it, in order, once. */
+	collector_start(&col);
+	cr_assert(hd_wait(written_reaches, &d, &n, 60000), "%s", hd_stats(&d));
+	cr_assert(hd_wait(settled, &d, NULL, 10000), "%s", hd_stats(&d));
+	check_written_was_acknowledged();
+	t = collector_tally_ordered(n, NULL, 0);
+	cr_assert_eq(t.unique, n);
+	cr_assert_eq(t.dups, 0);
+	check_balanced(n);
+	cr_assert_eq(hd_stat(&d, "outputs.fwd.spool.records"), 0);
+	cr_assert_eq(run("ls %s/spool/*.seg 2>/dev/null | grep -q .",
+	    d.dir), 1, "delivered segments are removed");
+}
+
+Test(forward, relp_with_a_spool_loses_nothing_while_clients_go_on,
+    .fini = forward_fini, .timeout = 120)
+{
+	struct pacer p = { .n = 4 * NREC };
+	struct tally t;
+	long quarter = p.n / 4;
+
+	spool_prepare(COL_RELP, "", "");
+	collector_start(&col);
+	hd_restart(&d);
+	cr_assert_eq(pthread_create(&p.thread, NULL, pacer_main, &p), 0);
+	cr_assert(hd_wait(collector_has_sampled, &d, &quarter, 30000));
+	collector_kill(&col, SIGKILL);
+	/* The client finishes (its last flush returns) with the collector
+	 * gone: it never waits for it. */
+	cr_assert_eq(pthread_join(p.thread, NULL), 0);
+	cr_assert_eq(hd_stat(&d, "outputs.fwd.received"), p.n);
+	cr_assert_eq(hd_stat(&d, "outputs.fwd.dropped.overflow"), 0);
+	collector_start(&col);
+
+	cr_assert(hd_wait(settled, &d, NULL, 60000), "%s", hd_stats(&d));
+	check_balanced(p.n);
+	cr_assert_eq(hd_stat(&d, "outputs.fwd.written"), p.n, "%s",
+	    hd_stats(&d));
+	check_written_was_acknowledged();
+	t = collector_tally_ordered(p.n, NULL, 0);
+	cr_assert_eq(t.unique, p.n, "records lost");
+	cr_log_info("RELP with a spool, collector killed mid-stream: all %ld "
+	    "records arrived, in order; %ld twice (at most %d: the window)",
+	    p.n, t.dups, RELP_WINDOW);
+	cr_assert_leq(t.dups, RELP_WINDOW);
+}
+
+Test(forward, a_full_spool_counts_its_drops_exactly_and_says_so,
+    .fini = forward_fini, .timeout = 120)
+{
+	long n = 5000, full, spooled, marked = -1;
+	char marker[512], *p;
+	struct tally t;
+	char *json;
+
+	/* 8K chunks, a 64K spool: room for a few hundred records. */
+	spool_prepare(COL_RELP, "chunk_size = \"8K\"; max_memory = \"64K\";",
+	    "max_size = \"64K\";");
+	hd_restart(&d);
+	send_records(0, n);
+	cr_assert(hd_wait(settled_into_spool, &d, &n, 30000), "%s",
+	    hd_stats(&d));
+	json = hd_stats(&d);
+	full = json_number(json, "outputs.fwd.dropped.spool_full");
+	spooled = json_number(json, "outputs.fwd.spool.records");
+	cr_assert_gt(full, 0, "%s", json);
+	cr_assert_gt(spooled, 0, "%s", json);
+	cr_assert_eq(full + spooled, n, "%s", json);
+	cr_assert_eq(json_number(json, "outputs.fwd.buffered"), spooled);
+	cr_assert_leq(json_number(json, "outputs.fwd.spool.bytes"), 64 << 10);
+	free(json);
+	check_balanced(n);
+	cr_assert_eq(log_count("spool full"), 1, "said once: %s",
+	    file_read(d.errlog, NULL));
+
+	/* The collector back: what was kept, then the marker, then new
+	 * records, all in order. */
+	collector_start(&col);
+	cr_assert(hd_wait(settled, &d, NULL, 60000), "%s", hd_stats(&d));
+	send_records(n, 100);
+	cr_assert(hd_wait(settled, &d, NULL, 30000), "%s", hd_stats(&d));
+	/* The marker is a record of the daemon's: received and written. */
+	check_balanced(n + 101);
+	cr_assert_eq(hd_stat(&d, "outputs.fwd.written"), spooled + 1 + 100);
+	cr_assert_eq(hd_stat(&d, "outputs.fwd.dropped.spool_full"), full);
+	cr_assert(hd_wait(collector_has_all, &d, NULL, 10000));
+	t = collector_tally_ordered(n + 100, marker, sizeof(marker));
+	cr_assert_eq(t.unique, spooled + 100);
+	cr_assert_eq(t.dups, 0);
+	cr_assert((p = strstr(marker, "dropped ")) != NULL, "no marker");
+	cr_assert_eq(sscanf(p, "dropped %ld records (spool full) from", &marked),
+	    1, "%s", marker);
+	cr_assert_eq(marked, full, "%s", marker);
+	cr_assert(hd_log_mentions(&d, "the spool has room again"));
 }
