@@ -417,6 +417,42 @@ Test(systemd, service_security_exposure_is_at_most_2_0,
 	free(text);
 }
 
+/* With the shipped drop-in that opens the network (forward outputs), the
+ * unit is still well hardened: systemd-analyze reads it from a root of
+ * our own, as it would from /etc. */
+Test(systemd, service_with_the_forward_drop_in_stays_at_most_2_0,
+    .fini = sd_down, .timeout = 60)
+{
+	char out[400], root[300];
+	char *text, *p;
+	double exposure;
+
+	if (!have("systemd-analyze"))
+		cr_skip_test("systemd-analyze is not installed (package systemd)");
+	sd_prepare("");
+	snprintf(root, sizeof(root), "%s/root", d.dir);
+	snprintf(out, sizeof(out), "%s/security.out", d.dir);
+	cr_assert_eq(run("mkdir -p %s/etc/systemd/system/asynclogd.service.d "
+	    "&& cp %s %s/etc/systemd/system/ && cp systemd/asynclogd-forward."
+	    "conf %s/etc/systemd/system/asynclogd.service.d/forward.conf",
+	    root, hd_bin("systemd/asynclogd.service"), root, root), 0);
+	cr_assert_eq(run("systemd-analyze security --offline=true --root=%s "
+	    "asynclogd.service >%s 2>&1", root, out), 0);
+	text = file_read(out, NULL);
+	/* The drop-in was read: the network is open now. */
+	cr_assert(strstr(text, "access to the host's network") != NULL,
+	    "%s", text);
+	cr_assert_not_null(p = strstr(text, "Overall exposure level for "
+	    "asynclogd.service: "), "no exposure in:\n%s", text);
+	p = strchr(p, ':') + 2;
+	cr_assert_eq(sscanf(p, "%lf", &exposure), 1);
+	cr_log_info("systemd-analyze security with asynclogd-forward.conf: "
+	    "exposure %.1f", exposure);
+	cr_assert_leq(exposure, 2.0, "exposure %.1f > 2.0:\n%s", exposure,
+	    text);
+	free(text);
+}
+
 /*
  * Without systemd as PID 1 the seccomp filter cannot be tried for real, so
  * record every system call the daemon makes through a workload that touches
