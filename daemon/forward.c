@@ -13,12 +13,14 @@
  * for a timeout to run out.
  */
 #include <sys/eventfd.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/types.h>
 
 #include <netdb.h>
 #include <netinet/in.h>
-#include <netinet/tcp.h>
+#include <linux/sockios.h>
+#include <linux/tcp.h>	/* tcp_info with tcpi_snd_wnd */
 #include <poll.h>
 
 #include <errno.h>
@@ -48,6 +50,7 @@
 #define FORWARD_BATCH	1024	/* records framed for one send, at most */
 #define FORWARD_PREFIX	24	/* room for "LEN " */
 #define MS		1000000LL	/* nanoseconds */
+#define FORWARD_MARKS		1024	/* sends remembered, for what is at risk */
 #define FORWARD_SPOOL_CHUNKS	4	/* of the thread's own, for spool reads */
 #define FORWARD_RELP_LINGER_MS	50	/* RELP: nothing more to send this long,
 					 * close to learn the rest was taken */
@@ -104,6 +107,25 @@ struct forward {
 	bool		 parked;	/* closed to confirm; connect again once
 					 * there is something to send */
 
+	/*
+	 * TCP and TLS: what a connection that breaks may have cost. After
+	 * each send, what our socket still holds unacknowledged and the
+	 * largest window the collector offered (what it may hold unread);
+	 * with the records of the last sends, the records those bytes were.
+	 */
+	uint64_t	 conn_bytes;	/* handed to the kernel on this connection */
+	uint64_t	 conn_records;	/* whole records among them */
+	uint64_t	 risk_outq;	/* unacknowledged in our socket ... */
+	uint64_t	 risk_at;	/* ... when conn_bytes was this */
+	uint64_t	 risk_wnd;	/* the largest window offered */
+	struct forward_mark {
+		uint64_t bytes;
+		uint64_t records;
+	}		 marks[FORWARD_MARKS];	/* a ring, after each send */
+	unsigned	 nmarks;
+	unsigned	 mark_next;
+	_Atomic uint64_t pub_possibly_lost;
+
 	/* Spool (forwarder thread only; its counts under mu). Every chunk
 	 * goes through it, so what is in flight is always older than what
 	 * it holds unread, and a stop leaves the order whole on disk. */
@@ -127,6 +149,7 @@ struct forward {
 };
 
 static void	*forward_main(void *);
+static uint64_t	 forward_at_risk(const struct forward *);
 static const struct sink_ops forward_ops;
 static const struct sink_ops forward_spool_ops;
 
@@ -357,6 +380,9 @@ forward_connect(struct forward *f, char *err, size_t errlen)
 		return -1;
 	}
 	f->fd = fd;
+	f->conn_bytes = f->conn_records = 0;
+	f->risk_outq = f->risk_at = f->risk_wnd = 0;
+	f->nmarks = f->mark_next = 0;
 	return 0;
 }
 
@@ -390,7 +416,14 @@ static void
 forward_failed(struct forward *f, bool broke, const char *err)
 {
 	int64_t now = clock_mono_ns();
+	uint64_t risk;
 
+	if (broke && f->fd != -1 && (risk = forward_at_risk(f)) > 0) {
+		atomic_fetch_add(&f->pub_possibly_lost, risk);
+		log_warn("output %s: up to %llu records handed to the kernel "
+		    "for %s may not have reached it (counted possibly_lost)",
+		    f->conf->name, (unsigned long long)risk, f->target);
+	}
 	forward_disconnect(f);
 	if (!f->down) {
 		f->down = true;
@@ -574,6 +607,66 @@ forward_frame(struct forward *f, const struct chunk *c, size_t *lenp)
 	return n;
 }
 
+/* After a send: what went, and what the kernels may still hold of it. */
+static void
+forward_mark(struct forward *f, size_t bytes, unsigned records)
+{
+	struct tcp_info ti;
+	socklen_t len = sizeof(ti);
+	int outq;
+
+	f->conn_bytes += bytes;
+	f->conn_records += records;
+	f->marks[f->mark_next] = (struct forward_mark){ f->conn_bytes,
+	    f->conn_records };
+	f->mark_next = (f->mark_next + 1) % FORWARD_MARKS;
+	if (f->nmarks < FORWARD_MARKS)
+		f->nmarks++;
+	if (ioctl(f->fd, SIOCOUTQ, &outq) == 0 && outq >= 0) {
+		f->risk_outq = (uint64_t)outq;
+		f->risk_at = f->conn_bytes;
+	}
+	memset(&ti, 0, sizeof(ti));
+	if (getsockopt(f->fd, IPPROTO_TCP, TCP_INFO, &ti, &len) == 0 &&
+	    ti.tcpi_snd_wnd > f->risk_wnd)
+		f->risk_wnd = ti.tcpi_snd_wnd;
+}
+
+/*
+ * The connection broke: the records that may not have reached the
+ * collector although they count as written. Bytes at risk: what was sent
+ * since the last look, what our socket held unacknowledged then, what the
+ * collector's kernel may have held unread (at most the largest window it
+ * offered), and what the collector had read but not yet stored: one read,
+ * at most a window too, for a collector that stores what it read before
+ * it reads more (rsyslog with a Direct queue); one that queues in memory
+ * can lose more, which nothing on our side can see (RELP can). The
+ * records are those of the sends that ended within them, rounded up; all
+ * of the connection's when the marks do not reach back that far.
+ */
+static uint64_t
+forward_at_risk(const struct forward *f)
+{
+	uint64_t risk, from, records = 0;
+	const struct forward_mark *m;
+	unsigned i;
+
+	risk = f->conn_bytes - f->risk_at + f->risk_outq + 2 * f->risk_wnd;
+	if (risk >= f->conn_bytes)
+		return f->conn_records;
+	from = f->conn_bytes - risk;
+	for (i = 1; i <= f->nmarks; i++) {
+		m = &f->marks[(f->mark_next + FORWARD_MARKS - i) % FORWARD_MARKS];
+		if (m->bytes <= from) {
+			records = m->records;
+			break;
+		}
+	}
+	if (i > f->nmarks && f->nmarks == FORWARD_MARKS)
+		return f->conn_records;
+	return f->conn_records - records;
+}
+
 /*
  * Send the rest of c. Returns 0 when all of it went; -1 with err when the
  * connection broke, with c->nwritten and cur_off saying how far it got:
@@ -592,6 +685,7 @@ forward_send_chunk(struct forward *f, struct chunk *c, char *err,
 		rc = forward_send_all(f, f->frame, len, &sent, err, errlen);
 		for (i = 0; i < n && f->ends[i] <= sent; i++)
 			;
+		forward_mark(f, sent, i);
 		if (i > 0) {
 			c->nwritten += i;
 			f->cur_off = f->offs[i - 1];
@@ -1394,6 +1488,12 @@ forward_take_counts(struct sink *s, struct sink_counts *out)
 	pthread_mutex_unlock(&f->mu);
 }
 
+static uint64_t
+forward_possibly_lost(const struct sink *s)
+{
+	return atomic_load(&forward_of(s)->pub_possibly_lost);
+}
+
 static bool
 forward_spool(const struct sink *s, uint64_t *bytes, uint64_t *records)
 {
@@ -1425,6 +1525,7 @@ static const struct sink_ops forward_spool_ops = {
 	.close = forward_close,
 	.take_counts = forward_take_counts,
 	.spool = forward_spool,
+	.possibly_lost = forward_possibly_lost,
 };
 
 static const struct sink_ops forward_ops = {
@@ -1444,4 +1545,5 @@ static const struct sink_ops forward_ops = {
 	.last_write_ns = forward_last_write_ns,
 	.free_bytes = forward_free_bytes,
 	.close = forward_close,
+	.possibly_lost = forward_possibly_lost,
 };

@@ -53,6 +53,7 @@ struct output {
 	struct sink	*sink;		/* NULL once stopped */
 	const struct sink_ops *ops;	/* its kind, still known after it stops */
 	int64_t		 last_write_ns;	/* the sink's, kept when it stops */
+	int64_t		 possibly_lost;	/* the sink's, kept when it stops */
 	void		(*retired_cb)(struct output *, void *);
 	void		*retired_arg;
 };
@@ -487,6 +488,15 @@ output_held(const struct output *o)
 	    o->sink->ops->dropping(o->sink, NULL, NULL);
 }
 
+int64_t
+output_possibly_lost(const struct output *o)
+{
+	if (o->ops->possibly_lost == NULL)
+		return -1;
+	return o->sink != NULL ? (int64_t)o->sink->ops->possibly_lost(o->sink) :
+	    o->possibly_lost;
+}
+
 bool
 output_spool(const struct output *o, uint64_t *bytes, uint64_t *records)
 {
@@ -547,6 +557,7 @@ output_stop(struct output *o, const struct timespec *deadline)
 	/* The sink writes what is queued first. When it last wrote is kept
 	 * for the final counters (as of now: the sink is gone after close). */
 	o->last_write_ns = o->sink->ops->last_write_ns(o->sink);
+	o->possibly_lost = output_possibly_lost(o);
 	if ((rc = o->sink->ops->close(o->sink, &done, &sc, deadline)) == 0)
 		o->sink = NULL;
 	output_complete(o, &done);

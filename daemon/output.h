@@ -110,6 +110,9 @@ enum output_state output_state(const struct output *, int64_t *since_ns,
  * that delivers from its spool. */
 const char *output_state_name(const struct output *, enum output_state);
 int64_t	output_free_bytes(const struct output *);	/* -1 = unknown */
+/* Records counted written that its sink says may not have arrived (a
+ * broken TCP connection); -1 for a sink that cannot lose them. */
+int64_t	output_possibly_lost(const struct output *);
 /* Whether its sink has a spool, and what it holds (either may be NULL). */
 bool	output_spool(const struct output *, uint64_t *bytes,
 	    uint64_t *records);

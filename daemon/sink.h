@@ -88,6 +88,9 @@ struct sink_ops {
 	void		(*take_counts)(struct sink *, struct sink_counts *);
 	bool		(*spool)(const struct sink *, uint64_t *bytes,
 			    uint64_t *records);
+	/* Records written (handed to the kernel) that a broken connection
+	 * may have lost, so far; NULL for a sink that cannot lose them. */
+	uint64_t	(*possibly_lost)(const struct sink *);
 };
 
 struct sink {

@@ -179,6 +179,9 @@ stats_render_human(const struct route *route, bool json)
 			stats_time(&b, output_last_write_ns(o), true);
 			stats_printf(&b, ",\"free_bytes\":%lld,",
 			    (long long)output_free_bytes(o));
+			if (output_possibly_lost(o) >= 0)
+				stats_printf(&b, "\"possibly_lost\":%lld,",
+				    (long long)output_possibly_lost(o));
 			if (output_spool(o, &sp_bytes, &sp_records))
 				stats_printf(&b, "\"spool\":{\"bytes\":%llu,"
 				    "\"records\":%llu},",
@@ -198,6 +201,9 @@ stats_render_human(const struct route *route, bool json)
 			stats_time(&b, output_last_write_ns(o), false);
 			stats_printf(&b, " free_bytes=%lld",
 			    (long long)output_free_bytes(o));
+			if (output_possibly_lost(o) >= 0)
+				stats_printf(&b, " possibly_lost=%lld",
+				    (long long)output_possibly_lost(o));
 			if (output_spool(o, &sp_bytes, &sp_records))
 				stats_printf(&b, " spool_bytes=%llu "
 				    "spool_records=%llu",
