@@ -1504,46 +1504,35 @@ forward_spool(const struct sink *s, uint64_t *bytes, uint64_t *records)
 	return true;
 }
 
+/* What both kinds of forward output do alike. */
+#define FORWARD_OPS							\
+	.kind = "forward",						\
+	.taking_name = "connected",					\
+	.dropping_name = "backing_off",					\
+	.drop_reason = DROP_UNDELIVERED,				\
+	.open_state = forward_open_state,				\
+	.submit = forward_submit,					\
+	.take_done = forward_take_done,					\
+	.reopen = forward_reopen,					\
+	.reconfigure = forward_reconfigure,				\
+	.stop = forward_stop,						\
+	.finished = forward_finished,					\
+	.dropping = forward_dropping,					\
+	.last_write_ns = forward_last_write_ns,				\
+	.free_bytes = forward_free_bytes,				\
+	.close = forward_close,						\
+	.possibly_lost = forward_possibly_lost
+
+static const struct sink_ops forward_ops = {
+	FORWARD_OPS,
+	.holds_while_dropping = true,	/* chunks wait for the collector */
+};
+
 /* With a spool, chunks do not wait in the pool while the collector is
  * away: they go to the spool at once, partial ones too. */
 static const struct sink_ops forward_spool_ops = {
-	.kind = "forward",
-	.taking_name = "connected",
-	.dropping_name = "backing_off",
+	FORWARD_OPS,
 	.holds_while_dropping = false,
-	.drop_reason = DROP_UNDELIVERED,
-	.open_state = forward_open_state,
-	.submit = forward_submit,
-	.take_done = forward_take_done,
-	.reopen = forward_reopen,
-	.reconfigure = forward_reconfigure,
-	.stop = forward_stop,
-	.finished = forward_finished,
-	.dropping = forward_dropping,
-	.last_write_ns = forward_last_write_ns,
-	.free_bytes = forward_free_bytes,
-	.close = forward_close,
 	.take_counts = forward_take_counts,
 	.spool = forward_spool,
-	.possibly_lost = forward_possibly_lost,
-};
-
-static const struct sink_ops forward_ops = {
-	.kind = "forward",
-	.taking_name = "connected",
-	.dropping_name = "backing_off",
-	.holds_while_dropping = true,	/* chunks wait for the collector */
-	.drop_reason = DROP_UNDELIVERED,
-	.open_state = forward_open_state,
-	.submit = forward_submit,
-	.take_done = forward_take_done,
-	.reopen = forward_reopen,
-	.reconfigure = forward_reconfigure,
-	.stop = forward_stop,
-	.finished = forward_finished,
-	.dropping = forward_dropping,
-	.last_write_ns = forward_last_write_ns,
-	.free_bytes = forward_free_bytes,
-	.close = forward_close,
-	.possibly_lost = forward_possibly_lost,
 };
