@@ -52,8 +52,11 @@
 #define MS		1000000LL	/* nanoseconds */
 #define FORWARD_MARKS		1024	/* sends remembered, for what is at risk */
 #define FORWARD_SPOOL_CHUNKS	4	/* of the thread's own, for spool reads */
-#define FORWARD_RELP_LINGER_MS	50	/* RELP: nothing more to send this long,
-					 * close to learn the rest was taken */
+#define FORWARD_RELP_LINGER_MS	1000	/* RELP: nothing more to send this long,
+					 * close to learn the rest was taken
+					 * (at most one session a second: each
+					 * costs a handshake, and librelp 1.11
+					 * leaks 16 bytes per TLS session) */
 
 struct forward {
 	struct sink	 sink;		/* first: a struct sink * is a forward */
@@ -106,6 +109,8 @@ struct forward {
 	int64_t		 sent_ns;	/* monotonic: the last chunk was sent */
 	bool		 parked;	/* closed to confirm; connect again once
 					 * there is something to send */
+	bool		 relp_tls_refused;	/* librelp's last TLS handshake
+					 * failed: check with tls.c first */
 
 	/*
 	 * TCP and TLS: what a connection that breaks may have cost. After
@@ -340,27 +345,20 @@ forward_handshake(struct forward *f, int fd, int64_t deadline_ns, char *err,
 }
 
 /*
- * One attempt: look the name up (again: addresses move), connect to each
- * address in turn, and do the TLS handshake, all within FORWARD_CONNECT_MS.
- * 0, or -1 with the reason in err.
+ * Look the name up (again: addresses move), connect to each address in
+ * turn, and do the TLS handshake when there are credentials, all by
+ * deadline_ns. The socket, or -1 with the reason in err.
  */
 static int
-forward_connect(struct forward *f, char *err, size_t errlen)
+forward_open(struct forward *f, int64_t deadline_ns, char *err, size_t errlen)
 {
 	struct addrinfo hints, *res, *ai;
-	int64_t deadline_ns = clock_mono_ns() + FORWARD_CONNECT_MS * MS;
 	char port[8];
 	int fd = -1, r;
 
 	memset(&hints, 0, sizeof(hints));
 	hints.ai_family = AF_UNSPEC;
 	hints.ai_socktype = SOCK_STREAM;
-	if (forward_is_relp(f)) {
-		f->parked = false;
-		f->nsent = 0;
-		f->relp = relp_connect(f->conf, err, errlen);
-		return f->relp != NULL ? 0 : -1;
-	}
 	snprintf(port, sizeof(port), "%u", f->conf->port);
 	if ((r = getaddrinfo(f->conf->host, port, &hints, &res)) != 0) {
 		snprintf(err, errlen, "cannot resolve %s: %s", f->conf->host,
@@ -379,6 +377,50 @@ forward_connect(struct forward *f, char *err, size_t errlen)
 		close(fd);
 		return -1;
 	}
+	return fd;
+}
+
+/*
+ * RELP. librelp 1.11 leaks a whole GnuTLS session (some 35 KB) each time
+ * its TLS handshake fails (fixed upstream after 1.11), and a collector
+ * with the wrong certificate would have it fail at every retry. So after
+ * one such failure the collector's certificate is checked with our own
+ * TLS client (tls.c) first, and librelp tries again only once that passes.
+ */
+static int
+forward_relp_connect(struct forward *f, char *err, size_t errlen)
+{
+	int fd;
+	bool refused = false;
+
+	if (f->relp_tls_refused) {
+		if ((fd = forward_open(f, clock_mono_ns() +
+		    FORWARD_CONNECT_MS * MS, err, errlen)) == -1)
+			return -1;
+		tls_bye(f->tls);
+		tls_conn_free(f->tls);
+		f->tls = NULL;
+		close(fd);
+	}
+	f->parked = false;
+	f->nsent = 0;
+	f->relp = relp_connect(f->conf, &refused, err, errlen);
+	f->relp_tls_refused = refused;
+	return f->relp != NULL ? 0 : -1;
+}
+
+/* One attempt, within FORWARD_CONNECT_MS. 0, or -1 with the reason in
+ * err. */
+static int
+forward_connect(struct forward *f, char *err, size_t errlen)
+{
+	int fd;
+
+	if (forward_is_relp(f))
+		return forward_relp_connect(f, err, errlen);
+	if ((fd = forward_open(f, clock_mono_ns() + FORWARD_CONNECT_MS * MS,
+	    err, errlen)) == -1)
+		return -1;
 	f->fd = fd;
 	f->conn_bytes = f->conn_records = 0;
 	f->risk_outq = f->risk_at = f->risk_wnd = 0;
@@ -1032,7 +1074,7 @@ forward_apply(struct forward *f, struct config_output *next)
 
 	config_output_free(f->conf);
 	f->conf = next;
-	if (next->protocol != CONFIG_PROTOCOL_TLS)
+	if (next->tls_ca_file == NULL)
 		return;
 	/* Renewed certificates: read the files again, use them from the
 	 * next connection on; the running one keeps its session. */
@@ -1199,7 +1241,8 @@ forward_main(void *arg)
 	char err[512];
 	bool stop;
 
-	if (f->conf->protocol == CONFIG_PROTOCOL_TLS &&
+	/* RELP over TLS loads them too, for the check above. */
+	if (f->conf->tls_ca_file != NULL &&
 	    (f->creds = tls_creds_load(f->conf, err, sizeof(err))) == NULL) {
 		handoff_opened(&f->ho, SINK_FAILED, err);
 		return NULL;

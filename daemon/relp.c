@@ -24,6 +24,7 @@ struct relp {
 	relpEngine_t	*engine;
 	relpClt_t	*clt;
 	bool		 broken;	/* a send failed, or librelp said so */
+	bool		 tls_failed;	/* librelp reported a TLS or auth error */
 	unsigned	 nerrors;	/* reports from librelp */
 	char		 error[256];	/* the first one */
 };
@@ -61,9 +62,28 @@ relp_code_name(relpRetVal code)
 	}
 }
 
+static bool
+relp_tls_code(relpRetVal code)
+{
+	switch (code) {
+	case RELP_RET_ERR_TLS_SETUP:
+	case RELP_RET_ERR_TLS:
+	case RELP_RET_ERR_TLS_HANDS:
+	case RELP_RET_AUTH_ERR_NAME:
+	case RELP_RET_AUTH_ERR_FP:
+	case RELP_RET_AUTH_NO_CERT:
+	case RELP_RET_AUTH_CERT_INVL:
+		return true;
+	default:
+		return false;
+	}
+}
+
 static void
 relp_note(struct relp *r, const char *what, const char *msg, relpRetVal code)
 {
+	if (r != NULL && relp_tls_code(code))
+		r->tls_failed = true;
 	if (r == NULL || r->nerrors++ > 0)
 		return;		/* the first says most: later ones are its
 				 * consequences */
@@ -169,7 +189,8 @@ relp_free(struct relp *r)
 }
 
 struct relp *
-relp_connect(const struct config_output *conf, char *err, size_t errlen)
+relp_connect(const struct config_output *conf, bool *tls_refused, char *err,
+    size_t errlen)
 {
 	struct relp *r;
 	relpRetVal rc;
@@ -187,9 +208,12 @@ relp_connect(const struct config_output *conf, char *err, size_t errlen)
 		relp_free(r);
 		return NULL;
 	}
+	*tls_refused = false;
 	if ((rc = relpCltConnect(r->clt, AF_UNSPEC, (unsigned char *)port,
 	    (unsigned char *)conf->host)) != RELP_RET_OK) {
 		relp_error(r, "connect", rc, err, errlen);
+		*tls_refused = conf->tls_ca_file != NULL && (r->tls_failed ||
+		    relp_tls_code(rc));
 		r->broken = true;
 		relp_free(r);
 		return NULL;

@@ -33,9 +33,10 @@ struct relp;
 
 /* Connect to conf->host:conf->port, with TLS when conf has a CA file (the
  * collector's certificate must carry tls_peer_name). NULL with a reason in
- * err. */
-struct relp *relp_connect(const struct config_output *conf, char *err,
-	    size_t errlen);
+ * err, and *tls_refused set when it was the TLS handshake or the
+ * collector's certificate that failed. */
+struct relp *relp_connect(const struct config_output *conf,
+	    bool *tls_refused, char *err, size_t errlen);
 
 /* Send one syslog message: 0, or -1 with err once the session broke (call
  * relp_close then; nothing more can be sent on it). */

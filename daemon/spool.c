@@ -184,7 +184,8 @@ spool_scan(struct spool *sp, char *err, size_t errlen)
 		}
 	}
 	closedir(dir);
-	qsort(sp->segs, sp->nsegs, sizeof(*sp->segs), spool_seq_cmp);
+	if (sp->nsegs > 0)
+		qsort(sp->segs, sp->nsegs, sizeof(*sp->segs), spool_seq_cmp);
 	for (i = 0; i < sp->nsegs; i++) {
 		if (spool_scan_seg(sp, &sp->segs[i], err, errlen) == -1)
 			return -1;

@@ -910,6 +910,24 @@ check_written_was_acknowledged(void)
 	    "collector holds %zu records", written, lines);
 }
 
+/*
+ * librelp 1.11 leaks the GnuTLS session of a handshake that fails (fixed
+ * upstream after 1.11; the daemon lets it happen once per outage, see
+ * forward_relp_connect). tests/lsan.supp names librelp, but gnutls has no
+ * frame pointers: only the slow unwinder shows librelp in the stack.
+ */
+static void
+relp_tls_leak_is_librelps(void)
+{
+	const char *old = getenv("LSAN_OPTIONS");
+	char opts[1024];
+
+	if (old == NULL)
+		return;		/* not a sanitizer build */
+	snprintf(opts, sizeof(opts), "%s:fast_unwind_on_malloc=0", old);
+	setenv("LSAN_OPTIONS", opts, 1);
+}
+
 static void
 relp_start(enum col_kind kind)
 {
@@ -967,6 +985,7 @@ Test(forward, relp_over_tls_refuses_a_collector_with_another_name,
 	collector_prepare(&col, d.dir, COL_RELP_TLS);
 	collector_start(&col);
 	daemon_prepare("", RELP_TLS("not-the-collector.test"));
+	relp_tls_leak_is_librelps();
 	hd_restart(&d);
 
 	send_records(0, n);
@@ -979,7 +998,8 @@ Test(forward, relp_over_tls_refuses_a_collector_with_another_name,
 	cr_assert_eq(file_lines(col.out), 0, "records went to a collector whose "
 	    "name was wrong");
 	cr_assert_eq(log_count("cannot connect to relp://"), 1);
-	cr_assert_eq(hd_signal(&d, SIGTERM, 10000), 0);
+	cr_assert_eq(hd_signal(&d, SIGTERM, 10000), 0, "%s",
+	    file_read(d.errlog, NULL));
 	cr_assert(hd_log_mentions(&d, "stopping; 100 records were not "
 	    "delivered"));
 }
@@ -1142,7 +1162,7 @@ Test(forward, spool_keeps_records_across_an_outage_and_a_restart,
 	/* The collector is away: the records go to the spool, and the
 	 * client does not wait for it (send_records flushes). */
 	send_records(0, n);
-	cr_assert(hd_wait(spooled_reaches, &d, &n, 30000), "%s", hd_stats(&d));
+	cr_assert(hd_wait(spooled_reaches, &d, &n, 60000), "%s", hd_stats(&d));
 	json = hd_stats(&d);
 	cr_assert(strstr(json, "\"state\":\"backing_off\"") != NULL, "%s", json);
 	cr_assert_eq(json_number(json, "outputs.fwd.buffered"), n, "%s", json);
@@ -1160,7 +1180,7 @@ Test(forward, spool_keeps_records_across_an_outage_and_a_restart,
 	cr_assert(hd_log_mentions(&d, "5000 records from before in its spool"));
 	send_records(n, n);
 	n *= 2;
-	cr_assert(hd_wait(spooled_reaches, &d, &n, 30000), "%s", hd_stats(&d));
+	cr_assert(hd_wait(spooled_reaches, &d, &n, 60000), "%s", hd_stats(&d));
 
 	/* Back: all of it, in order, once. */
 	collector_start(&col);
@@ -1222,7 +1242,7 @@ Test(forward, a_full_spool_counts_its_drops_exactly_and_says_so,
 	    "max_size = \"64K\";");
 	hd_restart(&d);
 	send_records(0, n);
-	cr_assert(hd_wait(settled_into_spool, &d, &n, 30000), "%s",
+	cr_assert(hd_wait(settled_into_spool, &d, &n, 60000), "%s",
 	    hd_stats(&d));
 	json = hd_stats(&d);
 	full = json_number(json, "outputs.fwd.dropped.spool_full");
