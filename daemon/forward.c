@@ -1280,10 +1280,12 @@ forward_main(void *arg)
 			continue;
 		}
 		if (forward_is_relp(f) && forward_up(f) && f->cur != NULL) {
-			if (forward_relp_send_chunk(f, err, sizeof(err)) == -1) {
+			/* At the stop deadline, the end (forward_finish)
+			 * counts what the session confirmed. */
+			if (forward_relp_send_chunk(f, err, sizeof(err)) == -1 &&
+			    !forward_stop_due(f)) {
 				forward_relp_rewind(f);
-				if (!forward_stop_due(f))
-					forward_failed(f, true, err);
+				forward_failed(f, true, err);
 			}
 			continue;
 		}
