@@ -279,6 +279,7 @@ stats_render_prometheus(const struct route *route)
 	const char *reason;
 	char extra[64];
 	int64_t since;
+	uint64_t sp_bytes, sp_records;
 	unsigned i;
 	int r;
 
@@ -348,6 +349,26 @@ stats_render_prometheus(const struct route *route)
 	for (i = 0; (o = route_output(route, i)) != NULL; i++)
 		stats_prom_output(&b, "asynclog_output_last_write_seconds", o, "",
 		    (long long)(output_last_write_ns(o) / 1000000000));
+	stats_prom_head(&b, "asynclog_output_possibly_lost_records_total",
+	    "counter", "Records a forward output over TCP or TLS counted "
+	    "written that broken connections may have lost.");
+	for (i = 0; (o = route_output(route, i)) != NULL; i++)
+		if (output_possibly_lost(o) >= 0)
+			stats_prom_output(&b,
+			    "asynclog_output_possibly_lost_records_total", o, "",
+			    (long long)output_possibly_lost(o));
+	stats_prom_head(&b, "asynclog_output_spool_bytes", "gauge",
+	    "Bytes each forward output's disk spool holds.");
+	for (i = 0; (o = route_output(route, i)) != NULL; i++)
+		if (output_spool(o, &sp_bytes, &sp_records))
+			stats_prom_output(&b, "asynclog_output_spool_bytes", o,
+			    "", (long long)sp_bytes);
+	stats_prom_head(&b, "asynclog_output_spool_records", "gauge",
+	    "Records each forward output's disk spool holds (buffered).");
+	for (i = 0; (o = route_output(route, i)) != NULL; i++)
+		if (output_spool(o, &sp_bytes, &sp_records))
+			stats_prom_output(&b, "asynclog_output_spool_records", o,
+			    "", (long long)sp_records);
 	if (b.failed) {
 		free(b.s);
 		return NULL;

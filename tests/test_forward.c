@@ -1170,6 +1170,10 @@ Test(forward, spool_keeps_records_across_an_outage_and_a_restart,
 	cr_assert_gt(json_number(json, "outputs.fwd.spool.bytes"), n * 60);
 	free(json);
 	check_balanced(n);
+	cr_assert_eq(run("%s -u %s --stats --prometheus | grep -qx "
+	    "'asynclog_output_spool_records{output=\"fwd\"} %ld'",
+	    hd_bin("asynclog"), d.sock, n), 0, "the spool in Prometheus' "
+	    "format too");
 
 	/* Restarted while the collector is still away: nothing is lost. */
 	cr_assert_eq(hd_signal(&d, SIGTERM, 10000), 0);
