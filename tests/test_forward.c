@@ -598,10 +598,32 @@ check_balanced(long n)
 	free(json);
 }
 
+/* n records through the daemon: every one at the collector, once and
+ * whole, and counted written; the connection said once. */
+static void
+delivers_once(long n, const char *scheme)
+{
+	struct tally t;
+	char connected[64];
+
+	send_records(0, n);
+	cr_assert(hd_wait(written_reaches, &d, &n, 30000), "written < %ld: %s",
+	    n, hd_stats(&d));
+	cr_assert(hd_wait(collector_has, &d, &n, 30000));
+	t = collector_tally(n);
+	cr_assert_eq(t.unique, n);
+	cr_assert_eq(t.dups, 0);
+	check_balanced(n);
+	cr_assert_eq(hd_stat(&d, "outputs.fwd.written"), n);
+	snprintf(connected, sizeof(connected), "output fwd: connected to %s://",
+	    scheme);
+	cr_assert(hd_log_mentions(&d, connected));
+	cr_assert_eq(hd_signal(&d, SIGTERM, 10000), 0);
+}
+
 Test(forward, tcp_delivers_every_record_once_and_whole, .fini = forward_fini,
     .timeout = 60)
 {
-	struct tally t;
 	long n = NREC;
 
 	need_rsyslog(COL_TCP);
@@ -611,16 +633,7 @@ Test(forward, tcp_delivers_every_record_once_and_whole, .fini = forward_fini,
 	daemon_prepare("", "");
 	hd_restart(&d);
 
-	send_records(0, n);
-	cr_assert(hd_wait(written_reaches, &d, &n, 30000), "written < %ld", n);
-	cr_assert(hd_wait(collector_has, &d, &n, 30000));
-	t = collector_tally(n);
-	cr_assert_eq(t.unique, n);
-	cr_assert_eq(t.dups, 0);
-	check_balanced(n);
-	cr_assert_eq(hd_stat(&d, "outputs.fwd.written"), n);
-	cr_assert(hd_log_mentions(&d, "output fwd: connected to tcp://"));
-	cr_assert_eq(hd_signal(&d, SIGTERM, 10000), 0);
+	delivers_once(n, "tcp");
 }
 
 static void
@@ -636,22 +649,11 @@ tls_prepare(void)
 Test(forward, tls_delivers_every_record_once_and_whole, .fini = forward_fini,
     .timeout = 60)
 {
-	struct tally t;
-	long n = NREC / 4;
-
 	tls_prepare();
 	daemon_prepare("", "protocol = \"tls\";\n"
 	    "  tls = { ca_file = \"@DIR@/ca.pem\"; peer_name = \"localhost\"; };");
 	hd_restart(&d);
-
-	send_records(0, n);
-	cr_assert(hd_wait(written_reaches, &d, &n, 30000), "written < %ld", n);
-	cr_assert(hd_wait(collector_has, &d, &n, 30000));
-	t = collector_tally(n);
-	cr_assert_eq(t.unique, n);
-	cr_assert_eq(t.dups, 0);
-	check_balanced(n);
-	cr_assert_eq(hd_signal(&d, SIGTERM, 10000), 0);
+	delivers_once(NREC / 4, "tls");
 }
 
 Test(forward, tls_refuses_a_collector_with_another_name, .fini = forward_fini,
@@ -945,20 +947,8 @@ relp_start(enum col_kind kind)
 static void
 relp_delivers(enum col_kind kind, long n)
 {
-	struct tally t;
-
 	relp_start(kind);
-	send_records(0, n);
-	cr_assert(hd_wait(written_reaches, &d, &n, 30000), "written < %ld: %s",
-	    n, hd_stats(&d));
-	check_written_was_acknowledged();
-	t = collector_tally(n);
-	cr_assert_eq(t.unique, n);
-	cr_assert_eq(t.dups, 0);
-	check_balanced(n);
-	cr_assert_eq(hd_stat(&d, "outputs.fwd.written"), n);
-	cr_assert(hd_log_mentions(&d, "output fwd: connected to relp://"));
-	cr_assert_eq(hd_signal(&d, SIGTERM, 10000), 0);
+	delivers_once(n, "relp");
 }
 
 Test(forward, relp_delivers_every_record_once_and_whole, .fini = forward_fini,
