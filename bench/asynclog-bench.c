@@ -34,6 +34,9 @@
 #include "bench.h"
 
 #define SETTLE_MS	2000	/* no new record this long after clients end: done */
+#define SETTLE_FWD_MS	15000	/* the same when forwarding: a collector's
+				 * queue can hold seconds of records, and a
+				 * stalled RELP session gives up after 10 s */
 #define MAX_CLIENTS	999	/* the record header has 3 digits for the client */
 #define MAX_SIZE	(60 * 1024)	/* under asynclogd's default 64 KiB */
 #define MIN_SIZE	20	/* the header, 19 bytes, and one 'x' */
@@ -350,7 +353,8 @@ bench_one(const struct bench_run *run, const struct bench_workload *w,
 			if (left == 0)
 				clients_done = now;
 		} else if (now - (t_last > clients_done ? t_last : clients_done) >
-		    (uint64_t)SETTLE_MS * 1000000)
+		    (uint64_t)(run->forward != NULL ? SETTLE_FWD_MS :
+		    SETTLE_MS) * 1000000)
 			break;
 		if (now > deadline) {
 			res->timed_out = true;
