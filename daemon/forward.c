@@ -71,10 +71,13 @@ struct forward {
 	bool		 stop;
 	int64_t		 stop_by_ns;	/* monotonic: give up delivering then */
 	bool		 retry_now;	/* skip what is left of the back-off */
-	char		 error[256];	/* the last error, for stats */
+	char		 error[256];	/* the error of this outage, for stats */
+	char		 last_error[256];	/* the last one, kept after it */
+	int64_t		 last_error_ns;	/* wall clock, when it was */
 
 	/* Loop thread only. */
 	char		 reason[256];	/* dropping()'s copy of error */
+	char		 last_copy[320];	/* last_error()'s copy */
 
 	/* Forwarder thread only. */
 	struct tls_creds *creds;	/* NULL for protocol "tcp" */
@@ -194,6 +197,10 @@ forward_set_error(struct forward *f, const char *err, unsigned attempts)
 		    err, attempts);
 	else
 		snprintf(f->error, sizeof(f->error), "%s", err);
+	if (err[0] != '\0') {
+		snprintf(f->last_error, sizeof(f->last_error), "%s", err);
+		f->last_error_ns = clock_now_ns();
+	}
 	pthread_mutex_unlock(&f->mu);
 }
 
@@ -1533,6 +1540,19 @@ forward_take_counts(struct sink *s, struct sink_counts *out)
 	pthread_mutex_unlock(&f->mu);
 }
 
+/* The last error, kept after the outage ended; NULL when none yet. */
+static const char *
+forward_last_error(const struct sink *s, int64_t *when_ns)
+{
+	struct forward *f = forward_of(s);
+
+	pthread_mutex_lock(&f->mu);
+	snprintf(f->last_copy, sizeof(f->last_copy), "%s", f->last_error);
+	*when_ns = f->last_error_ns;
+	pthread_mutex_unlock(&f->mu);
+	return f->last_copy[0] != '\0' ? f->last_copy : NULL;
+}
+
 static uint64_t
 forward_possibly_lost(const struct sink *s)
 {
@@ -1566,6 +1586,7 @@ forward_spool(const struct sink *s, uint64_t *bytes, uint64_t *records)
 	.last_write_ns = forward_last_write_ns,				\
 	.free_bytes = forward_free_bytes,				\
 	.close = forward_close,						\
+	.last_error = forward_last_error,				\
 	.possibly_lost = forward_possibly_lost
 
 static const struct sink_ops forward_ops = {

@@ -488,6 +488,15 @@ output_held(const struct output *o)
 	    o->sink->ops->dropping(o->sink, NULL, NULL);
 }
 
+const char *
+output_last_error(const struct output *o, int64_t *when_ns)
+{
+	*when_ns = 0;
+	if (o->sink == NULL || o->sink->ops->last_error == NULL)
+		return NULL;
+	return o->sink->ops->last_error(o->sink, when_ns);
+}
+
 int64_t
 output_possibly_lost(const struct output *o)
 {

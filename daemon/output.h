@@ -113,6 +113,8 @@ int64_t	output_free_bytes(const struct output *);	/* -1 = unknown */
 /* Records counted written that its sink says may not have arrived (a
  * broken TCP connection); -1 for a sink that cannot lose them. */
 int64_t	output_possibly_lost(const struct output *);
+/* Its sink's last error and when (kept after it recovered), or NULL. */
+const char *output_last_error(const struct output *, int64_t *when_ns);
 /* Whether its sink has a spool, and what it holds (either may be NULL). */
 bool	output_spool(const struct output *, uint64_t *bytes,
 	    uint64_t *records);

@@ -88,6 +88,9 @@ struct sink_ops {
 	void		(*take_counts)(struct sink *, struct sink_counts *);
 	bool		(*spool)(const struct sink *, uint64_t *bytes,
 			    uint64_t *records);
+	/* The last error (and when), kept after the sink recovered; NULL
+	 * when none yet. NULL op: the sink has none to say. */
+	const char	*(*last_error)(const struct sink *, int64_t *when_ns);
 	/* Records written (handed to the kernel) that a broken connection
 	 * may have lost, so far; NULL for a sink that cannot lose them. */
 	uint64_t	(*possibly_lost)(const struct sink *);

@@ -126,6 +126,8 @@ stats_render_human(const struct route *route, bool json)
 	int64_t since;
 	enum output_state st;
 	uint64_t sp_bytes, sp_records;
+	const char *last;
+	int64_t last_ns;
 	bool dropping;
 
 	if ((b.s = malloc(4096)) == NULL)
@@ -182,6 +184,13 @@ stats_render_human(const struct route *route, bool json)
 			if (output_possibly_lost(o) >= 0)
 				stats_printf(&b, "\"possibly_lost\":%lld,",
 				    (long long)output_possibly_lost(o));
+			if ((last = output_last_error(o, &last_ns)) != NULL) {
+				stats_printf(&b, "\"last_error\":");
+				stats_json_string(&b, last);
+				stats_printf(&b, ",\"last_error_at\":");
+				stats_time(&b, last_ns, true);
+				stats_printf(&b, ",");
+			}
 			if (output_spool(o, &sp_bytes, &sp_records))
 				stats_printf(&b, "\"spool\":{\"bytes\":%llu,"
 				    "\"records\":%llu},",
@@ -204,6 +213,11 @@ stats_render_human(const struct route *route, bool json)
 			if (output_possibly_lost(o) >= 0)
 				stats_printf(&b, " possibly_lost=%lld",
 				    (long long)output_possibly_lost(o));
+			if ((last = output_last_error(o, &last_ns)) != NULL) {
+				stats_printf(&b, " last_error_at=");
+				stats_time(&b, last_ns, false);
+				stats_printf(&b, " last_error=\"%s\"", last);
+			}
 			if (output_spool(o, &sp_bytes, &sp_records))
 				stats_printf(&b, " spool_bytes=%llu "
 				    "spool_records=%llu",

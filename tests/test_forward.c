@@ -1045,6 +1045,14 @@ Test(forward, relp_loses_nothing_when_the_collector_is_killed,
 	cr_assert(hd_wait(outages_over, &d, NULL, 10000), "%s",
 	    file_read(d.errlog, NULL));
 	cr_assert_leq(log_count("connected again to relp://"), 2);
+	/* Connected again, the stats still say what went wrong last. */
+	if (log_count("connected again to relp://") > 0) {
+		char *json = hd_stats(&d);
+
+		cr_assert(strstr(json, "\"last_error\":\"") != NULL, "%s",
+		    json);
+		free(json);
+	}
 }
 
 /* ---- The spool ---- */
