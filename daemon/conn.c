@@ -86,6 +86,7 @@ struct conn {
 	bool		 syslog_checked; /* syslog: the stream's start looks like syslog */
 	size_t		 max_frame;
 	bool		 hello;		/* native: HELLO seen */
+	bool		 v2;		/* native: the client speaks version 2 */
 	bool		 eof;
 	bool		 draining;
 	int64_t		 now_ns;	/* receive time of the current read */
@@ -330,6 +331,24 @@ conn_stamp(struct conn *c)
 	c->rec.unit_len = c->unit_len;
 }
 
+/*
+ * A client that says it speaks version 2 is told what this daemon does of
+ * it. Only such a client ever gets a frame of version 2: a version 1
+ * library takes an unknown frame type for a broken stream.
+ */
+static enum conn_action
+conn_hello_ack(struct conn *c)
+{
+	struct wire_hello_ack a = { WIRE_VERSION2, 0,
+	    (uint32_t)route_config(c->route)->max_record };
+
+	c->v2 = true;
+	if (conn_set_reply(c, 32) == CONN_CLOSE)
+		return CONN_CLOSE;
+	c->reply_len = wire_encode_hello_ack(c->reply, 32, &a);
+	return CONN_REPLY;
+}
+
 /* Native stream: decode the next frame and say what to do with it. */
 static enum conn_action
 conn_parse_native(struct conn *c)
@@ -378,6 +397,8 @@ conn_parse_native(struct conn *c)
 		c->hello = true;
 		conn_set_name(c, c->frame.u.hello.name,
 		    c->frame.u.hello.name_len);
+		if (c->frame.u.hello.flags & WIRE_HELLO_V2)
+			return conn_hello_ack(c);
 		return CONN_SKIP;
 	case WIRE_RECORD:
 		wr = &c->frame.u.record;

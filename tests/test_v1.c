@@ -1,0 +1,157 @@
+/*
+ * test_v1.c: protocol version 2 beside version 1 (docs/protocol.md §6).
+ *
+ * A version 2 daemon answers HELLO_ACK only to a client that announced
+ * version 2, so a version 1 library (which takes any unknown frame for a
+ * broken stream) never sees one; a version 2 library learns that a daemon
+ * speaks only version 1 from the order of the answers to its HELLO and
+ * probe. The old side is the real thing: asynclogd and asynclog of the
+ * last version 1 commit, built from git into $ASYNCLOG_BUILD/v1/ by the
+ * Makefile (skipped, with the reason, in a clone without that history).
+ */
+#include <criterion/criterion.h>
+
+#include <sys/socket.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "harness.h"
+#include "wire.h"
+
+static struct hd d;
+
+static void
+new_daemon_up(void)
+{
+	hd_start(&d, HD_CONF_BASIC);
+}
+
+static void
+daemon_down(void)
+{
+	hd_stop(&d);
+}
+
+/* The old programs, or skip the test saying why they are not there. */
+static const char *
+v1_bin(const char *name)
+{
+	static char path[2][512];
+	static int n;
+	char *ready;
+
+	ready = file_read(hd_bin("v1/ready"), NULL);
+	cr_assert_not_null(ready, "%s missing: run make test-build",
+	    hd_bin("v1/ready"));
+	if (strncmp(ready, "ok", 2) != 0) {
+		free(ready);
+		cr_skip_test("no version 1 build: %s", ready);
+	}
+	free(ready);
+	n = (n + 1) % 2;
+	snprintf(path[n], sizeof(path[n]), "%s", hd_bin(name));
+	return path[n];
+}
+
+static void
+old_daemon_up(void)
+{
+	const char *bin = v1_bin("v1/asynclogd");
+
+	hd_prepare(&d, HD_CONF_BASIC);
+	d.daemon = bin;
+	hd_restart(&d);
+}
+
+/* Send frames on a fresh native connection and read the first answer. */
+static size_t
+exchange(const void *out, size_t outlen, uint8_t *in, size_t cap)
+{
+	int fd = unix_connect(d.sock);
+	size_t got = 0;
+	ssize_t n;
+
+	cr_assert_neq(fd, -1);
+	cr_assert_eq(write(fd, out, outlen), (ssize_t)outlen);
+	/* Until one whole frame is in. */
+	while (got < 4 || got < wire_frame_len(in, got)) {
+		n = read(fd, in + got, cap - got);
+		cr_assert_gt(n, 0, "connection closed after %zu bytes", got);
+		got += (size_t)n;
+	}
+	close(fd);
+	return got;
+}
+
+static size_t
+hello_and_probe(uint8_t *buf, size_t cap, uint8_t flags)
+{
+	size_t n;
+
+	n = wire_encode_hello(buf, cap, flags, "t", 1);
+	n += wire_encode_sync(buf + n, cap - n, WIRE_SYNC, 7);
+	return n;
+}
+
+Test(v2, a_v1_hello_gets_no_version_2_frame, .init = new_daemon_up,
+    .fini = daemon_down, .timeout = 30)
+{
+	uint8_t out[64], in[256];
+	struct wire_frame f;
+	size_t n = hello_and_probe(out, sizeof(out), 0);
+
+	n = exchange(out, n, in, sizeof(in));
+	cr_assert_eq(wire_decode(in, n, sizeof(in), &f, NULL),
+	    (ssize_t)wire_frame_len(in, n));
+	cr_assert_eq(f.type, WIRE_SYNC_ACK, "first answer is type %d", f.type);
+	cr_assert_eq(f.u.sync_seq, 7);
+}
+
+Test(v2, a_v2_hello_is_answered_first_with_the_version_and_limit,
+    .init = new_daemon_up, .fini = daemon_down, .timeout = 30)
+{
+	uint8_t out[64], in[256];
+	struct wire_frame f;
+	size_t n = hello_and_probe(out, sizeof(out), WIRE_HELLO_V2);
+
+	n = exchange(out, n, in, sizeof(in));
+	cr_assert_eq(wire_decode(in, n, sizeof(in), &f, NULL),
+	    (ssize_t)wire_frame_len(in, n));
+	cr_assert_eq(f.type, WIRE_HELLO_ACK, "first answer is type %d", f.type);
+	cr_assert_eq(f.u.hello_ack.version, WIRE_VERSION2);
+	cr_assert_eq(f.u.hello_ack.max_record, WIRE_DEFAULT_MAX_RECORD);
+}
+
+Test(v2, the_old_library_logs_to_the_new_daemon, .init = new_daemon_up,
+    .fini = daemon_down, .timeout = 60)
+{
+	const char *old = v1_bin("v1/asynclog");
+	char *log;
+
+	cr_assert_eq(run("printf 'one\\ntwo\\nthree\\n' | %s -u %s -t old",
+	    old, d.sock), 0);
+	cr_assert(hd_wait_lines(hd_path(&d, "main.log"), 3, 10000));
+	log = file_read(hd_path(&d, "main.log"), NULL);
+	cr_assert_not_null(strstr(log, "old["));
+	cr_assert_not_null(strstr(log, ": three\n"));
+	free(log);
+	cr_assert_eq(hd_stat(&d, "total.dropped.malformed"), 0);
+}
+
+Test(v2, the_new_library_logs_to_the_old_daemon, .init = old_daemon_up,
+    .fini = daemon_down, .timeout = 60)
+{
+	char *log;
+
+	cr_assert_eq(run("printf 'one\\ntwo\\nthree\\n' | %s -u %s -t new",
+	    hd_bin("asynclog"), d.sock), 0);
+	cr_assert(hd_wait_lines(hd_path(&d, "main.log"), 3, 10000));
+	log = file_read(hd_path(&d, "main.log"), NULL);
+	cr_assert_not_null(strstr(log, "new["));
+	cr_assert_not_null(strstr(log, ": three\n"));
+	free(log);
+	cr_assert_eq(hd_stat(&d, "total.dropped.malformed"), 0);
+}
