@@ -183,7 +183,7 @@ test-build: $(PROGS) $(B)/test_asynclog $(if $(BENCH_SRCS),$(B)/asynclog-bench) 
 	$(B)/v1/ready
 
 # The last release of protocol version 1, built from git into $(B)/v1/ for
-# the compatibility tests (tests/test_v1.c): its asynclogd against the new
+# the compatibility tests (tests/test_v2.c): its asynclogd against the new
 # library and CLI, its asynclog (the old library) against the new daemon.
 # Without that history (a shallow clone, a tarball) v1/ready says why, and
 # those tests are skipped with that reason.

@@ -84,6 +84,7 @@ struct cli {
 	char		 host[256];	/* for RFC 5424 datagrams */
 	uint64_t	 failed;	/* records the library or socket refused */
 	size_t		 unconfirmed;	/* bytes logged since the last flush */
+	struct asynclog_sync_info info;	/* the daemon's word, last flush */
 };
 
 static void
@@ -407,13 +408,40 @@ cli_flush(struct cli *c)
 {
 	char	why[128];
 
-	if (asynclog_flush(c->h, FLUSH_MS) == 0) {
+	if (asynclog_sync(c->h, 0, FLUSH_MS, &c->info) == 0) {
 		c->unconfirmed = 0;
 		return;
 	}
 	snprintf(why, sizeof why, "records not confirmed (%s)",
 	    strerror(errno));
 	cli_unreachable(c->path, why);
+}
+
+/* What the daemon dropped of our records, by reason. */
+static void
+cli_daemon_dropped(const struct asynclog_sync_info *info)
+{
+	const struct {
+		const char	*name;
+		uint64_t	 n;
+	} why[] = {
+		{ "too_large", info->too_large },
+		{ "rate_limited", info->rate_limited },
+		{ "malformed", info->malformed },
+		{ "overflow", info->overflow },
+	};
+	const char *sep = "";
+	size_t i;
+
+	fprintf(stderr, "asynclog: asynclogd dropped %ju of %ju records (",
+	    (uintmax_t)info->dropped, (uintmax_t)info->received);
+	for (i = 0; i < sizeof why / sizeof why[0]; i++) {
+		if (why[i].n == 0)
+			continue;
+		fprintf(stderr, "%s%s %ju", sep, why[i].name, (uintmax_t)why[i].n);
+		sep = ", ";
+	}
+	fprintf(stderr, ")\n");
 }
 
 /* -s without the library (datagrams, --no-act): as the library writes it. */
@@ -796,6 +824,12 @@ main(int argc, char **argv)
 		if (asynclog_dropped(c.h) > c.failed)
 			c.failed = asynclog_dropped(c.h);
 		asynclog_close(c.h);
+		/* A version 2 daemon says what it dropped; a version 1 one
+		 * leaves info zero. */
+		if (c.info.dropped > 0) {
+			cli_daemon_dropped(&c.info);
+			c.failed += c.info.dropped;
+		}
 	}
 	if (c.dgram != -1)
 		close(c.dgram);

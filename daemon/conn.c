@@ -101,8 +101,13 @@ struct conn {
 	size_t		 reply_len;
 	size_t		 reply_off;
 	uint64_t	 sync_seq;
+	uint8_t		 sync_flags;	/* SYNC2's */
+	bool		 sync_v2;	/* answer with SYNC2_ACK */
 	struct conn_sync *sync_points;	/* per output index, for SYNC */
 	struct output	*sync_output;
+	struct route_outcome outcome;	/* of rec */
+	uint64_t	 received;	/* native: records taken in, for SYNC2_ACK */
+	uint64_t	 dropped[WIRE_NDROPS];	/* of them, dropped, by reason */
 	struct ratelimit rl;		/* ratelimit: this sender's window */
 	uint64_t	 drop_claimed;	/* DROPPED counts counted so far */
 };
@@ -332,6 +337,41 @@ conn_stamp(struct conn *c)
 }
 
 /*
+ * One record of a native client received and, unless reason is
+ * WIRE_NDROPS, dropped for that reason: its SYNC2_ACK will say so.
+ */
+static void
+conn_tally(struct conn *c, enum wire_drop reason)
+{
+	c->received++;
+	if (reason != WIRE_NDROPS)
+		c->dropped[reason]++;
+}
+
+/* Which outputs take c->rec; none is a drop of its own (no_output). */
+static enum conn_action
+conn_select(struct conn *c)
+{
+	c->pending = route_select(c->route, &c->rec);
+	c->outcome = (struct route_outcome){ 0, -1 };
+	if (c->pending != 0)
+		return CONN_DELIVER;
+	conn_tally(c, WIRE_DROP_NO_OUTPUT);
+	return CONN_SKIP;
+}
+
+/* c->rec went to every output it was for: count what became of it. */
+static void
+conn_delivered(struct conn *c)
+{
+	if (c->kind != CONN_NATIVE)
+		return;
+	conn_tally(c, c->outcome.dropped < 0 ? WIRE_NDROPS :
+	    c->outcome.dropped == DROP_TOO_LARGE ? WIRE_DROP_TOO_LARGE :
+	    WIRE_DROP_OVERFLOW);
+}
+
+/*
  * A client that says it speaks version 2 is told what this daemon does of
  * it. Only such a client ever gets a frame of version 2: a version 1
  * library takes an unknown frame type for a broken stream.
@@ -339,7 +379,7 @@ conn_stamp(struct conn *c)
 static enum conn_action
 conn_hello_ack(struct conn *c)
 {
-	struct wire_hello_ack a = { WIRE_VERSION2, 0,
+	struct wire_hello_ack a = { WIRE_VERSION2, WIRE_FEAT_DROPS,
 	    (uint32_t)route_config(c->route)->max_record };
 
 	c->v2 = true;
@@ -365,6 +405,7 @@ conn_parse_native(struct conn *c)
 	    (flen = wire_frame_len(p, avail)) > c->max_frame) {
 		c->skip = flen;
 		counters_input_drop(DROP_TOO_LARGE, 1);
+		conn_tally(c, WIRE_DROP_TOO_LARGE);
 		log_limited(&conn_rl, "client %s: record of %zu bytes is larger "
 		    "than max_record; dropped", c->name, flen);
 		return CONN_SKIP;
@@ -404,10 +445,13 @@ conn_parse_native(struct conn *c)
 		wr = &c->frame.u.record;
 		if (wr->msg_len > route_config(c->route)->max_record) {
 			counters_input_drop(DROP_TOO_LARGE, 1);
+			conn_tally(c, WIRE_DROP_TOO_LARGE);
 			return CONN_SKIP;
 		}
-		if (!route_admit(c->route, &c->rl, c->name, c->now_ns))
+		if (!route_admit(c->route, &c->rl, c->name, c->now_ns)) {
+			conn_tally(c, WIRE_DROP_RATE_LIMITED);
 			return CONN_SKIP;
+		}
 		memset(&c->rec, 0, sizeof(c->rec));
 		conn_stamp(c);
 		c->rec.client_time_ns = wr->time_ns;
@@ -419,8 +463,7 @@ conn_parse_native(struct conn *c)
 		c->rec.msg_len = wr->msg_len;
 		c->rec.fields = wr->fields;
 		c->rec.nfields = wr->nfields;
-		c->pending = route_select(c->route, &c->rec);
-		return c->pending != 0 ? CONN_DELIVER : CONN_SKIP;
+		return conn_select(c);
 	case WIRE_DROPPED:
 		dropreport_claim(c->set->drops, &c->cred, c->name,
 		    &c->drop_claimed, &c->frame.u.dropped);
@@ -429,6 +472,17 @@ conn_parse_native(struct conn *c)
 		return conn_stats_reply(c, c->frame.u.stats_format);
 	case WIRE_SYNC:
 		c->sync_seq = c->frame.u.sync_seq;
+		c->sync_flags = 0;
+		c->sync_v2 = false;
+		return CONN_SYNC;
+	case WIRE_SYNC2:
+		if (!c->v2) {
+			conn_malformed(c, "SYNC2 without a version 2 HELLO");
+			return CONN_CLOSE;
+		}
+		c->sync_seq = c->frame.u.sync2.seq;
+		c->sync_flags = c->frame.u.sync2.flags;
+		c->sync_v2 = true;
 		return CONN_SYNC;
 	default:
 		conn_malformed(c, "frame type not sent by clients");
@@ -502,8 +556,7 @@ conn_parse_syslog(struct conn *c)
 	memset(&c->rec, 0, sizeof(c->rec));
 	syslog_parse(msg, msg_len, c->now_ns, &c->rec);
 	conn_stamp(c);
-	c->pending = route_select(c->route, &c->rec);
-	return c->pending != 0 ? CONN_DELIVER : CONN_SKIP;
+	return conn_select(c);
 }
 
 static enum conn_action
@@ -561,6 +614,27 @@ conn_sync_next(struct conn *c)
 	return NULL;
 }
 
+/* The answer to a SYNC, or to a SYNC2 with the connection's counts. */
+static enum conn_action
+conn_sync_reply(struct conn *c, uint8_t status)
+{
+	struct wire_sync2_ack a;
+
+	if (conn_set_reply(c, 256) == CONN_CLOSE)
+		return CONN_CLOSE;
+	if (!c->sync_v2) {
+		c->reply_len = wire_encode_sync(c->reply, 256, WIRE_SYNC_ACK,
+		    c->sync_seq);
+		return CONN_REPLY;
+	}
+	a.seq = c->sync_seq;
+	a.status = status;
+	a.received = c->received;
+	memcpy(a.dropped, c->dropped, sizeof(a.dropped));
+	c->reply_len = wire_encode_sync2_ack(c->reply, 256, &a);
+	return CONN_REPLY;
+}
+
 /* The frame is handled: its bytes go, and so does its deadline, unless
  * the rest of a frame is still being discarded (it too must end in time). */
 static void
@@ -601,14 +675,15 @@ conn_task(struct task *t)
 			 * it would hold up this client's records bound for
 			 * every other output too. It gets an overflow drop.
 			 */
-			while ((c->waiting = route_deliver(c->route, &c->rec,
-			    &c->pending)) != NULL) {
+			while ((c->waiting = route_deliver_outcome(c->route,
+			    &c->rec, &c->pending, &c->outcome)) != NULL) {
 				TASK_AWAIT_COND(t, output_room(c->waiting),
 				    (int)route_config(c->route)->stall_timeout_ms);
 				if (t->result == TASK_TIMEOUT)
-					route_give_up(c->route, c->waiting,
-					    &c->pending);
+					route_give_up_outcome(c->route,
+					    c->waiting, &c->pending, &c->outcome);
 			}
+			conn_delivered(c);
 			act = CONN_SKIP;
 		}
 		if (act == CONN_SKIP) {
@@ -636,10 +711,8 @@ conn_task(struct task *t)
 				    c->name, output_name(c->sync_output));
 				continue;
 			}
-			if (conn_set_reply(c, 16) == CONN_CLOSE)
+			if (conn_sync_reply(c, 0) == CONN_CLOSE)
 				break;
-			c->reply_len = wire_encode_sync(c->reply, 16,
-			    WIRE_SYNC_ACK, c->sync_seq);
 			act = CONN_REPLY;
 		} else if (act == CONN_REPLY) {
 			conn_consume(c);

@@ -1,5 +1,5 @@
 /*
- * test_v1.c: protocol version 2 beside version 1 (docs/protocol.md §6).
+ * test_v2.c: protocol version 2 beside version 1 (docs/protocol.md §6).
  *
  * A version 2 daemon answers HELLO_ACK only to a client that announced
  * version 2, so a version 1 library (which takes any unknown frame for a
@@ -16,8 +16,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <syslog.h>
 #include <unistd.h>
 
+#include "asynclog.h"
 #include "harness.h"
 #include "wire.h"
 
@@ -154,4 +156,85 @@ Test(v2, the_new_library_logs_to_the_old_daemon, .init = old_daemon_up,
 	cr_assert_not_null(strstr(log, ": three\n"));
 	free(log);
 	cr_assert_eq(hd_stat(&d, "total.dropped.malformed"), 0);
+}
+
+/* ---- What the daemon dropped is told (SYNC2_ACK) ---- */
+
+#define CONF_SMALL							\
+	"listen = { socket = \"@DIR@/asynclog.sock\"; };\n"		\
+	"buffer = { flush_interval_ms = 50; max_record = \"1K\"; };\n"	\
+	"outputs = ( { name = \"main\"; path = \"@DIR@/main.log\"; } );\n"
+
+#define CONF_RATE							\
+	"listen = { socket = \"@DIR@/asynclog.sock\"; };\n"		\
+	"buffer = { flush_interval_ms = 50; };\n"			\
+	"ratelimit = { interval_ms = 600000; burst = 5; };\n"		\
+	"outputs = ( { name = \"main\"; path = \"@DIR@/main.log\"; } );\n"
+
+Test(v2, cli_exits_1_when_the_daemon_drops_a_record_too_large,
+    .fini = daemon_down, .timeout = 30)
+{
+	hd_start(&d, CONF_SMALL);
+	cr_assert_eq(run("%s -u %s -t big \"$(head -c 2000 /dev/zero | "
+	    "tr '\\0' x)\" 2>%s", hd_bin("asynclog"), d.sock,
+	    hd_path(&d, "err")), 1);
+	cr_assert_eq(run("grep -q 'dropped 1 of 1 records (too_large 1)' %s",
+	    hd_path(&d, "err")), 0, "stderr: %s",
+	    file_read(hd_path(&d, "err"), NULL));
+	/* A record within the limit still exits 0. */
+	cr_assert_eq(run("%s -u %s -t small fits", hd_bin("asynclog"),
+	    d.sock), 0);
+}
+
+Test(v2, cli_exits_1_and_counts_what_a_rate_limit_dropped,
+    .fini = daemon_down, .timeout = 30)
+{
+	hd_start(&d, CONF_RATE);
+	cr_assert_eq(run("seq 1 12 | %s -u %s -t rl 2>%s", hd_bin("asynclog"),
+	    d.sock, hd_path(&d, "err")), 1);
+	cr_assert_eq(run("grep -q 'dropped 7 of 12 records (rate_limited 7)' "
+	    "%s", hd_path(&d, "err")), 0, "stderr: %s",
+	    file_read(hd_path(&d, "err"), NULL));
+	cr_assert(hd_wait_lines(hd_path(&d, "main.log"), 5, 10000));
+	cr_assert_eq(hd_stat(&d, "total.dropped.rate_limited"), 7);
+}
+
+Test(v2, the_library_sums_the_daemons_drops_over_flushes,
+    .fini = daemon_down, .timeout = 30)
+{
+	struct asynclog_sync_info info;
+	char big[2000];
+	asynclog_t *h;
+
+	hd_start(&d, CONF_SMALL);
+	memset(big, 'x', sizeof(big));
+	cr_assert_not_null(h = asynclog_open(d.sock, "lib", 0));
+	cr_assert_eq(asynclog_log(h, LOG_INFO, "fits"), 0);
+	cr_assert_eq(asynclog_sync(h, 0, 10000, &info), 0);
+	cr_assert_eq(info.received, 1);
+	cr_assert_eq(info.dropped, 0);
+	cr_assert_eq(asynclog_write(h, LOG_INFO, big, sizeof(big)), 0);
+	cr_assert_eq(asynclog_write(h, LOG_INFO, big, sizeof(big)), 0);
+	cr_assert_eq(asynclog_flush(h, 10000), 0);
+	cr_assert_eq(asynclog_daemon_dropped(h), 2);
+	cr_assert_eq(asynclog_sync(h, 0, 10000, &info), 0);
+	cr_assert_eq(info.received, 3);
+	cr_assert_eq(info.too_large, 2);
+	cr_assert_eq(info.dropped, 2);
+	asynclog_close(h);
+}
+
+Test(v2, the_old_daemon_cannot_say_what_it_dropped, .init = old_daemon_up,
+    .fini = daemon_down, .timeout = 30)
+{
+	struct asynclog_sync_info info;
+	asynclog_t *h;
+
+	cr_assert_not_null(h = asynclog_open(d.sock, "lib", 0));
+	cr_assert_eq(asynclog_log(h, LOG_INFO, "one"), 0);
+	cr_assert_eq(asynclog_sync(h, 0, 10000, &info), 0);
+	cr_assert_eq(info.received, 0);
+	cr_assert_eq(asynclog_daemon_dropped(h), 0);
+	asynclog_close(h);
+	cr_assert(hd_wait_lines(hd_path(&d, "main.log"), 1, 10000));
 }
