@@ -20,6 +20,7 @@
 
 #include <event2/event.h>
 
+#include "barrier.h"
 #include "clock.h"
 #include "conn.h"
 #include "dropreport.h"
@@ -45,12 +46,6 @@ enum conn_action {
 	CONN_REPLY,		/* c->reply is ready to send */
 	CONN_SYNC,		/* wait for sync=always outputs, then reply */
 	CONN_CLOSE,
-};
-
-/* Where an output must get to before a SYNC is answered. */
-struct conn_sync {
-	uint64_t	 output_id;	/* a reload may reuse index and memory */
-	uint64_t	 seq;
 };
 
 struct conn_set {
@@ -103,7 +98,7 @@ struct conn {
 	uint64_t	 sync_seq;
 	uint8_t		 sync_flags;	/* SYNC2's */
 	bool		 sync_v2;	/* answer with SYNC2_ACK */
-	struct conn_sync *sync_points;	/* per output index, for SYNC */
+	struct barrier	*barrier;	/* SYNC's; from HELLO for version 2 */
 	struct output	*sync_output;
 	struct route_outcome outcome;	/* of rec */
 	uint64_t	 received;	/* native: records taken in, for SYNC2_ACK */
@@ -128,7 +123,7 @@ conn_cleanup(struct task *t)
 	if (close(c->fd) == -1)
 		log_warn("close: %s", strerror(errno));
 	task_cond_broadcast(&c->set->ended);
-	free(c->sync_points);
+	free(c->barrier);
 	free(c->reply);
 	inbuf_free(&c->in, &c->set->mem);
 	free(c);
@@ -366,6 +361,8 @@ conn_delivered(struct conn *c)
 {
 	if (c->kind != CONN_NATIVE)
 		return;
+	if (c->barrier != NULL && c->v2)
+		barrier_took(c->barrier, c->route, c->outcome.taken);
 	conn_tally(c, c->outcome.dropped < 0 ? WIRE_NDROPS :
 	    c->outcome.dropped == DROP_TOO_LARGE ? WIRE_DROP_TOO_LARGE :
 	    WIRE_DROP_OVERFLOW);
@@ -379,9 +376,15 @@ conn_delivered(struct conn *c)
 static enum conn_action
 conn_hello_ack(struct conn *c)
 {
-	struct wire_hello_ack a = { WIRE_VERSION2, WIRE_FEAT_DROPS,
+	struct wire_hello_ack a = { WIRE_VERSION2,
+	    WIRE_FEAT_DROPS | WIRE_FEAT_WAIT,
 	    (uint32_t)route_config(c->route)->max_record };
 
+	/* From the first record: a later SYNC2 may ask for its outputs. */
+	if ((c->barrier = calloc(1, sizeof(*c->barrier))) == NULL) {
+		log_limited(&conn_rl, "client %s: out of memory", c->name);
+		return CONN_CLOSE;
+	}
 	c->v2 = true;
 	if (conn_set_reply(c, 32) == CONN_CLOSE)
 		return CONN_CLOSE;
@@ -585,33 +588,11 @@ conn_parse(struct conn *c)
 	return conn_parse_syslog(c);
 }
 
-/* SYNC: flush every sync=always output and note where it must get to. */
-static void
-conn_sync_begin(struct conn *c)
+/* Does the SYNC being answered wait until its records are written? */
+static bool
+conn_wait(const struct conn *c)
 {
-	struct output *o;
-	unsigned i;
-
-	for (i = 0; (o = route_output(c->route, i)) != NULL; i++)
-		c->sync_points[output_index(o)] = (struct conn_sync){
-		    output_id(o),
-		    output_sync_always(o) ? output_sync_point(o) : 0 };
-}
-
-/* The next output whose sync point is not reached yet, or NULL. */
-static struct output *
-conn_sync_next(struct conn *c)
-{
-	const struct conn_sync *sp;
-	struct output *o;
-	unsigned i;
-
-	for (i = 0; (o = route_output(c->route, i)) != NULL; i++) {
-		sp = &c->sync_points[output_index(o)];
-		if (sp->output_id == output_id(o) && !output_synced(o, sp->seq))
-			return o;
-	}
-	return NULL;
+	return c->sync_v2 && (c->sync_flags & WIRE_SYNC_WRITTEN);
 }
 
 /* The answer to a SYNC, or to a SYNC2 with the connection's counts. */
@@ -692,26 +673,33 @@ conn_task(struct task *t)
 		}
 		if (act == CONN_SYNC) {
 			conn_consume(c);
-			if (c->sync_points == NULL && (c->sync_points =
-			    calloc(ROUTE_MAX_OUTPUTS, sizeof(struct conn_sync))) == NULL)
+			if (c->barrier == NULL && (c->barrier =
+			    calloc(1, sizeof(*c->barrier))) == NULL)
 				break;
-			conn_sync_begin(c);
+			barrier_begin(c->barrier, c->route, conn_wait(c));
 			/* An output that completes nothing for stall_timeout_ms
-			 * is stuck: the SYNC stays unanswered (the client's
-			 * flush times out) and we go on reading this client. */
-			while ((c->sync_output = conn_sync_next(c)) != NULL) {
+			 * is stuck. A SYNC then stays unanswered (the client's
+			 * flush times out) and we go on reading this client;
+			 * a SYNC2 that waits for writes is answered "unsure". */
+			while ((c->sync_output = barrier_next(c->barrier,
+			    c->route)) != NULL) {
 				TASK_AWAIT_COND(t, output_progress(c->sync_output),
 				    (int)route_config(c->route)->stall_timeout_ms);
-				if (t->result == TASK_TIMEOUT)
-					break;
-			}
-			if (c->sync_output != NULL) {
+				if (t->result != TASK_TIMEOUT)
+					continue;
 				log_limited(&conn_rl, "client %s: output %s is "
-				    "not completing writes; SYNC not answered",
-				    c->name, output_name(c->sync_output));
-				continue;
+				    "not completing writes; %s", c->name,
+				    output_name(c->sync_output), conn_wait(c) ?
+				    "SYNC2 answered unsure" : "SYNC not answered");
+				if (!conn_wait(c))
+					break;
+				barrier_give_up(c->barrier, c->sync_output);
 			}
-			if (conn_sync_reply(c, 0) == CONN_CLOSE)
+			if (c->sync_output != NULL)
+				continue;
+			if (conn_sync_reply(c, !conn_wait(c) ? 0 :
+			    barrier_sure(c->barrier) ? WIRE_ACK_WRITTEN :
+			    WIRE_ACK_UNSURE) == CONN_CLOSE)
 				break;
 			act = CONN_REPLY;
 		} else if (act == CONN_REPLY) {

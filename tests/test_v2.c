@@ -12,6 +12,12 @@
 #include <criterion/criterion.h>
 
 #include <sys/socket.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
+
+#include <pthread.h>
+#include <sched.h>
+#include <stdatomic.h>
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -236,5 +242,157 @@ Test(v2, the_old_daemon_cannot_say_what_it_dropped, .init = old_daemon_up,
 	cr_assert_eq(info.received, 0);
 	cr_assert_eq(asynclog_daemon_dropped(h), 0);
 	asynclog_close(h);
+	cr_assert(hd_wait_lines(hd_path(&d, "main.log"), 1, 10000));
+}
+
+/* ---- --wait: the write barrier ---- */
+
+/* A flush interval far beyond the test: only the barrier gets a record to
+ * the file in time, whatever group commit does. */
+#define CONF_WAIT(sync)							\
+	"listen = { socket = \"@DIR@/asynclog.sock\"; };\n"		\
+	"buffer = { flush_interval_ms = 600000; };\n"			\
+	"outputs = ( { name = \"main\"; path = \"@DIR@/main.log\";"	\
+	" sync = \"" sync "\"; } );\n"
+
+struct busy {
+	pthread_t	 thread;
+	atomic_bool	 stop;
+	bool		 paced;		/* about 8000 records/s, not flat out */
+	long		 n;
+};
+
+/*
+ * Another client keeps the daemon's loop and the output's sink busy (a
+ * chunk in flight most of the time). Paced for the loops that grep the
+ * whole file each round, so the file stays a few MB.
+ */
+static void *
+busy_main(void *arg)
+{
+	struct busy *b = arg;
+	asynclog_t *h = asynclog_open(d.sock, "busy", 0);
+
+	while (h != NULL && !atomic_load(&b->stop)) {
+		asynclog_log(h, LOG_INFO, "busy record %ld with some padding "
+		    "to make it a realistic length for a log line", b->n++);
+		if (b->paced && b->n % 16 == 0)
+			usleep(2000);
+		else if (b->n % 64 == 0)
+			sched_yield();
+	}
+	asynclog_close(h);
+	return NULL;
+}
+
+static void
+wait_loop(int n)
+{
+	const char *log = hd_path(&d, "main.log");
+	int i;
+
+	for (i = 0; i < n; i++)
+		cr_assert_eq(run("%s -u %s -t w --wait wait-mark-%d-%ld && "
+		    "grep -q ': wait-mark-%d-%ld$' %s", hd_bin("asynclog"),
+		    d.sock, i, (long)getpid(), i, (long)getpid(), log), 0,
+		    "round %d: not in the file when --wait returned", i);
+}
+
+Test(v2, wait_returns_once_the_record_is_in_the_file_when_idle,
+    .fini = daemon_down, .timeout = 120)
+{
+	hd_start(&d, CONF_WAIT("interval"));
+	wait_loop(150);
+}
+
+Test(v2, wait_returns_once_the_record_is_in_the_file_under_load,
+    .fini = daemon_down, .timeout = 180)
+{
+	struct busy b = { .n = 0 };
+
+	hd_start(&d, CONF_WAIT("never"));
+	atomic_init(&b.stop, false);
+	b.paced = true;
+	cr_assert_eq(pthread_create(&b.thread, NULL, busy_main, &b), 0);
+	wait_loop(150);
+	atomic_store(&b.stop, true);
+	pthread_join(b.thread, NULL);
+	cr_assert_gt(b.n, 500, "the load was only %ld records", b.n);
+}
+
+Test(v2, wait_with_sync_always_under_load, .fini = daemon_down,
+    .timeout = 180)
+{
+	struct busy b = { .n = 0 };
+
+	hd_start(&d, CONF_WAIT("always"));
+	atomic_init(&b.stop, false);
+	b.paced = true;
+	cr_assert_eq(pthread_create(&b.thread, NULL, busy_main, &b), 0);
+	wait_loop(60);
+	atomic_store(&b.stop, true);
+	pthread_join(b.thread, NULL);
+}
+
+/* The barrier is what puts it there: without --wait, with the flush
+ * interval this long and another client keeping the chunk open, the file
+ * does not have the record when the command returns, at least once. */
+Test(v2, without_wait_the_record_may_not_be_in_the_file_yet,
+    .fini = daemon_down, .timeout = 180)
+{
+	const char *log = hd_path(&d, "main.log");
+	struct busy b = { .n = 0 };
+	int i, missing = 0;
+
+	hd_start(&d, CONF_WAIT("never"));
+	atomic_init(&b.stop, false);
+	cr_assert_eq(pthread_create(&b.thread, NULL, busy_main, &b), 0);
+	for (i = 0; i < 100 && missing == 0; i++)
+		missing += run("%s -u %s -t w nowait-%d && grep -q "
+		    "': nowait-%d$' %s", hd_bin("asynclog"), d.sock, i, i,
+		    log) != 0;
+	atomic_store(&b.stop, true);
+	pthread_join(b.thread, NULL);
+	cr_assert_gt(missing, 0);
+}
+
+#define CONF_DEAD_FORWARD						\
+	"listen = { socket = \"@DIR@/asynclog.sock\"; };\n"		\
+	"buffer = { flush_interval_ms = 50; stall_timeout_ms = 300; };\n" \
+	"outputs = ( { name = \"main\"; path = \"@DIR@/main.log\"; },\n"	\
+	"  { name = \"fwd\"; type = \"forward\"; target = \"127.0.0.1:%d\"; } );\n"
+
+Test(v2, wait_fails_when_an_output_that_took_the_record_cannot_write,
+    .fini = daemon_down, .timeout = 60)
+{
+	char conf[1024];
+	int port, s;
+	struct sockaddr_in sin = { .sin_family = AF_INET };
+	socklen_t len = sizeof(sin);
+
+	/* A port nobody listens on: bound, never listening. */
+	s = socket(AF_INET, SOCK_STREAM, 0);
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	cr_assert_eq(bind(s, (struct sockaddr *)&sin, sizeof(sin)), 0);
+	cr_assert_eq(getsockname(s, (struct sockaddr *)&sin, &len), 0);
+	port = ntohs(sin.sin_port);
+	snprintf(conf, sizeof(conf), CONF_DEAD_FORWARD, port);
+	hd_start(&d, conf);
+	cr_assert_eq(run("%s -u %s --wait fwd-me 2>%s", hd_bin("asynclog"),
+	    d.sock, hd_path(&d, "err")), 1);
+	cr_assert_eq(run("grep -q 'cannot confirm the records were written' "
+	    "%s", hd_path(&d, "err")), 0);
+	/* Without --wait the record is accepted, and the file has it. */
+	cr_assert_eq(run("%s -u %s accepted", hd_bin("asynclog"), d.sock), 0);
+	close(s);
+}
+
+Test(v2, wait_on_the_old_daemon_says_it_cannot_confirm, .init = old_daemon_up,
+    .fini = daemon_down, .timeout = 30)
+{
+	cr_assert_eq(run("%s -u %s --wait old 2>%s", hd_bin("asynclog"),
+	    d.sock, hd_path(&d, "err")), 1);
+	cr_assert_eq(run("grep -q 'protocol version 1 and cannot confirm' %s",
+	    hd_path(&d, "err")), 0);
 	cr_assert(hd_wait_lines(hd_path(&d, "main.log"), 1, 10000));
 }
