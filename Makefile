@@ -86,14 +86,16 @@ pkg		= $(foreach p,$(2),$(if $(shell $(PKG_CONFIG) --exists $(p) && echo y),\
 # `make` does not need criterion) and only once per make.
 once		= $(eval $(1) := $(2))$($(1))
 
-LIB_SRCS	:= client/asynclog.c client/ring.c client/sender.c client/wire.c
+LIB_SRCS	:= client/asynclog.c client/ring.c client/sender.c client/wire.c \
+		   client/render.c
 CLI_SRCS	:= client/cli.c
 DAEMON_SRCS	:= $(filter-out daemon/main.c,$(wildcard daemon/*.c))
 TEST_SRCS	:= $(wildcard tests/*.c)
 BENCH_SRCS	:= $(wildcard bench/*.c)
 
 LIB_OBJS	:= $(LIB_SRCS:%.c=$(B)/obj/%.o)
-DAEMON_OBJS	:= $(DAEMON_SRCS:%.c=$(B)/obj/%.o) $(B)/obj/client/wire.o
+DAEMON_OBJS	:= $(DAEMON_SRCS:%.c=$(B)/obj/%.o) $(B)/obj/client/wire.o \
+		   $(B)/obj/client/render.o
 TEST_OBJS	:= $(TEST_SRCS:%.c=$(B)/obj/%.o)
 
 DAEMON_CFLAGS	= $(call once,DAEMON_CFLAGS,$(call pkg,--cflags,$(DAEMON_PKGS)))
