@@ -135,7 +135,7 @@ asynclog_free_rings(struct asynclog *h)
 }
 
 /* The first use of a handle in a child of fork(): start over, empty. */
-static void
+void
 asynclog_after_fork(struct asynclog *h)
 {
 	pthread_mutex_lock(&h->lock);
@@ -158,6 +158,7 @@ asynclog_after_fork(struct asynclog *h)
 	atomic_store(&h->wait_req, 0);
 	atomic_store(&h->sync_acked, 0);
 	atomic_store(&h->peer_version, 0);
+	atomic_store(&h->features, 0);
 	atomic_store(&h->deferred, false);
 	h->ack_received = 0;
 	memset(h->ack_dropped, 0, sizeof h->ack_dropped);
@@ -175,7 +176,7 @@ asynclog_after_fork(struct asynclog *h)
 	pthread_mutex_unlock(&h->lock);
 }
 
-static inline bool
+bool
 asynclog_stale(const struct asynclog *h)
 {
 	return atomic_load_explicit(&h->fork_gen, memory_order_relaxed) !=
@@ -234,12 +235,7 @@ asynclog_submit(struct asynclog *h, int priority, const char *msg, size_t len)
 		keep = MAX_MSG - marker_len;
 		len = MAX_MSG;
 	}
-	/* Only facility and severity bits; none means the handle's facility
-	 * (LOG_USER unless set), like syslog(3) after openlog(3). */
-	priority &= LOG_FACMASK | LOG_PRIMASK;
-	if ((priority & LOG_FACMASK) == 0 || priority > WIRE_MAX_PRIORITY)
-		priority = atomic_load_explicit(&h->facility,
-		    memory_order_relaxed) | (priority & LOG_PRIMASK);
+	priority = handle_priority(h, priority);
 
 	if (h->flags & ASYNCLOG_STDERR)
 		asynclog_stderr(h, msg, keep, marker, marker_len);
@@ -306,7 +302,7 @@ asynclog_open(const char *socket_path, const char *tag, int flags)
 }
 
 /* Is this severity masked out (asynclog_set_logmask)? */
-static bool
+bool
 asynclog_masked(const struct asynclog *h, int priority)
 {
 	return (LOG_MASK(LOG_PRI(priority)) & atomic_load_explicit(

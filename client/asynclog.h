@@ -55,6 +55,43 @@ int	asynclog_vlog(asynclog_t *, int priority, const char *fmt, va_list ap)
 	    __attribute__((format(printf, 3, 0)));
 
 /*
+ * Deferred formatting: ASYNCLOG(h, priority, "request %d took %d ms", id, ms)
+ * logs like asynclog_log() (and returns the same), but the caller does not
+ * format. At each call site the format is parsed once (the first call;
+ * thread-safe) into the kinds of its arguments; every call then copies the
+ * raw arguments (integers, doubles and pointers as values, each %s string
+ * with its length) into the thread's buffer: no formatting, no allocation,
+ * no lock. The daemon renders the message exactly as snprintf(3) would in
+ * the C locale, and keeps the format and the arguments (JSON "fmt", "args").
+ *
+ * The message is formatted in the caller, as by asynclog_log(), when the
+ * daemon does not render (it speaks protocol version 1, or the handle is
+ * not connected yet), with ASYNCLOG_STDERR, when the arguments take more
+ * than 64 KiB, and for a format the renderer does not take: %n (refused at
+ * the first call: the record is dropped and counted), %m, %lc, %ls, long
+ * double (%Lf), positional arguments (%1$d), the ' and I flags, '*' with a
+ * floating conversion, a literal width or precision above 1024, flags
+ * printf leaves undefined for a conversion (0 or + with c, s or p; # with
+ * d or i), more than 32 arguments; and beyond 256 formats per process.
+ * The format must be the same string at every call of one call site: a
+ * string literal, which the compiler checks against the arguments.
+ */
+struct asynclog_site {
+	int		 state;		/* the library's; zero-initialised */
+	unsigned	 id;
+	const char	*fmt;
+	const void	*parsed;
+};
+
+int	asynclog_deferred(asynclog_t *, struct asynclog_site *, int priority,
+	    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
+#define ASYNCLOG(h, priority, ...) __extension__ ({			\
+	static struct asynclog_site asynclog_site_;			\
+	asynclog_deferred((h), &asynclog_site_, (priority), __VA_ARGS__); \
+})
+
+/*
  * The facility for priorities that carry none (LOG_USER at open), like
  * openlog(3)'s; a priority with a facility keeps its own. Returns the old
  * one, or -1 (EINVAL) for a value that is not a <syslog.h> facility.

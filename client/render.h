@@ -121,12 +121,4 @@ int	render_decode(const struct render_fmt *, const void *args, size_t len,
 size_t	render_text(const char *fmt, const struct render_fmt *,
 	    const struct render_value *vals, char *out, size_t cap);
 
-/*
- * One argument as printf would render it alone with its conversion (width
- * and precision included), for structured output (JSON "args"); a string is
- * its bytes as given. Same return convention as render_text.
- */
-size_t	render_arg(const struct render_fmt *, const struct render_value *vals,
-	    unsigned arg, char *out, size_t cap);
-
 #endif

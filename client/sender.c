@@ -31,6 +31,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "defer.h"
 #include "handle.h"
 #include "ring.h"
 #include "sender.h"
@@ -228,6 +229,7 @@ sender_disconnect(struct asynclog *h)
 	s->ctl_drop_count = 0;
 	s->in_len = 0;
 	s->peer_version = 0;
+	s->formats_sent = 0;
 	s->sync_sent = atomic_load(&h->sync_acked);
 
 	/* A daemon that accepts and hangs up at once must not make us spin. */
@@ -273,6 +275,8 @@ sender_connect(struct asynclog *h)
 	    sizeof s->ctl - s->ctl_len, WIRE_SYNC, 0);
 	s->ctl_off = 0;
 	s->peer_version = 0;
+	s->features = 0;	/* until this daemon says */
+	s->formats_sent = 0;
 	s->conn_received = 0;
 	memset(s->conn_dropped, 0, sizeof s->conn_dropped);
 	atomic_store(&h->connected, true);
@@ -370,18 +374,76 @@ sender_add(struct sender *s, struct ring *r, uint64_t start, size_t len,
 }
 
 /*
+ * Register with the daemon every format of the table (defer.h) this
+ * connection has not seen, as FORMAT frames in the control buffer, which
+ * goes before ring bytes. Returns whether all of them are queued; ring
+ * bytes (which may use the last ones) must wait for the next round if not.
+ */
+static bool
+sender_formats(struct asynclog *h, unsigned count)
+{
+	struct sender	*s = &h->s;
+	const char	*fmt;
+	size_t		 len, n;
+
+	while (s->formats_sent < count) {
+		fmt = defer_format(s->formats_sent + 1, &len);
+		n = wire_encode_format(s->ctl + s->ctl_len,
+		    sizeof s->ctl - s->ctl_len, s->formats_sent + 1, fmt, len);
+		if (n == 0)
+			return false;	/* the control buffer is full */
+		s->ctl_len += n;
+		s->formats_sent++;
+	}
+	return true;
+}
+
+/*
+ * The daemon does not render (version 1) but r may hold RECORD_ARGS frames
+ * written while the last one did: they are dropped and counted, and the
+ * run of other frames after them is sent. Not for a ring mid-frame.
+ */
+static void
+sender_skip_args(struct asynclog *h, struct ring *r, uint64_t head)
+{
+	struct sender	*s = &h->s;
+	uint64_t	 t = r->tail_local, skipped = 0, end;
+
+	end = ring_skip_type(r, &t, head, WIRE_RECORD_ARGS, &skipped);
+	if (skipped > 0) {
+		r->tail_local = t;
+		sender_publish(r);
+		sender_count_drop(h, skipped);
+		sender_space(h);
+	}
+	if (end > t)
+		sender_add(s, r, t, end - t, end, false);
+}
+
+/*
  * Gather what to send, in stream order: the rest of a cut frame (nothing may
- * come between its two halves), control frames, then each ring's data as one
- * or two contiguous spans (two when it runs over a lap boundary).
+ * come between its two halves), control frames (FORMATs among them), then
+ * each ring's data as one or two contiguous spans (two when it runs over a
+ * lap boundary). The ring heads are read before the format count, so every
+ * format a record of these spans uses is registered before it.
  */
 static void
 sender_build(struct asynclog *h)
 {
 	struct sender	*s = &h->s;
 	struct ring	*r;
-	uint64_t	 t, head, lap;
+	uint64_t	 t, head, lap, heads[RING_MAX];
 	int		 i, nr = atomic_load_explicit(&h->nrings,
 			     memory_order_acquire);
+	bool		 rings = sender_rings_ready(h), skip;
+
+	for (i = 0; i < nr; i++)
+		heads[i] = atomic_load_explicit(&h->rings[i]->head,
+		    memory_order_acquire);
+	if (s->features & WIRE_FEAT_FORMAT)
+		rings = sender_formats(h, defer_count()) && rings;
+	skip = s->peer_version != 0 && !(s->features & WIRE_FEAT_FORMAT) &&
+	    atomic_load_explicit(&h->deferred, memory_order_relaxed);
 
 	s->nitems = 0;
 	if ((r = s->partial) != NULL) {
@@ -391,9 +453,14 @@ sender_build(struct asynclog *h)
 	if (s->ctl_off < s->ctl_len)
 		sender_add(s, NULL, s->ctl_off, s->ctl_len - s->ctl_off,
 		    s->ctl_len, false);
-	for (i = 0; i < nr && sender_rings_ready(h); i++) {
+	for (i = 0; i < nr && rings; i++) {
 		r = h->rings[i];
-		head = atomic_load_explicit(&r->head, memory_order_acquire);
+		head = heads[i];
+		if (skip && r != s->partial) {
+			if (head > r->tail_local)
+				sender_skip_args(h, r, head);
+			continue;
+		}
 		t = r == s->partial ? r->partial_end : r->tail_local;
 		lap = (t | RING_MASK) + 1;
 		if (head > lap) {
@@ -475,6 +542,8 @@ sender_answer(struct asynclog *h, const struct wire_frame *f)
 		s->peer_version = WIRE_VERSION2;
 		s->features = f->u.hello_ack.features;
 		atomic_store(&h->peer_version, WIRE_VERSION2);
+		atomic_store(&h->max_record, f->u.hello_ack.max_record);
+		atomic_store(&h->features, s->features);
 		return;
 	case WIRE_SYNC_ACK:
 		acked = f->u.sync_seq;
@@ -483,6 +552,7 @@ sender_answer(struct asynclog *h, const struct wire_frame *f)
 			s->peer_version = WIRE_VERSION;
 			s->features = 0;
 			atomic_store(&h->peer_version, WIRE_VERSION);
+			atomic_store(&h->features, 0);
 		}
 		break;
 	case WIRE_SYNC2_ACK:

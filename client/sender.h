@@ -23,7 +23,8 @@
 #include "ring.h"
 #include "wire.h"
 
-#define SENDER_CTL_SIZE		512	/* HELLO + DROPPED + SYNC always fit */
+#define SENDER_CTL_SIZE		(16 * 1024)	/* HELLO + DROPPED + SYNC always fit,
+					 * and FORMATs while there is room */
 #define SENDER_IN_SIZE		1024	/* the daemon only sends short answers to us */
 #define SENDER_MAX_ITEMS	(2 + 2 * RING_MAX)
 
@@ -55,6 +56,7 @@ struct sender {
 
 	int		 peer_version;	/* 0 until the daemon answered HELLO's probe */
 	uint32_t	 features;	/* HELLO_ACK's, version 2 only */
+	unsigned	 formats_sent;	/* defer.h ids registered on this connection */
 	uint64_t	 conn_received;	/* last SYNC2_ACK's counts on this */
 	uint64_t	 conn_dropped[WIRE_NDROPS];	/* connection */
 

@@ -338,6 +338,74 @@ wire_encode_sync2_ack(void *dst, size_t cap, const struct wire_sync2_ack *a)
 	return size;
 }
 
+size_t
+wire_encode_format(void *dst, size_t cap, uint32_t id, const char *fmt,
+    size_t fmt_len)
+{
+	uint8_t	*p = dst;
+	size_t	 size;
+
+	if (fmt_len > WIRE_MAX_FORMAT_LEN || id == 0 || id > WIRE_MAX_FORMATS)
+		return 0;
+	if ((size = wire_put_header(p, cap, WIRE_FORMAT, 1 + 6 + fmt_len)) == 0)
+		return 0;
+	p += WIRE_HEADER_SIZE;
+	wire_put_u32(p, id);
+	wire_put_u16(p + 4, (uint16_t)fmt_len);
+	memcpy(p + 6, fmt, fmt_len);
+	return size;
+}
+
+size_t
+wire_encode_record_args_head(void *dst, size_t cap, uint8_t priority,
+    int64_t time_ns, uint32_t id, const char *tag, size_t tag_len,
+    size_t args_len)
+{
+	uint8_t	*p = dst;
+	size_t	 body = 1 + WIRE_RECORD_ARGS_FIXED + tag_len + args_len;
+
+	if (priority > WIRE_MAX_PRIORITY || tag_len > WIRE_MAX_TAG ||
+	    args_len > UINT32_MAX - WIRE_MAX_TAG - 32 ||
+	    wire_put_header(p, cap, WIRE_RECORD_ARGS, body) == 0)
+		return 0;
+	p += WIRE_HEADER_SIZE;
+	p[0] = priority;
+	p[1] = (uint8_t)tag_len;
+	wire_put_u32(p + 2, id);
+	wire_put_i64(p + 6, time_ns);
+	wire_put_u32(p + 14, (uint32_t)args_len);
+	if (tag_len != 0)
+		memcpy(p + WIRE_RECORD_ARGS_FIXED, tag, tag_len);
+	return WIRE_HEADER_SIZE + WIRE_RECORD_ARGS_FIXED + tag_len;
+}
+
+static int
+wire_decode_record_args(const uint8_t *p, size_t n,
+    struct wire_record_args *r, const char **err)
+{
+	if (n < WIRE_RECORD_ARGS_FIXED) {
+		*err = "RECORD_ARGS too short";
+		return -1;
+	}
+	r->priority = p[0];
+	r->tag_len = p[1];
+	r->id = wire_get_u32(p + 2);
+	r->time_ns = wire_get_i64(p + 6);
+	r->args_len = wire_get_u32(p + 14);
+	if (r->priority > WIRE_MAX_PRIORITY) {
+		*err = "RECORD_ARGS priority above 191";
+		return -1;
+	}
+	if (r->tag_len > n - WIRE_RECORD_ARGS_FIXED ||
+	    r->args_len != n - WIRE_RECORD_ARGS_FIXED - r->tag_len) {
+		*err = "RECORD_ARGS lengths disagree with the frame";
+		return -1;
+	}
+	r->tag = (const char *)p + WIRE_RECORD_ARGS_FIXED;
+	r->args = p + WIRE_RECORD_ARGS_FIXED + r->tag_len;
+	return 0;
+}
+
 static int
 wire_decode_sync2_ack(const uint8_t *p, size_t n, struct wire_sync2_ack *a,
     const char **err)
@@ -587,6 +655,26 @@ wire_decode(const void *buf, size_t len, size_t max_frame,
 		break;
 	case WIRE_SYNC2_ACK:
 		if (wire_decode_sync2_ack(p, n, &frame->u.sync2_ack, err) == -1)
+			return -1;
+		break;
+	case WIRE_FORMAT:
+		if (n < 6 || (size_t)wire_get_u16(p + 4) != n - 6) {
+			*err = "FORMAT length disagrees with the frame";
+			return -1;
+		}
+		frame->u.format.id = wire_get_u32(p);
+		frame->u.format.fmt = (const char *)p + 6;
+		frame->u.format.fmt_len = n - 6;
+		if (frame->u.format.id == 0 ||
+		    frame->u.format.id > WIRE_MAX_FORMATS ||
+		    frame->u.format.fmt_len > WIRE_MAX_FORMAT_LEN) {
+			*err = "FORMAT id or length out of range";
+			return -1;
+		}
+		break;
+	case WIRE_RECORD_ARGS:
+		if (wire_decode_record_args(p, n, &frame->u.record_args,
+		    err) == -1)
 			return -1;
 		break;
 	}

@@ -42,8 +42,10 @@ enum wire_type {
 	WIRE_HELLO_ACK = 8,	/* daemon -> client, answer to a version 2 HELLO */
 	WIRE_SYNC2 = 9,		/* client -> daemon, SYNC with flags */
 	WIRE_SYNC2_ACK = 10,	/* daemon -> client, answer with the connection's drops */
+	WIRE_FORMAT = 11,	/* client -> daemon, a format string and its id */
+	WIRE_RECORD_ARGS = 12,	/* client -> daemon, a record as format id + arguments */
 };
-#define WIRE_TYPE_MAX		WIRE_SYNC2_ACK
+#define WIRE_TYPE_MAX		WIRE_RECORD_ARGS
 
 /* HELLO flags. A version 1 daemon ignores them all. */
 #define WIRE_HELLO_V2		0x01	/* client speaks version 2: answer HELLO_ACK */
@@ -51,6 +53,13 @@ enum wire_type {
 /* HELLO_ACK features: what this daemon does of version 2. */
 #define WIRE_FEAT_DROPS		0x01	/* SYNC2_ACK carries the connection's drops */
 #define WIRE_FEAT_WAIT		0x02	/* SYNC2 with WIRE_SYNC_WRITTEN */
+#define WIRE_FEAT_FORMAT	0x04	/* FORMAT and RECORD_ARGS: the daemon renders */
+
+/* Formats one connection may register (ids 1..WIRE_MAX_FORMATS), and their
+ * bytes in all; the library keeps within both, the daemon refuses beyond. */
+#define WIRE_MAX_FORMATS	256
+#define WIRE_FORMATS_BYTES	(64 * 1024)
+#define WIRE_MAX_FORMAT_LEN	4096	/* = RENDER_MAX_FMT */
 
 /* SYNC2 flags. */
 #define WIRE_SYNC_WRITTEN	0x01	/* answer once the records are written */
@@ -125,6 +134,23 @@ struct wire_sync2_ack {
 	uint64_t	 dropped[WIRE_NDROPS];	/* of them, dropped, by reason */
 };
 
+struct wire_format {
+	uint32_t	 id;		/* 1..WIRE_MAX_FORMATS */
+	const char	*fmt;		/* printf format, not NUL-terminated */
+	size_t		 fmt_len;
+};
+
+struct wire_record_args {
+	uint8_t		 priority;
+	int64_t		 time_ns;
+	uint32_t	 id;		/* a FORMAT of this connection */
+	const char	*tag;
+	size_t		 tag_len;
+	const void	*args;		/* render.h's argument bytes */
+	size_t		 args_len;
+};
+#define WIRE_RECORD_ARGS_FIXED	18	/* priority, tag_len, id, time_ns, args_len */
+
 struct wire_dropped {
 	uint64_t	 count;		/* records dropped by the client */
 	int64_t		 since_ns;	/* first drop of this batch */
@@ -151,6 +177,8 @@ struct wire_frame {
 		struct wire_hello_ack	hello_ack;
 		struct wire_sync2	sync2;
 		struct wire_sync2_ack	sync2_ack;
+		struct wire_format	format;
+		struct wire_record_args	record_args;
 	} u;
 };
 
@@ -226,5 +254,12 @@ size_t	wire_encode_hello_ack(void *dst, size_t cap,
 size_t	wire_encode_sync2(void *dst, size_t cap, uint64_t seq, uint8_t flags);
 size_t	wire_encode_sync2_ack(void *dst, size_t cap,
 	    const struct wire_sync2_ack *);
+size_t	wire_encode_format(void *dst, size_t cap, uint32_t id,
+	    const char *fmt, size_t fmt_len);
+/* The header and fixed part of a RECORD_ARGS whose tag and argument bytes
+ * the caller writes after it (the library encodes arguments in place). */
+size_t	wire_encode_record_args_head(void *dst, size_t cap, uint8_t priority,
+	    int64_t time_ns, uint32_t id, const char *tag, size_t tag_len,
+	    size_t args_len);
 
 #endif

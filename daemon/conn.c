@@ -31,6 +31,7 @@
 #include "ratelimit.h"
 #include "route.h"
 #include "counters.h"
+#include "deferred.h"
 #include "stats.h"
 #include "syslog.h"
 #include "task.h"
@@ -99,6 +100,7 @@ struct conn {
 	uint8_t		 sync_flags;	/* SYNC2's */
 	bool		 sync_v2;	/* answer with SYNC2_ACK */
 	struct barrier	*barrier;	/* SYNC's; from HELLO for version 2 */
+	struct deferred	*deferred;	/* version 2: FORMATs registered */
 	struct output	*sync_output;
 	struct route_outcome outcome;	/* of rec */
 	uint64_t	 received;	/* native: records taken in, for SYNC2_ACK */
@@ -124,6 +126,7 @@ conn_cleanup(struct task *t)
 		log_warn("close: %s", strerror(errno));
 	task_cond_broadcast(&c->set->ended);
 	free(c->barrier);
+	deferred_free(c->deferred);
 	free(c->reply);
 	inbuf_free(&c->in, &c->set->mem);
 	free(c);
@@ -377,11 +380,12 @@ static enum conn_action
 conn_hello_ack(struct conn *c)
 {
 	struct wire_hello_ack a = { WIRE_VERSION2,
-	    WIRE_FEAT_DROPS | WIRE_FEAT_WAIT,
+	    WIRE_FEAT_DROPS | WIRE_FEAT_WAIT | WIRE_FEAT_FORMAT,
 	    (uint32_t)route_config(c->route)->max_record };
 
 	/* From the first record: a later SYNC2 may ask for its outputs. */
-	if ((c->barrier = calloc(1, sizeof(*c->barrier))) == NULL) {
+	if ((c->barrier = calloc(1, sizeof(*c->barrier))) == NULL ||
+	    (c->deferred = deferred_new()) == NULL) {
 		log_limited(&conn_rl, "client %s: out of memory", c->name);
 		return CONN_CLOSE;
 	}
@@ -390,6 +394,39 @@ conn_hello_ack(struct conn *c)
 		return CONN_CLOSE;
 	c->reply_len = wire_encode_hello_ack(c->reply, 32, &a);
 	return CONN_REPLY;
+}
+
+/*
+ * A record as a format id and its arguments: rendered here (deferred.c),
+ * then routed like any record. One whose format or arguments do not fit is
+ * a malformed record, dropped and counted; the connection goes on, since
+ * the frame itself was whole.
+ */
+static enum conn_action
+conn_record_args(struct conn *c)
+{
+	const struct wire_record_args *ra = &c->frame.u.record_args;
+	const char *why;
+
+	if (!route_admit(c->route, &c->rl, c->name, c->now_ns)) {
+		conn_tally(c, WIRE_DROP_RATE_LIMITED);
+		return CONN_SKIP;
+	}
+	memset(&c->rec, 0, sizeof(c->rec));
+	if (deferred_render(c->deferred, ra, route_config(c->route)->max_record,
+	    &c->rec, &why) == -1) {
+		counters_input_drop(DROP_MALFORMED, 1);
+		conn_tally(c, WIRE_DROP_MALFORMED);
+		log_limited(&conn_rl, "client %s: %s; dropped", c->name, why);
+		return CONN_SKIP;
+	}
+	conn_stamp(c);
+	c->rec.client_time_ns = ra->time_ns;
+	c->rec.facility = ra->priority >> 3;
+	c->rec.severity = ra->priority & 7;
+	c->rec.tag = ra->tag;
+	c->rec.tag_len = ra->tag_len;
+	return conn_select(c);
 }
 
 /* Native stream: decode the next frame and say what to do with it. */
@@ -404,7 +441,9 @@ conn_parse_native(struct conn *c)
 	ssize_t n;
 
 	/* A record bigger than we accept is skipped and counted, not fatal. */
-	if (wire_frame_type(p, avail) == WIRE_RECORD && c->hello &&
+	if ((wire_frame_type(p, avail) == WIRE_RECORD ||
+	    (wire_frame_type(p, avail) == WIRE_RECORD_ARGS && c->v2)) &&
+	    c->hello &&
 	    (flen = wire_frame_len(p, avail)) > c->max_frame) {
 		c->skip = flen;
 		counters_input_drop(DROP_TOO_LARGE, 1);
@@ -467,6 +506,23 @@ conn_parse_native(struct conn *c)
 		c->rec.fields = wr->fields;
 		c->rec.nfields = wr->nfields;
 		return conn_select(c);
+	case WIRE_FORMAT:
+		if (!c->v2) {
+			conn_malformed(c, "FORMAT without a version 2 HELLO");
+			return CONN_CLOSE;
+		}
+		if (deferred_register(c->deferred, &c->frame.u.format,
+		    &err) == -1)
+			log_limited(&conn_rl, "client %s: format %u refused "
+			    "(%s); its records will be dropped as malformed",
+			    c->name, c->frame.u.format.id, err);
+		return CONN_SKIP;
+	case WIRE_RECORD_ARGS:
+		if (!c->v2) {
+			conn_malformed(c, "RECORD_ARGS without a version 2 HELLO");
+			return CONN_CLOSE;
+		}
+		return conn_record_args(c);
 	case WIRE_DROPPED:
 		dropreport_claim(c->set->drops, &c->cred, c->name,
 		    &c->drop_claimed, &c->frame.u.dropped);

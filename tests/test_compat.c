@@ -733,13 +733,13 @@ cli_stderr(void)
 	return s;
 }
 
-#define ASYNCLOG	hd_bin("asynclog")
+#define ASYNCLOG_CLI	hd_bin("asynclog")
 
 Test(cli, prio_prefix_gives_each_line_its_priority,
     .init = compat_up, .fini = compat_down, .timeout = 30)
 {
 	cr_assert_eq(run("printf '<11>a\\n<3>b\\nc\\n<191>d\\n<192>e\\n<x>f\\n' | "
-	    "%s -u %s -t pp -p local1.info --prio-prefix", ASYNCLOG, d.sock), 0);
+	    "%s -u %s -t pp -p local1.info --prio-prefix", ASYNCLOG_CLI, d.sock), 0);
 	wait_records(6);
 	drain();
 	assert_summary("facility,severity,message",
@@ -755,8 +755,8 @@ Test(cli, skip_empty_drops_only_empty_lines,
     .init = compat_up, .fini = compat_down, .timeout = 30)
 {
 	cr_assert_eq(run("printf 'a\\n\\n  \\nb\\n' | %s -u %s -t e -e",
-	    ASYNCLOG, d.sock), 0);
-	cr_assert_eq(run("printf 'c\\n\\nd\\n' | %s -u %s -t e", ASYNCLOG,
+	    ASYNCLOG_CLI, d.sock), 0);
+	cr_assert_eq(run("printf 'c\\n\\nd\\n' | %s -u %s -t e", ASYNCLOG_CLI,
 	    d.sock), 0);
 	wait_records(6);
 	drain();
@@ -769,12 +769,12 @@ Test(cli, size_cuts_long_messages_with_a_warning_on_stderr,
 	char *err;
 
 	cr_assert_eq(run("%s -u %s -t sz -S 10 abcdefghijklmnop 2> %s",
-	    ASYNCLOG, d.sock, hd_path(&d, "cli.err")), 0);
+	    ASYNCLOG_CLI, d.sock, hd_path(&d, "cli.err")), 0);
 	err = cli_stderr();
 	cr_assert_not_null(strstr(err, "16 bytes truncated to 10"), "%s", err);
 	free(err);
 	cr_assert_eq(run("printf 'short\\n0123456789abc\\n' | %s -u %s -t sz "
-	    "--size 10 2> %s", ASYNCLOG, d.sock, hd_path(&d, "cli.err")), 0);
+	    "--size 10 2> %s", ASYNCLOG_CLI, d.sock, hd_path(&d, "cli.err")), 0);
 	err = cli_stderr();
 	cr_assert_not_null(strstr(err, "line 2: message of 13 bytes truncated"),
 	    "%s", err);
@@ -790,7 +790,7 @@ Test(cli, stderr_flag_echoes_each_record,
 	char *err;
 
 	cr_assert_eq(run("printf 'one\\ntwo\\n' | %s -u %s -t echo -s 2> %s",
-	    ASYNCLOG, d.sock, hd_path(&d, "cli.err")), 0);
+	    ASYNCLOG_CLI, d.sock, hd_path(&d, "cli.err")), 0);
 	err = cli_stderr();
 	cr_assert(strstr(err, "echo[") != NULL && strstr(err, "]: one\n") !=
 	    NULL && strstr(err, "]: two\n") != NULL, "stderr: %s", err);
@@ -804,12 +804,12 @@ Test(cli, file_flag_logs_each_line_of_the_file,
     .init = compat_up, .fini = compat_down, .timeout = 30)
 {
 	file_write(hd_path(&d, "in.txt"), "first\nsecond\n", 13);
-	cr_assert_eq(run("%s -u %s -t f -f %s", ASYNCLOG, d.sock,
+	cr_assert_eq(run("%s -u %s -t f -f %s", ASYNCLOG_CLI, d.sock,
 	    hd_path(&d, "in.txt")), 0);
 	/* as logger: a message beside -f is ignored, with a warning */
-	cr_assert_eq(run("%s -u %s -t f -f %s ignored 2>/dev/null", ASYNCLOG,
+	cr_assert_eq(run("%s -u %s -t f -f %s ignored 2>/dev/null", ASYNCLOG_CLI,
 	    d.sock, hd_path(&d, "in.txt")), 0);
-	cr_assert_eq(run("%s -u %s -f %s 2>/dev/null", ASYNCLOG, d.sock,
+	cr_assert_eq(run("%s -u %s -f %s 2>/dev/null", ASYNCLOG_CLI, d.sock,
 	    hd_path(&d, "missing.txt")), 1);
 	wait_records(4);
 	drain();
@@ -825,7 +825,7 @@ Test(cli, remote_host_flags_fail_and_point_to_forwarding,
 	size_t i;
 
 	for (i = 0; i < sizeof(flags) / sizeof(flags[0]); i++) {
-		cr_assert_eq(run("%s -u %s %s msg 2> %s", ASYNCLOG, d.sock,
+		cr_assert_eq(run("%s -u %s %s msg 2> %s", ASYNCLOG_CLI, d.sock,
 		    flags[i], hd_path(&d, "cli.err")), 2, "%s", flags[i]);
 		err = cli_stderr();
 		cr_assert(strstr(err, "remote hosts") != NULL &&
@@ -841,20 +841,20 @@ Test(cli, logger_format_flags_are_accepted,
 {
 	char *err;
 
-	cr_assert_eq(run("%s -u %s -t fl --rfc3164 -i a", ASYNCLOG, d.sock), 0);
+	cr_assert_eq(run("%s -u %s -t fl --rfc3164 -i a", ASYNCLOG_CLI, d.sock), 0);
 	cr_assert_eq(run("%s -u %s -t fl --rfc5424 --socket-errors=on b",
-	    ASYNCLOG, d.sock), 0);
+	    ASYNCLOG_CLI, d.sock), 0);
 	cr_assert_eq(run("%s -u %s -t fl --rfc5424=notq --octet-count "
-	    "--socket-errors c", ASYNCLOG, d.sock), 0);
-	cr_assert_eq(run("%s -u %s -t fl --id d", ASYNCLOG, d.sock), 0);
+	    "--socket-errors c", ASYNCLOG_CLI, d.sock), 0);
+	cr_assert_eq(run("%s -u %s -t fl --id d", ASYNCLOG_CLI, d.sock), 0);
 	/* The native protocol carries the kernel's pid only: say so. */
-	cr_assert_eq(run("%s -u %s -t fl --id=4242 e 2> %s", ASYNCLOG, d.sock,
+	cr_assert_eq(run("%s -u %s -t fl --id=4242 e 2> %s", ASYNCLOG_CLI, d.sock,
 	    hd_path(&d, "cli.err")), 0);
 	err = cli_stderr();
 	cr_assert_not_null(strstr(err, "--id=4242 ignored"), "%s", err);
 	free(err);
 	cr_assert_eq(run("%s -u %s --socket-errors=maybe x 2>/dev/null",
-	    ASYNCLOG, d.sock), 2);
+	    ASYNCLOG_CLI, d.sock), 2);
 	wait_records(5);
 	drain();
 	assert_summary("tag,claimed_pid,message",
@@ -869,14 +869,14 @@ Test(cli, socket_flag_also_takes_a_syslog_datagram_socket,
 	long pid;
 
 	cr_assert_eq(run("%s -u %s -t dg -p local1.err 'via datagram'",
-	    ASYNCLOG, hd_path(&d, "dgram.sock")), 0);
-	cr_assert_eq(run("%s -u %s -t dg --id=99999999 claimed", ASYNCLOG,
+	    ASYNCLOG_CLI, hd_path(&d, "dgram.sock")), 0);
+	cr_assert_eq(run("%s -u %s -t dg --id=99999999 claimed", ASYNCLOG_CLI,
 	    hd_path(&d, "dgram.sock")), 0);
 	cr_assert_eq(run("printf 'x\\n\\n<12>y\\n' | %s -u %s -t dg5 --rfc5424 "
-	    "--msgid M1 --prio-prefix -e", ASYNCLOG, hd_path(&d, "dgram.sock")),
+	    "--msgid M1 --prio-prefix -e", ASYNCLOG_CLI, hd_path(&d, "dgram.sock")),
 	    0);
 	cr_assert_eq(run("sh -c 'echo $$ > %s; exec %s -u %s -t dgi -i mine'",
-	    hd_path(&d, "p"), ASYNCLOG, hd_path(&d, "dgram.sock")), 0);
+	    hd_path(&d, "p"), ASYNCLOG_CLI, hd_path(&d, "dgram.sock")), 0);
 	wait_records(5);
 	drain();
 	pid = pid_from("p");
@@ -904,7 +904,7 @@ Test(cli, no_act_sends_nothing_and_needs_no_daemon, .timeout = 30)
 	cr_assert_neq(fd = mkstemp(err), -1);
 	close(fd);
 	cr_assert_eq(run("%s -u /nonexistent/socket --no-act -s -t na "
-	    "'not sent' 2> %s", ASYNCLOG, err), 0);
+	    "'not sent' 2> %s", ASYNCLOG_CLI, err), 0);
 	text = file_read(err, NULL);
 	unlink(err);
 	cr_assert_not_null(text);

@@ -16,6 +16,7 @@
 #include <arpa/inet.h>
 
 #include <pthread.h>
+#include <signal.h>
 #include <sched.h>
 #include <stdatomic.h>
 
@@ -395,4 +396,159 @@ Test(v2, wait_on_the_old_daemon_says_it_cannot_confirm, .init = old_daemon_up,
 	cr_assert_eq(run("grep -q 'protocol version 1 and cannot confirm' %s",
 	    hd_path(&d, "err")), 0);
 	cr_assert(hd_wait_lines(hd_path(&d, "main.log"), 1, 10000));
+}
+
+/* ---- Deferred formatting: ASYNCLOG() ---- */
+
+#define CONF_JSON							\
+	"listen = { socket = \"@DIR@/asynclog.sock\"; };\n"		\
+	"buffer = { flush_interval_ms = 50; max_record = \"1K\"; };\n"	\
+	"outputs = ( { name = \"main\"; path = \"@DIR@/main.log\"; },\n"	\
+	"  { name = \"json\"; path = \"@DIR@/all.json\"; format = \"json\"; } );\n"
+
+/* The line of path that contains what, or fail. */
+static char *
+line_with(const char *path, const char *what)
+{
+	char *all = file_read(path, NULL), *p, *e, *line;
+
+	cr_assert_not_null(all, "%s missing", path);
+	p = strstr(all, what);
+	cr_assert_not_null(p, "no \"%s\" in %s:\n%s", what, path, all);
+	while (p > all && p[-1] != '\n')
+		p--;
+	e = strchr(p, '\n');
+	line = strndup(p, e != NULL ? (size_t)(e - p) : strlen(p));
+	free(all);
+	return line;
+}
+
+Test(v2, deferred_records_are_rendered_by_the_daemon_as_snprintf_would,
+    .fini = daemon_down, .timeout = 30)
+{
+	char want[512], *line;
+	const char *volatile nul = NULL;	/* hidden from -Wformat-overflow */
+	asynclog_t *h;
+
+	hd_start(&d, CONF_JSON);
+	cr_assert_not_null(h = asynclog_open(d.sock, "defer", 0));
+	cr_assert_eq(asynclog_flush(h, 10000), 0);	/* version known */
+	cr_assert_eq(ASYNCLOG(h, LOG_INFO, "request %d took %d ms for user %s",
+	    42, 7, "alice"), 0);
+	cr_assert_eq(ASYNCLOG(h, LOG_INFO, "mix %-5s|%+.3f|%#x|%lu|%c|%s|%p|%%|"
+	    "%*d|%.2s", "ab", 3.14159, 255u, (unsigned long)-1, 'z', nul,
+	    (void *)0x1234, 6, -42, "xyz"), 0);
+	cr_assert_eq(asynclog_flush(h, 10000), 0);
+	asynclog_close(h);
+	cr_assert(hd_wait_lines(hd_path(&d, "all.json"), 2, 10000));
+
+	line = line_with(hd_path(&d, "main.log"), "request 42");
+	cr_assert_not_null(strstr(line, "defer["));
+	cr_assert(strstr(line, ": request 42 took 7 ms for user alice") != NULL &&
+	    line[strlen(line) - 1] == 'e', "%s", line);
+	free(line);
+	snprintf(want, sizeof(want), "mix %-5s|%+.3f|%#x|%lu|%c|%s|%p|%%|%*d|%.2s",
+	    "ab", 3.14159, 255u, (unsigned long)-1, 'z', "(null)",
+	    (void *)0x1234, 6, -42, "xyz");
+	line = line_with(hd_path(&d, "main.log"), "mix ");
+	cr_assert_not_null(strstr(line, want), "%s\nwant %s", line, want);
+	free(line);
+
+	/* JSON keeps the template and the values. */
+	line = line_with(hd_path(&d, "all.json"), "request 42");
+	cr_assert_not_null(strstr(line, "\"fmt\":\"request %d took %d ms for "
+	    "user %s\",\"args\":[42,7,\"alice\"]"), "%s", line);
+	free(line);
+	line = line_with(hd_path(&d, "all.json"), "\"mix ");
+	cr_assert_not_null(strstr(line, "\"args\":[\"ab\",3.1415899999999999,"
+	    "255,18446744073709551615,\"z\",\"(null)\",\"0x1234\",6,-42,\"xyz\"]"),
+	    "%s", line);
+	free(line);
+	cr_assert_eq(hd_stat(&d, "total.dropped.malformed"), 0);
+}
+
+Test(v2, a_rendered_message_over_max_record_is_cut_with_a_marker,
+    .fini = daemon_down, .timeout = 30)
+{
+	asynclog_t *h;
+	char *line;
+
+	hd_start(&d, CONF_JSON);
+	cr_assert_not_null(h = asynclog_open(d.sock, "defer", 0));
+	cr_assert_eq(asynclog_flush(h, 10000), 0);
+	cr_assert_eq(ASYNCLOG(h, LOG_INFO, "wide [%*d]", 3000, 5), 0);
+	cr_assert_eq(asynclog_flush(h, 10000), 0);
+	asynclog_close(h);
+	cr_assert(hd_wait_lines(hd_path(&d, "main.log"), 1, 10000));
+	line = line_with(hd_path(&d, "main.log"), "wide [");
+	/* 3007 bytes rendered, 1024 kept, the 25 of the marker included:
+	 * 3007 - (1024 - 25) = 2008 left out. */
+	cr_assert_not_null(strstr(line, "     ...[truncated 2008 bytes]"),
+	    "%s", line + strlen(line) - 40);
+	cr_assert_eq(strlen(strstr(line, ": wide [") + 2), 1024);
+	free(line);
+}
+
+Test(v2, a_deferred_call_to_the_old_daemon_is_formatted_in_the_caller,
+    .init = old_daemon_up, .fini = daemon_down, .timeout = 30)
+{
+	asynclog_t *h;
+	char *line;
+
+	cr_assert_not_null(h = asynclog_open(d.sock, "defer", 0));
+	cr_assert_eq(asynclog_flush(h, 10000), 0);
+	cr_assert_eq(ASYNCLOG(h, LOG_INFO, "old %d %s %.1f", 1, "two", 3.0), 0);
+	cr_assert_eq(asynclog_flush(h, 10000), 0);
+	cr_assert_eq(asynclog_close_dropped(h), 0);
+	cr_assert(hd_wait_lines(hd_path(&d, "main.log"), 1, 10000));
+	line = line_with(hd_path(&d, "main.log"), ": old 1 two 3.0");
+	free(line);
+	cr_assert_eq(hd_stat(&d, "total.dropped.malformed"), 0);
+}
+
+Test(v2, percent_n_is_refused_at_the_first_call, .fini = daemon_down,
+    .timeout = 30)
+{
+	asynclog_t *h;
+	int n = 0;
+
+	hd_start(&d, HD_CONF_BASIC);
+	cr_assert_not_null(h = asynclog_open(d.sock, "defer", 0));
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wformat"
+	cr_assert_eq(ASYNCLOG(h, LOG_INFO, "x%n", &n), -1);
+#pragma GCC diagnostic pop
+	cr_assert_eq(asynclog_dropped(h), 1);
+	cr_assert_eq(n, 0);
+	asynclog_close(h);
+}
+
+/* Deferred records still buffered when the daemon is replaced by one that
+ * does not render cannot be sent: they are dropped and counted, and what
+ * follows them is sent. */
+Test(v2, deferred_records_buffered_for_a_daemon_that_went_old_are_counted,
+    .fini = daemon_down, .timeout = 60)
+{
+	const char *old = v1_bin("v1/asynclogd");
+	asynclog_t *h;
+	int i;
+
+	hd_start(&d, HD_CONF_BASIC);
+	cr_assert_not_null(h = asynclog_open(d.sock, "defer", 0));
+	cr_assert_eq(asynclog_flush(h, 10000), 0);
+	cr_assert_eq(hd_signal(&d, SIGTERM, 10000), 0);
+	for (i = 0; i < 5; i++)
+		cr_assert_eq(ASYNCLOG(h, LOG_INFO, "deferred %d", i), 0);
+	d.daemon = old;
+	hd_restart(&d);
+	cr_assert_eq(asynclog_flush(h, 10000), 0);
+	cr_assert_eq(asynclog_log(h, LOG_INFO, "plain after"), 0);
+	cr_assert_eq(ASYNCLOG(h, LOG_INFO, "deferred after %d", 9), 0);
+	cr_assert_eq(asynclog_flush(h, 10000), 0);
+	cr_assert_eq(asynclog_close_dropped(h), 5);
+	cr_assert(hd_wait_lines(hd_path(&d, "main.log"), 2, 10000));
+	cr_assert_eq(run("grep -q ': plain after$' %s", hd_path(&d, "main.log")), 0);
+	cr_assert_eq(run("grep -q ': deferred after 9$' %s",
+	    hd_path(&d, "main.log")), 0);
+	cr_assert_eq(hd_stat(&d, "total.dropped.malformed"), 0);
 }
