@@ -15,6 +15,10 @@
 #include <netinet/in.h>
 #include <arpa/inet.h>
 
+#include <sys/stat.h>
+
+#include <fcntl.h>
+#include <poll.h>
 #include <pthread.h>
 #include <signal.h>
 #include <sched.h>
@@ -335,26 +339,92 @@ Test(v2, wait_with_sync_always_under_load, .fini = daemon_down,
 	pthread_join(b.thread, NULL);
 }
 
-/* The barrier is what puts it there: without --wait, with the flush
- * interval this long and another client keeping the chunk open, the file
- * does not have the record when the command returns, at least once. */
-Test(v2, without_wait_the_record_may_not_be_in_the_file_yet,
-    .fini = daemon_down, .timeout = 180)
-{
-	const char *log = hd_path(&d, "main.log");
-	struct busy b = { .n = 0 };
-	int i, missing = 0;
+/*
+ * What the barrier waits for, made visible: the output is a FIFO that
+ * nobody reads, so its writer blocks with a full pipe. A record is then
+ * accepted at once, but --wait cannot confirm it (the output completes
+ * nothing for stall_timeout_ms); once the FIFO is read, --wait returns,
+ * and the record's bytes have left the writer by then.
+ */
+struct drain {
+	pthread_t	 thread;
+	int		 fd;
+	atomic_bool	 stop;
+	char		*buf;
+	size_t		 len;
+};
 
-	hd_start(&d, CONF_WAIT("never"));
-	atomic_init(&b.stop, false);
-	cr_assert_eq(pthread_create(&b.thread, NULL, busy_main, &b), 0);
-	for (i = 0; i < 100 && missing == 0; i++)
-		missing += run("%s -u %s -t w nowait-%d && grep -q "
-		    "': nowait-%d$' %s", hd_bin("asynclog"), d.sock, i, i,
-		    log) != 0;
-	atomic_store(&b.stop, true);
-	pthread_join(b.thread, NULL);
-	cr_assert_gt(missing, 0);
+static void *
+drain_main(void *arg)
+{
+	struct drain *dr = arg;
+	struct pollfd pfd = { dr->fd, POLLIN, 0 };
+	char tmp[65536];
+	ssize_t n;
+
+	while (!atomic_load(&dr->stop)) {
+		if (poll(&pfd, 1, 50) <= 0)
+			continue;
+		if ((n = read(dr->fd, tmp, sizeof(tmp))) <= 0)
+			continue;
+		dr->buf = realloc(dr->buf, dr->len + (size_t)n + 1);
+		memcpy(dr->buf + dr->len, tmp, (size_t)n);
+		dr->len += (size_t)n;
+		dr->buf[dr->len] = '\0';
+	}
+	return NULL;
+}
+
+#define CONF_FIFO							\
+	"listen = { socket = \"@DIR@/asynclog.sock\"; };\n"		\
+	"buffer = { flush_interval_ms = 50; stall_timeout_ms = 500; };\n"	\
+	"outputs = ( { name = \"out\"; path = \"@DIR@/out.fifo\"; } );\n"
+
+Test(v2, wait_waits_for_the_write_itself, .fini = daemon_down,
+    .timeout = 60)
+{
+	struct drain dr = { .buf = NULL };
+	asynclog_t *h;
+	char *p;
+	ssize_t n;
+	int i;
+
+	hd_prepare(&d, CONF_FIFO);
+	cr_assert_eq(mkfifo(hd_path(&d, "out.fifo"), 0600), 0);
+	dr.fd = open(hd_path(&d, "out.fifo"), O_RDONLY | O_NONBLOCK);
+	cr_assert_neq(dr.fd, -1);
+	hd_restart(&d);
+
+	/* Fill the pipe and the writer's hands. */
+	cr_assert_not_null(h = asynclog_open(d.sock, "fill", 0));
+	for (i = 0; i < 3000; i++)
+		asynclog_log(h, LOG_INFO, "filler %d %0100d", i, 0);
+	cr_assert_eq(asynclog_flush(h, 10000), 0);
+	asynclog_close(h);
+
+	cr_assert_eq(run("%s -u %s accepted-only", hd_bin("asynclog"),
+	    d.sock), 0);
+	cr_assert_eq(run("%s -u %s --wait not-written 2>%s", hd_bin("asynclog"),
+	    d.sock, hd_path(&d, "err")), 1);
+	cr_assert_eq(run("grep -q 'cannot confirm' %s", hd_path(&d, "err")), 0);
+
+	atomic_init(&dr.stop, false);
+	cr_assert_eq(pthread_create(&dr.thread, NULL, drain_main, &dr), 0);
+	cr_assert_eq(run("%s -u %s --wait now-written", hd_bin("asynclog"),
+	    d.sock), 0);
+	atomic_store(&dr.stop, true);
+	pthread_join(dr.thread, NULL);
+	/* Whatever the thread had not read yet is in the pipe. */
+	dr.buf = realloc(dr.buf, dr.len + 65536 + 1);
+	while ((n = read(dr.fd, dr.buf + dr.len, 65536)) > 0) {
+		dr.len += (size_t)n;
+		dr.buf = realloc(dr.buf, dr.len + 65536 + 1);
+	}
+	dr.buf[dr.len] = '\0';
+	p = strstr(dr.buf, ": now-written\n");
+	cr_assert_not_null(p, "--wait returned before the write");
+	free(dr.buf);
+	close(dr.fd);
 }
 
 #define CONF_DEAD_FORWARD						\
