@@ -257,7 +257,7 @@ FUZZ_CC		?= clang
 FUZZ_SECONDS	?= 60
 FUZZ_SMOKE_SECONDS ?= 15
 FUZZ_B		:= build/fuzz
-FUZZ_TARGETS	:= wire syslog config format
+FUZZ_TARGETS	:= wire syslog config format render
 FUZZ_SAN	:= -fsanitize=address,undefined -fno-sanitize-recover=all \
 		   -fno-omit-frame-pointer
 FUZZ_CFLAGS	:= -std=gnu11 -D_GNU_SOURCE -g -O1 $(WARN) $(FUZZ_SAN) \
@@ -273,6 +273,8 @@ $(FUZZ_B)/obj/%.o: %.c
 	    $(if $(filter daemon/config.c daemon/filter.c,$<),$(FUZZ_CONFIG_CFLAGS)) -MMD -MP -c $< -o $@
 
 $(FUZZ_B)/fuzz_wire: $(FUZZ_B)/obj/fuzz/fuzz_wire.o $(FUZZ_B)/obj/client/wire.o
+	$(FUZZ_LINK)
+$(FUZZ_B)/fuzz_render: $(FUZZ_B)/obj/fuzz/fuzz_render.o $(FUZZ_B)/obj/client/render.o
 	$(FUZZ_LINK)
 $(FUZZ_B)/fuzz_syslog: $(FUZZ_B)/obj/fuzz/fuzz_syslog.o \
     $(FUZZ_B)/obj/daemon/syslog.o

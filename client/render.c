@@ -96,7 +96,14 @@ static int
 render_conv_args(struct render_fmt *f, struct render_conv *c,
     const char **why)
 {
-	bool	floating = strchr("fFeEgGaA", c->conv) != NULL;
+	bool	floating;
+
+	/* strchr() finds a NUL in any set: a format may hold one. */
+	if (c->conv == '\0') {
+		*why = "an unsupported conversion";
+		return -1;
+	}
+	floating = strchr("fFeEgGaA", c->conv) != NULL;
 
 	if (c->conv == '%') {
 		if (c->flags || c->len || c->width >= 0 || c->prec >= 0 ||

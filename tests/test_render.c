@@ -367,6 +367,9 @@ Test(render, unsupported_formats_are_refused_so_the_caller_formats)
 		cr_assert_not_null(why);
 	}
 	cr_assert_eq(render_parse("%d", 2, &f, NULL), 0);
+	/* A NUL as the conversion letter (found by fuzz_render). */
+	cr_assert_eq(render_parse("%1\0", 3, &f, NULL), -1);
+	cr_assert_eq(render_parse("%\0", 2, &f, NULL), -1);
 }
 
 Test(render, too_many_arguments_or_conversions_are_refused)
