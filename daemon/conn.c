@@ -397,6 +397,23 @@ conn_hello_ack(struct conn *c)
 }
 
 /*
+ * What RECORD and RECORD_ARGS share once the message is in c->rec: the
+ * header the client sent, stamped with what the kernel says, then routed.
+ */
+static enum conn_action
+conn_native_record(struct conn *c, uint8_t priority, int64_t time_ns,
+    const char *tag, size_t tag_len)
+{
+	conn_stamp(c);
+	c->rec.client_time_ns = time_ns;
+	c->rec.facility = priority >> 3;
+	c->rec.severity = priority & 7;
+	c->rec.tag = tag;
+	c->rec.tag_len = tag_len;
+	return conn_select(c);
+}
+
+/*
  * A record as a format id and its arguments: rendered here (deferred.c),
  * then routed like any record. One whose format or arguments do not fit is
  * a malformed record, dropped and counted; the connection goes on, since
@@ -420,13 +437,8 @@ conn_record_args(struct conn *c)
 		log_limited(&conn_rl, "client %s: %s; dropped", c->name, why);
 		return CONN_SKIP;
 	}
-	conn_stamp(c);
-	c->rec.client_time_ns = ra->time_ns;
-	c->rec.facility = ra->priority >> 3;
-	c->rec.severity = ra->priority & 7;
-	c->rec.tag = ra->tag;
-	c->rec.tag_len = ra->tag_len;
-	return conn_select(c);
+	return conn_native_record(c, ra->priority, ra->time_ns, ra->tag,
+	    ra->tag_len);
 }
 
 /* Native stream: decode the next frame and say what to do with it. */
@@ -495,17 +507,12 @@ conn_parse_native(struct conn *c)
 			return CONN_SKIP;
 		}
 		memset(&c->rec, 0, sizeof(c->rec));
-		conn_stamp(c);
-		c->rec.client_time_ns = wr->time_ns;
-		c->rec.facility = wr->priority >> 3;
-		c->rec.severity = wr->priority & 7;
-		c->rec.tag = wr->tag;
-		c->rec.tag_len = wr->tag_len;
 		c->rec.msg = wr->msg;
 		c->rec.msg_len = wr->msg_len;
 		c->rec.fields = wr->fields;
 		c->rec.nfields = wr->nfields;
-		return conn_select(c);
+		return conn_native_record(c, wr->priority, wr->time_ns, wr->tag,
+		    wr->tag_len);
 	case WIRE_FORMAT:
 		if (!c->v2) {
 			conn_malformed(c, "FORMAT without a version 2 HELLO");
