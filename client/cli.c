@@ -47,6 +47,7 @@
 
 #define MAX_SIZE	WIRE_DEFAULT_MAX_RECORD	/* the library never sends more */
 #define FLUSH_MS	5000		/* how long to wait for the daemon's answer */
+#define WAIT_MS		60000		/* --wait: for the writes too (an fsync) */
 #define FLUSH_EVERY	(128 * 1024)	/* confirm every so many bytes: see cli_record */
 #define STATS_MAX	(1024 * 1024)	/* largest STATS_REPLY we read */
 
@@ -411,7 +412,8 @@ cli_flush(struct cli *c, int flags)
 {
 	char	why[128];
 
-	if (asynclog_sync(c->h, flags, FLUSH_MS, &c->info) == 0) {
+	if (asynclog_sync(c->h, flags, (flags & ASYNCLOG_SYNC_WRITTEN) ?
+	    WAIT_MS : FLUSH_MS, &c->info) == 0) {
 		c->unconfirmed = 0;
 		return;
 	}

@@ -256,7 +256,7 @@ Test(v2, the_old_daemon_cannot_say_what_it_dropped, .init = old_daemon_up,
  * the file in time, whatever group commit does. */
 #define CONF_WAIT(sync)							\
 	"listen = { socket = \"@DIR@/asynclog.sock\"; };\n"		\
-	"buffer = { flush_interval_ms = 600000; };\n"			\
+	"buffer = { flush_interval_ms = 600000; stall_timeout_ms = 50000; };\n" \
 	"outputs = ( { name = \"main\"; path = \"@DIR@/main.log\";"	\
 	" sync = \"" sync "\"; } );\n"
 
@@ -377,7 +377,7 @@ drain_main(void *arg)
 
 #define CONF_FIFO							\
 	"listen = { socket = \"@DIR@/asynclog.sock\"; };\n"		\
-	"buffer = { flush_interval_ms = 50; stall_timeout_ms = 500; };\n"	\
+	"buffer = { flush_interval_ms = 50; stall_timeout_ms = 2000; };\n" \
 	"outputs = ( { name = \"out\"; path = \"@DIR@/out.fifo\"; } );\n"
 
 Test(v2, wait_waits_for_the_write_itself, .fini = daemon_down,
@@ -510,7 +510,9 @@ Test(v2, deferred_records_are_rendered_by_the_daemon_as_snprintf_would,
 	    (void *)0x1234, 6, -42, "xyz"), 0);
 	cr_assert_eq(asynclog_flush(h, 10000), 0);
 	asynclog_close(h);
+	/* Two outputs, each writing on its own thread. */
 	cr_assert(hd_wait_lines(hd_path(&d, "all.json"), 2, 10000));
+	cr_assert(hd_wait_lines(hd_path(&d, "main.log"), 2, 10000));
 
 	line = line_with(hd_path(&d, "main.log"), "request 42");
 	cr_assert_not_null(strstr(line, "defer["));
