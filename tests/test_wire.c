@@ -894,3 +894,67 @@ Test(wire, sync2_ack_carries_every_drop_reason_and_skips_later_ones)
 	cr_assert_str_eq(decode_bad(buf, 14, MAX_FRAME),
 	    "SYNC2_ACK too short");
 }
+
+Test(wire, format_round_trips_and_checks_its_id_and_length)
+{
+	static const uint8_t want[] = { 0x0b, 0, 0, 0, 11, 7, 0, 0, 0, 4, 0,
+	    '%', 'd', ' ', 'x' };
+	struct wire_frame f;
+	size_t n;
+
+	n = wire_encode_format(buf, sizeof(buf), 7, "%d x", 4);
+	cr_assert_eq(n, sizeof(want));
+	cr_assert_arr_eq(buf, want, n);
+	assert_prefixes_incomplete(buf, n);
+	decode_ok(buf, n, &f);
+	cr_assert_eq(f.type, WIRE_FORMAT);
+	cr_assert_eq(f.u.format.id, 7);
+	cr_assert_eq(f.u.format.fmt_len, 4);
+	cr_assert_eq(memcmp(f.u.format.fmt, "%d x", 4), 0);
+	cr_assert_eq(wire_encode_format(buf, sizeof(buf), 0, "x", 1), 0);
+	cr_assert_eq(wire_encode_format(buf, sizeof(buf), WIRE_MAX_FORMATS + 1,
+	    "x", 1), 0);
+
+	n = wire_encode_format(buf, sizeof(buf), 7, "%d x", 4);
+	buf[9] = 5;	/* fmt_len past the frame */
+	cr_assert_str_eq(decode_bad(buf, n, MAX_FRAME),
+	    "FORMAT length disagrees with the frame");
+	buf[9] = 4;
+	put_u32(buf + 5, 0);
+	cr_assert_str_eq(decode_bad(buf, n, MAX_FRAME),
+	    "FORMAT id or length out of range");
+}
+
+Test(wire, record_args_round_trips_and_its_lengths_must_add_up)
+{
+	static const uint8_t args[] = { 42, 0, 0, 0, 0, 0, 0, 0 };
+	struct wire_frame f;
+	size_t head, n;
+
+	head = wire_encode_record_args_head(buf, sizeof(buf), 14, 0x0102, 3,
+	    "tg", 2, sizeof(args));
+	cr_assert_eq(head, WIRE_HEADER_SIZE + WIRE_RECORD_ARGS_FIXED + 2);
+	memcpy(buf + head, args, sizeof(args));
+	n = head + sizeof(args);
+	cr_assert_eq(buf[4], WIRE_RECORD_ARGS);
+	assert_prefixes_incomplete(buf, n);
+	decode_ok(buf, n, &f);
+	cr_assert_eq(f.u.record_args.priority, 14);
+	cr_assert_eq(f.u.record_args.time_ns, 0x0102);
+	cr_assert_eq(f.u.record_args.id, 3);
+	cr_assert_eq(f.u.record_args.tag_len, 2);
+	cr_assert_eq(memcmp(f.u.record_args.tag, "tg", 2), 0);
+	cr_assert_eq(f.u.record_args.args_len, sizeof(args));
+	cr_assert_eq(memcmp(f.u.record_args.args, args, sizeof(args)), 0);
+
+	buf[5 + 14] = 9;	/* args_len disagrees */
+	cr_assert_str_eq(decode_bad(buf, n, MAX_FRAME),
+	    "RECORD_ARGS lengths disagree with the frame");
+	buf[5 + 14] = 8;
+	buf[5] = 192;
+	cr_assert_str_eq(decode_bad(buf, n, MAX_FRAME),
+	    "RECORD_ARGS priority above 191");
+	put_u32(buf, 10);
+	cr_assert_str_eq(decode_bad(buf, 14, MAX_FRAME),
+	    "RECORD_ARGS too short");
+}
