@@ -159,6 +159,7 @@ asynclog_after_fork(struct asynclog *h)
 	atomic_store(&h->sync_acked, 0);
 	atomic_store(&h->peer_version, 0);
 	atomic_store(&h->features, 0);
+	atomic_store(&h->max_record, 0);
 	atomic_store(&h->deferred, false);
 	h->ack_received = 0;
 	memset(h->ack_dropped, 0, sizeof h->ack_dropped);
