@@ -19,6 +19,7 @@
 #include "filter.h"
 #include "format.h"
 #include "match.h"
+#include "template.h"
 
 enum config_overflow {
 	OVERFLOW_BACKPRESSURE,	/* stop reading from clients until there is room */
@@ -49,6 +50,13 @@ struct config_output {
 					 * that reload matches outputs by path
 					 * whatever their type */
 	enum format_kind format;
+	struct template	*template;	/* the line template; NULL = format */
+	/* A path whose file name holds fields ("/var/log/apps/${tag}.log"):
+	 * the writer keeps at most max_open_files of its files open, and
+	 * records whose name is unusable go to fallback (a path). */
+	struct template	*name_template;	/* NULL = path is one file */
+	char		*fallback;
+	unsigned	 max_open_files;
 	char		*match;		/* selector text, "*.*" when not set */
 	struct match	 selector;	/* compiled from match */
 	struct filter	*filter;	/* NULL = none; compiled from the

@@ -26,6 +26,7 @@
 #include "output.h"
 #include "sink.h"
 #include "task.h"
+#include "template.h"
 #include "writer.h"
 
 struct output {
@@ -41,6 +42,7 @@ struct output {
 	uint64_t	 next_seq;	/* seq of the next chunk handed off */
 	uint64_t	 completed_seq;	/* every chunk below this came back */
 	struct counters	 counters;
+	uint64_t	 fallback;	/* records whose file name was unusable */
 	bool		 stalled;	/* no room for stall_timeout_ms: drop, don't wait */
 	struct task_cond room;		/* signalled when a chunk returns to the pool */
 	struct task_cond progress;	/* a chunk came back, the sink opened or ended */
@@ -255,6 +257,35 @@ output_take_chunk(struct output *o)
 	return c;
 }
 
+/*
+ * A record of an output whose path has fields goes into the chunk behind
+ * the name of its file (chunk.h: CHUNK_NAMED), rendered here where the
+ * record still is; the writer sorts a chunk's lines into their files. An
+ * unusable name (template.h) is an empty one: the fallback file.
+ */
+static ssize_t
+output_format_named(struct output *o, const struct record *rec, char *dst,
+    size_t cap)
+{
+	char	name[TEMPLATE_NAME_MAX + 1];
+	ssize_t	nlen, n;
+
+	if ((nlen = template_render_name(o->conf->name_template, rec, o->host,
+	    name, sizeof(name))) < 0)
+		nlen = 0;
+	if (cap < (size_t)nlen + 1)
+		return -1;
+	if ((n = template_line(o->conf->format, o->conf->template,
+	    o->conf->sd_id, rec, o->host, dst + 1 + nlen,
+	    cap - 1 - (size_t)nlen)) < 0)
+		return -1;
+	dst[0] = (char)(unsigned char)nlen;
+	memcpy(dst + 1, name, (size_t)nlen);
+	if (nlen == 0)
+		o->fallback++;
+	return 1 + nlen + n;
+}
+
 enum output_offer
 output_offer(struct output *o, const struct record *rec)
 {
@@ -266,8 +297,13 @@ output_offer(struct output *o, const struct record *rec)
 		    (o->current = output_take_chunk(o)) == NULL)
 			return OUTPUT_FULL;
 		c = o->current;
-		n = format_record(o->conf->format, o->conf->sd_id, rec, o->host,
-		    c->buf + c->len, c->cap - c->len);
+		if (o->conf->name_template != NULL)
+			n = output_format_named(o, rec, c->buf + c->len,
+			    c->cap - c->len);
+		else
+			n = template_line(o->conf->format, o->conf->template,
+			    o->conf->sd_id, rec, o->host, c->buf + c->len,
+			    c->cap - c->len);
 		if (n >= 0)
 			break;
 		if (c->len == 0) {
@@ -347,6 +383,12 @@ bool
 output_synced(const struct output *o, uint64_t seq)
 {
 	return o->completed_seq >= seq;
+}
+
+int64_t
+output_fallback(const struct output *o)
+{
+	return o->conf->name_template != NULL ? (int64_t)o->fallback : -1;
 }
 
 const char *

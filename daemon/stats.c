@@ -178,6 +178,9 @@ stats_render_human(const struct route *route, bool json)
 			stats_time(&b, output_last_write_ns(o), true);
 			stats_printf(&b, ",\"free_bytes\":%lld,",
 			    (long long)output_free_bytes(o));
+			if (output_fallback(o) >= 0)
+				stats_printf(&b, "\"fallback\":%lld,",
+				    (long long)output_fallback(o));
 			stats_counters(&b, output_counters(o), true);
 			stats_printf(&b, "}");
 		} else {
@@ -192,6 +195,9 @@ stats_render_human(const struct route *route, bool json)
 			stats_time(&b, output_last_write_ns(o), false);
 			stats_printf(&b, " free_bytes=%lld",
 			    (long long)output_free_bytes(o));
+			if (output_fallback(o) >= 0)
+				stats_printf(&b, " fallback=%lld",
+				    (long long)output_fallback(o));
 			stats_counters(&b, output_counters(o), false);
 			stats_printf(&b, "\n");
 		}

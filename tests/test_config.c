@@ -507,7 +507,8 @@ Test(config, file_errors_name_the_file)
 
 	cr_assert_neq(fd = mkstemp(path), -1);
 	cr_assert_not_null(f = fdopen(fd, "w"));
-	fputs("listen = { socket = \"s\"; };\n\nbogus = 1;\n", f);
+	fputs("listen = { socket = \"s\"; };\n\nbogus = 1;\n"
+	    "outputs = ( { name = \"a\"; path = \"a.log\"; } );\n", f);
 	cr_assert_eq(fclose(f), 0);
 	cr_assert_null(config_load_file(path, err, sizeof err));
 	unlink(path);
