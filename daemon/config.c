@@ -16,8 +16,10 @@
 #include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
+#include <grp.h>
 #include <inttypes.h>
 #include <limits.h>
+#include <pwd.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -62,6 +64,8 @@ static const struct config config_default = {
 	.ratelimit_interval_ms = 5000,
 	.ratelimit_burst = 0,		/* no limit */
 	.sd_id = FORMAT_SD_ID_DEFAULT,
+	.budget_max_use = 0,		/* no disk budget */
+	.budget_interval_ms = 1000,
 };
 static const struct config_output config_output_default = {
 	.format = FORMAT_TEXT,
@@ -836,6 +840,35 @@ config_load_format(struct config_ctx *ctx, const config_setting_t *root,
 	return (0);
 }
 
+/*
+ * disk_budget = { max_use = "10G"; interval_ms = 1000; }: one cap on what
+ * all file outputs' files and their rotated copies take (budget.h).
+ */
+static int
+config_load_budget(struct config_ctx *ctx, const config_setting_t *root,
+    struct config *c)
+{
+	static const char *const known[] = { "max_use", "interval_ms", NULL };
+	config_setting_t	*g, *s = NULL;
+	int			 r;
+
+	if (config_get_group(ctx, root, "disk_budget", CONFIG_TYPE_GROUP,
+	    &g) == -1)
+		return (-1);
+	if (g == NULL)
+		return (0);
+	if (config_check_keys(ctx, g, "disk_budget", known) == -1)
+		return (-1);
+	if ((r = config_get_size(ctx, g, "disk_budget", "max_use", &s,
+	    &c->budget_max_use)) == -1)
+		return (-1);
+	if (r == 0 || c->budget_max_use == 0)
+		return (config_error(ctx, r == 0 ? g : s, "disk_budget.max_use "
+		    "is required and above 0 (such as \"10G\")"));
+	return (config_get_uint(ctx, g, "disk_budget", "interval_ms", 10,
+	    CONFIG_MAX_MS, &c->budget_interval_ms) == -1 ? -1 : 0);
+}
+
 /* Per-sender rate limit; off (burst 0) unless configured. */
 static int
 config_load_ratelimit(struct config_ctx *ctx, const config_setting_t *root,
@@ -1300,6 +1333,8 @@ config_load_output(struct config_ctx *ctx, const config_setting_t *g,
 
 	*o = config_output_default;
 	o->line = config_setting_source_line(g);
+	if (config_strdup(ctx, ctx->file, &o->file) == -1)
+		return (-1);
 	memcpy(o->sd_id, c->sd_id, sizeof o->sd_id);
 
 	snprintf(ctx->where_buf, sizeof ctx->where_buf, "output #%zu: ",
@@ -1459,7 +1494,7 @@ config_check_same_file(struct config_ctx *ctx, const struct config *c,
 			continue;
 		if (st.st_dev == pst.st_dev && st.st_ino == pst.st_ino &&
 		    strcmp(name, pname) == 0)
-			return (config_error_at(ctx, ctx->file, o->line,
+			return (config_error_at(ctx, o->file, o->line,
 			    "output '%s': '%s' is the same file as '%s' of "
 			    "output '%s'", o->name, path, other, p->name));
 	}
@@ -1687,7 +1722,7 @@ config_load_sections(struct config_ctx *ctx, config_setting_t *root,
 {
 	static const char *const known[] = { "listen", "buffer", "shutdown",
 	    "ratelimit", "format", "outputs", "templates", "include_dir",
-	    NULL };
+	    "disk_budget", NULL };
 	int	rc = 0;
 
 	if (config_check_keys(ctx, root, NULL, known) == -1)
@@ -1703,6 +1738,8 @@ config_load_sections(struct config_ctx *ctx, config_setting_t *root,
 	if (config_load_format(ctx, root, c) == -1)
 		rc = -1;
 	if (config_load_templates(ctx, root) == -1)
+		rc = -1;
+	if (config_load_budget(ctx, root, c) == -1)
 		rc = -1;
 	return (rc);
 }
@@ -1986,6 +2023,58 @@ config_load_string(const char *text, const char *name, char *err,
 	return (c);
 }
 
+/* One output's checks against the system (config_check_system()). */
+static void
+config_check_output_system(struct config_ctx *ctx,
+    const struct config_output *o)
+{
+	char		 dir[PATH_MAX], buf[4096];
+	const char	*path = config_output_file(o), *slash;
+	struct passwd	 pw, *pwp = NULL;
+	struct group	 gr, *grp = NULL;
+	struct stat	 st;
+
+	if (path == NULL)
+		return;
+	if (o->owner != NULL && (getpwnam_r(o->owner, &pw, buf, sizeof buf,
+	    &pwp) != 0 || pwp == NULL))
+		config_error_at(ctx, o->file, o->line, "output '%s': unknown "
+		    "owner '%s'", o->name, o->owner);
+	if (o->group != NULL && (getgrnam_r(o->group, &gr, buf, sizeof buf,
+	    &grp) != 0 || grp == NULL))
+		config_error_at(ctx, o->file, o->line, "output '%s': unknown "
+		    "group '%s'", o->name, o->group);
+	slash = strrchr(path, '/');
+	snprintf(dir, sizeof dir, "%.*s", slash == NULL ? 1 : slash == path ?
+	    1 : (int)(slash - path), slash == NULL ? "." : path);
+	if (stat(dir, &st) == -1)
+		config_error_at(ctx, o->file, o->line, "output '%s': "
+		    "directory %s: %s", o->name, dir, strerror(errno));
+	else if (!S_ISDIR(st.st_mode))
+		config_error_at(ctx, o->file, o->line, "output '%s': %s is "
+		    "not a directory", o->name, dir);
+	else if (access(dir, W_OK | X_OK) == -1)
+		config_error_at(ctx, o->file, o->line, "output '%s': cannot "
+		    "create files in %s: %s", o->name, dir, strerror(errno));
+	if (stat(path, &st) == 0 && S_ISDIR(st.st_mode))
+		config_error_at(ctx, o->file, o->line, "output '%s': %s is a "
+		    "directory", o->name, path);
+}
+
+int
+config_check_system(const struct config *c, char *err, size_t errlen)
+{
+	struct config_ctx	 ctx = { .file = c->file, .where = "",
+				    .err = err, .errlen = errlen };
+	size_t			 i;
+
+	if (errlen > 0)
+		err[0] = '\0';
+	for (i = 0; i < c->noutputs; i++)
+		config_check_output_system(&ctx, &c->outputs[i]);
+	return ((int)ctx.nerrors);
+}
+
 static void
 config_output_clear(struct config_output *o)
 {
@@ -1996,6 +2085,7 @@ config_output_clear(struct config_output *o)
 	template_free(o->template);
 	template_free(o->name_template);
 	free(o->fallback);
+	free(o->file);
 	free(o->owner);
 	free(o->group);
 	free(o->host);
@@ -2027,7 +2117,7 @@ config_output_dup(const struct config_output *src)
 	o->tls_peer_name = NULL;
 	o->filter = NULL;
 	o->template = o->name_template = NULL;
-	o->fallback = NULL;
+	o->fallback = o->file = NULL;
 	if ((src->filter != NULL && (o->filter = filter_compile(
 	    filter_text(src->filter), err, sizeof err)) == NULL) ||
 	    (src->template != NULL && (o->template = template_compile(
@@ -2037,6 +2127,7 @@ config_output_dup(const struct config_output *src)
 	    template_compile(template_text(src->name_template), TEMPLATE_NAME,
 	    err, sizeof err)) == NULL) ||
 	    config_dup_opt(&o->fallback, src->fallback) == -1 ||
+	    config_dup_opt(&o->file, src->file) == -1 ||
 	    (o->name = strdup(src->name)) == NULL ||
 	    (o->path = strdup(src->path)) == NULL ||
 	    config_dup_opt(&o->match, src->match) == -1 ||

@@ -88,7 +88,8 @@ struct config_output {
 	char		*tls_key_file;	/* its key; both or neither */
 	char		*tls_peer_name;	/* the name the collector's certificate
 					 * must carry; host when not set */
-	int		 line;		/* where it was defined, for messages */
+	char		*file;		/* where it was defined (a file of */
+	int		 line;		/* include_dir, or the main one) */
 };
 
 struct config {
@@ -113,6 +114,8 @@ struct config {
 	unsigned	 ratelimit_interval_ms;	/* per-sender window */
 	unsigned	 ratelimit_burst;	/* records per window; 0 = no limit */
 	char		 sd_id[FORMAT_SD_ID_MAX + 1];	/* our RFC 5424 SD-ID */
+	uint64_t	 budget_max_use;	/* disk_budget: 0 = none */
+	unsigned	 budget_interval_ms;	/* how often it is checked */
 	size_t		 noutputs;
 	struct config_output *outputs;
 };
@@ -128,6 +131,15 @@ struct config *config_load_file(const char *path, char *err, size_t errlen);
 struct config *config_load_string(const char *text, const char *name,
 	    char *err, size_t errlen);
 void	config_free(struct config *);
+
+/*
+ * The checks of asynclogd -t beyond the file's own text, against the
+ * system as it is now: unknown owner or group, a directory that is
+ * missing or that we cannot write, a path that is a directory. Every
+ * problem is a line "file:line: output 'x': ..." in err; returns their
+ * number (0: all is well).
+ */
+int	config_check_system(const struct config *, char *err, size_t errlen);
 
 /* A private deep copy of one output's settings (outputs and writer threads
  * keep their own, so a reload can free the old config at once). */

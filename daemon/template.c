@@ -368,6 +368,21 @@ template_plain_name(const struct template *t, const char *word, char *dst,
 	return 0;
 }
 
+void
+template_affixes(const struct template *t, char *prefix, size_t pcap,
+    char *suffix, size_t scap)
+{
+	const struct template_op *first = t->ops, *last = t->ops + t->nops - 1;
+
+	prefix[0] = suffix[0] = '\0';
+	if (t->nops > 0 && first->kind == OP_LITERAL)
+		snprintf(prefix, pcap, "%.*s", (int)first->len,
+		    t->lits + first->off);
+	if (t->nops > 1 && last->kind == OP_LITERAL)
+		snprintf(suffix, scap, "%.*s", (int)last->len,
+		    t->lits + last->off);
+}
+
 /*
  * Each client field may be any record's bytes at their worst escaping,
  * which format_max_line() bounds for JSON, the widest; every other field

@@ -70,6 +70,14 @@ ssize_t	template_render_name(const struct template *, const struct record *,
 int	template_plain_name(const struct template *, const char *word,
 	    char *dst, size_t cap);
 
+/*
+ * The literal text before the first field and after the last one, into
+ * prefix and suffix (NUL-terminated, cut to their cap): every name the
+ * template renders starts and ends with them.
+ */
+void	template_affixes(const struct template *, char *prefix, size_t pcap,
+	    char *suffix, size_t scap);
+
 /* Upper bound of a line for any record accepted under max_record. */
 size_t	template_max_line(const struct template *, size_t max_record);
 

@@ -30,6 +30,7 @@
 
 #include <event2/event.h>
 
+#include "budget.h"
 #include "clock.h"
 #include "chunk.h"
 #include "format.h"
@@ -635,6 +636,8 @@ writer_probe(struct writer *w)
 	avail = writer_free_space(w, &floor);
 	if (avail != -1 && avail < floor + (int64_t)w->chunk_size)
 		return;
+	if (budget_exceeded())
+		return;
 	if (w->lost > 0 && writer_marker(w) == -1)
 		return;
 	log_info("output %s: writing again; %llu records were dropped (%s)",
@@ -761,6 +764,8 @@ writer_write_chunk(struct writer *w, struct chunk *c)
 
 	c->nwritten = 0;
 	c->ndropped = 0;
+	if (!w->dropping && budget_exceeded())
+		writer_enter_dropping(w, "disk budget", c->first_ns);
 	if (!w->dropping && (w->conf->keep_free_bytes > 0 ||
 	    w->conf->keep_free_percent > 0)) {
 		avail = writer_free_space(w, &floor);
