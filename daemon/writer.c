@@ -88,6 +88,9 @@ struct writer {
 	unsigned	 cur;		/* the slot in fd, name, first_ns */
 	uint64_t	 tick;		/* LRU clock */
 	char		*scratch;	/* one file's lines of a chunk */
+	struct writer_line *lines;	/* a chunk's records, indexed */
+	uint32_t	*heads;		/* by file name: 2 * ncap slots */
+	size_t		 ncap;
 
 	/* Published for stats, read from the loop thread. */
 	_Atomic int	 pub_dropping;
@@ -336,6 +339,8 @@ writer_files_free(struct writer *w)
 {
 	free(w->files);
 	free(w->scratch);
+	free(w->lines);
+	free(w->heads);
 }
 
 struct sink *
@@ -905,55 +910,123 @@ writer_use(struct writer *w, const char *name, size_t len)
 	w->files[victim].used = w->tick;
 }
 
+/* One record of a named chunk: where its line is, the next of its file. */
+struct writer_line {
+	uint32_t	 name;		/* offset of the name's length byte */
+	uint32_t	 line;		/* offset of the line */
+	uint32_t	 len;		/* of the line, '\n' included */
+	uint32_t	 next;		/* next record of the same file, or ~0 */
+	uint32_t	 tail;		/* the first of a file: its last one */
+};
+
+/* Room for n records and a hash table of twice as many slots. */
+static int
+writer_grow_index(struct writer *w, size_t n)
+{
+	struct writer_line *nl;
+	uint32_t *nh;
+	size_t cap = w->ncap == 0 ? 256 : w->ncap;
+
+	while (cap < n)
+		cap *= 2;
+	if (cap == w->ncap)
+		return 0;
+	if ((nl = reallocarray(w->lines, cap, sizeof(*nl))) == NULL)
+		return -1;
+	w->lines = nl;
+	if ((nh = reallocarray(w->heads, 2 * cap, sizeof(*nh))) == NULL)
+		return -1;
+	w->heads = nh;
+	w->ncap = cap;
+	return 0;
+}
+
+static uint32_t
+writer_hash(const unsigned char *p, size_t n)
+{
+	uint32_t h = 2166136261u;	/* FNV-1a */
+
+	while (n-- > 0)
+		h = (h ^ *p++) * 16777619u;
+	return h;
+}
+
 /*
- * A chunk of a path with fields: the lines of each file gathered in
- * scratch, in their order, and written as one chunk of their own with all
- * the guarantees of writer_write_chunk(). A record's name byte is set to
- * 0xff once it is gathered (names are shorter than that; the chunk is
- * ours until it goes back).
+ * A chunk of a path with fields (chunk.h): its records are indexed by
+ * file name (a hash table on this thread, grown as chunks need, never
+ * per record), then each file's lines are gathered in scratch, in their
+ * order, and written as one chunk of their own with all the guarantees of
+ * writer_write_chunk(): whole lines, undo, disk-full state, rotation.
  */
 static void
 writer_write_named(struct writer *w, struct chunk *c)
 {
-	unsigned char *b = (unsigned char *)c->buf;
+	const unsigned char *b = (const unsigned char *)c->buf;
+	struct writer_line *l, *first;
 	struct chunk g;
-	size_t pos, q, nlen, qlen, end;
-	char *nl;
+	size_t pos, n = 0, i, slot, mask;
+	uint32_t r, nlen;
+	const char *nl;
 
 	c->nwritten = c->ndropped = 0;
+	for (pos = 0; pos < c->len; n++) {
+		if (n >= w->ncap && writer_grow_index(w, n + 1) == -1) {
+			/* Out of memory: the chunk is lost, and counted. */
+			writer_enter_dropping(w, "out of memory", c->first_ns);
+			writer_count_lost(w, c);
+			c->ndropped = c->nrecords;
+			return;
+		}
+		l = &w->lines[n];
+		nlen = b[pos];
+		l->name = (uint32_t)pos;
+		l->line = (uint32_t)(pos + 1 + nlen);
+		nl = memchr(c->buf + l->line, '\n', c->len - l->line);
+		l->len = (uint32_t)((nl != NULL ? (size_t)(nl - c->buf) + 1 :
+		    c->len) - l->line);
+		l->next = UINT32_MAX;
+		pos = l->line + l->len;
+	}
+	mask = 2 * w->ncap - 1;	/* ncap is a power of two */
+	memset(w->heads, 0xff, 2 * w->ncap * sizeof(*w->heads));
+	for (i = 0; i < n; i++) {
+		l = &w->lines[i];
+		nlen = b[l->name];
+		slot = writer_hash(b + l->name + 1, nlen) & mask;
+		for (; (r = w->heads[slot]) != UINT32_MAX;
+		    slot = (slot + 1) & mask) {
+			first = &w->lines[r];
+			if (b[first->name] == nlen && memcmp(b + first->name +
+			    1, b + l->name + 1, nlen) == 0)
+				break;
+		}
+		if (r == UINT32_MAX) {
+			w->heads[slot] = (uint32_t)i;	/* a new file */
+			l->tail = (uint32_t)i;
+			continue;
+		}
+		w->lines[first->tail].next = (uint32_t)i;
+		first->tail = (uint32_t)i;
+	}
 	memset(&g, 0, sizeof(g));
 	g.buf = w->scratch;
 	g.first_ns = c->first_ns;
 	g.last_ns = c->last_ns;
-	for (pos = 0; pos < c->len; ) {
-		nlen = b[pos];
-		nl = memchr(c->buf + pos + 1 + (nlen == 0xff ? 0 : nlen), '\n',
-		    c->len - pos - 1 - (nlen == 0xff ? 0 : nlen));
-		end = nl != NULL ? (size_t)(nl - c->buf) + 1 : c->len;
-		if (nlen == 0xff) {
-			pos = end;
-			continue;
-		}
+	for (i = 0; i < n; i++) {
+		first = &w->lines[i];
+		if (first->name == UINT32_MAX)
+			continue;	/* gathered with its file */
 		g.len = 0;
 		g.nrecords = 0;
-		for (q = pos; q < c->len; ) {
-			qlen = b[q];
-			nl = memchr(c->buf + q + 1 + (qlen == 0xff ? 0 : qlen),
-			    '\n', c->len - q - 1 - (qlen == 0xff ? 0 : qlen));
-			end = nl != NULL ? (size_t)(nl - c->buf) + 1 : c->len;
-			if (qlen == nlen && (q == pos || memcmp(c->buf + q + 1,
-			    c->buf + pos + 1, nlen) == 0)) {
-				memcpy(g.buf + g.len, c->buf + q + 1 + qlen,
-				    end - q - 1 - qlen);
-				g.len += end - q - 1 - qlen;
-				g.nrecords++;
-				if (q != pos)
-					b[q] = 0xff;
-			}
-			q = end;
+		for (r = (uint32_t)i; r != UINT32_MAX; r = l->next) {
+			l = &w->lines[r];
+			memcpy(g.buf + g.len, c->buf + l->line, l->len);
+			g.len += l->len;
+			g.nrecords++;
+			if (l != first)
+				l->name = UINT32_MAX;
 		}
-		writer_use(w, c->buf + pos + 1, nlen);
-		b[pos] = 0xff;
+		writer_use(w, c->buf + first->name + 1, b[first->name]);
 		writer_write_chunk(w, &g);
 		c->nwritten += g.nwritten;
 		c->ndropped += g.ndropped;
