@@ -17,6 +17,9 @@
 #include "config.h"
 #include "harness.h"
 
+static void	tmpdir(char *, size_t);
+static void	put(const char *, const char *, const char *);
+
 /* Lines 1-4 of most test configs; an output's own keys start on line 5. */
 #define HEAD \
 	"listen = { socket = \"s.sock\"; };\n"	\
@@ -643,6 +646,47 @@ Test(config, final_must_be_a_boolean)
 	    "t.conf:5: output 'a': final must be true or false");
 }
 
+/*
+ * A line of the man page's table, where it belongs: an output's key in an
+ * output (path in place of the test's own, and max_open_files with a path
+ * that has fields, which it needs), a top-level key at the top. The
+ * directory of include_dir is the one thing replaced: the test's own,
+ * holding one drop-in output.
+ */
+static struct config *
+load_table_line(const char *line, char *text, size_t len)
+{
+	static char	 dir[64];
+	struct config	*c;
+	char		 top[600], *q;
+
+	if (strncmp(line, "path", 4) == 0 ||
+	    strncmp(line, "max_open_files", 14) == 0)
+		snprintf(text, len, "listen = { socket = \"s.sock\"; };\n"
+		    "outputs = ( { name = \"a\";%s\n    %s } );\n",
+		    line[0] == 'm' ? " path = \"${tag}.log\";" : "", line);
+	else if (strncmp(line, "disk_budget", 11) == 0)
+		snprintf(text, len, "%s\n" HEAD "  } );\n", line);
+	else if (strncmp(line, "include_dir", 11) == 0) {
+		if (dir[0] == '\0') {
+			tmpdir(dir, sizeof dir);
+			put(dir, "x.conf", "outputs = ( { name = \"x\"; "
+			    "path = \"x.log\"; } );\n");
+		}
+		snprintf(top, sizeof top, "%s", line);
+		cr_assert_not_null(q = strchr(top, '"'));
+		snprintf(q, sizeof top - (size_t)(q - top), "\"%s\";", dir);
+		snprintf(text, len, "%s\n" HEAD "  } );\n", top);
+	} else
+		snprintf(text, len, HEAD "    %s } );\n", line);
+	c = load(text);
+	if (dir[0] != '\0' && strncmp(line, "include_dir", 11) == 0)
+		cr_assert_eq(run("rm -rf %s", dir), 0);
+	if (strncmp(line, "include_dir", 11) == 0)
+		dir[0] = '\0';
+	return (c);
+}
+
 /* The man page's rsyslog / syslog-ng table: every asynclogd line in it
  * (a .Dl line of "Coming from rsyslog or syslog-ng") loads. */
 Test(config, every_line_of_the_man_pages_mapping_table_loads)
@@ -679,16 +723,27 @@ Test(config, every_line_of_the_man_pages_mapping_table_loads)
 				line[j++] = p[i++];
 		}
 		line[j] = '\0';
-		snprintf(text, sizeof text, HEAD "    %s } );\n", line);
-		c = load(text);
+		c = load_table_line(line, text, sizeof text);
 		if (strncmp(line, "final", 5) == 0)
 			cr_assert(c->outputs[0].final, "%s", line);
+		else if (strncmp(line, "format", 6) == 0)
+			cr_assert_not_null(c->outputs[0].template, "%s", line);
+		else if (strncmp(line, "path", 4) == 0)
+			cr_assert_not_null(c->outputs[0].name_template, "%s",
+			    line);
+		else if (strncmp(line, "max_open_files", 14) == 0)
+			cr_assert_neq(c->outputs[0].max_open_files, 64, "%s",
+			    line);
+		else if (strncmp(line, "disk_budget", 11) == 0)
+			cr_assert_gt(c->budget_max_use, 0, "%s", line);
+		else if (strncmp(line, "include_dir", 11) == 0)
+			cr_assert_eq(c->noutputs, 2, "%s", line);
 		else
 			cr_assert_not_null(c->outputs[0].filter, "%s", line);
 		config_free(c);
 		n++;
 	}
-	cr_assert_geq(n, 20, "only %zu lines found in the table", n);
+	cr_assert_geq(n, 36, "only %zu lines found in the table", n);
 	free(page);
 }
 
