@@ -151,7 +151,8 @@ format_adds(struct format_buf *b, const char *s)
 	format_add(b, s, strlen(s));
 }
 
-static void
+/* Inlined: numbers are on every line, and a call costs as much. */
+static inline __attribute__((always_inline)) void
 format_addu(struct format_buf *b, uintmax_t v)
 {
 	char	tmp[24];
@@ -164,7 +165,7 @@ format_addu(struct format_buf *b, uintmax_t v)
 	format_add(b, tmp + i, sizeof tmp - i);
 }
 
-static void
+static inline __attribute__((always_inline)) void
 format_addi(struct format_buf *b, intmax_t v)
 {
 	if (v < 0) {

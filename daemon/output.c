@@ -258,17 +258,21 @@ output_take_chunk(struct output *o)
 }
 
 /*
- * A record of an output whose path has fields goes into the chunk behind
- * the name of its file (chunk.h: CHUNK_NAMED), rendered here where the
- * record still is; the writer sorts a chunk's lines into their files. An
+ * A line by template, and for an output whose path has fields, behind the
+ * name of its file (chunk.h: CHUNK_NAMED), rendered here where the record
+ * still is; the writer sorts a chunk's lines into their files. An
  * unusable name (template.h) is an empty one: the fallback file.
  */
-static ssize_t
-output_format_named(struct output *o, const struct record *rec, char *dst,
+static ssize_t __attribute__((noinline))
+output_format_other(struct output *o, const struct record *rec, char *dst,
     size_t cap)
 {
 	char	name[TEMPLATE_NAME_MAX + 1];
 	ssize_t	nlen, n;
+
+	if (o->conf->name_template == NULL)
+		return template_line(o->conf->format, o->conf->template,
+		    o->conf->sd_id, rec, o->host, dst, cap);
 
 	if ((nlen = template_render_name(o->conf->name_template, rec, o->host,
 	    name, sizeof(name))) < 0)
@@ -297,12 +301,13 @@ output_offer(struct output *o, const struct record *rec)
 		    (o->current = output_take_chunk(o)) == NULL)
 			return OUTPUT_FULL;
 		c = o->current;
-		if (o->conf->name_template != NULL)
-			n = output_format_named(o, rec, c->buf + c->len,
-			    c->cap - c->len);
+		/* The built-in formats first: the common case stays as
+		 * cheap as it was before templates. */
+		if (o->conf->template == NULL && o->conf->name_template == NULL)
+			n = format_record(o->conf->format, o->conf->sd_id, rec,
+			    o->host, c->buf + c->len, c->cap - c->len);
 		else
-			n = template_line(o->conf->format, o->conf->template,
-			    o->conf->sd_id, rec, o->host, c->buf + c->len,
+			n = output_format_other(o, rec, c->buf + c->len,
 			    c->cap - c->len);
 		if (n >= 0)
 			break;
