@@ -1327,6 +1327,16 @@ format_field_str(struct format_buf *b, const char *s, size_t len,
 	}
 }
 
+/* A kernel id, "-" when unknown. */
+static void
+format_field_id(struct format_buf *b, uintmax_t v, bool known)
+{
+	if (known)
+		format_addu(b, v);
+	else
+		format_addc(b, '-');
+}
+
 /* A name from names[], or the number when the record is out of range. */
 static void
 format_field_named(struct format_buf *b, int v, const char **names, size_t n)
@@ -1389,22 +1399,15 @@ format_field(enum format_field f, enum format_escape esc,
 		format_field_str(&b, rec->tag, rec->tag_len, esc);
 		break;
 	case FIELD_PID:
-		if (rec->pid >= 0)
-			format_addi(&b, rec->pid);
-		else
-			format_addc(&b, '-');
+		format_field_id(&b, (uintmax_t)rec->pid, rec->pid >= 0);
 		break;
 	case FIELD_UID:
-		if (rec->uid != (uid_t)-1)
-			format_addu(&b, (uintmax_t)rec->uid);
-		else
-			format_addc(&b, '-');
+		format_field_id(&b, (uintmax_t)rec->uid,
+		    rec->uid != (uid_t)-1);
 		break;
 	case FIELD_GID:
-		if (rec->gid != (gid_t)-1)
-			format_addu(&b, (uintmax_t)rec->gid);
-		else
-			format_addc(&b, '-');
+		format_field_id(&b, (uintmax_t)rec->gid,
+		    rec->gid != (gid_t)-1);
 		break;
 	case FIELD_FACILITY:
 		format_field_named(&b, rec->facility, format_facilities,

@@ -223,9 +223,12 @@ template_compile(const char *text, enum template_use use, char *err,
 			    64 : (int)(end - p - 2), p + 2, names);
 			goto fail;
 		}
+		/* A name holds no message, and no time: a file per second
+		 * would be a new file for every record. */
 		if (use == TEMPLATE_NAME && (op.field == FIELD_MESSAGE ||
 		    op.field == FIELD_MSGHDR || op.field == FIELD_FIELDS ||
-		    op.field == FIELD_TIME)) {
+		    op.field == FIELD_TIME || op.field == FIELD_TIME_RFC3164 ||
+		    op.field == FIELD_TIME_UNIX)) {
 			snprintf(err, errlen, "column %zu: field '%s' cannot "
 			    "be part of a file name", (size_t)(p - text) + 1,
 			    format_field_name(op.field));

@@ -162,6 +162,8 @@ Test(template, bad_templates_are_refused_with_their_column)
 	refused("${message}.log", TEMPLATE_NAME,
 	    "column 1: field 'message' cannot be part of a file name");
 	refused("a b${tag}", TEMPLATE_NAME, "column 2: a file name may hold");
+	refused("x-${time:unix}", TEMPLATE_NAME,
+	    "column 3: field 'time:unix' cannot be part of a file name");
 }
 
 Test(template, a_line_that_does_not_fit_is_refused_not_cut)
