@@ -439,6 +439,8 @@ Test(perfile, the_disk_budget_removes_the_oldest_rotated_files_first,
 		cr_assert_eq(stat(hd_path(&d, kept[i]), &st), 0, "%s was "
 		    "removed", kept[i]);
 	cr_assert(hd_log_mentions(&d, "disk budget: removed"));
+	cr_assert_eq(hd_stat(&d, "disk_budget.removed"), 3);
+	cr_assert_leq(hd_stat(&d, "disk_budget.used"), 400 << 10);
 }
 
 Test(perfile, a_reload_with_one_file_under_two_paths_is_refused,
