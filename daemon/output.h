@@ -60,6 +60,9 @@ int	output_opened(struct output *, bool wait, char *err, size_t errlen);
 
 /* Identity and settings. */
 const char *output_name(const struct output *);
+/* Records of a path with fields whose name was unusable, sent to the
+ * fallback file; -1 for an output whose path has no fields. */
+int64_t	output_fallback(const struct output *);
 const char *output_path(const struct output *);
 unsigned output_index(const struct output *);
 /* Unique for the daemon's lifetime (a reload may reuse an index). */
