@@ -222,8 +222,8 @@ listen_add(struct listen_set *set, enum listen_kind kind, int fd,
 	l->fd = fd;
 	LIST_INSERT_HEAD(&set->list, l, entry);
 	if (kind == LISTEN_SYSLOG_DGRAM) {
-		if ((l->dgram = dgram_new(set->base, set->route, fd, err,
-		    errlen)) == NULL) {
+		if ((l->dgram = dgram_new(set->base, set->route,
+		    conn_set_drops(set->conns), fd, err, errlen)) == NULL) {
 			l->fd = -1;
 			goto fail;
 		}

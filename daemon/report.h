@@ -30,6 +30,11 @@ struct report {
 void	report_client_dropped(struct report *, const char *who, uint64_t n,
 	    int64_t since_ns, int64_t until_ns);
 
+/* "WHO: dropped N records (REASON) from T1 to T2": the daemon's own
+ * drops of what WHO sent (too large, malformed) */
+void	report_input_dropped(struct report *, const char *who, uint64_t n,
+	    const char *reason, int64_t since_ns, int64_t until_ns);
+
 /* "WHO: N records rate-limited from T1 to T2 (limit B per I ms)" */
 void	report_rate_limited(struct report *, const char *who,
 	    const struct ratelimit_report *, unsigned burst,
