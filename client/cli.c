@@ -43,17 +43,19 @@
 #include <unistd.h>
 
 #include "asynclog.h"
+#include "statsreq.h"
+#include "top.h"
 #include "wire.h"
 
 #define MAX_SIZE	WIRE_DEFAULT_MAX_RECORD	/* the library never sends more */
 #define FLUSH_MS	5000		/* how long to wait for the daemon's answer */
 #define FLUSH_EVERY	(128 * 1024)	/* confirm every so many bytes: see cli_record */
-#define STATS_MAX	(1024 * 1024)	/* largest STATS_REPLY we read */
 
 enum {
 	OPT_ID = CHAR_MAX + 1,
 	OPT_PRIO_PREFIX,
 	OPT_STATS,
+	OPT_TOP,
 	OPT_JSON,
 	OPT_PROMETHEUS,
 	OPT_RFC3164,
@@ -127,6 +129,7 @@ usage(FILE *f)
 "      --stats            print asynclogd's counters and exit\n"
 "      --json             with --stats: as JSON\n"
 "      --prometheus       with --stats: in Prometheus' text format\n"
+"      --top              a live view of asynclogd, every second (q quits)\n"
 "  -n, --server, -P, --port, -T, --tcp, -d, --udp\n"
 "                         not supported: asynclog only talks to the local\n"
 "                         asynclogd; forwarding is asynclogd's job\n"
@@ -320,85 +323,27 @@ cli_unreachable(const char *path, const char *why)
 	exit(1);
 }
 
-static int
-cli_send_all(int fd, const unsigned char *p, size_t len)
-{
-	ssize_t	n;
-
-	while (len > 0) {
-		if ((n = send(fd, p, len, MSG_NOSIGNAL)) == -1) {
-			if (errno == EINTR)
-				continue;
-			return -1;
-		}
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
 /* --stats: HELLO, STATS, print the one STATS_REPLY. */
 static int
 cli_stats(const char *path, uint8_t format)
 {
-	struct wire_frame	 f;
-	struct pollfd		 pfd;
-	unsigned char		 out[512], *in;
-	const char		*err;
-	size_t			 len, have = 0;
-	ssize_t			 n, used;
-	int			 fd;
+	const char	*why;
+	char		*text;
+	size_t		 len;
+	int		 fd;
 
-	if ((fd = cli_connect(path)) == -1)
-		cli_unreachable(path, strerror(errno));
-	len = wire_encode_hello(out, sizeof out, 0, "asynclog", 8);
-	len += wire_encode_stats(out + len, sizeof out - len, format);
-	if (cli_send_all(fd, out, len) == -1)
-		cli_unreachable(path, strerror(errno));
-
-	if ((in = malloc(STATS_MAX)) == NULL) {
-		perror("asynclog");
-		exit(1);
-	}
-	for (;;) {
-		used = wire_decode(in, have, STATS_MAX, &f, &err);
-		if (used > 0 && f.type == WIRE_STATS_REPLY)
-			break;
-		if (used > 0) {		/* not ours to care about */
-			memmove(in, in + used, have - (size_t)used);
-			have -= (size_t)used;
-			continue;
-		}
-		if (used == -1) {
-			fprintf(stderr, "asynclog: bad reply from asynclogd at "
-			    "%s: %s\n", path, err);
-			exit(1);
-		}
-		pfd.fd = fd;
-		pfd.events = POLLIN;
-		if ((n = poll(&pfd, 1, FLUSH_MS)) == 0)
-			cli_unreachable(path, "no answer to the stats request");
-		if (n == -1 && errno == EINTR)
-			continue;
-		if (n == -1 || (n = read(fd, in + have, STATS_MAX - have)) == -1) {
-			if (errno == EINTR)
-				continue;
-			cli_unreachable(path, strerror(errno));
-		}
-		if (n == 0)
-			cli_unreachable(path, "connection closed before the "
-			    "stats reply");
-		have += (size_t)n;
-	}
+	if ((fd = statsreq_open(path, &why)) == -1 ||
+	    (text = statsreq_get(fd, format, &why)) == NULL)
+		cli_unreachable(path, why);
 	close(fd);
-	len = f.u.stats_reply.len;
-	if (fwrite(f.u.stats_reply.text, 1, len, stdout) != len ||
-	    ((len == 0 || f.u.stats_reply.text[len - 1] != '\n') &&
+	len = strlen(text);
+	if (fwrite(text, 1, len, stdout) != len ||
+	    ((len == 0 || text[len - 1] != '\n') &&
 	    putchar('\n') == EOF) || fflush(stdout) == EOF) {
 		perror("asynclog: stdout");
 		exit(1);
 	}
-	free(in);
+	free(text);
 	return 0;
 }
 
@@ -568,6 +513,7 @@ main(int argc, char **argv)
 		{ "size",	 required_argument, NULL, 'S' },
 		{ "socket",	 required_argument, NULL, 'u' },
 		{ "stats",	 no_argument,	    NULL, OPT_STATS },
+		{ "top",	 no_argument,	    NULL, OPT_TOP },
 		{ "json",	 no_argument,	    NULL, OPT_JSON },
 		{ "prometheus",	 no_argument,	    NULL, OPT_PROMETHEUS },
 		{ "rfc3164",	 no_argument,	    NULL, OPT_RFC3164 },
@@ -590,7 +536,7 @@ main(int argc, char **argv)
 	struct cli	 c;
 	const char	*tag = NULL, *file = NULL, *remote = NULL;
 	char		*msg, *end;
-	bool		 stats = false, sd = false;
+	bool		 stats = false, sd = false, top = false;
 	uint8_t		 format = WIRE_STATS_TEXT;
 	size_t		 len, n;
 	FILE		*in = NULL;
@@ -643,6 +589,9 @@ main(int argc, char **argv)
 			break;
 		case OPT_STATS:
 			stats = true;
+			break;
+		case OPT_TOP:
+			top = true;
 			break;
 		case OPT_JSON:
 			format = WIRE_STATS_JSON;
@@ -729,6 +678,8 @@ main(int argc, char **argv)
 		c.path = ASYNCLOG_DEFAULT_SOCKET;
 	if (stats)
 		return cli_stats(c.path, format);
+	if (top)
+		return top_run(c.path);
 
 	if (file != NULL && strcmp(file, "-") != 0 &&
 	    (in = fopen(file, "r")) == NULL) {

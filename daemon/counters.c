@@ -6,12 +6,14 @@
 
 struct counters counters_input;
 struct counters counters_retired;
+uint64_t counters_routed;
 uint64_t counters_connections;
 uint64_t counters_clients;
 uint64_t counters_refused;
 size_t	counters_client_memory;
 size_t	counters_client_memory_peak;
 int64_t	counters_start_ns;
+int64_t	counters_start_mono_ns;
 
 static const char *counters_reasons[DROP_NREASONS] = {
 	[DROP_DISK_FULL] = "disk_full",
@@ -24,6 +26,12 @@ static const char *counters_reasons[DROP_NREASONS] = {
 	[DROP_SHUTDOWN] = "shutdown",
 	[DROP_UNDELIVERED] = "undelivered",
 };
+
+uint64_t
+counters_inputs_received(void)
+{
+	return counters_input.received + counters_routed;
+}
 
 uint64_t
 counters_dropped_total(const struct counters *c)

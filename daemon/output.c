@@ -53,6 +53,7 @@ struct output {
 	struct sink	*sink;		/* NULL once stopped */
 	const struct sink_ops *ops;	/* its kind, still known after it stops */
 	int64_t		 last_write_ns;	/* the sink's, kept when it stops */
+	int64_t		 free_bytes;	/* likewise (-1: unknown) */
 	void		(*retired_cb)(struct output *, void *);
 	void		*retired_arg;
 };
@@ -186,6 +187,7 @@ output_new(struct event_base *base, const struct config_output *conf,
 	o->id = output_next_id++;
 	o->base = base;
 	o->flush_ms = flush_interval_ms;
+	o->free_bytes = -1;
 	TAILQ_INIT(&o->free);
 	task_cond_init(&o->room);
 	task_cond_init(&o->progress);
@@ -463,7 +465,8 @@ output_state(const struct output *o, int64_t *since_ns, const char **reason)
 int64_t
 output_free_bytes(const struct output *o)
 {
-	return o->sink != NULL ? o->sink->ops->free_bytes(o->sink) : -1;
+	return o->sink != NULL ? o->sink->ops->free_bytes(o->sink) :
+	    o->free_bytes;
 }
 
 int64_t
@@ -492,6 +495,7 @@ output_stop(struct output *o, const struct timespec *deadline)
 	/* The sink writes what is queued first. When it last wrote is kept
 	 * for the final counters (as of now: the sink is gone after close). */
 	o->last_write_ns = o->sink->ops->last_write_ns(o->sink);
+	o->free_bytes = o->sink->ops->free_bytes(o->sink);
 	if ((rc = o->sink->ops->close(o->sink, &done, deadline)) == 0)
 		o->sink = NULL;
 	output_complete(o, &done);
@@ -528,6 +532,7 @@ output_reconfigure(struct output *o, const struct config_output *conf,
 	struct config_output *copy;
 
 	o->flush_ms = flush_interval_ms;
+	o->free_bytes = -1;
 	if ((copy = config_output_dup(conf)) == NULL ||
 	    o->sink->ops->reconfigure(o->sink, conf) == -1) {
 		config_output_free(copy);

@@ -132,6 +132,8 @@ route_select(struct route *r, const struct record *rec)
 	}
 	if (mask == 0)
 		counters_input_drop(DROP_NO_OUTPUT, 1);
+	else
+		counters_routed++;
 	return mask;
 }
 

@@ -31,10 +31,15 @@
 	"  syslog_dgram = \"@DIR@/dgram.sock\"; };\n"			\
 	"buffer = { flush_interval_ms = 50; };\n"			\
 	"outputs = (\n"							\
+	"  { name = \"self\"; path = \"@DIR@/self.log\";\n"		\
+	"    match = \"syslog.*\"; final = true; },\n"			\
 	"  { name = \"json\"; path = \"@DIR@/main.json\"; format = \"json\"; },\n" \
 	"  { name = \"text\"; path = \"@DIR@/main.log\"; format = \"text\"; },\n" \
 	"  { name = \"rfc5424\"; path = \"@DIR@/main.5424\";\n"		\
 	"    format = \"rfc5424\"; } );\n"
+
+/* asynclogd's own records (drop reports) go to self.log, so the others
+ * hold exactly what the clients sent. */
 
 /*
  * One line per record: the named fields joined by '|', "-" for an absent
@@ -719,6 +724,10 @@ Test(injection, an_oversize_line_on_a_stream_is_dropped_whole_and_counted_once,
 		cr_assert_str_eq(got, "lf|after\nlf|after\n");
 		free(got);
 	}
+	/* And the log says so, for grep. */
+	cr_assert(hd_wait_lines(hd_path(&d, "self.log"), 1, 10000));
+	cr_assert_eq(run("grep -q ': dropped [12] records (too_large) from ' %s",
+	    hd_path(&d, "self.log")), 0);
 }
 
 /* ---- the asynclog CLI as logger(1) ----------------------------------- */
