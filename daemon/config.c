@@ -56,6 +56,7 @@ static const struct config config_default = {
 	.ratelimit_interval_ms = 5000,
 	.ratelimit_burst = 0,		/* no limit */
 	.sd_id = FORMAT_SD_ID_DEFAULT,
+	.stats_interval_s = 15,		/* node_exporter's usual scrape */
 };
 static const struct config_output config_output_default = {
 	.format = FORMAT_TEXT,
@@ -744,6 +745,53 @@ config_load_ratelimit(struct config_ctx *ctx, const config_setting_t *root,
 	return (0);
 }
 
+/*
+ * stats = { file = PATH; interval = "15s"; log = BOOL; }: the counters
+ * rewritten in Prometheus' text format for node_exporter's textfile
+ * collector, and optionally a stats record in the log (statsfile.h).
+ */
+static int
+config_load_stats(struct config_ctx *ctx, const config_setting_t *root,
+    struct config *c)
+{
+	static const char *const known[] = { "file", "interval", "log", NULL };
+	config_setting_t	*g, *s = NULL;
+	const char		*str;
+	uint64_t		 secs = c->stats_interval_s;
+	int			 r;
+
+	if (config_get_group(ctx, root, "stats", CONFIG_TYPE_GROUP, &g) == -1)
+		return (-1);
+	if (g == NULL)
+		return (0);
+	if (config_check_keys(ctx, g, "stats", known) == -1)
+		return (-1);
+	if ((r = config_get_string(ctx, g, "stats", "file", &s, &str)) == -1)
+		return (-1);
+	if (r == 1) {
+		if (str[0] != '/')
+			return (config_error(ctx, s, "stats.file must be an "
+			    "absolute path, not '%s'", str));
+		if (config_strdup(ctx, str, &c->stats_file) == -1)
+			return (-1);
+	}
+	if (config_get_duration(ctx, g, "stats", "interval", &secs) == -1)
+		return (-1);
+	if (secs < 1 || secs > 86400) {
+		s = config_setting_get_member(g, "interval");
+		return (config_error(ctx, s, "stats.interval must be between "
+		    "1s and 1d"));
+	}
+	c->stats_interval_s = (unsigned)secs;
+	if ((s = config_setting_get_member(g, "log")) != NULL) {
+		if (config_setting_type(s) != CONFIG_TYPE_BOOL)
+			return (config_error(ctx, s, "stats.log must be true "
+			    "or false"));
+		c->stats_log = config_setting_get_bool(s);
+	}
+	return (0);
+}
+
 static int
 config_load_rotate(struct config_ctx *ctx, const config_setting_t *g,
     struct config_output *o)
@@ -1309,7 +1357,7 @@ static struct config *
 config_load(config_t *cf, struct config_ctx *ctx)
 {
 	static const char *const known[] = { "listen", "buffer", "shutdown",
-	    "ratelimit", "format", "outputs", NULL };
+	    "ratelimit", "format", "stats", "outputs", NULL };
 	config_setting_t	*root = config_root_setting(cf);
 	struct config		*c;
 
@@ -1327,6 +1375,7 @@ config_load(config_t *cf, struct config_ctx *ctx)
 	    config_load_shutdown(ctx, root, c) == -1 ||
 	    config_load_ratelimit(ctx, root, c) == -1 ||
 	    config_load_format(ctx, root, c) == -1 ||
+	    config_load_stats(ctx, root, c) == -1 ||
 	    config_load_outputs(ctx, root, c) == -1 ||
 	    config_check_chunk(ctx, cf, c) == -1 ||
 	    config_check_client_memory(ctx, cf, c) == -1 ||
@@ -1533,5 +1582,6 @@ config_free(struct config *c)
 	free(c->socket);
 	free(c->syslog_stream);
 	free(c->syslog_dgram);
+	free(c->stats_file);
 	free(c);
 }

@@ -105,6 +105,9 @@ struct config {
 	unsigned	 ratelimit_interval_ms;	/* per-sender window */
 	unsigned	 ratelimit_burst;	/* records per window; 0 = no limit */
 	char		 sd_id[FORMAT_SD_ID_MAX + 1];	/* our RFC 5424 SD-ID */
+	char		*stats_file;	/* Prometheus text, rewritten; NULL = none */
+	unsigned	 stats_interval_s;	/* how often: the file, the record */
+	bool		 stats_log;	/* a stats record in the log, too */
 	size_t		 noutputs;
 	struct config_output *outputs;
 };

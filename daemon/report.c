@@ -89,6 +89,13 @@ report_rate_limited(struct report *r, const char *who,
 }
 
 void
+report_stats(struct report *r, const char *line)
+{
+	report_set(r, "stats: %s", line);
+	r->rec.severity = LOG_INFO;
+}
+
+void
 report_output_dropped(struct report *r, uint64_t n, const char *reason,
     int64_t first_ns, int64_t last_ns, const struct tally *senders)
 {

@@ -40,6 +40,9 @@ void	report_rate_limited(struct report *, const char *who,
 	    const struct ratelimit_report *, unsigned burst,
 	    unsigned interval_ms);
 
+/* "stats: LINE", a line of the text counters (statsfile.h), at LOG_INFO */
+void	report_stats(struct report *, const char *line);
+
 /* The drop marker of an output that could not write:
  * "dropped N records (REASON) from T1 to T2; most from pid 42 (1200), ..." */
 void	report_output_dropped(struct report *, uint64_t n, const char *reason,

@@ -20,6 +20,7 @@ struct event_base;
 struct listen_set;
 struct route;
 struct server;
+struct statsfile;
 
 /* Called when a reload finished: err is NULL when conf now runs (the
  * caller frees the old one), else why not (the caller frees conf). */
@@ -32,6 +33,7 @@ struct server {
 	struct route	*route;
 	struct conn_set	*conns;
 	struct listen_set *listeners;
+	struct statsfile *stats;	/* stats.file and stats.log */
 	bool		 draining;	/* SIGTERM seen: no new clients */
 	bool		 handoff;	/* draining for a re-exec: keep the sockets */
 	int		 kept[3];	/* those sockets, by listen kind (listen.h) */

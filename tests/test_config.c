@@ -687,3 +687,30 @@ Test(config, every_line_of_the_man_pages_mapping_table_loads)
 	cr_assert_geq(n, 20, "only %zu lines found in the table", n);
 	free(page);
 }
+
+Test(config, stats_file_and_interval_are_read_and_checked_on_their_lines)
+{
+	struct config *c;
+
+	c = load("listen = { socket = \"s\"; };\nstats = { file = \"/var/lib/x/asynclog.prom\";\n"
+	    "  interval = \"30s\"; log = true; };\n"
+	    "outputs = ( { name = \"a\"; path = \"a.log\"; } );\n");
+	cr_assert_str_eq(c->stats_file, "/var/lib/x/asynclog.prom");
+	cr_assert_eq(c->stats_interval_s, 30);
+	cr_assert(c->stats_log);
+	config_free(c);
+	c = load("listen = { socket = \"s\"; };\noutputs = ( { name = \"a\"; path = \"a.log\"; } );\n");
+	cr_assert_null(c->stats_file);
+	cr_assert_eq(c->stats_interval_s, 15);
+	cr_assert_not(c->stats_log);
+	config_free(c);
+	load_fails("listen = { socket = \"s\"; };\nstats = {\n  file = \"rel.prom\"; };\n"
+	    "outputs = ( { name = \"a\"; path = \"a.log\"; } );\n",
+	    "t.conf:3: stats.file must be an absolute path");
+	load_fails("listen = { socket = \"s\"; };\nstats = {\n\n  interval = 0; };\n"
+	    "outputs = ( { name = \"a\"; path = \"a.log\"; } );\n",
+	    "t.conf:4: stats.interval must be between 1s and 1d");
+	load_fails("listen = { socket = \"s\"; };\nstats = { log = 1; };\n"
+	    "outputs = ( { name = \"a\"; path = \"a.log\"; } );\n",
+	    "t.conf:2: stats.log must be true or false");
+}

@@ -125,3 +125,74 @@ Test(stats, at_a_syslog_datagram_socket_says_what_that_socket_is,
 	    "%s", err), 0);
 	cr_assert_neq(run("grep -q 'Protocol wrong type' %s", err), 0);
 }
+
+/* ---- stats.file and stats.log ---- */
+
+static bool
+file_says(struct hd *hd, void *arg)
+{
+	const char **pw = arg;
+	char *s = file_read(pw[0], NULL);
+	bool ok = s != NULL && strstr(s, pw[1]) != NULL;
+
+	(void)hd;
+	free(s);
+	return ok;
+}
+
+Test(stats, the_stats_file_is_rewritten_whole_for_the_textfile_collector,
+    .fini = daemon_down, .timeout = 60)
+{
+	const char *prom, *want[2];
+	char *s, *line, *save = NULL;
+	int lines = 0;
+
+	hd_prepare(&d, "listen = { socket = \"@DIR@/asynclog.sock\"; };\n"
+	    "buffer = { flush_interval_ms = 20; };\n"
+	    "stats = { file = \"@DIR@/textfile/asynclog.prom\"; "
+	    "interval = 1; };\n"
+	    "outputs = ( { name = \"main\"; path = \"@DIR@/main.log\"; } );\n");
+	cr_assert_eq(run("mkdir %s", hd_path(&d, "textfile")), 0);
+	hd_restart(&d);
+	prom = hd_path(&d, "textfile/asynclog.prom");
+	want[0] = prom;
+	want[1] = "asynclog_input_records_total 0\n";
+	cr_assert(hd_wait(file_says, &d, want, 10000), "no stats file");
+	cr_assert_eq(run("seq 1 10 | %s -u %s", hd_bin("asynclog"), d.sock), 0);
+	/* Rewritten every interval: the records show up. */
+	want[1] = "asynclog_records_total{output=\"main\",outcome=\"written\"} "
+	    "10\n";
+	cr_assert(hd_wait(file_says, &d, want, 10000), "not rewritten");
+	cr_assert_eq(hd_signal(&d, SIGTERM, 10000), 0);
+	/* Whole, in the exposition format, no temporary left behind. */
+	cr_assert_not_null(s = file_read(prom, NULL));
+	for (line = strtok_r(s, "\n", &save); line != NULL;
+	    line = strtok_r(NULL, "\n", &save), lines++)
+		cr_assert(line[0] == '#' || strncmp(line, "asynclog_", 9) == 0,
+		    "not a sample: %s", line);
+	free(s);
+	cr_assert_gt(lines, 20);
+	cr_assert_eq(run("ls %s | grep -qvx asynclog.prom",
+	    hd_path(&d, "textfile")), 1, "something beside the .prom file");
+	/* The final counters: asynclogd's clients are gone. */
+	cr_assert_eq(run("grep -qx 'asynclog_clients 0' %s", prom), 0);
+}
+
+Test(stats, stats_log_puts_the_counters_in_the_log_itself,
+    .fini = daemon_down, .timeout = 60)
+{
+	const char *want[2];
+
+	hd_start(&d, "listen = { socket = \"@DIR@/asynclog.sock\"; };\n"
+	    "buffer = { flush_interval_ms = 20; };\n"
+	    "stats = { interval = 1; log = true; };\n"
+	    "outputs = ( { name = \"main\"; path = \"@DIR@/main.log\"; } );\n");
+	cr_assert_eq(run("seq 1 5 | %s -u %s", hd_bin("asynclog"), d.sock), 0);
+	want[0] = hd_path(&d, "main.log");
+	want[1] = "]: stats: output main state=writing";
+	cr_assert(hd_wait(file_says, &d, want, 10000), "no stats record");
+	want[1] = "]: stats: inputs received=";
+	cr_assert(file_says(&d, want));
+	cr_assert_eq(run("grep -q 'asynclogd\\[[0-9]*\\]: stats: total "
+	    "delivered=' %s", want[0]), 0);
+}
