@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: ISC
 # asynclog: daemon (asynclogd), client library (libasynclog), CLI (asynclog).
 #
 #   make                 build everything into build/

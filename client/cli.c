@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * cli.c: the asynclog command, a logger(1) work-alike that talks only to the
  * local asynclogd through libasynclog.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * config.c: read asynclogd.conf with libconfig and turn it into a validated
  * struct config. Every default lives here, and every check happens here, so

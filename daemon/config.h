@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * config.h: asynclogd's configuration, read with libconfig and validated
  * completely before the daemon uses any of it.

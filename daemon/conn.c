@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * conn.c: the connection task. In the order things happen to a record:
  * read into the connection's buffer, cut out one frame (native) or message

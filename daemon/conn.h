@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * conn.h: client connections on stream sockets (native frames or syslog
  * stream), each run as a task: read, decode, and hand each record to route

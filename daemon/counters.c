@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * counters.c: the daemon-wide counters and the arithmetic of the
  * accounting invariant (see counters.h).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * counters.h: the counters behind the accounting invariant
  *

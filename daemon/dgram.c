@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * dgram.c: the syslog datagram input task. In the order things happen to a
  * record: recvmsg one datagram with its sender's credentials, admit it

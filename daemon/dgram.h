@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * dgram.h: the syslog datagram input (/dev/log style): one message per
  * datagram, stamped with the sender's SCM_CREDENTIALS, run as one task per

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * dropreport.c: DROPPED claims per user, capped, and the daemon's own
  * drops of a sender's input (too_large, malformed) per sender, each

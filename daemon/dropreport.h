@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * dropreport.h: what clients say they dropped (DROPPED frames), counted
  * within bounds and said in the log at a bounded rate. A claim is a

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * listen.c: the daemon's sockets: bind them (or take them from systemd),
  * and accept. Stream sockets (native, syslog stream) run an accept task

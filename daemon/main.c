@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * main.c: asynclogd start-up and signal wiring; no logic of its own.
  *

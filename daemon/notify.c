@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * notify.c: the systemd notify protocol, through libsystemd's sd_notify().
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * output.c: the loop-thread side of an output: chunk pool, formatting into
  * the current chunk, hand-off to the sink's thread (group commit, with the

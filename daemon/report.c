@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * report.c: wording of asynclogd's own records (see report.h).
  */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * report.h: the one place that words the records asynclogd writes about
  * itself into the logs (drop markers, client drop reports, rate-limit

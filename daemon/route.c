@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * route.c: admission, stamping, selection and delivery of records, and the
  * table of outputs (see route.h). The one place where an input's record

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * server.c: the running daemon as a whole: brings the outputs (in the route
  * table), the connections and the listeners up in order, switches to a new

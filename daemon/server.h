@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * server.h: the running daemon as a whole: brings the route table (with its
  * outputs), the connections and the listeners up in order, switches to a

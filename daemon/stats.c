@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * stats.c: rendering of the counters for STATS replies and SIGUSR1.
  *

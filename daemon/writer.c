@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * writer.c: one output file's thread: writes whole chunks, undoes a failed
  * chunk with ftruncate, drops and counts while the disk is full, probes for

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * test_compat.c: syslog compatibility with clients we did not write, end to
  * end against the real asynclogd: util-linux logger(1), Python's

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * test_config.c: daemon/config.c turns libconfig text into a validated
  * struct config, or one "file:line: message" error. Every error case

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * test_daemon.c: the core, end to end: the real asynclogd, the real library
  * and CLI, real sockets. Records must arrive exactly once, whole, in

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * test_dropmark.c: every kind of drop leaves a line in the log. Records
  * the daemon drops itself because of what a sender sent (above

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * test_faults.c: every record accounted for under faults: the daemon's own
  * words about its counters are never cut, and what a drain deadline leaves

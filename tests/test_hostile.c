@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * test_hostile.c: a hostile or careless local user against asynclogd's
  * files and sockets. Each test runs the attack and checks that it fails

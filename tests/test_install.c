@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * test_install.c: `make install` into a temporary DESTDIR gives another
  * program everything it needs: the header, the shared library with its

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * test_soak.c: every record accounted for while things go wrong.
  *

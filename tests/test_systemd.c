@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * test_systemd.c: asynclogd as a systemd service, checked with systemd's own
  * tools wherever they exist: socket activation through the real
