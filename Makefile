@@ -27,8 +27,11 @@ SBINDIR		?= $(PREFIX)/sbin
 LIBDIR		?= $(PREFIX)/lib
 INCLUDEDIR	?= $(PREFIX)/include
 MANDIR		?= $(PREFIX)/share/man
-SYSCONFDIR	?= /etc
+# A system prefix keeps its configuration in /etc; any other (/opt/asynclog,
+# $HOME/.local) keeps it under itself, so nothing lands outside PREFIX.
+SYSCONFDIR	?= $(if $(filter /usr /usr/local,$(PREFIX)),/etc,$(PREFIX)/etc)
 UNITDIR		?= $(PREFIX)/lib/systemd/system
+SYSUSERSDIR	?= $(PREFIX)/lib/sysusers.d
 
 DEB_PACKAGES	:= build-essential pkg-config libevent-dev libconfig-dev \
 		   libcriterion-dev libsystemd-dev libzstd-dev zstd util-linux \
@@ -70,7 +73,7 @@ endif
 
 WARN		:= -Wall -Wextra -Werror -Wshadow -Wpointer-arith -Wno-unused-parameter
 CFLAGS		?= $(OPT) -g
-ALL_CFLAGS	:= -std=gnu11 -D_GNU_SOURCE -pthread -fPIC $(WARN) $(CFLAGS) \
+ALL_CFLAGS	:= -std=gnu11 -D_GNU_SOURCE -pthread -fPIC $(WARN) $(CPPFLAGS) $(CFLAGS) \
 		   $(SANFLAGS) -iquote client -iquote daemon \
 		   -DASYNCLOG_VERSION_STRING='"$(VERSION)"'
 LDFLAGS_ALL	:= -pthread $(SANFLAGS) $(LDFLAGS)
@@ -136,7 +139,8 @@ $(B)/libasynclog.so: $(B)/libasynclog.so.$(SOVERSION)
 # only when one does, so `make install PREFIX=/usr` after a plain `make`
 # remakes them for /usr instead of installing the /usr/local ones. Each is
 # written whole and renamed into place: no reader sees half of one.
-SUBST_VARS	:= VERSION PREFIX BINDIR SBINDIR LIBDIR INCLUDEDIR SYSCONFDIR
+SUBST_VARS	:= VERSION PREFIX BINDIR SBINDIR LIBDIR INCLUDEDIR SYSCONFDIR \
+		   SYSUSERSDIR
 SUBST		= sed $(foreach v,$(SUBST_VARS),-e 's|@$(v)@|$($(v))|g') $< > $@.new \
 		  && mv $@.new $@
 
@@ -200,7 +204,8 @@ install: all
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBDIR)/pkgconfig \
 		$(DESTDIR)$(INCLUDEDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man3 \
 		$(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8 \
-		$(DESTDIR)$(SYSCONFDIR)/asynclog $(DESTDIR)$(UNITDIR)
+		$(DESTDIR)$(SYSCONFDIR)/asynclog $(DESTDIR)$(UNITDIR) \
+		$(DESTDIR)$(SYSUSERSDIR)
 	install -m 755 $(B)/asynclogd $(DESTDIR)$(SBINDIR)/asynclogd
 	install -m 755 $(B)/asynclog $(DESTDIR)$(BINDIR)/asynclog
 	install -m 755 $(B)/libasynclog.so.$(SOVERSION) $(DESTDIR)$(LIBDIR)/
@@ -214,6 +219,10 @@ install: all
 	install -m 644 systemd/asynclogd-forward.conf \
 		$(DESTDIR)$(SYSCONFDIR)/asynclog/asynclogd-forward.conf.example
 	install -m 644 $(UNITS) $(DESTDIR)$(UNITDIR)/
+	install -m 644 systemd/asynclog.sysusers $(DESTDIR)$(SYSUSERSDIR)/asynclog.conf
+	@# The new library into ld.so's cache, when this is the real system.
+	@if [ -z "$(DESTDIR)" ] && [ "$$(id -u)" = 0 ] && command -v ldconfig >/dev/null; then \
+		echo ldconfig; ldconfig; fi
 
 uninstall:
 	rm -f $(DESTDIR)$(SBINDIR)/asynclogd $(DESTDIR)$(BINDIR)/asynclog \
@@ -223,7 +232,10 @@ uninstall:
 		$(DESTDIR)$(MANDIR)/man5/asynclogd.conf.5 $(DESTDIR)$(MANDIR)/man8/asynclogd.8 \
 		$(DESTDIR)$(SYSCONFDIR)/asynclog/asynclogd.conf.example \
 		$(DESTDIR)$(SYSCONFDIR)/asynclog/asynclogd-forward.conf.example \
-		$(addprefix $(DESTDIR)$(UNITDIR)/,$(notdir $(UNITS)))
+		$(addprefix $(DESTDIR)$(UNITDIR)/,$(notdir $(UNITS))) \
+		$(DESTDIR)$(SYSUSERSDIR)/asynclog.conf
+	@if [ -z "$(DESTDIR)" ] && [ "$$(id -u)" = 0 ] && command -v ldconfig >/dev/null; then \
+		echo ldconfig; ldconfig; fi
 
 # Fuzzing (fuzz/README.md). libFuzzer targets for the pure modules, built
 # with clang into build/fuzz/ apart from everything above: nothing here
