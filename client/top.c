@@ -329,7 +329,10 @@ top_show(const char *path, const struct top_sample *now,
 	}
 	if (top_tty_out)
 		fputs("\033[J", stdout);
-	fflush(stdout);
+	/* A reader that went away (`asynclog --top | head`) ends the view
+	 * like q does, so the terminal is restored. */
+	if (fflush(stdout) == EOF)
+		top_stop = 1;
 }
 
 static void
@@ -355,6 +358,8 @@ top_setup(void)
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGHUP, &sa, NULL);
+	sa.sa_handler = SIG_IGN;	/* a closed pipe is fflush's error */
+	sigaction(SIGPIPE, &sa, NULL);
 	top_tty_out = isatty(STDOUT_FILENO);
 	if (isatty(STDIN_FILENO) && tcgetattr(STDIN_FILENO, &top_saved) == 0) {
 		raw = top_saved;

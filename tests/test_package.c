@@ -33,7 +33,7 @@ package_down(void)
 static bool
 deb_has(const char *deb, const char *path)
 {
-	return run("dpkg-deb -c %s/%s | awk '{print $6}' | grep -qx '%s'",
+	return run("dpkg-deb -c %s/%s 2>/dev/null | awk '{print $6}' | grep -qx '%s'",
 	    top, deb, path) == 0;
 }
 
@@ -54,8 +54,10 @@ Test(package, dpkg_buildpackage_builds_three_packages_with_their_files,
 	cr_assert_eq(run("mkdir %s/src && tar --exclude=./build "
 	    "--exclude=./.git --exclude=./debian/build -cf - . | "
 	    "tar -xf - -C %s/src", top, top), 0);
-	cr_assert_eq(run("cd %s/src && DEB_BUILD_OPTIONS=parallel=2 "
-	    "dpkg-buildpackage -us -uc -b >%s/build.log 2>&1 || "
+	/* One job, niced: the other tests run meanwhile and wait with
+	 * deadlines. */
+	cr_assert_eq(run("cd %s/src && DEB_BUILD_OPTIONS='parallel=1 noddebs' "
+	    "nice -n 10 dpkg-buildpackage -us -uc -b >%s/build.log 2>&1 || "
 	    "{ tail -40 %s/build.log >&2; exit 1; }", top, top, top), 0,
 	    "dpkg-buildpackage failed");
 
@@ -100,7 +102,7 @@ Test(package, dpkg_buildpackage_builds_three_packages_with_their_files,
 
 	/* libasynclog1: the shared library, by its soname, and nothing to
 	 * build with. */
-	cr_assert_eq(run("dpkg-deb -c %s/%s | awk '{print $6}' | "
+	cr_assert_eq(run("dpkg-deb -c %s/%s 2>/dev/null | awk '{print $6}' | "
 	    "grep -q '^./usr/lib/[a-z0-9_-]*/libasynclog.so.1$'", top, lib), 0);
 	cr_assert_neq(run("dpkg-deb -c %s/%s 2>/dev/null | grep -q "
 	    "'libasynclog.so \\|\\.a$\\|include'", top, lib), 0);
@@ -118,7 +120,7 @@ Test(package, dpkg_buildpackage_builds_three_packages_with_their_files,
 		cr_log_warn("lintian is not installed: not run");
 		return;
 	}
-	cr_assert_eq(run("cd %s && lintian --fail-on error "
+	cr_assert_eq(run("cd %s && nice -n 10 lintian --fail-on error "
 	    "asynclog_0.1.0_*.changes >lintian.out 2>&1 || "
 	    "{ cat lintian.out >&2; exit 1; }", top), 0,
 	    "lintian found errors");
