@@ -76,8 +76,10 @@ Test(package, dpkg_buildpackage_builds_three_packages_with_their_files,
 	cr_assert(deb_has(daemon, "./usr/share/man/man5/asynclogd.conf.5.gz"));
 	cr_assert(deb_has(daemon, "./usr/share/man/man1/asynclog.1.gz"));
 	cr_assert_not(deb_has(daemon, "./usr/include/asynclog.h"));
+	/* One system logger at a time, as rsyslog and syslog-ng declare. */
 	cr_assert_eq(run("dpkg-deb -f %s/%s Provides | grep -qw "
-	    "system-log-daemon", top, daemon), 0);
+	    "system-log-daemon && dpkg-deb -f %s/%s Conflicts | grep -qw "
+	    "system-log-daemon", top, daemon, top, daemon), 0);
 	/* The unit runs the packaged daemon as the static user. */
 	cr_assert_eq(run("cd %s && mkdir x && dpkg-deb -x %s x && "
 	    "grep -qx 'ExecStart=/usr/sbin/asynclogd -c "
