@@ -37,7 +37,7 @@ DEB_PACKAGES	:= build-essential pkg-config libevent-dev libconfig-dev \
 		   libcriterion-dev libsystemd-dev libzstd-dev zstd util-linux \
 		   python3 mandoc strace man-db systemd \
 		   libgnutls28-dev libpcre2-dev rsyslog rsyslog-gnutls gnutls-bin \
-		   clang libclang-rt-14-dev
+		   clang libclang-rt-14-dev tmux dpkg-dev debhelper lintian
 
 CC		?= cc
 PKG_CONFIG	?= pkg-config
