@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: ISC
 # asynclog: daemon (asynclogd), client library (libasynclog), CLI (asynclog).
 #
 #   make                 build everything into build/
@@ -26,14 +27,18 @@ SBINDIR		?= $(PREFIX)/sbin
 LIBDIR		?= $(PREFIX)/lib
 INCLUDEDIR	?= $(PREFIX)/include
 MANDIR		?= $(PREFIX)/share/man
-SYSCONFDIR	?= /etc
+# A system prefix keeps its configuration in /etc; any other (/opt/asynclog,
+# $HOME/.local) keeps it under itself, so nothing lands outside PREFIX.
+SYSCONFDIR	?= $(if $(filter /usr /usr/local,$(PREFIX)),/etc,$(PREFIX)/etc)
 UNITDIR		?= $(PREFIX)/lib/systemd/system
+SYSUSERSDIR	?= $(PREFIX)/lib/sysusers.d
 
 DEB_PACKAGES	:= build-essential pkg-config libevent-dev libconfig-dev \
 		   libcriterion-dev libsystemd-dev libzstd-dev zstd util-linux \
 		   python3 mandoc strace man-db systemd \
 		   libgnutls28-dev libpcre2-dev rsyslog rsyslog-gnutls gnutls-bin \
-		   librelp-dev rsyslog-relp clang libclang-rt-14-dev
+		   librelp-dev rsyslog-relp clang libclang-rt-14-dev tmux dpkg-dev \
+		   debhelper lintian
 
 CC		?= cc
 PKG_CONFIG	?= pkg-config
@@ -70,7 +75,7 @@ endif
 
 WARN		:= -Wall -Wextra -Werror -Wshadow -Wpointer-arith -Wno-unused-parameter
 CFLAGS		?= $(OPT) -g
-ALL_CFLAGS	:= -std=gnu11 -D_GNU_SOURCE -pthread -fPIC $(WARN) $(CFLAGS) \
+ALL_CFLAGS	:= -std=gnu11 -D_GNU_SOURCE -pthread -fPIC $(WARN) $(CPPFLAGS) $(CFLAGS) \
 		   $(SANFLAGS) -iquote client -iquote daemon \
 		   -DASYNCLOG_VERSION_STRING='"$(VERSION)"'
 LDFLAGS_ALL	:= -pthread $(SANFLAGS) $(LDFLAGS)
@@ -89,7 +94,8 @@ once		= $(eval $(1) := $(2))$($(1))
 
 LIB_SRCS	:= client/asynclog.c client/ring.c client/sender.c client/wire.c \
 		   client/render.c client/defer.c
-CLI_SRCS	:= client/cli.c client/logline.c client/peer.c
+CLI_SRCS	:= client/cli.c client/logline.c client/peer.c client/statsreq.c \
+		   client/top.c
 DAEMON_SRCS	:= $(filter-out daemon/main.c,$(wildcard daemon/*.c))
 TEST_SRCS	:= $(wildcard tests/*.c)
 BENCH_SRCS	:= $(wildcard bench/*.c)
@@ -138,7 +144,8 @@ $(B)/libasynclog.so: $(B)/libasynclog.so.$(SOVERSION)
 # only when one does, so `make install PREFIX=/usr` after a plain `make`
 # remakes them for /usr instead of installing the /usr/local ones. Each is
 # written whole and renamed into place: no reader sees half of one.
-SUBST_VARS	:= VERSION PREFIX BINDIR SBINDIR LIBDIR INCLUDEDIR SYSCONFDIR
+SUBST_VARS	:= VERSION PREFIX BINDIR SBINDIR LIBDIR INCLUDEDIR SYSCONFDIR \
+		   SYSUSERSDIR
 SUBST		= sed $(foreach v,$(SUBST_VARS),-e 's|@$(v)@|$($(v))|g') $< > $@.new \
 		  && mv $@.new $@
 
@@ -222,7 +229,8 @@ install: all
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBDIR)/pkgconfig \
 		$(DESTDIR)$(INCLUDEDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man3 \
 		$(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8 \
-		$(DESTDIR)$(SYSCONFDIR)/asynclog $(DESTDIR)$(UNITDIR)
+		$(DESTDIR)$(SYSCONFDIR)/asynclog $(DESTDIR)$(UNITDIR) \
+		$(DESTDIR)$(SYSUSERSDIR)
 	install -m 755 $(B)/asynclogd $(DESTDIR)$(SBINDIR)/asynclogd
 	install -m 755 $(B)/asynclog $(DESTDIR)$(BINDIR)/asynclog
 	install -m 755 $(B)/libasynclog.so.$(SOVERSION) $(DESTDIR)$(LIBDIR)/
@@ -238,6 +246,10 @@ install: all
 	install -m 644 systemd/asynclogd-kmsg.conf \
 		$(DESTDIR)$(SYSCONFDIR)/asynclog/asynclogd-kmsg.conf.example
 	install -m 644 $(UNITS) $(DESTDIR)$(UNITDIR)/
+	install -m 644 systemd/asynclog.sysusers $(DESTDIR)$(SYSUSERSDIR)/asynclog.conf
+	@# The new library into ld.so's cache, when this is the real system.
+	@if [ -z "$(DESTDIR)" ] && [ "$$(id -u)" = 0 ] && command -v ldconfig >/dev/null; then \
+		echo ldconfig; ldconfig; fi
 
 uninstall:
 	rm -f $(DESTDIR)$(SBINDIR)/asynclogd $(DESTDIR)$(BINDIR)/asynclog \
@@ -248,7 +260,10 @@ uninstall:
 		$(DESTDIR)$(SYSCONFDIR)/asynclog/asynclogd.conf.example \
 		$(DESTDIR)$(SYSCONFDIR)/asynclog/asynclogd-forward.conf.example \
 		$(DESTDIR)$(SYSCONFDIR)/asynclog/asynclogd-kmsg.conf.example \
-		$(addprefix $(DESTDIR)$(UNITDIR)/,$(notdir $(UNITS)))
+		$(addprefix $(DESTDIR)$(UNITDIR)/,$(notdir $(UNITS))) \
+		$(DESTDIR)$(SYSUSERSDIR)/asynclog.conf
+	@if [ -z "$(DESTDIR)" ] && [ "$$(id -u)" = 0 ] && command -v ldconfig >/dev/null; then \
+		echo ldconfig; ldconfig; fi
 
 # Fuzzing (fuzz/README.md). libFuzzer targets for the pure modules, built
 # with clang into build/fuzz/ apart from everything above: nothing here

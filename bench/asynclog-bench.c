@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * asynclog-bench.c: throughput, latency and memory of asynclogd, measured
  * against the ceiling of this machine and, on request, rsyslog and syslog-ng.

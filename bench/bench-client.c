@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * bench-client.c: one benchmark client process, forked by the bench.
  *

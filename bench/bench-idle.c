@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * bench-idle.c: idle latency. One record at a time, sent by a command-line
  * client (the asynclog CLI, or logger(1) for the syslog daemons) to a

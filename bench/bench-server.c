@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * bench-server.c: the receivers asynclog-bench measures, each in its own
  * temp dir with its own sockets, config and output file.

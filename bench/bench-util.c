@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * bench-util.c: the small helpers every part of asynclog-bench uses. It
  * calls nothing else of the bench: asynclog-bench.c calls the server,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * bench-verify.c: follow the output file during a run and check it.
  *

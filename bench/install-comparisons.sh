@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
 # install-comparisons.sh: put rsyslog and syslog-ng on this machine so that
 # `asynclog-bench --compare` can run the same workload through them.
 #

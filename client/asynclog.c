@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * asynclog.c: libasynclog's public API (asynclog.h) and its fork handling.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * asynclog.h: the asynclog client library.
  *

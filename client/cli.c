@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * cli.c: the asynclog command, a drop-in for util-linux logger(1).
  *
@@ -48,13 +49,14 @@
 #include "asynclog.h"
 #include "logline.h"
 #include "peer.h"
+#include "statsreq.h"
+#include "top.h"
 #include "wire.h"
 
 #define MAX_SIZE	WIRE_DEFAULT_MAX_RECORD	/* the library never sends more */
 #define FLUSH_MS	5000		/* how long to wait for the daemon's answer */
 #define WAIT_MS		60000		/* --wait: for the writes too (an fsync) */
 #define FLUSH_EVERY	(128 * 1024)	/* confirm every so many bytes: see cli_send */
-#define STATS_MAX	(1024 * 1024)	/* largest STATS_REPLY we read */
 #define HEAD_MAX	8192		/* longest syslog header (with --sd-param) */
 #define DEFAULT_PORT	"514"
 #define SYSTEMD_WAIT_MS	2000		/* for a service systemd is starting */
@@ -63,6 +65,7 @@ enum {
 	OPT_ID = CHAR_MAX + 1,
 	OPT_PRIO_PREFIX,
 	OPT_STATS,
+	OPT_TOP,
 	OPT_JSON,
 	OPT_PROMETHEUS,
 	OPT_RFC3164,
@@ -150,6 +153,7 @@ usage(FILE *f)
 "      --stats            print asynclogd's counters and exit\n"
 "      --json             with --stats: as JSON\n"
 "      --prometheus       with --stats: in Prometheus' text format\n"
+"      --top              a live view of asynclogd, every second (q quits)\n"
 "  -h, --help             show this help and exit\n"
 "  -V, --version          show the version and exit\n"
 "\n"
@@ -377,85 +381,25 @@ cli_unreachable(const char *path, const char *why)
 	cli_die("cannot reach asynclogd at %s: %s", path, why);
 }
 
-static int
-cli_send_all(int fd, const unsigned char *p, size_t len)
-{
-	ssize_t	n;
-
-	while (len > 0) {
-		if ((n = send(fd, p, len, MSG_NOSIGNAL)) == -1) {
-			if (errno == EINTR)
-				continue;
-			return -1;
-		}
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
-/* --stats: HELLO, STATS, print the one STATS_REPLY. */
+/* --stats: HELLO, STATS, print the one STATS_REPLY (statsreq.h). */
 static int
 cli_stats(const char *path, uint8_t format)
 {
-	struct wire_frame	 f;
-	struct pollfd		 pfd;
-	unsigned char		 out[512], *in;
-	const char		*err;
-	size_t			 len, have = 0;
-	ssize_t			 n, used;
-	int			 fd;
+	const char	*why;
+	char		*text;
+	size_t		 len;
+	int		 fd;
 
-	if ((fd = cli_unix(path, SOCK_STREAM)) == -1 && errno == EPROTOTYPE)
-		cli_die("%s is a datagram socket (syslog, as /dev/log), not "
-		    "asynclogd's native socket: it has no counters to show",
-		    path);
-	if (fd == -1)
-		cli_unreachable(path, strerror(errno));
-	if (peer_kind(fd, path) == PEER_SYSLOG)
-		cli_die("%s is a syslog stream socket, not asynclogd's native "
-		    "socket: it has no counters to show", path);
-	len = wire_encode_hello(out, sizeof out, 0, "asynclog", 8);
-	len += wire_encode_stats(out + len, sizeof out - len, format);
-	if (cli_send_all(fd, out, len) == -1)
-		cli_unreachable(path, strerror(errno));
-
-	if ((in = malloc(STATS_MAX)) == NULL)
-		cli_die("%s", strerror(errno));
-	for (;;) {
-		used = wire_decode(in, have, STATS_MAX, &f, &err);
-		if (used > 0 && f.type == WIRE_STATS_REPLY)
-			break;
-		if (used > 0) {		/* not ours to care about */
-			memmove(in, in + used, have - (size_t)used);
-			have -= (size_t)used;
-			continue;
-		}
-		if (used == -1)
-			cli_die("bad reply from asynclogd at %s: %s", path, err);
-		pfd.fd = fd;
-		pfd.events = POLLIN;
-		if ((n = poll(&pfd, 1, FLUSH_MS)) == 0)
-			cli_unreachable(path, "no answer to the stats request");
-		if (n == -1 && errno == EINTR)
-			continue;
-		if (n == -1 || (n = read(fd, in + have, STATS_MAX - have)) == -1) {
-			if (errno == EINTR)
-				continue;
-			cli_unreachable(path, strerror(errno));
-		}
-		if (n == 0)
-			cli_unreachable(path, "connection closed before the "
-			    "stats reply (is it asynclogd's native socket?)");
-		have += (size_t)n;
-	}
+	if ((fd = statsreq_open(path, &why)) == -1 ||
+	    (text = statsreq_get(fd, format, &why)) == NULL)
+		cli_unreachable(path, why);
 	close(fd);
-	len = f.u.stats_reply.len;
-	if (fwrite(f.u.stats_reply.text, 1, len, stdout) != len ||
-	    ((len == 0 || f.u.stats_reply.text[len - 1] != '\n') &&
+	len = strlen(text);
+	if (fwrite(text, 1, len, stdout) != len ||
+	    ((len == 0 || text[len - 1] != '\n') &&
 	    putchar('\n') == EOF) || fflush(stdout) == EOF)
 		cli_die("stdout: %s", strerror(errno));
-	free(in);
+	free(text);
 	return 0;
 }
 
@@ -914,6 +858,7 @@ main(int argc, char **argv)
 		{ "socket",	 required_argument, NULL, 'u' },
 		{ "native",	 no_argument,	    NULL, OPT_NATIVE },
 		{ "stats",	 no_argument,	    NULL, OPT_STATS },
+		{ "top",	 no_argument,	    NULL, OPT_TOP },
 		{ "json",	 no_argument,	    NULL, OPT_JSON },
 		{ "prometheus",	 no_argument,	    NULL, OPT_PROMETHEUS },
 		{ "rfc3164",	 no_argument,	    NULL, OPT_RFC3164 },
@@ -937,7 +882,7 @@ main(int argc, char **argv)
 	struct cli	 c;
 	const char	*file = NULL, *journal = NULL;
 	char		 err[256];
-	bool		 stats = false, journald = false;
+	bool		 stats = false, journald = false, top = false;
 	uint8_t		 format = WIRE_STATS_TEXT;
 	FILE		*in = stdin;
 	int		 ch;
@@ -991,6 +936,9 @@ main(int argc, char **argv)
 			break;
 		case OPT_STATS:
 			stats = true;
+			break;
+		case OPT_TOP:
+			top = true;
 			break;
 		case OPT_JSON:
 			format = WIRE_STATS_JSON;
@@ -1087,6 +1035,8 @@ main(int argc, char **argv)
 		c.path = ASYNCLOG_DEFAULT_SOCKET;
 	if (stats)
 		return cli_stats(c.path, format);
+	if (top)
+		return top_run(c.path);
 	if (c.line.tag == NULL)
 		c.line.tag = cli_default_tag();
 	if (!c.format_given && c.server != NULL)

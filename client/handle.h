@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * handle.h: struct asynclog, where a handle's API side and its sender thread
  * meet.

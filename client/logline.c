@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * logline.c: syslog headers as util-linux logger(1) 2.38 writes them, so
  * that `asynclog` in place of `logger` sends (and prints with -s) the same

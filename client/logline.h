@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * logline.h: the syslog lines util-linux logger(1) writes, byte for byte,
  * for the asynclog command: the header of the local form (what glibc sends

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * peer.c: who listens on a Unix stream socket (see peer.h for why the
  * kernel is asked instead of the peer).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * peer.h: who listens on a Unix stream socket, asked of the kernel before
  * a byte is sent, so the asynclog command speaks asynclogd's native

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * ring.c: the producer side of libasynclog's byte rings, and which thread
  * writes into which ring.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * ring.h: the per-thread byte rings a log call encodes its record into.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * sender.c: the sender thread, one per handle, and the few calls producers
  * make to reach it.

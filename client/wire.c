@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * wire.c: encode and decode native asynclog frames (layout in docs/protocol.md).
  *

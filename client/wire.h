@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * wire.h: the native asynclog frame format, shared by libasynclog and asynclogd.
  *

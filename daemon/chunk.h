@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * chunk.h: the unit an output hands to its sink, shared by output.c and the
  * sinks only (writer.c, forward.c). The loop fills a chunk with formatted records

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * clock.c: wall and monotonic time in nanoseconds (see clock.h).
  */

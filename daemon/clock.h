@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * clock.h: the daemon's two clocks, in nanoseconds. Wall time stamps records
  * and markers; monotonic time measures intervals (deadlines, probe cadence,

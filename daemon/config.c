@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * config.c: read asynclogd.conf with libconfig and turn it into a validated
  * struct config. Every default lives here, and every check happens here, so
@@ -66,6 +67,7 @@ static const struct config config_default = {
 	.sd_id = FORMAT_SD_ID_DEFAULT,
 	.budget_max_use = 0,		/* no disk budget */
 	.budget_interval_ms = 1000,
+	.stats_interval_s = 15,		/* node_exporter's usual scrape */
 };
 static const struct config_output config_output_default = {
 	.format = FORMAT_TEXT,
@@ -928,6 +930,53 @@ config_load_ratelimit(struct config_ctx *ctx, const config_setting_t *root,
 	    config_get_uint(ctx, rl, "ratelimit", "burst", 0, 1000000000,
 	    &c->ratelimit_burst) == -1)
 		return (-1);
+	return (0);
+}
+
+/*
+ * stats = { file = PATH; interval = "15s"; log = BOOL; }: the counters
+ * rewritten in Prometheus' text format for node_exporter's textfile
+ * collector, and optionally a stats record in the log (statsfile.h).
+ */
+static int
+config_load_stats(struct config_ctx *ctx, const config_setting_t *root,
+    struct config *c)
+{
+	static const char *const known[] = { "file", "interval", "log", NULL };
+	config_setting_t	*g, *s = NULL;
+	const char		*str;
+	uint64_t		 secs = c->stats_interval_s;
+	int			 r;
+
+	if (config_get_group(ctx, root, "stats", CONFIG_TYPE_GROUP, &g) == -1)
+		return (-1);
+	if (g == NULL)
+		return (0);
+	if (config_check_keys(ctx, g, "stats", known) == -1)
+		return (-1);
+	if ((r = config_get_string(ctx, g, "stats", "file", &s, &str)) == -1)
+		return (-1);
+	if (r == 1) {
+		if (str[0] != '/')
+			return (config_error(ctx, s, "stats.file must be an "
+			    "absolute path, not '%s'", str));
+		if (config_strdup(ctx, str, &c->stats_file) == -1)
+			return (-1);
+	}
+	if (config_get_duration(ctx, g, "stats", "interval", &secs) == -1)
+		return (-1);
+	if (secs < 1 || secs > 86400) {
+		s = config_setting_get_member(g, "interval");
+		return (config_error(ctx, s, "stats.interval must be between "
+		    "1s and 1d"));
+	}
+	c->stats_interval_s = (unsigned)secs;
+	if ((s = config_setting_get_member(g, "log")) != NULL) {
+		if (config_setting_type(s) != CONFIG_TYPE_BOOL)
+			return (config_error(ctx, s, "stats.log must be true "
+			    "or false"));
+		c->stats_log = config_setting_get_bool(s);
+	}
 	return (0);
 }
 
@@ -1858,8 +1907,8 @@ config_load_sections(struct config_ctx *ctx, config_setting_t *root,
     struct config *c)
 {
 	static const char *const known[] = { "listen", "buffer", "shutdown",
-	    "ratelimit", "format", "outputs", "templates", "include_dir",
-	    "disk_budget", NULL };
+	    "ratelimit", "format", "stats", "outputs", "templates",
+	    "include_dir", "disk_budget", NULL };
 	int	rc = 0;
 
 	if (config_check_keys(ctx, root, NULL, known) == -1)
@@ -1877,6 +1926,8 @@ config_load_sections(struct config_ctx *ctx, config_setting_t *root,
 	if (config_load_templates(ctx, root) == -1)
 		rc = -1;
 	if (config_load_budget(ctx, root, c) == -1)
+		rc = -1;
+	if (config_load_stats(ctx, root, c) == -1)
 		rc = -1;
 	return (rc);
 }
@@ -2310,5 +2361,6 @@ config_free(struct config *c)
 	free(c->journal);
 	free(c->kmsg);
 	free(c->kmsg_state);
+	free(c->stats_file);
 	free(c);
 }

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * config.h: asynclogd's configuration, read with libconfig and validated
  * completely before the daemon uses any of it.
@@ -128,6 +129,9 @@ struct config {
 	char		 sd_id[FORMAT_SD_ID_MAX + 1];	/* our RFC 5424 SD-ID */
 	uint64_t	 budget_max_use;	/* disk_budget: 0 = none */
 	unsigned	 budget_interval_ms;	/* how often it is checked */
+	char		*stats_file;	/* Prometheus text, rewritten; NULL = none */
+	unsigned	 stats_interval_s;	/* how often: the file, the record */
+	bool		 stats_log;	/* a stats record in the log, too */
 	size_t		 noutputs;
 	struct config_output *outputs;
 };

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * conn.c: the connection task. In the order things happen to a record:
  * read into the connection's buffer, cut out one frame (native) or message
@@ -136,10 +137,19 @@ conn_cleanup(struct task *t)
 	free(c);
 }
 
+/* The daemon drops one record of c's (too_large, malformed): counted, and
+ * summed into the sender's report in the log (dropreport.h). */
+static void
+conn_drop(struct conn *c, enum drop_reason reason)
+{
+	dropreport_input(c->set->drops, reason, &c->cred, c->name,
+	    clock_now_ns());
+}
+
 static void
 conn_malformed(struct conn *c, const char *why)
 {
-	counters_input_drop(DROP_MALFORMED, 1);
+	conn_drop(c, DROP_MALFORMED);
 	log_limited(&conn_rl, "client %s: malformed input (%s); closing the "
 	    "connection", c->name, why);
 }
@@ -257,7 +267,7 @@ conn_timed_out(struct conn *c)
 	const struct config *conf = route_config(c->route);
 
 	if (conn_partial_record(c))
-		counters_input_drop(DROP_MALFORMED, 1);
+		conn_drop(c, DROP_MALFORMED);
 	log_limited(&conn_rl, "client %s: %s within frame_timeout_ms (%u ms); "
 	    "closing the connection", c->name, c->kind == CONN_NATIVE &&
 	    !c->hello ? "no HELLO" : "a frame not finished",
@@ -436,7 +446,7 @@ conn_record_args(struct conn *c)
 	memset(&c->rec, 0, sizeof(c->rec));
 	if (deferred_render(c->deferred, ra, route_config(c->route)->max_record,
 	    &c->rec, &why) == -1) {
-		counters_input_drop(DROP_MALFORMED, 1);
+		conn_drop(c, DROP_MALFORMED);
 		conn_tally(c, WIRE_DROP_MALFORMED);
 		log_limited(&conn_rl, "client %s: %s; dropped", c->name, why);
 		return CONN_SKIP;
@@ -462,8 +472,8 @@ conn_parse_native(struct conn *c)
 	    c->hello &&
 	    (flen = wire_frame_len(p, avail)) > c->max_frame) {
 		c->skip = flen;
-		counters_input_drop(DROP_TOO_LARGE, 1);
 		conn_tally(c, WIRE_DROP_TOO_LARGE);
+		conn_drop(c, DROP_TOO_LARGE);
 		log_limited(&conn_rl, "client %s: record of %zu bytes is larger "
 		    "than max_record; dropped", c->name, flen);
 		return CONN_SKIP;
@@ -502,8 +512,8 @@ conn_parse_native(struct conn *c)
 	case WIRE_RECORD:
 		wr = &c->frame.u.record;
 		if (wr->msg_len > route_config(c->route)->max_record) {
-			counters_input_drop(DROP_TOO_LARGE, 1);
 			conn_tally(c, WIRE_DROP_TOO_LARGE);
+			conn_drop(c, DROP_TOO_LARGE);
 			return CONN_SKIP;
 		}
 		if (!route_admit(c->route, &c->rl, c->name, c->now_ns)) {
@@ -580,7 +590,7 @@ conn_check_syslog(struct conn *c)
 	if (r == 1) {
 		n = format_escape_text(p, avail > 16 ? 16 : avail, esc,
 		    sizeof(esc) - 1);
-		counters_input_drop(DROP_MALFORMED, 1);
+		conn_drop(c, DROP_MALFORMED);
 		log_limited(&conn_rl, "client %s: not syslog on the syslog "
 		    "stream socket (%s; it starts \"%.*s\"); closing the "
 		    "connection", c->name, why, (int)(n < 0 ? 0 : n), esc);
@@ -615,7 +625,7 @@ conn_parse_syslog(struct conn *c)
 	if (n < 0) {
 		c->skip = msg_len;
 		c->skip_line = n == SYSLOG_FRAME_LONG_LINE;
-		counters_input_drop(DROP_TOO_LARGE, 1);
+		conn_drop(c, DROP_TOO_LARGE);
 		log_limited(&conn_rl, "client %s: syslog message longer than "
 		    "max_record; dropped", c->name);
 		return CONN_SKIP;
@@ -853,6 +863,12 @@ conn_set_new(struct event_base *base, struct route *route)
 		return NULL;
 	}
 	return set;
+}
+
+struct dropreport *
+conn_set_drops(struct conn_set *set)
+{
+	return set->drops;
 }
 
 void

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * conn.h: client connections on stream sockets (native frames or syslog
  * stream), each run as a task: read, decode, and hand each record to route
@@ -11,6 +12,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+struct dropreport;
 struct event_base;
 struct route;
 struct conn_set;
@@ -24,6 +26,9 @@ enum conn_kind {
 /* The set of live connections, delivering through route. */
 struct conn_set *conn_set_new(struct event_base *, struct route *);
 void	conn_set_free(struct conn_set *);	/* closes what is left first */
+/* Where the set reports drops, shared with the datagram input so one
+ * sender's drops are summed and said in one place. */
+struct dropreport *conn_set_drops(struct conn_set *);
 
 /* Take ownership of fd (non-blocking, accepted; closed on failure or
  * refusal) and start its task, if the peer may join: within max_clients

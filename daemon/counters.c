@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * counters.c: the daemon-wide counters and the arithmetic of the
  * accounting invariant (see counters.h).
@@ -6,12 +7,14 @@
 
 struct counters counters_input;
 struct counters counters_retired;
+uint64_t counters_routed;
 uint64_t counters_connections;
 uint64_t counters_clients;
 uint64_t counters_refused;
 size_t	counters_client_memory;
 size_t	counters_client_memory_peak;
 int64_t	counters_start_ns;
+int64_t	counters_start_mono_ns;
 
 static const char *counters_reasons[DROP_NREASONS] = {
 	[DROP_DISK_FULL] = "disk_full",
@@ -26,6 +29,12 @@ static const char *counters_reasons[DROP_NREASONS] = {
 	[DROP_KERNEL_OVERRUN] = "kernel_overrun",
 	[DROP_SPOOL_FULL] = "spool_full",
 };
+
+uint64_t
+counters_inputs_received(void)
+{
+	return counters_input.received + counters_routed;
+}
 
 uint64_t
 counters_dropped_total(const struct counters *c)

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * counters.h: the counters behind the accounting invariant
  *
@@ -39,15 +40,24 @@ struct counters {
 
 extern struct counters counters_input;	/* drops before any output */
 extern struct counters counters_retired;	/* outputs removed by reloads */
+extern uint64_t counters_routed;	/* records at least one output took */
 extern uint64_t counters_connections;	/* accepted since start */
 extern uint64_t counters_clients;	/* connected now */
 extern uint64_t counters_refused;	/* connections refused (client limits) */
 extern size_t	counters_client_memory;	/* client read buffers now, bytes */
 extern size_t	counters_client_memory_peak;
-extern int64_t	counters_start_ns;
+extern int64_t	counters_start_ns;	/* wall clock */
+extern int64_t	counters_start_mono_ns;	/* for the uptime */
 
 /* "disk_full", "overflow", ...: the name stats and docs use. */
 const char *counters_reason_name(enum drop_reason);
+
+/*
+ * Records the inputs received, each once however many outputs took it:
+ * those routed plus those dropped before any output (counters_input).
+ * asynclogd's own records (reports) are routed, so they count here too.
+ */
+uint64_t counters_inputs_received(void);
 
 uint64_t counters_dropped_total(const struct counters *);
 /* received == written + dropped + buffered */

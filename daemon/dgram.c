@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * dgram.c: the syslog datagram input task. In the order things happen to a
  * record: recvmsg one datagram with its sender's credentials, admit it
@@ -22,6 +23,7 @@
 
 #include "clock.h"
 #include "dgram.h"
+#include "dropreport.h"
 #include "log.h"
 #include "ratelimit.h"
 #include "record.h"
@@ -38,6 +40,7 @@
 struct dgram {
 	struct task	 task;
 	struct route	*route;
+	struct dropreport *drops;	/* where too large datagrams are said */
 	int		 fd;
 	char		*buf;		/* one datagram: max_record + its ending */
 	size_t		 cap;
@@ -62,6 +65,7 @@ dgram_recv(struct dgram *d, struct ucred *cred)
 	struct iovec iov = { d->buf, d->cap };
 	struct msghdr msg;
 	struct cmsghdr *cm;
+	char who[32];
 	ssize_t n;
 
 	memset(&msg, 0, sizeof(msg));
@@ -83,7 +87,9 @@ dgram_recv(struct dgram *d, struct ucred *cred)
 	 * have max_record bytes. */
 	if ((msg.msg_flags & MSG_TRUNC) ||
 	    syslog_dgram_len(d->buf, n) > route_config(d->route)->max_record) {
-		counters_input_drop(DROP_TOO_LARGE, 1);
+		snprintf(who, sizeof(who), "pid %ld", (long)cred->pid);
+		dropreport_input(d->drops, DROP_TOO_LARGE, cred, who,
+		    clock_now_ns());
 		log_limited(&dgram_log_rl, "datagram from pid %ld longer than "
 		    "max_record; dropped", (long)cred->pid);
 		return 0;
@@ -215,8 +221,8 @@ dgram_cleanup(struct task *t)
 }
 
 struct dgram *
-dgram_new(struct event_base *base, struct route *route, int fd, char *err,
-    size_t errlen)
+dgram_new(struct event_base *base, struct route *route,
+    struct dropreport *drops, int fd, char *err, size_t errlen)
 {
 	struct dgram *d;
 	int on = 1;
@@ -229,6 +235,7 @@ dgram_new(struct event_base *base, struct route *route, int fd, char *err,
 	if ((d = calloc(1, sizeof(*d))) == NULL)
 		goto oom;
 	d->route = route;
+	d->drops = drops;
 	d->fd = fd;
 	d->cap = route_config(route)->max_record + SYSLOG_DGRAM_SLACK;
 	if ((d->buf = malloc(d->cap)) == NULL)

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * dgram.h: the syslog datagram input (/dev/log style): one message per
  * datagram, stamped with the sender's SCM_CREDENTIALS, run as one task per
@@ -13,13 +14,15 @@
 #include <stddef.h>
 
 struct dgram;
+struct dropreport;
 struct event_base;
 struct route;
 
 /* Take ownership of fd (a bound datagram socket; closed on failure) and
- * start reading it. Returns NULL with err set. */
-struct dgram *dgram_new(struct event_base *, struct route *, int fd,
-	    char *err, size_t errlen);
+ * start reading it; drops of its own (too large) are said through drops.
+ * Returns NULL with err set. */
+struct dgram *dgram_new(struct event_base *, struct route *,
+	    struct dropreport *drops, int fd, char *err, size_t errlen);
 
 /* Stop reading, report what the rate limit still holds, close fd. */
 void	dgram_free(struct dgram *);

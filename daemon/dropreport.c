@@ -1,9 +1,12 @@
+/* SPDX-License-Identifier: ISC */
 /*
- * dropreport.c: DROPPED claims per user, capped and reported at a bounded
- * rate (see dropreport.h). A small table of users, each with the window
- * its claims are capped in and what it has not said yet; one task says
- * what is due. A user pushed out of a full table has its report said
- * first, so nothing counted goes unsaid.
+ * dropreport.c: DROPPED claims per user, capped, and the daemon's own
+ * drops of a sender's input (too_large, malformed) per sender, each
+ * reported at a bounded rate (see dropreport.h). A small table of entries
+ * (a reason and a user, or a user and pid for input drops), each with the
+ * window its claims are capped in and what it has not said yet; one task
+ * says what is due. An entry pushed out of a full table has its report
+ * said first, so nothing counted goes unsaid.
  */
 #include <stdbool.h>
 #include <stdio.h>
@@ -23,6 +26,7 @@
 
 struct dropreport_user {
 	bool		 used;
+	enum drop_reason reason;	/* client, too_large or malformed */
 	struct ucred	 cred;		/* of the last connection that claimed */
 	char		 who[64];	/* its name, for the report */
 	int64_t		 window_ns;	/* monotonic start of the cap window */
@@ -58,7 +62,12 @@ static void
 dropreport_word(struct dropreport *dr, struct dropreport_user *u,
     struct report *r)
 {
-	report_client_dropped(r, u->who, u->unsaid, u->since_ns, u->until_ns);
+	if (u->reason == DROP_CLIENT)
+		report_client_dropped(r, u->who, u->unsaid, u->since_ns,
+		    u->until_ns);
+	else
+		report_input_dropped(r, u->who, u->unsaid,
+		    counters_reason_name(u->reason), u->since_ns, u->until_ns);
 	r->rec.pid = u->cred.pid;
 	r->rec.uid = u->cred.uid;
 	r->rec.gid = u->cred.gid;
@@ -78,16 +87,23 @@ dropreport_say(struct dropreport *dr, struct dropreport_user *u)
 	route_self(dr->route, &r.rec);
 }
 
-/* uid's entry, or the least recently used one, said and reused. */
+/*
+ * The entry of this reason and sender, or the least recently used one,
+ * said and reused. Client claims are capped per user, so their entry is
+ * the user's; the daemon's own drops name the sending process.
+ */
 static struct dropreport_user *
-dropreport_user(struct dropreport *dr, uid_t uid)
+dropreport_user(struct dropreport *dr, enum drop_reason reason,
+    const struct ucred *cred)
 {
 	struct dropreport_user *u, *lru = &dr->users[0];
 	int i;
 
 	for (i = 0; i < DROPREPORT_USERS; i++) {
 		u = &dr->users[i];
-		if (u->used && u->cred.uid == uid)
+		if (u->used && u->reason == reason &&
+		    u->cred.uid == cred->uid &&
+		    (reason == DROP_CLIENT || u->cred.pid == cred->pid))
 			return u;
 		if (!u->used || (lru->used && u->last_ns < lru->last_ns))
 			lru = u;
@@ -95,7 +111,8 @@ dropreport_user(struct dropreport *dr, uid_t uid)
 	dropreport_say(dr, lru);
 	memset(lru, 0, sizeof(*lru));
 	lru->used = true;
-	lru->cred.uid = uid;
+	lru->reason = reason;
+	lru->cred = *cred;
 	return lru;
 }
 
@@ -103,7 +120,7 @@ uint64_t
 dropreport_claim(struct dropreport *dr, const struct ucred *cred,
     const char *who, uint64_t *conn_claimed, const struct wire_dropped *d)
 {
-	struct dropreport_user *u = dropreport_user(dr, cred->uid);
+	struct dropreport_user *u = dropreport_user(dr, DROP_CLIENT, cred);
 	int64_t now = clock_mono_ns();
 	uint64_t n = d->count;
 
@@ -136,6 +153,26 @@ dropreport_claim(struct dropreport *dr, const struct ucred *cred,
 	u->unsaid += n;
 	task_cond_signal(&dr->claimed);
 	return n;
+}
+
+void
+dropreport_input(struct dropreport *dr, enum drop_reason reason,
+    const struct ucred *cred, const char *who, int64_t now_ns)
+{
+	struct dropreport_user *u = dropreport_user(dr, reason, cred);
+
+	counters_input_drop(reason, 1);
+	u->last_ns = clock_mono_ns();
+	snprintf(u->who, sizeof(u->who), "%s", who);
+	if (u->unsaid == 0 || now_ns < u->since_ns)
+		u->since_ns = now_ns;
+	if (u->unsaid == 0 || now_ns > u->until_ns)
+		u->until_ns = now_ns;
+	u->unsaid++;
+	if (task_alive(&dr->task))
+		task_cond_signal(&dr->claimed);
+	else
+		dropreport_say(dr, u);	/* stopping: no task to wait for */
 }
 
 /* A user whose report is due, or NULL and *next the monotonic time the

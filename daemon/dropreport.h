@@ -1,11 +1,16 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * dropreport.h: what clients say they dropped (DROPPED frames), counted
  * within bounds and said in the log at a bounded rate. A claim is a
  * client's word, so it is capped per frame, per connection, and per user
  * and window; and the log line that says it ("client NAME dropped N
  * records from T1 to T2", attributed to the client) comes at most once per
- * user per rate-limit window, however often the client reconnects. Loop
- * thread only.
+ * user per rate-limit window, however often the client reconnects.
+ *
+ * The daemon's own drops of what a sender sent (a record above max_record,
+ * malformed input) are said the same way, summed per sender (user and pid)
+ * and window: "pid 42 (app): dropped 3 records (too_large) from T1 to T2",
+ * so every kind of drop leaves a line in the log. Loop thread only.
  */
 #ifndef ASYNCLOG_DROPREPORT_H
 #define ASYNCLOG_DROPREPORT_H
@@ -13,6 +18,7 @@
 #include <stdint.h>
 #include <sys/socket.h>
 
+#include "counters.h"
 #include "wire.h"
 
 #define DROPREPORT_FRAME_MAX	((uint64_t)1 << 24)	/* per DROPPED frame */
@@ -38,5 +44,13 @@ void	dropreport_free(struct dropreport *);
 uint64_t dropreport_claim(struct dropreport *, const struct ucred *,
 	    const char *who, uint64_t *conn_claimed,
 	    const struct wire_dropped *);
+
+/*
+ * The daemon dropped one record of the sender cred (named who) at now_ns
+ * (wall clock) for reason (too_large, malformed): count it and schedule
+ * the report of this sender's window.
+ */
+void	dropreport_input(struct dropreport *, enum drop_reason,
+	    const struct ucred *, const char *who, int64_t now_ns);
 
 #endif

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * filter.c: parse a filter expression into a tree of tests (filter.h), and
  * evaluate it against a record.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * format.c: turn a record into one output line (text, JSON or RFC 5424).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * format.h: turn a record into the bytes of one output line (text, JSON or
  * RFC 5424), escaping everything a client could use to forge a line.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * forward.c: one forward output's thread: keeps a connection to the
  * collector, frames each record with octet counting, sends whole chunks in

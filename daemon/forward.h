@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * forward.h: the thread that sends one output's records to a collector
  * (rsyslog, syslog-ng, ...) over TCP, TLS or RELP, optionally through a

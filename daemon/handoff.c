@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * handoff.c: the meeting point of the loop and a sink's thread (see
  * handoff.h). Nothing here blocks for long: the mutex guards only list

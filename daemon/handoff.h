@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * handoff.h: where the loop and a sink's thread meet. Every sink kind
  * (writer.c, forward.c, ...) embeds one: the queue of chunks to write and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * inbuf.c: client read buffers within one shared budget (see inbuf.h).
  */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * inbuf.h: the read buffers of client connections and the one memory budget
  * they share (buffer.client_memory). A connection's unparsed bytes are

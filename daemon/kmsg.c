@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * kmsg.c: the kernel log input (kmsg.h). In the order things happen to a
  * record: read(2) one record from /dev/kmsg, parse its header, skip it if

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * kmsg.h: the kernel log input. Reads the kernel's printk ring buffer from
  * /dev/kmsg, one record per read(2), as one task on the loop: the device

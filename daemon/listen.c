@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * listen.c: the daemon's sockets: bind them (or take them from systemd),
  * and accept. Stream sockets (native, syslog stream) run an accept task
@@ -241,8 +242,8 @@ listen_add(struct listen_set *set, enum listen_kind kind, int fd,
 		goto fail;
 	}
 	if (kind == LISTEN_SYSLOG_DGRAM || kind == LISTEN_JOURNAL) {
-		if ((l->dgram = dgram_new(set->base, set->route, fd, err,
-		    errlen)) == NULL) {
+		if ((l->dgram = dgram_new(set->base, set->route,
+		    conn_set_drops(set->conns), fd, err, errlen)) == NULL) {
 			l->fd = -1;
 			goto fail;
 		}

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * listen.h: the daemon's sockets. Creates (or takes from systemd) the native
  * stream socket, the syslog stream socket, the syslog datagram socket and

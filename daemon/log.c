@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * log.c: asynclogd's own diagnostics (see log.h). Each message is written
  * with one write(2) so lines from the loop and writer threads never mix.

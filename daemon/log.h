@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * log.h: asynclogd's own diagnostics, to stderr (the journal under systemd).
  *

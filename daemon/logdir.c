@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * logdir.c: an output's log directory as a descriptor; files in it by name,
  * never through a symbolic link; the rule for running as root (logdir.h).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * logdir.h: the directory an output's files live in, held as a descriptor.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * main.c: asynclogd start-up and signal wiring; no logic of its own.
  *
@@ -261,6 +262,7 @@ main(int argc, char *argv[])
 	if ((base = event_base_new()) == NULL)
 		log_fatal(1, "cannot create the event loop");
 	counters_start_ns = clock_now_ns();
+	counters_start_mono_ns = clock_mono_ns();
 	/* Signals first: once the socket accepts, a client or the service
 	 * manager may send HUP or TERM, whose default action would kill us. */
 	for (i = 0; i < sizeof(signals) / sizeof(signals[0]); i++) {

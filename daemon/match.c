@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * match.c: compile syslog.conf-style selectors ("*.info;mail.none") into a
  * facility x severity bitmap, and answer "does this output take this record".

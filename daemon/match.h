@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * match.h: syslog.conf-style selectors that decide which records an output
  * takes. Compiled once at config time into a facility x severity bitmap, so

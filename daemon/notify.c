@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * notify.c: the systemd notify protocol, through libsystemd's sd_notify().
  *
@@ -51,9 +52,9 @@ notify_enabled(void)
 }
 
 /*
- * "clients=2 received=10 written=9 dropped=1", then any output that is
- * dropping ("; main dropping (disk full)"), so `systemctl status` shows
- * at a glance whether records are being lost.
+ * "clients=2 received=10 delivered=10 written=9 dropped=1 buffered=0",
+ * then any output that is dropping ("; main dropping (disk full)"), so
+ * `systemctl status` shows at a glance whether records are being lost.
  */
 static void
 notify_status_line(struct server *srv, char *buf, size_t len)
@@ -65,11 +66,14 @@ notify_status_line(struct server *srv, char *buf, size_t len)
 	size_t n;
 	int64_t since;
 
+	/* received: by the inputs, once each; delivered: to the outputs,
+	 * once per output; dropped: before any output and at them. */
 	stats_total(server_route(srv), &total);
 	n = (size_t)snprintf(buf, len, "clients=%llu received=%llu "
-	    "written=%llu dropped=%llu buffered=%llu",
+	    "delivered=%llu written=%llu dropped=%llu buffered=%llu",
 	    (unsigned long long)counters_clients,
-	    (unsigned long long)total.received,
+	    (unsigned long long)counters_inputs_received(),
+	    (unsigned long long)(total.received - counters_input.received),
 	    (unsigned long long)total.written,
 	    (unsigned long long)counters_dropped_total(&total),
 	    (unsigned long long)total.buffered);

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * notify.h: asynclogd's side of the systemd service protocol (sd_notify):
  * READY=1 once sockets and outputs are open, STATUS= lines with live

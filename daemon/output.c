@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * output.c: the loop-thread side of an output: chunk pool, formatting into
  * the current chunk, hand-off to the sink's thread (group commit, with the
@@ -57,6 +58,7 @@ struct output {
 	const struct sink_ops *ops;	/* its kind, still known after it stops */
 	int64_t		 last_write_ns;	/* the sink's, kept when it stops */
 	int64_t		 possibly_lost;	/* the sink's, kept when it stops */
+	int64_t		 free_bytes;	/* likewise (-1: unknown) */
 	void		(*retired_cb)(struct output *, void *);
 	void		*retired_arg;
 };
@@ -220,6 +222,7 @@ output_new(struct event_base *base, const struct config_output *conf,
 	o->id = output_next_id++;
 	o->base = base;
 	o->flush_ms = flush_interval_ms;
+	o->free_bytes = -1;
 	TAILQ_INIT(&o->free);
 	task_cond_init(&o->room);
 	task_cond_init(&o->progress);
@@ -598,7 +601,8 @@ output_state(const struct output *o, int64_t *since_ns, const char **reason)
 int64_t
 output_free_bytes(const struct output *o)
 {
-	return o->sink != NULL ? o->sink->ops->free_bytes(o->sink) : -1;
+	return o->sink != NULL ? o->sink->ops->free_bytes(o->sink) :
+	    o->free_bytes;
 }
 
 int64_t
@@ -629,6 +633,7 @@ output_stop(struct output *o, const struct timespec *deadline)
 	 * for the final counters (as of now: the sink is gone after close). */
 	o->last_write_ns = o->sink->ops->last_write_ns(o->sink);
 	o->possibly_lost = output_possibly_lost(o);
+	o->free_bytes = o->sink->ops->free_bytes(o->sink);
 	if ((rc = o->sink->ops->close(o->sink, &done, &sc, deadline)) == 0)
 		o->sink = NULL;
 	output_complete(o, &done);
@@ -666,6 +671,7 @@ output_reconfigure(struct output *o, const struct config_output *conf,
 	struct config_output *copy;
 
 	o->flush_ms = flush_interval_ms;
+	o->free_bytes = -1;
 	if ((copy = config_output_dup(conf)) == NULL ||
 	    o->sink->ops->reconfigure(o->sink, conf) == -1) {
 		config_output_free(copy);

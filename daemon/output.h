@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * output.h: one configured destination of records, as the rest of the
  * daemon sees it. Loop thread only.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * ratelimit.c: fixed windows per sender (see ratelimit.h). A fixed window
  * rather than a token bucket, because the report it makes ("N records from

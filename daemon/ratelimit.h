@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * ratelimit.h: an opt-in limit on how many records one sender may log per
  * window (config: ratelimit { interval_ms; burst; }). Records past the burst

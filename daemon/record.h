@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * record.h: one log record as the daemon sees it between decoding and
  * formatting.

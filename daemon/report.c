@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * report.c: wording of asynclogd's own records (see report.h).
  */
@@ -67,6 +68,16 @@ report_client_dropped(struct report *r, const char *who, uint64_t n,
 }
 
 void
+report_input_dropped(struct report *r, const char *who, uint64_t n,
+    const char *reason, int64_t since_ns, int64_t until_ns)
+{
+	struct report_time t1 = report_time(since_ns), t2 = report_time(until_ns);
+
+	report_set(r, "%s: dropped %llu records (%s) from %.*s to %.*s", who,
+	    (unsigned long long)n, reason, t1.len, t1.s, t2.len, t2.s);
+}
+
+void
 report_rate_limited(struct report *r, const char *who,
     const struct ratelimit_report *rep, unsigned burst, unsigned interval_ms)
 {
@@ -76,6 +87,13 @@ report_rate_limited(struct report *r, const char *who,
 	report_set(r, "%s: %llu records rate-limited from %.*s to %.*s (limit "
 	    "%u per %u ms)", who, (unsigned long long)rep->n, t1.len, t1.s,
 	    t2.len, t2.s, burst, interval_ms);
+}
+
+void
+report_stats(struct report *r, const char *line)
+{
+	report_set(r, "stats: %s", line);
+	r->rec.severity = LOG_INFO;
 }
 
 void

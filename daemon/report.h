@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * report.h: the one place that words the records asynclogd writes about
  * itself into the logs (drop markers, client drop reports, rate-limit
@@ -30,10 +31,18 @@ struct report {
 void	report_client_dropped(struct report *, const char *who, uint64_t n,
 	    int64_t since_ns, int64_t until_ns);
 
+/* "WHO: dropped N records (REASON) from T1 to T2": the daemon's own
+ * drops of what WHO sent (too large, malformed) */
+void	report_input_dropped(struct report *, const char *who, uint64_t n,
+	    const char *reason, int64_t since_ns, int64_t until_ns);
+
 /* "WHO: N records rate-limited from T1 to T2 (limit B per I ms)" */
 void	report_rate_limited(struct report *, const char *who,
 	    const struct ratelimit_report *, unsigned burst,
 	    unsigned interval_ms);
+
+/* "stats: LINE", a line of the text counters (statsfile.h), at LOG_INFO */
+void	report_stats(struct report *, const char *line);
 
 /* The drop marker of an output that could not write:
  * "dropped N records (REASON) from T1 to T2; most from pid 42 (1200), ..." */

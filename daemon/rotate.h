@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * rotate.h: rotation, retention and zstd compression of one output's files.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * route.c: admission, stamping, selection and delivery of records, and the
  * table of outputs (see route.h). The one place where an input's record
@@ -132,6 +133,8 @@ route_select(struct route *r, const struct record *rec)
 	}
 	if (mask == 0)
 		counters_input_drop(DROP_NO_OUTPUT, 1);
+	else
+		counters_routed++;
 	return mask;
 }
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * route.h: the step every input shares, and the table of outputs it leads
  * to. Loop thread only.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * server.c: the running daemon as a whole: brings the outputs (in the route
  * table), the connections, the listeners and the kernel log input up in
@@ -25,6 +26,7 @@
 #include "output.h"
 #include "route.h"
 #include "server.h"
+#include "statsfile.h"
 
 /* How long a reload waits for the files it adds to open. */
 #define SERVER_OPEN_TIMEOUT_MS	10000
@@ -89,6 +91,10 @@ server_start(struct server *srv, struct event_base *base, struct config *conf,
 	}
 	if (budget_start(conf, err, errlen) == -1)
 		return -1;
+	if ((srv->stats = statsfile_new(base, srv->route)) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
 	srv->listeners = listen_start(base, conf, srv->route, srv->conns, err,
 	    errlen);
 	if (srv->listeners == NULL)
@@ -445,6 +451,7 @@ int
 server_stop(struct server *srv)
 {
 	struct timespec deadline;
+	int stuck;
 
 	listen_stop(srv->listeners);
 	srv->listeners = NULL;
@@ -461,7 +468,11 @@ server_stop(struct server *srv)
 	/* Outputs get one more drain period to write what they hold. */
 	clock_gettime(CLOCK_REALTIME, &deadline);
 	deadline.tv_sec += srv->conf->drain_timeout_ms / 1000 + 1;
-	return route_stop(srv->route, &deadline);
+	stuck = route_stop(srv->route, &deadline);
+	/* The final counters into the stats file. */
+	statsfile_free(srv->stats);
+	srv->stats = NULL;
+	return stuck;
 }
 
 void

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * server.h: the running daemon as a whole: brings the route table (with its
  * outputs), the connections and the listeners up in order, switches to a
@@ -22,6 +23,7 @@ struct kmsg;
 struct listen_set;
 struct route;
 struct server;
+struct statsfile;
 
 /* Called when a reload finished: err is NULL when conf now runs (the
  * caller frees the old one), else why not (the caller frees conf). */
@@ -35,6 +37,7 @@ struct server {
 	struct conn_set	*conns;
 	struct listen_set *listeners;
 	struct kmsg	*kmsg;		/* the kernel log input; NULL = none */
+	struct statsfile *stats;	/* stats.file and stats.log */
 	bool		 draining;	/* SIGTERM seen: no new clients */
 	bool		 handoff;	/* draining for a re-exec: keep the sockets */
 	int		 kept[LISTEN_NKINDS];	/* those sockets, by listen kind */

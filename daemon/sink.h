@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * sink.h: what an output's records are written to, on a thread of the
  * sink's own. An output (output.c, loop thread) fills chunks and talks to

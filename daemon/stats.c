@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * stats.c: rendering of the counters for STATS replies and SIGUSR1.
  *
@@ -13,6 +14,7 @@
 #include <unistd.h>
 
 #include "budget.h"
+#include "clock.h"
 #include "format.h"
 #include "output.h"
 #include "route.h"
@@ -66,6 +68,25 @@ stats_printf(struct stats_buf *b, const char *fmt, ...)
 	}
 }
 
+/* Drop reasons, in text: the sum, then each reason that is not zero. */
+static void
+stats_text_drops(struct stats_buf *b, const struct counters *c)
+{
+	int r;
+
+	stats_printf(b, " dropped=%llu",
+	    (unsigned long long)counters_dropped_total(c));
+	for (r = 0; r < DROP_NREASONS; r++)
+		if (c->dropped[r] > 0)
+			stats_printf(b, " dropped.%s=%llu",
+			    counters_reason_name(r),
+			    (unsigned long long)c->dropped[r]);
+}
+
+/*
+ * One set of counters. In JSON every field, every reason; in text an
+ * output's deliveries (what it received) and what became of them.
+ */
 static void
 stats_counters(struct stats_buf *b, const struct counters *c, bool json)
 {
@@ -85,12 +106,25 @@ stats_counters(struct stats_buf *b, const struct counters *c, bool json)
 		    counters_balanced(c) ? "true" : "false");
 		return;
 	}
-	stats_printf(b, " received=%llu written=%llu buffered=%llu",
+	stats_printf(b, " delivered=%llu written=%llu buffered=%llu",
 	    (unsigned long long)c->received, (unsigned long long)c->written,
 	    (unsigned long long)c->buffered);
-	for (r = 0; r < DROP_NREASONS; r++)
-		stats_printf(b, " dropped.%s=%llu", counters_reason_name(r),
-		    (unsigned long long)c->dropped[r]);
+	stats_text_drops(b, c);
+}
+
+/* "3d04h05m06s", leading zero units left out. */
+static void
+stats_uptime(struct stats_buf *b, int64_t secs)
+{
+	if (secs < 0)
+		secs = 0;
+	if (secs >= 86400)
+		stats_printf(b, "%lldd", (long long)(secs / 86400));
+	if (secs >= 3600)
+		stats_printf(b, "%02lldh", (long long)(secs / 3600 % 24));
+	if (secs >= 60)
+		stats_printf(b, "%02lldm", (long long)(secs / 60 % 60));
+	stats_printf(b, "%02llds", (long long)(secs % 60));
 }
 
 /* JSON string of a config value (names and paths; escape to be safe). */
@@ -116,20 +150,114 @@ stats_time(struct stats_buf *b, int64_t ns, bool json)
 		stats_printf(b, json ? "\"%.*s\"" : "%.*s", (int)n, t);
 }
 
+/* The counters of every output (live, retiring, retired), without the
+ * drops before routing: what the outputs were handed and did. */
+static void
+stats_outputs_total(const struct route *route, struct counters *sum)
+{
+	*sum = counters_retired;
+	route_total(route, sum);
+}
+
+static int64_t
+stats_uptime_s(void)
+{
+	return (clock_mono_ns() - counters_start_mono_ns) / 1000000000;
+}
+
+static void
+stats_output(struct stats_buf *b, struct output *o, unsigned i, bool json)
+{
+	const char *reason, *state, *last;
+	enum output_state st;
+	int64_t since, last_ns;
+	uint64_t sp_bytes, sp_records;
+	bool dropping;
+
+	st = output_state(o, &since, &reason);
+	dropping = st == OUTPUT_DROPPING;
+	state = output_state_name(o, st);
+	if (json) {
+		stats_printf(b, "%s", i == 0 ? "" : ",");
+		stats_json_string(b, output_name(o));
+		stats_printf(b, ":{\"path\":");
+		stats_json_string(b, output_path(o));
+		stats_printf(b, ",\"state\":\"%s\",\"since\":", state);
+		stats_time(b, dropping ? since : 0, true);
+		stats_printf(b, ",\"reason\":");
+		if (dropping)
+			stats_json_string(b, reason);
+		else
+			stats_printf(b, "null");
+		stats_printf(b, ",\"last_write\":");
+		stats_time(b, output_last_write_ns(o), true);
+		stats_printf(b, ",\"free_bytes\":%lld,",
+		    (long long)output_free_bytes(o));
+		if (output_possibly_lost(o) >= 0)
+			stats_printf(b, "\"possibly_lost\":%lld,",
+			    (long long)output_possibly_lost(o));
+		if ((last = output_last_error(o, &last_ns)) != NULL) {
+			stats_printf(b, "\"last_error\":");
+			stats_json_string(b, last);
+			stats_printf(b, ",\"last_error_at\":");
+			stats_time(b, last_ns, true);
+			stats_printf(b, ",");
+		}
+		if (output_spool(o, &sp_bytes, &sp_records))
+			stats_printf(b, "\"spool\":{\"bytes\":%llu,"
+			    "\"records\":%llu},", (unsigned long long)sp_bytes,
+			    (unsigned long long)sp_records);
+		if (output_fallback(o) >= 0)
+			stats_printf(b, "\"fallback\":%lld,",
+			    (long long)output_fallback(o));
+		stats_counters(b, output_counters(o), true);
+		stats_printf(b, "}");
+		return;
+	}
+	stats_printf(b, "output %s state=%s", output_name(o), state);
+	if (dropping) {
+		stats_printf(b, " since=");
+		stats_time(b, since, false);
+		stats_printf(b, " reason=\"%s\"", reason);
+	}
+	stats_printf(b, " last_write=");
+	stats_time(b, output_last_write_ns(o), false);
+	if (output_free_bytes(o) >= 0)
+		stats_printf(b, " free_bytes=%lld",
+		    (long long)output_free_bytes(o));
+	if (output_possibly_lost(o) >= 0)
+		stats_printf(b, " possibly_lost=%lld",
+		    (long long)output_possibly_lost(o));
+	if ((last = output_last_error(o, &last_ns)) != NULL) {
+		stats_printf(b, " last_error_at=");
+		stats_time(b, last_ns, false);
+		stats_printf(b, " last_error=\"%s\"", last);
+	}
+	if (output_spool(o, &sp_bytes, &sp_records))
+		stats_printf(b, " spool_bytes=%llu spool_records=%llu",
+		    (unsigned long long)sp_bytes,
+		    (unsigned long long)sp_records);
+	if (output_fallback(o) >= 0)
+		stats_printf(b, " fallback=%lld",
+		    (long long)output_fallback(o));
+	stats_counters(b, output_counters(o), false);
+	stats_printf(b, "\n");
+}
+
+/*
+ * Text for people: the records the inputs received, once each, and what
+ * was dropped before any output; then each output's deliveries (a record
+ * two outputs take is delivered twice) and what became of them; then the
+ * outputs' sum. Drop reasons only where not zero. JSON for programs:
+ * every field and every reason, always.
+ */
 static char *
 stats_render_human(const struct route *route, bool json)
 {
 	struct stats_buf b = { NULL, 0, 0, false };
-	struct counters total;
+	struct counters total, outs;
 	struct output *o;
 	unsigned i;
-	const char *reason, *state;
-	int64_t since;
-	enum output_state st;
-	uint64_t sp_bytes, sp_records;
-	const char *last;
-	int64_t last_ns;
-	bool dropping;
 
 	if ((b.s = malloc(4096)) == NULL)
 		return NULL;
@@ -140,100 +268,41 @@ stats_render_human(const struct route *route, bool json)
 		stats_printf(&b, "{\"version\":\"%s\",\"pid\":%ld,\"started\":",
 		    ASYNCLOG_VERSION_STRING, (long)getpid());
 		stats_time(&b, counters_start_ns, true);
-		stats_printf(&b, ",\"clients\":%llu,\"connections\":%llu,"
-		    "\"refused\":%llu,\"client_memory\":%zu,"
-		    "\"client_memory_peak\":%zu,\"tasks\":%u,\"total\":{",
+		stats_printf(&b, ",\"uptime_seconds\":%lld,\"clients\":%llu,"
+		    "\"connections\":%llu,\"refused\":%llu,\"client_memory\":%zu,"
+		    "\"client_memory_peak\":%zu,\"tasks\":%u,"
+		    "\"inputs_received\":%llu,\"routed\":%llu,\"total\":{",
+		    (long long)stats_uptime_s(),
 		    (unsigned long long)counters_clients,
 		    (unsigned long long)counters_connections,
 		    (unsigned long long)counters_refused, counters_client_memory,
-		    counters_client_memory_peak, task_count());
+		    counters_client_memory_peak, task_count(),
+		    (unsigned long long)counters_inputs_received(),
+		    (unsigned long long)counters_routed);
 		stats_counters(&b, &total, true);
 		stats_printf(&b, "},\"input\":{");
 		stats_counters(&b, &counters_input, true);
 		stats_printf(&b, "},\"outputs\":{");
 	} else {
-		stats_printf(&b, "asynclogd %s pid=%ld clients=%llu "
-		    "connections=%llu refused=%llu client_memory=%zu "
-		    "client_memory_peak=%zu tasks=%u\n",
-		    ASYNCLOG_VERSION_STRING, (long)getpid(),
+		stats_printf(&b, "asynclogd %s pid=%ld started=",
+		    ASYNCLOG_VERSION_STRING, (long)getpid());
+		stats_time(&b, counters_start_ns, false);
+		stats_printf(&b, " uptime=");
+		stats_uptime(&b, stats_uptime_s());
+		stats_printf(&b, " clients=%llu connections=%llu refused=%llu "
+		    "client_memory=%zu client_memory_peak=%zu tasks=%u\n",
 		    (unsigned long long)counters_clients,
 		    (unsigned long long)counters_connections,
 		    (unsigned long long)counters_refused, counters_client_memory,
 		    counters_client_memory_peak, task_count());
+		stats_printf(&b, "inputs received=%llu routed=%llu",
+		    (unsigned long long)counters_inputs_received(),
+		    (unsigned long long)counters_routed);
+		stats_text_drops(&b, &counters_input);
+		stats_printf(&b, "\n");
 	}
-	for (i = 0; (o = route_output(route, i)) != NULL; i++) {
-		st = output_state(o, &since, &reason);
-		dropping = st == OUTPUT_DROPPING;
-		state = output_state_name(o, st);
-		if (json) {
-			stats_printf(&b, "%s", i == 0 ? "" : ",");
-			stats_json_string(&b, output_name(o));
-			stats_printf(&b, ":{\"path\":");
-			stats_json_string(&b, output_path(o));
-			stats_printf(&b, ",\"state\":\"%s\",\"since\":",
-			    state);
-			stats_time(&b, dropping ? since : 0, true);
-			stats_printf(&b, ",\"reason\":");
-			if (dropping)
-				stats_json_string(&b, reason);
-			else
-				stats_printf(&b, "null");
-			stats_printf(&b, ",\"last_write\":");
-			stats_time(&b, output_last_write_ns(o), true);
-			stats_printf(&b, ",\"free_bytes\":%lld,",
-			    (long long)output_free_bytes(o));
-			if (output_possibly_lost(o) >= 0)
-				stats_printf(&b, "\"possibly_lost\":%lld,",
-				    (long long)output_possibly_lost(o));
-			if ((last = output_last_error(o, &last_ns)) != NULL) {
-				stats_printf(&b, "\"last_error\":");
-				stats_json_string(&b, last);
-				stats_printf(&b, ",\"last_error_at\":");
-				stats_time(&b, last_ns, true);
-				stats_printf(&b, ",");
-			}
-			if (output_spool(o, &sp_bytes, &sp_records))
-				stats_printf(&b, "\"spool\":{\"bytes\":%llu,"
-				    "\"records\":%llu},",
-				    (unsigned long long)sp_bytes,
-				    (unsigned long long)sp_records);
-			if (output_fallback(o) >= 0)
-				stats_printf(&b, "\"fallback\":%lld,",
-				    (long long)output_fallback(o));
-			stats_counters(&b, output_counters(o), true);
-			stats_printf(&b, "}");
-		} else {
-			stats_printf(&b, "output %s state=%s", output_name(o),
-			    state);
-			if (dropping) {
-				stats_printf(&b, " since=");
-				stats_time(&b, since, false);
-				stats_printf(&b, " reason=\"%s\"", reason);
-			}
-			stats_printf(&b, " last_write=");
-			stats_time(&b, output_last_write_ns(o), false);
-			stats_printf(&b, " free_bytes=%lld",
-			    (long long)output_free_bytes(o));
-			if (output_possibly_lost(o) >= 0)
-				stats_printf(&b, " possibly_lost=%lld",
-				    (long long)output_possibly_lost(o));
-			if ((last = output_last_error(o, &last_ns)) != NULL) {
-				stats_printf(&b, " last_error_at=");
-				stats_time(&b, last_ns, false);
-				stats_printf(&b, " last_error=\"%s\"", last);
-			}
-			if (output_spool(o, &sp_bytes, &sp_records))
-				stats_printf(&b, " spool_bytes=%llu "
-				    "spool_records=%llu",
-				    (unsigned long long)sp_bytes,
-				    (unsigned long long)sp_records);
-			if (output_fallback(o) >= 0)
-				stats_printf(&b, " fallback=%lld",
-				    (long long)output_fallback(o));
-			stats_counters(&b, output_counters(o), false);
-			stats_printf(&b, "\n");
-		}
-	}
+	for (i = 0; (o = route_output(route, i)) != NULL; i++)
+		stats_output(&b, o, i, json);
 	if (json) {
 		stats_printf(&b, "}");
 		if (budget_used() >= 0)
@@ -246,14 +315,9 @@ stats_render_human(const struct route *route, bool json)
 			stats_printf(&b, "disk_budget used=%lld removed=%llu\n",
 			    (long long)budget_used(),
 			    (unsigned long long)budget_removed());
-		stats_printf(&b, "input (dropped before reaching an output)");
-		for (int r = 0; r < DROP_NREASONS; r++)
-			if (counters_input.dropped[r] > 0)
-				stats_printf(&b, " dropped.%s=%llu",
-				    counters_reason_name(r), (unsigned long long)
-				    counters_input.dropped[r]);
-		stats_printf(&b, "\ntotal");
-		stats_counters(&b, &total, false);
+		stats_outputs_total(route, &outs);
+		stats_printf(&b, "total");
+		stats_counters(&b, &outs, false);
 		stats_printf(&b, " balanced=%s\n",
 		    counters_balanced(&total) ? "yes" : "no");
 	}
@@ -334,6 +398,10 @@ stats_render_prometheus(const struct route *route)
 	    "Memory of the clients' read buffers.");
 	stats_printf(&b, "asynclog_client_memory_bytes %zu\n",
 	    counters_client_memory);
+	stats_prom_head(&b, "asynclog_input_records_total", "counter",
+	    "Records the inputs received, each once (asynclogd's own too).");
+	stats_printf(&b, "asynclog_input_records_total %llu\n",
+	    (unsigned long long)counters_inputs_received());
 	stats_prom_head(&b, "asynclog_input_dropped_records_total", "counter",
 	    "Records dropped before reaching any output, by reason.");
 	for (r = 0; r < DROP_NREASONS; r++)
@@ -369,6 +437,14 @@ stats_render_prometheus(const struct route *route)
 	for (i = 0; (o = route_output(route, i)) != NULL; i++)
 		stats_prom_output(&b, "asynclog_output_dropping", o, "",
 		    output_state(o, &since, &reason) == OUTPUT_DROPPING);
+	stats_prom_head(&b, "asynclog_output_state", "gauge",
+	    "1 for each output's state now (writing, dropping, connected, "
+	    "backing_off, stopped).");
+	for (i = 0; (o = route_output(route, i)) != NULL; i++) {
+		snprintf(extra, sizeof(extra), ",state=\"%s\"",
+		    output_state_name(o, output_state(o, &since, &reason)));
+		stats_prom_output(&b, "asynclog_output_state", o, extra, 1);
+	}
 	stats_prom_head(&b, "asynclog_output_free_bytes", "gauge",
 	    "Free space of each file output's file system (-1: unknown).");
 	for (i = 0; (o = route_output(route, i)) != NULL; i++)

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * stats.h: the daemon's counters as people and programs read them: the
  * text and JSON replies to STATS frames and SIGUSR1, and the total over

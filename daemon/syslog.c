@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * syslog.c: parse RFC 3164 and RFC 5424 messages, and find them in a stream
  * with RFC 6587 framing (octet counting, or lines ended by LF, or by NUL

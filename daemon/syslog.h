@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * syslog.h: parse RFC 3164 and RFC 5424 messages (and RFC 6587 framing) into
  * records. Pure functions, no I/O and no allocation: the record points into

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * tally.c: per-sender record counts in fixed slots (see tally.h).
  */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * tally.h: who sent the records of a chunk, so a drop marker can say which
  * senders lost the most ("most from pid 42 (1200), pid 77 (34)"). A few

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * task.c: the coroutine task layer over libevent (see task.h).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * task.h: cooperative tasks (stackless coroutines) on one libevent loop.
  *

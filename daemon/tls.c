@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * tls.c: GnuTLS client sessions for forward outputs (see tls.h).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * tls.h: the client side of RFC 5425 (syslog over TLS) with GnuTLS, one
  * non-blocking step at a time. The caller (forward.c) owns the socket and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * unit.c: a sender's systemd unit from /proc/PID/cgroup, and its command
  * name from /proc/PID/comm (unit.h).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * unit.h: the systemd unit of a sender, from /proc/PID/cgroup, as a trusted
  * field of its records (like journald's _SYSTEMD_UNIT); and its command

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * writer.c: one output file's thread: writes whole chunks, undoes a failed
  * chunk with ftruncate, drops and counts while the disk is full, probes for
@@ -532,14 +533,17 @@ writer_undo(struct writer *w, const struct stat *before)
 	(void)writer_reserve(w->fd, before->st_size);
 }
 
-/* Give the reserve back before closing a file for good. */
+/* Give the reserve back before closing a file for good. The reserve is
+ * fallocated with KEEP_SIZE, so a failure costs only those blocks, never
+ * the file's contents: said, not fatal. */
 static void
 writer_release(int fd)
 {
 	struct stat st;
 
-	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode))
-		(void)ftruncate(fd, st.st_size);
+	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) &&
+	    ftruncate(fd, st.st_size) == -1)
+		log_warn("releasing a log file's reserve: %s", strerror(errno));
 }
 
 /* Free bytes on the output's filesystem and the keep_free floor; -1 unknown. */

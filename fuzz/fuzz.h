@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * fuzz.h: what every libFuzzer target in fuzz/ shares: a check that stops
  * the run with a message (libFuzzer then saves the input that broke it), and

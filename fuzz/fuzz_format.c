@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * fuzz_format.c: libFuzzer target for daemon/format.c, the record -> line
  * formatters and their escaping.

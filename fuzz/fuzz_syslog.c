@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * fuzz_syslog.c: libFuzzer target for syslog stream framing (RFC 6587: LF,
  * NUL, octet counting) and RFC 3164 / 5424 parsing.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * fuzz_wire.c: libFuzzer target for the native frame decoder, wire_decode().
  *

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: ISC
 # fuzz/seeds.py: writes the seed corpus of each fuzz target into
 # fuzz/corpus/TARGET/seed-*, from the unit tests' vectors. Regression inputs
 # (fuzz/corpus/TARGET/regress-*, leak-*) are kept by hand and not touched.

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
 # The daemon's modules depend on each other one way only (inputs -> route ->
 # output -> sinks; see docs/ARCHITECTURE.md). A module is a .c/.h pair; it
 # depends on another when either file #includes the other's header. Prints

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * harness.c: start/stop the real daemon for integration tests (harness.h).
  */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * harness.h: what integration tests share: start the real asynclogd in a
  * temporary directory with a config of the test's own, wait for conditions

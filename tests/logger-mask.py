@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: ISC
 # logger-mask.py DIR...: mask DIR/out, DIR/err and DIR/socketin (what a
 # logger(1)-like program printed and sent) into DIR/NAME.masked, as
 # util-linux pins these fields for its test build of logger

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * test_claims.c: a hostile local user against the real daemon.
  *

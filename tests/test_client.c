@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * test_client.c: libasynclog against a fake daemon.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * test_commit.c: flushing is group commit. A record goes to the file as
  * soon as the daemon has no more input ready, not when flush_interval_ms

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * test_compat.c: syslog compatibility with clients we did not write, end to
  * end against the real asynclogd: util-linux logger(1), Python's
@@ -32,10 +33,15 @@
 	"  syslog_dgram = \"@DIR@/dgram.sock\"; };\n"			\
 	"buffer = { flush_interval_ms = 50; };\n"			\
 	"outputs = (\n"							\
+	"  { name = \"self\"; path = \"@DIR@/self.log\";\n"		\
+	"    match = \"syslog.*\"; final = true; },\n"			\
 	"  { name = \"json\"; path = \"@DIR@/main.json\"; format = \"json\"; },\n" \
 	"  { name = \"text\"; path = \"@DIR@/main.log\"; format = \"text\"; },\n" \
 	"  { name = \"rfc5424\"; path = \"@DIR@/main.5424\";\n"		\
 	"    format = \"rfc5424\"; } );\n"
+
+/* asynclogd's own records (drop reports) go to self.log, so the others
+ * hold exactly what the clients sent. */
 
 /*
  * One line per record: the named fields joined by '|', "-" for an absent
@@ -766,6 +772,10 @@ Test(injection, an_oversize_line_on_a_stream_is_dropped_whole_and_counted_once,
 		cr_assert_str_eq(got, "lf|after\nlf|after\n");
 		free(got);
 	}
+	/* And the log says so, for grep. */
+	cr_assert(hd_wait_lines(hd_path(&d, "self.log"), 1, 10000));
+	cr_assert_eq(run("grep -q ': dropped [12] records (too_large) from ' %s",
+	    hd_path(&d, "self.log")), 0);
 }
 
 /* ---- the asynclog CLI as logger(1) ----------------------------------- */
@@ -1018,13 +1028,14 @@ Test(cli, stats_on_a_syslog_socket_says_what_it_is,
 	cr_assert_eq(run("%s --stats -u %s 2> %s", ASYNCLOG_CLI,
 	    hd_path(&d, "stream.sock"), hd_path(&d, "cli.err")), 1);
 	err = cli_stderr();
-	cr_assert_not_null(strstr(err, "is a syslog stream socket, not "
-	    "asynclogd's native socket"), "%s", err);
+	cr_assert_not_null(strstr(err, "a syslog stream socket: it takes "
+	    "messages"), "%s", err);
 	free(err);
 	cr_assert_eq(run("%s --stats -u %s 2> %s", ASYNCLOG_CLI,
 	    hd_path(&d, "dgram.sock"), hd_path(&d, "cli.err")), 1);
 	err = cli_stderr();
-	cr_assert_not_null(strstr(err, "is a datagram socket"), "%s", err);
+	cr_assert_not_null(strstr(err, "a syslog datagram socket (like "
+	    "/dev/log)"), "%s", err);
 	free(err);
 	cr_assert_eq(hd_stat(&d, "total.dropped.malformed"), 0);
 }

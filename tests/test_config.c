@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * test_config.c: daemon/config.c turns libconfig text into a validated
  * struct config, or one "file:line: message" error. Every error case
@@ -1088,4 +1089,31 @@ Test(config, check_system_names_what_would_fail_at_start)
 	cr_assert_not_null(strstr(err, want), "%s", err);
 	config_free(c);
 	cr_assert_eq(run("rm -rf %s", dir), 0);
+}
+
+Test(config, stats_file_and_interval_are_read_and_checked_on_their_lines)
+{
+	struct config *c;
+
+	c = load("listen = { socket = \"s\"; };\nstats = { file = \"/var/lib/x/asynclog.prom\";\n"
+	    "  interval = \"30s\"; log = true; };\n"
+	    "outputs = ( { name = \"a\"; path = \"a.log\"; } );\n");
+	cr_assert_str_eq(c->stats_file, "/var/lib/x/asynclog.prom");
+	cr_assert_eq(c->stats_interval_s, 30);
+	cr_assert(c->stats_log);
+	config_free(c);
+	c = load("listen = { socket = \"s\"; };\noutputs = ( { name = \"a\"; path = \"a.log\"; } );\n");
+	cr_assert_null(c->stats_file);
+	cr_assert_eq(c->stats_interval_s, 15);
+	cr_assert_not(c->stats_log);
+	config_free(c);
+	load_fails("listen = { socket = \"s\"; };\nstats = {\n  file = \"rel.prom\"; };\n"
+	    "outputs = ( { name = \"a\"; path = \"a.log\"; } );\n",
+	    "t.conf:3: stats.file must be an absolute path");
+	load_fails("listen = { socket = \"s\"; };\nstats = {\n\n  interval = 0; };\n"
+	    "outputs = ( { name = \"a\"; path = \"a.log\"; } );\n",
+	    "t.conf:4: stats.interval must be between 1s and 1d");
+	load_fails("listen = { socket = \"s\"; };\nstats = { log = 1; };\n"
+	    "outputs = ( { name = \"a\"; path = \"a.log\"; } );\n",
+	    "t.conf:2: stats.log must be true or false");
 }

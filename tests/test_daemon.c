@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * test_daemon.c: the core, end to end: the real asynclogd, the real library
  * and CLI, real sockets. Records must arrive exactly once, whole, in
@@ -364,7 +365,8 @@ Test(daemon, stats_balance_in_the_cli_json_text_and_on_sigusr1,
 	bad = unix_connect(d.sock);
 	cr_assert_eq(write(bad, "garbage!", 8), 8);
 	close(bad);
-	cr_assert(hd_wait_lines(hd_path(&d, "main.log"), 1000, 10000));
+	/* 1000 records and the report of the malformed frame. */
+	cr_assert(hd_wait_lines(hd_path(&d, "main.log"), 1001, 10000));
 
 	/* JSON through the real CLI: every output and the total balance. */
 	cr_assert_eq(run("%s -u %s --stats --json | python3 -c '\n"
@@ -375,14 +377,19 @@ Test(daemon, stats_balance_in_the_cli_json_text_and_on_sigusr1,
 	    "sum(c[\"dropped\"].values())\n"
 	    "assert ok(s[\"total\"]) and s[\"total\"][\"balanced\"]\n"
 	    "assert all(ok(o) for o in s[\"outputs\"].values())\n"
-	    "assert s[\"outputs\"][\"main\"][\"written\"] == 1000\n"
+	    "assert s[\"outputs\"][\"main\"][\"written\"] == 1001\n"
+	    "assert s[\"inputs_received\"] == 1002\n"
 	    "assert s[\"total\"][\"dropped\"][\"malformed\"] == 1\n"
 	    "assert s[\"outputs\"][\"main\"][\"state\"] == \"writing\"\n'",
 	    hd_bin("asynclog"), d.sock), 0);
 	cr_assert_eq(run("%s -u %s --stats | grep -q 'balanced=yes'",
 	    hd_bin("asynclog"), d.sock), 0);
 	cr_assert_eq(run("%s -u %s --stats | grep -q '^output main state=writing"
-	    ".* written=1000 '", hd_bin("asynclog"), d.sock), 0);
+	    ".* delivered=1001 written=1001 '", hd_bin("asynclog"), d.sock), 0);
+	/* Text: the inputs' records once, the drop with its reason. */
+	cr_assert_eq(run("%s -u %s --stats | grep -q '^inputs received=1002 "
+	    "routed=1001 dropped=1 dropped.malformed=1$'", hd_bin("asynclog"),
+	    d.sock), 0);
 	kill(d.pid, SIGUSR1);
 	cr_assert(hd_wait(hd_log_mentions, &d, "dropped.malformed=1", 5000),
 	    "no counters in the daemon's log after SIGUSR1");

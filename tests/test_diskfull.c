@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * test_diskfull.c: a really full filesystem (a 1 MiB tmpfs, /dev/full),
  * keep_free, and outputs slower than the clients. The daemon must stay up,

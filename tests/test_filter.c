@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * test_filter.c: filter expressions (daemon/filter.c). The parser: every
  * error it can give, with its column and message. The evaluator: each

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * test_filtering.c: output filters and final, end to end through the real
  * daemon and its syslog datagram socket: what a syslog administrator

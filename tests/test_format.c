@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * test_format.c: unit tests for daemon/format.c.
  *

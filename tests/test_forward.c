@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * test_forward.c: type = "forward" outputs. The config checks every new key
  * with file:line; the integration tests send through the real asynclogd to

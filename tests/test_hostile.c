@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * test_hostile.c: a hostile or careless local user against asynclogd's
  * files and sockets. Each test runs the attack and checks that it fails
@@ -113,6 +114,24 @@ Test(hostile, a_stale_socket_is_replaced_but_a_live_one_is_not,
 
 /* One size rule for every framing: max_record bytes of message, its ending
  * not counted, whether it comes in a datagram or on a stream. */
+static size_t
+count_in(const char *path, const char *what)
+{
+	char *text = file_read(path, NULL), *p;
+	size_t n = 0;
+
+	for (p = text; p != NULL && (p = strstr(p, what)) != NULL; p++)
+		n++;
+	free(text);
+	return n;
+}
+
+/* asynclogd's own records (drop reports) go to self.log, so main.log holds
+ * exactly what the clients sent. */
+#define HOSTILE_SELF							\
+	"{ name = \"self\"; path = \"@DIR@/self.log\"; match = \"syslog.*\";\n" \
+	"  final = true; },\n"
+
 Test(hostile, a_datagram_of_max_record_passes_and_one_byte_more_does_not,
     .fini = daemon_down, .timeout = 30)
 {
@@ -121,7 +140,8 @@ Test(hostile, a_datagram_of_max_record_passes_and_one_byte_more_does_not,
 	hd_start(&d, "listen = { socket = \"@DIR@/asynclog.sock\"; "
 	    "syslog_dgram = \"@DIR@/dgram.sock\"; };\n"
 	    "buffer = { flush_interval_ms = 20; max_record = \"1K\"; };\n"
-	    "outputs = ( { name = \"main\"; path = \"@DIR@/main.log\"; } );\n");
+	    "outputs = ( " HOSTILE_SELF
+	    "{ name = \"main\"; path = \"@DIR@/main.log\"; } );\n");
 	cr_assert(hd_wait(hd_socket_ready, &d, "dgram.sock", 5000));
 	memset(msg, 'a', sizeof(msg));
 	memcpy(msg, "<13>", 4);
@@ -140,6 +160,10 @@ Test(hostile, a_datagram_of_max_record_passes_and_one_byte_more_does_not,
 	cr_assert(hd_wait_lines(hd_path(&d, "main.log"), 4, 5000));
 	cr_assert_eq(hd_stat(&d, "total.dropped.too_large"), 3);
 	cr_assert_eq(file_lines(hd_path(&d, "main.log")), 4);
+	/* The drops are in the log too, for grep (summed per window). */
+	cr_assert(hd_wait_lines(hd_path(&d, "self.log"), 1, 10000));
+	cr_assert_eq(count_in(hd_path(&d, "self.log"), "records (too_large)"),
+	    file_lines(hd_path(&d, "self.log")));
 }
 
 /* ---- the syslog stream socket ---- */
@@ -148,7 +172,8 @@ Test(hostile, a_datagram_of_max_record_passes_and_one_byte_more_does_not,
 	"listen = { socket = \"@DIR@/asynclog.sock\"; "			\
 	"syslog_stream = \"@DIR@/stream.sock\"; };\n"			\
 	"buffer = { flush_interval_ms = 20; };\n"			\
-	"outputs = ( { name = \"main\"; path = \"@DIR@/main.log\"; } );\n"
+	"outputs = ( " HOSTILE_SELF						\
+	"{ name = \"main\"; path = \"@DIR@/main.log\"; } );\n"
 
 static void
 stream_up(void)
@@ -166,18 +191,6 @@ stream_send(const void *buf, size_t len)
 	cr_assert_neq(fd = unix_connect(hd_path(&d, "stream.sock")), -1);
 	cr_assert_eq(write(fd, buf, len), (ssize_t)len);
 	close(fd);
-}
-
-static size_t
-count_in(const char *path, const char *what)
-{
-	char *text = file_read(path, NULL), *p;
-	size_t n = 0;
-
-	for (p = text; p != NULL && (p = strstr(p, what)) != NULL; p++)
-		n++;
-	free(text);
-	return n;
 }
 
 /*
@@ -205,6 +218,9 @@ Test(hostile, a_native_hello_on_the_syslog_stream_socket_makes_no_records,
 	cr_assert_eq(count_in(hd_path(&d, "main.log"), "ALOG"), 0);
 	cr_assert_eq(hd_stat(&d, "total.dropped.malformed"), 1);
 	cr_assert_eq(count_in(d.errlog, note), 1, "one note per connection");
+	cr_assert(hd_wait_lines(hd_path(&d, "self.log"), 1, 10000));
+	cr_assert_eq(count_in(hd_path(&d, "self.log"),
+	    ": dropped 1 records (malformed) from "), 1);
 	/* The bytes it quotes are escaped: no raw control byte in the log. */
 	cr_assert(hd_log_mentions(&d, "it starts \"\\x10\\x00\\x00\\x00\\x01ALOG"),
 	    "the note does not quote the frame escaped");

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * test_install.c: `make install` into a temporary DESTDIR gives another
  * program everything it needs: the header, the shared library with its
@@ -231,6 +232,28 @@ Test(install, prefix_usr_unit_starts_usr_sbin_asynclogd,
 	make_prefix("install", NULL);
 	cr_assert_eq(run("grep -q 'ExecStart=/usr/local/sbin/asynclogd ' "
 	    "%s/usr/local/lib/systemd/system/asynclogd.service", destdir), 0);
+}
+
+/*
+ * A PREFIX that is not the system's (/usr, /usr/local) keeps everything
+ * under itself, the configuration too, and the unit says where.
+ */
+Test(install, a_non_system_prefix_keeps_its_configuration_under_it,
+    .init = install_up, .fini = install_down, .timeout = 120)
+{
+	make_prefix("install", "/opt/asynclog");
+	cr_assert_eq(run("test -f %s/opt/asynclog/etc/asynclog/"
+	    "asynclogd.conf.example", destdir), 0);
+	cr_assert_eq(run("test -f %s/opt/asynclog/lib/sysusers.d/"
+	    "asynclog.conf", destdir), 0);
+	cr_assert_neq(run("test -e %s/etc", destdir), 0,
+	    "installed outside PREFIX");
+	cr_assert_eq(run("grep -qx 'ExecStart=/opt/asynclog/sbin/asynclogd -c "
+	    "/opt/asynclog/etc/asynclog/asynclogd.conf' "
+	    "%s/opt/asynclog/lib/systemd/system/asynclogd.service", destdir),
+	    0);
+	/* Back to the default paths for the tests after this one. */
+	make_prefix("all", NULL);
 }
 
 Test(install, uninstall_leaves_no_file_behind,

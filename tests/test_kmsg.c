@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * test_kmsg.c: the kernel log input and journald's forwarding socket.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * test_lifecycle.c: the files over time: SIGHUP reopen after an external
  * logrotate, config reload (broken, adding and removing outputs), and

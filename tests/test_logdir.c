@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * test_logdir.c: a local user who can write the log directory against the
  * real daemon. Each test plants its links for real (as user nobody when we

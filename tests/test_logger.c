@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * test_logger.c: util-linux's own logger(1) tests (tests/ts/logger/ and
  * tests/expected/logger/ of util-linux 2.38.1, copied with their licence in

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * test_match.c: syslog.conf-style selectors (daemon/match.c), compiled into
  * a facility x severity bitmap. Each test states one rule of the grammar in

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * test_ratelimit.c: per-sender windows: the burst passes, the rest is
  * dropped, and each window's drops are reported exactly once, in the log

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * test_remote.c: `asynclog -n HOST -P PORT` (-T, -d, --octet-count, the
  * format flags) sends to a remote syslog server what util-linux logger

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * test_rotate.c: rotation, retention and compression of output files.
  *

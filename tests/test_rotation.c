@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * test_rotation.c: size rotation under load with zstd compression and
  * retention, checked with the real zstd tool: the live file plus every

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * test_routing.c: several outputs with syslog.conf-style match selectors,
  * end to end. Every facility x severity goes in, through the syslog datagram

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * test_rsyslog_vectors.c: rsyslog's parser test vectors against our parser.
  *

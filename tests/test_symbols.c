@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * test_symbols.c: libasynclog.so exports its API and nothing else.
  *

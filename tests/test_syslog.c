@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * test_syslog.c: unit tests for daemon/syslog.c on what real senders write
  * (glibc syslog(3), util-linux logger, Python's SysLogHandler, the examples

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * test_systemd.c: asynclogd as a systemd service, checked with systemd's own
  * tools wherever they exist: socket activation through the real
@@ -314,6 +315,9 @@ Test(systemd, notify_ready_watchdog_reloading_and_stopping,
 	close(fd);
 	cr_assert_not_null(strstr(m.text, "STATUS=clients="),
 	    "READY=1 without a STATUS line: %s", m.text);
+	/* Received by the inputs and delivered to outputs, each named. */
+	cr_assert_not_null(strstr(m.text, " received=0 delivered=0 written=0 "),
+	    "STATUS without received and delivered: %s", m.text);
 
 	/* WatchdogSec=200ms: a ping every 100 ms, so about 10 in 1 s. */
 	start = hd_now_ms();

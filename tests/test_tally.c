@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * test_tally.c: per-sender counts behind "most from pid 42 (1200), ...".
  */

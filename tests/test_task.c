@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * test_task.c: the coroutine task layer on a real libevent loop: awaiting
  * an fd, a timeout, a condition, wake-ups, and cancel running cleanup.

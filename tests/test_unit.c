@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * test_unit.c: the sender's systemd unit as a trusted field. The parser of
  * /proc/PID/cgroup is a pure function, tested on samples of what systemd

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * test_wire.c: unit tests for the native frame encoder and decoder.
  *

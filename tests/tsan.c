@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * tsan.c: lets criterion start under ThreadSanitizer (make SANITIZE=thread);
  * empty in every other build.
