@@ -693,7 +693,9 @@ cli_send(struct cli *c, int priority, const char *msg, size_t len)
 			iov[n].iov_base = "\n";
 			iov[n++].iov_len = 1;
 		}
-		(void)writev(STDERR_FILENO, iov, n);	/* as logger */
+		/* As logger: a failed echo is no reason to fail the send. */
+		if (writev(STDERR_FILENO, iov, n) == -1)
+			c->echo = false;
 	}
 }
 

@@ -328,8 +328,10 @@ attacker(const char *sock, uid_t uid, int n, size_t frame_len, int *hold)
 			if (len > 0)
 				(void)send(fd, frame, len - 1, MSG_NOSIGNAL);
 		}
-		(void)write(ready[1], "x", 1);
-		(void)read(wait_fd[0], &c, 1);	/* until the test is done */
+		/* The parent sees a failed write as "did not start". */
+		if (write(ready[1], "x", 1) != 1 ||
+		    read(wait_fd[0], &c, 1) == -1)	/* until the test is done */
+			_exit(1);
 		_exit(0);
 	}
 	close(ready[1]);
