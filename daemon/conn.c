@@ -94,7 +94,9 @@ struct conn {
 	bool		 draining;
 	int64_t		 now_ns;	/* receive time of the current read */
 
-	struct wire_frame frame;
+	struct wire_frame *frame;	/* native: the frame being handled; held
+					 * with the read buffer, not while idle
+					 * (it is most of an idle client's size) */
 	struct record	 rec;
 	size_t		 consume;	/* bytes the current frame occupies */
 	uint64_t	 pending;	/* outputs still to take rec */
@@ -128,6 +130,7 @@ conn_cleanup(struct task *t)
 	task_cond_broadcast(&c->set->ended);
 	free(c->sync_points);
 	free(c->reply);
+	free(c->frame);
 	inbuf_free(&c->in, &c->set->mem);
 	free(c);
 }
@@ -354,7 +357,13 @@ conn_parse_native(struct conn *c)
 		    "than max_record; dropped", c->name, flen);
 		return CONN_SKIP;
 	}
-	n = wire_decode(p, avail, c->max_frame, &c->frame, &err);
+	if (c->frame == NULL && (c->frame = malloc(sizeof(*c->frame))) ==
+	    NULL) {
+		log_limited(&conn_rl, "client %s: out of memory for a frame",
+		    c->name);
+		return CONN_CLOSE;
+	}
+	n = wire_decode(p, avail, c->max_frame, c->frame, &err);
 	if (n == 0 && !c->eof)
 		return CONN_NEED_MORE;
 	if (n == 0) {
@@ -369,22 +378,22 @@ conn_parse_native(struct conn *c)
 		return CONN_CLOSE;
 	}
 	c->consume = n;
-	if (!c->hello && c->frame.type != WIRE_HELLO) {
+	if (!c->hello && c->frame->type != WIRE_HELLO) {
 		conn_malformed(c, "first frame is not HELLO");
 		return CONN_CLOSE;
 	}
-	switch (c->frame.type) {
+	switch (c->frame->type) {
 	case WIRE_HELLO:
 		if (c->hello) {
 			conn_malformed(c, "second HELLO");
 			return CONN_CLOSE;
 		}
 		c->hello = true;
-		conn_set_name(c, c->frame.u.hello.name,
-		    c->frame.u.hello.name_len);
+		conn_set_name(c, c->frame->u.hello.name,
+		    c->frame->u.hello.name_len);
 		return CONN_SKIP;
 	case WIRE_RECORD:
-		wr = &c->frame.u.record;
+		wr = &c->frame->u.record;
 		if (wr->msg_len > route_config(c->route)->max_record) {
 			counters_input_drop(DROP_TOO_LARGE, 1);
 			return CONN_SKIP;
@@ -406,12 +415,12 @@ conn_parse_native(struct conn *c)
 		return c->pending != 0 ? CONN_DELIVER : CONN_SKIP;
 	case WIRE_DROPPED:
 		dropreport_claim(c->set->drops, &c->cred, c->name,
-		    &c->drop_claimed, &c->frame.u.dropped);
+		    &c->drop_claimed, &c->frame->u.dropped);
 		return CONN_SKIP;
 	case WIRE_STATS:
-		return conn_stats_reply(c, c->frame.u.stats_format);
+		return conn_stats_reply(c, c->frame->u.stats_format);
 	case WIRE_SYNC:
-		c->sync_seq = c->frame.u.sync_seq;
+		c->sync_seq = c->frame->u.sync_seq;
 		return CONN_SYNC;
 	default:
 		conn_malformed(c, "frame type not sent by clients");
@@ -559,6 +568,16 @@ conn_consume(struct conn *c)
 		c->deadline_ns = 0;
 }
 
+/* Nothing pending, no record in flight: an idle client keeps no frame. */
+static void
+conn_idle_frame(struct conn *c)
+{
+	if (inbuf_pending(&c->in) == 0) {
+		free(c->frame);
+		c->frame = NULL;
+	}
+}
+
 /* Has HELLO or a started frame missed its deadline? Then say so. */
 static bool
 conn_past_deadline(struct conn *c)
@@ -681,6 +700,7 @@ conn_task(struct task *t)
 		if (c->draining && inbuf_pending(&c->in) == 0)
 			break;	/* everything the client sent is taken */
 		inbuf_idle(&c->in, &c->set->mem);
+		conn_idle_frame(c);
 		c->reading = true;
 		TASK_AWAIT_FD(t, c->fd, EV_READ, conn_read_wait_ms(c));
 		c->reading = false;
@@ -716,6 +736,7 @@ conn_set_free(struct conn_set *set)
 	if (set == NULL)
 		return;
 	conn_close_all(set);
+	inbuf_budget_free(&set->mem);
 	dropreport_free(set->drops);
 	free(set);
 }
