@@ -370,7 +370,7 @@ sender_build(struct asynclog *h)
 		r = h->rings[i];
 		head = atomic_load_explicit(&r->head, memory_order_acquire);
 		t = r == s->partial ? r->partial_end : r->tail_local;
-		lap = (t | RING_MASK) + 1;
+		lap = (t | r->mask) + 1;
 		if (head > lap) {
 			/* lap_end was written before head passed lap. */
 			if (t < r->lap_end)
