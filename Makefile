@@ -87,7 +87,7 @@ pkg		= $(foreach p,$(2),$(if $(shell $(PKG_CONFIG) --exists $(p) && echo y),\
 once		= $(eval $(1) := $(2))$($(1))
 
 LIB_SRCS	:= client/asynclog.c client/ring.c client/sender.c client/wire.c
-CLI_SRCS	:= client/cli.c client/logline.c client/peer.c
+CLI_SRCS	:= client/cli.c client/lineread.c client/logline.c client/peer.c
 DAEMON_SRCS	:= $(filter-out daemon/main.c,$(wildcard daemon/*.c))
 TEST_SRCS	:= $(wildcard tests/*.c)
 BENCH_SRCS	:= $(wildcard bench/*.c)
