@@ -6,7 +6,6 @@
  */
 #include <criterion/criterion.h>
 
-#include <sys/resource.h>
 #include <sys/socket.h>
 
 #include <stdio.h>
@@ -28,38 +27,6 @@ daemon_down(void)
 	hd_stop(&d);
 }
 
-/* The test's descriptors and the daemon's (it inherits our limits). */
-static void
-scale_need_files(rlim_t n)
-{
-	struct rlimit rl;
-
-	cr_assert_eq(getrlimit(RLIMIT_NOFILE, &rl), 0);
-	if (rl.rlim_max != RLIM_INFINITY && rl.rlim_max < n)
-		cr_skip_test("needs %lu open files and the hard limit is %lu "
-		    "(raise it, e.g. ulimit -Hn %lu); skipped",
-		    (unsigned long)n, (unsigned long)rl.rlim_max,
-		    (unsigned long)n);
-	if (rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < n) {
-		rl.rlim_cur = rl.rlim_max == RLIM_INFINITY ? n : rl.rlim_max;
-		cr_assert_eq(setrlimit(RLIMIT_NOFILE, &rl), 0);
-	}
-}
-
-static long
-scale_rss_kib(pid_t pid)
-{
-	char path[64], *text, *p;
-	long kib = -1;
-
-	snprintf(path, sizeof(path), "/proc/%ld/status", (long)pid);
-	if ((text = file_read(path, NULL)) != NULL &&
-	    (p = strstr(text, "VmRSS:")) != NULL)
-		kib = strtol(p + 6, NULL, 10);
-	free(text);
-	return kib;
-}
-
 static bool
 scale_clients_at_least(struct hd *dd, void *arg)
 {
@@ -77,7 +44,7 @@ Test(scale, ten_thousand_idle_clients_are_held_and_cost_at_most_2_kib_each,
 	size_t n;
 	int i;
 
-	scale_need_files(SCALE_CONNS + 256);
+	hd_need_files(SCALE_CONNS + 256);
 	hd_start(&d, "listen = { socket = \"@DIR@/asynclog.sock\"; "
 	    "max_clients = 10100; max_clients_per_user = 10100; };\n"
 	    "buffer = { flush_interval_ms = 50; };\n"
@@ -87,7 +54,7 @@ Test(scale, ten_thousand_idle_clients_are_held_and_cost_at_most_2_kib_each,
 	cr_assert_eq(run("%s -u %s -t scale warm", hd_bin("asynclog"), d.sock),
 	    0);
 	cr_assert(hd_wait_lines(hd_path(&d, "main.log"), 1, 30000));
-	cr_assert_gt(rss0 = scale_rss_kib(d.pid), 0);
+	cr_assert_gt(rss0 = hd_proc_kib(d.pid, "VmRSS:"), 0);
 
 	n = wire_encode_hello(hello, sizeof(hello), 0, "idle", 4);
 	for (i = 0; i < SCALE_CONNS; i++) {
@@ -109,7 +76,7 @@ Test(scale, ten_thousand_idle_clients_are_held_and_cost_at_most_2_kib_each,
 	cr_assert_lt(hd_stat(&d, "client_memory"), 1 << 20,
 	    "idle clients hold read buffers");
 
-	rss1 = scale_rss_kib(d.pid);
+	rss1 = hd_proc_kib(d.pid, "VmRSS:");
 	per_conn = (rss1 - rss0) * 1024 / SCALE_CONNS;
 	cr_log_info("asynclogd RSS: %ld KiB idle, %ld KiB with %d idle "
 	    "clients: %ld bytes each", rss0, rss1, SCALE_CONNS, per_conn);
