@@ -32,13 +32,14 @@ daemon_down(void)
 static int
 ring_burst(asynclog_t *h)
 {
-	char msg[BURST_MSG];
-	int i, kept = 0;
+	char msg[BURST_MSG], head[32];
+	unsigned i;
+	int hl, kept = 0;
 
 	memset(msg, 'x', sizeof(msg));
 	for (i = 0; i < BURST_RECORDS; i++) {
-		snprintf(msg, 16, "burst %05d ", i);
-		msg[strlen(msg)] = 'x';
+		hl = snprintf(head, sizeof(head), "burst %05u ", i);
+		memcpy(msg, head, (size_t)hl);
 		kept += asynclog_write(h, LOG_INFO, msg, sizeof(msg)) == 0;
 	}
 	return kept;
