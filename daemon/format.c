@@ -924,6 +924,22 @@ format_json(struct format_buf *b, const struct record *rec, const char *host)
 	if (rec->sd != NULL)
 		format_json_str(b, "sd", rec->sd, rec->sd_len);
 	format_json_str(b, "message", rec->msg, rec->msg_len);
+	if (rec->fmt != NULL) {
+		/* A record rendered by the daemon: its template and values. */
+		format_json_str(b, "fmt", rec->fmt, rec->fmt_len);
+		format_add(b, ",\"args\":[", 9);
+		for (i = 0; i < rec->nargs; i++) {
+			if (i > 0)
+				format_addc(b, ',');
+			if (rec->args[i].quoted)
+				format_addc(b, '"');
+			format_escape_json_buf(b, rec->args[i].s,
+			    rec->args[i].len);
+			if (rec->args[i].quoted)
+				format_addc(b, '"');
+		}
+		format_addc(b, ']');
+	}
 	if (rec->nfields > 0) {
 		format_add(b, ",\"fields\":{", 11);
 		for (i = 0; i < rec->nfields; i++) {
@@ -1254,6 +1270,11 @@ format_max_len(const struct record *rec)
 		n += rec->sd_len;
 	for (i = 0; i < rec->nfields; i++)
 		n += rec->fields[i].key_len + rec->fields[i].value_len + 2;
+	if (rec->fmt != NULL) {
+		n += rec->fmt_len;
+		for (i = 0; i < rec->nargs; i++)
+			n += rec->args[i].len + 3;
+	}
 	return FORMAT_FIXED + FORMAT_GROWTH * n;
 }
 

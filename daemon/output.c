@@ -40,6 +40,7 @@ struct output {
 	unsigned	 nfree;
 	uint64_t	 next_seq;	/* seq of the next chunk handed off */
 	uint64_t	 completed_seq;	/* every chunk below this came back */
+	uint64_t	 lossy_seq;	/* 1 + seq of the last one back with drops */
 	struct counters	 counters;
 	bool		 stalled;	/* no room for stall_timeout_ms: drop, don't wait */
 	struct task_cond room;		/* signalled when a chunk returns to the pool */
@@ -127,6 +128,8 @@ output_complete(struct output *o, struct chunk_list *done)
 		 * pool: take_counts says when it is delivered. */
 		o->counters.buffered -= c->nrecords - c->nspooled;
 		o->completed_seq = c->seq + 1;
+		if (c->ndropped > 0)
+			o->lossy_seq = c->seq + 1;
 		c->len = 0;
 		c->nrecords = 0;
 		c->nspooled = 0;
@@ -377,6 +380,18 @@ bool
 output_synced(const struct output *o, uint64_t seq)
 {
 	return o->completed_seq >= seq;
+}
+
+uint64_t
+output_written_seq(const struct output *o)
+{
+	return o->completed_seq;
+}
+
+bool
+output_lossy_since(const struct output *o, uint64_t seq)
+{
+	return o->lossy_seq > seq;
 }
 
 const char *
