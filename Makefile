@@ -10,7 +10,7 @@
 #                        threaded tests (client/*, diskfull/*): the first race
 #                        fails its test; fork tests skip (test_client.c says
 #                        why); tests/tsan.c lets criterion start under TSan
-#   make bench           throughput / latency / memory benchmark (bench/)
+#   make bench           issue 14's goals, PASS/FAIL, charts in docs/ (bench/)
 #   make fuzz            libFuzzer targets, FUZZ_SECONDS each (fuzz/README.md)
 #   make fuzz-smoke      the same, FUZZ_SMOKE_SECONDS each: for CI
 #   make install PREFIX=/usr/local DESTDIR=...   /   make uninstall
@@ -96,8 +96,8 @@ once		= $(eval $(1) := $(2))$($(1))
 
 LIB_SRCS	:= client/asynclog.c client/ring.c client/sender.c client/wire.c \
 		   client/render.c client/defer.c
-CLI_SRCS	:= client/cli.c client/logline.c client/peer.c client/statsreq.c \
-		   client/top.c
+CLI_SRCS	:= client/cli.c client/lineread.c client/logline.c client/peer.c \
+		   client/statsreq.c client/top.c
 DAEMON_SRCS	:= $(filter-out daemon/main.c,$(wildcard daemon/*.c))
 TEST_SRCS	:= $(wildcard tests/*.c)
 BENCH_SRCS	:= $(wildcard bench/*.c)
@@ -224,8 +224,14 @@ test: deps check-includes
 	    ASYNCLOG_BUILD=$(CURDIR)/$(B) ASYNCLOG_SANITIZE=$(SANITIZE) $(B)/test_asynclog --jobs=2 $(TEST_ARGS)
 	ASYNCLOG_BUILD=$(CURDIR)/$(B) $(B)/asynclog-bench --smoke
 
+# Without BENCH_ARGS: every goal of issue 14 with PASS/FAIL and the charts
+# of docs/PERFORMANCE.md (bench/goals.sh; BENCH_REPEAT runs each, default 3).
 bench: $(PROGS) $(B)/asynclog-bench
+ifeq ($(BENCH_ARGS),)
+	ASYNCLOG_BUILD=$(CURDIR)/$(B) sh bench/goals.sh $(BENCH_REPEAT)
+else
 	ASYNCLOG_BUILD=$(CURDIR)/$(B) $(B)/asynclog-bench $(BENCH_ARGS)
+endif
 
 install: all
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBDIR)/pkgconfig \

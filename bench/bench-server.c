@@ -131,6 +131,8 @@ server_config_asynclogd(struct bench_server *s, const struct bench_opts *o,
 	    "\tsocket = \"%s\";\n"
 	    "\tsyslog_stream = \"%s\";\n"
 	    "\tsyslog_dgram = \"%s\";\n"
+	    "\tmax_clients = 10240;\n"
+	    "\tmax_clients_per_user = 10240;\n"
 	    "};\n"
 	    "buffer = {\n"
 	    "\tchunk_size = \"512K\";\n"

@@ -8,8 +8,9 @@
  * (sender.c) drains the rings to the daemon. This file creates, resets and
  * frees handles, keeps the process-wide handle list, and implements flush.
  *
- * Bounds: a ring is RING_SIZE bytes and a handle has at most RING_MAX of
- * them; the last one is shared, under a mutex, by threads beyond the first
+ * Bounds: a ring is the handle's ring size (256 KiB unless
+ * ASYNCLOG_RING_LOG2 or $ASYNCLOG_RING_SIZE says otherwise) and a handle
+ * has at most RING_MAX of them; the last one is shared, under a mutex, by threads beyond the first
  * RING_MAX - 1. A ring left by an exited thread is taken over by the next new
  * thread. A record that does not fit is dropped and counted (or waits, with
  * ASYNCLOG_BLOCK); a message over MAX_MSG bytes is cut (see asynclog_submit).
@@ -249,13 +250,64 @@ asynclog_submit(struct asynclog *h, int priority, const char *msg, size_t len)
 	return ring_put(h, r, (uint8_t)priority, msg, len, marker, marker_len);
 }
 
+/*
+ * The handle's ring size: the open flag, else $ASYNCLOG_RING_SIZE (bytes,
+ * with an optional K, M or G; rounded up to a power of two and brought
+ * within bounds, so a deployment's setting never makes open fail; a value
+ * that is not a size is ignored), else the default. 0 for a flag out of
+ * range.
+ */
+static uint64_t
+asynclog_ring_size(int flags)
+{
+	unsigned	 log2 = (flags >> 8) & 0x1f;
+	unsigned long long v;
+	const char	*env;
+	char		*end;
+
+	if (log2 != 0)
+		return log2 < RING_LOG2_MIN || log2 > RING_LOG2_MAX ? 0 :
+		    (uint64_t)1 << log2;
+	if ((env = getenv("ASYNCLOG_RING_SIZE")) == NULL || *env == '\0')
+		return RING_SIZE_DEFAULT;
+	errno = 0;
+	v = strtoull(env, &end, 10);
+	if (errno != 0 || end == env)
+		return RING_SIZE_DEFAULT;
+	switch (*end) {
+	case 'G': case 'g':
+		v = v > (1ULL << 30) ? 1ULL << 40 : v << 30;
+		end++;
+		break;
+	case 'M': case 'm':
+		v = v > (1ULL << 30) ? 1ULL << 40 : v << 20;
+		end++;
+		break;
+	case 'K': case 'k':
+		v = v > (1ULL << 30) ? 1ULL << 40 : v << 10;
+		end++;
+		break;
+	}
+	if (*end != '\0')
+		return RING_SIZE_DEFAULT;
+	for (log2 = RING_LOG2_MIN; log2 < RING_LOG2_MAX &&
+	    ((uint64_t)1 << log2) < v; log2++)
+		continue;
+	return (uint64_t)1 << log2;
+}
+
 asynclog_t *
 asynclog_open(const char *socket_path, const char *tag, int flags)
 {
+	uint64_t	 ring_size;
 	struct asynclog	*h;
 	int		 error;
 
 	pthread_once(&global_once, asynclog_global_init);
+	if ((ring_size = asynclog_ring_size(flags)) == 0) {
+		errno = EINVAL;
+		return NULL;
+	}
 
 	if (socket_path == NULL) {
 		socket_path = getenv("ASYNCLOG_SOCKET");
@@ -271,6 +323,7 @@ asynclog_open(const char *socket_path, const char *tag, int flags)
 	}
 	memset(h, 0, sizeof *h);
 	h->flags = flags;
+	h->ring_size = ring_size;
 	h->addr.sun_family = AF_UNIX;
 	/* A path too long for sun_path fails at connect time, like the daemon gone. */
 	if (strlen(socket_path) < sizeof h->addr.sun_path)

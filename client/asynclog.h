@@ -31,6 +31,10 @@ typedef struct asynclog asynclog_t;
 #define ASYNCLOG_BLOCK	0x01	/* wait for buffer space instead of dropping (as long as the daemon is away) */
 #define ASYNCLOG_STDERR	0x02	/* also write each record to stderr (like logger -s) */
 #define ASYNCLOG_PID	0x04	/* (informational) the daemon always records the pid */
+/* Ring size: each logging thread buffers up to 2^n bytes of records for this
+ * handle (17 <= n <= 30; default 18, 256 KiB, or $ASYNCLOG_RING_SIZE). Memory:
+ * that much per thread that logs through the handle, 64 rings at most. */
+#define ASYNCLOG_RING_LOG2(n)	(((n) & 0x1f) << 8)
 
 /*
  * socket_path NULL means $ASYNCLOG_SOCKET, then ASYNCLOG_DEFAULT_SOCKET.

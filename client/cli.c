@@ -47,6 +47,7 @@
 #include <unistd.h>
 
 #include "asynclog.h"
+#include "lineread.h"
 #include "logline.h"
 #include "peer.h"
 #include "statsreq.h"
@@ -104,6 +105,7 @@ struct cli {
 	bool		 no_act;	/* --no-act */
 	bool		 octet;		/* --octet-count */
 	int		 socket_errors;	/* 1 on (the default), 0 off */
+	bool		 header_checked; /* logline_header() took one line */
 	uint64_t	 failed;	/* records the library or socket refused */
 	size_t		 unconfirmed;	/* bytes logged since the last flush */
 	char		*ident;		/* --journald's SYSLOG_IDENTIFIER */
@@ -654,15 +656,33 @@ cli_sendmsg(struct cli *c, struct iovec *iov, int n)
  * within FLUSH_MS and we exit 1.
  */
 static void
+cli_native(struct cli *c, int priority, const char *msg, size_t len)
+{
+	if (asynclog_write(c->h, priority, msg, len) == -1)
+		c->failed++;
+	c->unconfirmed += len + 64;
+	if (c->unconfirmed >= FLUSH_EVERY)
+		cli_flush(c, 0);
+}
+
+static void
 cli_send(struct cli *c, int priority, const char *msg, size_t len)
 {
 	char		head[HEAD_MAX], err[256], count[32];
 	struct iovec	iov[4];
 	int		hl, n = 0;
 
+	/* A native record has no syslog header: it is made once, for the
+	 * errors logger would give, and then only for -s. Formatting it
+	 * was most of the time of `seq N | asynclog`. */
+	if (c->h != NULL && !c->echo && c->header_checked) {
+		cli_native(c, priority, msg, len);
+		return;
+	}
 	if ((hl = logline_header(&c->line, priority, head, sizeof head, err,
 	    sizeof err)) == -1)
 		cli_die("%s", err);
+	c->header_checked = true;
 	if (c->octet) {
 		iov[n].iov_base = count;
 		iov[n++].iov_len = (size_t)snprintf(count, sizeof count,
@@ -673,11 +693,7 @@ cli_send(struct cli *c, int priority, const char *msg, size_t len)
 	iov[n].iov_base = (void *)msg;
 	iov[n++].iov_len = len;
 	if (c->h != NULL) {
-		if (asynclog_write(c->h, priority, msg, len) == -1)
-			c->failed++;
-		c->unconfirmed += len + 64;
-		if (c->unconfirmed >= FLUSH_EVERY)
-			cli_flush(c, 0);
+		cli_native(c, priority, msg, len);
 	} else if (!c->no_act) {
 		if (c->stream && !c->octet) {
 			iov[n].iov_base = "\n";
@@ -744,45 +760,49 @@ cli_args(struct cli *c, int argc, char **argv)
 static void
 cli_lines(struct cli *c, FILE *f)
 {
-	char	*buf;
-	size_t	 i;
-	int	 ch, pri, p;
+	struct lineread	 r;
+	char		*buf;
+	size_t		 i;
+	int		 ch, pri, p;
 
-	if ((buf = malloc(c->size + 8)) == NULL)
+	if ((buf = malloc(c->size + 8)) == NULL ||
+	    lineread_init(&r, fileno(f)) == -1)
 		cli_die("%s", strerror(errno));
-	ch = getc(f);
-	while (ch != EOF) {
+	while (lineread_peek(&r) != LINEREAD_EOF) {
 		i = 0;
 		pri = c->priority;
-		if (c->prio_prefix && ch == '<') {
+		if (c->prio_prefix && lineread_peek(&r) == '<') {
+			lineread_skip(&r);
+			buf[i++] = '<';
 			p = 0;
-			buf[i++] = (char)ch;
-			while (isdigit(ch = getc(f)) && p <= 191) {
+			while (isdigit(ch = lineread_peek(&r)) && p <= 191) {
+				lineread_skip(&r);
 				buf[i++] = (char)ch;
 				p = p * 10 + ch - '0';
 			}
-			if (ch != EOF && ch != '\n')
+			/* The byte that ended the number is taken whatever
+			 * it is, unless it ends the line. */
+			if (ch != LINEREAD_EOF && ch != '\n') {
+				lineread_skip(&r);
 				buf[i++] = (char)ch;
+			}
 			if (ch == '>' && p <= 191) {
 				i = 0;
 				if ((p & LOG_FACMASK) == 0)
 					p |= c->priority & LOG_FACMASK;
 				pri = p;
 			}
-			if (ch != EOF && ch != '\n')
-				ch = getc(f);
 		}
-		while (ch != EOF && ch != '\n' && i < c->size) {
-			buf[i++] = (char)ch;
-			ch = getc(f);
-		}
+		if (i < c->size)
+			i += lineread_span(&r, buf + i, c->size - i);
 		if (i > 0 || !c->skip_empty)
 			cli_send(c, pri, buf, i);
-		if (ch == '\n')
-			ch = getc(f);
+		if (lineread_peek(&r) == '\n')
+			lineread_skip(&r);
 	}
-	if (ferror(f))
-		cli_die("read error: %s", strerror(errno));
+	if (r.error != 0)
+		cli_die("read error: %s", strerror(r.error));
+	lineread_free(&r);
 	free(buf);
 }
 

@@ -33,6 +33,7 @@ struct asynclog {
 	_Atomic uint64_t id;		/* unique; a new one after fork voids thread caches */
 	_Atomic unsigned fork_gen;	/* fork_gen when this handle was (re)set */
 	int		 flags;
+	uint64_t	 ring_size;	/* bytes per ring (ring.h) */
 	struct sockaddr_un addr;
 	socklen_t	 addr_len;
 	char		 tag[WIRE_MAX_TAG + 1];

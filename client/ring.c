@@ -49,19 +49,21 @@ ring_init(void (*thread_exit)(void *token))
 }
 
 static struct ring *
-ring_new(uint64_t owner, bool shared)
+ring_new(uint64_t owner, bool shared, uint64_t size)
 {
 	struct ring	*r;
 
 	if (posix_memalign((void **)&r, 64, sizeof *r) != 0)
 		return NULL;
 	memset(r, 0, sizeof *r);
-	if ((r->buf = malloc(RING_SIZE)) == NULL) {
+	if ((r->buf = malloc(size)) == NULL) {
 		free(r);
 		return NULL;
 	}
 	r->owner = owner;
 	r->shared = shared;
+	r->size = size;
+	r->mask = size - 1;
 	return r;
 }
 
@@ -123,9 +125,9 @@ ring_attach(struct asynclog *h, uint64_t id)
 	if (r == NULL && shared == NULL && n < RING_MAX) {
 		/* Keep the last slot for the shared ring. */
 		if (n < RING_MAX - 1)
-			r = ring_new(ring_token, false);
+			r = ring_new(ring_token, false, h->ring_size);
 		else
-			r = ring_new(RING_OWNER_NONE, true);
+			r = ring_new(RING_OWNER_NONE, true, h->ring_size);
 		if (r != NULL) {
 			h->rings[n] = r;
 			atomic_store_explicit(&h->nrings, n + 1,
@@ -168,7 +170,7 @@ ring_wait(struct asynclog *h, struct ring *r, uint64_t end)
 	atomic_fetch_add(&h->waiters, 1);	/* pairs with sender_space() */
 	for (;;) {
 		r->tail_cache = atomic_load(&r->tail);
-		if (end - r->tail_cache <= RING_SIZE ||
+		if (end - r->tail_cache <= r->size ||
 		    atomic_load(&h->stopping))
 			break;
 		sender_kick(h);
@@ -193,16 +195,16 @@ ring_reserve(struct asynclog *h, struct ring *r, size_t size, uint64_t *end)
 
 	for (;;) {
 		pos = r->head_local;
-		off = pos & RING_MASK;
+		off = pos & r->mask;
 		start = pos;
-		if (off + size > RING_SIZE)
-			start = pos + (RING_SIZE - off);	/* next lap */
+		if (off + size > r->size)
+			start = pos + (r->size - off);	/* next lap */
 		*end = start + size;
-		if (*end - r->tail_cache <= RING_SIZE)
+		if (*end - r->tail_cache <= r->size)
 			break;
 		r->tail_cache = atomic_load_explicit(&r->tail,
 		    memory_order_acquire);
-		if (*end - r->tail_cache <= RING_SIZE)
+		if (*end - r->tail_cache <= r->size)
 			break;
 		if (~h->flags & ASYNCLOG_BLOCK) {
 			sender_count_drop(h, 1);
@@ -217,7 +219,7 @@ ring_reserve(struct asynclog *h, struct ring *r, size_t size, uint64_t *end)
 	}
 	if (start != pos)
 		r->lap_end = pos;
-	else if ((start & RING_MASK) == 0)
+	else if ((start & r->mask) == 0)
 		r->lap_end = start;
 	return ring_at(r, start);
 }
@@ -299,7 +301,7 @@ ring_frame_end(const struct ring *r, uint64_t start, uint64_t pos)
 
 	for (;;) {
 		e = p + wire_frame_len(ring_at(r, p),
-		    RING_SIZE - (p & RING_MASK));
+		    r->size - (p & r->mask));
 		if (e > pos)
 			return e;
 		p = e;
@@ -314,7 +316,7 @@ ring_count_span(const struct ring *r, uint64_t p, uint64_t end)
 	size_t		len;
 
 	while (p < end) {
-		len = wire_frame_len(ring_at(r, p), RING_SIZE - (p & RING_MASK));
+		len = wire_frame_len(ring_at(r, p), r->size - (p & r->mask));
 		if (len == 0)
 			break;		/* cannot happen: the producer wrote it */
 		p += len;
@@ -327,7 +329,7 @@ ring_count_span(const struct ring *r, uint64_t p, uint64_t end)
 uint64_t
 ring_frames(const struct ring *r, uint64_t from, uint64_t head)
 {
-	uint64_t	lap = (from | RING_MASK) + 1, n = 0;
+	uint64_t	lap = (from | r->mask) + 1, n = 0;
 
 	if (head <= lap)
 		return ring_count_span(r, from, head);
@@ -350,12 +352,12 @@ ring_skip_type(const struct ring *r, uint64_t *from, uint64_t head, int skip,
 	size_t		len;
 
 	for (;;) {
-		lap = (p | RING_MASK) + 1;
+		lap = (p | r->mask) + 1;
 		end = head > lap ? r->lap_end : head;
 		while (p < end && wire_frame_type(ring_at(r, p),
-		    RING_SIZE - (p & RING_MASK)) == skip) {
+		    r->size - (p & r->mask)) == skip) {
 			len = wire_frame_len(ring_at(r, p),
-			    RING_SIZE - (p & RING_MASK));
+			    r->size - (p & r->mask));
 			p += len;
 			(*skipped)++;
 		}
@@ -365,7 +367,7 @@ ring_skip_type(const struct ring *r, uint64_t *from, uint64_t head, int skip,
 	}
 	*from = p;
 	for (q = p; q < end && wire_frame_type(ring_at(r, q),
-	    RING_SIZE - (q & RING_MASK)) != skip; )
-		q += wire_frame_len(ring_at(r, q), RING_SIZE - (q & RING_MASK));
+	    r->size - (q & r->mask)) != skip; )
+		q += wire_frame_len(ring_at(r, q), r->size - (q & r->mask));
 	return q;
 }

@@ -17,8 +17,12 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define RING_SIZE	(256 * 1024)	/* bytes per thread; a power of two */
-#define RING_MASK	((uint64_t)RING_SIZE - 1)
+/* Bytes per thread, a power of two: asynclog_open()'s ASYNCLOG_RING_LOG2
+ * or $ASYNCLOG_RING_SIZE, within these bounds. The smallest holds the
+ * largest record frame (a 64 KiB message and its header) twice over. */
+#define RING_SIZE_DEFAULT	(256 * 1024)
+#define RING_LOG2_MIN		17		/* 128 KiB */
+#define RING_LOG2_MAX		30		/* 1 GiB */
 #define RING_MAX	64		/* per handle, the shared one included */
 #define RING_OWNER_NONE	0		/* ring free for the next new thread */
 
@@ -27,7 +31,7 @@ struct asynclog;
 /*
  * One thread's bytes on their way to the daemon. Positions (head, tail) count
  * bytes since the ring was made and never wrap; the offset in buf is
- * position & RING_MASK. A frame is always contiguous in buf: one that would
+ * position & mask. A frame is always contiguous in buf: one that would
  * straddle the end starts at the next lap instead, and lap_end says where the
  * previous lap's data stopped. The producer fields and the consumer fields
  * sit on different cache lines so the two threads do not fight over one.
@@ -48,6 +52,8 @@ struct ring {
 	/* Set when the ring is made; owner changes under the handle's lock. */
 	uint64_t	 owner;		/* thread token, RING_OWNER_NONE when free */
 	bool		 shared;	/* the overflow ring: producers take shared_lock */
+	uint64_t	 size;		/* bytes in buf, the handle's ring size */
+	uint64_t	 mask;		/* size - 1 */
 	unsigned char	*buf;
 };
 
@@ -55,7 +61,7 @@ struct ring {
 static inline unsigned char *
 ring_at(const struct ring *r, uint64_t pos)
 {
-	return r->buf + (pos & RING_MASK);
+	return r->buf + (pos & r->mask);
 }
 
 /*

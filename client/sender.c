@@ -463,7 +463,7 @@ sender_build(struct asynclog *h)
 			continue;
 		}
 		t = r == s->partial ? r->partial_end : r->tail_local;
-		lap = (t | RING_MASK) + 1;
+		lap = (t | r->mask) + 1;
 		if (head > lap) {
 			/* lap_end was written before head passed lap. */
 			if (t < r->lap_end)

@@ -51,7 +51,7 @@
 #define CONFIG_DEFAULT_MATCH	"*.*"
 static const struct config config_default = {
 	.socket_mode = 0666,
-	.max_clients = 4096,
+	.max_clients = 10240,
 	.max_clients_per_user = 0,	/* a quarter of max_clients */
 	.frame_timeout_ms = 10000,
 	.client_memory = 32 << 20,

@@ -92,7 +92,9 @@ struct conn {
 	bool		 draining;
 	int64_t		 now_ns;	/* receive time of the current read */
 
-	struct wire_frame frame;
+	struct wire_frame *frame;	/* native: the frame being handled; held
+					 * with the read buffer, not while idle
+					 * (it is most of an idle client's size) */
 	struct record	 rec;
 	size_t		 consume;	/* bytes the current frame occupies */
 	uint64_t	 pending;	/* outputs still to take rec */
@@ -133,6 +135,7 @@ conn_cleanup(struct task *t)
 	free(c->barrier);
 	deferred_free(c->deferred);
 	free(c->reply);
+	free(c->frame);
 	inbuf_free(&c->in, &c->set->mem);
 	free(c);
 }
@@ -436,7 +439,7 @@ conn_native_record(struct conn *c, uint8_t priority, int64_t time_ns,
 static enum conn_action
 conn_record_args(struct conn *c)
 {
-	const struct wire_record_args *ra = &c->frame.u.record_args;
+	const struct wire_record_args *ra = &c->frame->u.record_args;
 	const char *why;
 
 	if (!route_admit(c->route, &c->rl, c->name, c->now_ns)) {
@@ -478,7 +481,13 @@ conn_parse_native(struct conn *c)
 		    "than max_record; dropped", c->name, flen);
 		return CONN_SKIP;
 	}
-	n = wire_decode(p, avail, c->max_frame, &c->frame, &err);
+	if (c->frame == NULL && (c->frame = malloc(sizeof(*c->frame))) ==
+	    NULL) {
+		log_limited(&conn_rl, "client %s: out of memory for a frame",
+		    c->name);
+		return CONN_CLOSE;
+	}
+	n = wire_decode(p, avail, c->max_frame, c->frame, &err);
 	if (n == 0 && !c->eof)
 		return CONN_NEED_MORE;
 	if (n == 0) {
@@ -493,24 +502,24 @@ conn_parse_native(struct conn *c)
 		return CONN_CLOSE;
 	}
 	c->consume = n;
-	if (!c->hello && c->frame.type != WIRE_HELLO) {
+	if (!c->hello && c->frame->type != WIRE_HELLO) {
 		conn_malformed(c, "first frame is not HELLO");
 		return CONN_CLOSE;
 	}
-	switch (c->frame.type) {
+	switch (c->frame->type) {
 	case WIRE_HELLO:
 		if (c->hello) {
 			conn_malformed(c, "second HELLO");
 			return CONN_CLOSE;
 		}
 		c->hello = true;
-		conn_set_name(c, c->frame.u.hello.name,
-		    c->frame.u.hello.name_len);
-		if (c->frame.u.hello.flags & WIRE_HELLO_V2)
+		conn_set_name(c, c->frame->u.hello.name,
+		    c->frame->u.hello.name_len);
+		if (c->frame->u.hello.flags & WIRE_HELLO_V2)
 			return conn_hello_ack(c);
 		return CONN_SKIP;
 	case WIRE_RECORD:
-		wr = &c->frame.u.record;
+		wr = &c->frame->u.record;
 		if (wr->msg_len > route_config(c->route)->max_record) {
 			conn_tally(c, WIRE_DROP_TOO_LARGE);
 			conn_drop(c, DROP_TOO_LARGE);
@@ -532,11 +541,11 @@ conn_parse_native(struct conn *c)
 			conn_malformed(c, "FORMAT without a version 2 HELLO");
 			return CONN_CLOSE;
 		}
-		if (deferred_register(c->deferred, &c->frame.u.format,
+		if (deferred_register(c->deferred, &c->frame->u.format,
 		    &err) == -1)
 			log_limited(&conn_rl, "client %s: format %u refused "
 			    "(%s); its records will be dropped as malformed",
-			    c->name, c->frame.u.format.id, err);
+			    c->name, c->frame->u.format.id, err);
 		return CONN_SKIP;
 	case WIRE_RECORD_ARGS:
 		if (!c->v2) {
@@ -546,12 +555,12 @@ conn_parse_native(struct conn *c)
 		return conn_record_args(c);
 	case WIRE_DROPPED:
 		dropreport_claim(c->set->drops, &c->cred, c->name,
-		    &c->drop_claimed, &c->frame.u.dropped);
+		    &c->drop_claimed, &c->frame->u.dropped);
 		return CONN_SKIP;
 	case WIRE_STATS:
-		return conn_stats_reply(c, c->frame.u.stats_format);
+		return conn_stats_reply(c, c->frame->u.stats_format);
 	case WIRE_SYNC:
-		c->sync_seq = c->frame.u.sync_seq;
+		c->sync_seq = c->frame->u.sync_seq;
 		c->sync_flags = 0;
 		c->sync_v2 = false;
 		return CONN_SYNC;
@@ -560,8 +569,8 @@ conn_parse_native(struct conn *c)
 			conn_malformed(c, "SYNC2 without a version 2 HELLO");
 			return CONN_CLOSE;
 		}
-		c->sync_seq = c->frame.u.sync2.seq;
-		c->sync_flags = c->frame.u.sync2.flags;
+		c->sync_seq = c->frame->u.sync2.seq;
+		c->sync_flags = c->frame->u.sync2.flags;
 		c->sync_v2 = true;
 		return CONN_SYNC;
 	default:
@@ -708,6 +717,16 @@ conn_consume(struct conn *c)
 		c->deadline_ns = 0;
 }
 
+/* Nothing pending, no record in flight: an idle client keeps no frame. */
+static void
+conn_idle_frame(struct conn *c)
+{
+	if (inbuf_pending(&c->in) == 0) {
+		free(c->frame);
+		c->frame = NULL;
+	}
+}
+
 /* Has HELLO or a started frame missed its deadline? Then say so. */
 static bool
 conn_past_deadline(struct conn *c)
@@ -836,6 +855,7 @@ conn_task(struct task *t)
 		if (c->draining && inbuf_pending(&c->in) == 0)
 			break;	/* everything the client sent is taken */
 		inbuf_idle(&c->in, &c->set->mem);
+		conn_idle_frame(c);
 		c->reading = true;
 		TASK_AWAIT_FD(t, c->fd, EV_READ, conn_read_wait_ms(c));
 		c->reading = false;
@@ -877,6 +897,7 @@ conn_set_free(struct conn_set *set)
 	if (set == NULL)
 		return;
 	conn_close_all(set);
+	inbuf_budget_free(&set->mem);
 	dropreport_free(set->drops);
 	free(set);
 }

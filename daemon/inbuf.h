@@ -2,9 +2,10 @@
 /*
  * inbuf.h: the read buffers of client connections and the one memory budget
  * they share (buffer.client_memory). A connection's unparsed bytes are
- * buf[off..len); a buffer grows for a large frame and is given back when
- * its connection goes idle, so thousands of quiet clients cost nothing
- * here. Growth past the budget is refused: the caller then frees memory
+ * buf[off..len); a buffer is taken when its connection has bytes to
+ * read, grows for a large frame, and is given back when the connection goes
+ * idle (to a few spares kept for the next reader, or to malloc), so
+ * thousands of quiet clients cost nothing here. Growth past the budget is refused: the caller then frees memory
  * elsewhere (conn.c drops the largest unfinished frame) or waits on
  * `freed`. Loop thread only.
  */
@@ -17,8 +18,11 @@
 
 struct inbuf_budget {
 	size_t		 limit;
-	size_t		 used;		/* sum of every buffer's cap */
+	size_t		 used;		/* sum of every buffer's cap, spares too */
 	struct task_cond freed;		/* signalled when memory is given back */
+	void		*spare;		/* idle buffers of INBUF_INITIAL bytes,
+					 * linked through their first bytes */
+	unsigned	 nspare;
 };
 
 struct inbuf {
@@ -29,6 +33,8 @@ struct inbuf {
 };
 
 void	inbuf_budget_init(struct inbuf_budget *, size_t limit);
+/* Free the spares; every buffer must have been freed already. */
+void	inbuf_budget_free(struct inbuf_budget *);
 
 /* Bytes received and not yet consumed. */
 size_t	inbuf_pending(const struct inbuf *);
@@ -43,8 +49,7 @@ size_t	inbuf_pending(const struct inbuf *);
 ssize_t	inbuf_room(struct inbuf *, struct inbuf_budget *, size_t min_room,
 	    size_t max_cap);
 
-/* Nothing pending and the connection going idle: shrink the buffer to a
- * small one, or free it when the budget is under pressure. */
+/* Nothing pending and the connection going idle: give the buffer back. */
 void	inbuf_idle(struct inbuf *, struct inbuf_budget *);
 
 /* Free the buffer, pending bytes or not. */

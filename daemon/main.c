@@ -21,6 +21,8 @@
  * Under systemd the sockets also go to the service manager's fd store, so
  * a plain restart of the service keeps them too.
  */
+#include <sys/resource.h>
+
 #include <errno.h>
 #include <getopt.h>
 #include <signal.h>
@@ -191,6 +193,33 @@ main_signal_cb(evutil_socket_t sig, short what, void *arg)
 	}
 }
 
+/*
+ * Each client is a descriptor: raise the soft limit on open files to what
+ * max_clients needs (plus room for outputs, listeners and files being
+ * rotated), up to the hard limit. Under the unit's SystemCallFilter
+ * setrlimit is refused; LimitNOFILE= there sets it instead. Start-up only:
+ * a reload that raises max_clients beyond the limit gets EMFILE, counted
+ * and not spun on (listen.c).
+ */
+static void
+main_raise_files(const struct config *conf)
+{
+	rlim_t want = (rlim_t)conf->max_clients + 256;
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == -1 || rl.rlim_cur == RLIM_INFINITY ||
+	    rl.rlim_cur >= want)
+		return;
+	if (rl.rlim_max != RLIM_INFINITY && rl.rlim_max < want)
+		want = rl.rlim_max;
+	if (setrlimit(RLIMIT_NOFILE, &(struct rlimit){ want, rl.rlim_max }) == 0)
+		rl.rlim_cur = want;
+	if (rl.rlim_cur < (rlim_t)conf->max_clients + 256)
+		log_warn("open files limited to %llu: fewer than max_clients "
+		    "(%u) can connect", (unsigned long long)rl.rlim_cur,
+		    conf->max_clients);
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -256,6 +285,7 @@ main(int argc, char *argv[])
 	}
 
 	signal(SIGPIPE, SIG_IGN);
+	main_raise_files(conf);
 	listen_note_exe();
 	if (evthread_use_pthreads() == -1)
 		log_fatal(1, "libevent has no thread support");

@@ -203,12 +203,22 @@ syslog_3164_days(int year, int mo, int d)
 static size_t
 syslog_3164_time(const char *p, size_t len, int64_t now_ns, int64_t *ns)
 {
+	/* The last common timestamp read, in the second it was read: a
+	 * stream's records of one second mostly carry the same one. */
+	static _Thread_local char	last[15];
+	static _Thread_local time_t	last_now = -1;
+	static _Thread_local int64_t	last_ns;
 	time_t		now = (time_t)(now_ns / SYSLOG_NS);
 	uint32_t	mon;
 	int		mo, d, h, mi, s, year = -1;
 	int64_t		sec, frac = 0, scale = SYSLOG_NS;
 	size_t		i;
 
+	if (len >= 15 && (len == 15 || p[15] == ' ') && now == last_now &&
+	    memcmp(p, last, 15) == 0) {
+		*ns = last_ns;
+		return 15;
+	}
 	if (len < 14 || p[3] != ' ')
 		return 0;
 	mon = SYSLOG_MON(p[0] | 0x20, p[1] | 0x20, p[2] | 0x20);
@@ -272,6 +282,13 @@ syslog_3164_time(const char *p, size_t len, int64_t now_ns, int64_t *ns)
 	}
 	*ns = syslog_ns(syslog_3164_days(year, mo, d) * SYSLOG_DAY + sec,
 	    frac);
+	if (i == 15) {
+		/* The common form (no year, no fraction): the same 15 bytes
+		 * in the same second give the same time. */
+		memcpy(last, p, 15);
+		last_now = now;
+		last_ns = *ns;
+	}
 	return i;
 }
 

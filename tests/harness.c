@@ -2,6 +2,7 @@
 /*
  * harness.c: start/stop the real daemon for integration tests (harness.h).
  */
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -523,4 +524,34 @@ hd_capture_end(struct hd_capture *c, const struct sockaddr *addr,
 	close(fd);
 	cr_assert_eq(pthread_join(c->thread, NULL), 0);
 	fclose(c->out);
+}
+
+long
+hd_proc_kib(pid_t pid, const char *field)
+{
+	char path[64], *text, *p;
+	long kib = -1;
+
+	snprintf(path, sizeof(path), "/proc/%ld/status", (long)pid);
+	if ((text = file_read(path, NULL)) != NULL &&
+	    (p = strstr(text, field)) != NULL)
+		kib = strtol(p + strlen(field), NULL, 10);
+	free(text);
+	return kib;
+}
+
+void
+hd_need_files(unsigned long n)
+{
+	struct rlimit rl;
+
+	cr_assert_eq(getrlimit(RLIMIT_NOFILE, &rl), 0);
+	if (rl.rlim_max != RLIM_INFINITY && rl.rlim_max < n)
+		cr_skip_test("needs %lu open files and the hard limit is %lu "
+		    "(raise it, e.g. ulimit -Hn %lu); skipped", n,
+		    (unsigned long)rl.rlim_max, n);
+	if (rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < n) {
+		rl.rlim_cur = rl.rlim_max == RLIM_INFINITY ? n : rl.rlim_max;
+		cr_assert_eq(setrlimit(RLIMIT_NOFILE, &rl), 0);
+	}
 }

@@ -98,6 +98,13 @@ int	run(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void	hd_send_dgram(const char *path, const void *buf, size_t len);
 /* Connect to a Unix stream socket; -1 on failure. */
 int	unix_connect(const char *path);
+/* A "Vm...:" line of /proc/PID/status in KiB (field "VmRSS:", "VmHWM:"),
+ * or -1. */
+long	hd_proc_kib(pid_t, const char *field);
+/* The test and the daemon it starts (which inherits the test's limits)
+ * may open n files: raise the soft limit, or skip the test when the hard
+ * limit is lower. */
+void	hd_need_files(unsigned long n);
 
 /*
  * A peer that only listens, as socat does in util-linux's logger tests:

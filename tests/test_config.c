@@ -69,7 +69,7 @@ Test(config, builtin_config_loads_with_every_default)
 	cr_assert_eq(c->flush_interval_ms, 200);
 	cr_assert_eq(c->overflow, OVERFLOW_BACKPRESSURE);
 	cr_assert_eq(c->max_record, 64 << 10);
-	cr_assert_eq(c->max_clients, 4096);
+	cr_assert_eq(c->max_clients, 10240);
 	cr_assert_eq(c->drain_timeout_ms, 5000);
 	cr_assert_eq(c->ratelimit_interval_ms, 5000);
 	cr_assert_eq(c->ratelimit_burst, 0);

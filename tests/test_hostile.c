@@ -6,7 +6,6 @@
  */
 #include <criterion/criterion.h>
 
-#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -415,39 +414,6 @@ Test(hostile, a_client_that_never_says_hello_or_never_ends_a_frame_is_closed,
 	close(partial);
 }
 
-static long
-daemon_peak_rss_kib(pid_t pid)
-{
-	char path[64], *text, *p;
-	long kib = -1;
-
-	snprintf(path, sizeof(path), "/proc/%ld/status", (long)pid);
-	if ((text = file_read(path, NULL)) != NULL &&
-	    (p = strstr(text, "VmHWM:")) != NULL)
-		kib = strtol(p + 6, NULL, 10);
-	free(text);
-	return kib;
-}
-
-/*
- * The attacker's descriptors and the daemon's (which inherits the test's
- * limits through the harness) must both hold n connections and more.
- */
-static void
-need_files(rlim_t n)
-{
-	struct rlimit rl;
-
-	cr_assert_eq(getrlimit(RLIMIT_NOFILE, &rl), 0);
-	if (rl.rlim_max != RLIM_INFINITY && rl.rlim_max < n)
-		cr_skip_test("needs %lu open files and the hard limit is %lu; "
-		    "skipped", (unsigned long)n, (unsigned long)rl.rlim_max);
-	if (rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < n) {
-		rl.rlim_cur = rl.rlim_max;
-		cr_assert_eq(setrlimit(RLIMIT_NOFILE, &rl), 0);
-	}
-}
-
 /*
  * 2000 connections, each one byte short of a 64 KiB frame, used to take
  * the daemon from 4 MiB to 146 MiB. With the 4096 hostile connections of
@@ -463,7 +429,7 @@ Test(hostile, unfinished_frames_of_many_clients_stay_within_client_memory,
 	pid_t pid;
 
 	need_root();
-	need_files(9000);
+	hd_need_files(9000);
 	hd_start(&d, "listen = { socket = \"@DIR@/asynclog.sock\"; "
 	    "max_clients = 8192; max_clients_per_user = 8192; };\n"
 	    "buffer = { flush_interval_ms = 20; max_memory = \"2M\"; "
@@ -480,7 +446,7 @@ Test(hostile, unfinished_frames_of_many_clients_stay_within_client_memory,
 	cr_assert_leq(hd_stat(&d, "client_memory_peak"), 8 << 20);
 	cr_assert_geq(hd_stat(&d, "clients"), 4096, "the attack did not "
 	    "hold its 4096 connections");
-	peak_kib = daemon_peak_rss_kib(d.pid);
+	peak_kib = hd_proc_kib(d.pid, "VmHWM:");
 	cr_log_info("asynclogd peak RSS with 4096 hostile connections: %ld KiB",
 	    peak_kib);
 	/* Under ASan the resident size is mostly shadow memory. */

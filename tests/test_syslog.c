@@ -900,3 +900,22 @@ Test(syslog_3164, takes_this_year_or_last_year_when_more_than_a_month_ahead)
 	cr_assert_eq(stamp_at("<13>Dec 30 2030 12:00:00 p: x", NOW),
 	    SEC(1924862400));				/* 2030-12-30 */
 }
+
+/* The last stamp read is remembered for its second (syslog.c): read again
+ * in another second, here a year later, it is worked out afresh. */
+Test(syslog_3164, the_same_stamp_in_another_second_is_read_afresh)
+{
+	set_utc();
+	cr_assert_eq(stamp_at("<13>Dec 31 23:59:59 p: x", SEC(1798761605)),
+	    SEC(1798761599));				/* 2026-12-31 */
+	cr_assert_eq(stamp_at("<13>Dec 31 23:59:59 p: y", SEC(1798761605)),
+	    SEC(1798761599));
+	/* On 2027-12-31 23:50:00: this year's. */
+	cr_assert_eq(stamp_at("<13>Dec 31 23:59:59 p: x", SEC(1830297000)),
+	    SEC(1830297599));				/* 2027-12-31 */
+	cr_assert_eq(stamp_at("<13>Dec 31 23:59:59 p: x", SEC(1798761605)),
+	    SEC(1798761599));
+	/* A stamp that only starts the same is not the same stamp. */
+	cr_assert_eq(stamp_at("<13>Dec 31 23:59:59.5 p: x", SEC(1798761605)),
+	    SEC(1798761599) + 500000000);
+}
