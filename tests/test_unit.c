@@ -302,8 +302,8 @@ Test(unit, records_carry_the_unit_of_a_sender_put_in_a_known_cgroup,
 		    fprintf(f, "%ld\n", (long)getpid()) < 0 || fclose(f) != 0)
 			_exit(2);
 		send_both("child");
-		(void)read(hold[0], &c, 1);
-		_exit(0);
+		/* Until the parent closes its end: the pid must stay ours. */
+		_exit(read(hold[0], &c, 1) == -1 ? 2 : 0);
 	}
 	close(hold[0]);
 	lines = hd_wait_lines(hd_path(&d, "main.json"), 2, 5000);
