@@ -33,14 +33,14 @@ DEB_PACKAGES	:= build-essential pkg-config libevent-dev libconfig-dev \
 		   libcriterion-dev libsystemd-dev libzstd-dev zstd util-linux \
 		   python3 mandoc strace man-db systemd \
 		   libgnutls28-dev libpcre2-dev rsyslog rsyslog-gnutls gnutls-bin \
-		   clang libclang-rt-14-dev
+		   clang libclang-rt-14-dev librdkafka-dev
 
 CC		?= cc
 PKG_CONFIG	?= pkg-config
 # pkg-config packages: the daemon's (also enough for libasynclog, the CLI and
 # the bench), and the tests' on top. Each comes from a Debian package.
 DAEMON_PKGS	:= libevent libevent_pthreads libconfig libsystemd libzstd gnutls \
-		   libpcre2-8
+		   libpcre2-8 rdkafka
 TEST_PKGS	:= criterion
 deb.libevent	:= libevent-dev
 deb.libevent_pthreads := libevent-dev
@@ -49,6 +49,7 @@ deb.libsystemd	:= libsystemd-dev
 deb.libzstd	:= libzstd-dev
 deb.gnutls	:= libgnutls28-dev
 deb.libpcre2-8	:= libpcre2-dev
+deb.rdkafka	:= librdkafka-dev
 deb.criterion	:= libcriterion-dev
 
 ifeq ($(SANITIZE),1)
@@ -240,8 +241,8 @@ FUZZ_SAN	:= -fsanitize=address,undefined -fno-sanitize-recover=all \
 		   -fno-omit-frame-pointer
 FUZZ_CFLAGS	:= -std=gnu11 -D_GNU_SOURCE -g -O1 $(WARN) $(FUZZ_SAN) \
 		   -iquote client -iquote daemon -iquote fuzz
-FUZZ_CONFIG_CFLAGS = $(call once,FUZZ_CONFIG_CFLAGS,$(call pkg,--cflags,libconfig libpcre2-8))
-FUZZ_CONFIG_LIBS = $(call once,FUZZ_CONFIG_LIBS,$(call pkg,--libs,libconfig libpcre2-8))
+FUZZ_CONFIG_CFLAGS = $(call once,FUZZ_CONFIG_CFLAGS,$(call pkg,--cflags,libconfig libpcre2-8 rdkafka))
+FUZZ_CONFIG_LIBS = $(call once,FUZZ_CONFIG_LIBS,$(call pkg,--libs,libconfig libpcre2-8 rdkafka))
 FUZZ_PROGS	:= $(FUZZ_TARGETS:%=$(FUZZ_B)/fuzz_%)
 FUZZ_LINK	= $(FUZZ_CC) $(FUZZ_SAN) -fsanitize=fuzzer -o $@ $^
 

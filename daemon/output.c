@@ -20,6 +20,7 @@
 #include "chunk.h"
 #include "format.h"
 #include "forward.h"
+#include "kafka.h"
 #include "log.h"
 #include "filter.h"
 #include "match.h"
@@ -212,6 +213,9 @@ output_new(struct event_base *base, const struct config_output *conf,
 	switch (conf->type) {
 	case CONFIG_OUTPUT_FORWARD:
 		o->sink = forward_new(conf, chunk_size, o->done_ev, err, errlen);
+		break;
+	case CONFIG_OUTPUT_KAFKA:
+		o->sink = kafka_new(conf, o->done_ev, err, errlen);
 		break;
 	default:
 		o->sink = writer_new(conf, o->host, chunk_size, o->done_ev,
