@@ -24,7 +24,8 @@ enum drop_reason {
 	DROP_CLIENT,		/* the client library reported dropping them */
 	DROP_NO_OUTPUT,		/* no output's match selector took the record */
 	DROP_SHUTDOWN,		/* still unread or undelivered at the drain deadline */
-	DROP_UNDELIVERED,	/* a forward output stopped before its target took them */
+	DROP_UNDELIVERED,	/* a forward output stopped before its target took
+				 * them; kafka: librdkafka gave up on them */
 	DROP_NREASONS
 };
 
