@@ -223,6 +223,8 @@ struct mock {
 
 static struct hd d;
 static struct mock mk;
+/* Records from this seq on are keyed by host, not by tag (a reload). */
+static long host_keyed_from = -1;
 
 /* One broker on 127.0.0.1 (the mock binds loopback only). */
 static void
@@ -264,18 +266,25 @@ kafka_fini(void)
 
 /* The daemon's config: one kafka output "kfk" to the mock cluster. */
 static void
-daemon_start(const char *extra_buffer, const char *extra_output)
+daemon_conf(char *conf, size_t len, const char *key,
+    const char *extra_buffer, const char *extra_output)
 {
-	char conf[2048];
-
-	snprintf(conf, sizeof(conf),
+	snprintf(conf, len,
 	    "listen = { socket = \"@DIR@/asynclog.sock\"; };\n"
 	    "buffer = { flush_interval_ms = 50; %s };\n"
 	    "shutdown = { drain_timeout_ms = 1000; };\n"
 	    "outputs = ( { name = \"kfk\"; type = \"kafka\";\n"
-	    "  brokers = \"%s\"; topic = \"" TOPIC "\"; key = \"tag\";\n"
+	    "  brokers = \"%s\"; topic = \"" TOPIC "\"; key = \"%s\";\n"
 	    "  properties = ( \"queue.buffering.max.ms=5\" %s ); } );\n",
-	    extra_buffer, mk.bootstraps, extra_output);
+	    extra_buffer, mk.bootstraps, key, extra_output);
+}
+
+static void
+daemon_start(const char *extra_buffer, const char *extra_output)
+{
+	char conf[2048];
+
+	daemon_conf(conf, sizeof(conf), "tag", extra_buffer, extra_output);
 	hd_start(&d, conf);
 }
 
@@ -343,9 +352,15 @@ check_message(const rd_kafka_message_t *m, long n, long *seq)
 	    " end\"}", *seq);
 	cr_assert(len >= strlen(want) &&
 	    strcmp(msg + len - strlen(want), want) == 0, "torn record: %s", msg);
-	/* key = "tag" */
-	cr_assert_eq(m->key_len, strlen(REC_TAG));
-	cr_assert_eq(memcmp(m->key, REC_TAG, m->key_len), 0);
+	/* key = "tag", or "host" after a reload */
+	if (host_keyed_from >= 0 && *seq >= host_keyed_from) {
+		cr_assert_eq(gethostname(want, sizeof(want)), 0);
+		cr_assert_eq(m->key_len, strlen(want), "seq %ld", *seq);
+		cr_assert_eq(memcmp(m->key, want, m->key_len), 0);
+	} else {
+		cr_assert_eq(m->key_len, strlen(REC_TAG), "seq %ld", *seq);
+		cr_assert_eq(memcmp(m->key, REC_TAG, m->key_len), 0);
+	}
 	free(msg);
 }
 
@@ -664,4 +679,67 @@ Test(kafka, unreachable_brokers_do_not_stop_the_start, .fini = kafka_fini,
 	cr_assert(hd_wait(hd_log_mentions, &d, "output kfk: cannot deliver to "
 	    "kafka://127.0.0.1:1/t", 20000), "%s", file_read(d.errlog, NULL));
 	cr_assert(state_is(&d, "backing_off"));
+}
+
+static void
+reload(const char *key, const char *extra_output)
+{
+	char conf[2048];
+	size_t off = hd_log_size(&d);
+
+	daemon_conf(conf, sizeof(conf), key, "", extra_output);
+	hd_write_conf(&d, conf);
+	kill(d.pid, SIGHUP);
+	cr_assert(hd_log_since(&d, off, "configuration reloaded", 10000));
+}
+
+Test(kafka, a_reload_applies_new_settings_or_keeps_what_librdkafka_refuses,
+    .fini = kafka_fini, .timeout = 90)
+{
+	struct tally t;
+	long n = 100, two = 2 * n, three = 3 * n;
+	size_t off;
+
+	mock_start(&mk);
+	daemon_start("", "");
+	cr_assert(hd_wait(state_is, &d, "connected", 20000));
+	send_records(0, n, true);
+	cr_assert(hd_wait(written_reaches, &d, &n, 30000));
+
+	/* A new key at once, new properties on a new producer. */
+	reload("host", ", \"client.id=reloaded\"");
+	send_records(n, n, true);
+	cr_assert(hd_wait(written_reaches, &d, &two, 30000));
+
+	/* Each property is fine alone, librdkafka refuses the two together:
+	 * the producer and the settings from before stay. */
+	off = hd_log_size(&d);
+	reload("host", ", \"enable.idempotence=true\", \"max.in.flight=10\"");
+	cr_assert(hd_log_since(&d, off, "keeping the settings loaded before",
+	    10000), "%s", file_read(d.errlog, NULL));
+	send_records(two, n, true);
+	cr_assert(hd_wait(written_reaches, &d, &three, 30000));
+	cr_assert(hd_wait(settled, &d, NULL, 30000));
+
+	host_keyed_from = n;
+	t = topic_tally(three);
+	cr_assert_eq(t.unique, three);
+	cr_assert_eq(t.dups, 0);
+	check_balanced(three);
+}
+
+Test(kafka, settings_librdkafka_refuses_together_stop_the_start,
+    .fini = kafka_fini, .timeout = 30)
+{
+	char conf[2048];
+
+	mock_start(&mk);
+	daemon_conf(conf, sizeof(conf), "tag", "",
+	    ", \"enable.idempotence=true\", \"max.in.flight=10\"");
+	hd_prepare(&d, conf);
+	cr_assert_eq(hd_start_fails(&d), 1);
+	cr_assert(hd_log_mentions(&d, "output kfk: "), "%s",
+	    file_read(d.errlog, NULL));
+	cr_assert(hd_log_mentions(&d, "max.in.flight"), "%s",
+	    file_read(d.errlog, NULL));
 }
