@@ -10,7 +10,6 @@
  * Nothing here sends anywhere but 127.0.0.1.
  */
 #include <errno.h>
-#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -35,29 +34,6 @@
 	"outputs = (\n"				\
 	"  { name = \"k\"; type = \"kafka\";\n"
 
-static struct config *
-kfk_load(const char *text)
-{
-	struct config *c;
-	char err[512] = "";
-
-	c = config_load_string(text, "t.conf", err, sizeof(err));
-	cr_assert_not_null(c, "should load: %s", err);
-	return c;
-}
-
-static void
-kfk_load_fails(const char *text, const char *expected)
-{
-	struct config *c;
-	char err[512] = "";
-
-	c = config_load_string(text, "t.conf", err, sizeof(err));
-	cr_assert_null(c, "should not load:\n%s", text);
-	cr_assert_eq(strncmp(err, expected, strlen(expected)), 0,
-	    "got \"%s\", expected it to begin with \"%s\"", err, expected);
-}
-
 /* The value the output's property list gives name, or NULL. */
 static const char *
 kfk_prop(const struct config_output *o, const char *name)
@@ -73,7 +49,7 @@ kfk_prop(const struct config_output *o, const char *name)
 
 Test(kafka, config_kafka_output_is_json_keyless_and_idempotent)
 {
-	struct config *c = kfk_load(KFK_HEAD
+	struct config *c = hd_conf_load(KFK_HEAD
 	    "    brokers = \"b1:9092,b2:9092\"; topic = \"logs\"; } );\n");
 	const struct config_output *o = &c->outputs[0];
 
@@ -91,7 +67,7 @@ Test(kafka, config_kafka_output_is_json_keyless_and_idempotent)
 
 Test(kafka, config_passes_acks_compression_and_properties_in_order)
 {
-	struct config *c = kfk_load(KFK_HEAD
+	struct config *c = hd_conf_load(KFK_HEAD
 	    "    brokers = \"b:9092\"; topic = \"logs\"; key = \"tag\";\n"
 	    "    acks = 1; compression = \"gzip\";\n"
 	    "    properties = ( \"queue.buffering.max.ms=5\",\n"
@@ -118,7 +94,7 @@ Test(kafka, config_passes_acks_compression_and_properties_in_order)
 
 Test(kafka, config_lets_the_properties_turn_idempotence_off)
 {
-	struct config *c = kfk_load(KFK_HEAD
+	struct config *c = hd_conf_load(KFK_HEAD
 	    "    brokers = \"b:9092\"; topic = \"logs\"; acks = \"all\";\n"
 	    "    properties = ( \"enable.idempotence=false\" ); } );\n");
 
@@ -129,54 +105,54 @@ Test(kafka, config_lets_the_properties_turn_idempotence_off)
 
 Test(kafka, config_rejects_missing_brokers_or_topic_with_the_line)
 {
-	kfk_load_fails(KFK_HEAD "    topic = \"logs\"; } );\n",
+	hd_conf_load_fails(KFK_HEAD "    topic = \"logs\"; } );\n",
 	    "t.conf:3: output 'k': brokers = \"host:port,...\" is required "
 	    "for type \"kafka\"");
-	kfk_load_fails(KFK_HEAD "    brokers = \"b:9092\"; } );\n",
+	hd_conf_load_fails(KFK_HEAD "    brokers = \"b:9092\"; } );\n",
 	    "t.conf:3: output 'k': topic = \"...\" is required for type "
 	    "\"kafka\"");
-	kfk_load_fails(KFK_HEAD "    brokers = \"b:9092\";\n"
+	hd_conf_load_fails(KFK_HEAD "    brokers = \"b:9092\";\n"
 	    "    topic = \"no/slash\"; } );\n",
 	    "t.conf:5: output 'k': bad topic 'no/slash'");
-	kfk_load_fails(KFK_HEAD "    brokers = \"\"; topic = \"t\"; } );\n",
+	hd_conf_load_fails(KFK_HEAD "    brokers = \"\"; topic = \"t\"; } );\n",
 	    "t.conf:4: output 'k': brokers = \"host:port,...\" is required");
 }
 
 Test(kafka, config_rejects_a_bad_key_acks_or_compression)
 {
-	kfk_load_fails(KFK_HEAD "    brokers = \"b:9092\"; topic = \"t\";\n"
+	hd_conf_load_fails(KFK_HEAD "    brokers = \"b:9092\"; topic = \"t\";\n"
 	    "    key = \"pid\"; } );\n",
 	    "t.conf:5: output 'k': key: unknown value 'pid' (\"host\", "
 	    "\"tag\" or \"none\")");
-	kfk_load_fails(KFK_HEAD "    brokers = \"b:9092\"; topic = \"t\";\n"
+	hd_conf_load_fails(KFK_HEAD "    brokers = \"b:9092\"; topic = \"t\";\n"
 	    "    acks = 2; } );\n",
 	    "t.conf:5: output 'k': acks: unknown value '2'");
-	kfk_load_fails(KFK_HEAD "    brokers = \"b:9092\"; topic = \"t\";\n"
+	hd_conf_load_fails(KFK_HEAD "    brokers = \"b:9092\"; topic = \"t\";\n"
 	    "    compression = \"brotli\"; } );\n",
 	    "t.conf:5: output 'k': compression: unknown value 'brotli'");
 }
 
 Test(kafka, config_rejects_a_property_librdkafka_refuses_in_its_words)
 {
-	kfk_load_fails(KFK_HEAD "    brokers = \"b:9092\"; topic = \"t\";\n"
+	hd_conf_load_fails(KFK_HEAD "    brokers = \"b:9092\"; topic = \"t\";\n"
 	    "    properties = (\n"
 	    "      \"queue.buffering.max.ms=5\",\n"
 	    "      \"no.such.property=1\" ); } );\n",
 	    "t.conf:7: output 'k': No such configuration property: "
 	    "\"no.such.property\"");
-	kfk_load_fails(KFK_HEAD "    brokers = \"b:9092\"; topic = \"t\";\n"
+	hd_conf_load_fails(KFK_HEAD "    brokers = \"b:9092\"; topic = \"t\";\n"
 	    "    properties = ( \"message.timeout.ms=soon\" ); } );\n",
 	    "t.conf:5: output 'k': Invalid value for configuration property "
 	    "\"message.timeout.ms\"");
-	kfk_load_fails(KFK_HEAD "    brokers = \"b:9092\"; topic = \"t\";\n"
+	hd_conf_load_fails(KFK_HEAD "    brokers = \"b:9092\"; topic = \"t\";\n"
 	    "    properties = ( \"linger.ms\" ); } );\n",
 	    "t.conf:5: output 'k': properties: bad 'linger.ms' "
 	    "(\"name=value\"");
-	kfk_load_fails(KFK_HEAD "    brokers = \"b:9092\"; topic = \"t\";\n"
+	hd_conf_load_fails(KFK_HEAD "    brokers = \"b:9092\"; topic = \"t\";\n"
 	    "    properties = ( \"delivery.report.only.error=true\" ); } );\n",
 	    "t.conf:5: output 'k': properties: 'delivery.report.only.error' "
 	    "is not passed through: the counters need every delivery report");
-	kfk_load_fails(KFK_HEAD "    brokers = \"b:9092\"; topic = \"t\";\n"
+	hd_conf_load_fails(KFK_HEAD "    brokers = \"b:9092\"; topic = \"t\";\n"
 	    "    properties = ( \"bootstrap.servers=x:1\" ); } );\n",
 	    "t.conf:5: output 'k': properties: 'bootstrap.servers' is not "
 	    "passed through: use brokers");
@@ -184,22 +160,22 @@ Test(kafka, config_rejects_a_property_librdkafka_refuses_in_its_words)
 
 Test(kafka, config_rejects_other_formats_keys_and_a_shared_topic)
 {
-	kfk_load_fails(KFK_HEAD "    brokers = \"b:9092\"; topic = \"t\";\n"
+	hd_conf_load_fails(KFK_HEAD "    brokers = \"b:9092\"; topic = \"t\";\n"
 	    "    format = \"text\"; } );\n",
 	    "t.conf:5: output 'k': a kafka output's records are JSON");
-	kfk_load_fails(KFK_HEAD "    brokers = \"b:9092\"; topic = \"t\";\n"
+	hd_conf_load_fails(KFK_HEAD "    brokers = \"b:9092\"; topic = \"t\";\n"
 	    "    target = \"h:514\"; } );\n",
 	    "t.conf:5: output 'k': 'target' applies to forward outputs only");
-	kfk_load_fails(KFK_HEAD "    brokers = \"b:9092\"; topic = \"t\";\n"
+	hd_conf_load_fails(KFK_HEAD "    brokers = \"b:9092\"; topic = \"t\";\n"
 	    "    path = \"x.log\"; } );\n",
 	    "t.conf:5: output 'k': 'path' applies to file outputs only, not "
 	    "to type \"kafka\"");
-	kfk_load_fails("listen = { socket = \"s.sock\"; };\n"
+	hd_conf_load_fails("listen = { socket = \"s.sock\"; };\n"
 	    "outputs = ( { name = \"f\"; path = \"f.log\";\n"
 	    "    topic = \"t\"; } );\n",
 	    "t.conf:3: output 'f': 'topic' applies to kafka outputs only "
 	    "(type = \"kafka\")");
-	kfk_load_fails(KFK_HEAD "    brokers = \"b:9092\"; topic = \"t\"; },\n"
+	hd_conf_load_fails(KFK_HEAD "    brokers = \"b:9092\"; topic = \"t\"; },\n"
 	    "  { name = \"j\"; type = \"kafka\"; brokers = \"b:9092\";\n"
 	    "    topic = \"t\"; } );\n",
 	    "t.conf:6: output 'j': topic 't' on brokers 'b:9092' is already "
@@ -211,7 +187,7 @@ Test(kafka, config_rejects_other_formats_keys_and_a_shared_topic)
 #define TOPIC		"asynclog-test"
 #define NPART		4
 #define REC_TAG		"kafkatest"
-#define REC_PAD		"pad-0123456789abcdefghijklmnopqrstuvwxyz-0123456789"
+#define REC_PAD		HD_SEQ_PAD
 /* Records per test stay below what one partition of the mock keeps (all
  * go to one: they share a key), about 5 MB, or about 15000 of ours. */
 
@@ -257,6 +233,16 @@ mock_stop(struct mock *m)
 	memset(m, 0, sizeof(*m));
 }
 
+/* The broker goes away (its connections closed, new ones refused) or
+ * comes back. */
+static void
+broker_set(bool up)
+{
+	cr_assert_eq(up ? rd_kafka_mock_broker_set_up(mk.mc, 1) :
+	    rd_kafka_mock_broker_set_down(mk.mc, 1),
+	    RD_KAFKA_RESP_ERR_NO_ERROR);
+}
+
 static void
 kafka_fini(void)
 {
@@ -286,22 +272,6 @@ daemon_start(const char *extra_buffer, const char *extra_output)
 
 	daemon_conf(conf, sizeof(conf), "tag", extra_buffer, extra_output);
 	hd_start(&d, conf);
-}
-
-static void
-send_records(long first, long n, bool all_taken)
-{
-	asynclog_t *h = asynclog_open(d.sock, REC_TAG, ASYNCLOG_BLOCK);
-	long i;
-
-	cr_assert_not_null(h);
-	for (i = first; i < first + n; i++)
-		asynclog_log(h, LOG_USER | LOG_INFO, "seq=%07ld " REC_PAD " end",
-		    i);
-	cr_assert_eq(asynclog_flush(h, 30000), 0);
-	if (all_taken)
-		cr_assert_eq(asynclog_dropped(h), 0);
-	asynclog_close(h);
 }
 
 /* What the topic holds, read with a real consumer: how often each seq
@@ -441,19 +411,6 @@ state_is(struct hd *dd, void *state)
 	return yes;
 }
 
-/* How many lines of the daemon's stderr contain what. */
-static int
-log_count(const char *what)
-{
-	char *text = file_read(d.errlog, NULL), *p;
-	int n = 0;
-
-	for (p = text; p != NULL && (p = strstr(p, what)) != NULL; p++)
-		n++;
-	free(text);
-	return n;
-}
-
 static void
 check_balanced(long n)
 {
@@ -475,7 +432,7 @@ Test(kafka, delivers_every_record_once_whole_and_acknowledged,
 	daemon_start("", "");
 	cr_assert(hd_wait(state_is, &d, "connected", 20000));
 
-	send_records(0, n, true);
+	hd_send_seq(&d, REC_TAG, 0, n, true);
 	cr_assert(hd_wait(written_reaches, &d, &n, 40000), "written < %ld", n);
 	t = topic_tally(n);
 	cr_assert_eq(t.unique, n, "%ld of %ld records in the topic (%ld "
@@ -488,60 +445,31 @@ Test(kafka, delivers_every_record_once_whole_and_acknowledged,
 	cr_assert_eq(hd_signal(&d, SIGTERM, 10000), 0);
 }
 
-/* Sends n records at a steady pace, so that an outage lands mid-stream. */
-struct pacer {
-	pthread_t	 thread;
-	long		 n;
-};
-
-static void *
-pacer_main(void *arg)
-{
-	struct pacer *p = arg;
-	asynclog_t *h = asynclog_open(d.sock, REC_TAG, ASYNCLOG_BLOCK);
-	struct timespec ts = { 0, 1000000 };
-	long i;
-
-	for (i = 0; h != NULL && i < p->n; i++) {
-		asynclog_log(h, LOG_USER | LOG_INFO, "seq=%07ld " REC_PAD " end",
-		    i);
-		if (i % 50 == 49)
-			nanosleep(&ts, NULL);
-	}
-	if (h != NULL) {
-		(void)asynclog_flush(h, 60000);
-		asynclog_close(h);
-	}
-	return NULL;
-}
-
 Test(kafka, a_broker_down_and_up_again_loses_nothing_uncounted,
     .fini = kafka_fini, .timeout = 120)
 {
-	struct pacer p = { .n = 12000 };
+	struct hd_pacer p;
 	struct tally t;
-	long quarter = p.n / 4, written, dropped;
+	long n = 12000, quarter = n / 4, written, dropped;
 
 	mock_start(&mk);
 	daemon_start("", "");
 	cr_assert(hd_wait(state_is, &d, "connected", 20000));
 
-	cr_assert_eq(pthread_create(&p.thread, NULL, pacer_main, &p), 0);
+	hd_pacer_start(&p, &d, REC_TAG, n);
 	cr_assert(hd_wait(written_reaches, &d, &quarter, 30000));
-	cr_assert_eq(rd_kafka_mock_broker_set_down(mk.mc, 1),
-	    RD_KAFKA_RESP_ERR_NO_ERROR);
+	broker_set(false);
 	cr_assert(hd_wait(state_is, &d, "backing_off", 30000), "%s",
 	    hd_stats(&d));
-	cr_assert_eq(rd_kafka_mock_broker_set_up(mk.mc, 1),
-	    RD_KAFKA_RESP_ERR_NO_ERROR);
-	cr_assert_eq(pthread_join(p.thread, NULL), 0);
+	broker_set(true);
+	hd_pacer_join(&p);
 
 	cr_assert(hd_wait(settled, &d, NULL, 60000));
-	check_balanced(p.n);
+	check_balanced(n);
 	written = hd_stat(&d, "outputs.kfk.written");
 	dropped = hd_stat(&d, "outputs.kfk.dropped.undelivered");
-	cr_assert_eq(written + dropped, p.n);
-	t = topic_tally(p.n);
+	cr_assert_eq(written + dropped, n);
+	t = topic_tally(n);
 	cr_log_info("broker down mid-stream: %ld written, %ld undelivered, "
 	    "%ld in the topic, %ld twice", written, dropped, t.unique, t.dups);
 	/* Whatever was acknowledged is there, once (idempotent producer). */
@@ -550,9 +478,9 @@ Test(kafka, a_broker_down_and_up_again_loses_nothing_uncounted,
 	cr_assert_eq(dropped, 0, "the outage was shorter than "
 	    "message.timeout.ms");
 	cr_assert(hd_wait(state_is, &d, "connected", 20000));
-	cr_assert_eq(log_count("output kfk: cannot deliver to kafka://"), 1,
+	cr_assert_eq(hd_log_count(&d, "output kfk: cannot deliver to kafka://"), 1,
 	    "%s", file_read(d.errlog, NULL));
-	cr_assert_eq(log_count("output kfk: delivering to kafka://"), 1,
+	cr_assert_eq(hd_log_count(&d, "output kfk: delivering to kafka://"), 1,
 	    "%s", file_read(d.errlog, NULL));
 }
 
@@ -568,11 +496,10 @@ Test(kafka, an_outage_longer_than_the_buffer_counts_its_drops_exactly,
 	daemon_start("chunk_size = \"8K\"; max_memory = \"16K\"; "
 	    "overflow = \"drop\";", "");
 	cr_assert(hd_wait(state_is, &d, "connected", 20000));
-	cr_assert_eq(rd_kafka_mock_broker_set_down(mk.mc, 1),
-	    RD_KAFKA_RESP_ERR_NO_ERROR);
+	broker_set(false);
 	cr_assert(hd_wait(state_is, &d, "backing_off", 30000));
 
-	send_records(0, n, false);
+	hd_send_seq(&d, REC_TAG, 0, n, false);
 	json = hd_stats(&d);
 	overflow = json_number(json, "outputs.kfk.dropped.overflow");
 	cr_assert_gt(overflow, 0, "%s", json);
@@ -582,8 +509,7 @@ Test(kafka, an_outage_longer_than_the_buffer_counts_its_drops_exactly,
 	cr_assert(strstr(json, "\"balanced\":false") == NULL, "%s", json);
 	free(json);
 
-	cr_assert_eq(rd_kafka_mock_broker_set_up(mk.mc, 1),
-	    RD_KAFKA_RESP_ERR_NO_ERROR);
+	broker_set(true);
 	cr_assert(hd_wait(settled, &d, NULL, 60000));
 	written = hd_stat(&d, "outputs.kfk.written");
 	cr_assert_eq(written + overflow, n);
@@ -614,11 +540,10 @@ Test(kafka, records_librdkafka_gives_up_on_are_counted_undelivered,
 	daemon_start("chunk_size = \"8K\"; max_memory = \"256K\";",
 	    ", \"message.timeout.ms=1500\"");
 	cr_assert(hd_wait(state_is, &d, "connected", 20000));
-	cr_assert_eq(rd_kafka_mock_broker_set_down(mk.mc, 1),
-	    RD_KAFKA_RESP_ERR_NO_ERROR);
+	broker_set(false);
 	cr_assert(hd_wait(state_is, &d, "backing_off", 30000));
 
-	send_records(0, n, true);
+	hd_send_seq(&d, REC_TAG, 0, n, true);
 	cr_assert(hd_wait(some_undelivered, &d, NULL, 30000));
 	json = hd_stats(&d);
 	cr_assert_eq(json_number(json, "outputs.kfk.written"), 0, "%s", json);
@@ -627,8 +552,7 @@ Test(kafka, records_librdkafka_gives_up_on_are_counted_undelivered,
 	cr_assert(strstr(json, "\"balanced\":false") == NULL, "%s", json);
 	free(json);
 
-	cr_assert_eq(rd_kafka_mock_broker_set_up(mk.mc, 1),
-	    RD_KAFKA_RESP_ERR_NO_ERROR);
+	broker_set(true);
 	cr_assert(hd_wait(settled, &d, NULL, 30000));
 	check_balanced(n);
 	written = hd_stat(&d, "outputs.kfk.written");
@@ -640,7 +564,7 @@ Test(kafka, records_librdkafka_gives_up_on_are_counted_undelivered,
 	cr_assert_eq(t.dups, 0);
 	/* One outage, said once, with what it cost. */
 	cr_assert(hd_wait(state_is, &d, "connected", 20000));
-	cr_assert_eq(log_count("output kfk: cannot deliver to kafka://"), 1,
+	cr_assert_eq(hd_log_count(&d, "output kfk: cannot deliver to kafka://"), 1,
 	    "%s", file_read(d.errlog, NULL));
 	snprintf(said, sizeof(said), "(%ld records failed meanwhile)",
 	    undelivered);
@@ -655,10 +579,9 @@ Test(kafka, stopping_during_an_outage_counts_what_never_went,
 	mock_start(&mk);
 	daemon_start("", "");
 	cr_assert(hd_wait(state_is, &d, "connected", 20000));
-	cr_assert_eq(rd_kafka_mock_broker_set_down(mk.mc, 1),
-	    RD_KAFKA_RESP_ERR_NO_ERROR);
+	broker_set(false);
 	cr_assert(hd_wait(state_is, &d, "backing_off", 30000));
-	send_records(0, n, true);
+	hd_send_seq(&d, REC_TAG, 0, n, true);
 	cr_assert_eq(hd_stat(&d, "outputs.kfk.buffered"), n);
 	cr_assert_eq(hd_signal(&d, SIGTERM, 20000), 0);
 	cr_assert(hd_log_mentions(&d, "output kfk: stopping; 100 records were "
@@ -703,12 +626,12 @@ Test(kafka, a_reload_applies_new_settings_or_keeps_what_librdkafka_refuses,
 	mock_start(&mk);
 	daemon_start("", "");
 	cr_assert(hd_wait(state_is, &d, "connected", 20000));
-	send_records(0, n, true);
+	hd_send_seq(&d, REC_TAG, 0, n, true);
 	cr_assert(hd_wait(written_reaches, &d, &n, 30000));
 
 	/* A new key at once, new properties on a new producer. */
 	reload("host", ", \"client.id=reloaded\"");
-	send_records(n, n, true);
+	hd_send_seq(&d, REC_TAG, n, n, true);
 	cr_assert(hd_wait(written_reaches, &d, &two, 30000));
 
 	/* Each property is fine alone, librdkafka refuses the two together:
@@ -717,7 +640,7 @@ Test(kafka, a_reload_applies_new_settings_or_keeps_what_librdkafka_refuses,
 	reload("host", ", \"enable.idempotence=true\", \"max.in.flight=10\"");
 	cr_assert(hd_log_since(&d, off, "keeping the settings loaded before",
 	    10000), "%s", file_read(d.errlog, NULL));
-	send_records(two, n, true);
+	hd_send_seq(&d, REC_TAG, two, n, true);
 	cr_assert(hd_wait(written_reaches, &d, &three, 30000));
 	cr_assert(hd_wait(settled, &d, NULL, 30000));
 
