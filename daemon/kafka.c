@@ -64,6 +64,7 @@ struct kafka {
 	struct config_output *next;	/* new settings for a new producer,
 					 * once nothing is in flight */
 	bool		 fatal;		/* librdkafka's producer is unusable */
+	bool		 abandoning;	/* purging: failed reports are no outage */
 	struct chunk_list inflight;	/* produced (cur: in part), waiting for
 					 * their reports, in submission order */
 	struct chunk	*cur;		/* being produced, last of inflight */
@@ -187,6 +188,8 @@ kafka_dr_cb(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque)
 			kafka_up(k, true);
 	} else {
 		c->ndropped++;
+		if (k->abandoning)
+			return;
 		k->failed++;
 		kafka_down(k, rd_kafka_err2str(m->err));
 	}
@@ -365,6 +368,7 @@ kafka_abandon(struct kafka *k)
 	TAILQ_FOREACH(c, &k->inflight, entry)
 		before += c->ndropped;
 	if (k->rk != NULL) {
+		k->abandoning = true;
 		(void)rd_kafka_purge(k->rk, RD_KAFKA_PURGE_F_QUEUE |
 		    RD_KAFKA_PURGE_F_INFLIGHT);
 		while (rd_kafka_outq_len(k->rk) > 0 && clock_mono_ns() < until)
@@ -374,6 +378,7 @@ kafka_abandon(struct kafka *k)
 		rd_kafka_destroy(k->rk);
 		k->rk = NULL;
 		k->rkt = NULL;
+		k->abandoning = false;
 	}
 	k->cur = NULL;
 	while ((c = TAILQ_FIRST(&k->inflight)) != NULL) {

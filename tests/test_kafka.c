@@ -571,6 +571,42 @@ Test(kafka, records_librdkafka_gives_up_on_are_counted_undelivered,
 	cr_assert(hd_log_mentions(&d, said), "%s", file_read(d.errlog, NULL));
 }
 
+Test(kafka, records_a_broker_refuses_are_counted_undelivered_at_once,
+    .fini = kafka_fini, .timeout = 60)
+{
+	struct tally t;
+	long n = 200, written, undelivered;
+	char said[128];
+
+	mock_start(&mk);
+	daemon_start("", "");
+	cr_assert(hd_wait(state_is, &d, "connected", 20000));
+	/* The next produce request is refused for good (0 is Produce's
+	 * ApiKey). */
+	rd_kafka_mock_push_request_errors(mk.mc, 0, 1,
+	    RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED);
+	hd_send_seq(&d, REC_TAG, 0, n, true);
+	cr_assert(hd_wait(settled, &d, NULL, 30000));
+	check_balanced(n);
+	written = hd_stat(&d, "outputs.kfk.written");
+	undelivered = hd_stat(&d, "outputs.kfk.dropped.undelivered");
+	cr_assert_gt(undelivered, 0);
+	cr_assert_eq(written + undelivered, n);
+	t = topic_tally(n);
+	cr_assert_eq(t.unique, written);
+	cr_assert_eq(t.dups, 0);
+	cr_assert(hd_log_mentions(&d, "Topic authorization failed"), "%s",
+	    file_read(d.errlog, NULL));
+	cr_assert_eq(hd_log_count(&d, "output kfk: cannot deliver to "
+	    "kafka://"), 1, "%s", file_read(d.errlog, NULL));
+	/* The next records go, and the end of the trouble is said. */
+	hd_send_seq(&d, REC_TAG, n, 1, true);
+	snprintf(said, sizeof(said), "(%ld records failed meanwhile)",
+	    undelivered);
+	cr_assert(hd_wait(hd_log_mentions, &d, said, 20000), "%s",
+	    file_read(d.errlog, NULL));
+}
+
 Test(kafka, stopping_during_an_outage_counts_what_never_went,
     .fini = kafka_fini, .timeout = 60)
 {
