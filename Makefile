@@ -40,8 +40,11 @@ PKG_CONFIG	?= pkg-config
 # pkg-config packages: the daemon's (also enough for libasynclog, the CLI and
 # the bench), and the tests' on top. Each comes from a Debian package.
 DAEMON_PKGS	:= libevent libevent_pthreads libconfig libsystemd libzstd gnutls \
-		   libpcre2-8 rdkafka
-TEST_PKGS	:= criterion
+		   libpcre2-8
+TEST_PKGS	:= criterion rdkafka
+# Packages whose headers the daemon needs at build time but whose library it
+# loads only when the configuration asks for it (daemon/kafkalib.h).
+DLOPEN_PKGS	:= rdkafka
 deb.libevent	:= libevent-dev
 deb.libevent_pthreads := libevent-dev
 deb.libconfig	:= libconfig-dev
@@ -97,7 +100,7 @@ LIB_OBJS	:= $(LIB_SRCS:%.c=$(B)/obj/%.o)
 DAEMON_OBJS	:= $(DAEMON_SRCS:%.c=$(B)/obj/%.o) $(B)/obj/client/wire.o
 TEST_OBJS	:= $(TEST_SRCS:%.c=$(B)/obj/%.o)
 
-DAEMON_CFLAGS	= $(call once,DAEMON_CFLAGS,$(call pkg,--cflags,$(DAEMON_PKGS)))
+DAEMON_CFLAGS	= $(call once,DAEMON_CFLAGS,$(call pkg,--cflags,$(DAEMON_PKGS) $(DLOPEN_PKGS)))
 DAEMON_LIBS	= $(call once,DAEMON_LIBS,$(call pkg,--libs,$(DAEMON_PKGS)))
 TEST_CFLAGS	= $(call once,TEST_CFLAGS,$(call pkg,--cflags,$(TEST_PKGS)))
 TEST_LIBS	= $(call once,TEST_LIBS,$(call pkg,--libs,$(TEST_PKGS)))
@@ -242,14 +245,14 @@ FUZZ_SAN	:= -fsanitize=address,undefined -fno-sanitize-recover=all \
 FUZZ_CFLAGS	:= -std=gnu11 -D_GNU_SOURCE -g -O1 $(WARN) $(FUZZ_SAN) \
 		   -iquote client -iquote daemon -iquote fuzz
 FUZZ_CONFIG_CFLAGS = $(call once,FUZZ_CONFIG_CFLAGS,$(call pkg,--cflags,libconfig libpcre2-8 rdkafka))
-FUZZ_CONFIG_LIBS = $(call once,FUZZ_CONFIG_LIBS,$(call pkg,--libs,libconfig libpcre2-8 rdkafka))
+FUZZ_CONFIG_LIBS = $(call once,FUZZ_CONFIG_LIBS,$(call pkg,--libs,libconfig libpcre2-8))
 FUZZ_PROGS	:= $(FUZZ_TARGETS:%=$(FUZZ_B)/fuzz_%)
 FUZZ_LINK	= $(FUZZ_CC) $(FUZZ_SAN) -fsanitize=fuzzer -o $@ $^
 
 $(FUZZ_B)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link \
-	    $(if $(filter daemon/config.c daemon/filter.c,$<),$(FUZZ_CONFIG_CFLAGS)) -MMD -MP -c $< -o $@
+	    $(if $(filter daemon/config.c daemon/filter.c daemon/kafkalib.c,$<),$(FUZZ_CONFIG_CFLAGS)) -MMD -MP -c $< -o $@
 
 $(FUZZ_B)/fuzz_wire: $(FUZZ_B)/obj/fuzz/fuzz_wire.o $(FUZZ_B)/obj/client/wire.o
 	$(FUZZ_LINK)
@@ -262,7 +265,8 @@ $(FUZZ_B)/fuzz_format: $(FUZZ_B)/obj/fuzz/fuzz_format.o \
 $(FUZZ_B)/fuzz_config: $(FUZZ_B)/obj/fuzz/fuzz_config.o \
     $(FUZZ_B)/obj/daemon/config.o $(FUZZ_B)/obj/daemon/match.o \
     $(FUZZ_B)/obj/daemon/format.o $(FUZZ_B)/obj/daemon/filter.o \
-    $(FUZZ_B)/obj/daemon/log.o $(FUZZ_B)/obj/daemon/clock.o
+    $(FUZZ_B)/obj/daemon/log.o $(FUZZ_B)/obj/daemon/clock.o \
+    $(FUZZ_B)/obj/daemon/kafkalib.o
 	$(FUZZ_LINK) $(FUZZ_CONFIG_LIBS)
 
 # $(call fuzz_run,SECONDS): each target in turn; the first failure stops it.

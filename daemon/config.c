@@ -22,9 +22,9 @@
 #include <unistd.h>
 
 #include <libconfig.h>
-#include <librdkafka/rdkafka.h>
 
 #include "config.h"
+#include "kafkalib.h"
 
 #define CONFIG_MIN_CHUNK	(4ULL << 10)
 #define CONFIG_MAX_CHUNK	(64ULL << 20)
@@ -1105,18 +1105,24 @@ config_kafka_dup(const struct config_kafka *src)
 	return (k);
 }
 
+/* A scratch librdkafka configuration to try each setting on. */
+struct config_kafka_try {
+	const struct kafkalib	*kl;
+	rd_kafka_conf_t		*conf;
+};
+
 /* Try name=value on the scratch conf and, if librdkafka takes it, add it
  * to the list. s is the setting to blame. */
 static int
 config_kafka_set(struct config_ctx *ctx, const config_setting_t *s,
-    rd_kafka_conf_t *scratch, struct config_kafka *k, const char *name,
-    const char *value)
+    struct config_kafka_try *scratch, struct config_kafka *k,
+    const char *name, const char *value)
 {
 	struct config_kafka_prop *p;
 	char			 err[256];
 
-	if (rd_kafka_conf_set(scratch, name, value, err, sizeof err) !=
-	    RD_KAFKA_CONF_OK)
+	if (scratch->kl->conf_set(scratch->conf, name, value, err,
+	    sizeof err) != RD_KAFKA_CONF_OK)
 		return (config_error(ctx, s, "%s", err));
 	if ((p = reallocarray(k->props, k->nprops + 1, sizeof(*p))) == NULL)
 		return (config_error(ctx, NULL, "out of memory"));
@@ -1133,7 +1139,7 @@ config_kafka_set(struct config_ctx *ctx, const config_setting_t *s,
 /* acks = "all" | -1 | 0 | 1 (a string or an integer). */
 static int
 config_kafka_acks(struct config_ctx *ctx, const config_setting_t *g,
-    rd_kafka_conf_t *scratch, struct config_kafka *k, bool *all)
+    struct config_kafka_try *scratch, struct config_kafka *k, bool *all)
 {
 	config_setting_t	*s;
 	char			 buf[32];
@@ -1185,7 +1191,7 @@ config_kafka_listed(const config_setting_t *list, const char *name)
 /* properties = ( "name=value", ... ): passed to librdkafka as they are. */
 static int
 config_kafka_props(struct config_ctx *ctx, const config_setting_t *g,
-    rd_kafka_conf_t *scratch, struct config_kafka *k, bool acks_all)
+    struct config_kafka_try *scratch, struct config_kafka *k, bool acks_all)
 {
 	config_setting_t	*list, *s;
 	const char		*str, *eq;
@@ -1242,7 +1248,7 @@ config_kafka_topic_ok(const char *t)
 
 static int
 config_load_kafka_settings(struct config_ctx *ctx, const config_setting_t *g,
-    rd_kafka_conf_t *scratch, struct config_kafka *k)
+    struct config_kafka_try *scratch, struct config_kafka *k)
 {
 	static const char *const keys[] = { "none", "host", "tag", NULL };
 	static const char *const codecs[] = { "none", "gzip", "snappy", "lz4",
@@ -1296,17 +1302,19 @@ static int
 config_load_kafka(struct config_ctx *ctx, const config_setting_t *g,
     size_t idx, struct config *c, struct config_output *o)
 {
-	rd_kafka_conf_t		*scratch;
+	struct config_kafka_try	 scratch;
 	config_setting_t	*s;
-	char			*path;
+	char			*path, err[384];
 	size_t			 i;
 	int			 r;
 
+	if ((scratch.kl = kafkalib_load(err, sizeof err)) == NULL)
+		return (config_error(ctx, g, "%s", err));
 	if ((o->kafka = calloc(1, sizeof(*o->kafka))) == NULL ||
-	    (scratch = rd_kafka_conf_new()) == NULL)
+	    (scratch.conf = scratch.kl->conf_new()) == NULL)
 		return (config_error(ctx, NULL, "out of memory"));
-	r = config_load_kafka_settings(ctx, g, scratch, o->kafka);
-	rd_kafka_conf_destroy(scratch);
+	r = config_load_kafka_settings(ctx, g, &scratch, o->kafka);
+	scratch.kl->conf_destroy(scratch.conf);
 	if (r == -1)
 		return (-1);
 	if ((s = config_setting_get_member(g, "format")) != NULL &&

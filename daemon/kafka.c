@@ -26,13 +26,13 @@
 #include <unistd.h>
 
 #include <event2/event.h>
-#include <librdkafka/rdkafka.h>
 
 #include "chunk.h"
 #include "clock.h"
 #include "format.h"
 #include "handoff.h"
 #include "kafka.h"
+#include "kafkalib.h"
 #include "log.h"
 #include "sink.h"
 
@@ -45,7 +45,8 @@ struct kafka {
 	struct sink	 sink;		/* first: a struct sink * is a kafka */
 	struct config_output *conf;	/* private copy, kafka thread only */
 	pthread_t	 thread;
-	int		 wake_fd;	/* eventfd: the loop and librdkafka wake us */
+	int		 wake_fd;	/* eventfd: the loop and librdkafka
+					 * wake us */
 	struct handoff	 ho;		/* chunks and requests from the loop */
 
 	/* Requests of our own and the last error, guarded by mu. */
@@ -59,12 +60,14 @@ struct kafka {
 	char		 reason[256];	/* dropping()'s copy of error */
 
 	/* Kafka thread only. */
+	const struct kafkalib *kl;	/* librdkafka's functions */
 	rd_kafka_t	*rk;
 	rd_kafka_topic_t *rkt;
 	struct config_output *next;	/* new settings for a new producer,
 					 * once nothing is in flight */
 	bool		 fatal;		/* librdkafka's producer is unusable */
-	bool		 abandoning;	/* purging: failed reports are no outage */
+	bool		 abandoning;	/* purging: failed reports are no
+					 * outage */
 	struct chunk_list inflight;	/* produced (cur: in part), waiting for
 					 * their reports, in submission order */
 	struct chunk	*cur;		/* being produced, last of inflight */
@@ -77,6 +80,9 @@ struct kafka {
 	int64_t		 down_ns;	/* monotonic, when the outage began */
 	int64_t		 next_probe_ns;	/* monotonic */
 	uint64_t	 failed;	/* deliveries failed in this outage */
+	int64_t		 last_taken;	/* seq of the last chunk taken, or -1 */
+	int64_t		 old_upto;	/* chunks up to this seq were taken
+					 * before the last outage ended */
 
 	/* Published for stats, read from the loop thread. */
 	_Atomic int	 pub_down;
@@ -161,12 +167,14 @@ kafka_up(struct kafka *k, bool acked)
 		atomic_store(&k->pub_down, 0);
 	}
 	if (k->announced && acked) {
-		log_info("output %s: delivering to %s again after %lld ms (%llu "
-		    "records failed meanwhile)", k->conf->name, k->conf->path,
-		    (long long)((clock_mono_ns() - k->down_ns) / MS),
+		log_info("output %s: delivering to %s again after %lld ms "
+		    "(%llu records failed meanwhile)", k->conf->name,
+		    k->conf->path, (long long)((clock_mono_ns() - k->down_ns) /
+		    MS),
 		    (unsigned long long)k->failed);
 		k->announced = false;
 		k->failed = 0;
+		k->old_upto = k->last_taken;
 	} else if (!k->announced && !k->was_up)
 		log_info("output %s: connected to %s", k->conf->name,
 		    k->conf->path);
@@ -188,10 +196,14 @@ kafka_dr_cb(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque)
 			kafka_up(k, true);
 	} else {
 		c->ndropped++;
-		if (k->abandoning)
+		/* Purged at the end, or one the outage just over had already
+		 * doomed (it timed out a little after the others): counted,
+		 * but no new outage. */
+		if (k->abandoning || (!k->announced &&
+		    (int64_t)c->seq <= k->old_upto))
 			return;
 		k->failed++;
-		kafka_down(k, rd_kafka_err2str(m->err));
+		kafka_down(k, k->kl->err2str(m->err));
 	}
 }
 
@@ -205,7 +217,7 @@ kafka_error_cb(rd_kafka_t *rk, int err, const char *reason, void *opaque)
 	char buf[256];
 
 	if (err == RD_KAFKA_RESP_ERR__FATAL) {
-		rd_kafka_fatal_error(rk, buf, sizeof(buf));
+		k->kl->fatal_error(rk, buf, sizeof(buf));
 		k->fatal = true;
 		kafka_down(k, buf);
 	} else if (err == RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN)
@@ -220,8 +232,9 @@ static void
 kafka_log_cb(const rd_kafka_t *rk, int level, const char *fac,
     const char *buf)
 {
+	(void)rk;
 	(void)level;
-	log_info("librdkafka %s: %s: %s", rd_kafka_name(rk), fac, buf);
+	log_info("librdkafka: %s: %s", fac, buf);
 }
 
 /*
@@ -241,40 +254,40 @@ kafka_producer(struct kafka *k, const struct config_output *conf,
 	char e[256];
 	size_t i;
 
-	if ((rc = rd_kafka_conf_new()) == NULL) {
+	if ((rc = k->kl->conf_new()) == NULL) {
 		snprintf(err, errlen, "output %s: out of memory", conf->name);
 		return NULL;
 	}
 	for (i = 0; i < kc->nprops; i++) {
-		if (rd_kafka_conf_set(rc, kc->props[i].name, kc->props[i].value,
+		if (k->kl->conf_set(rc, kc->props[i].name, kc->props[i].value,
 		    e, sizeof(e)) != RD_KAFKA_CONF_OK) {
 			snprintf(err, errlen, "output %s: %s", conf->name, e);
-			rd_kafka_conf_destroy(rc);
+			k->kl->conf_destroy(rc);
 			return NULL;
 		}
 		if (strcmp(kc->props[i].name, "debug") == 0)
 			debug = true;
 	}
-	rd_kafka_conf_set_opaque(rc, k);
-	rd_kafka_conf_set_dr_msg_cb(rc, kafka_dr_cb);
-	rd_kafka_conf_set_error_cb(rc, kafka_error_cb);
-	rd_kafka_conf_set_log_cb(rc, debug ? kafka_log_cb : NULL);
+	k->kl->conf_set_opaque(rc, k);
+	k->kl->conf_set_dr_msg_cb(rc, kafka_dr_cb);
+	k->kl->conf_set_error_cb(rc, kafka_error_cb);
+	k->kl->conf_set_log_cb(rc, debug ? kafka_log_cb : NULL);
 	if (!debug)
-		(void)rd_kafka_conf_set(rc, "log_level", "0", e, sizeof(e));
-	if ((rk = rd_kafka_new(RD_KAFKA_PRODUCER, rc, e, sizeof(e))) == NULL) {
+		(void)k->kl->conf_set(rc, "log_level", "0", e, sizeof(e));
+	if ((rk = k->kl->new(RD_KAFKA_PRODUCER, rc, e, sizeof(e))) == NULL) {
 		snprintf(err, errlen, "output %s: %s", conf->name, e);
-		rd_kafka_conf_destroy(rc);
+		k->kl->conf_destroy(rc);
 		return NULL;
 	}
-	if ((*rkt = rd_kafka_topic_new(rk, kc->topic, NULL)) == NULL) {
+	if ((*rkt = k->kl->topic_new(rk, kc->topic, NULL)) == NULL) {
 		snprintf(err, errlen, "output %s: topic %s: %s", conf->name,
-		    kc->topic, rd_kafka_err2str(rd_kafka_last_error()));
-		rd_kafka_destroy(rk);
+		    kc->topic, k->kl->err2str(k->kl->last_error()));
+		k->kl->destroy(rk);
 		return NULL;
 	}
-	q = rd_kafka_queue_get_main(rk);
-	rd_kafka_queue_io_event_enable(q, k->wake_fd, &one, sizeof(one));
-	rd_kafka_queue_destroy(q);
+	q = k->kl->queue_get_main(rk);
+	k->kl->queue_io_event_enable(q, k->wake_fd, &one, sizeof(one));
+	k->kl->queue_destroy(q);
 	return rk;
 }
 
@@ -284,7 +297,7 @@ kafka_serve(struct kafka *k)
 {
 	int n = 0;
 
-	while (k->rk != NULL && rd_kafka_poll(k->rk, 0) > 0)
+	while (k->rk != NULL && k->kl->poll(k->rk, 0) > 0)
 		n = 1;
 	return n;
 }
@@ -331,16 +344,16 @@ kafka_produce(struct kafka *k)
 		if (member != NULL &&
 		    format_json_member(line, llen, member, &key, &klen) == -1)
 			key = NULL;
-		if (rd_kafka_produce(k->rkt, RD_KAFKA_PARTITION_UA, 0,
+		if (k->kl->produce(k->rkt, RD_KAFKA_PARTITION_UA, 0,
 		    (void *)line, llen, key, klen, c) == -1) {
-			err = rd_kafka_last_error();
+			err = k->kl->last_error();
 			if (err == RD_KAFKA_RESP_ERR__QUEUE_FULL) {
 				k->full = true;
 				return;
 			}
 			c->ndropped++;
 			k->failed++;
-			kafka_down(k, rd_kafka_err2str(err));
+			kafka_down(k, k->kl->err2str(err));
 		}
 		k->cur_produced++;
 		k->cur_off = next;
@@ -369,13 +382,13 @@ kafka_abandon(struct kafka *k)
 		before += c->ndropped;
 	if (k->rk != NULL) {
 		k->abandoning = true;
-		(void)rd_kafka_purge(k->rk, RD_KAFKA_PURGE_F_QUEUE |
+		(void)k->kl->purge(k->rk, RD_KAFKA_PURGE_F_QUEUE |
 		    RD_KAFKA_PURGE_F_INFLIGHT);
-		while (rd_kafka_outq_len(k->rk) > 0 && clock_mono_ns() < until)
-			(void)rd_kafka_poll(k->rk, 100);
+		while (k->kl->outq_len(k->rk) > 0 && clock_mono_ns() < until)
+			(void)k->kl->poll(k->rk, 100);
 		kafka_serve(k);
-		rd_kafka_topic_destroy(k->rkt);
-		rd_kafka_destroy(k->rk);
+		k->kl->topic_destroy(k->rkt);
+		k->kl->destroy(k->rk);
 		k->rk = NULL;
 		k->rkt = NULL;
 		k->abandoning = false;
@@ -445,8 +458,10 @@ kafka_apply(struct kafka *k)
 			k->next = NULL;
 			return;
 		}
-		rd_kafka_topic_destroy(k->rkt);
-		rd_kafka_destroy(k->rk);
+		if (k->rk != NULL) {	/* NULL: a restart had failed */
+			k->kl->topic_destroy(k->rkt);
+			k->kl->destroy(k->rk);
+		}
 		k->rk = rk;
 		k->rkt = rkt;
 	}
@@ -471,6 +486,7 @@ kafka_take_requests(struct kafka *k)
 		k->cur_produced = 0;
 		k->cur->nwritten = 0;
 		k->cur->ndropped = 0;
+		k->last_taken = (int64_t)k->cur->seq;
 		TAILQ_INSERT_TAIL(&k->inflight, k->cur, entry);
 	}
 	if (take.next_conf != NULL) {
@@ -497,17 +513,18 @@ kafka_probe(struct kafka *k)
 	const struct rd_kafka_metadata *md;
 	rd_kafka_resp_err_t err;
 
-	err = rd_kafka_metadata(k->rk, 0, k->rkt, &md, KAFKA_PROBE_MS);
+	err = k->kl->metadata(k->rk, 0, k->rkt, &md, KAFKA_PROBE_MS);
 	if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
-		kafka_down(k, rd_kafka_err2str(err));
+		kafka_down(k, k->kl->err2str(err));
 		return;
 	}
 	/* The brokers answer, but the topic may still be missing. */
-	if (md->topic_cnt > 0 && md->topics[0].err != RD_KAFKA_RESP_ERR_NO_ERROR)
-		kafka_down(k, rd_kafka_err2str(md->topics[0].err));
+	if (md->topic_cnt > 0 &&
+	    md->topics[0].err != RD_KAFKA_RESP_ERR_NO_ERROR)
+		kafka_down(k, k->kl->err2str(md->topics[0].err));
 	else
 		kafka_up(k, false);
-	rd_kafka_metadata_destroy(md);
+	k->kl->metadata_destroy(md);
 }
 
 /* Sleep until woken (a chunk, a request, a report) or deadline_ns
@@ -622,15 +639,22 @@ struct sink *
 kafka_new(const struct config_output *conf, struct event *done, char *err,
     size_t errlen)
 {
+	const struct kafkalib *kl;
 	struct kafka *k;
+	char why[384];
 	int rc;
 
+	if ((kl = kafkalib_load(why, sizeof(why))) == NULL) {
+		snprintf(err, errlen, "output %s: %s", conf->name, why);
+		return NULL;
+	}
 	if ((k = calloc(1, sizeof(*k))) == NULL ||
 	    (k->conf = config_output_dup(conf)) == NULL) {
 		free(k);
 		snprintf(err, errlen, "output %s: out of memory", conf->name);
 		return NULL;
 	}
+	k->kl = kl;
 	if ((k->wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) == -1) {
 		snprintf(err, errlen, "output %s: eventfd: %s", conf->name,
 		    strerror(errno));
@@ -640,6 +664,7 @@ kafka_new(const struct config_output *conf, struct event *done, char *err,
 	}
 	k->sink.ops = &kafka_ops;
 	TAILQ_INIT(&k->inflight);
+	k->last_taken = k->old_upto = -1;
 	/* Down until a broker answers: the first probe is at once. */
 	k->down = true;
 	k->down_ns = clock_mono_ns();
