@@ -91,7 +91,7 @@ pkg		= $(foreach p,$(2),$(if $(shell $(PKG_CONFIG) --exists $(p) && echo y),\
 once		= $(eval $(1) := $(2))$($(1))
 
 LIB_SRCS	:= client/asynclog.c client/ring.c client/sender.c client/wire.c
-CLI_SRCS	:= client/cli.c
+CLI_SRCS	:= client/cli.c client/logline.c client/peer.c
 DAEMON_SRCS	:= $(filter-out daemon/main.c,$(wildcard daemon/*.c))
 TEST_SRCS	:= $(wildcard tests/*.c)
 BENCH_SRCS	:= $(wildcard bench/*.c)
@@ -216,6 +216,8 @@ install: all
 	install -m 644 conf/asynclogd.conf $(DESTDIR)$(SYSCONFDIR)/asynclog/asynclogd.conf.example
 	install -m 644 systemd/asynclogd-forward.conf \
 		$(DESTDIR)$(SYSCONFDIR)/asynclog/asynclogd-forward.conf.example
+	install -m 644 systemd/asynclogd-kmsg.conf \
+		$(DESTDIR)$(SYSCONFDIR)/asynclog/asynclogd-kmsg.conf.example
 	install -m 644 $(UNITS) $(DESTDIR)$(UNITDIR)/
 
 uninstall:
@@ -226,6 +228,7 @@ uninstall:
 		$(DESTDIR)$(MANDIR)/man5/asynclogd.conf.5 $(DESTDIR)$(MANDIR)/man8/asynclogd.8 \
 		$(DESTDIR)$(SYSCONFDIR)/asynclog/asynclogd.conf.example \
 		$(DESTDIR)$(SYSCONFDIR)/asynclog/asynclogd-forward.conf.example \
+		$(DESTDIR)$(SYSCONFDIR)/asynclog/asynclogd-kmsg.conf.example \
 		$(addprefix $(DESTDIR)$(UNITDIR)/,$(notdir $(UNITS)))
 
 # Fuzzing (fuzz/README.md). libFuzzer targets for the pure modules, built

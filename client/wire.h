@@ -24,6 +24,10 @@
 #define WIRE_MAX_TAG		255
 #define WIRE_DEFAULT_MAX_RECORD	(64 * 1024)
 #define WIRE_MAX_PRIORITY	191	/* facility 23 (local7) * 8 + severity 7 */
+/* asynclogd listens on its syslog stream sockets with this backlog, and on
+ * its native socket with another: a client tells them apart before sending
+ * (client/peer.c, docs/protocol.md). Below any sane net.core.somaxconn. */
+#define WIRE_SYSLOG_STREAM_BACKLOG 127
 /* Bytes a RECORD frame may hold beyond max_record bytes of message: header,
  * fixed fields, tag and field framing (see docs/protocol.md). */
 #define WIRE_RECORD_OVERHEAD	(WIRE_HEADER_SIZE + 16 + WIRE_MAX_TAG + \

@@ -525,17 +525,50 @@ config_get_socket(struct config_ctx *ctx, const config_setting_t *listen,
 	return (config_strdup(ctx, str, out));
 }
 
+/*
+ * listen.kmsg: true for /dev/kmsg, false or "" for none, or the device's
+ * path; listen.kmsg_state: where its sequence number is kept (defaulted
+ * once the outputs are known, config_check_kmsg()).
+ */
+static int
+config_load_kmsg(struct config_ctx *ctx, const config_setting_t *listen,
+    struct config *c)
+{
+	config_setting_t	*s;
+	const char		*str = NULL;
+	int			 r;
+
+	if ((s = config_setting_get_member(listen, "kmsg")) != NULL) {
+		if (config_setting_type(s) == CONFIG_TYPE_BOOL)
+			str = config_setting_get_bool(s) ? "/dev/kmsg" : "";
+		else if (config_setting_type(s) == CONFIG_TYPE_STRING)
+			str = config_setting_get_string(s);
+		else
+			return (config_error(ctx, s, "listen.kmsg must be true, "
+			    "false or the path of the kernel log device"));
+		if (*str != '\0' && config_strdup(ctx, str, &c->kmsg) == -1)
+			return (-1);
+	}
+	if ((r = config_get_string(ctx, listen, "listen", "kmsg_state", &s,
+	    &str)) == -1)
+		return (-1);
+	if (r == 1 && *str != '\0' &&
+	    config_strdup(ctx, str, &c->kmsg_state) == -1)
+		return (-1);
+	return (0);
+}
+
 static int
 config_load_listen(struct config_ctx *ctx, const config_setting_t *root,
     struct config *c)
 {
 	static const char *const known[] = { "socket", "syslog_stream",
-	    "syslog_dgram", "socket_mode", "max_clients",
-	    "max_clients_per_user", "frame_timeout_ms", NULL };
+	    "syslog_dgram", "journal", "kmsg", "kmsg_state", "socket_mode",
+	    "max_clients", "max_clients_per_user", "frame_timeout_ms", NULL };
 	config_setting_t	*listen;
-	const char		*paths[3];
-	const char		*keys[3] = { "socket", "syslog_stream",
-				    "syslog_dgram" };
+	const char		*paths[4];
+	const char		*keys[4] = { "socket", "syslog_stream",
+				    "syslog_dgram", "journal" };
 	int			 i, j;
 
 	if (config_get_group(ctx, root, "listen", CONFIG_TYPE_GROUP,
@@ -550,7 +583,10 @@ config_load_listen(struct config_ctx *ctx, const config_setting_t *root,
 	    config_get_socket(ctx, listen, "syslog_stream", false,
 	    &c->syslog_stream) == -1 ||
 	    config_get_socket(ctx, listen, "syslog_dgram", false,
-	    &c->syslog_dgram) == -1)
+	    &c->syslog_dgram) == -1 ||
+	    config_get_socket(ctx, listen, "journal", false,
+	    &c->journal) == -1 ||
+	    config_load_kmsg(ctx, listen, c) == -1)
 		return (-1);
 	if (config_get_mode(ctx, listen, "listen", "socket_mode",
 	    &c->socket_mode) == -1)
@@ -569,8 +605,9 @@ config_load_listen(struct config_ctx *ctx, const config_setting_t *root,
 	paths[0] = c->socket;
 	paths[1] = c->syslog_stream;
 	paths[2] = c->syslog_dgram;
-	for (i = 0; i < 3; i++) {
-		for (j = i + 1; j < 3; j++) {
+	paths[3] = c->journal;
+	for (i = 0; i < 4; i++) {
+		for (j = i + 1; j < 4; j++) {
 			if (paths[i] == NULL || paths[j] == NULL ||
 			    strcmp(paths[i], paths[j]) != 0)
 				continue;
@@ -1635,6 +1672,38 @@ config_check_memory(struct config_ctx *ctx, const config_t *cf,
 	    config_fmt_size(2 * c->chunk_size * c->noutputs, m, sizeof m)));
 }
 
+/*
+ * kmsg keeps its state file beside the first file output's log unless told
+ * otherwise: that directory exists and is the daemon's to write (under the
+ * shipped unit, LogsDirectory=).
+ */
+static int
+config_check_kmsg(struct config_ctx *ctx, config_t *cf, struct config *c)
+{
+	const char	*path = NULL, *slash;
+	size_t		 i, n;
+
+	if (c->kmsg == NULL || c->kmsg_state != NULL)
+		return (0);
+	for (i = 0; i < c->noutputs && path == NULL; i++)
+		if (c->outputs[i].type == CONFIG_OUTPUT_FILE)
+			path = c->outputs[i].path;
+	if (path == NULL)
+		return (config_error(ctx, config_lookup(cf, "listen.kmsg"),
+		    "listen.kmsg_state is required when no output is a "
+		    "file"));
+	if ((slash = strrchr(path, '/')) == NULL) {
+		path = ".";
+		n = 1;
+	} else
+		n = (size_t)(slash - path);
+	if ((c->kmsg_state = malloc(n + sizeof("/kmsg.state"))) == NULL)
+		return (config_error(ctx, NULL, "out of memory"));
+	snprintf(c->kmsg_state, n + sizeof("/kmsg.state"), "%.*s/kmsg.state",
+	    (int)n, path);
+	return (0);
+}
+
 static struct config *
 config_load(config_t *cf, struct config_ctx *ctx)
 {
@@ -1658,6 +1727,7 @@ config_load(config_t *cf, struct config_ctx *ctx)
 	    config_load_ratelimit(ctx, root, c) == -1 ||
 	    config_load_format(ctx, root, c) == -1 ||
 	    config_load_outputs(ctx, root, c) == -1 ||
+	    config_check_kmsg(ctx, cf, c) == -1 ||
 	    config_check_chunk(ctx, cf, c) == -1 ||
 	    config_check_client_memory(ctx, cf, c) == -1 ||
 	    config_check_memory(ctx, cf, c) == -1)
@@ -1867,5 +1937,8 @@ config_free(struct config *c)
 	free(c->socket);
 	free(c->syslog_stream);
 	free(c->syslog_dgram);
+	free(c->journal);
+	free(c->kmsg);
+	free(c->kmsg_state);
 	free(c);
 }

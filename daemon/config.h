@@ -116,6 +116,11 @@ struct config {
 	char		*socket;	/* native stream socket path */
 	char		*syslog_stream;	/* NULL = none */
 	char		*syslog_dgram;	/* NULL = none */
+	char		*journal;	/* journald's ForwardToSyslog datagram
+					 * socket; NULL = none */
+	char		*kmsg;		/* the kernel log device; NULL = none */
+	char		*kmsg_state;	/* where kmsg keeps the last sequence
+					 * number written (kmsg.h) */
 	mode_t		 socket_mode;
 	size_t		 chunk_size;
 	size_t		 max_memory;

@@ -74,6 +74,10 @@ struct conn {
 	struct ucred	 cred;		/* SO_PEERCRED */
 	char		 unit[RECORD_UNIT_MAX]; /* its systemd unit, when it connected */
 	size_t		 unit_len;	/* 0 = unknown */
+	char		 comm[UNIT_COMM_MAX]; /* syslog: its command name, when
+					 * it connected: the tag of a record
+					 * that names none */
+	size_t		 comm_len;	/* 0 = unknown */
 	char		 name[64];	/* "pid 42 (tag)" for messages */
 
 	struct inbuf	 in;		/* unparsed bytes, within set->mem */
@@ -479,8 +483,12 @@ conn_parse_syslog(struct conn *c)
 	if (!route_admit(c->route, &c->rl, c->name, c->now_ns))
 		return CONN_SKIP;
 	memset(&c->rec, 0, sizeof(c->rec));
-	syslog_parse(msg, msg_len, c->now_ns, &c->rec);
+	syslog_parse_local(msg, msg_len, c->now_ns, &c->rec);
 	conn_stamp(c);
+	if (c->rec.tag_len == 0) {
+		c->rec.tag = c->comm;
+		c->rec.tag_len = c->comm_len;
+	}
 	c->pending = route_select(c->route, &c->rec);
 	return c->pending != 0 ? CONN_DELIVER : CONN_SKIP;
 }
@@ -794,6 +802,11 @@ conn_spawn(struct conn_set *set, int fd, enum conn_kind kind)
 	c->fd = fd;
 	c->cred = cred;
 	c->unit_len = unit_of_pid(cred.pid, c->unit, sizeof(c->unit));
+	/* Read now: a client that sends and exits may be gone by the time
+	 * its first record is parsed. */
+	if (kind == CONN_SYSLOG_STREAM)
+		c->comm_len = unit_comm_of_pid(cred.pid, c->comm,
+		    sizeof(c->comm));
 	snprintf(c->name, sizeof(c->name), "pid %ld", (long)c->cred.pid);
 	c->rl.pid = c->cred.pid;
 	c->max_frame = route_config(c->route)->max_record + WIRE_RECORD_OVERHEAD;

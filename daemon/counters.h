@@ -26,6 +26,7 @@ enum drop_reason {
 	DROP_SHUTDOWN,		/* still unread or undelivered at the drain deadline */
 	DROP_UNDELIVERED,	/* a forward output stopped before its target took
 				 * them; kafka: librdkafka gave up on them */
+	DROP_KERNEL_OVERRUN,	/* overwritten in the kernel's log before read */
 	DROP_NREASONS
 };
 

@@ -3,7 +3,8 @@
  * record: recvmsg one datagram with its sender's credentials, admit it
  * under that sender's rate limit, parse it (RFC 3164/5424), stamp, select
  * and deliver it through route without ever waiting. The sender's systemd
- * unit comes from a small cache per pid (unit.h), not a read per datagram.
+ * unit (and, for a record with no tag, the command name) comes from a small
+ * cache per pid (unit.h), not a read per datagram.
  *
  * Datagrams carry no connection, so the sender is the pid the kernel names;
  * a small table of rate-limit windows is kept per pid, and a sender that
@@ -163,10 +164,13 @@ dgram_take(struct dgram *d, int max, int64_t now)
 		if (n == 0 || !dgram_admit(d, cred.pid, now))
 			continue;
 		memset(&d->rec, 0, sizeof(d->rec));
-		syslog_parse(d->buf, n, now, &d->rec);
+		syslog_parse_local(d->buf, n, now, &d->rec);
 		route_stamp(&d->rec, &cred, now);
 		d->rec.unit_len = unit_cache_get(&d->units, cred.pid, mono,
 		    &d->rec.unit);
+		if (d->rec.tag_len == 0)
+			d->rec.tag_len = unit_cache_comm(&d->units, cred.pid,
+			    mono, &d->rec.tag);
 		d->pending = route_select(d->route, &d->rec);
 		route_deliver_or_drop(d->route, &d->rec, &d->pending);
 	}

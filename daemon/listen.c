@@ -2,10 +2,13 @@
  * listen.c: the daemon's sockets: bind them (or take them from systemd),
  * and accept. Stream sockets (native, syslog stream) run an accept task
  * that spawns one connection task per client (conn.c); the syslog datagram
- * socket (/dev/log style) is handed to the datagram input (dgram.c).
+ * sockets (/dev/log style, and journald's forwarding socket, which carries
+ * the same messages with the original sender's credentials) are handed to
+ * the datagram input (dgram.c).
  *
  * Under systemd socket activation the sockets come from
- * sd_listen_fds_with_names(), named native / syslog-stream / syslog-dgram.
+ * sd_listen_fds_with_names(), named native / syslog-stream / syslog-dgram /
+ * journal.
  * The same names and variables carry them across a restart: from the
  * service manager's fd store (listen_fds, notify.c), or through our own
  * re-exec on SIGUSR2 (listen_keep, listen_exec), so a client connecting
@@ -36,6 +39,7 @@
 #include "log.h"
 #include "route.h"
 #include "task.h"
+#include "wire.h"
 
 #define LISTEN_ACCEPT_BATCH	64
 /* Set across our own re-exec: the sockets passed are ours to unlink. */
@@ -46,6 +50,7 @@ enum listen_kind {
 	LISTEN_NATIVE,
 	LISTEN_SYSLOG_STREAM,
 	LISTEN_SYSLOG_DGRAM,
+	LISTEN_JOURNAL,		/* journald's ForwardToSyslog socket */
 };
 
 struct listener {
@@ -59,7 +64,7 @@ struct listener {
 };
 
 const char *const listen_names[LISTEN_NKINDS] = {
-	"native", "syslog-stream", "syslog-dgram"
+	"native", "syslog-stream", "syslog-dgram", "journal"
 };
 
 struct listen_set {
@@ -221,7 +226,21 @@ listen_add(struct listen_set *set, enum listen_kind kind, int fd,
 	l->kind = kind;
 	l->fd = fd;
 	LIST_INSERT_HEAD(&set->list, l, entry);
-	if (kind == LISTEN_SYSLOG_DGRAM) {
+	/*
+	 * listen() again, also on a socket systemd made: the kernel then
+	 * names this process to connecting clients (SO_PEERCRED), and the
+	 * backlog says which protocol the socket speaks, so `asynclog -u`
+	 * never sends native frames to a syslog socket (client/peer.c).
+	 */
+	if (kind != LISTEN_SYSLOG_DGRAM && kind != LISTEN_JOURNAL &&
+	    listen(fd, kind ==
+	    LISTEN_SYSLOG_STREAM ? WIRE_SYSLOG_STREAM_BACKLOG : SOMAXCONN) ==
+	    -1) {
+		snprintf(err, errlen, "listen: %s", strerror(errno));
+		close(fd);
+		goto fail;
+	}
+	if (kind == LISTEN_SYSLOG_DGRAM || kind == LISTEN_JOURNAL) {
 		if ((l->dgram = dgram_new(set->base, set->route, fd, err,
 		    errlen)) == NULL) {
 			l->fd = -1;
@@ -271,7 +290,8 @@ listen_from_systemd(int fds[LISTEN_NKINDS])
 	int n, i, k, fd, type;
 	socklen_t len = sizeof(type);
 
-	fds[0] = fds[1] = fds[2] = -1;
+	for (k = 0; k < LISTEN_NKINDS; k++)
+		fds[k] = -1;
 	if ((n = sd_listen_fds_with_names(1, &names)) <= 0)
 		return;
 	for (i = 0; i < n; i++) {
@@ -299,9 +319,10 @@ struct listen_set *
 listen_start(struct event_base *base, const struct config *conf,
     struct route *route, struct conn_set *conns, char *err, size_t errlen)
 {
-	const char *paths[3];
-	int types[3] = { SOCK_STREAM, SOCK_STREAM, SOCK_DGRAM };
-	int given[3], fd, k;
+	const char *paths[LISTEN_NKINDS];
+	int types[LISTEN_NKINDS] = { SOCK_STREAM, SOCK_STREAM, SOCK_DGRAM,
+	    SOCK_DGRAM };
+	int given[LISTEN_NKINDS], fd, k;
 	struct listen_set *set;
 	bool reexec;
 
@@ -316,10 +337,11 @@ listen_start(struct event_base *base, const struct config *conf,
 	paths[LISTEN_NATIVE] = conf->socket;
 	paths[LISTEN_SYSLOG_STREAM] = conf->syslog_stream;
 	paths[LISTEN_SYSLOG_DGRAM] = conf->syslog_dgram;
+	paths[LISTEN_JOURNAL] = conf->journal;
 	reexec = getenv(LISTEN_REEXEC_ENV) != NULL;
 	(void)unsetenv(LISTEN_REEXEC_ENV);
 	listen_from_systemd(given);
-	for (k = 0; k < 3; k++) {
+	for (k = 0; k < LISTEN_NKINDS; k++) {
 		if (given[k] != -1) {
 			/* Systemd's sockets are systemd's to unlink; those
 			 * of the image before the re-exec are ours. */
@@ -363,8 +385,10 @@ void
 listen_fds(const struct listen_set *set, int fds[LISTEN_NKINDS])
 {
 	const struct listener *l;
+	int k;
 
-	fds[0] = fds[1] = fds[2] = -1;
+	for (k = 0; k < LISTEN_NKINDS; k++)
+		fds[k] = -1;
 	LIST_FOREACH(l, &set->list, entry)
 		fds[l->kind] = l->fd;
 }
@@ -384,8 +408,10 @@ void
 listen_keep(struct listen_set *set, int fds[LISTEN_NKINDS])
 {
 	struct listener *l;
+	int k;
 
-	fds[0] = fds[1] = fds[2] = -1;
+	for (k = 0; k < LISTEN_NKINDS; k++)
+		fds[k] = -1;
 	if (set == NULL)
 		return;
 	/* A copy of each descriptor outlives the listener: the accept task

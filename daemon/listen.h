@@ -1,6 +1,7 @@
 /*
  * listen.h: the daemon's sockets. Creates (or takes from systemd) the native
- * stream socket, the syslog stream socket and the syslog datagram socket;
+ * stream socket, the syslog stream socket, the syslog datagram socket and
+ * journald's forwarding socket (a datagram socket too);
  * accepts on the stream sockets (spawning a connection per client, conn.h)
  * and hands the datagram socket to the datagram input (dgram.h). Loop
  * thread only.
@@ -28,7 +29,7 @@ void	listen_stop(struct listen_set *);
  * The sockets by kind, for handing them on (the service manager's fd store,
  * a re-exec): their names as systemd's FileDescriptorName= spells them.
  */
-#define LISTEN_NKINDS	3
+#define LISTEN_NKINDS	4
 extern const char *const listen_names[LISTEN_NKINDS];
 
 /* Each kind's descriptor, -1 where none; still owned by the set. */

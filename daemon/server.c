@@ -1,11 +1,11 @@
 /*
  * server.c: the running daemon as a whole: brings the outputs (in the route
- * table), the connections and the listeners up in order, switches to a new
- * configuration on SIGHUP without ever opening a file on the loop thread,
- * and drains in order on SIGTERM (stop accepting, let clients finish what
- * they sent, hand every chunk to the sinks, leave the loop). A hand-off
- * (SIGUSR2) drains the same way but keeps the listening sockets for the
- * next image of the daemon (server_exec).
+ * table), the connections, the listeners and the kernel log input up in
+ * order, switches to a new configuration on SIGHUP without ever opening a
+ * file on the loop thread, and drains in order on SIGTERM (stop accepting,
+ * let clients finish what they sent, hand every chunk to the sinks, leave
+ * the loop). A hand-off (SIGUSR2) drains the same way but keeps the
+ * listening sockets for the next image of the daemon (server_exec).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -18,6 +18,7 @@
 
 #include "clock.h"
 #include "conn.h"
+#include "kmsg.h"
 #include "listen.h"
 #include "log.h"
 #include "output.h"
@@ -59,7 +60,8 @@ server_start(struct server *srv, struct event_base *base, struct config *conf,
 	size_t i;
 
 	memset(srv, 0, sizeof(*srv));
-	srv->kept[0] = srv->kept[1] = srv->kept[2] = -1;
+	for (i = 0; i < LISTEN_NKINDS; i++)
+		srv->kept[i] = -1;
 	srv->base = base;
 	srv->conf = conf;
 	/* Before anything is active on the loop: outputs commit in its idle
@@ -86,7 +88,12 @@ server_start(struct server *srv, struct event_base *base, struct config *conf,
 	}
 	srv->listeners = listen_start(base, conf, srv->route, srv->conns, err,
 	    errlen);
-	return srv->listeners != NULL ? 0 : -1;
+	if (srv->listeners == NULL)
+		return -1;
+	if (conf->kmsg != NULL && (srv->kmsg = kmsg_new(base, srv->route,
+	    conf->kmsg, conf->kmsg_state, err, errlen)) == NULL)
+		return -1;
+	return 0;
 }
 
 unsigned
@@ -148,6 +155,7 @@ server_drain_task(struct task *t)
 	else
 		listen_stop(srv->listeners);
 	srv->listeners = NULL;
+	kmsg_stop(srv->kmsg);
 	conn_drain_all(srv->conns);
 	while (conn_count(srv->conns) > 0 &&
 	    server_ms_left(srv->drain_deadline_ns) > 0)
@@ -166,6 +174,9 @@ server_drain_task(struct task *t)
 		log_warn("drain deadline of %u ms passed; %u clients still "
 		    "connected", srv->conf->drain_timeout_ms,
 		    conn_count(srv->conns));
+	/* Now that the outputs wrote what the kernel log gave them. */
+	kmsg_free(srv->kmsg);
+	srv->kmsg = NULL;
 	event_base_loopexit(srv->base, NULL);
 	TASK_END(t);
 }
@@ -220,6 +231,13 @@ server_reopen(struct server *srv)
 		output_reopen(o);
 }
 
+/* Two optional paths (NULL = none) name the same thing. */
+static bool
+server_same_path(const char *a, const char *b)
+{
+	return a == NULL ? b == NULL : b != NULL && strcmp(a, b) == 0;
+}
+
 static bool
 server_same_listen(const struct config *a, const struct config *b)
 {
@@ -230,6 +248,9 @@ server_same_listen(const struct config *a, const struct config *b)
 	    (a->syslog_dgram == NULL) == (b->syslog_dgram == NULL) &&
 	    (a->syslog_dgram == NULL ||
 	    strcmp(a->syslog_dgram, b->syslog_dgram) == 0) &&
+	    server_same_path(a->journal, b->journal) &&
+	    server_same_path(a->kmsg, b->kmsg) &&
+	    server_same_path(a->kmsg_state, b->kmsg_state) &&
 	    a->socket_mode == b->socket_mode;
 }
 
@@ -422,6 +443,8 @@ server_stop(struct server *srv)
 
 	listen_stop(srv->listeners);
 	srv->listeners = NULL;
+	kmsg_free(srv->kmsg);
+	srv->kmsg = NULL;
 	if (srv->conns != NULL)
 		conn_close_all(srv->conns);
 	if (task_alive(&srv->drain))

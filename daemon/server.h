@@ -12,11 +12,13 @@
 #include <stdint.h>
 
 #include "config.h"
+#include "listen.h"
 #include "route.h"
 #include "task.h"
 
 struct conn_set;
 struct event_base;
+struct kmsg;
 struct listen_set;
 struct route;
 struct server;
@@ -32,9 +34,10 @@ struct server {
 	struct route	*route;
 	struct conn_set	*conns;
 	struct listen_set *listeners;
+	struct kmsg	*kmsg;		/* the kernel log input; NULL = none */
 	bool		 draining;	/* SIGTERM seen: no new clients */
 	bool		 handoff;	/* draining for a re-exec: keep the sockets */
-	int		 kept[3];	/* those sockets, by listen kind (listen.h) */
+	int		 kept[LISTEN_NKINDS];	/* those sockets, by listen kind */
 	struct task	 drain;
 	int64_t		 drain_deadline_ns;	/* monotonic */
 	struct task	 reload;	/* waits for new outputs to open */

@@ -26,8 +26,23 @@
  * Leaves time_ns, pid, uid, gid and the trusted host untouched (the caller
  * stamps those from the kernel or the network, never from the message).
  * now_ns is used for RFC 3164 timestamps, which carry no year.
+ *
+ * Which parser is a property of the input, not of the text: nothing in an
+ * RFC 3164 message says whether a HOSTNAME follows the timestamp.
+ *
+ * syslog_parse_local()    /dev/log-style input from this machine: glibc
+ *     syslog(3) and logger(1) send no HOSTNAME there, so an RFC 3164
+ *     message never has one and its first word after the timestamp is the
+ *     tag ("<13>Nov 25 12:00:00 web1 nginx: x" is tag "web1"). An RFC 5424
+ *     HOSTNAME, a field of its own, is still kept as the claim.
+ * syslog_parse_relayed()  host-bearing input (relays, network senders): after
+ *     an RFC 3164 timestamp comes the HOSTNAME when the next word is one
+ *     (letters, digits, '.', '_', '-', ending in a letter or digit, then a
+ *     space or the end), as rsyslog's pmrfc3164 reads it.
  */
-void	syslog_parse(const char *buf, size_t len, int64_t now_ns,
+void	syslog_parse_local(const char *buf, size_t len, int64_t now_ns,
+	    struct record *rec);
+void	syslog_parse_relayed(const char *buf, size_t len, int64_t now_ns,
 	    struct record *rec);
 
 /*
@@ -38,7 +53,9 @@ void	syslog_parse(const char *buf, size_t len, int64_t now_ns,
  *   LF   a message ends at '\n'; a NUL inside it is data (escaped in every
  *        output), so a NUL in what a program logs cannot split a record.
  *   NUL  the peer frames with NUL, as Python's SysLogHandler does on a
- *        stream ("<14>msg\0", no newline): a message ends at NUL or '\n'.
+ *        stream ("<14>msg\0", no newline): a message ends at NUL, and a
+ *        '\n' inside it is data (escaped in every output), so a logged
+ *        traceback stays one record.
  *
  * The rule, applied to the bytes received when the first message that is
  * not octet-counted is framed: NUL when they end with a NUL (a peer that
@@ -88,8 +105,8 @@ ssize_t	syslog_frame(const char *buf, size_t len, size_t max_len,
 /*
  * The rest of a line being discarded after SYSLOG_FRAME_LONG_LINE: returns
  * how many bytes of buf[0..len) belong to it, its terminator included ('\n',
- * or NUL too under SYSLOG_FRAMING_NUL), and sets *more to whether the line
- * goes on past them (no terminator seen yet).
+ * or NUL under SYSLOG_FRAMING_NUL), and sets *more to whether the line goes
+ * on past them (no terminator seen yet).
  */
 size_t	syslog_frame_skip_line(const char *buf, size_t len,
 	    enum syslog_framing framing, bool *more);
@@ -107,7 +124,7 @@ int	syslog_stream_alien(const char *buf, size_t len, const char **why);
 
 /*
  * The size of the message in a datagram, to hold against max_record: the
- * datagram without the trailing NULs and the one '\n' that syslog_parse()
+ * datagram without the trailing NULs and the one '\n' that syslog_parse_*()
  * ignores (they are its framing). A receive buffer of max_record +
  * SYSLOG_DGRAM_SLACK bytes takes every datagram whose message fits plus a
  * "\n\0" ending; one that is truncated (MSG_TRUNC) or whose

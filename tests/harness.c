@@ -46,6 +46,26 @@ hd_bin(const char *name)
 }
 
 const char *
+hd_src(const char *name)
+{
+	static char buf[4][512];
+	static int i;
+	const char *b = getenv("ASYNCLOG_BUILD");
+	int up;
+
+	i = (i + 1) % 4;
+	/* build/ or build/san/ in the source tree, or the tree itself */
+	for (up = 1; up <= 2 && b != NULL; up++) {
+		snprintf(buf[i], sizeof(buf[i]), "%s/%s%s", b,
+		    up == 1 ? "../" : "../../", name);
+		if (access(buf[i], F_OK) == 0)
+			return buf[i];
+	}
+	snprintf(buf[i], sizeof(buf[i]), "%s", name);
+	return buf[i];
+}
+
+const char *
 hd_path(struct hd *d, const char *name)
 {
 	static char buf[4][512];
@@ -530,4 +550,67 @@ hd_conf_load_fails(const char *text, const char *expected)
 	cr_assert_null(c, "should not load:\n%s", text);
 	cr_assert_eq(strncmp(err, expected, strlen(expected)), 0,
 	    "got \"%s\", expected it to begin with \"%s\"", err, expected);
+}
+
+static void *
+hd_capture_thread(void *arg)
+{
+	struct hd_capture *c = arg;
+	char buf[65536], head[64];
+	size_t have, end = strlen(HD_CAPTURE_END);
+	ssize_t n;
+	int fd;
+
+	for (;;) {
+		if (c->dgram) {
+			if ((n = recv(c->fd, buf, sizeof(buf), 0)) <= 0)
+				continue;
+			fwrite(buf, 1, n, c->out);
+			if (buf[n - 1] != '\n')
+				fputc('\n', c->out);
+			fflush(c->out);
+			if ((size_t)n == end && memcmp(buf, HD_CAPTURE_END, n) == 0)
+				return NULL;
+			continue;
+		}
+		if ((fd = accept(c->fd, NULL, NULL)) == -1)
+			continue;
+		have = 0;
+		while ((n = read(fd, buf, sizeof(buf))) > 0) {
+			fwrite(buf, 1, n, c->out);
+			if (have < sizeof(head))
+				memcpy(head + have, buf, (size_t)n < sizeof(head) -
+				    have ? (size_t)n : sizeof(head) - have);
+			have += n;
+		}
+		close(fd);
+		fflush(c->out);
+		if (have == end && memcmp(head, HD_CAPTURE_END, end) == 0)
+			return NULL;
+	}
+}
+
+void
+hd_capture_start(struct hd_capture *c, int fd, bool dgram, const char *file)
+{
+	c->fd = fd;
+	c->dgram = dgram;
+	cr_assert_not_null(c->out = fopen(file, "w"), "cannot write %s", file);
+	cr_assert_eq(pthread_create(&c->thread, NULL, hd_capture_thread, c), 0);
+}
+
+void
+hd_capture_end(struct hd_capture *c, const struct sockaddr *addr,
+    size_t len)
+{
+	size_t end = strlen(HD_CAPTURE_END);
+	int fd;
+
+	cr_assert_neq(fd = socket(addr->sa_family, c->dgram ? SOCK_DGRAM :
+	    SOCK_STREAM, 0), -1);
+	cr_assert_eq(connect(fd, addr, (socklen_t)len), 0);
+	cr_assert_eq(write(fd, HD_CAPTURE_END, end), (ssize_t)end);
+	close(fd);
+	cr_assert_eq(pthread_join(c->thread, NULL), 0);
+	fclose(c->out);
 }

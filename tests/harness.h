@@ -9,14 +9,15 @@
 #ifndef ASYNCLOG_HARNESS_H
 #define ASYNCLOG_HARNESS_H
 
+#include <pthread.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <sys/types.h>
 
-#include <pthread.h>
-
 struct config;
+struct sockaddr;
 
 struct hd {
 	pid_t	 pid;
@@ -71,6 +72,9 @@ void	hd_stop(struct hd *);
 const char *hd_path(struct hd *, const char *name);
 /* Path of a built program: $ASYNCLOG_BUILD/name. */
 const char *hd_bin(const char *name);
+/* Path of a file of the source tree ("tests/util-linux/..."), found from
+ * $ASYNCLOG_BUILD (build/ or build/san/) or else the working directory. */
+const char *hd_src(const char *name);
 
 /* The daemon's counters as JSON (through a STATS frame); caller frees. */
 char	*hd_stats(struct hd *);
@@ -125,5 +129,25 @@ int	run(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void	hd_send_dgram(const char *path, const void *buf, size_t len);
 /* Connect to a Unix stream socket; -1 on failure. */
 int	unix_connect(const char *path);
+
+/*
+ * A peer that only listens, as socat does in util-linux's logger tests:
+ * everything that reaches fd (bound, and listening for a stream), in order,
+ * into a file; a stream's connections one at a time, each datagram as a
+ * line (a newline added when it has none). hd_capture_end() sends
+ * HD_CAPTURE_END to addr, fd's address, and returns once the capture has
+ * it: whatever was sent before is in the file, followed by HD_CAPTURE_END.
+ */
+#define HD_CAPTURE_END	"--capture-end--\n"
+struct hd_capture {
+	int		 fd;
+	bool		 dgram;
+	FILE		*out;
+	pthread_t	 thread;
+};
+void	hd_capture_start(struct hd_capture *, int fd, bool dgram,
+	    const char *file);
+void	hd_capture_end(struct hd_capture *, const struct sockaddr *addr,
+	    size_t len);
 
 #endif

@@ -403,6 +403,47 @@ Test(config, missing_or_bad_socket_is_an_error)
 	    "t.conf:2: listen.syslog_dgram is the same path as listen.socket");
 }
 
+Test(config, kmsg_and_journal_inputs)
+{
+	struct config	*c;
+
+	c = load("listen = { socket = \"s.sock\"; kmsg = true;\n"
+	    "  journal = \"/run/systemd/journal/syslog\"; };\n"
+	    "outputs = ( { name = \"a\"; path = \"/var/log/x/a.log\"; } );\n");
+	cr_assert_str_eq(c->kmsg, "/dev/kmsg");
+	cr_assert_str_eq(c->kmsg_state, "/var/log/x/kmsg.state");
+	cr_assert_str_eq(c->journal, "/run/systemd/journal/syslog");
+	config_free(c);
+	c = load("listen = { socket = \"s.sock\"; kmsg = \"/dev/k2\";\n"
+	    "  kmsg_state = \"/var/lib/a/k\"; };\n"
+	    "outputs = ( { name = \"a\"; path = \"a.log\"; } );\n");
+	cr_assert_str_eq(c->kmsg, "/dev/k2");
+	cr_assert_str_eq(c->kmsg_state, "/var/lib/a/k");
+	config_free(c);
+	c = load("listen = { socket = \"s.sock\"; kmsg = false; };\n"
+	    "outputs = ( { name = \"a\"; path = \"a.log\"; } );\n");
+	cr_assert_null(c->kmsg);
+	cr_assert_null(c->kmsg_state);
+	cr_assert_null(c->journal);
+	config_free(c);
+	c = load("listen = { socket = \"s.sock\"; kmsg = true; };\n"
+	    "outputs = ( { name = \"a\"; path = \"a.log\"; } );\n");
+	cr_assert_str_eq(c->kmsg_state, "./kmsg.state");
+	config_free(c);
+
+	load_fails("listen = { socket = \"s.sock\";\n  kmsg = 1; };\n",
+	    "t.conf:2: listen.kmsg must be true, false or the path of the "
+	    "kernel log device");
+	load_fails("listen = { socket = \"s.sock\";\n  kmsg_state = 1; };\n",
+	    "t.conf:2: listen.kmsg_state must be a string");
+	load_fails("listen = { socket = \"s\";\n  journal = \"s\"; };\n",
+	    "t.conf:2: listen.journal is the same path as listen.socket");
+	load_fails("listen = { socket = \"s.sock\";\n  kmsg = true; };\n"
+	    "outputs = ( { name = \"f\"; type = \"forward\";\n"
+	    "  target = \"127.0.0.1:6514\"; } );\n",
+	    "t.conf:2: listen.kmsg_state is required when no output is a file");
+}
+
 Test(config, chunk_size_out_of_range_is_an_error)
 {
 	load_fails(HEAD "  } );\n"

@@ -242,8 +242,15 @@ Test(daemon, cli_fails_clearly_when_the_daemon_is_unreachable,
 {
 	cr_assert_eq(run("%s -u /nonexistent/asynclog.sock hello 2>/dev/null",
 	    hd_bin("asynclog")), 1);
+	/* in logger's words */
 	cr_assert_eq(run("%s -u /nonexistent/asynclog.sock hello 2>&1 | "
-	    "grep -q 'cannot reach asynclogd'", hd_bin("asynclog")), 0);
+	    "grep -q '^asynclog: socket /nonexistent/asynclog.sock: No such "
+	    "file'", hd_bin("asynclog")), 0);
+	/* as logger, --socket-errors=off makes it no error, quietly */
+	cr_assert_eq(run("test -z \"$(%s --socket-errors=off -u "
+	    "/nonexistent/asynclog.sock hello 2>&1)\"", hd_bin("asynclog")), 0);
+	cr_assert_eq(run("ASYNCLOG_SOCKET=/nonexistent/asynclog.sock %s "
+	    "--socket-errors=off hello", hd_bin("asynclog")), 0);
 }
 
 Test(daemon, bad_config_is_reported_with_file_and_line_and_exit_2,
@@ -340,7 +347,8 @@ Test(daemon, stats_in_prometheus_format_match_the_json,
 	    "assert seen[\"asynclog_clients\"] >= 1\n' %s",
 	    hd_path(&d, "prom.txt")), 0);
 	cr_assert_eq(run("%s -u %s --prometheus 2>/dev/null", hd_bin("asynclog"),
-	    d.sock), 2, "--prometheus without --stats is a usage error");
+	    d.sock), 1, "--prometheus without --stats is a usage error (exit 1, as "
+	    "logger's)");
 }
 
 Test(daemon, stats_balance_in_the_cli_json_text_and_on_sigusr1,

@@ -153,34 +153,63 @@ Test(systemd, socket_activation_takes_the_native_socket_by_name,
 	"buffer = { flush_interval_ms = 50; };\n"			\
 	"outputs = ( { name = \"main\"; path = \"@DIR@/main.log\"; } );\n"
 
-Test(systemd, socket_activation_takes_a_syslog_datagram_socket_by_name,
-    .fini = sd_down, .timeout = 30)
+/*
+ * Start the daemon by socket activation of a datagram socket at DIR/sock
+ * named fdname, send it msg (a datagram starts the daemon), and wait for
+ * the record whose tag is tag and whose message is text in main.log.
+ */
+static void
+sd_dgram_activated(const char *fdname, const char *sock, const char *msg,
+    const char *tag, const char *text)
 {
-	char fdname[] = "--fdname=syslog-dgram", listen[300];
+	char name[64], listen[300], line[128];
 	char *argv[] = { "systemd-socket-activate", "--datagram", "-l",
-	    listen, fdname, NULL, "-c", d.conf, NULL };
-	int fd;
+	    listen, name, NULL, "-c", d.conf, NULL };
 
 	if (!have("systemd-socket-activate"))
 		cr_skip_test("systemd-socket-activate is not installed");
 	sd_prepare(CONF_DGRAM);
-	snprintf(listen, sizeof(listen), "%s/syslog.sock", d.dir);
+	snprintf(name, sizeof(name), "--fdname=%s", fdname);
+	snprintf(listen, sizeof(listen), "%s/%s", d.dir, sock);
 	argv[5] = (char *)hd_bin("asynclogd");
 	sd_spawn(argv, NULL);
 	for (long long t = hd_now_ms() + 5000; access(listen, F_OK) == -1 &&
 	    hd_now_ms() < t;)
 		usleep(5000);
+	cr_assert_eq(run("python3 -c 'import socket,sys; s=socket.socket("
+	    "socket.AF_UNIX, socket.SOCK_DGRAM); s.sendto(sys.argv[2]."
+	    "encode(), sys.argv[1])' %s '%s'", listen, msg), 0);
+	cr_assert(hd_wait(has_line_pred, &d, (void *)tag, 10000),
+	    "the datagram did not reach main.log");
+	snprintf(line, sizeof(line), ": %s\n", text);
+	cr_assert(file_has(hd_path(&d, "main.log"), line));
+}
+
+Test(systemd, socket_activation_takes_a_syslog_datagram_socket_by_name,
+    .fini = sd_down, .timeout = 30)
+{
+	int fd;
 
 	/* A datagram starts the daemon, which then opens its own native
 	 * socket from the config. */
-	cr_assert_eq(run("python3 -c 'import socket,sys; s=socket.socket("
-	    "socket.AF_UNIX, socket.SOCK_DGRAM); s.sendto(b\"<14>dgramtag: "
-	    "via syslog dgram\", sys.argv[1])' %s", listen), 0);
-	cr_assert(hd_wait(has_line_pred, &d, "dgramtag", 10000),
-	    "the datagram did not reach main.log");
-	cr_assert(file_has(hd_path(&d, "main.log"), ": via syslog dgram\n"));
+	sd_dgram_activated("syslog-dgram", "syslog.sock",
+	    "<14>dgramtag: via syslog dgram", "dgramtag", "via syslog dgram");
 	cr_assert_neq(fd = unix_connect(d.sock), -1);
 	close(fd);
+	cr_assert_eq(hd_signal(&d, SIGTERM, 10000), 0);
+}
+
+/*
+ * journald's forwarding socket, as asynclogd-journal.socket passes it
+ * (FileDescriptorName=journal): journald sends there what it takes, with
+ * the original sender's credentials; here the test is that sender.
+ */
+Test(systemd, socket_activation_takes_journalds_forwarding_socket_by_name,
+    .fini = sd_down, .timeout = 30)
+{
+	sd_dgram_activated("journal", "journal-syslog",
+	    "<30>Dec  1 12:00:00 jsvc[1]: via journald", "jsvc",
+	    "via journald");
 	cr_assert_eq(hd_signal(&d, SIGTERM, 10000), 0);
 }
 
@@ -385,7 +414,8 @@ Test(systemd, units_pass_systemd_analyze_verify_with_no_warnings,
 	    "MANPATH=/usr/local/share/man systemd-analyze verify "
 	    "/usr/local/lib/systemd/system/asynclogd.service "
 	    "/usr/local/lib/systemd/system/asynclogd.socket "
-	    "/usr/local/lib/systemd/system/asynclogd-syslog.socket' "
+	    "/usr/local/lib/systemd/system/asynclogd-syslog.socket "
+	    "/usr/local/lib/systemd/system/asynclogd-journal.socket' "
 	    ">%s 2>&1", root, out);
 	text = file_read(out, NULL);
 	cr_assert_eq(rc, 0, "systemd-analyze verify failed:\n%s", text);

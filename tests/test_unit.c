@@ -8,6 +8,7 @@
  */
 #include <criterion/criterion.h>
 
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/vfs.h>
@@ -119,6 +120,22 @@ Test(unit, a_process_that_is_gone_has_no_unit)
 	cr_assert_eq(unit_of_pid(0, out, sizeof(out)), 0);
 	cr_assert_eq(unit_of_pid(-1, out, sizeof(out)), 0);
 	cr_assert_eq(unit_of_pid(0x3ffffff0, out, sizeof(out)), 0);
+}
+
+/* The command name, as the kernel keeps it: set here with prctl. */
+Test(unit, reads_the_command_name_of_a_process)
+{
+	char out[UNIT_COMM_MAX], old[17] = "";
+
+	cr_assert_eq(prctl(PR_GET_NAME, old), 0);
+	cr_assert_eq(prctl(PR_SET_NAME, "alog-comm-test"), 0);
+	cr_assert_eq(unit_comm_of_pid(getpid(), out, sizeof(out)), 14);
+	cr_assert_eq(memcmp(out, "alog-comm-test", 14), 0);
+	/* Too little room: unknown, never cut. */
+	cr_assert_eq(unit_comm_of_pid(getpid(), out, 5), 0);
+	cr_assert_eq(prctl(PR_SET_NAME, old), 0);
+	cr_assert_eq(unit_comm_of_pid(0, out, sizeof(out)), 0);
+	cr_assert_eq(unit_comm_of_pid(0x3ffffff0, out, sizeof(out)), 0);
 }
 
 /* ---- end to end ---- */

@@ -1,0 +1,419 @@
+/*
+ * test_logger.c: util-linux's own logger(1) tests (tests/ts/logger/ and
+ * tests/expected/logger/ of util-linux 2.38.1, copied with their licence in
+ * tests/util-linux/) run against util-linux logger, the reference, and the
+ * asynclog command, in three modes:
+ *
+ *   suite   the suite's own procedure: a stream listener at the socket,
+ *           `-u SOCKET --stderr --no-act` (the errors subtests send for
+ *           real, with "socket data" markers between them); the output
+ *           of both programs must be util-linux's expected files;
+ *   stream  the same invocations without --no-act on a stream listener:
+ *           what asynclog prints, returns and sends must be what logger
+ *           does, byte for byte;
+ *   dgram   the same on a datagram listener (each datagram a line).
+ *
+ * Times, host names and pids are masked as util-linux pins them for its
+ * test build of logger (tests/util-linux/README). Every subtest passes for
+ * asynclog in every mode; a difference would be listed in asynclog(1)
+ * under COMPATIBILITY, and asserted here.
+ */
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <criterion/criterion.h>
+
+#include "harness.h"
+
+enum ul_mode { UL_SUITE, UL_STREAM, UL_DGRAM };
+
+struct ul_call {
+	const char	*args;		/* shell words after the socket options */
+	const char	*input;		/* printf(1) format piped in, or NULL */
+};
+
+static char ul_tmp[64];
+
+static const char *
+ul_path(const char *name)
+{
+	static char buf[4][256];
+	static int n;
+
+	n = (n + 1) % 4;
+	snprintf(buf[n], sizeof buf[n], "%s/%s", ul_tmp, name);
+	return buf[n];
+}
+
+/* The suite's socat: everything that reaches DIR/devlog, in DIR/socketin. */
+static void
+ul_listen(struct hd_capture *l, bool dgram)
+{
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	int fd;
+
+	strcpy(sun.sun_path, ul_path("devlog"));
+	cr_assert_neq(fd = socket(AF_UNIX, dgram ? SOCK_DGRAM : SOCK_STREAM,
+	    0), -1);
+	cr_assert_eq(bind(fd, (struct sockaddr *)&sun, sizeof sun), 0);
+	if (!dgram)
+		cr_assert_eq(listen(fd, 128), 0);
+	hd_capture_start(l, fd, dgram, ul_path("socketin"));
+}
+
+/* What the suite writes with `echo ... | socat - UNIX-CONNECT:$DEVLOG`. */
+static void
+ul_say(const struct hd_capture *l, const char *text)
+{
+	int fd;
+
+	if (l->dgram) {
+		hd_send_dgram(ul_path("devlog"), text, strlen(text));
+		return;
+	}
+	cr_assert_neq(fd = unix_connect(ul_path("devlog")), -1);
+	cr_assert_eq(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+	close(fd);
+}
+
+static void
+ul_listen_end(struct hd_capture *l)
+{
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+
+	strcpy(sun.sun_path, ul_path("devlog"));
+	hd_capture_end(l, (struct sockaddr *)&sun, sizeof sun);
+	close(l->fd);
+}
+
+static char *
+ul_read(const char *path)
+{
+	char *s = file_read(path, NULL);
+
+	return s != NULL ? s : strdup("");
+}
+
+static void
+ul_write(const char *name, const char *text)
+{
+	FILE *f = fopen(ul_path(name), "w");
+
+	cr_assert_not_null(f);
+	fputs(text, f);
+	fclose(f);
+}
+
+struct ul_result {
+	char	*out, *err, *sock;
+};
+
+static const char *
+ul_prog(bool reference)
+{
+	return reference ? "logger" : hd_bin("asynclog");
+}
+
+/*
+ * Run one subtest's calls as util-linux's script does, with prog. errors:
+ * logger_fun/logger_printf (send for real, "ret" on stdout, markers on the
+ * socket); the others: logger_fun with --no-act in suite mode ("ret" on
+ * stderr). Then mask.
+ */
+static void
+ul_run(const char *suite, const char *name, const struct ul_call *calls,
+    enum ul_mode mode, bool reference, char *dir)
+{
+	struct hd_capture l;
+	char marker[128];
+	bool errors = strcmp(suite, "errors") == 0;
+	bool journald = strcmp(suite, "journald") == 0;
+	const char *opts, *noact;
+	size_t i;
+
+	strcpy(ul_tmp, "/tmp/asynclog-ul.XXXXXX");
+	cr_assert_not_null(mkdtemp(ul_tmp));
+	ul_write("pids", "");
+	/* The options suite's input files, as its script makes them. */
+	ul_write("input_simple", "a1 a2 a3 a4 a5 b1 b2 b3 b4 b5 c1 c2 c3 c4 "
+	    "c5\n");
+	ul_write("input_empty_line", "a1 a2 a3 a4 a5 b1 b2 b3 b4 b5 c1 c2 c3 "
+	    "c4 c5\n\n5{c..1} 4{c..1} 3{c..1} 2{c..1} 1{c..1}\n");
+	ul_write("input_prio_prefix", "<66> prio_prefix\n");
+	ul_listen(&l, mode == UL_DGRAM);
+
+	opts = errors ? "--socket" : "-u";
+	noact = errors || (mode != UL_SUITE && !journald) ? "" : "--no-act";
+	for (i = 0; calls[i].args != NULL; i++) {
+		if (errors) {
+			snprintf(marker, sizeof marker, "socket data, %s:\n",
+			    name);
+			ul_say(&l, marker);
+		}
+		cr_assert_neq(run("cd %s && %s%s%s TZ=GMT sh -c 'echo $$ >> "
+		    "pids; exec \"$@\"' sh %s %s %s --stderr %s %s %s "
+		    ">> out 2>> err; echo \"ret: $?\" >> %s", ul_tmp,
+		    calls[i].input != NULL ? "printf '" : "",
+		    calls[i].input != NULL ? calls[i].input : "",
+		    calls[i].input != NULL ? "' |" : "", ul_prog(reference),
+		    journald ? "" : opts, journald ? "" : ul_path("devlog"),
+		    noact, calls[i].args, calls[i].input != NULL ? "" :
+		    "< /dev/null", errors ? "out" : "err"), -1);
+		if (errors)
+			ul_say(&l, "\n");
+	}
+	ul_listen_end(&l);
+	strcpy(dir, ul_tmp);
+}
+
+/* The masked output of a run (see mask_py), without the sentinel. */
+static void
+ul_result(const char *dir, struct ul_result *r)
+{
+	strcpy(ul_tmp, dir);
+	r->out = ul_read(ul_path("out.masked"));
+	r->err = ul_read(ul_path("err.masked"));
+	r->sock = ul_read(ul_path("socketin.masked"));
+	cr_assert(strlen(r->sock) >= strlen(HD_CAPTURE_END));
+	r->sock[strlen(r->sock) - strlen(HD_CAPTURE_END)] = '\0';
+	run("rm -rf %s", dir);
+}
+
+static void
+ul_free(struct ul_result *r)
+{
+	free(r->out);
+	free(r->err);
+	free(r->sock);
+}
+
+static char *
+ul_expected(const char *file)
+{
+	char path[256], *s;
+
+	snprintf(path, sizeof path, "tests/util-linux/expected/%s", file);
+	cr_assert_not_null(s = file_read(hd_src(path), NULL),
+	    "expected file %s not found", hd_src(path));
+	return s;
+}
+
+/*
+ * The errors suite's socket data for one subtest: the sections of
+ * errors-check_socket that its markers open.
+ */
+static char *
+ul_expected_socket(const char *name)
+{
+	char *all = ul_expected("errors-check_socket"), *out, *p, *next;
+	char head[128];
+	size_t n = 0, len;
+
+	cr_assert_not_null(out = calloc(1, strlen(all) + 1));
+	snprintf(head, sizeof head, "socket data, %s:\n", name);
+	p = strstr(all, "socket data, ");
+	while (p != NULL) {
+		next = strstr(p + 1, "\nsocket data, ");
+		len = next != NULL ? (size_t)(next + 1 - p) : strlen(p);
+		if (strncmp(p, head, strlen(head)) == 0) {
+			memcpy(out + n, p, len);
+			n += len;
+		}
+		p = next != NULL ? next + 1 : NULL;
+	}
+	free(all);
+	return out;
+}
+
+static void
+ul_compare(const char *what, const char *mode, const char *prog,
+    const char *got, const char *exp)
+{
+	cr_expect_str_eq(got, exp, "%s, %s mode, %s:\n--- got\n%s\n--- "
+	    "expected\n%s", what, mode, prog, got, exp);
+}
+
+static void
+ul_subtest(const char *suite, const char *name, const struct ul_call *calls,
+    enum ul_mode mode)
+{
+	static const char *const modes[] = { "suite", "stream", "dgram" };
+	struct ul_result ref, got;
+	char file[128], dir[2][64], *exp_out, *exp_err, *exp_sock;
+
+	if (run("command -v logger >/dev/null && command -v python3 "
+	    ">/dev/null") != 0)
+		cr_skip_test("util-linux logger or python3 missing");
+	ul_run(suite, name, calls, mode, true, dir[0]);
+	ul_run(suite, name, calls, mode, false, dir[1]);
+	cr_assert_eq(run("python3 %s %s %s", hd_src("tests/logger-mask.py"),
+	    dir[0], dir[1]), 0);
+	ul_result(dir[0], &ref);
+	ul_result(dir[1], &got);
+	if (mode == UL_SUITE) {
+		/* util-linux's expected files, for both programs. */
+		snprintf(file, sizeof file, strcmp(suite, "journald") == 0 ?
+		    "%s" : "%s-%s", suite, name);
+		exp_out = ul_expected(file);
+		strcat(file, ".err");
+		exp_err = ul_expected(file);
+		exp_sock = strcmp(suite, "errors") == 0 ?
+		    ul_expected_socket(name) : strdup("");
+		ul_compare("stdout", modes[mode], "logger", ref.out, exp_out);
+		ul_compare("stderr", modes[mode], "logger", ref.err, exp_err);
+		ul_compare("socket", modes[mode], "logger", ref.sock, exp_sock);
+	} else {
+		/* Not nothing: logger printed or sent something. */
+		cr_assert(*ref.out != '\0' || *ref.err != '\0' ||
+		    *ref.sock != '\0');
+		exp_out = strdup(ref.out);
+		exp_err = strdup(ref.err);
+		exp_sock = strdup(ref.sock);
+	}
+	ul_compare("stdout", modes[mode], "asynclog", got.out, exp_out);
+	ul_compare("stderr", modes[mode], "asynclog", got.err, exp_err);
+	ul_compare("socket", modes[mode], "asynclog", got.sock, exp_sock);
+	free(exp_out);
+	free(exp_err);
+	free(exp_sock);
+	ul_free(&ref);
+	ul_free(&got);
+}
+
+/* One subtest, three tests: NAME_suite, NAME_stream, NAME_dgram. */
+#define UL_SUBTEST(suite, name, id, ...)				\
+	static const struct ul_call ul_##suite##_##id[] = {		\
+		__VA_ARGS__, { NULL, NULL } };				\
+	Test(logger_##suite, id##_suite, .timeout = 120)		\
+	{ ul_subtest(#suite, name, ul_##suite##_##id, UL_SUITE); }	\
+	Test(logger_##suite, id##_stream, .timeout = 120)		\
+	{ ul_subtest(#suite, name, ul_##suite##_##id, UL_STREAM); }	\
+	Test(logger_##suite, id##_dgram, .timeout = 120)		\
+	{ ul_subtest(#suite, name, ul_##suite##_##id, UL_DGRAM); }
+
+/* ---- tests/ts/logger/errors ------------------------------------------ */
+
+UL_SUBTEST(errors, "kern_priority", kern_priority,
+    { "--tag prio --priority kern.emerg message", NULL })
+UL_SUBTEST(errors, "kern_priority_numeric", kern_priority_numeric,
+    { "--tag prio --priority 0 message", NULL })
+UL_SUBTEST(errors, "invalid_prio", invalid_prio,
+    { "--tag prio --priority 8 message", NULL })
+UL_SUBTEST(errors, "rfc5424_exceed_size", rfc5424_exceed_size,
+    { "--tag rfc5424_exceed_size --rfc5424 --size 3 abcd", NULL })
+UL_SUBTEST(errors, "id_with_space", id_with_space,
+    { "--tag id_with_space --id='A B' message", NULL },
+    { "--tag rfc5424_id_with_space --rfc5424 --id='A B' message", NULL },
+    { "--tag id_with_space --id='1 23' message", NULL },
+    { "--tag 'id_with_leading space' --id=' 123' message", NULL },
+    { "--tag 'id_with_trailing space' --id='123 ' message", NULL })
+UL_SUBTEST(errors, "tag_with_space", tag_with_space,
+    { "--tag 'A B' tag_with_space", NULL },
+    { "--tag 'A B' --rfc5424 tag_with_space_rfc5424", NULL })
+UL_SUBTEST(errors, "tcp", tcp,
+    { "--tcp --tag tcp message", NULL })
+UL_SUBTEST(errors, "multi-line", multi_line,
+    { "--tag multi", "AAA\\nBBB\\nCCC\\n" })
+UL_SUBTEST(errors, "rfc5424_msgid_with_space", rfc5424_msgid_with_space,
+    { "--tag rfc5424_msgid_with_space --rfc5424 --msgid='A B' message",
+      NULL })
+UL_SUBTEST(errors, "invalid_socket", invalid_socket,
+    { "--socket /bad/boy --tag invalid_socket message", NULL })
+
+/* ---- tests/ts/logger/formats ----------------------------------------- */
+
+UL_SUBTEST(formats, "rfc3164", rfc3164,
+    { "-t rfc3164 --rfc3164 message", NULL })
+UL_SUBTEST(formats, "rfc5424_simple", rfc5424_simple,
+    { "-t rfc5424 --rfc5424 message", NULL })
+UL_SUBTEST(formats, "rfc5424_notime", rfc5424_notime,
+    { "-t rfc5424 --rfc5424=notime message", NULL })
+UL_SUBTEST(formats, "rfc5424_nohost", rfc5424_nohost,
+    { "-t rfc5424 --rfc5424=nohost message", NULL })
+UL_SUBTEST(formats, "rfc5424_msgid", rfc5424_msgid,
+    { "-t rfc5424 --rfc5424 --msgid MSGID message", NULL })
+UL_SUBTEST(formats, "octet_counting", octet_counting,
+    { "-t octen --octet-count message", NULL })
+
+#define UL_PRIO(f)							\
+    { "-t prio -p " #f ".emerg " #f ".emerg", NULL },			\
+    { "-t prio -p " #f ".alert " #f ".alert", NULL },			\
+    { "-t prio -p " #f ".crit " #f ".crit", NULL },			\
+    { "-t prio -p " #f ".err " #f ".err", NULL },			\
+    { "-t prio -p " #f ".warning " #f ".warning", NULL },		\
+    { "-t prio -p " #f ".notice " #f ".notice", NULL },			\
+    { "-t prio -p " #f ".info " #f ".info", NULL },			\
+    { "-t prio -p " #f ".debug " #f ".debug", NULL }
+UL_SUBTEST(formats, "priorities", priorities,
+    UL_PRIO(auth), UL_PRIO(authpriv), UL_PRIO(cron), UL_PRIO(daemon),
+    UL_PRIO(ftp), UL_PRIO(lpr), UL_PRIO(mail), UL_PRIO(news),
+    UL_PRIO(syslog), UL_PRIO(user), UL_PRIO(uucp), UL_PRIO(local0),
+    UL_PRIO(local1), UL_PRIO(local2), UL_PRIO(local3), UL_PRIO(local4),
+    UL_PRIO(local5), UL_PRIO(local6), UL_PRIO(local7))
+
+/* ---- tests/ts/logger/options ----------------------------------------- */
+
+UL_SUBTEST(options, "simple", simple,
+    { "-t test_tag test", NULL })
+UL_SUBTEST(options, "log_pid", log_pid,
+    { "-t test_tag -i test", NULL })
+UL_SUBTEST(options, "log_pid_long", log_pid_long,
+    { "-t test_tag --id test", NULL })
+UL_SUBTEST(options, "log_pid_define", log_pid_define,
+    { "-t test_tag --id=12345 test", NULL })
+UL_SUBTEST(options, "log_pid_no_arg", log_pid_no_arg,
+    { "-t test_tag -is test", NULL })
+UL_SUBTEST(options, "input_file_simple", input_file_simple,
+    { "-t test_tag -f input_simple", NULL })
+UL_SUBTEST(options, "input_file_empty_line", input_file_empty_line,
+    { "-t test_tag -f input_empty_line", NULL })
+UL_SUBTEST(options, "input_file_skip_empty", input_file_skip_empty,
+    { "-t test_tag --file input_empty_line -e", NULL })
+UL_SUBTEST(options, "input_file_prio_prefix", input_file_prio_prefix,
+    { "-t test_tag --file input_prio_prefix --skip-empty --prio-prefix",
+      NULL })
+
+/* ---- tests/ts/logger/journald ---------------------------------------- */
+
+UL_SUBTEST(journald, "journald", journald,
+    { "-u /bad/boy --no-act --journald",
+      "%s\\n%s\\n%s\\n' MESSAGE_ID=b8f74e14bc714bfc8040a5106dc9376a "
+      "MESSAGE='a b c 1 2 3" })
+
+/*
+ * The one difference asynclog(1) lists under COMPATIBILITY that these
+ * tests can see: logger's manual says a line without a --prio-prefix gets
+ * -p's priority, but logger 2.38 keeps the previous line's; asynclog does
+ * what the manual says. Both halves are asserted, so a logger that changes
+ * shows up here.
+ */
+Test(logger_compat, prio_prefix_does_not_stick_to_the_next_line,
+    .timeout = 60)
+{
+	char *got;
+	int i;
+
+	if (run("command -v logger >/dev/null") != 0)
+		cr_skip_test("util-linux logger missing");
+	strcpy(ul_tmp, "/tmp/asynclog-ul.XXXXXX");
+	cr_assert_not_null(mkdtemp(ul_tmp));
+	for (i = 0; i < 2; i++) {
+		cr_assert_eq(run("printf '<11>one\\ntwo\\n<999>three\\nfour\\n' "
+		    "| %s -u /dev/null --socket-errors=off --no-act -s "
+		    "--prio-prefix -t pp 2>&1 | cut -c1-4 | tr '\\n' ' ' > %s",
+		    ul_prog(i == 0), ul_path("got")), 0);
+		got = ul_read(ul_path("got"));
+		/* "<999>" is no prefix: -p's priority again, for both */
+		cr_assert_str_eq(got, i == 0 ? "<11> <11> <13> <13> " :
+		    "<11> <13> <13> <13> ", "%s", ul_prog(i == 0));
+		free(got);
+	}
+	run("rm -rf %s", ul_tmp);
+}
