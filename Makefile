@@ -33,14 +33,14 @@ DEB_PACKAGES	:= build-essential pkg-config libevent-dev libconfig-dev \
 		   libcriterion-dev libsystemd-dev libzstd-dev zstd util-linux \
 		   python3 mandoc strace man-db systemd \
 		   libgnutls28-dev libpcre2-dev rsyslog rsyslog-gnutls gnutls-bin \
-		   clang libclang-rt-14-dev librdkafka-dev
+		   librelp-dev rsyslog-relp clang libclang-rt-14-dev librdkafka-dev
 
 CC		?= cc
 PKG_CONFIG	?= pkg-config
 # pkg-config packages: the daemon's (also enough for libasynclog, the CLI and
 # the bench), and the tests' on top. Each comes from a Debian package.
 DAEMON_PKGS	:= libevent libevent_pthreads libconfig libsystemd libzstd gnutls \
-		   libpcre2-8
+		   libpcre2-8 relp
 TEST_PKGS	:= criterion rdkafka
 # Packages whose headers the daemon needs at build time but whose library it
 # loads only when the configuration asks for it (daemon/kafkalib.h).
@@ -52,6 +52,7 @@ deb.libsystemd	:= libsystemd-dev
 deb.libzstd	:= libzstd-dev
 deb.gnutls	:= libgnutls28-dev
 deb.libpcre2-8	:= libpcre2-dev
+deb.relp	:= librelp-dev
 deb.rdkafka	:= librdkafka-dev
 deb.criterion	:= libcriterion-dev
 

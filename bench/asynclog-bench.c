@@ -34,28 +34,38 @@
 #include "bench.h"
 
 #define SETTLE_MS	2000	/* no new record this long after clients end: done */
+#define SETTLE_FWD_MS	15000	/* the same when forwarding: a collector's
+				 * queue can hold seconds of records, and a
+				 * stalled RELP session gives up after 10 s */
 #define MAX_CLIENTS	999	/* the record header has 3 digits for the client */
 #define MAX_SIZE	(60 * 1024)	/* under asynclogd's default 64 KiB */
 #define MIN_SIZE	20	/* the header, 19 bytes, and one 'x' */
 
-/* A run: which server, fed through which input. */
+/* A run: which server, fed through which input (and, forwarding, over
+ * which protocol to the collector). */
 struct bench_run {
 	const char		*name;
 	enum bench_server_kind	 server;
 	enum bench_input	 input;
 	bool			 block;		/* handles opened with ASYNCLOG_BLOCK */
+	const char		*forward;	/* NULL: to a file */
 };
 
 static const struct bench_run bench_runs[] = {
-	{ "null-sink",		SERVER_NULL,		INPUT_STREAM, false },
-	{ "asynclog",		SERVER_ASYNCLOGD,	INPUT_LIB, false },
-	{ "asynclog-block",	SERVER_ASYNCLOGD,	INPUT_LIB, true },
-	{ "stream",		SERVER_ASYNCLOGD,	INPUT_STREAM, false },
-	{ "dgram",		SERVER_ASYNCLOGD,	INPUT_DGRAM, false },
-	{ "rsyslog-stream",	SERVER_RSYSLOG,		INPUT_STREAM, false },
-	{ "rsyslog-dgram",	SERVER_RSYSLOG,		INPUT_DGRAM, false },
-	{ "syslog-ng-stream",	SERVER_SYSLOGNG,	INPUT_STREAM, false },
-	{ "syslog-ng-dgram",	SERVER_SYSLOGNG,	INPUT_DGRAM, false },
+	{ "null-sink",		SERVER_NULL,		INPUT_STREAM, false, NULL },
+	{ "asynclog",		SERVER_ASYNCLOGD,	INPUT_LIB, false, NULL },
+	{ "asynclog-block",	SERVER_ASYNCLOGD,	INPUT_LIB, true, NULL },
+	{ "stream",		SERVER_ASYNCLOGD,	INPUT_STREAM, false, NULL },
+	{ "dgram",		SERVER_ASYNCLOGD,	INPUT_DGRAM, false, NULL },
+	{ "rsyslog-stream",	SERVER_RSYSLOG,		INPUT_STREAM, false, NULL },
+	{ "rsyslog-dgram",	SERVER_RSYSLOG,		INPUT_DGRAM, false, NULL },
+	{ "syslog-ng-stream",	SERVER_SYSLOGNG,	INPUT_STREAM, false, NULL },
+	{ "syslog-ng-dgram",	SERVER_SYSLOGNG,	INPUT_DGRAM, false, NULL },
+	/* Forwarding to a local rsyslog collector (bench-collector.c). */
+	{ "fwd-tcp",		SERVER_ASYNCLOGD,	INPUT_STREAM, false, "tcp" },
+	{ "fwd-relp",		SERVER_ASYNCLOGD,	INPUT_STREAM, false, "relp" },
+	{ "rsyslog-fwd-tcp",	SERVER_RSYSLOG,		INPUT_STREAM, false, "tcp" },
+	{ "rsyslog-fwd-relp",	SERVER_RSYSLOG,		INPUT_STREAM, false, "relp" },
 };
 #define NRUNS	(sizeof(bench_runs) / sizeof(bench_runs[0]))
 
@@ -102,7 +112,10 @@ usage(FILE *f)
 	    "  -s, --size S         ... of S message bytes (%d..%d)\n"
 	    "  -i, --runs LIST      comma-separated runs: null-sink, asynclog,\n"
 	    "                       asynclog-block, stream, dgram, rsyslog-stream,\n"
-	    "                       rsyslog-dgram, syslog-ng-stream, syslog-ng-dgram\n"
+	    "                       rsyslog-dgram, syslog-ng-stream, syslog-ng-dgram,\n"
+	    "                       fwd-tcp, fwd-relp, rsyslog-fwd-tcp,\n"
+	    "                       rsyslog-fwd-relp (forwarding to a local rsyslog\n"
+	    "                       collector over TCP or RELP)\n"
 	    "                       (default: the first five, plus the two\n"
 	    "                       -stream ones with --compare)\n"
 	    "      --compare        also run rsyslog and syslog-ng where installed\n"
@@ -219,6 +232,7 @@ bench_one(const struct bench_run *run, const struct bench_workload *w,
 {
 	struct bench_opts		 ro = *o;
 	struct bench_server		 srv;
+	struct bench_collector		 col = { .pid = -1 };
 	struct bench_verify		 v;
 	struct bench_client_result	*cres;
 	struct bench_latency		*lat;
@@ -257,9 +271,23 @@ bench_one(const struct bench_run *run, const struct bench_workload *w,
 		fprintf(stderr, "bench: %s %s: starting %s\n", w->name,
 		    run->name, server_name(run->server));
 	snprintf(label, sizeof(label), "%s-%s", w->name, run->name);
-	if (server_start(&srv, run->server, tmpdir, label, o) == -1 ||
-	    verify_init(&v, srv.out, w) == -1) {
+	/* Forwarding: the collector first, then the forwarder, and the
+	 * records must reach the collector's file. */
+	ro.forward = run->forward;
+	if (run->forward != NULL) {
+		if (collector_start(&col, tmpdir, label, run->forward) == -1) {
+			collector_stop(&col, true);
+			munmap(lat, shsize);
+			free(pids);
+			res->failed = true;
+			return (-1);
+		}
+		ro.forward_port = col.port;
+	}
+	if (server_start(&srv, run->server, tmpdir, label, &ro) == -1 ||
+	    verify_init(&v, run->forward != NULL ? col.out : srv.out, w) == -1) {
 		server_cleanup(&srv, true);
+		collector_stop(&col, true);
 		munmap(lat, shsize);
 		free(pids);
 		res->failed = true;
@@ -325,7 +353,8 @@ bench_one(const struct bench_run *run, const struct bench_workload *w,
 			if (left == 0)
 				clients_done = now;
 		} else if (now - (t_last > clients_done ? t_last : clients_done) >
-		    (uint64_t)SETTLE_MS * 1000000)
+		    (uint64_t)(run->forward != NULL ? SETTLE_FWD_MS :
+		    SETTLE_MS) * 1000000)
 			break;
 		if (now > deadline) {
 			res->timed_out = true;
@@ -378,6 +407,7 @@ out:
 	verify_free(&v);
 	bench_reap(pids, w->clients, bench_now_ns() + 10000000000u);
 	server_cleanup(&srv, o->keep || res->failed);
+	collector_stop(&col, o->keep || res->failed);
 	munmap(lat, shsize);
 	free(pids);
 	return (res->failed ? -1 : 0);
@@ -515,6 +545,7 @@ bench_row(const char *name, size_t i, const struct bench_result *r,
 	const struct bench_result	*rs_s = &res[5], *rs_d = &res[6];
 	const struct bench_result	*ng_s = &res[7], *ng_d = &res[8];
 	const struct bench_result	*rs, *ng;
+	size_t				 j;
 	char				 p50[24], p99[24], p999[24], hwm[24];
 	char				 cpu[24], xnull[16], xrs[16], xng[16];
 
@@ -524,6 +555,16 @@ bench_row(const char *name, size_t i, const struct bench_result *r,
 	}
 	rs = bench_runs[i].input == INPUT_DGRAM ? rs_d : rs_s;
 	ng = bench_runs[i].input == INPUT_DGRAM ? ng_d : ng_s;
+	if (bench_runs[i].forward != NULL) {
+		/* Against rsyslog forwarding over the same protocol. */
+		rs = ng = NULL;
+		for (j = 0; j < NRUNS; j++)
+			if (bench_runs[j].server == SERVER_RSYSLOG &&
+			    bench_runs[j].forward != NULL &&
+			    strcmp(bench_runs[j].forward,
+			    bench_runs[i].forward) == 0)
+				rs = &res[j];
+	}
 	bench_ns(p50, sizeof(p50), r->lat.valid, r->lat.p50);
 	bench_ns(p99, sizeof(p99), r->lat.valid, r->lat.p99);
 	bench_ns(p999, sizeof(p999), r->lat.valid, r->lat.p999);
@@ -870,6 +911,13 @@ main(int argc, char **argv)
 		}
 	}
 	for (i = 0; i < NRUNS; i++) {
+		if (sel[i] && bench_runs[i].forward != NULL &&
+		    !collector_available(bench_runs[i].forward)) {
+			fprintf(stderr, "asynclog-bench: rsyslog (and rsyslog-"
+			    "relp) is not installed: no collector; skipping "
+			    "%s\n", bench_runs[i].name);
+			sel[i] = false;
+		}
 		if (sel[i] && !server_available(bench_runs[i].server, &o)) {
 			fprintf(stderr, "asynclog-bench: %s is not installed; "
 			    "skipping %s (bench/install-comparisons.sh)\n",

@@ -10,10 +10,13 @@
  *                   record once by (client, sequence), finds lost/duplicates
  * bench-idle.c      idle latency: one record from a command-line client
  *                   until its line is in the file
+ * bench-collector.c the collector of the forwarding runs: rsyslog on
+ *                   127.0.0.1 (imtcp or imrelp) writing what it receives
  * bench-util.c      clock, sleep, write-all, unix socket address
  *
  * Calls go one way: asynclog-bench.c -> bench-server.c, bench-client.c,
- * bench-verify.c, bench-idle.c -> bench-util.c; nothing calls back up.
+ * bench-verify.c, bench-idle.c, bench-collector.c -> bench-util.c; nothing
+ * calls back up.
  *
  * The bench never links daemon code: it drives the real build/asynclogd
  * through its sockets, as any application would.
@@ -60,6 +63,20 @@ struct bench_opts {
 	bool		 keep;		/* keep the temp dir */
 	bool		 verbose;
 	unsigned	 timeout_s;	/* per run, all included */
+	const char	*forward;	/* "tcp", "relp": forward to the collector
+					 * instead of writing a file */
+	int		 forward_port;	/* the collector's, on 127.0.0.1 */
+};
+
+/* The collector of a forwarding run. */
+struct bench_collector {
+	pid_t		 pid;
+	int		 port;
+	char		 dir[300];	/* its own temp dir */
+	char		 conf[400];
+	char		 out[400];	/* what the verifier follows */
+	char		 log[400];
+	char		 pidfile[400];
 };
 
 /* A running server under test. */
@@ -114,6 +131,12 @@ int	 server_stop(struct bench_server *, unsigned timeout_s);
 void	 server_cleanup(struct bench_server *, bool keep);
 const char *server_name(enum bench_server_kind);
 bool	 server_available(enum bench_server_kind, const struct bench_opts *);
+
+/* bench-collector.c */
+bool	 collector_available(const char *protocol);
+int	 collector_start(struct bench_collector *, const char *parent_dir,
+	    const char *label, const char *protocol);
+void	 collector_stop(struct bench_collector *, bool keep);
 
 /* bench-client.c */
 pid_t	 client_spawn(unsigned id, enum bench_input, const char *sock_path,

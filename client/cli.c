@@ -101,6 +101,7 @@ struct cli {
 	int		 socket_errors;	/* 1 on (the default), 0 off */
 	uint64_t	 failed;	/* records the library or socket refused */
 	size_t		 unconfirmed;	/* bytes logged since the last flush */
+	char		*ident;		/* --journald's SYSLOG_IDENTIFIER */
 };
 
 static void
@@ -254,20 +255,23 @@ cli_size(const char *arg)
 
 	errno = 0;
 	n = strtoull(arg, &end, 10);
-	if (errno != 0 || end == arg || *arg == '-' || *arg == '+')
-		cli_die("failed to parse message size: '%s'", arg);
+	if (errno == ERANGE)
+		cli_die("failed to parse message size: '%s': %s", arg,
+		    strerror(errno));
+	if (end == arg || *arg == '-' || *arg == '+')
+		goto bad;
 	if (*end != '\0') {
 		if ((u = strchr(units, toupper((unsigned char)*end))) == NULL)
-			cli_die("failed to parse message size: '%s'", arg);
+			goto bad;
 		if (strcasecmp(end + 1, "B") == 0)
 			base = 1000;
 		else if (end[1] != '\0' && strcasecmp(end + 1, "iB") != 0)
-			cli_die("failed to parse message size: '%s'", arg);
+			goto bad;
 		for (i = 0; i <= u - units; i++)
 			n *= base;
 	}
 	if (n == 0)
-		cli_die("failed to parse message size: '%s'", arg);
+		goto bad;
 	if (n > MAX_SIZE) {
 		/* The one limit logger does not have: asynclogd's. */
 		cli_warn("--size %s is above the record limit; using %d", arg,
@@ -275,6 +279,9 @@ cli_size(const char *arg)
 		n = MAX_SIZE;
 	}
 	return (size_t)n;
+bad:	/* logger's words, strerror included */
+	cli_die("failed to parse message size: '%s': %s", arg,
+	    strerror(EINVAL));
 }
 
 /* --id=ID as logger's strtoul_or_err takes it (a leading space is fine). */
@@ -394,8 +401,15 @@ cli_stats(const char *path, uint8_t format)
 	ssize_t			 n, used;
 	int			 fd;
 
-	if ((fd = cli_unix(path, SOCK_STREAM)) == -1)
+	if ((fd = cli_unix(path, SOCK_STREAM)) == -1 && errno == EPROTOTYPE)
+		cli_die("%s is a datagram socket (syslog, as /dev/log), not "
+		    "asynclogd's native socket: it has no counters to show",
+		    path);
+	if (fd == -1)
 		cli_unreachable(path, strerror(errno));
+	if (peer_kind(fd, path) == PEER_SYSLOG)
+		cli_die("%s is a syslog stream socket, not asynclogd's native "
+		    "socket: it has no counters to show", path);
 	len = wire_encode_hello(out, sizeof out, 0, "asynclog", 8);
 	len += wire_encode_stats(out + len, sizeof out - len, format);
 	if (cli_send_all(fd, out, len) == -1)
@@ -694,8 +708,7 @@ cli_send(struct cli *c, int priority, const char *msg, size_t len)
 			iov[n].iov_base = "\n";
 			iov[n++].iov_len = 1;
 		}
-		if (writev(STDERR_FILENO, iov, n) == -1)
-			c->failed++;
+		(void)writev(STDERR_FILENO, iov, n);	/* as logger */
 	}
 }
 
@@ -825,8 +838,10 @@ cli_journald(struct cli *c, FILE *f)
 		    (v = atoi(line + 16)) >= 1 && v <= 23)
 			pri = (v << 3) | (pri & LOG_PRIMASK);
 		else if (strncmp(line, "SYSLOG_IDENTIFIER=", 18) == 0 &&
-		    (p = strdup(line + 18)) != NULL)
-			c->line.tag = p;	/* lives until exit */
+		    (p = strdup(line + 18)) != NULL) {
+			free(c->ident);
+			c->line.tag = c->ident = p;
+		}
 		else
 			other = true;
 	}
@@ -1066,6 +1081,7 @@ main(int argc, char **argv)
 	if (c.fd != -1)
 		close(c.fd);
 	logline_free(&c.line);
+	free(c.ident);
 	if (c.failed > 0) {
 		cli_warn("%ju records were dropped", (uintmax_t)c.failed);
 		return 1;

@@ -11,6 +11,7 @@
 #ifndef ASYNCLOG_CHUNK_H
 #define ASYNCLOG_CHUNK_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/queue.h>
@@ -30,7 +31,15 @@ struct chunk {
 	/* Set by the sink's thread before it returns the chunk. */
 	uint32_t	 nwritten;
 	uint32_t	 ndropped;	/* disk_full (file), undelivered (forward) */
+	uint32_t	 nspooled;	/* kept in the sink's spool: still buffered */
+	uint32_t	 nfull;		/* dropped because the spool was full */
+	bool		 sink_own;	/* the sink's own (a spool read), never
+					 * handed back to the loop */
+	/* The sink's own: for RELP (forward.c), the number of its first
+	 * record in the session, CHUNK_UNSENT when not sent in it. */
+	int64_t		 sink_first;
 };
+#define CHUNK_UNSENT	INT64_MIN
 TAILQ_HEAD(chunk_list, chunk);
 
 #endif

@@ -10,6 +10,7 @@
  */
 #include <sys/types.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 
 #include <ctype.h>
@@ -65,6 +66,8 @@ static const struct config_output config_output_default = {
 	.rotate_keep = 10,
 	.rotate_compress = false,
 	.file_mode = 0640,
+	.spool_max_size = 1ULL << 30,
+	.spool_sync = SYNC_NEVER,
 };
 
 const char config_builtin[] =
@@ -867,7 +870,7 @@ static const char *const config_file_keys[] = { "path", "sync",
     "sync_interval_ms", "keep_free", "rotate", "file_mode", "owner", "group",
     NULL };
 static const char *const config_forward_keys[] = { "target", "protocol",
-    "tls", NULL };
+    "tls", "spool", NULL };
 static const char *const config_kafka_keys[] = { "brokers", "topic", "key",
     "acks", "compression", "properties", NULL };
 static const struct {
@@ -998,12 +1001,14 @@ config_load_tls(struct config_ctx *ctx, const config_setting_t *g,
 
 	if (config_get_group(ctx, g, "tls", CONFIG_TYPE_GROUP, &tls) == -1)
 		return (-1);
-	if (o->protocol != CONFIG_PROTOCOL_TLS) {
+	if (o->protocol == CONFIG_PROTOCOL_TCP) {
 		if (tls != NULL)
 			return (config_error(ctx, tls, "tls settings need "
-			    "protocol = \"tls\""));
+			    "protocol = \"tls\" or \"relp\""));
 		return (0);
 	}
+	if (o->protocol == CONFIG_PROTOCOL_RELP && tls == NULL)
+		return (0);	/* RELP in the clear */
 	if (tls == NULL)
 		return (config_error(ctx, g, "protocol \"tls\" needs tls = { "
 		    "ca_file = \"...\"; } (the CA that signed the collector's "
@@ -1035,14 +1040,77 @@ config_load_tls(struct config_ctx *ctx, const config_setting_t *g,
 }
 
 /*
- * type = "forward": target, protocol, tls. Its path is its identity,
+ * spool = { path; max_size; sync; }: a directory that exists now (it is
+ * the administrator's, like a log directory), big enough for two chunks,
+ * and no other output's.
+ */
+static int
+config_load_spool(struct config_ctx *ctx, const config_setting_t *g,
+    size_t idx, struct config *c, struct config_output *o)
+{
+	static const char *const known[] = { "path", "max_size", "sync",
+	    NULL };
+	static const char *const syncs[] = { "never", "interval", "always",
+	    NULL };
+	config_setting_t	*spool, *s = NULL;
+	const char		*str;
+	struct stat		 st;
+	char			 a[32], b[32];
+	size_t			 i;
+	int			 r, v;
+
+	if (config_get_group(ctx, g, "spool", CONFIG_TYPE_GROUP, &spool) == -1)
+		return (-1);
+	if (spool == NULL)
+		return (0);
+	if (config_check_keys(ctx, spool, "spool", known) == -1)
+		return (-1);
+	if ((r = config_get_string(ctx, spool, "spool", "path", &s,
+	    &str)) == -1)
+		return (-1);
+	if (r == 0 || *str == '\0')
+		return (config_error(ctx, r == 0 ? spool : s, "spool.path is "
+		    "required (a directory for the spool's segment files)"));
+	if (stat(str, &st) == -1)
+		return (config_error(ctx, s, "spool.path '%s': %s", str,
+		    strerror(errno)));
+	if (!S_ISDIR(st.st_mode))
+		return (config_error(ctx, s, "spool.path '%s' is not a "
+		    "directory", str));
+	for (i = 0; i < idx; i++) {
+		if (c->outputs[i].spool_path != NULL &&
+		    strcmp(c->outputs[i].spool_path, str) == 0)
+			return (config_error(ctx, s, "spool.path '%s' is "
+			    "already the spool of output '%s'", str,
+			    c->outputs[i].name));
+	}
+	if (config_strdup(ctx, str, &o->spool_path) == -1)
+		return (-1);
+	if (config_get_size(ctx, spool, "spool", "max_size", &s,
+	    &o->spool_max_size) == -1)
+		return (-1);
+	if (o->spool_max_size < 2 * (uint64_t)c->chunk_size)
+		return (config_error(ctx, s, "spool.max_size (%s) must hold "
+		    "two chunks at least: %s", config_fmt_size(o->spool_max_size,
+		    a, sizeof a), config_fmt_size(2 * c->chunk_size, b,
+		    sizeof b)));
+	v = (int)o->spool_sync;
+	if (config_get_enum(ctx, spool, "spool", "sync", syncs,
+	    "\"never\", \"interval\" or \"always\"", &v) == -1)
+		return (-1);
+	o->spool_sync = (enum config_sync)v;
+	return (0);
+}
+
+/*
+ * type = "forward": target, protocol (tcp, tls, relp), tls, spool. Its path is its identity,
  * PROTOCOL://HOST:PORT, unique like a file's path.
  */
 static int
 config_load_forward(struct config_ctx *ctx, const config_setting_t *g,
     size_t idx, struct config *c, struct config_output *o)
 {
-	static const char *const protocols[] = { "tcp", "tls", NULL };
+	static const char *const protocols[] = { "tcp", "tls", "relp", NULL };
 	config_setting_t	*s = NULL;
 	const char		*str;
 	char			 key[300];
@@ -1058,10 +1126,11 @@ config_load_forward(struct config_ctx *ctx, const config_setting_t *g,
 		return (-1);
 	v = (int)o->protocol;
 	if (config_get_enum(ctx, g, "", "protocol", protocols,
-	    "\"tcp\" or \"tls\"", &v) == -1)
+	    "\"tcp\", \"tls\" or \"relp\"", &v) == -1)
 		return (-1);
 	o->protocol = (enum config_protocol)v;
-	if (config_load_tls(ctx, g, o) == -1)
+	if (config_load_tls(ctx, g, o) == -1 ||
+	    config_load_spool(ctx, g, idx, c, o) == -1)
 		return (-1);
 	snprintf(key, sizeof key, strchr(o->host, ':') != NULL ?
 	    "%s://[%s]:%u" : "%s://%s:%u", protocols[o->protocol], o->host,
@@ -1409,7 +1478,7 @@ config_load_output(struct config_ctx *ctx, const config_setting_t *g,
 	static const char *const known[] = { "name", "path", "format",
 	    "match", "sync", "sync_interval_ms", "keep_free", "rotate",
 	    "file_mode", "owner", "group", "allow_shared_dir", "type", "target",
-	    "protocol", "tls", "filter", "final",
+	    "protocol", "tls", "spool", "filter", "final",
 	    "brokers", "topic", "key", "acks", "compression", "properties",
 	    NULL };
 	static const char *const syncs[] = { "never", "interval", "always",
@@ -1869,6 +1938,7 @@ config_output_clear(struct config_output *o)
 	free(o->tls_cert_file);
 	free(o->tls_key_file);
 	free(o->tls_peer_name);
+	free(o->spool_path);
 	config_kafka_free(o->kafka);
 }
 
@@ -1891,7 +1961,7 @@ config_output_dup(const struct config_output *src)
 	*o = *src;
 	o->name = o->path = o->match = o->owner = o->group = NULL;
 	o->host = o->tls_ca_file = o->tls_cert_file = o->tls_key_file = NULL;
-	o->tls_peer_name = NULL;
+	o->tls_peer_name = o->spool_path = NULL;
 	o->filter = NULL;
 	o->kafka = NULL;
 	if ((src->filter != NULL && (o->filter = filter_compile(
@@ -1906,6 +1976,7 @@ config_output_dup(const struct config_output *src)
 	    config_dup_opt(&o->tls_cert_file, src->tls_cert_file) == -1 ||
 	    config_dup_opt(&o->tls_key_file, src->tls_key_file) == -1 ||
 	    config_dup_opt(&o->tls_peer_name, src->tls_peer_name) == -1 ||
+	    config_dup_opt(&o->spool_path, src->spool_path) == -1 ||
 	    (src->kafka != NULL &&
 	    (o->kafka = config_kafka_dup(src->kafka)) == NULL)) {
 		config_output_free(o);

@@ -40,6 +40,8 @@ enum config_output_type {
 enum config_protocol {
 	CONFIG_PROTOCOL_TCP,	/* RFC 6587 octet counting */
 	CONFIG_PROTOCOL_TLS,	/* the same inside TLS (RFC 5425) */
+	CONFIG_PROTOCOL_RELP,	/* RELP (librelp): acknowledged; TLS when
+				 * tls = { ... } is set */
 };
 
 /* type = "kafka": what a message's key is (its partition follows it). */
@@ -102,11 +104,16 @@ struct config_output {
 	char		*host;		/* of target: a name or an address */
 	unsigned	 port;
 	enum config_protocol protocol;
-	char		*tls_ca_file;	/* required with protocol "tls" */
+	char		*tls_ca_file;	/* required with protocol "tls"; with
+					 * "relp", set means RELP over TLS */
 	char		*tls_cert_file;	/* our client certificate, or NULL */
 	char		*tls_key_file;	/* its key; both or neither */
 	char		*tls_peer_name;	/* the name the collector's certificate
 					 * must carry; host when not set */
+	char		*spool_path;	/* a directory, or NULL: no spool */
+	uint64_t	 spool_max_size;	/* bytes its segments may hold */
+	enum config_sync spool_sync;	/* after each append: never, at most
+					 * once a second, always */
 	struct config_kafka *kafka;	/* type = "kafka" only, else NULL */
 	int		 line;		/* where it was defined, for messages */
 };

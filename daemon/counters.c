@@ -24,6 +24,7 @@ static const char *counters_reasons[DROP_NREASONS] = {
 	[DROP_SHUTDOWN] = "shutdown",
 	[DROP_UNDELIVERED] = "undelivered",
 	[DROP_KERNEL_OVERRUN] = "kernel_overrun",
+	[DROP_SPOOL_FULL] = "spool_full",
 };
 
 uint64_t

@@ -27,6 +27,7 @@ enum drop_reason {
 	DROP_UNDELIVERED,	/* a forward output stopped before its target took
 				 * them; kafka: librdkafka gave up on them */
 	DROP_KERNEL_OVERRUN,	/* overwritten in the kernel's log before read */
+	DROP_SPOOL_FULL,	/* a forward output's spool was full (max_size, disk) */
 	DROP_NREASONS
 };
 

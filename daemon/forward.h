@@ -1,6 +1,7 @@
 /*
  * forward.h: the thread that sends one output's records to a collector
- * (rsyslog, syslog-ng, ...) over TCP or TLS.
+ * (rsyslog, syslog-ng, ...) over TCP, TLS or RELP, optionally through a
+ * disk spool.
  *
  * The forward kind of sink (sink.h). Each formatted line of a chunk is one
  * syslog message, framed with RFC 6587 octet counting ("LEN SP MSG", the
@@ -12,7 +13,16 @@
  * connection breaks mid-chunk, the records sent whole count as written and
  * the rest go again, whole, on the next connection; what the kernel still
  * held when the peer vanished is lost (or, when the peer had read it,
- * delivered twice). Nothing acknowledges plain syslog: RELP will.
+ * delivered twice). Nothing acknowledges plain syslog.
+ *
+ * Over RELP (relp.h) each record is one message and written means
+ * acknowledged: a chunk waits in the thread (sent) until all of its
+ * records are known acknowledged, and after a broken session the ones
+ * that may not be (the window) go again.
+ *
+ * With a spool (spool.h) every chunk goes into it as the thread takes it
+ * and back to the loop at once (its records still buffered); the thread
+ * sends from the spool in chunks of its own and removes what was written.
  *
  * Outage: the thread retries with back-off (FORWARD_RETRY_MIN_MS doubling
  * to FORWARD_RETRY_MAX_MS); chunks wait in its queue meanwhile, so the
@@ -49,7 +59,7 @@ struct sink;
  * chunks come back, the open result is known, or the thread ends. Returns
  * NULL with a message in err when the thread cannot be had.
  */
-struct sink *forward_new(const struct config_output *conf, size_t chunk_size,
-	    struct event *done, char *err, size_t errlen);
+struct sink *forward_new(const struct config_output *conf, const char *host,
+	    size_t chunk_size, struct event *done, char *err, size_t errlen);
 
 #endif

@@ -183,6 +183,12 @@ handoff_take_rest(struct handoff *h, struct chunk_list *out)
 }
 
 void
+handoff_notify(struct handoff *h)
+{
+	event_active(h->done_ev, EV_READ, 0);
+}
+
+void
 handoff_return(struct handoff *h, struct chunk *c)
 {
 	pthread_mutex_lock(&h->mu);

@@ -78,6 +78,9 @@ void	handoff_take(struct handoff *, bool take_chunk, bool wait,
 	    const struct timespec *deadline, struct handoff_take *);
 /* (thread) Every chunk still queued, to give back unwritten at the end. */
 void	handoff_take_rest(struct handoff *, struct chunk_list *out);
+/* (thread) Tell the loop something changed besides chunks (a sink's
+ * counts). */
+void	handoff_notify(struct handoff *);
 /* (thread) A chunk is done (nwritten / ndropped set): back to the loop. */
 void	handoff_return(struct handoff *, struct chunk *);
 /* (thread) The end: chunks in left (and any still queued) go back, marked

@@ -54,10 +54,13 @@ struct kafka {
 	bool		 stop;
 	int64_t		 stop_by_ns;	/* monotonic: give up delivering then */
 	bool		 probe_now;	/* SIGHUP: ask the brokers at once */
-	char		 error[256];	/* the last error, for stats */
+	char		 error[256];	/* the error now, "" when up */
+	char		 last_error[256];	/* the last one, kept after */
+	int64_t		 last_error_ns;	/* and when (wall clock), 0: none */
 
 	/* Loop thread only. */
 	char		 reason[256];	/* dropping()'s copy of error */
+	char		 last_copy[256];	/* last_error()'s copy */
 
 	/* Kafka thread only. */
 	const struct kafkalib *kl;	/* librdkafka's functions */
@@ -104,6 +107,10 @@ kafka_set_error(struct kafka *k, const char *err)
 {
 	pthread_mutex_lock(&k->mu);
 	snprintf(k->error, sizeof(k->error), "%s", err);
+	if (err[0] != '\0') {
+		snprintf(k->last_error, sizeof(k->last_error), "%s", err);
+		k->last_error_ns = clock_now_ns();
+	}
 	pthread_mutex_unlock(&k->mu);
 }
 
@@ -761,6 +768,25 @@ kafka_dropping(const struct sink *s, int64_t *since_ns, const char **reason)
 	return down;
 }
 
+/* The last error and when, kept after the outage ended. */
+static const char *
+kafka_last_error(const struct sink *s, int64_t *when_ns)
+{
+	struct kafka *k = kafka_of(s);
+	const char *e = NULL;
+
+	pthread_mutex_lock(&k->mu);
+	if (k->last_error_ns != 0) {
+		snprintf(k->last_copy, sizeof(k->last_copy), "%s",
+		    k->last_error);
+		e = k->last_copy;
+	}
+	if (when_ns != NULL)
+		*when_ns = k->last_error_ns;
+	pthread_mutex_unlock(&k->mu);
+	return e;
+}
+
 static int64_t
 kafka_last_write_ns(const struct sink *s)
 {
@@ -776,13 +802,14 @@ kafka_free_bytes(const struct sink *s)
 
 static int
 kafka_close(struct sink *s, struct chunk_list *done,
-    const struct timespec *deadline)
+    struct sink_counts *counts, const struct timespec *deadline)
 {
 	struct kafka *k = kafka_of(s);
 	int64_t by = clock_mono_ns() + KAFKA_STOP_MS * MS, left;
 	struct chunk_list rest;
 	struct chunk *c;
 
+	(void)counts;		/* no spool: nothing but chunks to count */
 	/* Give up delivering early enough for the purge and the join. */
 	if (deadline != NULL) {
 		left = ((int64_t)deadline->tv_sec * 1000000000 +
@@ -833,4 +860,5 @@ static const struct sink_ops kafka_ops = {
 	.last_write_ns = kafka_last_write_ns,
 	.free_bytes = kafka_free_bytes,
 	.close = kafka_close,
+	.last_error = kafka_last_error,
 };

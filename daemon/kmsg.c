@@ -192,7 +192,8 @@ kmsg_outputs_idle(struct kmsg *k)
 	return true;
 }
 
-/* One record read from the device; wall_ns - mono_ns turns its time. */
+/* One record read from the device; offset_ns (wall clock minus monotonic)
+ * turns its time since boot into wall time. */
 static void
 kmsg_record(struct kmsg *k, const char *buf, size_t len, int64_t offset_ns)
 {

@@ -54,6 +54,7 @@ struct output {
 	struct sink	*sink;		/* NULL once stopped */
 	const struct sink_ops *ops;	/* its kind, still known after it stops */
 	int64_t		 last_write_ns;	/* the sink's, kept when it stops */
+	int64_t		 possibly_lost;	/* the sink's, kept when it stops */
 	void		(*retired_cb)(struct output *, void *);
 	void		*retired_arg;
 };
@@ -122,10 +123,15 @@ output_complete(struct output *o, struct chunk_list *done)
 		TAILQ_REMOVE(done, c, entry);
 		o->counters.written += c->nwritten;
 		o->counters.dropped[o->ops->drop_reason] += c->ndropped;
-		o->counters.buffered -= c->nrecords;
+		o->counters.dropped[DROP_SPOOL_FULL] += c->nfull;
+		/* What went to the sink's spool stays buffered, out of the
+		 * pool: take_counts says when it is delivered. */
+		o->counters.buffered -= c->nrecords - c->nspooled;
 		o->completed_seq = c->seq + 1;
 		c->len = 0;
 		c->nrecords = 0;
+		c->nspooled = 0;
+		c->nfull = 0;
 		/* Last in, first out: the chunk just written is the one still
 		 * in cache and already paged in; chunks at the tail of the pool
 		 * are never touched unless a burst needs them, so the resident
@@ -140,6 +146,28 @@ output_complete(struct output *o, struct chunk_list *done)
 	task_cond_broadcast(&o->progress);
 }
 
+/* Records a sink's spool brought in or delivered: received and buffered,
+ * or written, in one step like a chunk's. */
+static void
+output_add_counts(struct output *o, const struct sink_counts *sc)
+{
+	o->counters.received += sc->added;
+	o->counters.buffered += sc->added;
+	o->counters.written += sc->written;
+	o->counters.buffered -= sc->written;
+}
+
+static void
+output_take_counts(struct output *o)
+{
+	struct sink_counts sc = { 0, 0 };
+
+	if (o->sink->ops->take_counts == NULL)
+		return;
+	o->sink->ops->take_counts(o->sink, &sc);
+	output_add_counts(o, &sc);
+}
+
 static void
 output_done_cb(evutil_socket_t fd, short what, void *arg)
 {
@@ -151,6 +179,7 @@ output_done_cb(evutil_socket_t fd, short what, void *arg)
 	TAILQ_INIT(&done);
 	o->sink->ops->take_done(o->sink, &done);
 	output_complete(o, &done);
+	output_take_counts(o);
 	if (o->retired_cb != NULL && o->sink->ops->finished(o->sink))
 		o->retired_cb(o, o->retired_arg);	/* may free o */
 }
@@ -212,7 +241,8 @@ output_new(struct event_base *base, const struct config_output *conf,
 	(void)task_set_idle(o->commit_ev);
 	switch (conf->type) {
 	case CONFIG_OUTPUT_FORWARD:
-		o->sink = forward_new(conf, chunk_size, o->done_ev, err, errlen);
+		o->sink = forward_new(conf, o->host, chunk_size, o->done_ev,
+		    err, errlen);
 		break;
 	case CONFIG_OUTPUT_KAFKA:
 		o->sink = kafka_new(conf, o->done_ev, err, errlen);
@@ -435,12 +465,17 @@ output_idle(const struct output *o)
 const char *
 output_state_name(const struct output *o, enum output_state state)
 {
+	uint64_t n;
+
 	switch (state) {
 	case OUTPUT_DROPPING:
 		return o->ops->dropping_name;
 	case OUTPUT_STOPPED:
 		return "stopped";
 	default:
+		/* Taking records, but from its spool first. */
+		if (output_spool(o, NULL, &n) && n > 0)
+			return "spooling";
 		return o->ops->taking_name;
 	}
 }
@@ -448,8 +483,46 @@ output_state_name(const struct output *o, enum output_state state)
 bool
 output_held(const struct output *o)
 {
-	return o->sink != NULL && o->ops->holds_while_dropping &&
+	if (o->sink == NULL)
+		return false;
+	/* A spool keeps what is left across the stop. */
+	if (output_spool(o, NULL, NULL))
+		return true;
+	return o->ops->holds_while_dropping &&
 	    o->sink->ops->dropping(o->sink, NULL, NULL);
+}
+
+const char *
+output_last_error(const struct output *o, int64_t *when_ns)
+{
+	*when_ns = 0;
+	if (o->sink == NULL || o->sink->ops->last_error == NULL)
+		return NULL;
+	return o->sink->ops->last_error(o->sink, when_ns);
+}
+
+int64_t
+output_possibly_lost(const struct output *o)
+{
+	if (o->ops->possibly_lost == NULL)
+		return -1;
+	return o->sink != NULL ? (int64_t)o->sink->ops->possibly_lost(o->sink) :
+	    o->possibly_lost;
+}
+
+bool
+output_spool(const struct output *o, uint64_t *bytes, uint64_t *records)
+{
+	uint64_t b, r;
+
+	if (o->sink == NULL || o->sink->ops->spool == NULL ||
+	    !o->sink->ops->spool(o->sink, &b, &r))
+		return false;
+	if (bytes != NULL)
+		*bytes = b;
+	if (records != NULL)
+		*records = r;
+	return true;
 }
 
 enum output_state
@@ -486,6 +559,7 @@ output_reopen(struct output *o)
 int
 output_stop(struct output *o, const struct timespec *deadline)
 {
+	struct sink_counts sc = { 0, 0 };
 	struct chunk_list done;
 	int rc;
 
@@ -496,9 +570,11 @@ output_stop(struct output *o, const struct timespec *deadline)
 	/* The sink writes what is queued first. When it last wrote is kept
 	 * for the final counters (as of now: the sink is gone after close). */
 	o->last_write_ns = o->sink->ops->last_write_ns(o->sink);
-	if ((rc = o->sink->ops->close(o->sink, &done, deadline)) == 0)
+	o->possibly_lost = output_possibly_lost(o);
+	if ((rc = o->sink->ops->close(o->sink, &done, &sc, deadline)) == 0)
 		o->sink = NULL;
 	output_complete(o, &done);
+	output_add_counts(o, &sc);
 	return rc;
 }
 

@@ -106,9 +106,18 @@ bool	output_held(const struct output *);
 enum output_state output_state(const struct output *, int64_t *since_ns,
 	    const char **reason);
 /* The state as stats say it: "writing"/"dropping" for a file,
- * "connected"/"backing_off" for a forward output. */
+ * "connected"/"backing_off" for a forward output, "spooling" for one
+ * that delivers from its spool. */
 const char *output_state_name(const struct output *, enum output_state);
 int64_t	output_free_bytes(const struct output *);	/* -1 = unknown */
+/* Records counted written that its sink says may not have arrived (a
+ * broken TCP connection); -1 for a sink that cannot lose them. */
+int64_t	output_possibly_lost(const struct output *);
+/* Its sink's last error and when (kept after it recovered), or NULL. */
+const char *output_last_error(const struct output *, int64_t *when_ns);
+/* Whether its sink has a spool, and what it holds (either may be NULL). */
+bool	output_spool(const struct output *, uint64_t *bytes,
+	    uint64_t *records);
 int64_t	output_last_write_ns(const struct output *);	/* 0 = never */
 
 /* Ask the sink to reopen its destination (SIGHUP, external logrotate). */

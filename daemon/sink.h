@@ -35,6 +35,15 @@ enum sink_open {
 
 struct sink;
 
+/* What a sink with a spool reports besides its chunks: counts since the
+ * last take_counts. */
+struct sink_counts {
+	uint64_t	 added;		/* records the sink brought itself: left in
+					 * its spool by an earlier run, and its
+					 * drop markers */
+	uint64_t	 written;	/* records of its spool delivered */
+};
+
 struct sink_ops {
 	const char	*kind;
 	/* How stats name the two states ("writing" / "dropping" for a
@@ -65,12 +74,26 @@ struct sink_ops {
 			    const char **reason);
 	int64_t		(*last_write_ns)(const struct sink *);
 	int64_t		(*free_bytes)(const struct sink *);	/* -1 = unknown */
-	/* Stop, join and free. Chunks not taken yet go to done. With a
+	/* Stop, join and free. Chunks not taken yet go to done, and counts
+	 * not taken yet (take_counts) are added to counts. With a
 	 * deadline (CLOCK_REALTIME), a thread still blocked by then is left
 	 * running and -1 returned: the sink is not freed, and nothing it may
 	 * still touch (its chunks, the completion event) may be freed. */
 	int		(*close)(struct sink *, struct chunk_list *done,
+			    struct sink_counts *counts,
 			    const struct timespec *deadline);
+	/* A sink with a spool (NULL: none). take_counts moves its counts to
+	 * the loop; spool says what the spool holds now, and whether the
+	 * sink has one. */
+	void		(*take_counts)(struct sink *, struct sink_counts *);
+	bool		(*spool)(const struct sink *, uint64_t *bytes,
+			    uint64_t *records);
+	/* The last error (and when), kept after the sink recovered; NULL
+	 * when none yet. NULL op: the sink has none to say. */
+	const char	*(*last_error)(const struct sink *, int64_t *when_ns);
+	/* Records written (handed to the kernel) that a broken connection
+	 * may have lost, so far; NULL for a sink that cannot lose them. */
+	uint64_t	(*possibly_lost)(const struct sink *);
 };
 
 struct sink {

@@ -125,6 +125,9 @@ stats_render_human(const struct route *route, bool json)
 	const char *reason, *state;
 	int64_t since;
 	enum output_state st;
+	uint64_t sp_bytes, sp_records;
+	const char *last;
+	int64_t last_ns;
 	bool dropping;
 
 	if ((b.s = malloc(4096)) == NULL)
@@ -178,6 +181,21 @@ stats_render_human(const struct route *route, bool json)
 			stats_time(&b, output_last_write_ns(o), true);
 			stats_printf(&b, ",\"free_bytes\":%lld,",
 			    (long long)output_free_bytes(o));
+			if (output_possibly_lost(o) >= 0)
+				stats_printf(&b, "\"possibly_lost\":%lld,",
+				    (long long)output_possibly_lost(o));
+			if ((last = output_last_error(o, &last_ns)) != NULL) {
+				stats_printf(&b, "\"last_error\":");
+				stats_json_string(&b, last);
+				stats_printf(&b, ",\"last_error_at\":");
+				stats_time(&b, last_ns, true);
+				stats_printf(&b, ",");
+			}
+			if (output_spool(o, &sp_bytes, &sp_records))
+				stats_printf(&b, "\"spool\":{\"bytes\":%llu,"
+				    "\"records\":%llu},",
+				    (unsigned long long)sp_bytes,
+				    (unsigned long long)sp_records);
 			stats_counters(&b, output_counters(o), true);
 			stats_printf(&b, "}");
 		} else {
@@ -192,6 +210,19 @@ stats_render_human(const struct route *route, bool json)
 			stats_time(&b, output_last_write_ns(o), false);
 			stats_printf(&b, " free_bytes=%lld",
 			    (long long)output_free_bytes(o));
+			if (output_possibly_lost(o) >= 0)
+				stats_printf(&b, " possibly_lost=%lld",
+				    (long long)output_possibly_lost(o));
+			if ((last = output_last_error(o, &last_ns)) != NULL) {
+				stats_printf(&b, " last_error_at=");
+				stats_time(&b, last_ns, false);
+				stats_printf(&b, " last_error=\"%s\"", last);
+			}
+			if (output_spool(o, &sp_bytes, &sp_records))
+				stats_printf(&b, " spool_bytes=%llu "
+				    "spool_records=%llu",
+				    (unsigned long long)sp_bytes,
+				    (unsigned long long)sp_records);
 			stats_counters(&b, output_counters(o), false);
 			stats_printf(&b, "\n");
 		}
@@ -262,6 +293,7 @@ stats_render_prometheus(const struct route *route)
 	const char *reason;
 	char extra[64];
 	int64_t since;
+	uint64_t sp_bytes, sp_records;
 	unsigned i;
 	int r;
 
@@ -331,6 +363,26 @@ stats_render_prometheus(const struct route *route)
 	for (i = 0; (o = route_output(route, i)) != NULL; i++)
 		stats_prom_output(&b, "asynclog_output_last_write_seconds", o, "",
 		    (long long)(output_last_write_ns(o) / 1000000000));
+	stats_prom_head(&b, "asynclog_output_possibly_lost_records_total",
+	    "counter", "Records a forward output over TCP or TLS counted "
+	    "written that broken connections may have lost.");
+	for (i = 0; (o = route_output(route, i)) != NULL; i++)
+		if (output_possibly_lost(o) >= 0)
+			stats_prom_output(&b,
+			    "asynclog_output_possibly_lost_records_total", o, "",
+			    (long long)output_possibly_lost(o));
+	stats_prom_head(&b, "asynclog_output_spool_bytes", "gauge",
+	    "Bytes each forward output's disk spool holds.");
+	for (i = 0; (o = route_output(route, i)) != NULL; i++)
+		if (output_spool(o, &sp_bytes, &sp_records))
+			stats_prom_output(&b, "asynclog_output_spool_bytes", o,
+			    "", (long long)sp_bytes);
+	stats_prom_head(&b, "asynclog_output_spool_records", "gauge",
+	    "Records each forward output's disk spool holds (buffered).");
+	for (i = 0; (o = route_output(route, i)) != NULL; i++)
+		if (output_spool(o, &sp_bytes, &sp_records))
+			stats_prom_output(&b, "asynclog_output_spool_records", o,
+			    "", (long long)sp_records);
 	if (b.failed) {
 		free(b.s);
 		return NULL;

@@ -823,6 +823,7 @@ writer_main(void *arg)
 
 static int
 writer_close(struct sink *s, struct chunk_list *done,
+    struct sink_counts *counts,
     const struct timespec *deadline)
 {
 	struct writer *w = writer_of(s);

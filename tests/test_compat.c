@@ -1008,3 +1008,43 @@ Test(cli, tcp_and_native_flags_override_what_the_kernel_says,
 	assert_summary("tag,message",
 	    "forced|syslog line\nforced|native frame\n");
 }
+
+/* --stats on a syslog socket says what the socket is, and sends nothing. */
+Test(cli, stats_on_a_syslog_socket_says_what_it_is,
+    .init = compat_up, .fini = compat_down, .timeout = 30)
+{
+	char *err;
+
+	cr_assert_eq(run("%s --stats -u %s 2> %s", ASYNCLOG,
+	    hd_path(&d, "stream.sock"), hd_path(&d, "cli.err")), 1);
+	err = cli_stderr();
+	cr_assert_not_null(strstr(err, "is a syslog stream socket, not "
+	    "asynclogd's native socket"), "%s", err);
+	free(err);
+	cr_assert_eq(run("%s --stats -u %s 2> %s", ASYNCLOG,
+	    hd_path(&d, "dgram.sock"), hd_path(&d, "cli.err")), 1);
+	err = cli_stderr();
+	cr_assert_not_null(strstr(err, "is a datagram socket"), "%s", err);
+	free(err);
+	cr_assert_eq(hd_stat(&d, "total.dropped.malformed"), 0);
+}
+
+/* --journald's entry becomes one record: MESSAGE, PRIORITY, the tag. */
+Test(cli, journald_entry_becomes_one_record,
+    .init = compat_up, .fini = compat_down, .timeout = 30)
+{
+	char *err;
+
+	cr_assert_eq(run("printf 'MESSAGE_ID=42\\nMESSAGE=first\\nPRIORITY=3\\n"
+	    "SYSLOG_FACILITY=17\\nSYSLOG_IDENTIFIER=jt\\nMESSAGE=second\\n\\n"
+	    "MESSAGE=after the empty line\\n' | %s -u %s --journald 2> %s",
+	    ASYNCLOG, d.sock, hd_path(&d, "cli.err")), 0);
+	err = cli_stderr();
+	cr_assert_not_null(strstr(err, "the other fields are left out"), "%s",
+	    err);
+	free(err);
+	wait_records(1);
+	drain();
+	assert_summary("facility,severity,tag,message",
+	    "local1|err|jt|first\\nsecond\n");
+}

@@ -387,15 +387,64 @@ UL_SUBTEST(journald, "journald", journald,
       "%s\\n%s\\n%s\\n' MESSAGE_ID=b8f74e14bc714bfc8040a5106dc9376a "
       "MESSAGE='a b c 1 2 3" })
 
+/* ---- beyond util-linux's cases: asynclog against logger only ---------- */
+
+/* Our own cases, written for this port: stream and datagram modes, where
+ * the reference is logger's output itself. */
+#define UL_EXTRA(id, ...)						\
+	static const struct ul_call ul_extra_##id[] = {		\
+		__VA_ARGS__, { NULL, NULL } };				\
+	Test(logger_extra, id##_stream, .timeout = 120)			\
+	{ ul_subtest("extra", #id, ul_extra_##id, UL_STREAM); }		\
+	Test(logger_extra, id##_dgram, .timeout = 120)			\
+	{ ul_subtest("extra", #id, ul_extra_##id, UL_DGRAM); }
+
+UL_EXTRA(structured_data,
+    { "-t sd --rfc5424 --sd-id zoo@123 --sd-param 'tiger=\"hungry\"' "
+      "--sd-param 'zebra=\"a \\\"b\\\" \\]\"' --sd-id empty@1 x", NULL },
+    { "-t sd --rfc5424=notq --sd-id timeQuality "
+      "--sd-param 'tzKnown=\"0\"' --msgid M x", NULL },
+    { "-t sd --rfc5424 --sd-id 'bad id@1' x", NULL },
+    { "-t sd --rfc5424 --sd-id x@ x", NULL },
+    { "-t sd --rfc5424 --sd-id x@1. x", NULL },
+    { "-t sd --rfc5424 --sd-id noat x", NULL },
+    { "-t sd --rfc5424 --sd-param 'a=\"b\"' x", NULL },
+    { "-t sd --rfc5424 --sd-id a@1 --sd-param 'a=b' x", NULL },
+    { "-t sd --rfc5424 --sd-id a@1 --sd-param 'a=\"]\"' x", NULL },
+    { "-t sd --rfc5424 --sd-id a@1 --sd-param 'a=\"\\\\x\"' x", NULL },
+    { "-t sd --rfc5424 --sd-id a@1 --sd-id a@1 x", NULL })
+UL_EXTRA(priorities_and_sizes,
+    { "-t p -p local0 x", NULL },
+    { "-t p -p foo.info x", NULL },
+    { "-t p -p 24.3 -p WARNING x", NULL },
+    { "-t p -p daemon.7 x", NULL },
+    { "-t p -p security.panic x", NULL },
+    { "-t s -S 5 ab cd ef abcdefgh", NULL },
+    { "-t s -S 3", "abcdefg\\nhi\\n" },
+    { "-t s -S 2K x", NULL },
+    { "-t s -S 1KB x", NULL },
+    { "-t s -S 12x x", NULL },
+    { "-t s -S -3 x", NULL })
+UL_EXTRA(formats_and_ids,
+    { "-t f --rfc5424 -i x", NULL },
+    { "-t f --rfc5424=notq,nohost,bogus --id=77 x", NULL },
+    { "-t f --rfc3164 --octet-count --id=8 one two", NULL },
+    { "-t 0123456789012345678901234567890123456789012345678 --rfc5424 x",
+      NULL },
+    { "-t f --id=0x10 x", NULL },
+    { "-t f --socket-errors=maybe x", NULL },
+    { "-t f -f missing-file x", NULL },
+    { "-t f -e --prio-prefix", "<13>a\\n<>b\\n<191>c\\n<192>d\\n<x\\n<5\\n\\n" })
+
 /*
- * The one difference asynclog(1) lists under COMPATIBILITY that these
- * tests can see: logger's manual says a line without a --prio-prefix gets
- * -p's priority, but logger 2.38 keeps the previous line's; asynclog does
- * what the manual says. Both halves are asserted, so a logger that changes
- * shows up here.
+ * The differences asynclog(1) lists under COMPATIBILITY that these tests
+ * can see, each asserted for both programs, so that a logger that changes
+ * shows up here. What a program prints (-s, --no-act) is one line, its
+ * lines joined by '|', the time and the program's name masked.
  */
-Test(logger_compat, prio_prefix_does_not_stick_to_the_next_line,
-    .timeout = 60)
+static void
+ul_differs(const char *input, const char *args, const char *logger_says,
+    const char *we_say)
 {
 	char *got;
 	int i;
@@ -404,16 +453,46 @@ Test(logger_compat, prio_prefix_does_not_stick_to_the_next_line,
 		cr_skip_test("util-linux logger missing");
 	strcpy(ul_tmp, "/tmp/asynclog-ul.XXXXXX");
 	cr_assert_not_null(mkdtemp(ul_tmp));
+	ul_write("input_simple", "from the file\n");
 	for (i = 0; i < 2; i++) {
-		cr_assert_eq(run("printf '<11>one\\ntwo\\n<999>three\\nfour\\n' "
-		    "| %s -u /dev/null --socket-errors=off --no-act -s "
-		    "--prio-prefix -t pp 2>&1 | cut -c1-4 | tr '\\n' ' ' > %s",
-		    ul_prog(i == 0), ul_path("got")), 0);
+		cr_assert_eq(run("cd %s && printf '%s' | %s -u /dev/null "
+		    "--socket-errors=off --no-act -s %s 2>&1 | sed -E "
+		    "-e 's/^(logger|asynclog): /PROG: /' -e 's/[A-Z][a-z]{2} "
+		    "[ 0-9][0-9] [0-9:]{8} //' | tr '\\n' '|' > got", ul_tmp,
+		    input, ul_prog(i == 0), args), 0);
 		got = ul_read(ul_path("got"));
-		/* "<999>" is no prefix: -p's priority again, for both */
-		cr_assert_str_eq(got, i == 0 ? "<11> <11> <13> <13> " :
-		    "<11> <13> <13> <13> ", "%s", ul_prog(i == 0));
+		cr_assert_str_eq(got, i == 0 ? logger_says : we_say, "%s %s",
+		    ul_prog(i == 0), args);
 		free(got);
 	}
 	run("rm -rf %s", ul_tmp);
+}
+
+/* logger's manual says a line without a --prio-prefix gets -p's priority;
+ * logger 2.38 keeps the previous line's. "<999>" is no prefix for both. */
+Test(logger_compat, prio_prefix_does_not_stick_to_the_next_line,
+    .timeout = 60)
+{
+	ul_differs("<11>one\\ntwo\\n<999>three\\nfour\\n", "--prio-prefix -t pp",
+	    "<11>pp: one|<11>pp: two|<13>pp: <999>three|<13>pp: four|",
+	    "<11>pp: one|<13>pp: two|<13>pp: <999>three|<13>pp: four|");
+}
+
+/* logger 2.38 takes a negative --id (and prints it); it is no pid. */
+Test(logger_compat, a_negative_id_is_refused, .timeout = 60)
+{
+	ul_differs("", "-t f --id=-5 x", "<13>f[-5]: x|",
+	    "PROG: failed to parse id: '-5'|");
+}
+
+/* Both log the message and not the file; logger's warning says the
+ * opposite. */
+Test(logger_compat, file_and_message_warn_that_the_file_is_ignored,
+    .timeout = 60)
+{
+	ul_differs("", "-t f -f input_simple the-message",
+	    "PROG: --file <file> and <message> are mutually exclusive, message "
+	    "is ignored|<13>f: the-message|",
+	    "PROG: --file and a message are mutually exclusive; the file is "
+	    "ignored|<13>f: the-message|");
 }

@@ -155,7 +155,8 @@ seen_reset(void)
  * what killed writers left; not the clients' own reports, counted at the
  * clients), summed over the reasons of one "total ..." line or JSON. */
 static const char *const soak_reasons[] = { "disk_full", "overflow",
-    "too_large", "rate_limited", "no_output", "shutdown", "undelivered" };
+    "too_large", "rate_limited", "no_output", "shutdown", "undelivered",
+    "spool_full", "kernel_overrun" };
 
 static long long
 final_drops(struct hd *dd)
@@ -189,7 +190,7 @@ live_drops(struct hd *dd, bool *balanced)
 	size_t i;
 	static const char *const all[] = { "disk_full", "overflow",
 	    "too_large", "malformed", "rate_limited", "client", "no_output",
-	    "shutdown", "undelivered" };
+	    "shutdown", "undelivered", "spool_full", "kernel_overrun" };
 
 	cr_assert_not_null(json, "no stats from the daemon");
 	for (i = 0; i < sizeof(soak_reasons) / sizeof(soak_reasons[0]); i++) {

@@ -1,0 +1,162 @@
+/*
+ * test_spool.c: daemon/spool.c on its own, in a temporary directory:
+ * records come back whole and in order, across a close and reopen, from
+ * where delivery stopped; a torn last record (a crash mid-append) is cut
+ * off; a full spool refuses an append whole; a segment that is a symbolic
+ * link is refused; two spools never share a directory.
+ */
+#include <criterion/criterion.h>
+
+#include <sys/stat.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "harness.h"
+#include "spool.h"
+
+static char dir[64];
+
+static void
+spool_dir_up(void)
+{
+	snprintf(dir, sizeof(dir), "/tmp/asynclog-spool.XXXXXX");
+	cr_assert_not_null(mkdtemp(dir));
+}
+
+static void
+spool_dir_down(void)
+{
+	(void)run("rm -rf %s", dir);
+}
+
+static struct spool *
+spool_up(uint64_t max_size)
+{
+	struct spool *sp;
+	char err[512] = "";
+
+	sp = spool_open(dir, "t", max_size, SYNC_NEVER, err, sizeof(err));
+	cr_assert_not_null(sp, "spool_open: %s", err);
+	return sp;
+}
+
+static void
+append(struct spool *sp, const char *text, uint32_t n)
+{
+	char err[256] = "";
+
+	cr_assert_eq(spool_append(sp, text, strlen(text), n, err,
+	    sizeof(err)), 0, "%s", err);
+}
+
+/* The next read, as a string; "" when nothing is unread. */
+static const char *
+read_next(struct spool *sp, uint32_t *n)
+{
+	static char buf[4096];
+	char err[256] = "";
+	ssize_t len;
+
+	len = spool_read(sp, buf, sizeof(buf) - 1, n, err, sizeof(err));
+	cr_assert_geq(len, 0, "%s", err);
+	buf[len] = '\0';
+	return buf;
+}
+
+Test(spool, gives_records_back_in_order_from_where_delivery_stopped,
+    .init = spool_dir_up, .fini = spool_dir_down)
+{
+	struct spool *sp = spool_up(1 << 20);
+	uint32_t n;
+
+	append(sp, "one\ntwo\n", 2);
+	append(sp, "three\n", 1);
+	cr_assert_eq(spool_records(sp), 3);
+	cr_assert_str_eq(read_next(sp, &n), "one\ntwo\nthree\n");
+	cr_assert_eq(n, 3);
+	cr_assert_not(spool_unread(sp));
+	/* Only "one" delivered before the stop. */
+	spool_consume(sp, 4, 1);
+	cr_assert_eq(spool_records(sp), 2);
+	spool_close(sp);
+
+	sp = spool_up(1 << 20);
+	cr_assert_eq(spool_records(sp), 2, "what the next start finds");
+	cr_assert_eq(spool_bytes(sp), 10);
+	cr_assert_str_eq(read_next(sp, &n), "two\nthree\n");
+	cr_assert_eq(n, 2);
+	spool_consume(sp, 10, 2);
+	cr_assert_eq(spool_records(sp), 0);
+	cr_assert_str_eq(read_next(sp, &n), "");
+	spool_close(sp);
+	cr_assert_eq(run("ls %s/*.seg 2>/dev/null | grep -q .", dir), 1,
+	    "a delivered segment is removed");
+}
+
+Test(spool, cuts_off_a_torn_last_record, .init = spool_dir_up,
+    .fini = spool_dir_down)
+{
+	struct spool *sp;
+	char path[128];
+	uint32_t n;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/0000000000000001.seg", dir);
+	cr_assert_not_null(f = fopen(path, "w"));
+	fputs("whole\nalso whole\ncut in the mid", f);
+	fclose(f);
+	sp = spool_up(1 << 20);
+	cr_assert_eq(spool_records(sp), 2);
+	cr_assert_str_eq(read_next(sp, &n), "whole\nalso whole\n");
+	/* New records follow the whole ones, not the torn bytes. */
+	append(sp, "after\n", 1);
+	cr_assert_str_eq(read_next(sp, &n), "after\n");
+	spool_close(sp);
+}
+
+Test(spool, refuses_an_append_that_does_not_fit_whole, .init = spool_dir_up,
+    .fini = spool_dir_down)
+{
+	struct spool *sp = spool_up(16);
+	char err[256] = "";
+	uint32_t n;
+
+	append(sp, "0123456789\n", 1);
+	cr_assert_eq(spool_append(sp, "abcdefgh\n", 9, 1, err, sizeof(err)),
+	    -1);
+	cr_assert(strstr(err, "spool full") != NULL, "%s", err);
+	cr_assert_eq(spool_records(sp), 1);
+	cr_assert_eq(spool_bytes(sp), 11);
+	cr_assert_str_eq(read_next(sp, &n), "0123456789\n");
+	/* Delivered: room again. */
+	spool_consume(sp, 11, 1);
+	append(sp, "abcdefgh\n", 1);
+	spool_close(sp);
+}
+
+Test(spool, refuses_a_segment_that_is_a_symbolic_link, .init = spool_dir_up,
+    .fini = spool_dir_down)
+{
+	char path[128], err[512] = "";
+
+	snprintf(path, sizeof(path), "%s/0000000000000001.seg", dir);
+	cr_assert_eq(symlink("/etc/passwd", path), 0);
+	cr_assert_null(spool_open(dir, "t", 1 << 20, SYNC_NEVER, err,
+	    sizeof(err)));
+	cr_assert(strstr(err, "symbolic link") != NULL, "%s", err);
+}
+
+Test(spool, is_never_shared_by_two, .init = spool_dir_up,
+    .fini = spool_dir_down)
+{
+	struct spool *sp = spool_up(1 << 20);
+	char err[512] = "";
+
+	cr_assert_null(spool_open(dir, "u", 1 << 20, SYNC_NEVER, err,
+	    sizeof(err)));
+	cr_assert(strstr(err, "in use") != NULL, "%s", err);
+	spool_close(sp);
+}
