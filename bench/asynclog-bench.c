@@ -4,6 +4,7 @@
  *
  *   asynclog-bench [-w W1|W2|W3|all] [-c N -n M -s S] [--compare] [--smoke]
  *   asynclog-bench --idle-latency N [--compare] [--build-b DIR]
+ *   asynclog-bench --call-latency N
  *
  * One run = one server (bench-server.c) in a fresh temp dir, N forked
  * clients (bench-client.c) that each send M records of S bytes and then
@@ -146,6 +147,11 @@ usage(FILE *f)
 	    "      --repeat N       make every run N times, report the median\n"
 	    "                       by records/s (default 1); CPU ns is the\n"
 	    "                       median of the N runs' own\n"
+	    "      --call-latency N instead of throughput: the cost of one log\n"
+	    "                       call in the caller (ASYNCLOG, asynclog_log,\n"
+	    "                       asynclog_write, snprintf), N batches of 1000\n"
+	    "      --deferred       time ASYNCLOG(h, pri, \"%%s\", msg) instead\n"
+	    "                       of asynclog_write\n"
 	    "      --idle-latency N instead of throughput: N times, one record\n"
 	    "                       from a command (the asynclog CLI; logger(1)\n"
 	    "                       to the syslog dgram socket) to an idle\n"
@@ -755,6 +761,24 @@ bench_idle(const struct bench_opts *a, const struct bench_opts *b,
 	return (status);
 }
 
+/* Call latency: a daemon of its own, the four forms in one process. */
+static int
+bench_calls(const struct bench_opts *o, const char *tmpdir, unsigned batches)
+{
+	struct bench_server	 srv;
+	int			 rc;
+
+	if (server_start(&srv, SERVER_ASYNCLOGD, tmpdir, "calls", o) == -1) {
+		server_cleanup(&srv, true);
+		return (-1);
+	}
+	rc = call_latency(srv.native, batches);
+	if (server_stop(&srv, o->timeout_s) == -1)
+		rc = -1;
+	server_cleanup(&srv, o->keep);
+	return (rc);
+}
+
 static void
 bench_machine(void)
 {
@@ -793,6 +817,8 @@ main(int argc, char **argv)
 		{ "timeout", required_argument, NULL, 'T' },
 		{ "repeat", required_argument, NULL, 'r' },
 		{ "idle-latency", required_argument, NULL, 'I' },
+		{ "call-latency", required_argument, NULL, 'K' },
+		{ "deferred", no_argument, NULL, 'D' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
@@ -810,6 +836,7 @@ main(int argc, char **argv)
 	bool			 sel[NRUNS] = { false };
 	size_t			 ntodo = 0, i, j;
 	unsigned		 repeat = 1, b, nbuilds, idle_tries = 0;
+	unsigned		 call_batches = 0;
 	int			 ch, status = 0;
 
 	memset(&o, 0, sizeof(o));
@@ -857,6 +884,9 @@ main(int argc, char **argv)
 			    1, 99); break;
 		case 'I': idle_tries = (unsigned)bench_number(optarg,
 			    "idle-latency", 1, 100000); break;
+		case 'K': call_batches = (unsigned)bench_number(optarg,
+			    "call-latency", 1, 100000); break;
+		case 'D': o.use_deferred = true; break;
 		case 'v': o.verbose = true; break;
 		case 'h': usage(stdout); return (0);
 		default: usage(stderr); return (2);
@@ -955,15 +985,18 @@ main(int argc, char **argv)
 	}
 	bench_machine();
 	printf("asynclogd: %s (sync=%s), calls: %s%s; median of %u\n",
-	    asynclogd, o.sync, o.use_log ? "asynclog_log" : "asynclog_write",
+	    asynclogd, o.sync, o.use_deferred ? "ASYNCLOG (deferred)" :
+	    o.use_log ? "asynclog_log" : "asynclog_write",
 	    o.block ? ", ASYNCLOG_BLOCK" : "", repeat);
 	if (build_b != NULL)
 		printf("asynclogd B: %s, rows \"RUN B\"; each repetition runs "
 		    "both, taking turns at going first\n", asynclogd_b);
 	fflush(stdout);
 
-	if (idle_tries > 0)
+	if (idle_tries > 0 || call_batches > 0)
 		ntodo = 0;	/* instead of the throughput runs */
+	if (call_batches > 0 && bench_calls(&o, tmpdir, call_batches) != 0)
+		status = 1;
 	if (idle_tries > 0 && bench_idle(&o, build_b != NULL ? &ob : &o,
 	    compare, tmpdir, idle_tries) != 0)
 		status = 1;

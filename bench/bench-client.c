@@ -132,6 +132,18 @@ client_wait_go(int go_fd)
 	close(go_fd);
 }
 
+/* One record, the way the options say: write, log("%s") or ASYNCLOG("%s"). */
+static int
+client_call(asynclog_t *h, const struct bench_opts *o, const char *msg,
+    size_t len)
+{
+	if (o->use_deferred)
+		return ASYNCLOG(h, LOG_USER | LOG_INFO, "%s", msg);
+	if (o->use_log)
+		return asynclog_log(h, LOG_USER | LOG_INFO, "%s", msg);
+	return asynclog_write(h, LOG_USER | LOG_INFO, msg, len);
+}
+
 static void
 client_lib(unsigned id, const char *sock, const struct bench_workload *w,
     const struct bench_opts *o, int go_fd, struct bench_client_result *res,
@@ -160,14 +172,10 @@ client_lib(unsigned id, const char *sock, const struct bench_workload *w,
 		client_patch(msg, id, i);
 		if (lat != NULL) {
 			t0 = client_now();
-			rc = o->use_log ?
-			    asynclog_log(h, LOG_USER | LOG_INFO, "%s", msg) :
-			    asynclog_write(h, LOG_USER | LOG_INFO, msg, w->size);
+			rc = client_call(h, o, msg, w->size);
 			lat[i] = client_now() - t0;
 		} else
-			rc = o->use_log ?
-			    asynclog_log(h, LOG_USER | LOG_INFO, "%s", msg) :
-			    asynclog_write(h, LOG_USER | LOG_INFO, msg, w->size);
+			rc = client_call(h, o, msg, w->size);
 		(void)rc;	/* a drop is counted by the library */
 		res->sent++;
 	}

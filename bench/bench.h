@@ -12,6 +12,7 @@
  *                   until its line is in the file
  * bench-collector.c the collector of the forwarding runs: rsyslog on
  *                   127.0.0.1 (imtcp or imrelp) writing what it receives
+ * bench-call.c      call latency: one log call in the caller, four ways
  * bench-util.c      clock, sleep, write-all, unix socket address
  *
  * Calls go one way: asynclog-bench.c -> bench-server.c, bench-client.c,
@@ -59,6 +60,7 @@ struct bench_opts {
 	unsigned	 flush_ms;	/* asynclogd flush_interval_ms, 0: its default */
 	const char	*syslogng_root;	/* where install-comparisons.sh unpacked it */
 	bool		 use_log;	/* asynclog_log("%s") instead of asynclog_write */
+	bool		 use_deferred;	/* ASYNCLOG("%s") instead of asynclog_write */
 	bool		 block;		/* open handles with ASYNCLOG_BLOCK */
 	bool		 keep;		/* keep the temp dir */
 	bool		 verbose;
@@ -156,6 +158,10 @@ void	 verify_free(struct bench_verify *);
  * command's start to its line in out_path. -1 when no try succeeded. */
 int	 idle_latency(const char *out_path, const char *const *argv,
 	    unsigned tries, struct bench_latency *, unsigned *failed);
+
+/* bench-call.c: the cost of one log call, four ways, batches of 1000
+ * against the daemon at sock; prints the table. */
+int	 call_latency(const char *sock, unsigned batches);
 
 /* bench-util.c */
 uint64_t bench_now_ns(void);

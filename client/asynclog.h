@@ -55,6 +55,43 @@ int	asynclog_vlog(asynclog_t *, int priority, const char *fmt, va_list ap)
 	    __attribute__((format(printf, 3, 0)));
 
 /*
+ * Deferred formatting: ASYNCLOG(h, priority, "request %d took %d ms", id, ms)
+ * logs like asynclog_log() (and returns the same), but the caller does not
+ * format. At each call site the format is parsed once (the first call;
+ * thread-safe) into the kinds of its arguments; every call then copies the
+ * raw arguments (integers, doubles and pointers as values, each %s string
+ * with its length) into the thread's buffer: no formatting, no allocation,
+ * no lock. The daemon renders the message exactly as snprintf(3) would in
+ * the C locale, and keeps the format and the arguments (JSON "fmt", "args").
+ *
+ * The message is formatted in the caller, as by asynclog_log(), when the
+ * daemon does not render (it speaks protocol version 1, or the handle is
+ * not connected yet), with ASYNCLOG_STDERR, when the arguments take more
+ * than 64 KiB, and for a format the renderer does not take: %n (refused at
+ * the first call: the record is dropped and counted), %m, %lc, %ls, long
+ * double (%Lf), positional arguments (%1$d), the ' and I flags, '*' with a
+ * floating conversion, a literal width or precision above 1024, flags
+ * printf leaves undefined for a conversion (0 or + with c, s or p; # with
+ * d or i), more than 32 arguments; and beyond 256 formats per process.
+ * The format must be the same string at every call of one call site: a
+ * string literal, which the compiler checks against the arguments.
+ */
+struct asynclog_site {
+	int		 state;		/* the library's; zero-initialised */
+	unsigned	 id;
+	const char	*fmt;
+	const void	*parsed;
+};
+
+int	asynclog_deferred(asynclog_t *, struct asynclog_site *, int priority,
+	    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
+#define ASYNCLOG(h, priority, ...) __extension__ ({			\
+	static struct asynclog_site asynclog_site_;			\
+	asynclog_deferred((h), &asynclog_site_, (priority), __VA_ARGS__); \
+})
+
+/*
  * The facility for priorities that carry none (LOG_USER at open), like
  * openlog(3)'s; a priority with a facility keeps its own. Returns the old
  * one, or -1 (EINVAL) for a value that is not a <syslog.h> facility.
@@ -79,6 +116,45 @@ int	asynclog_set_logmask(asynclog_t *, int mask);
  * flush across a daemon restart confirms only what the new daemon got.
  */
 int	asynclog_flush(asynclog_t *, int timeout_ms);
+
+/*
+ * What a daemon that speaks protocol version 2 said of this handle's
+ * records, summed since open (or since fork, in a child) over every
+ * connection, as of its last acknowledgement. A version 1 daemon says
+ * nothing: everything stays 0.
+ */
+struct asynclog_sync_info {
+	uint64_t	 received;	/* records the daemon took in */
+	uint64_t	 dropped;	/* of them, dropped: the sum of the next four */
+	uint64_t	 too_large;	/* above the daemon's max_record */
+	uint64_t	 rate_limited;	/* over the daemon's ratelimit */
+	uint64_t	 malformed;	/* a record the daemon could not read */
+	uint64_t	 overflow;	/* an output had no room (overflow = "drop") */
+	uint64_t	 not_selected;	/* no output's match took them (by
+					 * configuration; not in dropped) */
+	int		 written;	/* ASYNCLOG_SYNC_WRITTEN was confirmed */
+};
+
+#define ASYNCLOG_SYNC_WRITTEN	0x01	/* wait until written, not just accepted */
+
+/*
+ * asynclog_flush(), then fill *info (when not NULL) with the daemon's
+ * counts. With ASYNCLOG_SYNC_WRITTEN it waits until every output that took
+ * the records has written them (write(2) done, and fdatasync(2) under sync =
+ * "always"; handed over for forwarding outputs): it returns -1 with EIO when
+ * the daemon cannot confirm that (an output dropped records meanwhile or
+ * completed nothing for its stall_timeout_ms) and ENOTSUP when the daemon
+ * speaks only version 1. Otherwise as asynclog_flush().
+ */
+int	asynclog_sync(asynclog_t *, int flags, int timeout_ms,
+	    struct asynclog_sync_info *info);
+
+/*
+ * Records the daemon dropped (struct asynclog_sync_info's dropped) as of
+ * its last acknowledgement: call it after a flush. 0 with a version 1
+ * daemon, which does not say.
+ */
+uint64_t asynclog_daemon_dropped(const asynclog_t *);
 
 /*
  * Records dropped by this handle so far (buffer full, daemon unreachable,

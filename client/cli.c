@@ -52,6 +52,7 @@
 
 #define MAX_SIZE	WIRE_DEFAULT_MAX_RECORD	/* the library never sends more */
 #define FLUSH_MS	5000		/* how long to wait for the daemon's answer */
+#define WAIT_MS		60000		/* --wait: for the writes too (an fsync) */
 #define FLUSH_EVERY	(128 * 1024)	/* confirm every so many bytes: see cli_send */
 #define STATS_MAX	(1024 * 1024)	/* largest STATS_REPLY we read */
 #define HEAD_MAX	8192		/* longest syslog header (with --sd-param) */
@@ -74,6 +75,7 @@ enum {
 	OPT_SD_PARAM,
 	OPT_JOURNALD,
 	OPT_NATIVE,
+	OPT_WAIT,
 };
 
 enum cli_type { TYPE_ANY, TYPE_DGRAM, TYPE_STREAM };	/* -d, -T */
@@ -102,6 +104,8 @@ struct cli {
 	uint64_t	 failed;	/* records the library or socket refused */
 	size_t		 unconfirmed;	/* bytes logged since the last flush */
 	char		*ident;		/* --journald's SYSLOG_IDENTIFIER */
+	bool		 wait;		/* --wait: exit once written */
+	struct asynclog_sync_info info;	/* the daemon's word, last flush */
 };
 
 static void
@@ -142,6 +146,7 @@ usage(FILE *f)
 "      --socket-errors[=on|off|auto]\n"
 "                         off: an unreachable socket is not an error\n"
 "      --no-act           do everything but send (with -s: only print)\n"
+"      --wait             exit 0 only once the records are written\n"
 "      --stats            print asynclogd's counters and exit\n"
 "      --json             with --stats: as JSON\n"
 "      --prometheus       with --stats: in Prometheus' text format\n"
@@ -581,18 +586,54 @@ cli_connect(struct cli *c)
 
 /* Confirm what the daemon took so far; exit 1 if it does not say. */
 static void
-cli_flush(struct cli *c)
+cli_flush(struct cli *c, int flags)
 {
 	char	why[128];
 
-	if (asynclog_flush(c->h, FLUSH_MS) == 0) {
+	if (asynclog_sync(c->h, flags, (flags & ASYNCLOG_SYNC_WRITTEN) ?
+	    WAIT_MS : FLUSH_MS, &c->info) == 0) {
 		c->unconfirmed = 0;
 		return;
+	}
+	if (errno == ENOTSUP || errno == EIO) {
+		fprintf(stderr, "asynclog: --wait: %s\n", errno == ENOTSUP ?
+		    "asynclogd speaks protocol version 1 and cannot confirm "
+		    "writes" : "asynclogd cannot confirm the records were "
+		    "written (an output dropped records or is not writing)");
+		exit(1);
 	}
 	snprintf(why, sizeof why, "records not confirmed (%s)",
 	    strerror(errno));
 	cli_unreachable(c->path, why);
 }
+
+/* What the daemon dropped of our records, by reason. */
+static void
+cli_daemon_dropped(const struct asynclog_sync_info *info)
+{
+	const struct {
+		const char	*name;
+		uint64_t	 n;
+	} why[] = {
+		{ "too_large", info->too_large },
+		{ "rate_limited", info->rate_limited },
+		{ "malformed", info->malformed },
+		{ "overflow", info->overflow },
+	};
+	const char *sep = "";
+	size_t i;
+
+	fprintf(stderr, "asynclog: asynclogd dropped %ju of %ju records (",
+	    (uintmax_t)info->dropped, (uintmax_t)info->received);
+	for (i = 0; i < sizeof why / sizeof why[0]; i++) {
+		if (why[i].n == 0)
+			continue;
+		fprintf(stderr, "%s%s %ju", sep, why[i].name, (uintmax_t)why[i].n);
+		sep = ", ";
+	}
+	fprintf(stderr, ")\n");
+}
+
 
 /*
  * --id=ID as root, to a local socket: logger has the kernel vouch for ID as
@@ -692,7 +733,7 @@ cli_send(struct cli *c, int priority, const char *msg, size_t len)
 			c->failed++;
 		c->unconfirmed += len + 64;
 		if (c->unconfirmed >= FLUSH_EVERY)
-			cli_flush(c);
+			cli_flush(c, 0);
 	} else if (!c->no_act) {
 		if (c->stream && !c->octet) {
 			iov[n].iov_base = "\n";
@@ -880,6 +921,7 @@ main(int argc, char **argv)
 		{ "octet-count", no_argument,	    NULL, OPT_OCTET_COUNT },
 		{ "socket-errors", optional_argument, NULL, OPT_SOCKET_ERRORS },
 		{ "no-act",	 no_argument,	    NULL, OPT_NO_ACT },
+		{ "wait",	 no_argument,	    NULL, OPT_WAIT },
 		{ "msgid",	 required_argument, NULL, OPT_MSGID },
 		{ "sd-id",	 required_argument, NULL, OPT_SD_ID },
 		{ "sd-param",	 required_argument, NULL, OPT_SD_PARAM },
@@ -981,6 +1023,9 @@ main(int argc, char **argv)
 				c.socket_errors = 1;
 			}
 			break;
+		case OPT_WAIT:
+			c.wait = true;
+			break;
 		case OPT_NO_ACT:
 			c.no_act = true;
 			break;
@@ -1071,15 +1116,26 @@ main(int argc, char **argv)
 		fclose(in);
 
 	if (c.h != NULL) {
-		cli_flush(&c);
+		cli_flush(&c, c.wait ? ASYNCLOG_SYNC_WRITTEN : 0);
 		/* Refused calls are counted there too, with frames lost in
 		 * transit. */
 		if (asynclog_dropped(c.h) > c.failed)
 			c.failed = asynclog_dropped(c.h);
 		asynclog_close(c.h);
+		/* A version 2 daemon says what it dropped; a version 1 one
+		 * leaves info zero. */
+		if (c.info.dropped > 0) {
+			cli_daemon_dropped(&c.info);
+			c.failed += c.info.dropped;
+		}
 	}
-	if (c.fd != -1)
+	if (c.fd != -1) {
 		close(c.fd);
+		if (c.wait) {
+			cli_warn("--wait: a syslog socket cannot confirm writes");
+			return 1;
+		}
+	}
 	logline_free(&c.line);
 	free(c.ident);
 	if (c.failed > 0) {

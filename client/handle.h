@@ -20,6 +20,7 @@
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <syslog.h>
 #include <time.h>
 
 #include "ring.h"
@@ -59,7 +60,19 @@ struct asynclog {
 	_Atomic int64_t	 drop_last;
 
 	_Atomic uint64_t sync_req;	/* last flush sequence asked for */
+	_Atomic uint64_t wait_req;	/* last one that wants records written */
 	_Atomic uint64_t sync_acked;	/* last SYNC_ACK seen */
+	_Atomic int	 peer_version;	/* 0 unknown, 1, 2: of the last connection */
+	_Atomic uint32_t features;	/* HELLO_ACK's of the last connection */
+	_Atomic uint32_t max_record;	/* HELLO_ACK's; 0 unknown */
+	_Atomic bool	 deferred;	/* a ring may hold frames only version 2
+					 * daemons take: they wait for HELLO_ACK */
+
+	/* What the daemon said of our records, summed over connections
+	 * (version 2 daemons only); under lock. */
+	uint64_t	 ack_received;
+	uint64_t	 ack_dropped[WIRE_NDROPS];
+	uint8_t		 ack_status;	/* of the last SYNC2_ACK */
 
 	pthread_t	 thread;	/* the sender, when running */
 	bool		 running;
@@ -67,6 +80,24 @@ struct asynclog {
 
 	LIST_ENTRY(asynclog) entry;	/* in asynclog.c's handle list */
 };
+
+/* asynclog.c's, for defer.c; hidden: not part of the library's ABI. */
+#define HANDLE_INTERNAL	__attribute__((visibility("hidden")))
+HANDLE_INTERNAL bool asynclog_stale(const struct asynclog *);
+HANDLE_INTERNAL bool asynclog_masked(const struct asynclog *, int priority);
+HANDLE_INTERNAL void asynclog_after_fork(struct asynclog *);
+
+/* Only facility and severity bits; none means the handle's facility
+ * (LOG_USER unless set), like syslog(3) after openlog(3). */
+static inline int
+handle_priority(struct asynclog *h, int priority)
+{
+	priority &= LOG_FACMASK | LOG_PRIMASK;
+	if ((priority & LOG_FACMASK) == 0 || priority > WIRE_MAX_PRIORITY)
+		priority = atomic_load_explicit(&h->facility,
+		    memory_order_relaxed) | (priority & LOG_PRIMASK);
+	return priority;
+}
 
 static inline int64_t
 handle_clock_ns(clockid_t clock)

@@ -179,14 +179,16 @@ ring_wait(struct asynclog *h, struct ring *r, uint64_t end)
 	pthread_mutex_unlock(&h->lock);
 }
 
-/* ring_put() for the one producer r has at this moment. */
-static int
-ring_write(struct asynclog *h, struct ring *r, uint8_t pri, const char *msg,
-    size_t len, const char *marker, size_t marker_len)
+/*
+ * Reserve size contiguous bytes for one frame in r, for the one producer r
+ * has at this moment. NULL when it was dropped (counted): r is full or,
+ * with ASYNCLOG_BLOCK, h is closing. *end is where the frame ends, for
+ * ring_publish().
+ */
+static unsigned char *
+ring_reserve(struct asynclog *h, struct ring *r, size_t size, uint64_t *end)
 {
-	size_t		 size = wire_record_size(h->tag_len, len, NULL, 0);
-	uint64_t	 pos, start, end, off;
-	unsigned char	*p;
+	uint64_t	 pos, start, off;
 
 	for (;;) {
 		pos = r->head_local;
@@ -194,38 +196,56 @@ ring_write(struct asynclog *h, struct ring *r, uint8_t pri, const char *msg,
 		start = pos;
 		if (off + size > RING_SIZE)
 			start = pos + (RING_SIZE - off);	/* next lap */
-		end = start + size;
-		if (end - r->tail_cache <= RING_SIZE)
+		*end = start + size;
+		if (*end - r->tail_cache <= RING_SIZE)
 			break;
 		r->tail_cache = atomic_load_explicit(&r->tail,
 		    memory_order_acquire);
-		if (end - r->tail_cache <= RING_SIZE)
+		if (*end - r->tail_cache <= RING_SIZE)
 			break;
 		if (~h->flags & ASYNCLOG_BLOCK) {
 			sender_count_drop(h, 1);
 			sender_kick(h);
-			return -1;
+			return NULL;
 		}
-		ring_wait(h, r, end);
+		ring_wait(h, r, *end);
 		if (atomic_load(&h->stopping)) {
 			sender_count_drop(h, 1);
-			return -1;
+			return NULL;
 		}
 	}
-
 	if (start != pos)
 		r->lap_end = pos;
 	else if ((start & RING_MASK) == 0)
 		r->lap_end = start;
-	p = ring_at(r, start);
+	return ring_at(r, start);
+}
+
+static void
+ring_publish(struct asynclog *h, struct ring *r, uint64_t end)
+{
+	r->head_local = end;
+	atomic_store(&r->head, end);	/* seq_cst: see sender_kick() */
+	sender_kick(h);
+}
+
+/* ring_put() for the one producer r has at this moment. */
+static int
+ring_write(struct asynclog *h, struct ring *r, uint8_t pri, const char *msg,
+    size_t len, const char *marker, size_t marker_len)
+{
+	size_t		 size = wire_record_size(h->tag_len, len, NULL, 0);
+	uint64_t	 end;
+	unsigned char	*p;
+
+	if ((p = ring_reserve(h, r, size, &end)) == NULL)
+		return -1;
 	/* Written in place, so a truncated message is not copied twice. */
 	wire_encode_record(p, size, pri, handle_clock_ns(CLOCK_REALTIME),
 	    h->tag, h->tag_len, msg, len, NULL, 0);
 	if (marker_len != 0)
 		memcpy(p + size - marker_len, marker, marker_len);
-	r->head_local = end;
-	atomic_store(&r->head, end);	/* seq_cst: see sender_kick() */
-	sender_kick(h);
+	ring_publish(h, r, end);
 	return 0;
 }
 
@@ -240,6 +260,26 @@ ring_put(struct asynclog *h, struct ring *r, uint8_t pri, const char *msg,
 	pthread_mutex_lock(&h->shared_lock);
 	rv = ring_write(h, r, pri, msg, len, marker, marker_len);
 	pthread_mutex_unlock(&h->shared_lock);
+	return rv;
+}
+
+int
+ring_put_frame(struct asynclog *h, struct ring *r, size_t size,
+    void (*fill)(unsigned char *dst, void *arg), void *arg)
+{
+	unsigned char	*p;
+	uint64_t	 end;
+	int		 rv = -1;
+
+	if (r->shared)
+		pthread_mutex_lock(&h->shared_lock);
+	if ((p = ring_reserve(h, r, size, &end)) != NULL) {
+		fill(p, arg);
+		ring_publish(h, r, end);
+		rv = 0;
+	}
+	if (r->shared)
+		pthread_mutex_unlock(&h->shared_lock);
 	return rv;
 }
 
@@ -293,4 +333,38 @@ ring_frames(const struct ring *r, uint64_t from, uint64_t head)
 	if (from < r->lap_end)
 		n = ring_count_span(r, from, r->lap_end);
 	return n + ring_count_span(r, lap, head);
+}
+
+/*
+ * Sender side, for a daemon that does not take frames of type skip: from
+ * *from (a frame boundary before head) skip such frames, counting them in
+ * *skipped, and return the end of the run of other frames that follows,
+ * within one lap; *from is where that run starts.
+ */
+uint64_t
+ring_skip_type(const struct ring *r, uint64_t *from, uint64_t head, int skip,
+    uint64_t *skipped)
+{
+	uint64_t	p = *from, end, lap, q;
+	size_t		len;
+
+	for (;;) {
+		lap = (p | RING_MASK) + 1;
+		end = head > lap ? r->lap_end : head;
+		while (p < end && wire_frame_type(ring_at(r, p),
+		    RING_SIZE - (p & RING_MASK)) == skip) {
+			len = wire_frame_len(ring_at(r, p),
+			    RING_SIZE - (p & RING_MASK));
+			p += len;
+			(*skipped)++;
+		}
+		if (p < end || head <= lap)
+			break;
+		p = lap;	/* this lap is done: go on in the next */
+	}
+	*from = p;
+	for (q = p; q < end && wire_frame_type(ring_at(r, q),
+	    RING_SIZE - (q & RING_MASK)) != skip; )
+		q += wire_frame_len(ring_at(r, q), RING_SIZE - (q & RING_MASK));
+	return q;
 }

@@ -85,6 +85,17 @@ int		 ring_put(struct asynclog *h, struct ring *r, uint8_t pri,
 		    const char *msg, size_t len, const char *marker,
 		    size_t marker_len);
 
+/*
+ * Reserve size bytes in r for one frame, let fill(dst, arg) write it whole,
+ * and publish it: 0, or -1 when it was dropped (counted) as for ring_put().
+ */
+int		 ring_put_frame(struct asynclog *h, struct ring *r, size_t size,
+		    void (*fill)(unsigned char *dst, void *arg), void *arg);
+
+/* Sender side: see ring.c. */
+uint64_t	 ring_skip_type(const struct ring *r, uint64_t *from,
+		    uint64_t head, int skip, uint64_t *skipped);
+
 /* Is anything published but not yet handed to the socket? Any thread. */
 bool		 ring_pending(const struct ring *r);
 

@@ -7,6 +7,10 @@
  *
  * A chunk is handed over whole and never split, so a failed write can be
  * undone with one ftruncate to where it started: no torn record survives.
+ *
+ * CHUNK_NAMED: an output whose path has fields writes each record as one
+ * byte N, the N bytes of its file's name (N = 0: the fallback file), then
+ * the line, which ends at its only '\n' (format.c escapes every other).
  */
 #ifndef ASYNCLOG_CHUNK_H
 #define ASYNCLOG_CHUNK_H

@@ -14,8 +14,12 @@
 #include <sys/un.h>
 
 #include <ctype.h>
+#include <dirent.h>
 #include <errno.h>
+#include <grp.h>
 #include <inttypes.h>
+#include <limits.h>
+#include <pwd.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -32,6 +36,9 @@
 #define CONFIG_MAX_MS		(24U * 3600 * 1000)	/* more is a typo */
 #define CONFIG_MAX_CLIENTS	1000000U
 #define CONFIG_MAX_KEEP		10000U
+#define CONFIG_MAX_ERRORS	20	/* reported by one load */
+#define CONFIG_MAX_INCLUDES	256	/* *.conf files in include_dir */
+#define CONFIG_MAX_OPEN_FILES	4096U	/* per output with a path template */
 
 /*
  * Every default, each written once: a load starts from config_default and
@@ -58,9 +65,12 @@ static const struct config config_default = {
 	.ratelimit_interval_ms = 5000,
 	.ratelimit_burst = 0,		/* no limit */
 	.sd_id = FORMAT_SD_ID_DEFAULT,
+	.budget_max_use = 0,		/* no disk budget */
+	.budget_interval_ms = 1000,
 };
 static const struct config_output config_output_default = {
 	.format = FORMAT_TEXT,
+	.max_open_files = 64,
 	.sync = SYNC_INTERVAL,
 	.sync_interval_ms = 1000,
 	.rotate_keep = 10,
@@ -81,15 +91,60 @@ const char config_builtin[] =
 	"\t  format = \"text\"; }\n"
 	");\n";
 
+/* One included file, parsed on its own (config_load_includes()). */
+struct config_src {
+	char		*file;
+	config_t	 cf;
+};
+
 /* State of one load: where errors go and what to call the source. */
 struct config_ctx {
 	const char	*file;		/* name for messages */
 	const char	*where;		/* "output 'main': " or "" */
 	char		 where_buf[128];
-	char		*err;
+	char		*err;		/* every error, one per line */
 	size_t		 errlen;
+	unsigned	 nerrors;
+	const config_setting_t *templates;	/* templates = { ... } */
 };
 
+static int	config_load_includes(struct config_ctx *,
+		    const config_setting_t *, const char *,
+		    struct config_src **, size_t *);
+static int	config_error_at(struct config_ctx *, const char *, int,
+		    const char *, ...) __attribute__((format(printf, 4, 5)));
+
+/*
+ * Each error is a line of its own after the ones before it, so that -t can
+ * show all it found; a load that goes on past an error only ever reports,
+ * never uses, what it read. file NULL means msg already names its place.
+ */
+static void
+config_append(struct config_ctx *ctx, const char *file, int line,
+    const char *msg)
+{
+	size_t	used;
+
+	if (ctx->errlen == 0 || ctx->nerrors++ > CONFIG_MAX_ERRORS)
+		return;
+	used = strlen(ctx->err);
+	if (used > 0 && used + 1 < ctx->errlen)
+		ctx->err[used++] = '\n';
+	if (ctx->nerrors > CONFIG_MAX_ERRORS)
+		snprintf(ctx->err + used, ctx->errlen - used, "%s: more than "
+		    "%d errors; stopping", ctx->file, CONFIG_MAX_ERRORS);
+	else if (file == NULL)
+		snprintf(ctx->err + used, ctx->errlen - used, "%s", msg);
+	else if (line > 0)
+		snprintf(ctx->err + used, ctx->errlen - used, "%s:%d: %s%s",
+		    file, line, ctx->where, msg);
+	else
+		snprintf(ctx->err + used, ctx->errlen - used, "%s: %s%s",
+		    file, ctx->where, msg);
+}
+
+/* An error at setting s ("file:line: ..."); a setting that is absent has
+ * no line: the message names the file only. Returns -1. */
 static int __attribute__((format(printf, 3, 4)))
 config_error(struct config_ctx *ctx, const config_setting_t *s,
     const char *fmt, ...)
@@ -102,20 +157,29 @@ config_error(struct config_ctx *ctx, const config_setting_t *s,
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof msg, fmt, ap);
 	va_end(ap);
-
 	if (s != NULL) {
 		line = config_setting_source_line(s);
 		file = config_setting_source_file(s);	/* set for @include */
 	}
-	if (file == NULL)
-		file = ctx->file;
-	/* A setting that is absent has no line: name the file only. */
-	if (line > 0)
-		snprintf(ctx->err, ctx->errlen, "%s:%d: %s%s", file, line,
-		    ctx->where, msg);
-	else
-		snprintf(ctx->err, ctx->errlen, "%s: %s%s", file, ctx->where,
-		    msg);
+	config_append(ctx, file != NULL ? file : ctx->file, line, msg);
+	return (-1);
+}
+
+/* An error at a given file and line (0: none); file NULL: fmt says it all. */
+static int __attribute__((format(printf, 4, 5)))
+config_error_at(struct config_ctx *ctx, const char *file, int line,
+    const char *fmt, ...)
+{
+	const char	*where = ctx->where;
+	char		 msg[512];
+	va_list		 ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	ctx->where = "";
+	config_append(ctx, file, line, msg);
+	ctx->where = where;
 	return (-1);
 }
 
@@ -237,35 +301,89 @@ config_parse_duration(const char *s, uint64_t *out)
 }
 
 /*
- * Reject any key a group does not know. libconfig would silently ignore a
- * misspelt "rotate.sise", and the administrator would wonder why nothing
- * rotates.
+ * Levenshtein distance of a and b, up to 3 (more is "not a typo"): enough
+ * to say "did you mean 'size'?" for "sise" without a dictionary.
+ */
+static unsigned
+config_distance(const char *a, const char *b)
+{
+	unsigned	 row[64], prev, tmp, best;
+	size_t		 la = strlen(a), lb = strlen(b), i, j;
+
+	if (la >= 64 || lb >= 64 || (la > lb ? la - lb : lb - la) > 3)
+		return (4);
+	for (j = 0; j <= lb; j++)
+		row[j] = (unsigned)j;
+	for (i = 1; i <= la; i++) {
+		prev = row[0];
+		row[0] = (unsigned)i;
+		best = row[0];
+		for (j = 1; j <= lb; j++) {
+			tmp = row[j];
+			row[j] = prev + (a[i - 1] != b[j - 1]);
+			if (row[j - 1] + 1 < row[j])
+				row[j] = row[j - 1] + 1;
+			if (tmp + 1 < row[j])
+				row[j] = tmp + 1;
+			prev = tmp;
+			if (row[j] < best)
+				best = row[j];
+		}
+		if (best > 3)
+			return (4);
+	}
+	return (row[lb]);
+}
+
+/*
+ * Reject any key a group does not know, naming each one and the known key
+ * it is closest to. libconfig would silently ignore a misspelt
+ * "rotate.sise", and the administrator would wonder why nothing rotates.
+ * Returns -1 when any key is unknown: the caller stops reading that
+ * group, so a misspelt required key ("nme") is named as unknown and not
+ * reported a second time as missing.
  */
 static int
 config_check_keys(struct config_ctx *ctx, const config_setting_t *group,
     const char *section, const char *const *known)
 {
 	const config_setting_t	*s;
-	const char		*name;
-	int			 i, n;
+	const char		*name, *near;
+	char			 hint[96];
+	unsigned		 d, bestd;
+	int			 i, n, unknown = 0;
 	size_t			 k;
 
 	n = config_setting_length(group);
 	for (i = 0; i < n; i++) {
 		s = config_setting_get_elem(group, (unsigned)i);
 		name = config_setting_name(s);
+		near = NULL;
+		bestd = 3;
 		for (k = 0; known[k] != NULL; k++) {
 			if (strcmp(known[k], name) == 0)
 				break;
+			if ((d = config_distance(name, known[k])) < bestd ||
+			    (near == NULL && d <= 2 && d < strlen(name))) {
+				bestd = d;
+				near = known[k];
+			}
 		}
 		if (known[k] != NULL)
 			continue;
+		unknown++;
+		hint[0] = '\0';
+		if (near != NULL && config_setting_get_member(group,
+		    near) == NULL)
+			snprintf(hint, sizeof hint, " (did you mean '%s'?)",
+			    near);
 		if (section == NULL)
-			return (config_error(ctx, s, "unknown key '%s'", name));
-		return (config_error(ctx, s, "unknown key '%s' in %s", name,
-		    section));
+			config_error(ctx, s, "unknown key '%s'%s", name, hint);
+		else
+			config_error(ctx, s, "unknown key '%s' in %s%s", name,
+			    section, hint);
 	}
-	return (0);
+	return (unknown > 0 ? -1 : 0);
 }
 
 /* Look up a group member that must be a group (or list) when present. */
@@ -762,6 +880,35 @@ config_load_format(struct config_ctx *ctx, const config_setting_t *root,
 	return (0);
 }
 
+/*
+ * disk_budget = { max_use = "10G"; interval_ms = 1000; }: one cap on what
+ * all file outputs' files and their rotated copies take (budget.h).
+ */
+static int
+config_load_budget(struct config_ctx *ctx, const config_setting_t *root,
+    struct config *c)
+{
+	static const char *const known[] = { "max_use", "interval_ms", NULL };
+	config_setting_t	*g, *s = NULL;
+	int			 r;
+
+	if (config_get_group(ctx, root, "disk_budget", CONFIG_TYPE_GROUP,
+	    &g) == -1)
+		return (-1);
+	if (g == NULL)
+		return (0);
+	if (config_check_keys(ctx, g, "disk_budget", known) == -1)
+		return (-1);
+	if ((r = config_get_size(ctx, g, "disk_budget", "max_use", &s,
+	    &c->budget_max_use)) == -1)
+		return (-1);
+	if (r == 0 || c->budget_max_use == 0)
+		return (config_error(ctx, r == 0 ? g : s, "disk_budget.max_use "
+		    "is required and above 0 (such as \"10G\")"));
+	return (config_get_uint(ctx, g, "disk_budget", "interval_ms", 10,
+	    CONFIG_MAX_MS, &c->budget_interval_ms) == -1 ? -1 : 0);
+}
+
 /* Per-sender rate limit; off (burst 0) unless configured. */
 static int
 config_load_ratelimit(struct config_ctx *ctx, const config_setting_t *root,
@@ -868,7 +1015,7 @@ config_valid_name(const char *name)
 /* Keys that only make sense for one type of output. */
 static const char *const config_file_keys[] = { "path", "sync",
     "sync_interval_ms", "keep_free", "rotate", "file_mode", "owner", "group",
-    NULL };
+    "fallback", "max_open_files", NULL };
 static const char *const config_forward_keys[] = { "target", "protocol",
     "tls", "spool", NULL };
 static const char *const config_kafka_keys[] = { "brokers", "topic", "key",
@@ -1136,7 +1283,8 @@ config_load_forward(struct config_ctx *ctx, const config_setting_t *g,
 	    "%s://[%s]:%u" : "%s://%s:%u", protocols[o->protocol], o->host,
 	    o->port);
 	for (i = 0; i < idx; i++) {
-		if (strcmp(c->outputs[i].path, key) == 0)
+		if (c->outputs[i].path != NULL &&
+		    strcmp(c->outputs[i].path, key) == 0)
 			return (config_error(ctx, s, "target '%s' over %s is "
 			    "already used by output '%s'", str,
 			    protocols[o->protocol], c->outputs[i].name));
@@ -1471,6 +1619,129 @@ config_load_filter(struct config_ctx *ctx, const config_setting_t *g,
 	return (0);
 }
 
+/*
+ * A line template: the format key names a built-in format ("text", ...),
+ * a built-in template ("traditional", "rfc3164"), one of the templates
+ * section, or is a template itself when it holds a field ("${...}").
+ */
+static int
+config_template_text(struct config_ctx *ctx, const char *name,
+    const char **text)
+{
+	config_setting_t	*s;
+
+	if (strstr(name, "${") != NULL) {
+		*text = name;
+		return (0);
+	}
+	if ((*text = template_builtin(name)) != NULL)
+		return (0);
+	if (ctx->templates != NULL &&
+	    (s = config_setting_get_member(ctx->templates, name)) != NULL &&
+	    config_setting_type(s) == CONFIG_TYPE_STRING) {
+		*text = config_setting_get_string(s);
+		return (0);
+	}
+	return (-1);
+}
+
+static int
+config_load_format_key(struct config_ctx *ctx, const config_setting_t *g,
+    struct config_output *o)
+{
+	config_setting_t	*s = NULL;
+	const char		*str = NULL, *text;
+	char			 err[1024];
+	int			 r, v;
+
+	if ((r = config_get_string(ctx, g, "", "format", &s, &str)) != 1)
+		return (r);
+	if ((v = format_parse(str)) != -1) {
+		o->format = (enum format_kind)v;
+		return (0);
+	}
+	if (config_template_text(ctx, str, &text) == -1)
+		return (config_error(ctx, s, "unknown format '%s' (\"text\", "
+		    "\"json\", \"rfc5424\", \"traditional\", \"rfc3164\", "
+		    "a name from templates, or a template such as "
+		    "\"${time} ${tag}: ${message}\")", str));
+	if (o->type == CONFIG_OUTPUT_FORWARD)
+		return (config_error(ctx, s, "a forward output sends RFC 5424; "
+		    "format '%s' applies to files only", str));
+	if ((o->template = template_compile(text, TEMPLATE_LINE, err,
+	    sizeof err)) == NULL)
+		return (config_error(ctx, s, "format '%s': %s", str, err));
+	o->format = FORMAT_TEXT;	/* for what only kinds know */
+	return (0);
+}
+
+/*
+ * path: one file, or a directory and a file name template. Fields may
+ * only stand in the last component: the writer creates files, never
+ * directories, so a client cannot make it build a tree.
+ */
+static int
+config_load_path(struct config_ctx *ctx, const config_setting_t *g,
+    size_t idx, struct config *c, struct config_output *o)
+{
+	config_setting_t	*s = NULL, *fb = NULL;
+	const char		*str = NULL, *slash, *fbname = NULL;
+	char			 err[1024], name[NAME_MAX + 1];
+	size_t			 i;
+	int			 r;
+
+	if ((r = config_get_string(ctx, g, "", "path", &s, &str)) == -1)
+		return (-1);
+	if (r == 0 || *str == '\0')
+		return (config_error(ctx, r == 0 ? g : s, "path is required"));
+	for (i = 0; i < idx; i++) {
+		if (c->outputs[i].path != NULL &&
+		    strcmp(c->outputs[i].path, str) == 0)
+			return (config_error(ctx, s, "path '%s' is already "
+			    "used by output '%s'", str, c->outputs[i].name));
+	}
+	if (config_strdup(ctx, str, &o->path) == -1)
+		return (-1);
+	if ((r = config_get_string(ctx, g, "", "fallback", &fb,
+	    &fbname)) == -1 ||
+	    config_get_uint(ctx, g, "", "max_open_files", 1,
+	    CONFIG_MAX_OPEN_FILES, &o->max_open_files) == -1)
+		return (-1);
+	slash = strrchr(str, '/');
+	if (strstr(str, "${") == NULL) {
+		if (fb != NULL)
+			return (config_error(ctx, fb, "fallback applies only "
+			    "to a path with fields, such as "
+			    "\"/var/log/apps/${tag}.log\""));
+		return (0);
+	}
+	if (slash != NULL && memmem(str, (size_t)(slash - str), "${",
+	    2) != NULL)
+		return (config_error(ctx, s, "path '%s': fields may only "
+		    "stand in the file name, not in a directory", str));
+	if ((o->name_template = template_compile(slash != NULL ? slash + 1 :
+	    str, TEMPLATE_NAME, err, sizeof err)) == NULL)
+		return (config_error(ctx, s, "path '%s': file name: %s", str,
+		    err));
+	if (fbname == NULL) {
+		if (template_plain_name(o->name_template, "unknown", name,
+		    sizeof name) == -1 || strlen(name) > TEMPLATE_NAME_MAX)
+			return (config_error(ctx, s, "path '%s': file name too "
+			    "long", str));
+		fbname = name;
+	} else if (*fbname == '\0' || strchr(fbname, '/') != NULL ||
+	    strcmp(fbname, ".") == 0 || strcmp(fbname, "..") == 0 ||
+	    strlen(fbname) > TEMPLATE_NAME_MAX)
+		return (config_error(ctx, fb, "fallback '%s' must be a file "
+		    "name in the directory of path (no '/')", fbname));
+	if (asprintf(&o->fallback, "%.*s%s", slash != NULL ? (int)(slash -
+	    str + 1) : 0, str, fbname) == -1) {
+		o->fallback = NULL;
+		return (config_error(ctx, NULL, "out of memory"));
+	}
+	return (0);
+}
+
 static int
 config_load_output(struct config_ctx *ctx, const config_setting_t *g,
     size_t idx, struct config *c, struct config_output *o)
@@ -1478,7 +1749,8 @@ config_load_output(struct config_ctx *ctx, const config_setting_t *g,
 	static const char *const known[] = { "name", "path", "format",
 	    "match", "sync", "sync_interval_ms", "keep_free", "rotate",
 	    "file_mode", "owner", "group", "allow_shared_dir", "type", "target",
-	    "protocol", "tls", "spool", "filter", "final",
+	    "protocol", "tls", "spool", "filter", "final", "fallback",
+	    "max_open_files",
 	    "brokers", "topic", "key", "acks", "compression", "properties",
 	    NULL };
 	static const char *const syncs[] = { "never", "interval", "always",
@@ -1493,6 +1765,8 @@ config_load_output(struct config_ctx *ctx, const config_setting_t *g,
 
 	*o = config_output_default;
 	o->line = config_setting_source_line(g);
+	if (config_strdup(ctx, ctx->file, &o->file) == -1)
+		return (-1);
 	memcpy(o->sd_id, c->sd_id, sizeof o->sd_id);
 
 	snprintf(ctx->where_buf, sizeof ctx->where_buf, "output #%zu: ",
@@ -1501,9 +1775,20 @@ config_load_output(struct config_ctx *ctx, const config_setting_t *g,
 	if (config_setting_type(g) != CONFIG_TYPE_GROUP)
 		return (config_error(ctx, g, "must be a group { ... }"));
 
-	/* The name first, so every later message can say which output. */
+	/*
+	 * The name first, so every later message can say which output; then
+	 * the keys, so that a misspelt "nme" is named as unknown rather than
+	 * reported missing.
+	 */
 	if ((r = config_get_string(ctx, g, "", "name", &s, &str)) == -1)
 		return (-1);
+	if (r == 1 && config_valid_name(str))
+		snprintf(ctx->where_buf, sizeof ctx->where_buf,
+		    "output '%s': ", str);
+	if (config_check_keys(ctx, g, NULL, known) == -1)
+		return (-1);
+	snprintf(ctx->where_buf, sizeof ctx->where_buf, "output #%zu: ",
+	    idx + 1);
 	if (r == 0)
 		return (config_error(ctx, g, "name is required"));
 	if (!config_valid_name(str)) {
@@ -1511,7 +1796,8 @@ config_load_output(struct config_ctx *ctx, const config_setting_t *g,
 		    "'-', '_' and '.' only)", str));
 	}
 	for (i = 0; i < idx; i++) {
-		if (strcmp(c->outputs[i].name, str) == 0) {
+		if (c->outputs[i].name != NULL &&
+		    strcmp(c->outputs[i].name, str) == 0) {
 			return (config_error(ctx, s, "duplicate output name "
 			    "'%s' (first at line %d)", str,
 			    c->outputs[i].line));
@@ -1521,9 +1807,6 @@ config_load_output(struct config_ctx *ctx, const config_setting_t *g,
 		return (-1);
 	snprintf(ctx->where_buf, sizeof ctx->where_buf, "output '%s': ",
 	    o->name);
-
-	if (config_check_keys(ctx, g, NULL, known) == -1)
-		return (-1);
 
 	v = (int)o->type;
 	if (config_get_enum(ctx, g, "", "type", types,
@@ -1541,32 +1824,11 @@ config_load_output(struct config_ctx *ctx, const config_setting_t *g,
 		if (config_load_kafka(ctx, g, idx, c, o) == -1)
 			return (-1);
 	} else {
-		if ((r = config_get_string(ctx, g, "", "path", &s,
-		    &str)) == -1)
-			return (-1);
-		if (r == 0 || *str == '\0')
-			return (config_error(ctx, r == 0 ? g : s,
-			    "path is required"));
-		for (i = 0; i < idx; i++) {
-			if (strcmp(c->outputs[i].path, str) == 0) {
-				return (config_error(ctx, s, "path '%s' is "
-				    "already used by output '%s'", str,
-				    c->outputs[i].name));
-			}
-		}
-		if (config_strdup(ctx, str, &o->path) == -1)
+		if (config_load_path(ctx, g, idx, c, o) == -1)
 			return (-1);
 	}
-
-	if ((r = config_get_string(ctx, g, "", "format", &s, &str)) == -1)
+	if (config_load_format_key(ctx, g, o) == -1)
 		return (-1);
-	if (r == 1) {
-		if ((v = format_parse(str)) == -1) {
-			return (config_error(ctx, s, "unknown format '%s' "
-			    "(\"text\", \"json\" or \"rfc5424\")", str));
-		}
-		o->format = (enum format_kind)v;
-	}
 
 	str = CONFIG_DEFAULT_MATCH;
 	if ((r = config_get_string(ctx, g, "", "match", &s, &str)) == -1)
@@ -1615,34 +1877,181 @@ config_load_output(struct config_ctx *ctx, const config_setting_t *g,
 	return (0);
 }
 
-static int
-config_load_outputs(struct config_ctx *ctx, const config_setting_t *root,
-    struct config *c)
+/* The file an output writes first: its path, or its fallback file. */
+static const char *
+config_output_file(const struct config_output *o)
 {
-	config_setting_t	*outputs;
-	int			 n;
-	size_t			 i;
+	if (o->type != CONFIG_OUTPUT_FILE || o->path == NULL)
+		return (NULL);
+	return (o->fallback != NULL ? o->fallback : o->path);
+}
 
-	if (config_get_group(ctx, root, "outputs", CONFIG_TYPE_LIST,
-	    &outputs) == -1)
-		return (-1);
-	if (outputs == NULL || (n = config_setting_length(outputs)) == 0) {
-		return (config_error(ctx, outputs, "no outputs (at least one "
-		    "is needed)"));
-	}
-	if ((c->outputs = calloc((size_t)n, sizeof *c->outputs)) == NULL)
-		return (config_error(ctx, NULL, "out of memory"));
-	/* noutputs counts what config_free must free, even half-loaded. */
-	for (i = 0; i < (size_t)n; i++) {
-		c->noutputs = i + 1;
-		if (config_load_output(ctx, config_setting_get_elem(outputs,
-		    (unsigned)i), i, c, &c->outputs[i]) == -1)
-			return (-1);
+/* Directory (followed, as logdir_open does) and name of path. */
+static int
+config_file_id(const char *path, struct stat *dir, const char **name)
+{
+	char		 d[PATH_MAX];
+	const char	*slash = strrchr(path, '/');
+
+	if (slash == NULL)
+		snprintf(d, sizeof d, ".");
+	else
+		snprintf(d, sizeof d, "%.*s", slash == path ? 1 :
+		    (int)(slash - path), path);
+	*name = slash != NULL ? slash + 1 : path;
+	return (stat(d, dir));
+}
+
+/*
+ * Two outputs on one file, reached by two paths ("log/../log/a.log" beside
+ * "log/a.log", or a symbolic link to the directory), would write every
+ * record twice with two writers racing at the end of the file. Paths are
+ * compared as the kernel sees them: the directory's device and inode and
+ * the name in it, so the file need not exist yet. A directory that does
+ * not exist is left for the writer to report.
+ */
+static int
+config_check_same_file(struct config_ctx *ctx, const struct config *c,
+    size_t idx)
+{
+	const struct config_output	*o = &c->outputs[idx], *p;
+	const char			*path, *other, *name, *pname;
+	struct stat			 st, pst;
+	size_t				 i;
+
+	if ((path = config_output_file(o)) == NULL ||
+	    config_file_id(path, &st, &name) == -1)
+		return (0);
+	for (i = 0; i < idx; i++) {
+		p = &c->outputs[i];
+		if ((other = config_output_file(p)) == NULL ||
+		    config_file_id(other, &pst, &pname) == -1)
+			continue;
+		if (st.st_dev == pst.st_dev && st.st_ino == pst.st_ino &&
+		    strcmp(name, pname) == 0)
+			return (config_error_at(ctx, o->file, o->line,
+			    "output '%s': '%s' is the same file as '%s' of "
+			    "output '%s'", o->name, path, other, p->name));
 	}
 	return (0);
 }
 
+/*
+ * The outputs of every source, in the order records meet them: those of
+ * the included files first (in file name order), then the main file's,
+ * so that a drop-in can take its records with final = true before the
+ * catch-all outputs see them (Debian's rsyslog.conf includes rsyslog.d
+ * before its own rules for the same reason). An output in error is
+ * reported and the next one read, so -t shows them all.
+ */
+static int
+config_load_outputs(struct config_ctx *ctx, const config_setting_t *root,
+    struct config_src *srcs, size_t nsrcs, struct config *c)
+{
+	const config_setting_t	*lists[CONFIG_MAX_INCLUDES + 1];
+	const char		*files[CONFIG_MAX_INCLUDES + 1];
+	const char		*main_file = ctx->file;
+	config_setting_t	*outputs;
+	size_t			 i, k, nlists = 0, total = 0, idx = 0;
+	int			 rc = 0;
+
+	for (k = 0; k < nsrcs; k++) {
+		ctx->file = srcs[k].file;
+		if (config_get_group(ctx, config_root_setting(&srcs[k].cf),
+		    "outputs", CONFIG_TYPE_LIST, &outputs) == -1)
+			rc = -1;
+		else if (outputs != NULL) {
+			files[nlists] = srcs[k].file;
+			lists[nlists++] = outputs;
+		}
+	}
+	ctx->file = main_file;
+	if (config_get_group(ctx, root, "outputs", CONFIG_TYPE_LIST,
+	    &outputs) == -1)
+		return (-1);
+	if (outputs != NULL) {
+		files[nlists] = main_file;
+		lists[nlists++] = outputs;
+	}
+	for (k = 0; k < nlists; k++)
+		total += (size_t)config_setting_length(lists[k]);
+	if (total == 0) {
+		return (config_error(ctx, outputs, "no outputs (at least one "
+		    "is needed)"));
+	}
+	if ((c->outputs = calloc(total, sizeof *c->outputs)) == NULL)
+		return (config_error(ctx, NULL, "out of memory"));
+	/* noutputs counts what config_free must free, even half-loaded. */
+	for (k = 0; k < nlists; k++) {
+		ctx->file = files[k];
+		for (i = 0; i < (size_t)config_setting_length(lists[k]); i++) {
+			c->noutputs = idx + 1;
+			if (config_load_output(ctx, config_setting_get_elem(
+			    lists[k], (unsigned)i), idx, c,
+			    &c->outputs[idx]) == -1 ||
+			    config_check_same_file(ctx, c, idx) == -1)
+				rc = -1;
+			ctx->where = "";
+			idx++;
+		}
+	}
+	ctx->file = main_file;
+	return (rc);
+}
+
+/*
+ * templates = { name = "TEMPLATE"; ... }: line templates outputs name in
+ * their format key. Each is compiled here once to report its errors at
+ * its line, even when no output uses it.
+ */
+static int
+config_load_templates(struct config_ctx *ctx, const config_setting_t *root)
+{
+	config_setting_t	*group, *s;
+	struct template		*t;
+	const char		*name;
+	char			 err[1024];
+	int			 i, rc = 0;
+
+	if (config_get_group(ctx, root, "templates", CONFIG_TYPE_GROUP,
+	    &group) == -1)
+		return (-1);
+	ctx->templates = group;
+	for (i = 0; group != NULL && i < config_setting_length(group); i++) {
+		s = config_setting_get_elem(group, (unsigned)i);
+		name = config_setting_name(s);
+		if (config_setting_type(s) != CONFIG_TYPE_STRING)
+			rc = config_error(ctx, s, "templates.%s must be a "
+			    "string", name);
+		else if (format_parse(name) != -1 ||
+		    template_builtin(name) != NULL)
+			rc = config_error(ctx, s, "templates.%s: '%s' is a "
+			    "built-in format", name, name);
+		else if ((t = template_compile(config_setting_get_string(s),
+		    TEMPLATE_LINE, err, sizeof err)) == NULL)
+			rc = config_error(ctx, s, "templates.%s: %s", name, err);
+		else
+			template_free(t);
+	}
+	return (rc);
+}
+
 /* Checks that need more than one section. */
+
+/*
+ * The largest line an output can write for a record under max_record:
+ * what the chunk size must hold.
+ */
+static size_t
+config_output_max_line(const struct config_output *o, size_t max_record)
+{
+	size_t	name = o->name_template != NULL ? TEMPLATE_NAME_MAX + 1 : 0;
+
+	if (o->template != NULL)
+		return (name + template_max_line(o->template, max_record));
+	return (name + format_max_line(o->format, max_record));
+}
+
 
 /*
  * A record is never split across chunks, so any record accepted under
@@ -1660,7 +2069,7 @@ config_check_chunk(struct config_ctx *ctx, const config_t *cf,
 	char			 a[32], b[32], m[32];
 
 	for (i = 0; i < c->noutputs; i++) {
-		n = format_max_line(c->outputs[i].format, c->max_record);
+		n = config_output_max_line(&c->outputs[i], c->max_record);
 		if (n > need) {
 			need = n;
 			worst = &c->outputs[i];
@@ -1670,10 +2079,10 @@ config_check_chunk(struct config_ctx *ctx, const config_t *cf,
 		return (0);
 
 	if ((s = config_lookup(cf, "buffer.max_record")) == NULL &&
-	    format_max_line(worst->format, 1) <= c->chunk_size) {
+	    config_output_max_line(worst, 1) <= c->chunk_size) {
 		for (lo = 1, hi = c->max_record; lo < hi; ) {
 			mid = lo + (hi - lo + 1) / 2;
-			if (format_max_line(worst->format, mid) <= c->chunk_size)
+			if (config_output_max_line(worst, mid) <= c->chunk_size)
 				lo = mid;
 			else
 				hi = mid - 1;
@@ -1683,7 +2092,7 @@ config_check_chunk(struct config_ctx *ctx, const config_t *cf,
 	}
 	if (s == NULL) {
 		s = config_lookup(cf, "buffer.chunk_size");
-		need = format_max_line(worst->format, 1);
+		need = config_output_max_line(worst, 1);
 		return (config_error(ctx, s, "buffer.chunk_size (%s) is too "
 		    "small for output '%s' (%s): even a 1-byte max_record "
 		    "needs a chunk_size of at least %s",
@@ -1773,13 +2182,43 @@ config_check_kmsg(struct config_ctx *ctx, config_t *cf, struct config *c)
 	return (0);
 }
 
-static struct config *
-config_load(config_t *cf, struct config_ctx *ctx)
+/* The sections of the main file, each read even when one before failed. */
+static int
+config_load_sections(struct config_ctx *ctx, config_setting_t *root,
+    struct config *c)
 {
 	static const char *const known[] = { "listen", "buffer", "shutdown",
-	    "ratelimit", "format", "outputs", NULL };
+	    "ratelimit", "format", "outputs", "templates", "include_dir",
+	    "disk_budget", NULL };
+	int	rc = 0;
+
+	if (config_check_keys(ctx, root, NULL, known) == -1)
+		rc = -1;
+	if (config_load_listen(ctx, root, c) == -1)
+		rc = -1;
+	if (config_load_buffer(ctx, root, c) == -1)
+		rc = -1;
+	if (config_load_shutdown(ctx, root, c) == -1)
+		rc = -1;
+	if (config_load_ratelimit(ctx, root, c) == -1)
+		rc = -1;
+	if (config_load_format(ctx, root, c) == -1)
+		rc = -1;
+	if (config_load_templates(ctx, root) == -1)
+		rc = -1;
+	if (config_load_budget(ctx, root, c) == -1)
+		rc = -1;
+	return (rc);
+}
+
+static struct config *
+config_load(config_t *cf, struct config_ctx *ctx, const char *base)
+{
 	config_setting_t	*root = config_root_setting(cf);
+	struct config_src	*srcs = NULL;
 	struct config		*c;
+	size_t			 nsrcs = 0, i;
+	int			 rc = 0;
 
 	if ((c = calloc(1, sizeof *c)) == NULL) {
 		config_error(ctx, NULL, "out of memory");
@@ -1789,33 +2228,27 @@ config_load(config_t *cf, struct config_ctx *ctx)
 	if (config_strdup(ctx, ctx->file, &c->file) == -1)
 		goto fail;
 
-	if (config_check_keys(ctx, root, NULL, known) == -1 ||
-	    config_load_listen(ctx, root, c) == -1 ||
-	    config_load_buffer(ctx, root, c) == -1 ||
-	    config_load_shutdown(ctx, root, c) == -1 ||
-	    config_load_ratelimit(ctx, root, c) == -1 ||
-	    config_load_format(ctx, root, c) == -1 ||
-	    config_load_outputs(ctx, root, c) == -1 ||
-	    config_check_kmsg(ctx, cf, c) == -1 ||
+	if (config_load_sections(ctx, root, c) == -1)
+		rc = -1;
+	if (config_load_includes(ctx, root, base, &srcs, &nsrcs) == -1)
+		rc = -1;
+	if (config_load_outputs(ctx, root, srcs, nsrcs, c) == -1)
+		rc = -1;
+	/* The checks across sections need sound values to compare. */
+	if (rc == 0 && (config_check_kmsg(ctx, cf, c) == -1 ||
 	    config_check_chunk(ctx, cf, c) == -1 ||
 	    config_check_client_memory(ctx, cf, c) == -1 ||
-	    config_check_memory(ctx, cf, c) == -1)
-		goto fail;
-	return (c);
-
+	    config_check_memory(ctx, cf, c) == -1))
+		rc = -1;
+	for (i = 0; i < nsrcs; i++) {
+		config_destroy(&srcs[i].cf);
+		free(srcs[i].file);
+	}
+	free(srcs);
+	if (rc == 0)
+		return (c);
 fail:
 	config_free(c);
-	return (NULL);
-}
-
-/* A libconfig syntax error, in the same "file:line: message" shape. */
-static struct config *
-config_syntax_error(config_t *cf, const char *name, char *err, size_t errlen)
-{
-	const char	*file = config_error_file(cf);
-
-	snprintf(err, errlen, "%s:%d: %s", file != NULL ? file : name,
-	    config_error_line(cf), config_error_text(cf));
 	return (NULL);
 }
 
@@ -1861,21 +2294,24 @@ config_check_includes(const char *path, const char *text, char *err,
 	return (0);
 }
 
-struct config *
-config_load_file(const char *path, char *err, size_t errlen)
+/*
+ * Read and parse one file into cf (config_init'ed here; the caller
+ * destroys it on success). Errors are reported through ctx with the
+ * file's own name. Returns 0 or -1.
+ */
+static int
+config_parse_file(struct config_ctx *ctx, const char *path, config_t *cf)
 {
-	struct config_ctx	 ctx = { .file = path, .where = "", .err = err,
-				    .errlen = errlen };
-	struct config		*c = NULL;
-	config_t		 cf;
-	char			*text = NULL;
-	size_t			 cap = 0, len = 0, n;
-	FILE			*f;
+	char		*text = NULL, err[512];
+	const char	*file;
+	size_t		 cap = 0, len = 0, n;
+	FILE		*f;
+	int		 rc = -1;
 
 	/* Open it ourselves so "cannot open" says why, with errno. */
 	if ((f = fopen(path, "r")) == NULL) {
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
-		return (NULL);
+		config_error_at(ctx, path, 0, "%s", strerror(errno));
+		return (-1);
 	}
 	do {
 		if (cap - len < 4096 && (text = config_grow(text, &cap)) == NULL)
@@ -1884,26 +2320,155 @@ config_load_file(const char *path, char *err, size_t errlen)
 		len += n;
 	} while (n > 0);
 	if (text == NULL || ferror(f)) {
-		snprintf(err, errlen, "%s: %s", path, text == NULL ?
+		config_error_at(ctx, path, 0, "%s", text == NULL ?
 		    "out of memory" : "read error");
 		fclose(f);
 		free(text);
-		return (NULL);
+		return (-1);
 	}
 	fclose(f);
 	text[len] = '\0';
 	if (strlen(text) != len)
-		snprintf(err, errlen, "%s: contains a NUL byte", path);
-	else if (config_check_includes(path, text, err, errlen) == 0) {
-		config_init(&cf);
-		if (config_read_string(&cf, text) == CONFIG_FALSE)
-			c = config_syntax_error(&cf, path, err, errlen);
-		else
-			c = config_load(&cf, &ctx);
-		config_destroy(&cf);
+		config_error_at(ctx, path, 0, "contains a NUL byte");
+	else if (config_check_includes(path, text, err, sizeof err) == -1)
+		config_error_at(ctx, NULL, 0, "%s", err);
+	else {
+		config_init(cf);
+		if (config_read_string(cf, text) == CONFIG_TRUE)
+			rc = 0;
+		else {
+			file = config_error_file(cf);
+			config_error_at(ctx, file != NULL ? file : path,
+			    config_error_line(cf), "%s", config_error_text(cf));
+			config_destroy(cf);
+		}
 	}
 	free(text);
+	return (rc);
+}
+
+/* Names in byte order, whatever the locale: the order is the admin's. */
+static int
+config_name_cmp(const struct dirent **a, const struct dirent **b)
+{
+	return (strcmp((*a)->d_name, (*b)->d_name));
+}
+
+static int
+config_conf_name(const struct dirent *de)
+{
+	size_t	n = strlen(de->d_name);
+
+	return (de->d_name[0] != '.' && n > 5 &&
+	    strcmp(de->d_name + n - 5, ".conf") == 0);
+}
+
+/*
+ * include_dir = "DIR": every DIR/\*.conf, in name order, each parsed on
+ * its own (libconfig's own @include_dir is not used: 1.5 exit()s on some
+ * includes, see config_check_includes). An included file may hold outputs
+ * only; its errors name it. A relative DIR is taken from the directory of
+ * the main file. The sources are returned in *srcs for the outputs loader.
+ */
+static int
+config_load_includes(struct config_ctx *ctx, const config_setting_t *root,
+    const char *base, struct config_src **srcs, size_t *nsrcs)
+{
+	static const char *const known[] = { "outputs", NULL };
+	struct dirent		**names = NULL;
+	config_setting_t	*s = NULL;
+	const char		*dir = NULL, *main_file = ctx->file;
+	char			 path[PATH_MAX];
+	int			 r, n, i, rc = 0;
+
+	*srcs = NULL;
+	*nsrcs = 0;
+	if ((r = config_get_string(ctx, root, "", "include_dir", &s,
+	    &dir)) != 1)
+		return (r);
+	if (*dir != '/' && base != NULL && *base != '\0' &&
+	    snprintf(path, sizeof path, "%s/%s", base, dir) < (int)sizeof path)
+		dir = path;
+	if ((n = scandir(dir, &names, config_conf_name, config_name_cmp)) == -1)
+		return (config_error(ctx, s, "include_dir '%s': %s", dir,
+		    strerror(errno)));
+	if (n > CONFIG_MAX_INCLUDES) {
+		rc = config_error(ctx, s, "include_dir '%s': more than %d "
+		    "*.conf files", dir, CONFIG_MAX_INCLUDES);
+		goto out;
+	}
+	if (n > 0 && (*srcs = calloc((size_t)n, sizeof **srcs)) == NULL) {
+		rc = config_error(ctx, NULL, "out of memory");
+		goto out;
+	}
+	for (i = 0; i < n; i++) {
+		if (asprintf(&(*srcs)[*nsrcs].file, "%s/%s", dir,
+		    names[i]->d_name) == -1) {
+			rc = config_error(ctx, NULL, "out of memory");
+			goto out;
+		}
+		if (config_parse_file(ctx, (*srcs)[*nsrcs].file,
+		    &(*srcs)[*nsrcs].cf) == -1) {
+			free((*srcs)[*nsrcs].file);
+			rc = -1;
+			continue;
+		}
+		ctx->file = (*srcs)[*nsrcs].file;
+		if (config_check_keys(ctx, config_root_setting(
+		    &(*srcs)[*nsrcs].cf), "an included file", known) == -1)
+			rc = -1;
+		ctx->file = main_file;
+		(*nsrcs)++;
+	}
+out:
+	for (i = 0; i < n; i++)
+		free(names[i]);
+	free(names);
+	return (rc);
+}
+
+/* The directory a relative include_dir is taken from: the main file's. */
+static void
+config_base_dir(const char *path, char *buf, size_t len)
+{
+	const char	*slash = strrchr(path, '/');
+
+	if (slash == NULL)
+		snprintf(buf, len, ".");
+	else if (slash == path)
+		snprintf(buf, len, "/");
+	else
+		snprintf(buf, len, "%.*s", (int)(slash - path), path);
+}
+
+struct config *
+config_load_file(const char *path, char *err, size_t errlen)
+{
+	struct config_ctx	 ctx = { .file = path, .where = "", .err = err,
+				    .errlen = errlen };
+	struct config		*c;
+	config_t		 cf;
+	char			 base[PATH_MAX];
+
+	if (errlen > 0)
+		err[0] = '\0';
+	if (config_parse_file(&ctx, path, &cf) == -1)
+		return (NULL);
+	config_base_dir(path, base, sizeof base);
+	c = config_load(&cf, &ctx, base);
+	config_destroy(&cf);
 	return (c);
+}
+
+/* A libconfig syntax error, in the same "file:line: message" shape. */
+static struct config *
+config_syntax_error(config_t *cf, const char *name, char *err, size_t errlen)
+{
+	const char	*file = config_error_file(cf);
+
+	snprintf(err, errlen, "%s:%d: %s", file != NULL ? file : name,
+	    config_error_line(cf), config_error_text(cf));
+	return (NULL);
 }
 
 struct config *
@@ -1915,13 +2480,67 @@ config_load_string(const char *text, const char *name, char *err,
 	struct config		*c;
 	config_t		 cf;
 
+	if (errlen > 0)
+		err[0] = '\0';
 	config_init(&cf);
 	if (config_read_string(&cf, text) == CONFIG_FALSE)
 		c = config_syntax_error(&cf, name, err, errlen);
 	else
-		c = config_load(&cf, &ctx);
+		c = config_load(&cf, &ctx, NULL);
 	config_destroy(&cf);
 	return (c);
+}
+
+/* One output's checks against the system (config_check_system()). */
+static void
+config_check_output_system(struct config_ctx *ctx,
+    const struct config_output *o)
+{
+	char		 dir[PATH_MAX], buf[4096];
+	const char	*path = config_output_file(o), *slash;
+	struct passwd	 pw, *pwp = NULL;
+	struct group	 gr, *grp = NULL;
+	struct stat	 st;
+
+	if (path == NULL)
+		return;
+	if (o->owner != NULL && (getpwnam_r(o->owner, &pw, buf, sizeof buf,
+	    &pwp) != 0 || pwp == NULL))
+		config_error_at(ctx, o->file, o->line, "output '%s': unknown "
+		    "owner '%s'", o->name, o->owner);
+	if (o->group != NULL && (getgrnam_r(o->group, &gr, buf, sizeof buf,
+	    &grp) != 0 || grp == NULL))
+		config_error_at(ctx, o->file, o->line, "output '%s': unknown "
+		    "group '%s'", o->name, o->group);
+	slash = strrchr(path, '/');
+	snprintf(dir, sizeof dir, "%.*s", slash == NULL ? 1 : slash == path ?
+	    1 : (int)(slash - path), slash == NULL ? "." : path);
+	if (stat(dir, &st) == -1)
+		config_error_at(ctx, o->file, o->line, "output '%s': "
+		    "directory %s: %s", o->name, dir, strerror(errno));
+	else if (!S_ISDIR(st.st_mode))
+		config_error_at(ctx, o->file, o->line, "output '%s': %s is "
+		    "not a directory", o->name, dir);
+	else if (access(dir, W_OK | X_OK) == -1)
+		config_error_at(ctx, o->file, o->line, "output '%s': cannot "
+		    "create files in %s: %s", o->name, dir, strerror(errno));
+	if (stat(path, &st) == 0 && S_ISDIR(st.st_mode))
+		config_error_at(ctx, o->file, o->line, "output '%s': %s is a "
+		    "directory", o->name, path);
+}
+
+int
+config_check_system(const struct config *c, char *err, size_t errlen)
+{
+	struct config_ctx	 ctx = { .file = c->file, .where = "",
+				    .err = err, .errlen = errlen };
+	size_t			 i;
+
+	if (errlen > 0)
+		err[0] = '\0';
+	for (i = 0; i < c->noutputs; i++)
+		config_check_output_system(&ctx, &c->outputs[i]);
+	return ((int)ctx.nerrors);
 }
 
 static void
@@ -1931,6 +2550,10 @@ config_output_clear(struct config_output *o)
 	free(o->path);
 	free(o->match);
 	filter_free(o->filter);
+	template_free(o->template);
+	template_free(o->name_template);
+	free(o->fallback);
+	free(o->file);
 	free(o->owner);
 	free(o->group);
 	free(o->host);
@@ -1963,9 +2586,19 @@ config_output_dup(const struct config_output *src)
 	o->host = o->tls_ca_file = o->tls_cert_file = o->tls_key_file = NULL;
 	o->tls_peer_name = o->spool_path = NULL;
 	o->filter = NULL;
+	o->template = o->name_template = NULL;
+	o->fallback = o->file = NULL;
 	o->kafka = NULL;
 	if ((src->filter != NULL && (o->filter = filter_compile(
 	    filter_text(src->filter), err, sizeof err)) == NULL) ||
+	    (src->template != NULL && (o->template = template_compile(
+	    template_text(src->template), TEMPLATE_LINE, err,
+	    sizeof err)) == NULL) ||
+	    (src->name_template != NULL && (o->name_template =
+	    template_compile(template_text(src->name_template), TEMPLATE_NAME,
+	    err, sizeof err)) == NULL) ||
+	    config_dup_opt(&o->fallback, src->fallback) == -1 ||
+	    config_dup_opt(&o->file, src->file) == -1 ||
 	    (o->name = strdup(src->name)) == NULL ||
 	    (o->path = strdup(src->path)) == NULL ||
 	    config_dup_opt(&o->match, src->match) == -1 ||

@@ -19,6 +19,7 @@
 #include "filter.h"
 #include "format.h"
 #include "match.h"
+#include "template.h"
 
 enum config_overflow {
 	OVERFLOW_BACKPRESSURE,	/* stop reading from clients until there is room */
@@ -78,6 +79,13 @@ struct config_output {
 					 * that reload matches outputs by path
 					 * whatever their type */
 	enum format_kind format;
+	struct template	*template;	/* the line template; NULL = format */
+	/* A path whose file name holds fields ("/var/log/apps/${tag}.log"):
+	 * the writer keeps at most max_open_files of its files open, and
+	 * records whose name is unusable go to fallback (a path). */
+	struct template	*name_template;	/* NULL = path is one file */
+	char		*fallback;
+	unsigned	 max_open_files;
 	char		*match;		/* selector text, "*.*" when not set */
 	struct match	 selector;	/* compiled from match */
 	struct filter	*filter;	/* NULL = none; compiled from the
@@ -115,7 +123,8 @@ struct config_output {
 	enum config_sync spool_sync;	/* after each append: never, at most
 					 * once a second, always */
 	struct config_kafka *kafka;	/* type = "kafka" only, else NULL */
-	int		 line;		/* where it was defined, for messages */
+	char		*file;		/* where it was defined (a file of */
+	int		 line;		/* include_dir, or the main one) */
 };
 
 struct config {
@@ -145,6 +154,8 @@ struct config {
 	unsigned	 ratelimit_interval_ms;	/* per-sender window */
 	unsigned	 ratelimit_burst;	/* records per window; 0 = no limit */
 	char		 sd_id[FORMAT_SD_ID_MAX + 1];	/* our RFC 5424 SD-ID */
+	uint64_t	 budget_max_use;	/* disk_budget: 0 = none */
+	unsigned	 budget_interval_ms;	/* how often it is checked */
 	size_t		 noutputs;
 	struct config_output *outputs;
 };
@@ -160,6 +171,15 @@ struct config *config_load_file(const char *path, char *err, size_t errlen);
 struct config *config_load_string(const char *text, const char *name,
 	    char *err, size_t errlen);
 void	config_free(struct config *);
+
+/*
+ * The checks of asynclogd -t beyond the file's own text, against the
+ * system as it is now: unknown owner or group, a directory that is
+ * missing or that we cannot write, a path that is a directory. Every
+ * problem is a line "file:line: output 'x': ..." in err; returns their
+ * number (0: all is well).
+ */
+int	config_check_system(const struct config *, char *err, size_t errlen);
 
 /* A private deep copy of one output's settings (outputs and writer threads
  * keep their own, so a reload can free the old config at once). */

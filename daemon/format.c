@@ -67,6 +67,11 @@ static const char *format_severities[] = {
 #define FORMAT_NSEVERITIES \
 	(sizeof format_severities / sizeof format_severities[0])
 
+static const char *format_months[] = {
+	"Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct",
+	"Nov", "Dec",
+};
+
 static const char *format_names[] = {
 	[FORMAT_TEXT] = "text",
 	[FORMAT_JSON] = "json",
@@ -91,6 +96,7 @@ struct format_tcache {
 	int64_t	 sec;
 	char	 date[20];	/* "YYYY-MM-DDTHH:MM:SS" + NUL */
 	char	 offset[7];	/* "+HH:MM" + NUL */
+	char	 bsd[16];	/* "Mmm dd hh:mm:ss" + NUL (RFC 3164) */
 	int64_t	 last_ns;	/* records of one read share a receive time: */
 	char	 last[FORMAT_TIME_LEN];	/* its whole stamp, reused as is */
 	bool	 last_valid;
@@ -145,7 +151,8 @@ format_adds(struct format_buf *b, const char *s)
 	format_add(b, s, strlen(s));
 }
 
-static void
+/* Inlined: numbers are on every line, and a call costs as much. */
+static inline __attribute__((always_inline)) void
 format_addu(struct format_buf *b, uintmax_t v)
 {
 	char	tmp[24];
@@ -158,7 +165,7 @@ format_addu(struct format_buf *b, uintmax_t v)
 	format_add(b, tmp + i, sizeof tmp - i);
 }
 
-static void
+static inline __attribute__((always_inline)) void
 format_addi(struct format_buf *b, intmax_t v)
 {
 	if (v < 0) {
@@ -575,6 +582,11 @@ format_time_fill(struct format_tcache *c, int64_t sec)
 	    tm.tm_min, tm.tm_sec);
 	memcpy(c->date, tmp, sizeof c->date - 1);
 	c->date[sizeof c->date - 1] = '\0';
+	snprintf(tmp, sizeof tmp, "%s %2d %02d:%02d:%02d",
+	    format_months[tm.tm_mon % 12], tm.tm_mday, tm.tm_hour, tm.tm_min,
+	    tm.tm_sec);
+	memcpy(c->bsd, tmp, sizeof c->bsd - 1);
+	c->bsd[sizeof c->bsd - 1] = '\0';
 
 	off = tm.tm_gmtoff / 60;
 	if (off < 0) {
@@ -946,6 +958,22 @@ format_json(struct format_buf *b, const struct record *rec, const char *host)
 	if (rec->sd != NULL)
 		format_json_str(b, "sd", rec->sd, rec->sd_len);
 	format_json_str(b, "message", rec->msg, rec->msg_len);
+	if (rec->fmt != NULL) {
+		/* A record rendered by the daemon: its template and values. */
+		format_json_str(b, "fmt", rec->fmt, rec->fmt_len);
+		format_add(b, ",\"args\":[", 9);
+		for (i = 0; i < rec->nargs; i++) {
+			if (i > 0)
+				format_addc(b, ',');
+			if (rec->args[i].quoted)
+				format_addc(b, '"');
+			format_escape_json_buf(b, rec->args[i].s,
+			    rec->args[i].len);
+			if (rec->args[i].quoted)
+				format_addc(b, '"');
+		}
+		format_addc(b, ']');
+	}
 	if (rec->nfields > 0) {
 		format_add(b, ",\"fields\":{", 11);
 		for (i = 0; i < rec->nfields; i++) {
@@ -1146,6 +1174,16 @@ format_sd_claim(struct format_buf *b, const char *name, const char *s,
 	format_addc(b, '"');
 }
 
+/* PRI of the record; user.notice (13) when it is out of range. */
+static int
+format_pri(const struct record *rec)
+{
+	if (rec->facility >= 0 && (size_t)rec->facility < FORMAT_NFACILITIES &&
+	    rec->severity >= 0 && (size_t)rec->severity < FORMAT_NSEVERITIES)
+		return rec->facility * 8 + rec->severity;
+	return 1 * 8 + 5;
+}
+
 /*
  * rfc5424: <PRI>1 TIME HOST APP PROCID MSGID [SD-ID ...][SD] MSG
  * HOST is trusted (format_host()), PROCID the kernel's pid. Our SD element,
@@ -1165,10 +1203,7 @@ format_rfc5424(struct format_buf *b, const struct record *rec,
 	int		 pri;
 	bool		 sd_ok;
 
-	pri = 1 * 8 + 5;
-	if (rec->facility >= 0 && (size_t)rec->facility < FORMAT_NFACILITIES &&
-	    rec->severity >= 0 && (size_t)rec->severity < FORMAT_NSEVERITIES)
-		pri = rec->facility * 8 + rec->severity;
+	pri = format_pri(rec);
 	format_host(rec, host, &h, &hlen);
 	sd_ok = rec->sd != NULL && format_sd_valid(rec->sd, rec->sd_len);
 
@@ -1254,6 +1289,218 @@ format_record(enum format_kind kind, const char *sd_id,
 	return (ssize_t)b.len;
 }
 
+/* Field names as templates spell them (template.c: "${tag}"). */
+static const char *format_field_names[] = {
+	[FIELD_TIME] = "time",
+	[FIELD_TIME_RFC3164] = "time:rfc3164",
+	[FIELD_TIME_UNIX] = "time:unix",
+	[FIELD_HOST] = "host",
+	[FIELD_TAG] = "tag",
+	[FIELD_PID] = "pid",
+	[FIELD_UID] = "uid",
+	[FIELD_GID] = "gid",
+	[FIELD_FACILITY] = "facility",
+	[FIELD_FACILITY_NUM] = "facility:num",
+	[FIELD_SEVERITY] = "severity",
+	[FIELD_SEVERITY_NUM] = "severity:num",
+	[FIELD_PRI] = "pri",
+	[FIELD_MSGID] = "msgid",
+	[FIELD_MESSAGE] = "message",
+	[FIELD_MSGHDR] = "msghdr",
+	[FIELD_UNIT] = "unit",
+	[FIELD_FIELDS] = "fields",
+};
+
+int
+format_field_parse(const char *name, size_t len)
+{
+	size_t	i;
+
+	for (i = 0; i < FIELD_NFIELDS; i++) {
+		if (strlen(format_field_names[i]) == len &&
+		    memcmp(format_field_names[i], name, len) == 0)
+			return (int)i;
+	}
+	return -1;
+}
+
+const char *
+format_field_name(enum format_field f)
+{
+	return (unsigned)f < FIELD_NFIELDS ? format_field_names[f] : "?";
+}
+
+bool
+format_field_client(enum format_field f)
+{
+	switch (f) {
+	case FIELD_TAG:
+	case FIELD_MSGID:
+	case FIELD_MESSAGE:
+	case FIELD_MSGHDR:
+	case FIELD_FIELDS:
+	case FIELD_HOST:	/* a trusted peer's name, chosen by the peer */
+	case FIELD_UNIT:
+		return true;
+	default:
+		return false;
+	}
+}
+
+/* Client bytes escaped for a field; a word is never empty ("-"). */
+static void
+format_field_str(struct format_buf *b, const char *s, size_t len,
+    enum format_escape esc)
+{
+	switch (esc) {
+	case FORMAT_AS_JSON:
+		format_escape_json_buf(b, s, len);
+		break;
+	case FORMAT_AS_WORD:
+		format_word(b, s, len);
+		break;
+	default:
+		format_escape(b, s, len, 0);
+		break;
+	}
+}
+
+/* A kernel id, "-" when unknown. */
+static void
+format_field_id(struct format_buf *b, uintmax_t v, bool known)
+{
+	if (known)
+		format_addu(b, v);
+	else
+		format_addc(b, '-');
+}
+
+/* A name from names[], or the number when the record is out of range. */
+static void
+format_field_named(struct format_buf *b, int v, const char **names, size_t n)
+{
+	if (v >= 0 && (size_t)v < n)
+		format_adds(b, names[v]);
+	else
+		format_addi(b, v);
+}
+
+static void
+format_field_time(struct format_buf *b, enum format_field f, int64_t ns)
+{
+	struct format_tcache	*c = &format_tcache;
+	int64_t			 sec = ns / 1000000000, usec;
+	char			 frac[7];
+	int			 i;
+
+	usec = (ns % 1000000000) / 1000;
+	if (usec < 0) {
+		sec--;
+		usec += 1000000;
+	}
+	if (f == FIELD_TIME_RFC3164) {
+		if (!c->valid || c->sec != sec)
+			format_time_fill(c, sec);
+		format_add(b, c->bsd, sizeof c->bsd - 1);
+		return;
+	}
+	format_addi(b, sec);
+	frac[0] = '.';
+	for (i = 6; i >= 1; i--) {
+		frac[i] = (char)('0' + usec % 10);
+		usec /= 10;
+	}
+	format_add(b, frac, sizeof frac);
+}
+
+ssize_t
+format_field(enum format_field f, enum format_escape esc,
+    const struct record *rec, const char *host, char *dst, size_t cap)
+{
+	struct format_buf	 b = { dst, 0, cap, false };
+	const char		*h;
+	size_t			 hlen;
+
+	switch (f) {
+	case FIELD_TIME:
+		format_time_buf(&b, rec->time_ns, true);
+		break;
+	case FIELD_TIME_RFC3164:
+	case FIELD_TIME_UNIX:
+		format_field_time(&b, f, rec->time_ns);
+		break;
+	case FIELD_HOST:
+		format_host(rec, host, &h, &hlen);
+		format_field_str(&b, h, hlen, esc);
+		break;
+	case FIELD_TAG:
+		format_field_str(&b, rec->tag, rec->tag_len, esc);
+		break;
+	case FIELD_PID:
+		format_field_id(&b, (uintmax_t)rec->pid, rec->pid >= 0);
+		break;
+	case FIELD_UID:
+		format_field_id(&b, (uintmax_t)rec->uid,
+		    rec->uid != (uid_t)-1);
+		break;
+	case FIELD_GID:
+		format_field_id(&b, (uintmax_t)rec->gid,
+		    rec->gid != (gid_t)-1);
+		break;
+	case FIELD_FACILITY:
+		format_field_named(&b, rec->facility, format_facilities,
+		    FORMAT_NFACILITIES);
+		break;
+	case FIELD_FACILITY_NUM:
+		format_addi(&b, rec->facility);
+		break;
+	case FIELD_SEVERITY:
+		format_field_named(&b, rec->severity, format_severities,
+		    FORMAT_NSEVERITIES);
+		break;
+	case FIELD_SEVERITY_NUM:
+		format_addi(&b, rec->severity);
+		break;
+	case FIELD_PRI:
+		format_addi(&b, format_pri(rec));
+		break;
+	case FIELD_MSGID:
+		if (rec->msgid == NULL || rec->msgid_len == 0)
+			format_addc(&b, '-');
+		else
+			format_field_str(&b, rec->msgid, rec->msgid_len, esc);
+		break;
+	case FIELD_MESSAGE:
+		format_field_str(&b, rec->msg, rec->msg_len, esc);
+		break;
+	case FIELD_MSGHDR:
+		/* As in "text": the tag stays one word, whatever esc says. */
+		format_word(&b, rec->tag, rec->tag_len);
+		if (rec->pid >= 0) {
+			format_addc(&b, '[');
+			format_addi(&b, rec->pid);
+			format_addc(&b, ']');
+		}
+		format_add(&b, ": ", 2);
+		break;
+	case FIELD_UNIT:
+		if (rec->unit_len == 0)
+			format_addc(&b, '-');
+		else
+			format_field_str(&b, rec->unit, format_unit_len(rec),
+			    esc);
+		break;
+	case FIELD_FIELDS:
+		format_text_fields(&b, rec);
+		break;
+	default:
+		return -1;
+	}
+	if (b.full)
+		return -1;
+	return (ssize_t)b.len;
+}
+
 /*
  * No escape makes a byte longer than FORMAT_GROWTH bytes (JSON's \u00XX and
  * \udcXX), and everything that is not client bytes fits in FORMAT_FIXED:
@@ -1276,6 +1523,11 @@ format_max_len(const struct record *rec)
 		n += rec->sd_len;
 	for (i = 0; i < rec->nfields; i++)
 		n += rec->fields[i].key_len + rec->fields[i].value_len + 2;
+	if (rec->fmt != NULL) {
+		n += rec->fmt_len;
+		for (i = 0; i < rec->nargs; i++)
+			n += rec->args[i].len + 3;
+	}
 	return FORMAT_FIXED + FORMAT_GROWTH * n;
 }
 

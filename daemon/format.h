@@ -53,6 +53,53 @@ ssize_t	format_record(enum format_kind, const char *sd_id,
 	    const struct record *rec, const char *host, char *dst, size_t cap);
 
 /*
+ * One field of a record on its own, for line and path templates
+ * (template.c): the record's bytes escaped as the formats above escape them,
+ * so a template can rearrange a line but never forge one.
+ */
+enum format_field {
+	FIELD_TIME,		/* RFC 3339 receive time, as in "text" */
+	FIELD_TIME_RFC3164,	/* "Dec  1 14:48:22", local time */
+	FIELD_TIME_UNIX,	/* seconds.microseconds since the epoch */
+	FIELD_HOST,		/* trusted host, as in "text" */
+	FIELD_TAG,
+	FIELD_PID,		/* kernel's; "-" when unknown */
+	FIELD_UID,
+	FIELD_GID,
+	FIELD_FACILITY,		/* name: "daemon" */
+	FIELD_FACILITY_NUM,
+	FIELD_SEVERITY,		/* name: "info" */
+	FIELD_SEVERITY_NUM,
+	FIELD_PRI,		/* facility * 8 + severity */
+	FIELD_MSGID,		/* "-" when none */
+	FIELD_MESSAGE,
+	FIELD_MSGHDR,		/* "tag[pid]: ", or "tag: " without a pid */
+	FIELD_UNIT,		/* "-" when unknown */
+	FIELD_FIELDS,		/* native fields as " key=value" pairs */
+	FIELD_NFIELDS
+};
+
+enum format_escape {
+	FORMAT_AS_TEXT,		/* reversible text escaping (message) */
+	FORMAT_AS_WORD,		/* the same, spaces escaped too; "-" if empty */
+	FORMAT_AS_JSON,		/* JSON string body, without the quotes */
+};
+
+/* "tag" -> FIELD_TAG; -1 when unknown. */
+int	format_field_parse(const char *name, size_t len);
+const char *format_field_name(enum format_field);
+/* May this field hold a client's bytes (for path sanitising and bounds)? */
+bool	format_field_client(enum format_field);
+
+/*
+ * Append field f of rec to dst, escaped as esc says (ignored for numbers
+ * and times, which need none). Returns bytes written or -1 when it does not
+ * fit in cap. Client fields grow by at most FORMAT_GROWTH per byte.
+ */
+ssize_t	format_field(enum format_field f, enum format_escape esc,
+	    const struct record *rec, const char *host, char *dst, size_t cap);
+
+/*
  * Upper bound of the line length format_record() can produce for rec, so a
  * caller can pick a chunk with room before formatting.
  */

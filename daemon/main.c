@@ -208,7 +208,7 @@ main(int argc, char *argv[])
 	struct event_base *base;
 	struct config *conf;
 	struct server srv;
-	char err[1024], *text;
+	char err[8192], *text;
 	size_t i;
 	int ch, stuck, fds[LISTEN_NKINDS];
 
@@ -244,6 +244,11 @@ main(int argc, char *argv[])
 	main_conffile = conffile;
 	main_conf = conf;
 	if (check) {
+		/* -t also checks what would fail at start: owners, directories. */
+		if (config_check_system(conf, err, sizeof(err)) > 0) {
+			config_free(conf);
+			log_fatal(2, "%s", err);
+		}
 		printf("%s: configuration OK\n", conf->file);
 		config_free(conf);
 		return 0;

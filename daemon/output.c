@@ -27,6 +27,7 @@
 #include "output.h"
 #include "sink.h"
 #include "task.h"
+#include "template.h"
 #include "writer.h"
 
 struct output {
@@ -41,7 +42,9 @@ struct output {
 	unsigned	 nfree;
 	uint64_t	 next_seq;	/* seq of the next chunk handed off */
 	uint64_t	 completed_seq;	/* every chunk below this came back */
+	uint64_t	 lossy_seq;	/* 1 + seq of the last one back with drops */
 	struct counters	 counters;
+	uint64_t	 fallback;	/* records whose file name was unusable */
 	bool		 stalled;	/* no room for stall_timeout_ms: drop, don't wait */
 	struct task_cond room;		/* signalled when a chunk returns to the pool */
 	struct task_cond progress;	/* a chunk came back, the sink opened or ended */
@@ -128,6 +131,8 @@ output_complete(struct output *o, struct chunk_list *done)
 		 * pool: take_counts says when it is delivered. */
 		o->counters.buffered -= c->nrecords - c->nspooled;
 		o->completed_seq = c->seq + 1;
+		if (c->ndropped > 0)
+			o->lossy_seq = c->seq + 1;
 		c->len = 0;
 		c->nrecords = 0;
 		c->nspooled = 0;
@@ -289,6 +294,39 @@ output_take_chunk(struct output *o)
 	return c;
 }
 
+/*
+ * A line by template, and for an output whose path has fields, behind the
+ * name of its file (chunk.h: CHUNK_NAMED), rendered here where the record
+ * still is; the writer sorts a chunk's lines into their files. An
+ * unusable name (template.h) is an empty one: the fallback file.
+ */
+static ssize_t __attribute__((noinline))
+output_format_other(struct output *o, const struct record *rec, char *dst,
+    size_t cap)
+{
+	char	name[TEMPLATE_NAME_MAX + 1];
+	ssize_t	nlen, n;
+
+	if (o->conf->name_template == NULL)
+		return template_line(o->conf->format, o->conf->template,
+		    o->conf->sd_id, rec, o->host, dst, cap);
+
+	if ((nlen = template_render_name(o->conf->name_template, rec, o->host,
+	    name, sizeof(name))) < 0)
+		nlen = 0;
+	if (cap < (size_t)nlen + 1)
+		return -1;
+	if ((n = template_line(o->conf->format, o->conf->template,
+	    o->conf->sd_id, rec, o->host, dst + 1 + nlen,
+	    cap - 1 - (size_t)nlen)) < 0)
+		return -1;
+	dst[0] = (char)(unsigned char)nlen;
+	memcpy(dst + 1, name, (size_t)nlen);
+	if (nlen == 0)
+		o->fallback++;
+	return 1 + nlen + n;
+}
+
 enum output_offer
 output_offer(struct output *o, const struct record *rec)
 {
@@ -300,8 +338,14 @@ output_offer(struct output *o, const struct record *rec)
 		    (o->current = output_take_chunk(o)) == NULL)
 			return OUTPUT_FULL;
 		c = o->current;
-		n = format_record(o->conf->format, o->conf->sd_id, rec, o->host,
-		    c->buf + c->len, c->cap - c->len);
+		/* The built-in formats first: the common case stays as
+		 * cheap as it was before templates. */
+		if (o->conf->template == NULL && o->conf->name_template == NULL)
+			n = format_record(o->conf->format, o->conf->sd_id, rec,
+			    o->host, c->buf + c->len, c->cap - c->len);
+		else
+			n = output_format_other(o, rec, c->buf + c->len,
+			    c->cap - c->len);
 		if (n >= 0)
 			break;
 		if (c->len == 0) {
@@ -381,6 +425,24 @@ bool
 output_synced(const struct output *o, uint64_t seq)
 {
 	return o->completed_seq >= seq;
+}
+
+uint64_t
+output_written_seq(const struct output *o)
+{
+	return o->completed_seq;
+}
+
+bool
+output_lossy_since(const struct output *o, uint64_t seq)
+{
+	return o->lossy_seq > seq;
+}
+
+int64_t
+output_fallback(const struct output *o)
+{
+	return o->conf->name_template != NULL ? (int64_t)o->fallback : -1;
 }
 
 const char *

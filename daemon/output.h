@@ -60,6 +60,9 @@ int	output_opened(struct output *, bool wait, char *err, size_t errlen);
 
 /* Identity and settings. */
 const char *output_name(const struct output *);
+/* Records of a path with fields whose name was unusable, sent to the
+ * fallback file; -1 for an output whose path has no fields. */
+int64_t	output_fallback(const struct output *);
 const char *output_path(const struct output *);
 unsigned output_index(const struct output *);
 /* Unique for the daemon's lifetime (a reload may reuse an index). */
@@ -97,6 +100,10 @@ void	output_flush(struct output *);
  * record offered so far was written (or dropped). Flushes first. */
 uint64_t output_sync_point(struct output *);
 bool	output_synced(const struct output *, uint64_t seq);
+/* Every chunk below this sequence came back from the sink (barrier.h). */
+uint64_t output_written_seq(const struct output *);
+/* Did a chunk of sequence seq or later come back with drops? */
+bool	output_lossy_since(const struct output *, uint64_t seq);
 
 const struct counters *output_counters(const struct output *);
 bool	output_idle(const struct output *);	/* nothing buffered */

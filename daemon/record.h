@@ -9,6 +9,7 @@
 #ifndef ASYNCLOG_RECORD_H
 #define ASYNCLOG_RECORD_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -16,6 +17,13 @@
 #include "wire.h"
 
 #define RECORD_UNIT_MAX	256	/* longest systemd unit name kept */
+
+/* An argument of a record rendered by the daemon (deferred.h), alone. */
+struct record_arg {
+	const char	*s;
+	size_t		 len;
+	bool		 quoted;	/* JSON: a string, else a number */
+};
 
 struct record {
 	int64_t		 time_ns;	/* when the daemon received it (CLOCK_REALTIME) */
@@ -47,6 +55,11 @@ struct record {
 	size_t		 msg_len;
 	size_t		 nfields;	/* native key=value fields */
 	const struct wire_field *fields;
+	const char	*fmt;		/* the printf format it was rendered
+					 * from (RECORD_ARGS); NULL = none */
+	size_t		 fmt_len;
+	size_t		 nargs;		/* its arguments, when fmt is set */
+	const struct record_arg *args;
 };
 
 #endif

@@ -117,6 +117,28 @@ rotate_match(const char *base, const char *name, uint64_t *n,
 	return false;
 }
 
+size_t
+rotate_base_len(const char *name)
+{
+	enum rotate_suffix suffix;
+	const char *dot;
+	uint64_t n;
+	char base[PATH_MAX];
+
+	/* The last dot before the number: before ".zst" when there is one. */
+	for (dot = strrchr(name, '.'); dot != NULL && dot > name; dot--) {
+		if (*dot != '.')
+			continue;
+		if ((size_t)(dot - name) >= sizeof(base))
+			return 0;
+		memcpy(base, name, (size_t)(dot - name));
+		base[dot - name] = '\0';
+		if (rotate_match(base, name, &n, &suffix))
+			return suffix == SUFFIX_ZST_TMP ? 0 : (size_t)(dot - name);
+	}
+	return 0;
+}
+
 /* Highest number first, so shifting never renames onto a name in use. */
 static int
 rotate_entry_cmp(const void *a, const void *b)

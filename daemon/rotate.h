@@ -71,4 +71,11 @@ int	rotate_compress_file(int dirfd, const char *src, const char *dst,
  */
 int	rotate_cleanup(int dirfd, const char *name, unsigned keep);
 
+/*
+ * Is name a rotated file, "BASE.N" or "BASE.N.zst" (N canonical, >= 1)?
+ * Then the length of BASE, else 0. The disk budget (budget.c) uses it to
+ * tell an output's rotated files from its live ones.
+ */
+size_t	rotate_base_len(const char *name);
+
 #endif

@@ -16,6 +16,7 @@
 
 #include <event2/event.h>
 
+#include "budget.h"
 #include "clock.h"
 #include "conn.h"
 #include "kmsg.h"
@@ -86,6 +87,8 @@ server_start(struct server *srv, struct event_base *base, struct config *conf,
 		if (output_opened(o, true, err, errlen) == -1)
 			return -1;
 	}
+	if (budget_start(conf, err, errlen) == -1)
+		return -1;
 	srv->listeners = listen_start(base, conf, srv->route, srv->conns, err,
 	    errlen);
 	if (srv->listeners == NULL)
@@ -156,6 +159,7 @@ server_drain_task(struct task *t)
 		listen_stop(srv->listeners);
 	srv->listeners = NULL;
 	kmsg_stop(srv->kmsg);
+	budget_stop();
 	conn_drain_all(srv->conns);
 	while (conn_count(srv->conns) > 0 &&
 	    server_ms_left(srv->drain_deadline_ns) > 0)
@@ -295,6 +299,7 @@ server_reload_commit(struct server *srv)
 	}
 	route_replace(srv->route, live, conf->noutputs);
 	route_set_config(srv->route, conf);
+	budget_update(conf);
 	if (!server_same_listen(srv->conf, conf))
 		log_warn("listen settings changed; they take effect at the "
 		    "next restart");

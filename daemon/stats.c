@@ -12,6 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "budget.h"
 #include "format.h"
 #include "output.h"
 #include "route.h"
@@ -196,6 +197,9 @@ stats_render_human(const struct route *route, bool json)
 				    "\"records\":%llu},",
 				    (unsigned long long)sp_bytes,
 				    (unsigned long long)sp_records);
+			if (output_fallback(o) >= 0)
+				stats_printf(&b, "\"fallback\":%lld,",
+				    (long long)output_fallback(o));
 			stats_counters(&b, output_counters(o), true);
 			stats_printf(&b, "}");
 		} else {
@@ -223,13 +227,25 @@ stats_render_human(const struct route *route, bool json)
 				    "spool_records=%llu",
 				    (unsigned long long)sp_bytes,
 				    (unsigned long long)sp_records);
+			if (output_fallback(o) >= 0)
+				stats_printf(&b, " fallback=%lld",
+				    (long long)output_fallback(o));
 			stats_counters(&b, output_counters(o), false);
 			stats_printf(&b, "\n");
 		}
 	}
 	if (json) {
-		stats_printf(&b, "}}\n");
+		stats_printf(&b, "}");
+		if (budget_used() >= 0)
+			stats_printf(&b, ",\"disk_budget\":{\"used\":%lld,"
+			    "\"removed\":%llu}", (long long)budget_used(),
+			    (unsigned long long)budget_removed());
+		stats_printf(&b, "}\n");
 	} else {
+		if (budget_used() >= 0)
+			stats_printf(&b, "disk_budget used=%lld removed=%llu\n",
+			    (long long)budget_used(),
+			    (unsigned long long)budget_removed());
 		stats_printf(&b, "input (dropped before reaching an output)");
 		for (int r = 0; r < DROP_NREASONS; r++)
 			if (counters_input.dropped[r] > 0)

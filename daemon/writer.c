@@ -30,6 +30,7 @@
 
 #include <event2/event.h>
 
+#include "budget.h"
 #include "clock.h"
 #include "chunk.h"
 #include "format.h"
@@ -39,7 +40,15 @@
 #include "report.h"
 #include "rotate.h"
 #include "sink.h"
+#include "template.h"
 #include "writer.h"
+
+struct writer_file {
+	char		 name[NAME_MAX + 1];
+	int		 fd;		/* -1: slot free */
+	int64_t		 first_ns;
+	uint64_t	 used;		/* tick of its last write */
+};
 
 struct writer {
 	struct sink	 sink;		/* first: a struct sink * is a writer */
@@ -66,6 +75,23 @@ struct writer {
 	int64_t		 last_sync_ns;	/* monotonic */
 	bool		 unsynced;
 
+	/*
+	 * A path with fields (conf->name_template): the files open now,
+	 * at most max_open_files, the least recently used closed first.
+	 * The one being written is "current": its descriptor, name and age
+	 * are fd, name and first_ns above, so that every step written for
+	 * one file (rotation, undo, reserve, marker) serves each of them.
+	 * files[0] is the fallback file, never closed.
+	 */
+	struct writer_file *files;	/* NULL: the path is one file */
+	unsigned	 nslots;
+	unsigned	 cur;		/* the slot in fd, name, first_ns */
+	uint64_t	 tick;		/* LRU clock */
+	char		*scratch;	/* one file's lines of a chunk */
+	struct writer_line *lines;	/* a chunk's records, indexed */
+	uint32_t	*heads;		/* by file name: 2 * ncap slots */
+	size_t		 ncap;
+
 	/* Published for stats, read from the loop thread. */
 	_Atomic int	 pub_dropping;
 	_Atomic int64_t	 pub_since_ns;
@@ -75,6 +101,7 @@ struct writer {
 };
 
 static void	*writer_main(void *);
+static int	 writer_marker(struct writer *);
 static int	 writer_reserve(int, off_t);
 static const struct sink_ops writer_ops;
 
@@ -120,8 +147,9 @@ writer_open_dir(struct writer *w, char *err, size_t errlen)
 	const struct config_output *conf = w->conf;
 	int r;
 
-	if ((w->dirfd = logdir_open(conf->path, conf->name, w->name,
-	    sizeof(w->name), err, errlen)) == -1)
+	if ((w->dirfd = logdir_open(conf->fallback != NULL ? conf->fallback :
+	    conf->path, conf->name, w->name, sizeof(w->name), err,
+	    errlen)) == -1)
 		return -1;
 	r = logdir_check(w->dirfd, conf->path, conf->name,
 	    conf->allow_shared_dir, err, errlen);
@@ -289,6 +317,32 @@ writer_open_state(struct sink *s, bool wait, char *err, size_t errlen)
 	return handoff_open_state(&writer_of(s)->ho, wait, err, errlen);
 }
 
+static int
+writer_files_new(struct writer *w, const struct config_output *conf,
+    size_t chunk_size)
+{
+	unsigned i;
+
+	w->nslots = conf->max_open_files < 2 ? 2 : conf->max_open_files;
+	if ((w->files = calloc(w->nslots, sizeof(*w->files))) == NULL ||
+	    (w->scratch = malloc(chunk_size)) == NULL) {
+		free(w->files);
+		return -1;
+	}
+	for (i = 0; i < w->nslots; i++)
+		w->files[i].fd = -1;
+	return 0;
+}
+
+static void
+writer_files_free(struct writer *w)
+{
+	free(w->files);
+	free(w->scratch);
+	free(w->lines);
+	free(w->heads);
+}
+
 struct sink *
 writer_new(const struct config_output *conf, const char *host,
     size_t chunk_size, struct event *done, char *err, size_t errlen)
@@ -303,6 +357,13 @@ writer_new(const struct config_output *conf, const char *host,
 		return NULL;
 	}
 	w->sink.ops = &writer_ops;
+	if (conf->name_template != NULL && writer_files_new(w, conf,
+	    chunk_size) == -1) {
+		config_output_free(w->conf);
+		free(w);
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
 	snprintf(w->host, sizeof(w->host), "%s", host);
 	w->chunk_size = chunk_size;
 	w->dirfd = -1;
@@ -315,6 +376,7 @@ writer_new(const struct config_output *conf, const char *host,
 		    conf->name, strerror(rc));
 		handoff_destroy(&w->ho);
 		config_output_free(w->conf);
+		writer_files_free(w);
 		free(w);
 		return NULL;
 	}
@@ -540,8 +602,8 @@ writer_format_marker(struct writer *w, char *buf, size_t cap)
 
 	report_output_dropped(&r, w->lost, w->drop_reason, w->lost_first_ns,
 	    w->lost_last_ns, &w->lost_by);
-	return format_record(w->conf->format, w->conf->sd_id, &r.rec, w->host,
-	    buf, cap);
+	return template_line(w->conf->format, w->conf->template,
+	    w->conf->sd_id, &r.rec, w->host, buf, cap);
 }
 
 /*
@@ -579,7 +641,9 @@ writer_probe(struct writer *w)
 	avail = writer_free_space(w, &floor);
 	if (avail != -1 && avail < floor + (int64_t)w->chunk_size)
 		return;
-	if (w->lost > 0 && writer_write_marker(w) == -1)
+	if (budget_exceeded())
+		return;
+	if (w->lost > 0 && writer_marker(w) == -1)
 		return;
 	log_info("output %s: writing again; %llu records were dropped (%s)",
 	    w->conf->name, (unsigned long long)w->lost, w->drop_reason);
@@ -605,11 +669,29 @@ writer_errno_reason(int e)
 }
 
 static void
-writer_sync(struct writer *w)
+writer_sync_fd(struct writer *w, int fd)
 {
-	if (fdatasync(w->fd) == -1 && errno != EINVAL && errno != EROFS)
+	if (fdatasync(fd) == -1 && errno != EINVAL && errno != EROFS)
 		log_warn("output %s: fdatasync: %s", w->conf->name,
 		    strerror(errno));
+}
+
+static void writer_park(struct writer *);
+
+/* Every open file of the output: one, or each of a path with fields. */
+static void
+writer_sync(struct writer *w)
+{
+	unsigned i;
+
+	if (w->files == NULL)
+		writer_sync_fd(w, w->fd);
+	else {
+		writer_park(w);
+		for (i = 0; i < w->nslots; i++)
+			if (w->files[i].fd != -1)
+				writer_sync_fd(w, w->files[i].fd);
+	}
 	w->unsynced = false;
 	w->last_sync_ns = clock_mono_ns();
 }
@@ -687,6 +769,8 @@ writer_write_chunk(struct writer *w, struct chunk *c)
 
 	c->nwritten = 0;
 	c->ndropped = 0;
+	if (!w->dropping && budget_exceeded())
+		writer_enter_dropping(w, "disk budget", c->first_ns);
 	if (!w->dropping && (w->conf->keep_free_bytes > 0 ||
 	    w->conf->keep_free_percent > 0)) {
 		avail = writer_free_space(w, &floor);
@@ -739,6 +823,239 @@ failed:
 	c->ndropped = c->nrecords;
 }
 
+/* Keep the current file's descriptor and age in its slot. */
+static void
+writer_park(struct writer *w)
+{
+	struct writer_file *f = &w->files[w->cur];
+
+	f->fd = w->fd;
+	f->first_ns = w->first_ns;
+	memcpy(f->name, w->name, sizeof(f->name));
+}
+
+/* Make slot i the current file. */
+static void
+writer_select(struct writer *w, unsigned i)
+{
+	if (i == w->cur)
+		return;
+	writer_park(w);
+	w->cur = i;
+	w->fd = w->files[i].fd;
+	w->first_ns = w->files[i].first_ns;
+	memcpy(w->name, w->files[i].name, sizeof(w->name));
+}
+
+/* Close the file in slot i for good (not the current one). */
+static void
+writer_evict(struct writer *w, unsigned i)
+{
+	struct writer_file *f = &w->files[i];
+
+	if (f->fd == -1)
+		return;
+	/* Its data must not wait for a sync that will never come. */
+	if (w->conf->sync != SYNC_NEVER)
+		writer_sync_fd(w, f->fd);
+	writer_release(f->fd);
+	if (close(f->fd) == -1)
+		log_warn("output %s: close %s: %s", w->conf->name, f->name,
+		    strerror(errno));
+	f->fd = -1;
+}
+
+/*
+ * Make the file named name (len bytes; 0: the fallback) current, opening
+ * it in a free slot or in that of the least recently used file. A file
+ * that cannot be opened is reported (rate-limited) and its records go to
+ * the fallback file rather than being lost.
+ */
+static void
+writer_use(struct writer *w, const char *name, size_t len)
+{
+	char err[512];
+	unsigned i, victim = 0;
+
+	w->tick++;
+	writer_park(w);
+	for (i = 1; len > 0 && i < w->nslots; i++) {
+		if (w->files[i].fd != -1 && strlen(w->files[i].name) == len &&
+		    memcmp(w->files[i].name, name, len) == 0) {
+			writer_select(w, i);
+			w->files[i].used = w->tick;
+			return;
+		}
+		if (victim == 0 || w->files[i].fd == -1 ||
+		    (w->files[victim].fd != -1 &&
+		    w->files[i].used < w->files[victim].used))
+			victim = i;
+	}
+	if (len == 0 || victim == 0) {
+		writer_select(w, 0);
+		return;
+	}
+	writer_select(w, 0);	/* never evict the current file */
+	writer_evict(w, victim);
+	writer_select(w, victim);
+	memcpy(w->name, name, len);
+	w->name[len] = '\0';
+	if (writer_open(w, err, sizeof(err)) == -1) {
+		log_limited(&w->rl, "%s (file %s); writing to the fallback "
+		    "file instead", err, w->name);
+		w->fd = -1;
+		writer_select(w, 0);
+		return;
+	}
+	w->files[victim].used = w->tick;
+}
+
+/* One record of a named chunk: where its line is, the next of its file. */
+struct writer_line {
+	uint32_t	 name;		/* offset of the name's length byte */
+	uint32_t	 line;		/* offset of the line */
+	uint32_t	 len;		/* of the line, '\n' included */
+	uint32_t	 next;		/* next record of the same file, or ~0 */
+	uint32_t	 tail;		/* the first of a file: its last one */
+};
+
+/* Room for n records and a hash table of twice as many slots. */
+static int
+writer_grow_index(struct writer *w, size_t n)
+{
+	struct writer_line *nl;
+	uint32_t *nh;
+	size_t cap = w->ncap == 0 ? 256 : w->ncap;
+
+	while (cap < n)
+		cap *= 2;
+	if (cap == w->ncap)
+		return 0;
+	if ((nl = reallocarray(w->lines, cap, sizeof(*nl))) == NULL)
+		return -1;
+	w->lines = nl;
+	if ((nh = reallocarray(w->heads, 2 * cap, sizeof(*nh))) == NULL)
+		return -1;
+	w->heads = nh;
+	w->ncap = cap;
+	return 0;
+}
+
+static uint32_t
+writer_hash(const unsigned char *p, size_t n)
+{
+	uint32_t h = 2166136261u;	/* FNV-1a */
+
+	while (n-- > 0)
+		h = (h ^ *p++) * 16777619u;
+	return h;
+}
+
+/*
+ * A chunk of a path with fields (chunk.h): its records are indexed by
+ * file name (a hash table on this thread, grown as chunks need, never
+ * per record), then each file's lines are gathered in scratch, in their
+ * order, and written as one chunk of their own with all the guarantees of
+ * writer_write_chunk(): whole lines, undo, disk-full state, rotation.
+ */
+static void
+writer_write_named(struct writer *w, struct chunk *c)
+{
+	const unsigned char *b = (const unsigned char *)c->buf;
+	struct writer_line *l, *first;
+	struct chunk g;
+	size_t pos, n = 0, i, slot, mask;
+	uint32_t r, nlen;
+	const char *nl;
+
+	c->nwritten = c->ndropped = 0;
+	for (pos = 0; pos < c->len; n++) {
+		if (n >= w->ncap && writer_grow_index(w, n + 1) == -1) {
+			/* Out of memory: the chunk is lost, and counted. */
+			writer_enter_dropping(w, "out of memory", c->first_ns);
+			writer_count_lost(w, c);
+			c->ndropped = c->nrecords;
+			return;
+		}
+		l = &w->lines[n];
+		nlen = b[pos];
+		l->name = (uint32_t)pos;
+		l->line = (uint32_t)(pos + 1 + nlen);
+		nl = memchr(c->buf + l->line, '\n', c->len - l->line);
+		l->len = (uint32_t)((nl != NULL ? (size_t)(nl - c->buf) + 1 :
+		    c->len) - l->line);
+		l->next = UINT32_MAX;
+		pos = l->line + l->len;
+	}
+	mask = 2 * w->ncap - 1;	/* ncap is a power of two */
+	memset(w->heads, 0xff, 2 * w->ncap * sizeof(*w->heads));
+	for (i = 0; i < n; i++) {
+		l = &w->lines[i];
+		nlen = b[l->name];
+		slot = writer_hash(b + l->name + 1, nlen) & mask;
+		for (; (r = w->heads[slot]) != UINT32_MAX;
+		    slot = (slot + 1) & mask) {
+			first = &w->lines[r];
+			if (b[first->name] == nlen && memcmp(b + first->name +
+			    1, b + l->name + 1, nlen) == 0)
+				break;
+		}
+		if (r == UINT32_MAX) {
+			w->heads[slot] = (uint32_t)i;	/* a new file */
+			l->tail = (uint32_t)i;
+			continue;
+		}
+		w->lines[first->tail].next = (uint32_t)i;
+		first->tail = (uint32_t)i;
+	}
+	memset(&g, 0, sizeof(g));
+	g.buf = w->scratch;
+	g.first_ns = c->first_ns;
+	g.last_ns = c->last_ns;
+	for (i = 0; i < n; i++) {
+		first = &w->lines[i];
+		if (first->name == UINT32_MAX)
+			continue;	/* gathered with its file */
+		g.len = 0;
+		g.nrecords = 0;
+		for (r = (uint32_t)i; r != UINT32_MAX; r = l->next) {
+			l = &w->lines[r];
+			memcpy(g.buf + g.len, c->buf + l->line, l->len);
+			g.len += l->len;
+			g.nrecords++;
+			if (l != first)
+				l->name = UINT32_MAX;
+		}
+		writer_use(w, c->buf + first->name + 1, b[first->name]);
+		writer_write_chunk(w, &g);
+		c->nwritten += g.nwritten;
+		c->ndropped += g.ndropped;
+	}
+	if (c->ndropped > 0)
+		tally_merge(&w->lost_by, &c->senders);
+}
+
+/* The drop marker of a path with fields goes to its fallback file. */
+static int
+writer_marker(struct writer *w)
+{
+	if (w->files != NULL)
+		writer_select(w, 0);
+	return writer_write_marker(w);
+}
+
+/* SIGHUP: every file but the fallback is closed, to be opened again by
+ * name when its next record comes (logrotate may have moved it). */
+static void
+writer_close_named(struct writer *w)
+{
+	unsigned i;
+
+	writer_select(w, 0);
+	for (i = 1; i < w->nslots; i++)
+		writer_evict(w, i);
+}
+
 static void
 writer_do_reopen(struct writer *w)
 {
@@ -747,6 +1064,8 @@ writer_do_reopen(struct writer *w)
 
 	if (w->unsynced)
 		writer_sync(w);
+	if (w->files != NULL)
+		writer_close_named(w);
 	if (writer_open(w, err, sizeof(err)) == -1) {
 		log_warn("%s; still writing to the old file", err);
 		w->fd = oldfd;
@@ -797,7 +1116,10 @@ writer_main(void *arg)
 		    clock_mono_ns() - w->last_probe_ns >= WRITER_PROBE_MS * 1000000LL)
 			writer_probe(w);
 		if (take.chunk != NULL) {
-			writer_write_chunk(w, take.chunk);
+			if (w->files != NULL)
+				writer_write_named(w, take.chunk);
+			else
+				writer_write_chunk(w, take.chunk);
 			handoff_return(&w->ho, take.chunk);
 		}
 		if (w->unsynced && w->conf->sync == SYNC_INTERVAL &&
@@ -811,7 +1133,7 @@ writer_main(void *arg)
 	}
 	/* Stopping while dropping: the file should still say what it lost,
 	 * if there is room for one more line. */
-	if (w->dropping && w->lost > 0 && writer_write_marker(w) == -1)
+	if (w->dropping && w->lost > 0 && writer_marker(w) == -1)
 		log_warn("output %s: stopping while dropping; %llu records "
 		    "were dropped (%s) and there is no room to say so in the "
 		    "file", w->conf->name, (unsigned long long)w->lost,
@@ -838,6 +1160,8 @@ writer_close(struct sink *s, struct chunk_list *done,
 		return -1;
 	}
 	handoff_take_done(&w->ho, done);
+	if (w->files != NULL)
+		writer_close_named(w);
 	if (w->fd != -1) {
 		writer_release(w->fd);
 		if (close(w->fd) == -1)
@@ -848,6 +1172,7 @@ writer_close(struct sink *s, struct chunk_list *done,
 		(void)close(w->dirfd);	/* read-only; nothing to lose */
 	handoff_destroy(&w->ho);
 	config_output_free(w->conf);
+	writer_files_free(w);
 	free(w);
 	return 0;
 }

@@ -780,13 +780,13 @@ cli_stderr(void)
 	return s;
 }
 
-#define ASYNCLOG	hd_bin("asynclog")
+#define ASYNCLOG_CLI	hd_bin("asynclog")
 
 Test(cli, prio_prefix_gives_each_line_its_priority,
     .init = compat_up, .fini = compat_down, .timeout = 30)
 {
 	cr_assert_eq(run("printf '<11>a\\n<3>b\\nc\\n<191>d\\n<192>e\\n<x>f\\n' | "
-	    "%s -u %s -t pp -p local1.info --prio-prefix", ASYNCLOG, d.sock), 0);
+	    "%s -u %s -t pp -p local1.info --prio-prefix", ASYNCLOG_CLI, d.sock), 0);
 	wait_records(6);
 	drain();
 	assert_summary("facility,severity,message",
@@ -802,8 +802,8 @@ Test(cli, skip_empty_drops_only_empty_lines,
     .init = compat_up, .fini = compat_down, .timeout = 30)
 {
 	cr_assert_eq(run("printf 'a\\n\\n  \\nb\\n' | %s -u %s -t e -e",
-	    ASYNCLOG, d.sock), 0);
-	cr_assert_eq(run("printf 'c\\n\\nd\\n' | %s -u %s -t e", ASYNCLOG,
+	    ASYNCLOG_CLI, d.sock), 0);
+	cr_assert_eq(run("printf 'c\\n\\nd\\n' | %s -u %s -t e", ASYNCLOG_CLI,
 	    d.sock), 0);
 	wait_records(6);
 	drain();
@@ -820,14 +820,14 @@ Test(cli, size_cuts_arguments_and_splits_lines_as_logger_does,
 	char *err;
 
 	cr_assert_eq(run("%s -u %s -t sz -S 10 abcdefghijklmnop 2> %s",
-	    ASYNCLOG, d.sock, hd_path(&d, "cli.err")), 0);
+	    ASYNCLOG_CLI, d.sock, hd_path(&d, "cli.err")), 0);
 	err = cli_stderr();
 	cr_assert_str_eq(err, "");
 	free(err);
 	cr_assert_eq(run("printf 'short\\n0123456789abc\\n' | %s -u %s -t sz "
-	    "--size 10", ASYNCLOG, d.sock), 0);
+	    "--size 10", ASYNCLOG_CLI, d.sock), 0);
 	/* arguments are joined up to --size, then a new record starts */
-	cr_assert_eq(run("%s -u %s -t sz -S 5 ab cd ef", ASYNCLOG, d.sock), 0);
+	cr_assert_eq(run("%s -u %s -t sz -S 5 ab cd ef", ASYNCLOG_CLI, d.sock), 0);
 	wait_records(6);
 	drain();
 	assert_summary("message",
@@ -841,7 +841,7 @@ Test(cli, stderr_flag_echoes_each_record,
 	char *err;
 
 	cr_assert_eq(run("printf 'one\\ntwo\\n' | %s -u %s -t echo -p local1.info "
-	    "-s 2> %s", ASYNCLOG, d.sock, hd_path(&d, "cli.err")), 0);
+	    "-s 2> %s", ASYNCLOG_CLI, d.sock, hd_path(&d, "cli.err")), 0);
 	err = cli_stderr();
 	cr_assert_eq(run("grep -cE '^<142>[A-Z][a-z]{2} [ 0-9][0-9] "
 	    "[0-9:]{8} echo: (one|two)$' %s | grep -qx 2",
@@ -857,16 +857,16 @@ Test(cli, file_flag_logs_each_line_of_the_file,
     .init = compat_up, .fini = compat_down, .timeout = 30)
 {
 	file_write(hd_path(&d, "in.txt"), "first\nsecond\n", 13);
-	cr_assert_eq(run("%s -u %s -t f -f %s", ASYNCLOG, d.sock,
+	cr_assert_eq(run("%s -u %s -t f -f %s", ASYNCLOG_CLI, d.sock,
 	    hd_path(&d, "in.txt")), 0);
 	/* as logger 2.38: a message beside -f is logged, the file is not
 	 * (logger's warning says the opposite; ours says what happens) */
-	cr_assert_eq(run("%s -u %s -t f -f %s the-message 2>%s", ASYNCLOG,
+	cr_assert_eq(run("%s -u %s -t f -f %s the-message 2>%s", ASYNCLOG_CLI,
 	    d.sock, hd_path(&d, "in.txt"), hd_path(&d, "cli.err")), 0);
 	cr_assert_eq(run("grep -q 'the file is ignored' %s",
 	    hd_path(&d, "cli.err")), 0);
 	/* the file is opened first, as logger does */
-	cr_assert_eq(run("%s -u %s -f %s msg 2>/dev/null", ASYNCLOG, d.sock,
+	cr_assert_eq(run("%s -u %s -f %s msg 2>/dev/null", ASYNCLOG_CLI, d.sock,
 	    hd_path(&d, "missing.txt")), 1);
 	wait_records(3);
 	drain();
@@ -878,21 +878,21 @@ Test(cli, logger_format_flags_are_accepted,
 {
 	char *err;
 
-	cr_assert_eq(run("%s -u %s -t fl --rfc3164 -i a", ASYNCLOG, d.sock), 0);
+	cr_assert_eq(run("%s -u %s -t fl --rfc3164 -i a", ASYNCLOG_CLI, d.sock), 0);
 	cr_assert_eq(run("%s -u %s -t fl --rfc5424 --socket-errors=on b",
-	    ASYNCLOG, d.sock), 0);
+	    ASYNCLOG_CLI, d.sock), 0);
 	cr_assert_eq(run("%s -u %s -t fl --rfc5424=notq --octet-count "
-	    "--socket-errors c", ASYNCLOG, d.sock), 0);
-	cr_assert_eq(run("%s -u %s -t fl --id d", ASYNCLOG, d.sock), 0);
+	    "--socket-errors c", ASYNCLOG_CLI, d.sock), 0);
+	cr_assert_eq(run("%s -u %s -t fl --id d", ASYNCLOG_CLI, d.sock), 0);
 	/* The native protocol carries the kernel's pid only: say so. */
-	cr_assert_eq(run("%s -u %s -t fl --id=4242 e 2> %s", ASYNCLOG, d.sock,
+	cr_assert_eq(run("%s -u %s -t fl --id=4242 e 2> %s", ASYNCLOG_CLI, d.sock,
 	    hd_path(&d, "cli.err")), 0);
 	err = cli_stderr();
 	cr_assert_not_null(strstr(err, "--id=4242 ignored"), "%s", err);
 	free(err);
 	/* as logger: a warning, then the default */
 	cr_assert_eq(run("%s -u %s -t fl --socket-errors=maybe f 2>%s",
-	    ASYNCLOG, d.sock, hd_path(&d, "cli.err")), 0);
+	    ASYNCLOG_CLI, d.sock, hd_path(&d, "cli.err")), 0);
 	err = cli_stderr();
 	cr_assert_not_null(strstr(err, "invalid argument: maybe"), "%s", err);
 	free(err);
@@ -910,14 +910,14 @@ Test(cli, socket_flag_also_takes_a_syslog_datagram_socket,
 	long pid;
 
 	cr_assert_eq(run("%s -u %s -t dg -p local1.err 'via datagram'",
-	    ASYNCLOG, hd_path(&d, "dgram.sock")), 0);
-	cr_assert_eq(run("%s -u %s -t dg --id=99999999 claimed", ASYNCLOG,
+	    ASYNCLOG_CLI, hd_path(&d, "dgram.sock")), 0);
+	cr_assert_eq(run("%s -u %s -t dg --id=99999999 claimed", ASYNCLOG_CLI,
 	    hd_path(&d, "dgram.sock")), 0);
 	cr_assert_eq(run("printf 'x\\n\\n<12>y\\n' | %s -u %s -t dg5 --rfc5424 "
-	    "--msgid M1 --prio-prefix -e", ASYNCLOG, hd_path(&d, "dgram.sock")),
+	    "--msgid M1 --prio-prefix -e", ASYNCLOG_CLI, hd_path(&d, "dgram.sock")),
 	    0);
 	cr_assert_eq(run("sh -c 'echo $$ > %s; exec %s -u %s -t dgi -i mine'",
-	    hd_path(&d, "p"), ASYNCLOG, hd_path(&d, "dgram.sock")), 0);
+	    hd_path(&d, "p"), ASYNCLOG_CLI, hd_path(&d, "dgram.sock")), 0);
 	wait_records(5);
 	drain();
 	pid = pid_from("p");
@@ -945,7 +945,7 @@ Test(cli, no_act_sends_nothing_and_needs_no_daemon, .timeout = 30)
 	cr_assert_neq(fd = mkstemp(err), -1);
 	close(fd);
 	cr_assert_eq(run("%s -u /nonexistent/socket --no-act -s -t na "
-	    "'not sent' 2> %s", ASYNCLOG, err), 0);
+	    "'not sent' 2> %s", ASYNCLOG_CLI, err), 0);
 	text = file_read(err, NULL);
 	unlink(err);
 	cr_assert_not_null(text);
@@ -973,12 +973,12 @@ Test(cli, socket_flag_on_the_syslog_stream_socket_speaks_syslog,
 		as = "setpriv --reuid=65534 --regid=65534 --clear-groups ";
 	}
 	cr_assert_eq(run("%s%s -u %s -t st -p local2.err 'to the stream' "
-	    "2> %s", as, ASYNCLOG, hd_path(&d, "stream.sock"),
+	    "2> %s", as, ASYNCLOG_CLI, hd_path(&d, "stream.sock"),
 	    hd_path(&d, "cli.err")), 0);
 	cr_assert_eq(run("printf 'a\\nb\\n' | %s%s -u %s -t st2 --octet-count",
-	    as, ASYNCLOG, hd_path(&d, "stream.sock")), 0);
+	    as, ASYNCLOG_CLI, hd_path(&d, "stream.sock")), 0);
 	cr_assert_eq(run("%s%s -u %s -t nat 'to the native socket'", as,
-	    ASYNCLOG, d.sock), 0);
+	    ASYNCLOG_CLI, d.sock), 0);
 	err = cli_stderr();
 	cr_assert_str_eq(err, "");
 	free(err);
@@ -996,12 +996,12 @@ Test(cli, socket_flag_on_the_syslog_stream_socket_speaks_syslog,
 Test(cli, tcp_and_native_flags_override_what_the_kernel_says,
     .init = compat_up, .fini = compat_down, .timeout = 30)
 {
-	cr_assert_eq(run("%s -u %s -t forced --tcp 'syslog line'", ASYNCLOG,
+	cr_assert_eq(run("%s -u %s -t forced --tcp 'syslog line'", ASYNCLOG_CLI,
 	    hd_path(&d, "stream.sock")), 0);
-	cr_assert_eq(run("%s -u %s -t forced --native 'native frame'", ASYNCLOG,
+	cr_assert_eq(run("%s -u %s -t forced --native 'native frame'", ASYNCLOG_CLI,
 	    d.sock), 0);
 	/* a datagram socket cannot take --tcp, as for logger */
-	cr_assert_eq(run("%s -u %s -t forced --tcp x 2>/dev/null", ASYNCLOG,
+	cr_assert_eq(run("%s -u %s -t forced --tcp x 2>/dev/null", ASYNCLOG_CLI,
 	    hd_path(&d, "dgram.sock")), 1);
 	wait_records(2);
 	drain();
@@ -1015,13 +1015,13 @@ Test(cli, stats_on_a_syslog_socket_says_what_it_is,
 {
 	char *err;
 
-	cr_assert_eq(run("%s --stats -u %s 2> %s", ASYNCLOG,
+	cr_assert_eq(run("%s --stats -u %s 2> %s", ASYNCLOG_CLI,
 	    hd_path(&d, "stream.sock"), hd_path(&d, "cli.err")), 1);
 	err = cli_stderr();
 	cr_assert_not_null(strstr(err, "is a syslog stream socket, not "
 	    "asynclogd's native socket"), "%s", err);
 	free(err);
-	cr_assert_eq(run("%s --stats -u %s 2> %s", ASYNCLOG,
+	cr_assert_eq(run("%s --stats -u %s 2> %s", ASYNCLOG_CLI,
 	    hd_path(&d, "dgram.sock"), hd_path(&d, "cli.err")), 1);
 	err = cli_stderr();
 	cr_assert_not_null(strstr(err, "is a datagram socket"), "%s", err);
@@ -1038,7 +1038,7 @@ Test(cli, journald_entry_becomes_one_record,
 	cr_assert_eq(run("printf 'MESSAGE_ID=42\\nMESSAGE=first\\nPRIORITY=3\\n"
 	    "SYSLOG_FACILITY=17\\nSYSLOG_IDENTIFIER=jt\\nMESSAGE=second\\n\\n"
 	    "MESSAGE=after the empty line\\n' | %s -u %s --journald 2> %s",
-	    ASYNCLOG, d.sock, hd_path(&d, "cli.err")), 0);
+	    ASYNCLOG_CLI, d.sock, hd_path(&d, "cli.err")), 0);
 	err = cli_stderr();
 	cr_assert_not_null(strstr(err, "the other fields are left out"), "%s",
 	    err);

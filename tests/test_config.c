@@ -5,6 +5,8 @@
  * worse than none. The conf/ files are loaded from the repository root,
  * where `make test` runs.
  */
+#include <sys/stat.h>
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +15,10 @@
 #include <criterion/criterion.h>
 
 #include "config.h"
+#include "harness.h"
+
+static void	tmpdir(char *, size_t);
+static void	put(const char *, const char *, const char *);
 
 /* Lines 1-4 of most test configs; an output's own keys start on line 5. */
 #define HEAD \
@@ -548,7 +554,8 @@ Test(config, file_errors_name_the_file)
 
 	cr_assert_neq(fd = mkstemp(path), -1);
 	cr_assert_not_null(f = fdopen(fd, "w"));
-	fputs("listen = { socket = \"s\"; };\n\nbogus = 1;\n", f);
+	fputs("listen = { socket = \"s\"; };\n\nbogus = 1;\n"
+	    "outputs = ( { name = \"a\"; path = \"a.log\"; } );\n", f);
 	cr_assert_eq(fclose(f), 0);
 	cr_assert_null(config_load_file(path, err, sizeof err));
 	unlink(path);
@@ -680,6 +687,47 @@ Test(config, final_must_be_a_boolean)
 	    "t.conf:5: output 'a': final must be true or false");
 }
 
+/*
+ * A line of the man page's table, where it belongs: an output's key in an
+ * output (path in place of the test's own, and max_open_files with a path
+ * that has fields, which it needs), a top-level key at the top. The
+ * directory of include_dir is the one thing replaced: the test's own,
+ * holding one drop-in output.
+ */
+static struct config *
+load_table_line(const char *line, char *text, size_t len)
+{
+	static char	 dir[64];
+	struct config	*c;
+	char		 top[600], *q;
+
+	if (strncmp(line, "path", 4) == 0 ||
+	    strncmp(line, "max_open_files", 14) == 0)
+		snprintf(text, len, "listen = { socket = \"s.sock\"; };\n"
+		    "outputs = ( { name = \"a\";%s\n    %s } );\n",
+		    line[0] == 'm' ? " path = \"${tag}.log\";" : "", line);
+	else if (strncmp(line, "disk_budget", 11) == 0)
+		snprintf(text, len, "%s\n" HEAD "  } );\n", line);
+	else if (strncmp(line, "include_dir", 11) == 0) {
+		if (dir[0] == '\0') {
+			tmpdir(dir, sizeof dir);
+			put(dir, "x.conf", "outputs = ( { name = \"x\"; "
+			    "path = \"x.log\"; } );\n");
+		}
+		snprintf(top, sizeof top, "%s", line);
+		cr_assert_not_null(q = strchr(top, '"'));
+		snprintf(q, sizeof top - (size_t)(q - top), "\"%s\";", dir);
+		snprintf(text, len, "%s\n" HEAD "  } );\n", top);
+	} else
+		snprintf(text, len, HEAD "    %s } );\n", line);
+	c = load(text);
+	if (dir[0] != '\0' && strncmp(line, "include_dir", 11) == 0)
+		cr_assert_eq(run("rm -rf %s", dir), 0);
+	if (strncmp(line, "include_dir", 11) == 0)
+		dir[0] = '\0';
+	return (c);
+}
+
 /* The man page's rsyslog / syslog-ng table: every asynclogd line in it
  * (a .Dl line of "Coming from rsyslog or syslog-ng") loads. */
 Test(config, every_line_of_the_man_pages_mapping_table_loads)
@@ -716,15 +764,328 @@ Test(config, every_line_of_the_man_pages_mapping_table_loads)
 				line[j++] = p[i++];
 		}
 		line[j] = '\0';
-		snprintf(text, sizeof text, HEAD "    %s } );\n", line);
-		c = load(text);
+		c = load_table_line(line, text, sizeof text);
 		if (strncmp(line, "final", 5) == 0)
 			cr_assert(c->outputs[0].final, "%s", line);
+		else if (strncmp(line, "format", 6) == 0)
+			cr_assert_not_null(c->outputs[0].template, "%s", line);
+		else if (strncmp(line, "path", 4) == 0)
+			cr_assert_not_null(c->outputs[0].name_template, "%s",
+			    line);
+		else if (strncmp(line, "max_open_files", 14) == 0)
+			cr_assert_neq(c->outputs[0].max_open_files, 64, "%s",
+			    line);
+		else if (strncmp(line, "disk_budget", 11) == 0)
+			cr_assert_gt(c->budget_max_use, 0, "%s", line);
+		else if (strncmp(line, "include_dir", 11) == 0)
+			cr_assert_eq(c->noutputs, 2, "%s", line);
 		else
 			cr_assert_not_null(c->outputs[0].filter, "%s", line);
 		config_free(c);
 		n++;
 	}
-	cr_assert_geq(n, 20, "only %zu lines found in the table", n);
+	cr_assert_geq(n, 36, "only %zu lines found in the table", n);
 	free(page);
+}
+
+/* A temporary directory for tests that need real files. */
+static void
+tmpdir(char *dir, size_t len)
+{
+	snprintf(dir, len, "/tmp/asynclog-test-config-XXXXXX");
+	cr_assert_not_null(mkdtemp(dir));
+}
+
+static void
+put(const char *dir, const char *name, const char *text)
+{
+	char	 path[512];
+	FILE	*f;
+
+	snprintf(path, sizeof path, "%s/%s", dir, name);
+	cr_assert_not_null(f = fopen(path, "w"), "%s", path);
+	fputs(text, f);
+	cr_assert_eq(fclose(f), 0);
+}
+
+Test(config, include_dir_outputs_come_first_in_file_name_order)
+{
+	char		 dir[64], conf[128], err[1024] = "";
+	struct config	*c;
+
+	tmpdir(dir, sizeof dir);
+	put(dir, "main.conf", "listen = { socket = \"s.sock\"; };\n"
+	    "include_dir = \"conf.d\";\n"
+	    "outputs = ( { name = \"main\"; path = \"main.log\"; } );\n");
+	snprintf(conf, sizeof conf, "%s/conf.d", dir);
+	cr_assert_eq(mkdir(conf, 0755), 0);
+	put(conf, "20-b.conf", "outputs = ( { name = \"b\"; "
+	    "path = \"b.log\"; final = true; } );\n");
+	put(conf, "10-a.conf", "outputs = ( { name = \"a\"; path = \"a.log\"; },"
+	    " { name = \"a2\"; path = \"a2.log\"; } );\n");
+	put(conf, "README", "not a config file");
+	put(conf, "30-c.conf.disabled", "bogus");
+	snprintf(conf, sizeof conf, "%s/main.conf", dir);
+	c = config_load_file(conf, err, sizeof err);
+	cr_assert_not_null(c, "%s", err);
+	cr_assert_eq(c->noutputs, 4);
+	cr_assert_str_eq(c->outputs[0].name, "a");
+	cr_assert_str_eq(c->outputs[1].name, "a2");
+	cr_assert_str_eq(c->outputs[2].name, "b");
+	cr_assert(c->outputs[2].final);
+	cr_assert_str_eq(c->outputs[3].name, "main");
+	config_free(c);
+	cr_assert_eq(run("rm -rf %s", dir), 0);
+}
+
+Test(config, an_error_in_an_included_file_names_that_file_and_line)
+{
+	char		 dir[64], conf[128], err[1024] = "", want[256];
+
+	tmpdir(dir, sizeof dir);
+	put(dir, "main.conf", "listen = { socket = \"s.sock\"; };\n"
+	    "include_dir = \"conf.d\";\n"
+	    "outputs = ( { name = \"main\"; path = \"main.log\"; } );\n");
+	snprintf(conf, sizeof conf, "%s/conf.d", dir);
+	cr_assert_eq(mkdir(conf, 0755), 0);
+	put(conf, "50-app.conf", "# an application's drop-in\n"
+	    "outputs = (\n"
+	    "  { name = \"app\";\n"
+	    "    path = \"app.log\";\n"
+	    "    rotate = { sise = \"10M\"; }; } );\n");
+	put(conf, "60-syntax.conf", "outputs = (\n  { name = = \"x\"; } );\n");
+	snprintf(conf, sizeof conf, "%s/main.conf", dir);
+	cr_assert_null(config_load_file(conf, err, sizeof err));
+	snprintf(want, sizeof want, "%s/conf.d/50-app.conf:5: output 'app': "
+	    "unknown key 'sise' in rotate (did you mean 'size'?)", dir);
+	cr_assert_not_null(strstr(err, want), "%s", err);
+	snprintf(want, sizeof want, "%s/conf.d/60-syntax.conf:2: ", dir);
+	cr_assert_not_null(strstr(err, want), "%s", err);
+	cr_assert_eq(run("rm -rf %s", dir), 0);
+}
+
+Test(config, a_missing_include_dir_is_an_error_on_its_line)
+{
+	load_fails("listen = { socket = \"s.sock\"; };\n"
+	    "include_dir = \"/nonexistent/conf.d\";\n"
+	    "outputs = ( { name = \"a\"; path = \"a.log\"; } );\n",
+	    "t.conf:2: include_dir '/nonexistent/conf.d': No such file");
+}
+
+Test(config, every_error_is_reported_not_only_the_first)
+{
+	char		 err[2048] = "";
+
+	cr_assert_null(config_load_string(
+	    "listen = { socket = \"s.sock\"; bogus = 1; };\n"
+	    "buffer = { chunk_size = \"12Q\"; };\n"
+	    "outputs = (\n"
+	    "  { name = \"a\"; path = \"a.log\"; sync = \"sometimes\"; },\n"
+	    "  { name = \"b\"; path = \"b.log\"; },\n"
+	    "  { name = \"c\"; path = \"c.log\"; format = \"xml\"; } );\n",
+	    "t.conf", err, sizeof err));
+	cr_assert_not_null(strstr(err, "t.conf:1: unknown key 'bogus' in "
+	    "listen\n"), "%s", err);
+	cr_assert_not_null(strstr(err, "t.conf:2: buffer.chunk_size: bad "
+	    "size '12Q'"), "%s", err);
+	cr_assert_not_null(strstr(err, "t.conf:4: output 'a': sync: unknown "
+	    "value 'sometimes'"), "%s", err);
+	cr_assert_not_null(strstr(err, "t.conf:6: output 'c': unknown format "
+	    "'xml'"), "%s", err);
+	cr_assert_null(strstr(err, "'b'"), "%s", err);
+}
+
+Test(config, errors_stop_at_a_limit)
+{
+	char	text[8192], err[8192] = "";
+	size_t	o, i;
+
+	o = (size_t)snprintf(text, sizeof text,
+	    "listen = { socket = \"s.sock\"; };\noutputs = (\n");
+	for (i = 0; i < 30; i++)
+		o += (size_t)snprintf(text + o, sizeof text - o, "%s{ name = "
+		    "\"o%zu\"; path = \"o%zu.log\"; sync = \"x\"; }\n",
+		    i ? "," : "", i, i);
+	snprintf(text + o, sizeof text - o, ");\n");
+	cr_assert_null(config_load_string(text, "t.conf", err, sizeof err));
+	cr_assert_not_null(strstr(err, "output 'o19'"), "%s", err);
+	cr_assert_null(strstr(err, "output 'o20'"), "%s", err);
+	cr_assert_not_null(strstr(err, "t.conf: more than 20 errors"), "%s",
+	    err);
+}
+
+Test(config, a_misspelt_required_key_is_named_as_unknown_not_missing)
+{
+	char	err[1024] = "";
+
+	cr_assert_null(config_load_string(HEAD "  },\n"
+	    "  { nme = \"b\"; path = \"b.log\"; },\n"
+	    "  { name = \"c\"; pth = \"c.log\"; } );\n", "t.conf", err,
+	    sizeof err));
+	cr_assert_not_null(strstr(err, "t.conf:6: output #2: unknown key "
+	    "'nme' (did you mean 'name'?)"), "%s", err);
+	cr_assert_not_null(strstr(err, "t.conf:7: output 'c': unknown key "
+	    "'pth' (did you mean 'path'?)"), "%s", err);
+	cr_assert_null(strstr(err, "required"), "%s", err);
+}
+
+Test(config, two_paths_to_one_file_are_refused)
+{
+	char		 dir[64], text[1024], err[1024] = "", want[256];
+
+	tmpdir(dir, sizeof dir);
+	cr_assert_eq(run("mkdir %s/log && ln -s log %s/link", dir, dir), 0);
+	snprintf(text, sizeof text, "listen = { socket = \"s.sock\"; };\n"
+	    "outputs = (\n"
+	    "  { name = \"a\"; path = \"%s/log/a.log\"; },\n"
+	    "  { name = \"b\"; path = \"%s/log/../log/a.log\"; },\n"
+	    "  { name = \"c\"; path = \"%s/link/a.log\"; },\n"
+	    "  { name = \"d\"; path = \"%s/log/d.log\"; } );\n",
+	    dir, dir, dir, dir);
+	cr_assert_null(config_load_string(text, "t.conf", err, sizeof err));
+	snprintf(want, sizeof want, "t.conf:4: output 'b': '%s/log/../log/"
+	    "a.log' is the same file as '%s/log/a.log' of output 'a'", dir,
+	    dir);
+	cr_assert_not_null(strstr(err, want), "%s", err);
+	snprintf(want, sizeof want, "t.conf:5: output 'c': '%s/link/a.log' "
+	    "is the same file", dir);
+	cr_assert_not_null(strstr(err, want), "%s", err);
+	cr_assert_null(strstr(err, "output 'd'"), "%s", err);
+	cr_assert_eq(run("rm -rf %s", dir), 0);
+}
+
+Test(config, format_names_a_builtin_a_template_or_is_one)
+{
+	struct config	*c;
+
+	c = load("listen = { socket = \"s.sock\"; };\n"
+	    "templates = { short = \"${severity} ${tag}: ${message}\"; };\n"
+	    "outputs = (\n"
+	    "  { name = \"a\"; path = \"a.log\"; format = \"traditional\"; },\n"
+	    "  { name = \"b\"; path = \"b.log\"; format = \"rfc3164\"; },\n"
+	    "  { name = \"c\"; path = \"c.log\"; format = \"short\"; },\n"
+	    "  { name = \"d\"; path = \"d.log\"; format = \"${pri} ${message}\"; },\n"
+	    "  { name = \"e\"; path = \"e.log\"; format = \"json\"; } );\n");
+	cr_assert_str_eq(template_text(c->outputs[0].template),
+	    template_builtin("traditional"));
+	cr_assert_str_eq(template_text(c->outputs[1].template),
+	    template_builtin("rfc3164"));
+	cr_assert_str_eq(template_text(c->outputs[2].template),
+	    "${severity} ${tag}: ${message}");
+	cr_assert_str_eq(template_text(c->outputs[3].template),
+	    "${pri} ${message}");
+	cr_assert_null(c->outputs[4].template);
+	cr_assert_eq(c->outputs[4].format, FORMAT_JSON);
+	config_free(c);
+}
+
+Test(config, bad_templates_are_errors_on_their_lines)
+{
+	load_fails("listen = { socket = \"s.sock\"; };\n"
+	    "templates = { bad = \"${nope}\"; };\n"
+	    "outputs = ( { name = \"a\"; path = \"a.log\"; } );\n",
+	    "t.conf:2: templates.bad: column 1: unknown field 'nope'");
+	load_fails("listen = { socket = \"s.sock\"; };\n"
+	    "templates = { text = \"${tag}\"; };\n"
+	    "outputs = ( { name = \"a\"; path = \"a.log\"; } );\n",
+	    "t.conf:2: templates.text: 'text' is a built-in format");
+	load_fails(HEAD "    format = \"${message\"; } );\n",
+	    "t.conf:5: output 'a': format '${message': column 1:");
+}
+
+Test(config, a_path_with_fields_has_a_fallback_and_a_file_limit)
+{
+	struct config	*c;
+
+	c = load("listen = { socket = \"s.sock\"; };\n"
+	    "outputs = (\n"
+	    "  { name = \"a\"; path = \"/var/log/apps/app-${tag}.log\"; },\n"
+	    "  { name = \"b\"; path = \"/var/log/hosts/${host}.log\";\n"
+	    "    fallback = \"other.log\"; max_open_files = 500; } );\n");
+	cr_assert_not_null(c->outputs[0].name_template);
+	cr_assert_str_eq(c->outputs[0].fallback,
+	    "/var/log/apps/app-unknown.log");
+	cr_assert_eq(c->outputs[0].max_open_files, 64);
+	cr_assert_str_eq(c->outputs[1].fallback, "/var/log/hosts/other.log");
+	cr_assert_eq(c->outputs[1].max_open_files, 500);
+	config_free(c);
+}
+
+Test(config, bad_paths_with_fields_are_errors_on_their_lines)
+{
+	load_fails("listen = { socket = \"s.sock\"; };\n"
+	    "outputs = ( { name = \"a\";\n"
+	    "  path = \"/var/log/${host}/x.log\"; } );\n",
+	    "t.conf:3: output 'a': path '/var/log/${host}/x.log': fields may "
+	    "only stand in the file name");
+	load_fails("listen = { socket = \"s.sock\"; };\n"
+	    "outputs = ( { name = \"a\";\n"
+	    "  path = \"/var/log/${message}.log\"; } );\n",
+	    "t.conf:3: output 'a': path '/var/log/${message}.log': file name: "
+	    "column 1: field 'message' cannot be part of a file name");
+	load_fails(HEAD "    fallback = \"x.log\"; } );\n",
+	    "t.conf:5: output 'a': fallback applies only to a path with fields");
+	load_fails("listen = { socket = \"s.sock\"; };\n"
+	    "outputs = ( { name = \"a\"; path = \"${tag}.log\";\n"
+	    "  fallback = \"../x.log\"; } );\n",
+	    "t.conf:3: output 'a': fallback '../x.log' must be a file name");
+	load_fails("listen = { socket = \"s.sock\"; };\n"
+	    "outputs = ( { name = \"a\"; path = \"${tag}.log\";\n"
+	    "  max_open_files = 0; } );\n",
+	    "t.conf:3: output 'a': max_open_files must be between 1 and");
+}
+
+Test(config, disk_budget_is_read_and_checked)
+{
+	struct config	*c;
+
+	c = load("listen = { socket = \"s.sock\"; };\n"
+	    "disk_budget = { max_use = \"2G\"; interval_ms = 500; };\n"
+	    "outputs = ( { name = \"a\"; path = \"a.log\"; } );\n");
+	cr_assert_eq(c->budget_max_use, 2ULL << 30);
+	cr_assert_eq(c->budget_interval_ms, 500);
+	config_free(c);
+	c = load(HEAD "  } );\n");
+	cr_assert_eq(c->budget_max_use, 0);
+	config_free(c);
+	load_fails("listen = { socket = \"s.sock\"; };\n"
+	    "disk_budget = { max_uze = \"2G\"; };\n"
+	    "outputs = ( { name = \"a\"; path = \"a.log\"; } );\n",
+	    "t.conf:2: unknown key 'max_uze' in disk_budget (did you mean "
+	    "'max_use'?)");
+	load_fails("listen = { socket = \"s.sock\"; };\n"
+	    "disk_budget = { interval_ms = 100; };\n"
+	    "outputs = ( { name = \"a\"; path = \"a.log\"; } );\n",
+	    "t.conf:2: disk_budget.max_use is required");
+}
+
+Test(config, check_system_names_what_would_fail_at_start)
+{
+	char		 dir[64], text[1024], err[2048] = "", want[256];
+	struct config	*c;
+
+	tmpdir(dir, sizeof dir);
+	cr_assert_eq(run("mkdir %s/log %s/log/adir.log", dir, dir), 0);
+	snprintf(text, sizeof text, "listen = { socket = \"s.sock\"; };\n"
+	    "outputs = (\n"
+	    "  { name = \"a\"; path = \"%s/log/a.log\"; owner = \"no-such-user-x\";\n"
+	    "    group = \"no-such-group-x\"; },\n"
+	    "  { name = \"b\"; path = \"%s/missing/b.log\"; },\n"
+	    "  { name = \"c\"; path = \"%s/log/adir.log\"; },\n"
+	    "  { name = \"d\"; path = \"%s/log/d.log\"; } );\n",
+	    dir, dir, dir, dir);
+	c = load(text);
+	cr_assert_eq(config_check_system(c, err, sizeof err), 4, "%s", err);
+	cr_assert_not_null(strstr(err, "t.conf:3: output 'a': unknown owner "
+	    "'no-such-user-x'"), "%s", err);
+	cr_assert_not_null(strstr(err, "t.conf:3: output 'a': unknown group "
+	    "'no-such-group-x'"), "%s", err);
+	snprintf(want, sizeof want, "t.conf:5: output 'b': directory "
+	    "%s/missing: No such file or directory", dir);
+	cr_assert_not_null(strstr(err, want), "%s", err);
+	snprintf(want, sizeof want, "t.conf:6: output 'c': %s/log/adir.log "
+	    "is a directory", dir);
+	cr_assert_not_null(strstr(err, want), "%s", err);
+	config_free(c);
+	cr_assert_eq(run("rm -rf %s", dir), 0);
 }

@@ -184,10 +184,13 @@ Test(install, man_pages_config_example_and_units_are_installed,
 	    " test -f usr/local/lib/systemd/system/asynclogd.socket &&"
 	    " test -f usr/local/lib/systemd/system/asynclogd-syslog.socket",
 	    destdir), 0, "something is not installed");
-	/* The installed example is a valid configuration. */
+	/* The installed example is a valid configuration: -t finds nothing
+	 * wrong but, on a machine where the package is not installed, the
+	 * missing log directory it names (which -t checks too). */
 	cr_assert_eq(run("%s/usr/local/sbin/asynclogd --check-config -c "
-	    "%s/etc/asynclog/asynclogd.conf.example >/dev/null", destdir,
-	    destdir), 0);
+	    "%s/etc/asynclog/asynclogd.conf.example >/dev/null 2>%s/check.err"
+	    " || ! grep -v 'directory /var/log/asynclog: No such file' "
+	    "%s/check.err", destdir, destdir, destdir, destdir), 0);
 }
 
 /*
