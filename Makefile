@@ -38,7 +38,7 @@ DEB_PACKAGES	:= build-essential pkg-config libevent-dev libconfig-dev \
 		   python3 mandoc strace man-db systemd \
 		   libgnutls28-dev libpcre2-dev rsyslog rsyslog-gnutls gnutls-bin \
 		   librelp-dev rsyslog-relp clang libclang-rt-14-dev tmux dpkg-dev \
-		   debhelper lintian
+		   debhelper lintian librdkafka-dev
 
 CC		?= cc
 PKG_CONFIG	?= pkg-config
@@ -46,7 +46,10 @@ PKG_CONFIG	?= pkg-config
 # the bench), and the tests' on top. Each comes from a Debian package.
 DAEMON_PKGS	:= libevent libevent_pthreads libconfig libsystemd libzstd gnutls \
 		   libpcre2-8 relp
-TEST_PKGS	:= criterion
+TEST_PKGS	:= criterion rdkafka
+# Packages whose headers the daemon needs at build time but whose library it
+# loads only when the configuration asks for it (daemon/kafkalib.h).
+DLOPEN_PKGS	:= rdkafka
 deb.libevent	:= libevent-dev
 deb.libevent_pthreads := libevent-dev
 deb.libconfig	:= libconfig-dev
@@ -55,6 +58,7 @@ deb.libzstd	:= libzstd-dev
 deb.gnutls	:= libgnutls28-dev
 deb.libpcre2-8	:= libpcre2-dev
 deb.relp	:= librelp-dev
+deb.rdkafka	:= librdkafka-dev
 deb.criterion	:= libcriterion-dev
 
 ifeq ($(SANITIZE),1)
@@ -107,7 +111,7 @@ DAEMON_OBJS	:= $(DAEMON_SRCS:%.c=$(B)/obj/%.o) $(B)/obj/client/wire.o \
 		   $(B)/obj/client/render.o
 TEST_OBJS	:= $(TEST_SRCS:%.c=$(B)/obj/%.o)
 
-DAEMON_CFLAGS	= $(call once,DAEMON_CFLAGS,$(call pkg,--cflags,$(DAEMON_PKGS)))
+DAEMON_CFLAGS	= $(call once,DAEMON_CFLAGS,$(call pkg,--cflags,$(DAEMON_PKGS) $(DLOPEN_PKGS)))
 DAEMON_LIBS	= $(call once,DAEMON_LIBS,$(call pkg,--libs,$(DAEMON_PKGS)))
 TEST_CFLAGS	= $(call once,TEST_CFLAGS,$(call pkg,--cflags,$(TEST_PKGS)))
 TEST_LIBS	= $(call once,TEST_LIBS,$(call pkg,--libs,$(TEST_PKGS)))
@@ -289,7 +293,7 @@ FUZZ_SAN	:= -fsanitize=address,undefined -fno-sanitize-recover=all \
 		   -fno-omit-frame-pointer
 FUZZ_CFLAGS	:= -std=gnu11 -D_GNU_SOURCE -g -O1 $(WARN) $(FUZZ_SAN) \
 		   -iquote client -iquote daemon -iquote fuzz
-FUZZ_CONFIG_CFLAGS = $(call once,FUZZ_CONFIG_CFLAGS,$(call pkg,--cflags,libconfig libpcre2-8))
+FUZZ_CONFIG_CFLAGS = $(call once,FUZZ_CONFIG_CFLAGS,$(call pkg,--cflags,libconfig libpcre2-8 rdkafka))
 FUZZ_CONFIG_LIBS = $(call once,FUZZ_CONFIG_LIBS,$(call pkg,--libs,libconfig libpcre2-8))
 FUZZ_PROGS	:= $(FUZZ_TARGETS:%=$(FUZZ_B)/fuzz_%)
 FUZZ_LINK	= $(FUZZ_CC) $(FUZZ_SAN) -fsanitize=fuzzer -o $@ $^
@@ -297,7 +301,7 @@ FUZZ_LINK	= $(FUZZ_CC) $(FUZZ_SAN) -fsanitize=fuzzer -o $@ $^
 $(FUZZ_B)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link \
-	    $(if $(filter daemon/config.c daemon/filter.c,$<),$(FUZZ_CONFIG_CFLAGS)) -MMD -MP -c $< -o $@
+	    $(if $(filter daemon/config.c daemon/filter.c daemon/kafkalib.c,$<),$(FUZZ_CONFIG_CFLAGS)) -MMD -MP -c $< -o $@
 
 $(FUZZ_B)/fuzz_wire: $(FUZZ_B)/obj/fuzz/fuzz_wire.o $(FUZZ_B)/obj/client/wire.o
 	$(FUZZ_LINK)
@@ -312,7 +316,8 @@ $(FUZZ_B)/fuzz_format: $(FUZZ_B)/obj/fuzz/fuzz_format.o \
 $(FUZZ_B)/fuzz_config: $(FUZZ_B)/obj/fuzz/fuzz_config.o \
     $(FUZZ_B)/obj/daemon/config.o $(FUZZ_B)/obj/daemon/match.o \
     $(FUZZ_B)/obj/daemon/format.o $(FUZZ_B)/obj/daemon/filter.o \
-    $(FUZZ_B)/obj/daemon/log.o $(FUZZ_B)/obj/daemon/clock.o
+    $(FUZZ_B)/obj/daemon/log.o $(FUZZ_B)/obj/daemon/clock.o \
+    $(FUZZ_B)/obj/daemon/kafkalib.o
 	$(FUZZ_LINK) $(FUZZ_CONFIG_LIBS)
 
 # $(call fuzz_run,SECONDS): each target in turn; the first failure stops it.

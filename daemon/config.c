@@ -30,6 +30,7 @@
 #include <libconfig.h>
 
 #include "config.h"
+#include "kafkalib.h"
 
 #define CONFIG_MIN_CHUNK	(4ULL << 10)
 #define CONFIG_MAX_CHUNK	(64ULL << 20)
@@ -1066,25 +1067,48 @@ static const char *const config_file_keys[] = { "path", "sync",
     "fallback", "max_open_files", NULL };
 static const char *const config_forward_keys[] = { "target", "protocol",
     "tls", "spool", NULL };
+static const char *const config_kafka_keys[] = { "brokers", "topic", "key",
+    "acks", "compression", "properties", NULL };
+static const struct {
+	enum config_output_type	 type;
+	const char		*name;
+	const char *const	*keys;
+} config_type_keys[] = {
+	{ CONFIG_OUTPUT_FILE, "file", config_file_keys },
+	{ CONFIG_OUTPUT_FORWARD, "forward", config_forward_keys },
+	{ CONFIG_OUTPUT_KAFKA, "kafka", config_kafka_keys },
+};
 
-/* A key of the other type of output is a mistake worth naming. */
+/* A key of another type of output is a mistake worth naming. */
 static int
 config_check_type_keys(struct config_ctx *ctx, const config_setting_t *g,
     const struct config_output *o)
 {
-	const char *const *keys = o->type == CONFIG_OUTPUT_FORWARD ?
-	    config_file_keys : config_forward_keys;
 	config_setting_t	*s;
-	size_t			 k;
+	const char		*mine = NULL, *theirs;
+	size_t			 t, k;
 
-	for (k = 0; keys[k] != NULL; k++) {
-		if ((s = config_setting_get_member(g, keys[k])) == NULL)
+	for (t = 0; t < sizeof(config_type_keys) /
+	    sizeof(config_type_keys[0]); t++)
+		if (config_type_keys[t].type == o->type)
+			mine = config_type_keys[t].name;
+	for (t = 0; t < sizeof(config_type_keys) /
+	    sizeof(config_type_keys[0]); t++) {
+		if (config_type_keys[t].type == o->type)
 			continue;
-		if (o->type == CONFIG_OUTPUT_FORWARD)
-			return (config_error(ctx, s, "'%s' applies to file "
-			    "outputs only, not to type \"forward\"", keys[k]));
-		return (config_error(ctx, s, "'%s' applies to forward "
-		    "outputs only (type = \"forward\")", keys[k]));
+		theirs = config_type_keys[t].name;
+		for (k = 0; config_type_keys[t].keys[k] != NULL; k++) {
+			if ((s = config_setting_get_member(g,
+			    config_type_keys[t].keys[k])) == NULL)
+				continue;
+			if (config_type_keys[t].type == CONFIG_OUTPUT_FILE)
+				return (config_error(ctx, s, "'%s' applies to "
+				    "file outputs only, not to type \"%s\"",
+				    config_type_keys[t].keys[k], mine));
+			return (config_error(ctx, s, "'%s' applies to %s "
+			    "outputs only (type = \"%s\")",
+			    config_type_keys[t].keys[k], theirs, theirs));
+		}
 	}
 	return (0);
 }
@@ -1317,6 +1341,306 @@ config_load_forward(struct config_ctx *ctx, const config_setting_t *g,
 	return (config_strdup(ctx, key, &o->path));
 }
 
+/* ---- type = "kafka" (kafka.c) ---------------------------------------
+ * brokers, topic, key, acks, compression and properties. Every librdkafka
+ * setting goes into one list (struct config_kafka, config.h) and each is
+ * tried on a scratch rd_kafka_conf_t as it is read, so that a property
+ * librdkafka does not know, or a bad value, is refused here with its line
+ * and librdkafka's own words, not when the producer starts.
+ */
+
+/* Properties the sink owns: setting them would break what it counts on. */
+static const struct {
+	const char	*name;
+	const char	*why;
+} config_kafka_owned[] = {
+	{ "bootstrap.servers", "use brokers = \"...\"" },
+	{ "metadata.broker.list", "use brokers = \"...\"" },
+	{ "acks", "use acks = ..." },
+	{ "request.required.acks", "use acks = ..." },
+	{ "compression.codec", "use compression = \"...\"" },
+	{ "compression.type", "use compression = \"...\"" },
+	{ "delivery.report.only.error", "the counters need every delivery "
+	    "report" },
+};
+
+static void
+config_kafka_free(struct config_kafka *k)
+{
+	size_t			 i;
+
+	if (k == NULL)
+		return;
+	for (i = 0; i < k->nprops; i++) {
+		free(k->props[i].name);
+		free(k->props[i].value);
+	}
+	free(k->props);
+	free(k->brokers);
+	free(k->topic);
+	free(k);
+}
+
+static struct config_kafka *
+config_kafka_dup(const struct config_kafka *src)
+{
+	struct config_kafka	*k;
+	size_t			 i;
+
+	if ((k = calloc(1, sizeof(*k))) == NULL)
+		return (NULL);
+	k->key = src->key;
+	if ((k->brokers = strdup(src->brokers)) == NULL ||
+	    (k->topic = strdup(src->topic)) == NULL ||
+	    (src->nprops > 0 && (k->props = calloc(src->nprops,
+	    sizeof(*k->props))) == NULL)) {
+		config_kafka_free(k);
+		return (NULL);
+	}
+	for (i = 0; i < src->nprops; i++) {
+		k->nprops = i + 1;
+		if ((k->props[i].name = strdup(src->props[i].name)) == NULL ||
+		    (k->props[i].value = strdup(src->props[i].value)) == NULL) {
+			config_kafka_free(k);
+			return (NULL);
+		}
+	}
+	return (k);
+}
+
+/* A scratch librdkafka configuration to try each setting on. */
+struct config_kafka_try {
+	const struct kafkalib	*kl;
+	rd_kafka_conf_t		*conf;
+};
+
+/* Try name=value on the scratch conf and, if librdkafka takes it, add it
+ * to the list. s is the setting to blame. */
+static int
+config_kafka_set(struct config_ctx *ctx, const config_setting_t *s,
+    struct config_kafka_try *scratch, struct config_kafka *k,
+    const char *name, const char *value)
+{
+	struct config_kafka_prop *p;
+	char			 err[256];
+
+	if (scratch->kl->conf_set(scratch->conf, name, value, err,
+	    sizeof err) != RD_KAFKA_CONF_OK)
+		return (config_error(ctx, s, "%s", err));
+	if ((p = reallocarray(k->props, k->nprops + 1, sizeof(*p))) == NULL)
+		return (config_error(ctx, NULL, "out of memory"));
+	k->props = p;
+	p += k->nprops;
+	p->name = p->value = NULL;
+	k->nprops++;
+	if (config_strdup(ctx, name, &p->name) == -1 ||
+	    config_strdup(ctx, value, &p->value) == -1)
+		return (-1);
+	return (0);
+}
+
+/* acks = "all" | -1 | 0 | 1 (a string or an integer). */
+static int
+config_kafka_acks(struct config_ctx *ctx, const config_setting_t *g,
+    struct config_kafka_try *scratch, struct config_kafka *k, bool *all)
+{
+	config_setting_t	*s;
+	char			 buf[32];
+	const char		*v;
+
+	*all = true;
+	if ((s = config_setting_get_member(g, "acks")) == NULL)
+		return (0);
+	switch (config_setting_type(s)) {
+	case CONFIG_TYPE_STRING:
+		v = config_setting_get_string(s);
+		break;
+	case CONFIG_TYPE_INT:
+	case CONFIG_TYPE_INT64:
+		snprintf(buf, sizeof buf, "%lld", config_setting_get_int64(s));
+		v = buf;
+		break;
+	default:
+		return (config_error(ctx, s, "acks must be \"all\", -1, 0 or "
+		    "1"));
+	}
+	if (strcmp(v, "all") != 0 && strcmp(v, "-1") != 0 &&
+	    strcmp(v, "0") != 0 && strcmp(v, "1") != 0)
+		return (config_error(ctx, s, "acks: unknown value '%s' "
+		    "(\"all\", -1, 0 or 1)", v));
+	*all = strcmp(v, "all") == 0 || strcmp(v, "-1") == 0;
+	return (config_kafka_set(ctx, s, scratch, k, "acks", v));
+}
+
+/* Is "name=..." one of the strings in list? */
+static bool
+config_kafka_listed(const config_setting_t *list, const char *name)
+{
+	const char		*str;
+	size_t			 len = strlen(name);
+	int			 i, n;
+
+	n = list != NULL ? config_setting_length(list) : 0;
+	for (i = 0; i < n; i++) {
+		str = config_setting_get_string(config_setting_get_elem(list,
+		    (unsigned)i));
+		if (str != NULL && strncmp(str, name, len) == 0 &&
+		    str[len] == '=')
+			return (true);
+	}
+	return (false);
+}
+
+/* properties = ( "name=value", ... ): passed to librdkafka as they are. */
+static int
+config_kafka_props(struct config_ctx *ctx, const config_setting_t *g,
+    struct config_kafka_try *scratch, struct config_kafka *k, bool acks_all)
+{
+	config_setting_t	*list, *s;
+	const char		*str, *eq;
+	char			 name[128];
+	size_t			 j;
+	int			 i, n;
+
+	if (config_get_group(ctx, g, "properties", CONFIG_TYPE_LIST,
+	    &list) == -1)
+		return (-1);
+	/* With acks = all the producer is idempotent unless told not to
+	 * be: a retry after a broken connection then cannot write a record
+	 * twice, nor out of order. */
+	if (acks_all && !config_kafka_listed(list, "enable.idempotence") &&
+	    config_kafka_set(ctx, g, scratch, k, "enable.idempotence",
+	    "true") == -1)
+		return (-1);
+	n = list != NULL ? config_setting_length(list) : 0;
+	for (i = 0; i < n; i++) {
+		s = config_setting_get_elem(list, (unsigned)i);
+		if (config_setting_type(s) != CONFIG_TYPE_STRING)
+			return (config_error(ctx, s, "properties: each is a "
+			    "string \"name=value\""));
+		str = config_setting_get_string(s);
+		if ((eq = strchr(str, '=')) == NULL || eq == str ||
+		    (size_t)(eq - str) >= sizeof name)
+			return (config_error(ctx, s, "properties: bad '%s' "
+			    "(\"name=value\", such as "
+			    "\"queue.buffering.max.ms=5\")", str));
+		snprintf(name, sizeof name, "%.*s", (int)(eq - str), str);
+		for (j = 0; j < sizeof(config_kafka_owned) /
+		    sizeof(config_kafka_owned[0]); j++)
+			if (strcmp(name, config_kafka_owned[j].name) == 0)
+				return (config_error(ctx, s, "properties: "
+				    "'%s' is not passed through: %s", name,
+				    config_kafka_owned[j].why));
+		if (config_kafka_set(ctx, s, scratch, k, name, eq + 1) == -1)
+			return (-1);
+	}
+	return (0);
+}
+
+/* A Kafka topic name: 1 to 249 of [A-Za-z0-9._-], not "." or "..". */
+static bool
+config_kafka_topic_ok(const char *t)
+{
+	size_t			 n = strlen(t);
+
+	if (n == 0 || n > 249 || strcmp(t, ".") == 0 || strcmp(t, "..") == 0)
+		return (false);
+	return (strspn(t, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+	    "0123456789._-") == n);
+}
+
+static int
+config_load_kafka_settings(struct config_ctx *ctx, const config_setting_t *g,
+    struct config_kafka_try *scratch, struct config_kafka *k)
+{
+	static const char *const keys[] = { "none", "host", "tag", NULL };
+	static const char *const codecs[] = { "none", "gzip", "snappy", "lz4",
+	    "zstd", NULL };
+	config_setting_t	*s = NULL;
+	const char		*str;
+	bool			 acks_all;
+	int			 r, v;
+
+	if ((r = config_get_string(ctx, g, "", "brokers", &s, &str)) == -1)
+		return (-1);
+	if (r == 0 || *str == '\0')
+		return (config_error(ctx, r == 0 ? g : s, "brokers = "
+		    "\"host:port,...\" is required for type \"kafka\""));
+	if (config_strdup(ctx, str, &k->brokers) == -1 ||
+	    config_kafka_set(ctx, s, scratch, k, "bootstrap.servers",
+	    str) == -1)
+		return (-1);
+	if ((r = config_get_string(ctx, g, "", "topic", &s, &str)) == -1)
+		return (-1);
+	if (r == 0)
+		return (config_error(ctx, g, "topic = \"...\" is required for "
+		    "type \"kafka\""));
+	if (!config_kafka_topic_ok(str))
+		return (config_error(ctx, s, "bad topic '%s' (1 to 249 "
+		    "letters, digits, '.', '_' and '-')", str));
+	if (config_strdup(ctx, str, &k->topic) == -1)
+		return (-1);
+	v = (int)k->key;
+	if (config_get_enum(ctx, g, "", "key", keys,
+	    "\"host\", \"tag\" or \"none\"", &v) == -1)
+		return (-1);
+	k->key = (enum config_kafka_key)v;
+	if (config_kafka_acks(ctx, g, scratch, k, &acks_all) == -1)
+		return (-1);
+	v = 0;
+	if ((r = config_get_enum(ctx, g, "", "compression", codecs,
+	    "\"none\", \"gzip\", \"snappy\", \"lz4\" or \"zstd\"", &v)) == -1)
+		return (-1);
+	if (r == 1 && config_kafka_set(ctx, config_setting_get_member(g,
+	    "compression"), scratch, k, "compression.codec", codecs[v]) == -1)
+		return (-1);
+	return (config_kafka_props(ctx, g, scratch, k, acks_all));
+}
+
+/*
+ * type = "kafka". Its records are JSON (the key is read from them); its
+ * path is its identity, kafka://BROKERS/TOPIC, unique like a file's path.
+ */
+static int
+config_load_kafka(struct config_ctx *ctx, const config_setting_t *g,
+    size_t idx, struct config *c, struct config_output *o)
+{
+	struct config_kafka_try	 scratch;
+	config_setting_t	*s;
+	char			*path, err[384];
+	size_t			 i;
+	int			 r;
+
+	if ((scratch.kl = kafkalib_load(err, sizeof err)) == NULL)
+		return (config_error(ctx, g, "%s", err));
+	if ((o->kafka = calloc(1, sizeof(*o->kafka))) == NULL ||
+	    (scratch.conf = scratch.kl->conf_new()) == NULL)
+		return (config_error(ctx, NULL, "out of memory"));
+	r = config_load_kafka_settings(ctx, g, &scratch, o->kafka);
+	scratch.kl->conf_destroy(scratch.conf);
+	if (r == -1)
+		return (-1);
+	if ((s = config_setting_get_member(g, "format")) != NULL &&
+	    (config_setting_type(s) != CONFIG_TYPE_STRING ||
+	    strcmp(config_setting_get_string(s), "json") != 0))
+		return (config_error(ctx, s, "a kafka output's records are "
+		    "JSON: format = \"json\" or nothing"));
+	o->format = FORMAT_JSON;
+	if (asprintf(&path, "kafka://%s/%s", o->kafka->brokers,
+	    o->kafka->topic) == -1)
+		return (config_error(ctx, NULL, "out of memory"));
+	o->path = path;
+	for (i = 0; i < idx; i++) {
+		if (strcmp(c->outputs[i].path, path) == 0)
+			return (config_error(ctx, config_setting_get_member(g,
+			    "topic"), "topic '%s' on brokers '%s' is already "
+			    "used by output '%s'", o->kafka->topic,
+			    o->kafka->brokers, c->outputs[i].name));
+	}
+	return (0);
+}
+
+/* ---- end of type = "kafka" ---------------------------------------- */
 /*
  * filter = "EXPRESSION" (filter.h), and final = true|false. A filter's
  * error names the column within the string and the token found there.
@@ -1475,10 +1799,13 @@ config_load_output(struct config_ctx *ctx, const config_setting_t *g,
 	    "match", "sync", "sync_interval_ms", "keep_free", "rotate",
 	    "file_mode", "owner", "group", "allow_shared_dir", "type", "target",
 	    "protocol", "tls", "spool", "filter", "final", "fallback",
-	    "max_open_files", NULL };
+	    "max_open_files",
+	    "brokers", "topic", "key", "acks", "compression", "properties",
+	    NULL };
 	static const char *const syncs[] = { "never", "interval", "always",
 	    NULL };
-	static const char *const types[] = { "file", "forward", NULL };
+	static const char *const types[] = { "file", "forward", "kafka",
+	    NULL };
 	config_setting_t	*s = NULL;
 	const char		*str = NULL;
 	char			 err[256];
@@ -1532,7 +1859,7 @@ config_load_output(struct config_ctx *ctx, const config_setting_t *g,
 
 	v = (int)o->type;
 	if (config_get_enum(ctx, g, "", "type", types,
-	    "\"file\" or \"forward\"", &v) == -1)
+	    "\"file\", \"forward\" or \"kafka\"", &v) == -1)
 		return (-1);
 	o->type = (enum config_output_type)v;
 	if (config_check_type_keys(ctx, g, o) == -1)
@@ -1541,6 +1868,9 @@ config_load_output(struct config_ctx *ctx, const config_setting_t *g,
 		/* Collectors expect syslog, not our text lines. */
 		o->format = FORMAT_RFC5424;
 		if (config_load_forward(ctx, g, idx, c, o) == -1)
+			return (-1);
+	} else if (o->type == CONFIG_OUTPUT_KAFKA) {
+		if (config_load_kafka(ctx, g, idx, c, o) == -1)
 			return (-1);
 	} else {
 		if (config_load_path(ctx, g, idx, c, o) == -1)
@@ -2283,6 +2613,7 @@ config_output_clear(struct config_output *o)
 	free(o->tls_key_file);
 	free(o->tls_peer_name);
 	free(o->spool_path);
+	config_kafka_free(o->kafka);
 }
 
 /* *dst = a copy of src, or NULL for NULL; -1 when out of memory. */
@@ -2308,6 +2639,7 @@ config_output_dup(const struct config_output *src)
 	o->filter = NULL;
 	o->template = o->name_template = NULL;
 	o->fallback = o->file = NULL;
+	o->kafka = NULL;
 	if ((src->filter != NULL && (o->filter = filter_compile(
 	    filter_text(src->filter), err, sizeof err)) == NULL) ||
 	    (src->template != NULL && (o->template = template_compile(
@@ -2328,7 +2660,9 @@ config_output_dup(const struct config_output *src)
 	    config_dup_opt(&o->tls_cert_file, src->tls_cert_file) == -1 ||
 	    config_dup_opt(&o->tls_key_file, src->tls_key_file) == -1 ||
 	    config_dup_opt(&o->tls_peer_name, src->tls_peer_name) == -1 ||
-	    config_dup_opt(&o->spool_path, src->spool_path) == -1) {
+	    config_dup_opt(&o->spool_path, src->spool_path) == -1 ||
+	    (src->kafka != NULL &&
+	    (o->kafka = config_kafka_dup(src->kafka)) == NULL)) {
 		config_output_free(o);
 		return (NULL);
 	}

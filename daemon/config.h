@@ -36,6 +36,7 @@ enum config_sync {
 enum config_output_type {
 	CONFIG_OUTPUT_FILE,	/* append to a file (writer.c) */
 	CONFIG_OUTPUT_FORWARD,	/* send to a collector over the network (forward.c) */
+	CONFIG_OUTPUT_KAFKA,	/* produce to a Kafka topic (kafka.c) */
 };
 
 enum config_protocol {
@@ -45,11 +46,37 @@ enum config_protocol {
 				 * tls = { ... } is set */
 };
 
+/* type = "kafka": what a message's key is (its partition follows it). */
+enum config_kafka_key {
+	CONFIG_KAFKA_KEY_NONE,	/* no key: librdkafka spreads the records */
+	CONFIG_KAFKA_KEY_HOST,	/* the record's host member */
+	CONFIG_KAFKA_KEY_TAG,	/* its tag member */
+};
+
+/* One librdkafka property, as rd_kafka_conf_set() takes it. */
+struct config_kafka_prop {
+	char		*name;
+	char		*value;
+};
+
+/* type = "kafka" only (kafka.c). */
+struct config_kafka {
+	char		*brokers;	/* bootstrap.servers */
+	char		*topic;
+	enum config_kafka_key key;
+	/* Every librdkafka property in the order it is set: brokers, acks
+	 * and compression first, then the properties group in file order.
+	 * Each was accepted by rd_kafka_conf_set() at load time. */
+	size_t		 nprops;
+	struct config_kafka_prop *props;
+};
+
 struct config_output {
 	char		*name;
 	enum config_output_type type;
 	char		*path;		/* the file; for a forward output its
-					 * identity "PROTOCOL://HOST:PORT", so
+					 * identity "PROTOCOL://HOST:PORT", for
+					 * a kafka one "kafka://BROKERS/TOPIC", so
 					 * that reload matches outputs by path
 					 * whatever their type */
 	enum format_kind format;
@@ -96,6 +123,7 @@ struct config_output {
 	uint64_t	 spool_max_size;	/* bytes its segments may hold */
 	enum config_sync spool_sync;	/* after each append: never, at most
 					 * once a second, always */
+	struct config_kafka *kafka;	/* type = "kafka" only, else NULL */
 	char		*file;		/* where it was defined (a file of */
 	int		 line;		/* include_dir, or the main one) */
 };

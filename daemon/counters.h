@@ -25,7 +25,8 @@ enum drop_reason {
 	DROP_CLIENT,		/* the client library reported dropping them */
 	DROP_NO_OUTPUT,		/* no output's match selector took the record */
 	DROP_SHUTDOWN,		/* still unread or undelivered at the drain deadline */
-	DROP_UNDELIVERED,	/* a forward output stopped before its target took them */
+	DROP_UNDELIVERED,	/* a forward output stopped before its target took
+				 * them; kafka: librdkafka gave up on them */
 	DROP_KERNEL_OVERRUN,	/* overwritten in the kernel's log before read */
 	DROP_SPOOL_FULL,	/* a forward output's spool was full (max_size, disk) */
 	DROP_NREASONS

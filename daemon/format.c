@@ -750,6 +750,28 @@ format_line_time(const char *line, size_t len, int64_t *time_ns)
 	return format_parse_time(p, end, time_ns);
 }
 
+int
+format_json_member(const char *line, size_t len, const char *name,
+    const char **val, size_t *vlen)
+{
+	const char *end = line + len, *p, *v;
+	char pat[64];
+	int plen;
+
+	plen = snprintf(pat, sizeof(pat), ",\"%s\":\"", name);
+	if (plen < 0 || (size_t)plen >= sizeof(pat) ||
+	    (p = memmem(line, len, pat, (size_t)plen)) == NULL)
+		return -1;
+	for (v = p + plen, p = v; p < end && *p != '"'; p++)
+		if (*p == '\\' && p + 1 < end)
+			p++;
+	if (p == end)
+		return -1;
+	*val = v;
+	*vlen = (size_t)(p - v);
+	return 0;
+}
+
 /*
  * The host to print in the host position: only a trusted name, the peer an
  * input knows from the network (rec->host), else this machine's name. What

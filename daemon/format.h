@@ -152,4 +152,16 @@ ssize_t	format_time(int64_t time_ns, char *dst, size_t cap);
  */
 int	format_line_time(const char *line, size_t len, int64_t *time_ns);
 
+/*
+ * The value of the string member name ("host", "tag", ...) on one JSON line
+ * of ours, as it stands there (escaped, without its quotes): 0 with *val
+ * and *vlen set, or -1 when the line has no such member. The first match
+ * is the member: every string of a client's escapes its quotes, so only
+ * the line's own structure has a quote right after a name, and host and
+ * tag come before the message and the fields. The Kafka sink keys
+ * messages by it.
+ */
+int	format_json_member(const char *line, size_t len, const char *name,
+	    const char **val, size_t *vlen);
+
 #endif

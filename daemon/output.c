@@ -21,6 +21,7 @@
 #include "chunk.h"
 #include "format.h"
 #include "forward.h"
+#include "kafka.h"
 #include "log.h"
 #include "filter.h"
 #include "match.h"
@@ -250,6 +251,9 @@ output_new(struct event_base *base, const struct config_output *conf,
 	case CONFIG_OUTPUT_FORWARD:
 		o->sink = forward_new(conf, o->host, chunk_size, o->done_ev,
 		    err, errlen);
+		break;
+	case CONFIG_OUTPUT_KAFKA:
+		o->sink = kafka_new(conf, o->done_ev, err, errlen);
 		break;
 	default:
 		o->sink = writer_new(conf, o->host, chunk_size, o->done_ev,

@@ -14,12 +14,15 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <syslog.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
 
 #include <criterion/criterion.h>
 
+#include "asynclog.h"
+#include "config.h"
 #include "harness.h"
 #include "wire.h"
 
@@ -461,6 +464,94 @@ hd_log_mentions(struct hd *d, void *what)
 
 	free(text);
 	return found;
+}
+
+int
+hd_log_count(struct hd *d, const char *what)
+{
+	char *text = file_read(d->errlog, NULL), *p;
+	int n = 0;
+
+	for (p = text; p != NULL && (p = strstr(p, what)) != NULL; p++)
+		n++;
+	free(text);
+	return n;
+}
+
+void
+hd_send_seq(struct hd *d, const char *tag, long first, long n,
+    bool all_taken)
+{
+	asynclog_t *h = asynclog_open(d->sock, tag, ASYNCLOG_BLOCK);
+	long i;
+
+	cr_assert_not_null(h);
+	for (i = first; i < first + n; i++)
+		asynclog_log(h, LOG_USER | LOG_INFO, "seq=%07ld " HD_SEQ_PAD
+		    " end", i);
+	cr_assert_eq(asynclog_flush(h, 30000), 0);
+	if (all_taken)
+		cr_assert_eq(asynclog_dropped(h), 0);
+	asynclog_close(h);
+}
+
+static void *
+hd_pacer_main(void *arg)
+{
+	struct hd_pacer *p = arg;
+	asynclog_t *h = asynclog_open(p->d->sock, p->tag, ASYNCLOG_BLOCK);
+	struct timespec ts = { 0, 1000000 };
+	long i;
+
+	for (i = 0; h != NULL && i < p->n; i++) {
+		asynclog_log(h, LOG_USER | LOG_INFO, "seq=%07ld " HD_SEQ_PAD
+		    " end", i);
+		if (i % 50 == 49)
+			nanosleep(&ts, NULL);
+	}
+	if (h != NULL) {
+		(void)asynclog_flush(h, 60000);
+		asynclog_close(h);
+	}
+	return NULL;
+}
+
+void
+hd_pacer_start(struct hd_pacer *p, struct hd *d, const char *tag, long n)
+{
+	p->d = d;
+	p->tag = tag;
+	p->n = n;
+	cr_assert_eq(pthread_create(&p->thread, NULL, hd_pacer_main, p), 0);
+}
+
+void
+hd_pacer_join(struct hd_pacer *p)
+{
+	cr_assert_eq(pthread_join(p->thread, NULL), 0);
+}
+
+struct config *
+hd_conf_load(const char *text)
+{
+	struct config *c;
+	char err[512] = "";
+
+	c = config_load_string(text, "t.conf", err, sizeof(err));
+	cr_assert_not_null(c, "should load: %s", err);
+	return c;
+}
+
+void
+hd_conf_load_fails(const char *text, const char *expected)
+{
+	struct config *c;
+	char err[512] = "";
+
+	c = config_load_string(text, "t.conf", err, sizeof(err));
+	cr_assert_null(c, "should not load:\n%s", text);
+	cr_assert_eq(strncmp(err, expected, strlen(expected)), 0,
+	    "got \"%s\", expected it to begin with \"%s\"", err, expected);
 }
 
 static void *

@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <sys/types.h>
 
+struct config;
 struct sockaddr;
 
 struct hd {
@@ -36,6 +37,14 @@ struct hd {
 	"listen = { socket = \"@DIR@/asynclog.sock\"; };\n"		\
 	"buffer = { flush_interval_ms = 50; };\n"			\
 	"outputs = ( { name = \"main\"; path = \"@DIR@/main.log\"; } );\n"
+
+/*
+ * Load text as a config named "t.conf" (config_load_string, no daemon):
+ * it must load (the caller config_free()s it), or fail with an error that
+ * begins with expected ("t.conf:LINE: what is wrong").
+ */
+struct config *hd_conf_load(const char *text);
+void	hd_conf_load_fails(const char *text, const char *expected);
 
 /* Make the temp dir, write the config, start the daemon, wait for its socket. */
 void	hd_start(struct hd *, const char *conf_template);
@@ -85,6 +94,30 @@ long long hd_now_ms(void);	/* CLOCK_MONOTONIC */
 
 /* hd_wait predicate: the daemon's stderr contains the string what. */
 bool	hd_log_mentions(struct hd *, void *what);
+
+/* How many times the daemon's stderr says what. */
+int	hd_log_count(struct hd *, const char *what);
+
+/*
+ * Numbered records, "seq=NNNNNNN " HD_SEQ_PAD " end", from one client with
+ * tag, so that a peer's copy can be checked for loss, duplicates and torn
+ * lines. hd_send_seq sends seq first .. first+n-1 at once and waits until
+ * the daemon has them (with all_taken, also that the client dropped none).
+ */
+#define HD_SEQ_PAD	"pad-0123456789abcdefghijklmnopqrstuvwxyz-0123456789"
+void	hd_send_seq(struct hd *, const char *tag, long first, long n,
+	    bool all_taken);
+/* The same from a thread, seq 0 .. n-1 at a steady pace (a pause every 50),
+ * so that a peer's outage lands mid-stream. */
+struct hd_pacer {
+	pthread_t	 thread;
+	struct hd	*d;
+	const char	*tag;
+	long		 n;
+};
+void	hd_pacer_start(struct hd_pacer *, struct hd *, const char *tag,
+	    long n);
+void	hd_pacer_join(struct hd_pacer *);
 
 /* Wait until `path` has at least n lines. */
 bool	hd_wait_lines(const char *path, size_t n, int timeout_ms);

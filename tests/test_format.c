@@ -440,6 +440,41 @@ Test(format_record, writes_the_json_object_with_every_member)
 	    out);
 }
 
+/* The Kafka key: a client's message, claimed host or field keys cannot
+ * pose as the host or tag member, however they try. */
+Test(format_record, json_member_finds_host_and_tag_not_what_a_client_forged)
+{
+	struct wire_field	f[2] = { { "tag", 3, "ff", 2 },
+				    { "host", 4, "fh", 2 } };
+	struct record		rec = make_record(
+	    "x\",\"tag\":\"forged\",\"host\":\"forged");
+	char			out[1024];
+	const char		*v;
+	ssize_t			n;
+	size_t			vlen;
+
+	rec.tag = "we\"b";
+	rec.tag_len = 4;
+	rec.claimed_host = "\",\"host\":\"forged";
+	rec.claimed_host_len = strlen(rec.claimed_host);
+	rec.fields = f;
+	rec.nfields = 2;
+	n = format_record(FORMAT_JSON, FORMAT_SD_ID_DEFAULT, &rec, "h1", out,
+	    sizeof out);
+	cr_assert_gt(n, 0);
+	cr_assert_eq(format_json_member(out, (size_t)n, "host", &v, &vlen), 0);
+	cr_assert_eq(vlen, 2);
+	cr_assert_eq(memcmp(v, "h1", 2), 0);
+	cr_assert_eq(format_json_member(out, (size_t)n, "tag", &v, &vlen), 0);
+	cr_assert_eq(vlen, 5, "got %.*s", (int)vlen, v);
+	cr_assert_eq(memcmp(v, "we\\\"b", 5), 0);
+	cr_assert_eq(format_json_member(out, (size_t)n, "msgid", &v, &vlen),
+	    -1);
+	/* A cut line has no value to give. */
+	cr_assert_eq(format_json_member("{\"time\":\"t\",\"host\":\"ab", 20,
+	    "host", &v, &vlen), -1);
+}
+
 Test(format_record, json_writes_null_for_unknown_credentials)
 {
 	struct record	rec = make_record("x");

@@ -135,9 +135,9 @@ Test(forward, config_rejects_a_bad_target_or_port_with_its_line)
 
 Test(forward, config_rejects_an_unknown_type_or_protocol)
 {
-	fwd_load_fails(FWD_HEAD "    type = \"kafka\"; } );\n",
-	    "t.conf:4: output 'f': type: unknown value 'kafka' (\"file\" or "
-	    "\"forward\")");
+	fwd_load_fails(FWD_HEAD "    type = \"amqp\"; } );\n",
+	    "t.conf:4: output 'f': type: unknown value 'amqp' (\"file\", "
+	    "\"forward\" or \"kafka\")");
 	fwd_load_fails(FWD_HEAD "    type = \"forward\"; target = \"h:514\";\n"
 	    "    protocol = \"udp\"; } );\n",
 	    "t.conf:5: output 'f': protocol: unknown value 'udp' (\"tcp\", "
