@@ -9,8 +9,17 @@
  *
  * A malformed frame ends this connection only, with a counted `malformed`
  * drop and one (rate-limited) line in the daemon's log.
+ *
+ * A network peer (conn_spawn_peer) is a syslog stream like the local one,
+ * known by its address instead of SO_PEERCRED; under TLS its task first
+ * completes the handshake (within frame_timeout_ms) and then reads through
+ * the session, so backpressure, deadlines and the shared read budget work
+ * the same for it.
  */
 #include <sys/socket.h>
+
+#include <arpa/inet.h>
+#include <poll.h>
 
 #include <errno.h>
 #include <stdio.h>
@@ -33,6 +42,7 @@
 #include "stats.h"
 #include "syslog.h"
 #include "task.h"
+#include "tls.h"
 #include "unit.h"
 #include "wire.h"
 
@@ -62,6 +72,7 @@ struct conn_set {
 	struct inbuf_budget mem;	/* every connection's read buffer */
 	struct dropreport *drops;	/* what clients say they dropped */
 	bool		 closing;	/* past the drain deadline: no budget */
+	struct tls_creds *tls;		/* the tls input's, for its sessions */
 };
 
 struct conn {
@@ -75,6 +86,15 @@ struct conn {
 	char		 unit[RECORD_UNIT_MAX]; /* its systemd unit, when it connected */
 	size_t		 unit_len;	/* 0 = unknown */
 	char		 name[64];	/* "pid 42 (tag)" for messages */
+	bool		 net;		/* a network peer (conn_spawn_peer) */
+	char		 peer[INET6_ADDRSTRLEN]; /* its address */
+	size_t		 peer_len;
+	struct tls_conn	*tls;		/* its TLS session, NULL for none */
+	bool		 handshaken;	/* the TLS handshake is done */
+	short		 tls_events;	/* POLLIN/POLLOUT the session waits for */
+	char		 peer_cert[RECORD_PEER_CERT_MAX + 1]; /* name in its
+					 * verified certificate */
+	size_t		 peer_cert_len;	/* 0 = none */
 
 	struct inbuf	 in;		/* unparsed bytes, within set->mem */
 	int64_t		 deadline_ns;	/* monotonic: HELLO or the started
@@ -119,6 +139,7 @@ conn_cleanup(struct task *t)
 	LIST_REMOVE(c, entry);
 	c->set->n--;
 	counters_clients--;
+	tls_conn_free(c->tls);
 	if (close(c->fd) == -1)
 		log_warn("close: %s", strerror(errno));
 	task_cond_broadcast(&c->set->ended);
@@ -134,6 +155,24 @@ conn_malformed(struct conn *c, const char *why)
 	counters_input_drop(DROP_MALFORMED, 1);
 	log_limited(&conn_rl, "client %s: malformed input (%s); closing the "
 	    "connection", c->name, why);
+}
+
+/* Read through the TLS session: as recv(2), and a broken session is
+ * said in the log (ECONNRESET, so the caller says no more). */
+static ssize_t
+conn_tls_read(struct conn *c, size_t room)
+{
+	char err[256];
+	ssize_t n;
+
+	n = tls_recv(c->tls, c->in.buf + c->in.len, room, &c->tls_events,
+	    err, sizeof(err));
+	if (n == -1 && errno == EPROTO) {
+		log_limited(&conn_rl, "client %s: %s; closing the connection",
+		    c->name, err);
+		errno = ECONNRESET;
+	}
+	return n;
 }
 
 /*
@@ -159,9 +198,13 @@ conn_read(struct conn *c)
 		errno = ENOBUFS;
 		return -1;
 	}
-	do
-		n = recv(c->fd, c->in.buf + c->in.len, room, MSG_DONTWAIT);
-	while (n == -1 && errno == EINTR);
+	if (c->tls != NULL)
+		n = conn_tls_read(c, room);
+	else
+		do
+			n = recv(c->fd, c->in.buf + c->in.len, room,
+			    MSG_DONTWAIT);
+		while (n == -1 && errno == EINTR);
 	if (n > 0) {
 		c->in.len += n;
 		c->now_ns = clock_now_ns();
@@ -328,6 +371,14 @@ conn_stamp(struct conn *c)
 	route_stamp(&c->rec, &c->cred, c->now_ns);
 	c->rec.unit = c->unit;
 	c->rec.unit_len = c->unit_len;
+	if (c->net) {
+		c->rec.host = c->peer;
+		c->rec.host_len = c->peer_len;
+	}
+	if (c->peer_cert_len > 0) {
+		c->rec.peer_cert = c->peer_cert;
+		c->rec.peer_cert_len = c->peer_cert_len;
+	}
 }
 
 /* Native stream: decode the next frame and say what to do with it. */
@@ -561,6 +612,48 @@ conn_past_deadline(struct conn *c)
 	return true;
 }
 
+/* The direction the connection's next read waits for: a TLS session may
+ * need to write (a key update) before it can read. */
+static short
+conn_read_events(const struct conn *c)
+{
+	return c->tls != NULL && c->tls_events == POLLOUT ? EV_WRITE : EV_READ;
+}
+
+/*
+ * One step of the TLS handshake: 0 done, 1 wait (c->tls_events), -1 failed
+ * (said in the log). Done, the name in a verified client certificate is
+ * kept for its records and messages.
+ */
+static int
+conn_tls_step(struct conn *c)
+{
+	char err[256];
+	int r;
+
+	if ((r = tls_handshake(c->tls, &c->tls_events, err, sizeof(err))) == 1)
+		return 1;
+	if (r == -1) {
+		log_limited(&conn_rl, "client %s: %s; closing the connection",
+		    c->name, err);
+		return -1;
+	}
+	c->handshaken = true;
+	c->tls_events = POLLIN;
+	c->deadline_ns = 0;
+	c->peer_cert_len = tls_peer_cert_name(c->tls, c->peer_cert,
+	    sizeof(c->peer_cert));
+	if (c->peer_cert_len > 0) {
+		char esc[4 * 32 + 1];
+		ssize_t n = format_escape_text(c->peer_cert, c->peer_cert_len >
+		    32 ? 32 : c->peer_cert_len, esc, sizeof(esc) - 1);
+
+		snprintf(c->name, sizeof(c->name), "peer %s (%.*s)", c->peer,
+		    (int)(n < 0 ? 0 : n), esc);
+	}
+	return 0;
+}
+
 static enum task_step
 conn_task(struct task *t)
 {
@@ -569,6 +662,23 @@ conn_task(struct task *t)
 	ssize_t n;
 
 	TASK_BEGIN(t);
+	/* A TLS peer must finish its handshake within frame_timeout_ms, as
+	 * a frame must: one that never does holds a slot no longer. */
+	while (c->tls != NULL && !c->handshaken) {
+		if ((n = conn_tls_step(c)) == -1)
+			goto done;
+		if (n == 0)
+			break;
+		TASK_AWAIT_FD(t, c->fd, conn_read_events(c),
+		    conn_read_wait_ms(c));
+		if (t->result == TASK_TIMEOUT) {
+			log_limited(&conn_rl, "client %s: TLS handshake not "
+			    "finished within frame_timeout_ms (%u ms); closing "
+			    "the connection", c->name,
+			    route_config(c->route)->frame_timeout_ms);
+			goto done;
+		}
+	}
 	for (;;) {
 		act = conn_parse(c);
 		if (act == CONN_CLOSE)
@@ -674,7 +784,8 @@ conn_task(struct task *t)
 			break;	/* everything the client sent is taken */
 		inbuf_idle(&c->in, &c->set->mem);
 		c->reading = true;
-		TASK_AWAIT_FD(t, c->fd, EV_READ, conn_read_wait_ms(c));
+		TASK_AWAIT_FD(t, c->fd, conn_read_events(c),
+		    conn_read_wait_ms(c));
 		c->reading = false;
 		if (conn_past_deadline(c))
 			break;
@@ -709,7 +820,15 @@ conn_set_free(struct conn_set *set)
 		return;
 	conn_close_all(set);
 	dropreport_free(set->drops);
+	tls_creds_free(set->tls);
 	free(set);
+}
+
+void
+conn_set_hold_tls(struct conn_set *set, struct tls_creds *creds)
+{
+	tls_creds_free(set->tls);
+	set->tls = creds;
 }
 
 unsigned
@@ -731,46 +850,89 @@ conn_count_uid(const struct conn_set *set, uid_t uid)
 	unsigned n = 0;
 
 	LIST_FOREACH(c, &set->list, entry)
-		n += c->cred.uid == uid;
+		n += !c->net && c->cred.uid == uid;
+	return n;
+}
+
+static unsigned
+conn_count_peer(const struct conn_set *set, const char *addr)
+{
+	const struct conn *c;
+	unsigned n = 0;
+
+	LIST_FOREACH(c, &set->list, entry)
+		n += c->net && strcmp(c->peer, addr) == 0;
 	return n;
 }
 
 /*
- * May this peer have a connection? Not past max_clients; one user (uid)
- * not past its share of them, so that one user cannot lock the others out;
- * and the last few slots are kept for root and the daemon's own user, so
- * that `asynclog --stats` still answers during such an attack.
+ * May this peer have a connection? Not past max_clients; one user (uid),
+ * or one network address, not past its share of them
+ * (max_clients_per_user, max_clients_per_peer), so that one cannot lock
+ * the others out; and the last few slots are kept for root and the
+ * daemon's own user, so that `asynclog --stats` still answers during such
+ * an attack. peer is NULL for a local client.
  */
 static bool
-conn_may_join(struct conn_set *set, const struct ucred *cred)
+conn_may_join(struct conn_set *set, const struct ucred *cred,
+    const char *peer)
 {
 	const struct config *conf = route_config(set->route);
-	unsigned max = conf->max_clients, reserve, share;
-	bool privileged = cred->uid == 0 || cred->uid == geteuid();
+	unsigned max = conf->max_clients, reserve, share, per;
+	bool privileged = peer == NULL && (cred->uid == 0 ||
+	    cred->uid == geteuid());
+	char who[64];
 
+	if (peer != NULL)
+		snprintf(who, sizeof(who), "peer %s", peer);
+	else
+		snprintf(who, sizeof(who), "uid %ld", (long)cred->uid);
 	reserve = max / 16 < 1 ? 1 : max / 16 > 64 ? 64 : max / 16;
-	share = conf->max_clients_per_user != 0 ? conf->max_clients_per_user :
-	    (max / 4 < 1 ? 1 : max / 4);
+	per = peer != NULL ? conf->max_clients_per_peer :
+	    conf->max_clients_per_user;
+	share = per != 0 ? per : (max / 4 < 1 ? 1 : max / 4);
 	if (set->n >= max) {
 		log_limited(&conn_rl, "too many clients (%u); refusing a "
-		    "connection from uid %ld", set->n, (long)cred->uid);
+		    "connection from %s", set->n, who);
 		return false;
 	}
 	if (privileged || max <= reserve)
 		return true;
 	if (set->n >= max - reserve) {
 		log_limited(&conn_rl, "%u clients; the last %u of max_clients "
-		    "are kept for root: refusing uid %ld", set->n, reserve,
-		    (long)cred->uid);
+		    "are kept for root: refusing %s", set->n, reserve, who);
 		return false;
 	}
-	if (conn_count_uid(set, cred->uid) >= share) {
-		log_limited(&conn_rl, "uid %ld has %u connections, its share "
-		    "of max_clients (max_clients_per_user); refusing another",
-		    (long)cred->uid, share);
+	if ((peer != NULL ? conn_count_peer(set, peer) :
+	    conn_count_uid(set, cred->uid)) >= share) {
+		log_limited(&conn_rl, "%s has %u connections, its share "
+		    "of max_clients (%s); refusing another", who, share,
+		    peer != NULL ? "max_clients_per_peer" :
+		    "max_clients_per_user");
 		return false;
 	}
 	return true;
+}
+
+/* Start c's task and count it in; frees c and closes fd on failure. */
+static int
+conn_start(struct conn_set *set, struct conn *c)
+{
+	c->set = set;
+	c->route = set->route;
+	c->max_frame = route_config(c->route)->max_record + WIRE_RECORD_OVERHEAD;
+	if (task_spawn(set->base, &c->task, "conn", conn_task, conn_cleanup,
+	    c) == -1) {
+		tls_conn_free(c->tls);
+		close(c->fd);
+		free(c);
+		return -1;
+	}
+	LIST_INSERT_HEAD(&set->list, c, entry);
+	set->n++;
+	counters_clients++;
+	counters_connections++;
+	return 0;
 }
 
 int
@@ -782,29 +944,56 @@ conn_spawn(struct conn_set *set, int fd, enum conn_kind kind)
 
 	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) == -1)
 		cred = (struct ucred){ -1, (uid_t)-1, (gid_t)-1 };
-	if (!conn_may_join(set, &cred)) {
+	if (!conn_may_join(set, &cred, NULL)) {
 		counters_refused++;
 		goto fail;
 	}
 	if ((c = calloc(1, sizeof(*c))) == NULL)
 		goto fail;
-	c->set = set;
-	c->route = set->route;
 	c->kind = kind;
 	c->fd = fd;
 	c->cred = cred;
 	c->unit_len = unit_of_pid(cred.pid, c->unit, sizeof(c->unit));
 	snprintf(c->name, sizeof(c->name), "pid %ld", (long)c->cred.pid);
 	c->rl.pid = c->cred.pid;
-	c->max_frame = route_config(c->route)->max_record + WIRE_RECORD_OVERHEAD;
-	if (task_spawn(set->base, &c->task, "conn", conn_task, conn_cleanup,
-	    c) == -1)
+	return conn_start(set, c);
+fail:
+	close(fd);
+	return -1;
+}
+
+int
+conn_spawn_peer(struct conn_set *set, int fd, const struct conn_peer *peer)
+{
+	struct conn *c = NULL;
+	char err[256];
+
+	if (!conn_may_join(set, &(struct ucred){ -1, (uid_t)-1, (gid_t)-1 },
+	    peer->addr)) {
+		counters_refused++;
 		goto fail;
-	LIST_INSERT_HEAD(&set->list, c, entry);
-	set->n++;
-	counters_clients++;
-	counters_connections++;
-	return 0;
+	}
+	if ((c = calloc(1, sizeof(*c))) == NULL)
+		goto fail;
+	c->kind = CONN_SYSLOG_STREAM;
+	c->fd = fd;
+	c->cred = (struct ucred){ -1, (uid_t)-1, (gid_t)-1 };
+	c->net = true;
+	snprintf(c->peer, sizeof(c->peer), "%s", peer->addr);
+	c->peer_len = strlen(c->peer);
+	snprintf(c->name, sizeof(c->name), strchr(c->peer, ':') != NULL ?
+	    "peer [%s]:%u" : "peer %s:%u", c->peer, peer->port);
+	c->rl.pid = -1;
+	if (peer->tls != NULL) {
+		if ((c->tls = tls_server_new(peer->tls, fd, peer->client_certs,
+		    c->peer, err, sizeof(err))) == NULL) {
+			log_limited(&conn_rl, "client %s: %s", c->name, err);
+			goto fail;
+		}
+		c->deadline_ns = clock_mono_ns() + (int64_t)route_config(
+		    set->route)->frame_timeout_ms * 1000000;
+	}
+	return conn_start(set, c);
 fail:
 	free(c);
 	close(fd);

@@ -23,6 +23,7 @@ static const char *counters_reasons[DROP_NREASONS] = {
 	[DROP_NO_OUTPUT] = "no_output",
 	[DROP_SHUTDOWN] = "shutdown",
 	[DROP_UNDELIVERED] = "undelivered",
+	[DROP_UDP_OVERRUN] = "udp_overrun",
 };
 
 uint64_t

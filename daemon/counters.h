@@ -25,6 +25,8 @@ enum drop_reason {
 	DROP_NO_OUTPUT,		/* no output's match selector took the record */
 	DROP_SHUTDOWN,		/* still unread or undelivered at the drain deadline */
 	DROP_UNDELIVERED,	/* a forward output stopped before its target took them */
+	DROP_UDP_OVERRUN,	/* UDP datagrams the kernel dropped, its receive
+				 * buffer full (SO_RXQ_OVFL) */
 	DROP_NREASONS
 };
 

@@ -220,10 +220,36 @@ server_reopen(struct server *srv)
 		output_reopen(o);
 }
 
+/* Two optional strings alike (both NULL, or equal). */
+static bool
+server_same_str(const char *a, const char *b)
+{
+	return (a == NULL) == (b == NULL) && (a == NULL || strcmp(a, b) == 0);
+}
+
+static bool
+server_same_netin(const struct config *a, const struct config *b)
+{
+	size_t i;
+
+	if (a->nnetin != b->nnetin ||
+	    !server_same_str(a->tls_cert_file, b->tls_cert_file) ||
+	    !server_same_str(a->tls_key_file, b->tls_key_file) ||
+	    !server_same_str(a->tls_ca_file, b->tls_ca_file) ||
+	    a->tls_client_certs != b->tls_client_certs)
+		return false;
+	for (i = 0; i < a->nnetin; i++)
+		if (a->netin[i].kind != b->netin[i].kind ||
+		    a->netin[i].port != b->netin[i].port ||
+		    strcmp(a->netin[i].address, b->netin[i].address) != 0)
+			return false;
+	return true;
+}
+
 static bool
 server_same_listen(const struct config *a, const struct config *b)
 {
-	return strcmp(a->socket, b->socket) == 0 &&
+	return server_same_netin(a, b) && strcmp(a->socket, b->socket) == 0 &&
 	    (a->syslog_stream == NULL) == (b->syslog_stream == NULL) &&
 	    (a->syslog_stream == NULL ||
 	    strcmp(a->syslog_stream, b->syslog_stream) == 0) &&
