@@ -31,6 +31,8 @@ struct tls_creds {
 struct tls_conn {
 	gnutls_session_t session;
 	char		 peer_name[256];
+	bool		 verify_shown;	/* server, client_certs "optional":
+					 * verify a certificate if one came */
 };
 
 struct tls_creds *
@@ -150,6 +152,15 @@ tls_handshake(struct tls_conn *t, short *events, char *err, size_t errlen)
 	do
 		r = gnutls_handshake(t->session);
 	while (r == GNUTLS_E_INTERRUPTED);
+	if (r == GNUTLS_E_SUCCESS && t->verify_shown &&
+	    gnutls_certificate_get_peers(t->session, &status) != NULL &&
+	    (gnutls_certificate_verify_peers2(t->session, &status) < 0 ||
+	    status != 0)) {
+		snprintf(err, errlen, "TLS: the certificate of %s is not "
+		    "signed by listen.tls_server.ca_file or not valid",
+		    t->peer_name);
+		return -1;
+	}
 	if (r == GNUTLS_E_SUCCESS)
 		return 0;
 	if (r == GNUTLS_E_AGAIN) {
@@ -286,16 +297,19 @@ tls_server_new(struct tls_creds *creds, int fd, enum config_client_certs mode,
 		tls_conn_free(t);
 		return NULL;
 	}
-	/* A certificate the client shows is verified during the handshake
-	 * (chain against ca_file); "required" also fails a client that
-	 * shows none. No name is checked: any client the CA vouches for may
-	 * log, and its name is recorded (tls_peer_cert_name). */
+	/* "required": the chain is verified against ca_file during the
+	 * handshake, which fails a client that shows none. "optional": a
+	 * certificate the client shows is verified when the handshake ends
+	 * (gnutls' own check would fail a client that shows none). No name
+	 * is checked: any client the CA vouches for may log, and its name
+	 * is recorded (tls_peer_cert_name). */
 	gnutls_certificate_server_set_request(t->session,
 	    mode == CLIENT_CERTS_REQUIRED ? GNUTLS_CERT_REQUIRE :
 	    mode == CLIENT_CERTS_OPTIONAL ? GNUTLS_CERT_REQUEST :
 	    GNUTLS_CERT_IGNORE);
-	if (mode != CLIENT_CERTS_NONE)
+	if (mode == CLIENT_CERTS_REQUIRED)
 		gnutls_session_set_verify_cert(t->session, NULL, 0);
+	t->verify_shown = mode == CLIENT_CERTS_OPTIONAL;
 	gnutls_transport_set_int(t->session, fd);
 	return t;
 }

@@ -245,64 +245,6 @@ need_rsyslog(bool tls)
 		    "gnutls-bin)");
 }
 
-/* A port nobody listens on now: bind to port 0 and ask which it was. */
-static int
-free_port(void)
-{
-	struct sockaddr_in sin;
-	socklen_t len = sizeof(sin);
-	int fd, port;
-
-	memset(&sin, 0, sizeof(sin));
-	sin.sin_family = AF_INET;
-	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	cr_assert_neq(fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0), -1);
-	cr_assert_eq(bind(fd, (struct sockaddr *)&sin, sizeof(sin)), 0);
-	cr_assert_eq(getsockname(fd, (struct sockaddr *)&sin, &len), 0);
-	port = ntohs(sin.sin_port);
-	close(fd);
-	return port;
-}
-
-static bool
-port_accepts(int port)
-{
-	struct sockaddr_in sin;
-	int fd, ok;
-
-	memset(&sin, 0, sizeof(sin));
-	sin.sin_family = AF_INET;
-	sin.sin_port = htons(port);
-	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	if ((fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1)
-		return false;
-	ok = connect(fd, (struct sockaddr *)&sin, sizeof(sin)) == 0;
-	close(fd);
-	return ok;
-}
-
-/* A CA and a certificate for "localhost" and 127.0.0.1, in dir. */
-static void
-make_certs(const char *dir)
-{
-	cr_assert_eq(run("(cd %s && "
-	    "printf 'cn = \"asynclog test CA\"\\nca\\ncert_signing_key\\n"
-	    "expiration_days = 2\\n' > ca.tmpl && "
-	    "printf 'cn = \"collector\"\\ndns_name = \"localhost\"\\n"
-	    "ip_address = \"127.0.0.1\"\\ntls_www_server\\nsigning_key\\n"
-	    "encryption_key\\nexpiration_days = 2\\n' > srv.tmpl && "
-	    "certtool --generate-privkey --key-type=ecdsa --outfile "
-	    "ca-key.pem && "
-	    "certtool --generate-self-signed --load-privkey ca-key.pem "
-	    "--template ca.tmpl --outfile ca.pem && "
-	    "certtool --generate-privkey --key-type=ecdsa --outfile "
-	    "srv-key.pem && "
-	    "certtool --generate-certificate --load-privkey srv-key.pem "
-	    "--load-ca-certificate ca.pem --load-ca-privkey ca-key.pem "
-	    "--template srv.tmpl --outfile srv.pem) >%s/certtool.log 2>&1",
-	    dir, dir), 0, "certtool failed: see %s/certtool.log", dir);
-}
-
 /*
  * rsyslog with its own config in dir: imtcp on 127.0.0.1:port (gtls when
  * tls), Direct queues so that what it took is in its file rather than in a
@@ -314,7 +256,7 @@ collector_prepare(struct collector *cl, const char *dir, bool tls)
 	FILE *f;
 
 	memset(cl, 0, sizeof(*cl));
-	cl->port = free_port();
+	cl->port = hd_free_port(SOCK_STREAM);
 	cl->tls = tls;
 	snprintf(cl->conf, sizeof(cl->conf), "%s/rsyslog.conf", dir);
 	snprintf(cl->pidfile, sizeof(cl->pidfile), "%s/rsyslog.pid", dir);
@@ -365,7 +307,7 @@ collector_start(struct collector *cl)
 		_exit(127);
 	}
 	while (hd_now_ms() < deadline) {
-		if (port_accepts(cl->port))
+		if (hd_port_accepts(cl->port))
 			return;
 		if (waitpid(cl->pid, &status, WNOHANG) == cl->pid) {
 			char *log = file_read(cl->err, NULL);
@@ -575,7 +517,7 @@ tls_prepare(void)
 {
 	need_rsyslog(true);
 	hd_prepare(&d, HD_CONF_BASIC);
-	make_certs(d.dir);
+	hd_make_certs(d.dir);
 	collector_prepare(&col, d.dir, true);
 	collector_start(&col);
 }
