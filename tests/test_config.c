@@ -414,15 +414,15 @@ Test(config, chunk_size_out_of_range_is_an_error)
 }
 
 /* The message names the line of max_record and the chunk_size it needs:
- * 1024 + 6 * (65536 + 468 + 255) + 2 * 256 (the unit) bytes for JSON,
- * rounded up to 390K. */
+ * 1024 + 6 * (65536 + 468 + 255 + 255) + 2 * 256 (the unit; the second 255
+ * is a TLS peer's certificate name) bytes for JSON, rounded up to 392K. */
 Test(config, a_max_record_that_can_outgrow_a_chunk_is_an_error)
 {
 	load_fails(HEAD "  format = \"json\"; } );\n"
 	    "buffer = { chunk_size = \"256K\";\n  max_record = \"64K\"; };\n",
 	    "t.conf:7: buffer.max_record (64K) does not fit buffer.chunk_size "
 	    "(256K): output 'a' (json) can turn such a record into a line "
-	    "of 399090 bytes once escaped; chunk_size must be at least 390K "
+	    "of 400620 bytes once escaped; chunk_size must be at least 392K "
 	    "for this max_record");
 	load_fails(HEAD "  } );\n"
 	    "buffer = { chunk_size = \"64K\";\n  max_record = 0; };\n",
@@ -435,7 +435,7 @@ Test(config, a_chunk_too_small_for_any_record_is_an_error)
 	    "buffer = { chunk_size = \"4K\"; };\n",
 	    "t.conf:6: buffer.chunk_size (4K) is too small for output 'a' "
 	    "(rfc5424): even a 1-byte max_record needs a chunk_size of at "
-	    "least 6K");
+	    "least 7K");
 }
 
 Test(config, sd_id_is_set_once_and_reaches_every_output)

@@ -335,6 +335,7 @@ sender_check(long n, const char *peer_cert)
 	free(text);
 	free(seen);
 	cr_assert_eq(got, n);
+	cr_assert(hd_wait_lines(hd_path(&d, "t.log"), (size_t)n, 30000));
 	cr_assert_eq(lines_with(hd_path(&d, "t.log"), " sender-host rtest: ",
 	    " end", NULL), (size_t)n);
 	cr_assert_eq(hd_stat(&d, "outputs.j.written"), n);
