@@ -530,7 +530,7 @@ conn_parse_syslog(struct conn *c)
 	if (!route_admit(c->route, &c->rl, c->name, c->now_ns))
 		return CONN_SKIP;
 	memset(&c->rec, 0, sizeof(c->rec));
-	syslog_parse(msg, msg_len, c->now_ns, &c->rec);
+	syslog_parse_local(msg, msg_len, c->now_ns, &c->rec);
 	conn_stamp(c);
 	c->pending = route_select(c->route, &c->rec);
 	return c->pending != 0 ? CONN_DELIVER : CONN_SKIP;

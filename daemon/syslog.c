@@ -11,7 +11,9 @@
  * RFC 3164 is a description of practice more than a grammar, so the 3164
  * parser accepts what real senders write: glibc syslog(3) over /dev/log (no
  * hostname), util-linux logger(1), Python's SysLogHandler (often no timestamp
- * and no tag), and relays that put a hostname after the timestamp.
+ * and no tag), and relays that put a hostname after the timestamp. Whether a
+ * hostname can be there is the input's to say (syslog_parse_local() or
+ * syslog_parse_relayed()), never guessed from the text.
  */
 
 #include <stdbool.h>
@@ -26,15 +28,22 @@
 #define SYSLOG_MAX_PRI		191	/* local7.debug */
 #define SYSLOG_MAX_TAG		48	/* RFC 5424 APP-NAME length */
 #define SYSLOG_MAX_HOST		255	/* RFC 5424 HOSTNAME length */
-#define SYSLOG_3164_TIME_LEN	15	/* "Nov 25 12:00:00" */
+#define SYSLOG_3164_FUTURE	(31 * SYSLOG_DAY) /* how far ahead a date
+						   * without a year may be */
 #define SYSLOG_MAX_COUNT_DIGITS	9	/* a longer octet count is oversize */
 
 #define SYSLOG_NS		INT64_C(1000000000)
 #define SYSLOG_DAY		INT64_C(86400)
 
-static const char *syslog_months[] = {
-	"Jan", "Feb", "Mar", "Apr", "May", "Jun",
-	"Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+/* Month names folded to lower case and packed, for one compare each. */
+#define SYSLOG_MON(a, b, c)	((uint32_t)(a) << 16 | (uint32_t)(b) << 8 | (c))
+static const uint32_t syslog_months[] = {
+	SYSLOG_MON('j', 'a', 'n'), SYSLOG_MON('f', 'e', 'b'),
+	SYSLOG_MON('m', 'a', 'r'), SYSLOG_MON('a', 'p', 'r'),
+	SYSLOG_MON('m', 'a', 'y'), SYSLOG_MON('j', 'u', 'n'),
+	SYSLOG_MON('j', 'u', 'l'), SYSLOG_MON('a', 'u', 'g'),
+	SYSLOG_MON('s', 'e', 'p'), SYSLOG_MON('o', 'c', 't'),
+	SYSLOG_MON('n', 'o', 'v'), SYSLOG_MON('d', 'e', 'c'),
 };
 
 static bool
@@ -144,58 +153,125 @@ syslog_rfc3339(const char *p, size_t len, int64_t *ns)
 static _Thread_local time_t	syslog_tm_now = -1;
 static _Thread_local struct tm	syslog_tm;
 
-/*
- * RFC 3164 timestamp "Mmm dd hh:mm:ss" (day space-padded) at p. It carries
- * neither year nor zone: it is local time, and the year is the one that puts
- * it nearest to now (so "Dec 31" arriving on Jan 1 is last year's).
- * Returns 0 with *ns set, or -1.
- */
+/* 1 or 2 digits at p[*i..len) as a number, or -1; *i moves past them. */
 static int
+syslog_num2(const char *p, size_t len, size_t *i)
+{
+	int	v;
+
+	if (*i >= len || !syslog_isdigit(p[*i]))
+		return -1;
+	v = p[(*i)++] - '0';
+	if (*i < len && syslog_isdigit(p[*i]))
+		v = v * 10 + (p[(*i)++] - '0');
+	return v;
+}
+
+/*
+ * syslog_days() of month mo (0..11), for the one date most records of a
+ * stream carry: the last answer is kept per thread.
+ */
+static int64_t
+syslog_3164_days(int year, int mo, int d)
+{
+	static _Thread_local int	key = -1;
+	static _Thread_local int64_t	days;
+	int				k = (year * 12 + mo) * 32 + d;
+
+	if (k != key) {
+		days = syslog_days(year, mo + 1, d);
+		key = k;
+	}
+	return days;
+}
+
+/*
+ * RFC 3164 timestamp at p: "Mmm dd hh:mm:ss" as RFC 3164 writes it (day
+ * space-padded), and the variants devices send, as rsyslog reads them: the
+ * month in any letter case ("AUG"), a one-digit day after one space
+ * ("Mar 7"), a year before the time ("Mar  7 2008 19:06:53", Cisco), a
+ * fraction of a second, and a colon after the time ("19:06:53:", Cisco
+ * IOS and ASA). It must be followed by a space or the end.
+ *
+ * Without a year it is local time in this year, or in last year when that
+ * would put it more than SYSLOG_3164_FUTURE ahead of now (a clock a little
+ * fast is common, a record from next year is not; so "Dec 31" arriving on
+ * Jan 1 is last year's, and "Mar 10" arriving in December this year's).
+ * Returns the length of the timestamp with *ns set, or 0.
+ */
+static size_t
 syslog_3164_time(const char *p, size_t len, int64_t now_ns, int64_t *ns)
 {
-	struct tm	tm;
 	time_t		now = (time_t)(now_ns / SYSLOG_NS);
-	int		mo, d, h, mi, s;
-	int64_t		sec, year;
+	uint32_t	mon;
+	int		mo, d, h, mi, s, year = -1;
+	int64_t		sec, frac = 0, scale = SYSLOG_NS;
+	size_t		i;
 
-	if (len < SYSLOG_3164_TIME_LEN || p[3] != ' ' || p[6] != ' ' ||
-	    p[9] != ':' || p[12] != ':')
-		return -1;
-	for (mo = 0; mo < 12; mo++) {
-		if (memcmp(p, syslog_months[mo], 3) == 0)
-			break;
-	}
+	if (len < 14 || p[3] != ' ')
+		return 0;
+	mon = SYSLOG_MON(p[0] | 0x20, p[1] | 0x20, p[2] | 0x20);
+	for (mo = 0; mo < 12 && syslog_months[mo] != mon; mo++)
+		;
 	if (mo == 12)
-		return -1;
-	if (p[4] == ' ')
-		d = syslog_digits(p + 5, 1);
-	else
-		d = syslog_digits(p + 4, 2);
-	h = syslog_digits(p + 7, 2);
-	mi = syslog_digits(p + 10, 2);
-	s = syslog_digits(p + 13, 2);
+		return 0;
+	if (len >= 15 && p[6] == ' ' && p[9] == ':' && p[12] == ':' &&
+	    (len == 15 || p[15] == ' ')) {
+		/* The common "Nov 25 12:00:00" / "Nov  5 12:00:00". */
+		d = p[4] == ' ' ? syslog_digits(p + 5, 1) :
+		    syslog_digits(p + 4, 2);
+		h = syslog_digits(p + 7, 2);
+		mi = syslog_digits(p + 10, 2);
+		s = syslog_digits(p + 13, 2);
+		i = 15;
+	} else {
+		i = p[4] == ' ' ? 5 : 4;
+		if ((d = syslog_num2(p, len, &i)) < 0 || i >= len ||
+		    p[i++] != ' ')
+			return 0;
+		if (len - i > 5 && p[i + 4] == ' ' &&
+		    (year = syslog_digits(p + i, 4)) >= 1970)
+			i += 5;		/* "Mar  7 2008 19:06:53" */
+		else
+			year = -1;
+		if ((h = syslog_num2(p, len, &i)) < 0 || i >= len ||
+		    p[i++] != ':' || (mi = syslog_num2(p, len, &i)) < 0 ||
+		    i >= len || p[i++] != ':' ||
+		    (s = syslog_num2(p, len, &i)) < 0)
+			return 0;
+		if (i + 1 < len && p[i] == '.' && syslog_isdigit(p[i + 1])) {
+			for (i++; i < len && syslog_isdigit(p[i]); i++) {
+				if (scale > 1) {
+					scale /= 10;
+					frac += (p[i] - '0') * scale;
+				}
+			}
+		}
+		if (i < len && p[i] == ':')
+			i++;	/* "19:06:53: %ASA-6-302015: ..." */
+		if (i < len && p[i] != ' ')
+			return 0;
+	}
 	if (d < 1 || d > 31 || h < 0 || h > 23 || mi < 0 || mi > 59 ||
 	    s < 0 || s > 60)
-		return -1;
+		return 0;
 
 	/* localtime_r takes a lock and reads TZ: once per second is plenty. */
 	if (now != syslog_tm_now) {
 		if (localtime_r(&now, &syslog_tm) == NULL)
-			return -1;
+			return 0;
 		syslog_tm_now = now;
 	}
-	tm = syslog_tm;
-	year = tm.tm_year + 1900;
-	sec = syslog_days(year, mo + 1, d) * SYSLOG_DAY + h * 3600 + mi * 60 +
-	    s - tm.tm_gmtoff;
-	if (sec - (int64_t)now > 180 * SYSLOG_DAY)
-		sec = syslog_days(year - 1, mo + 1, d) * SYSLOG_DAY +
-		    h * 3600 + mi * 60 + s - tm.tm_gmtoff;
-	else if ((int64_t)now - sec > 180 * SYSLOG_DAY)
-		sec = syslog_days(year + 1, mo + 1, d) * SYSLOG_DAY +
-		    h * 3600 + mi * 60 + s - tm.tm_gmtoff;
-	*ns = syslog_ns(sec, 0);
-	return 0;
+	sec = h * 3600 + mi * 60 + s - syslog_tm.tm_gmtoff;
+	if (year < 0) {
+		year = syslog_tm.tm_year + 1900;
+		if (syslog_3164_days(year, mo, d) * SYSLOG_DAY + sec -
+		    (int64_t)now > SYSLOG_3164_FUTURE)
+			year--;
+	}
+	*ns = syslog_ns(syslog_3164_days(year, mo, d) * SYSLOG_DAY + sec,
+	    frac);
+	return i;
 }
 
 /* "<PRI>" at the start: its length (3..5) with *pri set, or 0. */
@@ -259,41 +335,59 @@ syslog_word(const char *p, size_t len, size_t i)
 	return e - i;
 }
 
-static bool
-syslog_has(const char *p, size_t len, char c)
+/*
+ * Length of the HOSTNAME at p[0..len) on host-bearing input, or 0: a run of
+ * letters, digits, '.', '_' and '-' that ends in a letter or digit and is
+ * followed by a space or the end of the message (rsyslog's pmrfc3164 rule,
+ * which tells "host" from "prog:", "prog[1]:" and "#001").
+ */
+static size_t
+syslog_3164_host(const char *p, size_t len)
 {
-	return memchr(p, c, len) != NULL;
+	size_t	i;
+	char	c;
+
+	for (i = 0; i < len && i < SYSLOG_MAX_HOST; i++) {
+		c = p[i];
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		    syslog_isdigit(c) || c == '.' || c == '_' || c == '-'))
+			break;
+	}
+	if (i == 0 || (i < len && p[i] != ' '))
+		return 0;
+	c = p[i - 1];
+	if (c == '.' || c == '_' || c == '-')
+		return 0;
+	return i;
 }
 
 /*
  * RFC 3164 after the PRI: [TIMESTAMP SP [HOST SP]] [TAG[\[PID\]]:] MSG.
- * The HOST, like everything in a message, is only a claim (claimed_host).
- *
- * glibc's syslog(3) sends no HOST to /dev/log, relays and `logger --rfc3164`
- * to a network do, and nothing marks which one came. The heuristic: after the
- * timestamp, the first word is the host when it looks like a name (no '[',
- * not ending in ':') and the second word looks like a tag ("prog[123]:",
- * "prog:"), e.g. "host prog[1]: x"; otherwise the first word is the tag, so
- * "prog[1]: x" and "root: x" keep their tag. Without a timestamp there is no
- * host, and a tag is taken only in the explicit "tag:" / "tag[pid]:" form, so
- * Python's bare "<14>hello world" stays one message.
+ * The HOST, like everything in a message, is only a claim (claimed_host),
+ * and is looked for only on host-bearing input (relayed): glibc's syslog(3)
+ * sends none to /dev/log, and on local input a first word that merely looks
+ * like a name ("web1 nginx: x") is the sender's tag, never a host.
+ * Without a timestamp there is no HEADER, so no host (RFC 3164 section
+ * 4.3.3), and a tag is taken only in the explicit "tag:" / "tag[pid]:"
+ * form, so Python's bare "<14>hello world" stays one message.
  */
 static void
-syslog_parse_3164(const char *p, size_t len, int64_t now_ns,
+syslog_parse_3164(const char *p, size_t len, int64_t now_ns, bool relayed,
     struct record *rec)
 {
-	size_t	i = 0, w1, w2, t, tl, pl = 0;
+	size_t	i = 0, w1, t, tl, pl = 0;
 	bool	stamped = false;
 	int64_t	ns;
 	pid_t	pid = 0;
 
-	w1 = syslog_word(p, len, 0);
-	if (len >= SYSLOG_3164_TIME_LEN &&
-	    (len == SYSLOG_3164_TIME_LEN || p[SYSLOG_3164_TIME_LEN] == ' ') &&
-	    syslog_3164_time(p, len, now_ns, &ns) == 0) {
+	if ((i = syslog_3164_time(p, len, now_ns, &ns)) > 0)
 		stamped = true;
-		i = SYSLOG_3164_TIME_LEN;
-	} else if (w1 > 0 && syslog_rfc3339(p, w1, &ns) == 0) {
+	else if (len > 1 && p[0] == ' ' &&
+	    (i = syslog_3164_time(p + 1, len - 1, now_ns, &ns)) > 0) {
+		stamped = true;	/* "<167> Mar  7 ...": a space after the PRI */
+		i++;
+	} else if ((w1 = syslog_word(p, len, 0)) > 0 &&
+	    syslog_rfc3339(p, w1, &ns) == 0) {
 		stamped = true;	/* rsyslog's high-precision 3164 variant */
 		i = w1;
 	}
@@ -301,17 +395,15 @@ syslog_parse_3164(const char *p, size_t len, int64_t now_ns,
 		rec->client_time_ns = ns;
 		if (i < len)
 			i++;	/* the space after the timestamp */
-
-		w1 = syslog_word(p, len, i);
-		if (w1 > 0 && w1 <= SYSLOG_MAX_HOST && i + w1 < len &&
-		    !syslog_has(p + i, w1, '[') && p[i + w1 - 1] != ':') {
-			w2 = syslog_word(p, len, i + w1 + 1);
-			if (w2 > 0 && (p[i + w1 + w2] == ':' ||
-			    syslog_has(p + i + w1 + 1, w2, '['))) {
-				rec->claimed_host = p + i;
-				rec->claimed_host_len = w1;
-				i += w1 + 1;
-			}
+		if (relayed && (w1 = syslog_3164_host(p + i, len - i)) > 0) {
+			rec->claimed_host = p + i;
+			rec->claimed_host_len = w1;
+			i += w1;
+			if (i < len)
+				i++;
+			/* Cisco ASA's device-id: "fw01 : %ASA-6-302015: ..." */
+			if (len - i >= 2 && p[i] == ':' && p[i + 1] == ' ')
+				i += 2;
 		}
 	}
 
@@ -445,8 +537,9 @@ syslog_parse_5424(const char *p, size_t len, struct record *rec)
 	return 0;
 }
 
-void
-syslog_parse(const char *buf, size_t len, int64_t now_ns, struct record *rec)
+static void
+syslog_parse(const char *buf, size_t len, int64_t now_ns, bool relayed,
+    struct record *rec)
 {
 	size_t	n;
 	int	pri;
@@ -456,7 +549,7 @@ syslog_parse(const char *buf, size_t len, int64_t now_ns, struct record *rec)
 
 	if (len == 0 || buf[0] != '<') {
 		/* No PRI at all: RFC 3164 section 4.3.3 says user.notice. */
-		syslog_parse_3164(buf, len, now_ns, rec);
+		syslog_parse_3164(buf, len, now_ns, relayed, rec);
 		return;
 	}
 	if ((n = syslog_pri(buf, len, &pri)) == 0)
@@ -469,7 +562,21 @@ syslog_parse(const char *buf, size_t len, int64_t now_ns, struct record *rec)
 			syslog_raw(buf, len, rec);
 		return;
 	}
-	syslog_parse_3164(buf + n, len - n, now_ns, rec);
+	syslog_parse_3164(buf + n, len - n, now_ns, relayed, rec);
+}
+
+void
+syslog_parse_local(const char *buf, size_t len, int64_t now_ns,
+    struct record *rec)
+{
+	syslog_parse(buf, len, now_ns, false, rec);
+}
+
+void
+syslog_parse_relayed(const char *buf, size_t len, int64_t now_ns,
+    struct record *rec)
+{
+	syslog_parse(buf, len, now_ns, true, rec);
 }
 
 /*

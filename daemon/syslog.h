@@ -26,8 +26,23 @@
  * Leaves time_ns, pid, uid, gid and the trusted host untouched (the caller
  * stamps those from the kernel or the network, never from the message).
  * now_ns is used for RFC 3164 timestamps, which carry no year.
+ *
+ * Which parser is a property of the input, not of the text: nothing in an
+ * RFC 3164 message says whether a HOSTNAME follows the timestamp.
+ *
+ * syslog_parse_local()    /dev/log-style input from this machine: glibc
+ *     syslog(3) and logger(1) send no HOSTNAME there, so an RFC 3164
+ *     message never has one and its first word after the timestamp is the
+ *     tag ("<13>Nov 25 12:00:00 web1 nginx: x" is tag "web1"). An RFC 5424
+ *     HOSTNAME, a field of its own, is still kept as the claim.
+ * syslog_parse_relayed()  host-bearing input (relays, network senders): after
+ *     an RFC 3164 timestamp comes the HOSTNAME when the next word is one
+ *     (letters, digits, '.', '_', '-', ending in a letter or digit, then a
+ *     space or the end), as rsyslog's pmrfc3164 reads it.
  */
-void	syslog_parse(const char *buf, size_t len, int64_t now_ns,
+void	syslog_parse_local(const char *buf, size_t len, int64_t now_ns,
+	    struct record *rec);
+void	syslog_parse_relayed(const char *buf, size_t len, int64_t now_ns,
 	    struct record *rec);
 
 /*
@@ -107,7 +122,7 @@ int	syslog_stream_alien(const char *buf, size_t len, const char **why);
 
 /*
  * The size of the message in a datagram, to hold against max_record: the
- * datagram without the trailing NULs and the one '\n' that syslog_parse()
+ * datagram without the trailing NULs and the one '\n' that syslog_parse_*()
  * ignores (they are its framing). A receive buffer of max_record +
  * SYSLOG_DGRAM_SLACK bytes takes every datagram whose message fits plus a
  * "\n\0" ending; one that is truncated (MSG_TRUNC) or whose

@@ -13,8 +13,8 @@
  *     stall the connection for good);
  *   - both readings give the same messages and the same too_large drops:
  *     where reads happen to end does not change what a stream means;
- *   - syslog_parse() of every message, and of the whole input as one
- *     datagram, keeps every pointer of the record inside the message, the
+ *   - syslog_parse_local() and syslog_parse_relayed() of every message,
+ *     and of the whole input as one datagram, keep every pointer of the record inside the message, the
  *     facility and severity in range, and never a negative claimed pid.
  */
 #include <stdbool.h>
@@ -71,12 +71,19 @@ fuzz_parse(const char *buf, size_t len, int64_t now_ns)
 {
 	struct record	rec;
 
-	memset(&rec, 0, sizeof rec);
-	rec.pid = -1;
-	syslog_parse(buf, len, now_ns, &rec);
-	fuzz_check_record(buf, len, &rec);
-	FUZZ_CHECK(rec.pid == -1 && rec.host == NULL && rec.time_ns == 0,
-	    "syslog_parse touched a trusted field");
+	int		relayed;
+
+	for (relayed = 0; relayed < 2; relayed++) {
+		memset(&rec, 0, sizeof rec);
+		rec.pid = -1;
+		if (relayed)
+			syslog_parse_relayed(buf, len, now_ns, &rec);
+		else
+			syslog_parse_local(buf, len, now_ns, &rec);
+		fuzz_check_record(buf, len, &rec);
+		FUZZ_CHECK(rec.pid == -1 && rec.host == NULL &&
+		    rec.time_ns == 0, "syslog_parse touched a trusted field");
+	}
 }
 
 static void

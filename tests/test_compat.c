@@ -253,6 +253,42 @@ Test(compat, logger_on_the_stream_socket_newline_and_octet_counted,
 	    "user|notice|oc5|five with spaces\n");
 }
 
+/*
+ * The one space after "tag:" is the separator, in every format: text shows
+ * "tag[pid]: x", JSON's message is "x", RFC 5424's MSG is "x"; a second
+ * space is the message's own (asynclogd(8), COMPATIBILITY).
+ */
+Test(compat, the_space_after_the_tag_is_dropped_alike_in_every_format,
+    .init = compat_up, .fini = compat_down, .timeout = 30)
+{
+	static const char *lines[] = {
+		"<13>Nov 25 12:00:00 sp: one",
+		"<13>Nov 25 12:00:00 sp:  two",
+		"<13>Nov 25 12:00:00 sp:none",
+	};
+	char *text, *r5424;
+	size_t i;
+
+	for (i = 0; i < 3; i++)
+		hd_send_dgram(hd_path(&d, "dgram.sock"), lines[i],
+		    strlen(lines[i]));
+	wait_records(3);
+	drain();
+	assert_summary("tag,message", "sp|one\nsp| two\nsp|none\n");
+	text = file_read(hd_path(&d, "main.log"), NULL);
+	cr_assert_not_null(text);
+	cr_assert(strstr(text, "]: one\n") != NULL, "%s", text);
+	cr_assert(strstr(text, "]:  two\n") != NULL, "%s", text);
+	cr_assert(strstr(text, "]: none\n") != NULL, "%s", text);
+	r5424 = file_read(hd_path(&d, "main.5424"), NULL);
+	cr_assert_not_null(r5424);
+	cr_assert(strstr(r5424, "] one\n") != NULL, "%s", r5424);
+	cr_assert(strstr(r5424, "]  two\n") != NULL, "%s", r5424);
+	cr_assert(strstr(r5424, "] none\n") != NULL, "%s", r5424);
+	free(text);
+	free(r5424);
+}
+
 /* ---- Python logging.handlers.SysLogHandler -------------------------- */
 
 static const char python_py[] =

@@ -7,6 +7,7 @@
 
 #include <criterion/criterion.h>
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,7 +27,7 @@ set_utc(void)
 }
 
 static struct record
-parse(const char *s, size_t len)
+parse_as(const char *s, size_t len, bool relayed)
 {
 	struct record	rec;
 
@@ -34,17 +35,34 @@ parse(const char *s, size_t len)
 	rec.time_ns = 42;
 	rec.pid = 43;
 	rec.host = NULL;
-	syslog_parse(s, len, NOW, &rec);
+	if (relayed)
+		syslog_parse_relayed(s, len, NOW, &rec);
+	else
+		syslog_parse_local(s, len, NOW, &rec);
 	cr_assert_eq(rec.time_ns, 42, "time_ns must be left to the caller");
 	cr_assert_eq(rec.pid, 43, "pid must be left to the caller");
 	cr_assert_null(rec.host, "the trusted host must be left to the caller");
 	return rec;
 }
 
+/* What a local (/dev/log-style) input makes of s. */
+static struct record
+parse(const char *s, size_t len)
+{
+	return parse_as(s, len, false);
+}
+
 static struct record
 parse_str(const char *s)
 {
 	return parse(s, strlen(s));
+}
+
+/* What a host-bearing (relayed, network) input makes of s. */
+static struct record
+parse_relayed(const char *s)
+{
+	return parse_as(s, strlen(s), true);
 }
 
 #define assert_field(p, len, want) do {					\
@@ -88,12 +106,12 @@ Test(syslog_3164, parses_what_util_linux_logger_sends_by_default)
 	cr_assert_eq(rec.client_time_ns, T_NOON);
 }
 
-Test(syslog_3164, takes_a_hostname_when_the_next_word_is_a_tag)
+Test(syslog_3164, takes_a_hostname_after_the_timestamp_on_relayed_input)
 {
 	struct record	rec;
 
 	set_utc();
-	rec = parse_str("<34>Oct 11 22:14:15 mymachine su: 'su root' failed "
+	rec = parse_relayed("<34>Oct 11 22:14:15 mymachine su: 'su root' failed "
 	    "for lonvick on /dev/pts/8");
 	cr_assert_eq(rec.facility, 4);
 	cr_assert_eq(rec.severity, 2);
@@ -102,7 +120,7 @@ Test(syslog_3164, takes_a_hostname_when_the_next_word_is_a_tag)
 	assert_field(rec.msg, rec.msg_len,
 	    "'su root' failed for lonvick on /dev/pts/8");
 
-	rec = parse_str("<13>Nov 25 12:00:00 web1 nginx[77]: GET /");
+	rec = parse_relayed("<13>Nov 25 12:00:00 web1 nginx[77]: GET /");
 	assert_field(rec.claimed_host, rec.claimed_host_len, "web1");
 	assert_field(rec.tag, rec.tag_len, "nginx");
 	cr_assert_eq(rec.claimed_pid, 77);
@@ -135,7 +153,8 @@ Test(syslog_3164, puts_december_in_last_year_when_it_is_january)
 	struct record	rec;
 
 	set_utc();
-	syslog_parse("<13>Dec 31 23:59:59 p: x", 24, SEC(1798761605), &rec);
+	syslog_parse_local("<13>Dec 31 23:59:59 p: x", 24, SEC(1798761605),
+	    &rec);
 	cr_assert_eq(rec.client_time_ns, SEC(1798761599));
 }
 
@@ -200,7 +219,7 @@ Test(syslog_3164, accepts_an_rfc3339_timestamp_as_rsyslog_writes_it)
 {
 	struct record	rec;
 
-	rec = parse_str("<13>2026-11-25T12:00:00.5+00:00 host prog: x");
+	rec = parse_relayed("<13>2026-11-25T12:00:00.5+00:00 host prog: x");
 	cr_assert_eq(rec.client_time_ns, T_NOON + 500000000);
 	assert_field(rec.claimed_host, rec.claimed_host_len, "host");
 	assert_field(rec.tag, rec.tag_len, "prog");
@@ -389,7 +408,10 @@ Test(syslog_malformed, never_points_outside_random_input)
 			if (seed & 0x100000)
 				buf[i] = (char)(seed >> 24);
 		}
-		syslog_parse(buf, len, NOW, &rec);
+		if (seed & 0x200000)
+			syslog_parse_relayed(buf, len, NOW, &rec);
+		else
+			syslog_parse_local(buf, len, NOW, &rec);
 		cr_assert(rec.facility >= 0 && rec.facility <= 23);
 		cr_assert(rec.severity >= 0 && rec.severity <= 7);
 		cr_assert(rec.msg >= buf && rec.msg + rec.msg_len <= buf + len);
@@ -637,7 +659,7 @@ Test(syslog_frame, tells_a_native_frame_or_binary_data_from_syslog)
 
 Test(syslog_3164, a_host_in_the_message_is_only_a_claim)
 {
-	struct record	rec = parse_str("<38>Nov 25 12:00:00 bastion "
+	struct record	rec = parse_relayed("<38>Nov 25 12:00:00 bastion "
 	    "sshd[999]: Accepted publickey for root");
 
 	assert_field(rec.claimed_host, rec.claimed_host_len, "bastion");
@@ -651,4 +673,228 @@ Test(syslog_5424, the_hostname_field_is_only_a_claim)
 	    "sshd 999 - - x");
 
 	assert_field(rec.claimed_host, rec.claimed_host_len, "bastion");
+}
+
+/*
+ * Local input never has a host taken out of its text: every word after the
+ * timestamp that relayed input reads as a HOSTNAME is the tag or the message
+ * here, whatever it looks like.
+ */
+Test(syslog_local, never_parses_a_host_out_of_the_text)
+{
+	static const char	*lines[] = {
+		"<13>Nov 25 12:00:00 web1 nginx[77]: GET /",
+		"<34>Oct 11 22:14:15 mymachine su: 'su root' failed",
+		"<13>2026-11-25T12:00:00.5+00:00 host prog: x",
+		"<14>Aug 30 23:00:05 X4711 AAAA",
+		"<14>Aug 30 23:00:05 X4711",
+		"Feb 18 16:01:59 serverX -- MARK --",
+		"<38>Nov 25 12:00:00 bastion sshd[999]: Accepted",
+	};
+	struct record	rec, rel;
+	size_t		i;
+
+	for (i = 0; i < sizeof lines / sizeof lines[0]; i++) {
+		rel = parse_relayed(lines[i]);
+		cr_assert_not_null(rel.claimed_host, "relayed: no host in %s",
+		    lines[i]);
+		rec = parse_str(lines[i]);
+		cr_assert_null(rec.claimed_host, "local: host \"%.*s\" in %s",
+		    (int)rec.claimed_host_len, rec.claimed_host, lines[i]);
+		/* The would-be host is the tag. */
+		cr_assert_eq(rec.tag, rel.claimed_host, "%s", lines[i]);
+	}
+
+	rec = parse_str("<13>Nov 25 12:00:00 web1 nginx[77]: GET /");
+	assert_field(rec.tag, rec.tag_len, "web1");
+	cr_assert_eq(rec.claimed_pid, 0);
+	assert_field(rec.msg, rec.msg_len, "nginx[77]: GET /");
+}
+
+Test(syslog_relayed, parses_what_local_input_parses_when_there_is_no_host)
+{
+	static const char	*lines[] = {
+		"<14>hello world",
+		"<14>myapp[9]: hello",
+		"<14>Nov 25 12:00:00 myprog[123]: hello",
+		"<13>Nov 25 12:00:00 root: hello",
+		"<11>Nov 25 12:00:00 myprog: error: disk full",
+		"<165>1 2003-10-11T22:14:15.003Z mymachine.example.com evntslog"
+		    " - ID47 [exampleSDID@32473 iut=\"3\"] An event",
+		"<999>raw",
+	};
+	struct record	loc, rel;
+	size_t		i;
+
+	for (i = 0; i < sizeof lines / sizeof lines[0]; i++) {
+		loc = parse_str(lines[i]);
+		rel = parse_relayed(lines[i]);
+		cr_assert_eq(loc.claimed_host, rel.claimed_host, "%s",
+		    lines[i]);
+		cr_assert_eq(loc.tag, rel.tag, "%s", lines[i]);
+		cr_assert_eq(loc.tag_len, rel.tag_len, "%s", lines[i]);
+		cr_assert_eq(loc.claimed_pid, rel.claimed_pid, "%s", lines[i]);
+		cr_assert_eq(loc.msg, rel.msg, "%s", lines[i]);
+		cr_assert_eq(loc.msg_len, rel.msg_len, "%s", lines[i]);
+	}
+}
+
+/* ---- RFC 3164 variants real devices send ------------------------------ */
+
+#define T_MAR7	SEC(1772910413)		/* 2026-03-07T19:06:53Z */
+
+Test(syslog_3164, reads_the_timestamp_variants_devices_send)
+{
+	static const char	*lines[] = {
+		"<38>Mar  7 19:06:53 example tag: x",	/* RFC 3164 */
+		"<38>Mar 7 19:06:53 example tag: x",	/* one-digit day */
+		"<38>Mar 07 19:06:53 example tag: x",	/* zero-padded */
+		"<38>MAR  7 19:06:53 example tag: x",	/* upper case */
+		"<38>mar  7 19:06:53 example tag: x",
+		"<38>Mar  7 19:06:53: example tag: x",	/* colon after */
+		"<38> Mar  7 19:06:53 example tag: x",	/* space after PRI */
+		"<38>Mar  7 2026 19:06:53 example tag: x", /* year */
+		"<38>Mar 7 2026 19:06:53: example tag: x",
+		"<38>Mar  7 19:06:53.250 example tag: x", /* fraction */
+	};
+	struct record	rec;
+	size_t		i;
+
+	set_utc();
+	for (i = 0; i < sizeof lines / sizeof lines[0]; i++) {
+		rec = parse_relayed(lines[i]);
+		cr_assert_eq(rec.facility, 4, "%s", lines[i]);
+		cr_assert_eq(rec.client_time_ns, T_MAR7 + (i == 9 ?
+		    250000000 : 0), "%s: time %lld", lines[i],
+		    (long long)rec.client_time_ns);
+		assert_field(rec.claimed_host, rec.claimed_host_len, "example");
+		assert_field(rec.tag, rec.tag_len, "tag");
+		assert_field(rec.msg, rec.msg_len, "x");
+		/* The same time on local input, with no host. */
+		rec = parse_str(lines[i]);
+		cr_assert_eq(rec.client_time_ns, T_MAR7 + (i == 9 ?
+		    250000000 : 0), "local %s", lines[i]);
+		assert_field(rec.tag, rec.tag_len, "example");
+	}
+}
+
+Test(syslog_3164, rejects_what_is_no_timestamp)
+{
+	static const char	*lines[] = {
+		"<38>Mar 32 19:06:53 x",
+		"<38>Mar  7 24:06:53 x",
+		"<38>Mar  7 19:60:53 x",
+		"<38>Mar  7 19:06:61 x",
+		"<38>Mak  7 19:06:53 x",
+		"<38>Mar  7 19:06:53x",
+		"<38>Mar  7 19:06",
+		"<38>Mar  0 19:06:53 x",
+	};
+	struct record	rec;
+	size_t		i;
+
+	for (i = 0; i < sizeof lines / sizeof lines[0]; i++) {
+		rec = parse_relayed(lines[i]);
+		cr_assert_eq(rec.client_time_ns, 0, "%s", lines[i]);
+		cr_assert_null(rec.claimed_host, "%s", lines[i]);
+		assert_field(rec.msg, rec.msg_len, lines[i] + 4);
+	}
+}
+
+Test(syslog_3164, reads_cisco_asa_with_and_without_a_device_id)
+{
+	struct record	rec;
+
+	set_utc();
+	rec = parse_relayed("<166>Jul 10 2013 12:00:00: %ASA-6-302015: Built "
+	    "outbound UDP connection 1 for outside:192.0.2.1/53");
+	cr_assert_eq(rec.facility, 20);
+	cr_assert_eq(rec.severity, 6);
+	cr_assert_eq(rec.client_time_ns, SEC(1373457600));
+	cr_assert_null(rec.claimed_host);
+	assert_field(rec.tag, rec.tag_len, "%ASA-6-302015");
+	assert_field(rec.msg, rec.msg_len,
+	    "Built outbound UDP connection 1 for outside:192.0.2.1/53");
+
+	rec = parse_relayed("<166>Jul 10 2013 12:00:00 fw01 : %ASA-6-302015: "
+	    "Built");
+	cr_assert_eq(rec.client_time_ns, SEC(1373457600));
+	assert_field(rec.claimed_host, rec.claimed_host_len, "fw01");
+	assert_field(rec.tag, rec.tag_len, "%ASA-6-302015");
+	assert_field(rec.msg, rec.msg_len, "Built");
+}
+
+Test(syslog_3164, reads_mark_lines_and_hosts_without_tags_on_relayed_input)
+{
+	struct record	rec;
+
+	rec = parse_relayed("<13>Feb 18 16:01:59 serverX -- MARK --");
+	assert_field(rec.claimed_host, rec.claimed_host_len, "serverX");
+	assert_field(rec.tag, rec.tag_len, "--");
+	assert_field(rec.msg, rec.msg_len, "MARK --");
+
+	rec = parse_relayed("<14>Aug 30 23:00:05 X4711");
+	assert_field(rec.claimed_host, rec.claimed_host_len, "X4711");
+	cr_assert_eq(rec.tag_len, 0);
+	cr_assert_eq(rec.msg_len, 0);
+
+	rec = parse_relayed("<14>Aug 30 23:00:05 X4711 ");
+	assert_field(rec.claimed_host, rec.claimed_host_len, "X4711");
+	cr_assert_eq(rec.tag_len, 0);
+	cr_assert_eq(rec.msg_len, 0);
+
+	/* No timestamp, no header: never a host, even on relayed input. */
+	rec = parse_relayed("<14>disk full on /var");
+	cr_assert_null(rec.claimed_host);
+	cr_assert_eq(rec.tag_len, 0);
+	assert_field(rec.msg, rec.msg_len, "disk full on /var");
+}
+
+/* One space after the tag is the separator; any more are the message's. */
+Test(syslog_3164, drops_exactly_one_space_after_the_tag)
+{
+	struct record	rec;
+
+	rec = parse_str("<13>Nov 25 12:00:00 t: x");
+	assert_field(rec.msg, rec.msg_len, "x");
+	rec = parse_str("<13>Nov 25 12:00:00 t:  x");
+	assert_field(rec.msg, rec.msg_len, " x");
+	rec = parse_str("<13>Nov 25 12:00:00 t:x");
+	assert_field(rec.msg, rec.msg_len, "x");
+	rec = parse_str("<13>Nov 25 12:00:00 t x");
+	assert_field(rec.msg, rec.msg_len, "x");
+	rec = parse_str("<13>t[5]:  x");
+	assert_field(rec.msg, rec.msg_len, " x");
+}
+
+/* ---- the year of a date that has none --------------------------------- */
+
+static int64_t
+stamp_at(const char *line, int64_t now_ns)
+{
+	struct record	rec;
+
+	memset(&rec, 0, sizeof rec);
+	syslog_parse_local(line, strlen(line), now_ns, &rec);
+	return rec.client_time_ns;
+}
+
+Test(syslog_3164, takes_this_year_or_last_year_when_more_than_a_month_ahead)
+{
+	set_utc();
+	/* On 2026-12-01: March is this year's, not next year's. */
+	cr_assert_eq(stamp_at("<13>Mar 10 08:00:00 p: x", SEC(1796083200)),
+	    SEC(1773129600));				/* 2026-03-10 */
+	/* On 2027-01-01 00:00:05: Dec 31 is last year's. */
+	cr_assert_eq(stamp_at("<13>Dec 31 23:59:59 p: x", SEC(1798761605)),
+	    SEC(1798761599));				/* 2026-12-31 */
+	/* On 2026-11-25: Dec 20 is 25 days ahead, a fast clock: this year. */
+	cr_assert_eq(stamp_at("<13>Dec 20 12:00:00 p: x", NOW),
+	    SEC(1797768000));				/* 2026-12-20 */
+	/* ... Dec 30 is 35 days ahead: last year's. */
+	cr_assert_eq(stamp_at("<13>Dec 30 12:00:00 p: x", NOW),
+	    SEC(1767096000));				/* 2025-12-30 */
+	/* A year in the stamp is kept, whatever now is. */
+	cr_assert_eq(stamp_at("<13>Dec 30 2030 12:00:00 p: x", NOW),
+	    SEC(1924862400));				/* 2030-12-30 */
 }
