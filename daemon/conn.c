@@ -530,7 +530,12 @@ conn_parse_syslog(struct conn *c)
 	if (!route_admit(c->route, &c->rl, c->name, c->now_ns))
 		return CONN_SKIP;
 	memset(&c->rec, 0, sizeof(c->rec));
-	syslog_parse_local(msg, msg_len, c->now_ns, &c->rec);
+	/* A network peer may relay others' records: its messages name
+	 * their host. A local one's never do. */
+	if (c->net)
+		syslog_parse_relayed(msg, msg_len, c->now_ns, &c->rec);
+	else
+		syslog_parse_local(msg, msg_len, c->now_ns, &c->rec);
 	conn_stamp(c);
 	c->pending = route_select(c->route, &c->rec);
 	return c->pending != 0 ? CONN_DELIVER : CONN_SKIP;

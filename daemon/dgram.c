@@ -212,7 +212,10 @@ dgram_take(struct dgram *d, int max, int64_t now)
 		if (n == 0 || !dgram_admit(d, cred.pid, now))
 			continue;
 		memset(&d->rec, 0, sizeof(d->rec));
-		syslog_parse_local(d->buf, n, now, &d->rec);
+		if (d->net)	/* host-bearing, as for TCP peers */
+			syslog_parse_relayed(d->buf, n, now, &d->rec);
+		else
+			syslog_parse_local(d->buf, n, now, &d->rec);
 		route_stamp(&d->rec, &cred, now);
 		if (d->net) {
 			d->rec.host = d->peer;

@@ -524,56 +524,75 @@ Test(netin, python_sysloghandler_over_udp_and_tcp_lands_with_its_fields,
 
 /* ---- UDP overruns ---- */
 
+struct udp_flood {
+	int		 fd;
+	struct sockaddr_in to;
+	long		 sent;
+};
+
+/*
+ * hd_wait predicate: every datagram sent is written or counted dropped.
+ * Until then another marker goes: the kernel tells the drop count with the
+ * next datagram it queues, and a marker sent while the queue is still full
+ * is dropped itself (and counted with the next one).
+ */
 static bool
 udp_accounted(struct hd *dd, void *arg)
 {
-	return hd_stat(dd, "outputs.j.written") +
-	    hd_stat(dd, "total.dropped.udp_overrun") >= *(long *)arg;
+	struct udp_flood *u = arg;
+	static const char marker[] = "<13>flood: a marker";
+
+	if (hd_stat(dd, "outputs.j.written") +
+	    hd_stat(dd, "total.dropped.udp_overrun") == u->sent)
+		return true;
+	if (sendto(u->fd, marker, sizeof(marker) - 1, 0,
+	    (struct sockaddr *)&u->to, sizeof(u->to)) ==
+	    (ssize_t)sizeof(marker) - 1)
+		u->sent++;
+	usleep(50000);
+	return false;
 }
 
 /*
  * While the daemon is stopped (SIGSTOP) its socket's receive buffer fills
- * and the kernel drops the rest; the next datagram after it resumes
+ * and the kernel drops the rest; a datagram queued after it resumes
  * carries the kernel's drop count. Every datagram sent is then either
  * written or counted as udp_overrun, exactly.
  */
 Test(netin, udp_datagrams_the_kernel_dropped_are_counted, .fini = ni_fini,
     .timeout = 60)
 {
-	struct sockaddr_in sin;
+	struct udp_flood u = { -1, { 0 }, 0 };
 	char listen[128], buf[512];
-	int port = hd_free_port(SOCK_DGRAM), fd, len;
-	long i, sent = 0, overrun;
+	int port = hd_free_port(SOCK_DGRAM), len;
+	long i, overrun;
 
 	snprintf(listen, sizeof(listen), "udp = ( \"127.0.0.1:%d\" );", port);
 	ni_daemon(listen, true);
-	memset(&sin, 0, sizeof(sin));
-	sin.sin_family = AF_INET;
-	sin.sin_port = htons(port);
-	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	cr_assert_neq(fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0), -1);
+	u.to.sin_family = AF_INET;
+	u.to.sin_port = htons(port);
+	u.to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	cr_assert_neq(u.fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0),
+	    -1);
 	cr_assert_eq(kill(d.pid, SIGSTOP), 0);
 	memset(buf, 'x', sizeof(buf));
 	for (i = 0; i < 20000; i++) {
 		len = snprintf(buf, 40, "<13>flood: %07ld", i);
 		buf[len] = ' ';
-		if (sendto(fd, buf, 400, 0, (struct sockaddr *)&sin,
-		    sizeof(sin)) == 400)
-			sent++;
+		if (sendto(u.fd, buf, 400, 0, (struct sockaddr *)&u.to,
+		    sizeof(u.to)) == 400)
+			u.sent++;
 	}
 	cr_assert_eq(kill(d.pid, SIGCONT), 0);
-	len = snprintf(buf, sizeof(buf), "<13>flood: the last one");
-	cr_assert_eq(sendto(fd, buf, len, 0, (struct sockaddr *)&sin,
-	    sizeof(sin)), len);
-	sent++;
-	close(fd);
-	cr_assert(hd_wait(udp_accounted, &d, &sent, 20000),
-	    "sent %ld, written %lld, udp_overrun %lld", sent,
+	cr_assert(hd_wait(udp_accounted, &d, &u, 30000),
+	    "sent %ld, written %lld, udp_overrun %lld", u.sent,
 	    hd_stat(&d, "outputs.j.written"),
 	    hd_stat(&d, "total.dropped.udp_overrun"));
+	close(u.fd);
 	overrun = hd_stat(&d, "total.dropped.udp_overrun");
-	cr_assert_gt(overrun, 0, "the receive buffer took all %ld", sent);
-	cr_assert_eq(hd_stat(&d, "outputs.j.written") + overrun, sent);
+	cr_assert_gt(overrun, 0, "the receive buffer took all %ld", u.sent);
+	cr_assert_eq(hd_stat(&d, "outputs.j.written") + overrun, u.sent);
+	cr_assert_eq(file_lines(hd_path(&d, "j.json")) + overrun, u.sent);
 	cr_assert(hd_wait(hd_log_mentions, &d, "udp_overrun", 5000));
 }
 
