@@ -14,9 +14,9 @@
  * The network inputs (listen.tcp, tls, udp; netin.h) are listeners too:
  * TCP and TLS peers are accepted here with their address and handed to
  * conn_spawn_peer, UDP sockets to the datagram input. Systemd may pass
- * them (names tcp, tls, udp); across our own re-exec they are closed and
- * bound again by the new image, so a TCP peer connecting meanwhile is
- * refused and retries.
+ * them (names tcp, tls, udp, or network for all: netin_kind_of); across
+ * our own re-exec they are closed and bound again by the new image, so a
+ * TCP peer connecting meanwhile is refused and retries.
  */
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -318,8 +318,8 @@ listen_bound_to(int fd, const char *path)
  * extra descriptor is closed. Those named tcp, tls or udp go to net.
  */
 static void
-listen_from_systemd(int fds[LISTEN_NKINDS], struct listen_given *net,
-    size_t *nnet)
+listen_from_systemd(const struct config *conf, int fds[LISTEN_NKINDS],
+    struct listen_given *net, size_t *nnet)
 {
 	char **names = NULL;
 	int n, i, k, fd, type;
@@ -331,7 +331,7 @@ listen_from_systemd(int fds[LISTEN_NKINDS], struct listen_given *net,
 		return;
 	for (i = 0; i < n; i++) {
 		fd = SD_LISTEN_FDS_START + i;
-		if ((k = netin_kind_of(names[i])) != -1 &&
+		if ((k = netin_kind_of(fd, names[i], conf)) != -1 &&
 		    *nnet < LISTEN_MAX_GIVEN) {
 			net[(*nnet)++] = (struct listen_given){ fd, k };
 			free(names[i]);
@@ -442,7 +442,7 @@ listen_start(struct event_base *base, const struct config *conf,
 	paths[LISTEN_SYSLOG_DGRAM] = conf->syslog_dgram;
 	reexec = getenv(LISTEN_REEXEC_ENV) != NULL;
 	(void)unsetenv(LISTEN_REEXEC_ENV);
-	listen_from_systemd(given, net, &nnet);
+	listen_from_systemd(conf, given, net, &nnet);
 	if (listen_start_net(set, conf, net, nnet, err, errlen) == -1)
 		goto fail;
 	for (k = 0; k < 3; k++) {

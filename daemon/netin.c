@@ -30,14 +30,26 @@ netin_kind_name(enum config_netin_kind k)
 }
 
 int
-netin_kind_of(const char *name)
+netin_kind_of(int fd, const char *name, const struct config *conf)
 {
+	socklen_t len = sizeof(int);
 	size_t k;
+	int type;
 
 	for (k = 0; k < sizeof(netin_names) / sizeof(netin_names[0]); k++)
 		if (strcmp(name, netin_names[k]) == 0)
 			return (int)k;
-	return -1;
+	if (strcmp(name, "network") != 0)
+		return -1;
+	if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &len) == -1)
+		return -1;
+	if (type == SOCK_DGRAM)
+		return CONFIG_NETIN_UDP;
+	for (k = 0; k < conf->nnetin; k++)
+		if (conf->netin[k].kind == CONFIG_NETIN_TLS &&
+		    netin_bound_to(fd, &conf->netin[k]))
+			return CONFIG_NETIN_TLS;
+	return CONFIG_NETIN_TCP;
 }
 
 /* n's address as a sockaddr; its length, 0 if it does not parse. */

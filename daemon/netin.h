@@ -15,8 +15,15 @@
 
 /* "tcp", "tls", "udp": the listen key and the socket's systemd name. */
 const char *netin_kind_name(enum config_netin_kind);
-/* The kind a systemd socket name stands for; -1 when none. */
-int	netin_kind_of(const char *name);
+
+/*
+ * The kind of network input a socket passed by systemd under name is: the
+ * name says it ("tcp", "tls", "udp"), or for "network" (one socket unit
+ * for all of them) its type does: a datagram socket is udp, a stream
+ * socket tls when bound to an address of listen.tls, else tcp. -1 when the
+ * name is none of these.
+ */
+int	netin_kind_of(int fd, const char *name, const struct config *);
 
 /*
  * A non-blocking, close-on-exec socket bound to n's address and port
