@@ -90,9 +90,14 @@ tls_is_address(const char *name)
 	    inet_pton(AF_INET6, name, &a6) == 1;
 }
 
-struct tls_conn *
-tls_conn_new(struct tls_creds *creds, int fd, const char *peer_name,
-    char *err, size_t errlen)
+/*
+ * A session of either side (flags GNUTLS_CLIENT or GNUTLS_SERVER) over the
+ * non-blocking socket fd, with creds and our priorities; peer names the
+ * other side in messages (and for a client, the name to verify).
+ */
+static struct tls_conn *
+tls_session_new(struct tls_creds *creds, int fd, unsigned flags,
+    const char *peer, char *err, size_t errlen)
 {
 	struct tls_conn *t;
 	const char *where = NULL;
@@ -102,8 +107,8 @@ tls_conn_new(struct tls_creds *creds, int fd, const char *peer_name,
 		snprintf(err, errlen, "out of memory");
 		return NULL;
 	}
-	snprintf(t->peer_name, sizeof(t->peer_name), "%s", peer_name);
-	if ((r = gnutls_init(&t->session, GNUTLS_CLIENT | GNUTLS_NONBLOCK |
+	snprintf(t->peer_name, sizeof(t->peer_name), "%s", peer);
+	if ((r = gnutls_init(&t->session, flags | GNUTLS_NONBLOCK |
 	    GNUTLS_NO_SIGNAL)) < 0) {
 		free(t);
 		snprintf(err, errlen, "TLS: %s", gnutls_strerror(r));
@@ -112,10 +117,28 @@ tls_conn_new(struct tls_creds *creds, int fd, const char *peer_name,
 	if ((r = gnutls_set_default_priority_append(t->session,
 	    TLS_PRIORITY_APPEND, &where, 0)) < 0 ||
 	    (r = gnutls_credentials_set(t->session, GNUTLS_CRD_CERTIFICATE,
-	    creds->x509)) < 0 ||
-	    (!tls_is_address(t->peer_name) &&
+	    creds->x509)) < 0) {
+		snprintf(err, errlen, "TLS: %s", gnutls_strerror(r));
+		tls_conn_free(t);
+		return NULL;
+	}
+	gnutls_transport_set_int(t->session, fd);
+	return t;
+}
+
+struct tls_conn *
+tls_conn_new(struct tls_creds *creds, int fd, const char *peer_name,
+    char *err, size_t errlen)
+{
+	struct tls_conn *t;
+	int r;
+
+	if ((t = tls_session_new(creds, fd, GNUTLS_CLIENT, peer_name, err,
+	    errlen)) == NULL)
+		return NULL;
+	if (!tls_is_address(t->peer_name) &&
 	    (r = gnutls_server_name_set(t->session, GNUTLS_NAME_DNS,
-	    t->peer_name, strlen(t->peer_name))) < 0)) {
+	    t->peer_name, strlen(t->peer_name))) < 0) {
 		snprintf(err, errlen, "TLS: %s", gnutls_strerror(r));
 		tls_conn_free(t);
 		return NULL;
@@ -123,7 +146,6 @@ tls_conn_new(struct tls_creds *creds, int fd, const char *peer_name,
 	/* The chain against ca_file and the name in the certificate, both
 	 * during the handshake: nothing is sent to an unverified peer. */
 	gnutls_session_set_verify_cert(t->session, t->peer_name, 0);
-	gnutls_transport_set_int(t->session, fd);
 	return t;
 }
 
@@ -275,28 +297,10 @@ tls_server_new(struct tls_creds *creds, int fd, enum config_client_certs mode,
     const char *peer, char *err, size_t errlen)
 {
 	struct tls_conn *t;
-	const char *where = NULL;
-	int r;
 
-	if ((t = calloc(1, sizeof(*t))) == NULL) {
-		snprintf(err, errlen, "out of memory");
+	if ((t = tls_session_new(creds, fd, GNUTLS_SERVER, peer, err,
+	    errlen)) == NULL)
 		return NULL;
-	}
-	snprintf(t->peer_name, sizeof(t->peer_name), "%s", peer);
-	if ((r = gnutls_init(&t->session, GNUTLS_SERVER | GNUTLS_NONBLOCK |
-	    GNUTLS_NO_SIGNAL)) < 0) {
-		free(t);
-		snprintf(err, errlen, "TLS: %s", gnutls_strerror(r));
-		return NULL;
-	}
-	if ((r = gnutls_set_default_priority_append(t->session,
-	    TLS_PRIORITY_APPEND, &where, 0)) < 0 ||
-	    (r = gnutls_credentials_set(t->session, GNUTLS_CRD_CERTIFICATE,
-	    creds->x509)) < 0) {
-		snprintf(err, errlen, "TLS: %s", gnutls_strerror(r));
-		tls_conn_free(t);
-		return NULL;
-	}
 	/* "required": the chain is verified against ca_file during the
 	 * handshake, which fails a client that shows none. "optional": a
 	 * certificate the client shows is verified when the handshake ends
@@ -310,7 +314,6 @@ tls_server_new(struct tls_creds *creds, int fd, enum config_client_certs mode,
 	if (mode == CLIENT_CERTS_REQUIRED)
 		gnutls_session_set_verify_cert(t->session, NULL, 0);
 	t->verify_shown = mode == CLIENT_CERTS_OPTIONAL;
-	gnutls_transport_set_int(t->session, fd);
 	return t;
 }
 

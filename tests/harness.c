@@ -21,6 +21,7 @@
 
 #include <criterion/criterion.h>
 
+#include "config.h"
 #include "harness.h"
 #include "wire.h"
 
@@ -506,4 +507,27 @@ hd_make_certs(const char *dir)
 	    "--load-ca-certificate ca.pem --load-ca-privkey ca-key.pem "
 	    "--template cli.tmpl --outfile cli.pem) >%s/certtool.log 2>&1",
 	    dir, dir), 0, "certtool failed: see %s/certtool.log", dir);
+}
+
+struct config *
+hd_config_load(const char *text)
+{
+	struct config *c;
+	char err[512] = "";
+
+	c = config_load_string(text, "t.conf", err, sizeof(err));
+	cr_assert_not_null(c, "should load: %s", err);
+	return c;
+}
+
+void
+hd_config_fails(const char *text, const char *expected)
+{
+	struct config *c;
+	char err[512] = "";
+
+	c = config_load_string(text, "t.conf", err, sizeof(err));
+	cr_assert_null(c, "should not load:\n%s", text);
+	cr_assert_eq(strncmp(err, expected, strlen(expected)), 0,
+	    "got \"%s\", expected it to begin with \"%s\"", err, expected);
 }

@@ -14,6 +14,8 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+struct config;
+
 struct hd {
 	pid_t	 pid;
 	char	 dir[128];	/* temp dir, removed by hd_stop */
@@ -89,6 +91,11 @@ int	run(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void	hd_send_dgram(const char *path, const void *buf, size_t len);
 /* Connect to a Unix stream socket; -1 on failure. */
 int	unix_connect(const char *path);
+
+/* Config unit tests: text must load (named "t.conf"); or must not, with
+ * an error that begins with expected (file, line, and what is wrong). */
+struct config *hd_config_load(const char *text);
+void	hd_config_fails(const char *text, const char *expected);
 
 /* A port on 127.0.0.1 nobody uses now for type (SOCK_STREAM, SOCK_DGRAM):
  * bound to port 0, the kernel's choice. */

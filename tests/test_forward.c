@@ -42,32 +42,9 @@
 	"outputs = (\n"				\
 	"  { name = \"f\";\n"
 
-static struct config *
-fwd_load(const char *text)
-{
-	struct config *c;
-	char err[512] = "";
-
-	c = config_load_string(text, "t.conf", err, sizeof(err));
-	cr_assert_not_null(c, "should load: %s", err);
-	return c;
-}
-
-static void
-fwd_load_fails(const char *text, const char *expected)
-{
-	struct config *c;
-	char err[512] = "";
-
-	c = config_load_string(text, "t.conf", err, sizeof(err));
-	cr_assert_null(c, "should not load:\n%s", text);
-	cr_assert_eq(strncmp(err, expected, strlen(expected)), 0,
-	    "got \"%s\", expected it to begin with \"%s\"", err, expected);
-}
-
 Test(forward, config_forward_output_defaults_to_tcp_and_rfc5424)
 {
-	struct config *c = fwd_load(FWD_HEAD
+	struct config *c = hd_config_load(FWD_HEAD
 	    "    type = \"forward\"; target = \"127.0.0.1:514\"; } );\n");
 
 	cr_assert_eq(c->outputs[0].type, CONFIG_OUTPUT_FORWARD);
@@ -81,7 +58,7 @@ Test(forward, config_forward_output_defaults_to_tcp_and_rfc5424)
 
 Test(forward, config_ipv6_target_goes_in_brackets)
 {
-	struct config *c = fwd_load(FWD_HEAD
+	struct config *c = hd_config_load(FWD_HEAD
 	    "    type = \"forward\"; target = \"[::1]:6514\"; format = \"json\";"
 	    " } );\n");
 
@@ -90,7 +67,7 @@ Test(forward, config_ipv6_target_goes_in_brackets)
 	cr_assert_eq(c->outputs[0].format, FORMAT_JSON);
 	cr_assert_str_eq(c->outputs[0].path, "tcp://[::1]:6514");
 	config_free(c);
-	fwd_load_fails(FWD_HEAD "    type = \"forward\";\n"
+	hd_config_fails(FWD_HEAD "    type = \"forward\";\n"
 	    "    target = \"::1:514\"; } );\n",
 	    "t.conf:5: output 'f': target '::1:514': an IPv6 address goes in "
 	    "brackets");
@@ -98,7 +75,7 @@ Test(forward, config_ipv6_target_goes_in_brackets)
 
 Test(forward, config_tls_peer_name_defaults_to_the_target_host)
 {
-	struct config *c = fwd_load(FWD_HEAD
+	struct config *c = hd_config_load(FWD_HEAD
 	    "    type = \"forward\"; target = \"localhost:6514\";\n"
 	    "    protocol = \"tls\"; tls = { ca_file = \"/dev/null\"; }; } );\n");
 
@@ -112,31 +89,31 @@ Test(forward, config_tls_peer_name_defaults_to_the_target_host)
 
 Test(forward, config_rejects_a_bad_target_or_port_with_its_line)
 {
-	fwd_load_fails(FWD_HEAD "    type = \"forward\"; } );\n",
+	hd_config_fails(FWD_HEAD "    type = \"forward\"; } );\n",
 	    "t.conf:3: output 'f': target = \"host:port\" is required");
-	fwd_load_fails(FWD_HEAD "    type = \"forward\";\n"
+	hd_config_fails(FWD_HEAD "    type = \"forward\";\n"
 	    "    target = \"collector\"; } );\n",
 	    "t.conf:5: output 'f': bad target 'collector' (host:port");
-	fwd_load_fails(FWD_HEAD "    type = \"forward\";\n"
+	hd_config_fails(FWD_HEAD "    type = \"forward\";\n"
 	    "    target = \"collector:0\"; } );\n",
 	    "t.conf:5: output 'f': target 'collector:0': bad port '0'");
-	fwd_load_fails(FWD_HEAD "    type = \"forward\";\n"
+	hd_config_fails(FWD_HEAD "    type = \"forward\";\n"
 	    "    target = \"collector:65536\"; } );\n",
 	    "t.conf:5: output 'f': target 'collector:65536': bad port");
-	fwd_load_fails(FWD_HEAD "    type = \"forward\";\n"
+	hd_config_fails(FWD_HEAD "    type = \"forward\";\n"
 	    "    target = \"collector:syslog\"; } );\n",
 	    "t.conf:5: output 'f': target 'collector:syslog': bad port");
-	fwd_load_fails(FWD_HEAD "    type = \"forward\";\n"
+	hd_config_fails(FWD_HEAD "    type = \"forward\";\n"
 	    "    target = \"a b:514\"; } );\n",
 	    "t.conf:5: output 'f': bad target 'a b:514'");
 }
 
 Test(forward, config_rejects_an_unknown_type_or_protocol)
 {
-	fwd_load_fails(FWD_HEAD "    type = \"kafka\"; } );\n",
+	hd_config_fails(FWD_HEAD "    type = \"kafka\"; } );\n",
 	    "t.conf:4: output 'f': type: unknown value 'kafka' (\"file\" or "
 	    "\"forward\")");
-	fwd_load_fails(FWD_HEAD "    type = \"forward\"; target = \"h:514\";\n"
+	hd_config_fails(FWD_HEAD "    type = \"forward\"; target = \"h:514\";\n"
 	    "    protocol = \"udp\"; } );\n",
 	    "t.conf:5: output 'f': protocol: unknown value 'udp' (\"tcp\" or "
 	    "\"tls\")");
@@ -144,41 +121,41 @@ Test(forward, config_rejects_an_unknown_type_or_protocol)
 
 Test(forward, config_rejects_keys_of_the_other_type)
 {
-	fwd_load_fails(FWD_HEAD "    type = \"forward\"; target = \"h:514\";\n"
+	hd_config_fails(FWD_HEAD "    type = \"forward\"; target = \"h:514\";\n"
 	    "    path = \"f.log\"; } );\n",
 	    "t.conf:5: output 'f': 'path' applies to file outputs only");
-	fwd_load_fails(FWD_HEAD "    type = \"forward\"; target = \"h:514\";\n"
+	hd_config_fails(FWD_HEAD "    type = \"forward\"; target = \"h:514\";\n"
 	    "    rotate = { size = \"1M\"; }; } );\n",
 	    "t.conf:5: output 'f': 'rotate' applies to file outputs only");
-	fwd_load_fails(FWD_HEAD "    path = \"f.log\";\n"
+	hd_config_fails(FWD_HEAD "    path = \"f.log\";\n"
 	    "    target = \"h:514\"; } );\n",
 	    "t.conf:5: output 'f': 'target' applies to forward outputs only");
-	fwd_load_fails(FWD_HEAD "    path = \"f.log\";\n"
+	hd_config_fails(FWD_HEAD "    path = \"f.log\";\n"
 	    "    protocol = \"tls\"; } );\n",
 	    "t.conf:5: output 'f': 'protocol' applies to forward outputs only");
 }
 
 Test(forward, config_checks_tls_settings)
 {
-	fwd_load_fails(FWD_HEAD "    type = \"forward\"; target = \"h:514\";\n"
+	hd_config_fails(FWD_HEAD "    type = \"forward\"; target = \"h:514\";\n"
 	    "    tls = { ca_file = \"/dev/null\"; }; } );\n",
 	    "t.conf:5: output 'f': tls settings need protocol = \"tls\"");
-	fwd_load_fails(FWD_HEAD "    type = \"forward\"; target = \"h:6514\";\n"
+	hd_config_fails(FWD_HEAD "    type = \"forward\"; target = \"h:6514\";\n"
 	    "    protocol = \"tls\"; } );\n",
 	    "t.conf:3: output 'f': protocol \"tls\" needs tls = {");
-	fwd_load_fails(FWD_HEAD "    type = \"forward\"; target = \"h:6514\";\n"
+	hd_config_fails(FWD_HEAD "    type = \"forward\"; target = \"h:6514\";\n"
 	    "    protocol = \"tls\"; tls = { peer_name = \"h\"; }; } );\n",
 	    "t.conf:5: output 'f': tls.ca_file is required");
-	fwd_load_fails(FWD_HEAD "    type = \"forward\"; target = \"h:6514\";\n"
+	hd_config_fails(FWD_HEAD "    type = \"forward\"; target = \"h:6514\";\n"
 	    "    protocol = \"tls\";\n"
 	    "    tls = { ca_file = \"/nonexistent/ca.pem\"; }; } );\n",
 	    "t.conf:6: output 'f': tls.ca_file: cannot read "
 	    "'/nonexistent/ca.pem': No such file or directory");
-	fwd_load_fails(FWD_HEAD "    type = \"forward\"; target = \"h:6514\";\n"
+	hd_config_fails(FWD_HEAD "    type = \"forward\"; target = \"h:6514\";\n"
 	    "    protocol = \"tls\"; tls = { ca_file = \"/dev/null\";\n"
 	    "      cert_file = \"/dev/null\"; }; } );\n",
 	    "t.conf:6: output 'f': tls.cert_file and tls.key_file go together");
-	fwd_load_fails(FWD_HEAD "    type = \"forward\"; target = \"h:6514\";\n"
+	hd_config_fails(FWD_HEAD "    type = \"forward\"; target = \"h:6514\";\n"
 	    "    protocol = \"tls\"; tls = { ca_file = \"/dev/null\";\n"
 	    "      peer = \"h\"; }; } );\n",
 	    "t.conf:6: output 'f': unknown key 'peer' in tls");
@@ -186,7 +163,7 @@ Test(forward, config_checks_tls_settings)
 
 Test(forward, config_rejects_two_outputs_to_one_target)
 {
-	fwd_load_fails(FWD_HEAD "    type = \"forward\"; target = \"h:514\"; },\n"
+	hd_config_fails(FWD_HEAD "    type = \"forward\"; target = \"h:514\"; },\n"
 	    "  { name = \"g\"; type = \"forward\";\n"
 	    "    target = \"h:514\"; } );\n",
 	    "t.conf:6: output 'g': target 'h:514' over tcp is already used by "

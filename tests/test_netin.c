@@ -36,36 +36,13 @@
 
 /* ---- Configuration ---- */
 
-static struct config *
-ni_load(const char *text)
-{
-	struct config *c;
-	char err[512] = "";
-
-	c = config_load_string(text, "t.conf", err, sizeof(err));
-	cr_assert_not_null(c, "should load: %s", err);
-	return c;
-}
-
-static void
-ni_load_fails(const char *text, const char *expected)
-{
-	struct config *c;
-	char err[512] = "";
-
-	c = config_load_string(text, "t.conf", err, sizeof(err));
-	cr_assert_null(c, "should fail: %s", text);
-	cr_assert(strstr(err, expected) != NULL, "error '%s' should contain "
-	    "'%s'", err, expected);
-}
-
 #define NI_OUT	"outputs = ( { name = \"m\"; path = \"m.log\"; } );\n"
 
 Test(netin, config_reads_tcp_tls_and_udp_addresses)
 {
 	struct config *c;
 
-	c = ni_load("listen = { socket = \"s.sock\";\n"
+	c = hd_config_load("listen = { socket = \"s.sock\";\n"
 	    "  tcp = ( \"127.0.0.1:601\", \"[::1]:601\" );\n"
 	    "  udp = ( \"0.0.0.0:514\" );\n"
 	    "  tls = ( \"127.0.0.1:6514\" );\n"
@@ -88,22 +65,22 @@ Test(netin, config_reads_tcp_tls_and_udp_addresses)
 
 Test(netin, config_rejects_a_bad_address_or_port_with_its_line)
 {
-	ni_load_fails("listen = { socket = \"s.sock\";\n"
+	hd_config_fails("listen = { socket = \"s.sock\";\n"
 	    "  tcp = ( \"localhost:601\" ); };\n" NI_OUT,
 	    "t.conf:2: listen.tcp 'localhost:601': not an IP address");
-	ni_load_fails("listen = { socket = \"s.sock\";\n"
+	hd_config_fails("listen = { socket = \"s.sock\";\n"
 	    "  udp = ( \"127.0.0.1:0\" ); };\n" NI_OUT,
 	    "t.conf:2: listen.udp '127.0.0.1:0': bad port '0'");
-	ni_load_fails("listen = { socket = \"s.sock\";\n"
+	hd_config_fails("listen = { socket = \"s.sock\";\n"
 	    "  tcp = ( \"127.0.0.1\" ); };\n" NI_OUT,
 	    "t.conf:2: bad listen.tcp '127.0.0.1'");
-	ni_load_fails("listen = { socket = \"s.sock\";\n"
+	hd_config_fails("listen = { socket = \"s.sock\";\n"
 	    "  tcp = ( \"::1:601\" ); };\n" NI_OUT,
 	    "t.conf:2: listen.tcp '::1:601': an IPv6 address goes in brackets");
-	ni_load_fails("listen = { socket = \"s.sock\";\n"
+	hd_config_fails("listen = { socket = \"s.sock\";\n"
 	    "  tcp = ( 601 ); };\n" NI_OUT,
 	    "t.conf:2: listen.tcp: each entry must be a string");
-	ni_load_fails("listen = { socket = \"s.sock\";\n"
+	hd_config_fails("listen = { socket = \"s.sock\";\n"
 	    "  tcp = ( \"127.0.0.1:601\" );\n"
 	    "  tls = ( \"127.0.0.1:601\" ); };\n" NI_OUT,
 	    "t.conf:3: listen.tls '127.0.0.1:601' is already used on line 2");
@@ -111,20 +88,20 @@ Test(netin, config_rejects_a_bad_address_or_port_with_its_line)
 
 Test(netin, config_tls_needs_its_server_settings)
 {
-	ni_load_fails("listen = { socket = \"s.sock\";\n"
+	hd_config_fails("listen = { socket = \"s.sock\";\n"
 	    "  tls = ( \"127.0.0.1:6514\" ); };\n" NI_OUT,
 	    "t.conf:2: listen.tls needs listen.tls_server");
-	ni_load_fails("listen = { socket = \"s.sock\";\n"
+	hd_config_fails("listen = { socket = \"s.sock\";\n"
 	    "  tls = ( \"127.0.0.1:6514\" );\n"
 	    "  tls_server = { cert_file = \"/nonexistent/c.pem\"; }; };\n"
 	    NI_OUT, "t.conf:3: listen.tls_server.cert_file: cannot read "
 	    "'/nonexistent/c.pem'");
-	ni_load_fails("listen = { socket = \"s.sock\";\n"
+	hd_config_fails("listen = { socket = \"s.sock\";\n"
 	    "  tls = ( \"127.0.0.1:6514\" );\n"
 	    "  tls_server = { cert_file = \"/dev/null\";\n"
 	    "    key_file = \"/dev/null\"; }; };\n" NI_OUT,
 	    "t.conf:3: listen.tls_server.ca_file is required");
-	ni_load_fails("listen = { socket = \"s.sock\";\n"
+	hd_config_fails("listen = { socket = \"s.sock\";\n"
 	    "  tls_server = { cert_file = \"/dev/null\"; key_file = "
 	    "\"/dev/null\";\n"
 	    "    client_certs = \"maybe\"; }; };\n" NI_OUT,
@@ -398,15 +375,28 @@ Test(netin, rsyslog_over_tls_with_a_client_certificate_is_recorded,
 	sender_check(SENDER_N, "sender.example");
 }
 
-/* gnutls-cli as a client without a certificate: under "required" the
- * handshake fails and nothing is taken from it; under "optional" its
- * record lands without peer_cert. */
-static int
-gnutls_cli_send(int port, const char *msg)
+/* The daemon with a tls input on port, for gnutls-cli as the client. */
+static void
+gnutls_daemon(int port, const char *mode)
 {
+	need("certtool", "Debian package gnutls-bin");
+	need("gnutls-cli", "Debian package gnutls-bin");
+	tls_daemon(port, mode);
+}
+
+/* gnutls-cli sends msg, showing the certificate cert (and its key
+ * cert-key.pem) of d's dir, or none when cert is NULL. Its exit status. */
+static int
+gnutls_cli_send(int port, const char *cert, const char *msg)
+{
+	char opts[700] = "";
+
+	if (cert != NULL)
+		snprintf(opts, sizeof(opts), "--x509certfile %s/%s.pem "
+		    "--x509keyfile %s/%s-key.pem", d.dir, cert, d.dir, cert);
 	return run("printf '%s\\n' | timeout 20 gnutls-cli --x509cafile "
-	    "%s/ca.pem -p %d 127.0.0.1 >>%s/gnutls-cli.log 2>&1", msg, d.dir,
-	    port, d.dir);
+	    "%s/ca.pem %s -p %d 127.0.0.1 >>%s/gnutls-cli.log 2>&1", msg,
+	    d.dir, opts, port, d.dir);
 }
 
 Test(netin, tls_without_a_client_certificate_is_refused_when_required,
@@ -414,10 +404,8 @@ Test(netin, tls_without_a_client_certificate_is_refused_when_required,
 {
 	int port = hd_free_port(SOCK_STREAM);
 
-	need("certtool", "Debian package gnutls-bin");
-	need("gnutls-cli", "Debian package gnutls-bin");
-	tls_daemon(port, "required");
-	gnutls_cli_send(port, "<13>anon: refused");
+	gnutls_daemon(port, "required");
+	gnutls_cli_send(port, NULL, "<13>anon: refused");
 	cr_assert(hd_wait(hd_log_mentions, &d, "TLS handshake", 10000),
 	    "the refused handshake is not in the daemon's log");
 	cr_assert_eq(hd_stat(&d, "outputs.j.received"), 0);
@@ -428,22 +416,44 @@ Test(netin, tls_without_a_client_certificate_passes_when_optional,
 {
 	int port = hd_free_port(SOCK_STREAM);
 
-	need("certtool", "Debian package gnutls-bin");
-	need("gnutls-cli", "Debian package gnutls-bin");
-	tls_daemon(port, "optional");
-	cr_assert_eq(gnutls_cli_send(port, "<13>anon: accepted"), 0);
+	gnutls_daemon(port, "optional");
+	cr_assert_eq(gnutls_cli_send(port, NULL, "<13>anon: accepted"), 0);
 	cr_assert(hd_wait_lines(hd_path(&d, "j.json"), 1, 10000));
 	cr_assert_eq(lines_with(hd_path(&d, "j.json"), "\"tag\":\"anon\"",
 	    "\"message\":\"accepted\"", "\"host\":\"127.0.0.1\"", NULL), 1);
 	cr_assert_eq(lines_with(hd_path(&d, "j.json"), "peer_cert", NULL), 0);
 }
 
+/* Under "optional" a certificate that is shown must verify: one of the
+ * CA is recorded, a self-signed one is refused. */
+Test(netin, tls_optional_verifies_a_certificate_that_is_shown,
+    .fini = ni_fini, .timeout = 60)
+{
+	int port = hd_free_port(SOCK_STREAM);
+
+	gnutls_daemon(port, "optional");
+	cr_assert_eq(run("(cd %s && certtool --generate-privkey --key-type="
+	    "ecdsa --outfile rogue-key.pem && certtool --generate-self-signed "
+	    "--load-privkey rogue-key.pem --template cli.tmpl --outfile "
+	    "rogue.pem) >>%s/certtool.log 2>&1", d.dir, d.dir), 0);
+	cr_assert_eq(gnutls_cli_send(port, "cli", "<13>known: shown"), 0);
+	cr_assert(hd_wait_lines(hd_path(&d, "j.json"), 1, 10000));
+	cr_assert_eq(lines_with(hd_path(&d, "j.json"), "\"tag\":\"known\"",
+	    "\"peer_cert\":\"sender.example\"", NULL), 1);
+	gnutls_cli_send(port, "rogue", "<13>rogue: refused");
+	cr_assert(hd_wait(hd_log_mentions, &d, "not signed by "
+	    "listen.tls_server.ca_file", 10000));
+	cr_assert_eq(hd_stat(&d, "outputs.j.received"), 1);
+}
+
 /* ---- util-linux logger and Python ---- */
 
+/* hd_wait predicate: both outputs have at least *arg lines. */
 static bool
 lines_reach(struct hd *dd, void *arg)
 {
-	return file_lines(hd_path(dd, "j.json")) >= *(size_t *)arg;
+	return file_lines(hd_path(dd, "j.json")) >= *(size_t *)arg &&
+	    file_lines(hd_path(dd, "t.log")) >= *(size_t *)arg;
 }
 
 Test(netin, logger_over_tcp_and_udp_lands_with_its_fields, .fini = ni_fini,
@@ -715,15 +725,13 @@ Test(netin, a_tls_handshake_that_never_finishes_is_timed_out,
 {
 	int port = hd_free_port(SOCK_STREAM), silent, half;
 
-	need("certtool", "Debian package gnutls-bin");
-	need("gnutls-cli", "Debian package gnutls-bin");
-	tls_daemon(port, "optional");
+	gnutls_daemon(port, "optional");
 	silent = tcp_from("127.0.0.2", port);
 	half = tcp_from("127.0.0.3", port);
 	/* The start of a ClientHello record, and no more. */
 	send_all(half, "\x16\x03\x01\x02\x00\x01", 6);
 	/* Others are served meanwhile. */
-	cr_assert_eq(gnutls_cli_send(port, "<13>other: served"), 0);
+	cr_assert_eq(gnutls_cli_send(port, NULL, "<13>other: served"), 0);
 	cr_assert(hd_wait_lines(hd_path(&d, "j.json"), 1, 10000));
 	cr_assert(closed_by_daemon(silent, 10000));
 	cr_assert(closed_by_daemon(half, 10000));
