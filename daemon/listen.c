@@ -14,9 +14,9 @@
  * The network inputs (listen.tcp, tls, udp; netin.h) are listeners too:
  * TCP and TLS peers are accepted here with their address and handed to
  * conn_spawn_peer, UDP sockets to the datagram input. Systemd may pass
- * them (names tcp, tls, udp, or network for all: netin_kind_of); across
- * our own re-exec they are closed and bound again by the new image, so a
- * TCP peer connecting meanwhile is refused and retries.
+ * them (names tcp, tls, udp, or network for all: netin_kind_of), and our
+ * own re-exec passes them on by the same names. They are not kept in the
+ * service manager's fd store: a socket unit keeps its own.
  */
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -59,8 +59,7 @@ enum listen_kind {
 	LISTEN_NET,		/* a network input: see listener.net */
 };
 
-/* Sockets systemd may pass for the network inputs, at most. */
-#define LISTEN_MAX_GIVEN	64
+
 
 struct listener {
 	struct task	 task;		/* accept task (stream sockets) */
@@ -332,7 +331,7 @@ listen_from_systemd(const struct config *conf, int fds[LISTEN_NKINDS],
 	for (i = 0; i < n; i++) {
 		fd = SD_LISTEN_FDS_START + i;
 		if ((k = netin_kind_of(fd, names[i], conf)) != -1 &&
-		    *nnet < LISTEN_MAX_GIVEN) {
+		    *nnet < LISTEN_MAX_NET) {
 			net[(*nnet)++] = (struct listen_given){ fd, k };
 			free(names[i]);
 			continue;
@@ -365,9 +364,10 @@ listen_from_systemd(const struct config *conf, int fds[LISTEN_NKINDS],
  */
 static int
 listen_start_net(struct listen_set *set, const struct config *conf,
-    struct listen_given *net, size_t nnet, char *err, size_t errlen)
+    struct listen_given *net, size_t nnet, bool reexec, char *err,
+    size_t errlen)
 {
-	int passed[LISTEN_MAX_GIVEN], fd;
+	int passed[LISTEN_MAX_NET], fd;
 	bool tls = false;
 	size_t i, j;
 
@@ -393,6 +393,18 @@ listen_start_net(struct listen_set *set, const struct config *conf,
 	for (i = 0; i < nnet; i++) {
 		fd = net[i].fd;
 		net[i].fd = -1;
+		/* Ours before the re-exec, and no longer configured. */
+		for (j = 0; reexec && j < conf->nnetin; j++)
+			if (conf->netin[j].kind == net[i].kind &&
+			    netin_bound_to(fd, &conf->netin[j]))
+				break;
+		if (reexec && j == conf->nnetin) {
+			log_info("listen.%s: a socket no longer configured is "
+			    "closed", netin_kind_name(net[i].kind));
+			close(fd);
+			passed[i] = -1;
+			continue;
+		}
 		if (listen_add(set, LISTEN_NET, net[i].kind, fd, NULL, err,
 		    errlen) == -1)
 			goto fail;
@@ -424,7 +436,7 @@ listen_start(struct event_base *base, const struct config *conf,
 	const char *paths[3];
 	int types[3] = { SOCK_STREAM, SOCK_STREAM, SOCK_DGRAM };
 	int given[3], fd, k;
-	struct listen_given net[LISTEN_MAX_GIVEN];
+	struct listen_given net[LISTEN_MAX_NET];
 	size_t nnet;
 	struct listen_set *set;
 	bool reexec;
@@ -443,7 +455,7 @@ listen_start(struct event_base *base, const struct config *conf,
 	reexec = getenv(LISTEN_REEXEC_ENV) != NULL;
 	(void)unsetenv(LISTEN_REEXEC_ENV);
 	listen_from_systemd(conf, given, net, &nnet);
-	if (listen_start_net(set, conf, net, nnet, err, errlen) == -1)
+	if (listen_start_net(set, conf, net, nnet, reexec, err, errlen) == -1)
 		goto fail;
 	for (k = 0; k < 3; k++) {
 		if (given[k] != -1) {
@@ -508,20 +520,32 @@ listen_persist(struct listen_set *set)
 }
 
 void
-listen_keep(struct listen_set *set, int fds[LISTEN_NKINDS])
+listen_keep(struct listen_set *set, struct listen_kept *kept)
 {
 	struct listener *l;
+	int fd;
 
-	fds[0] = fds[1] = fds[2] = -1;
+	kept->n = 0;
 	if (set == NULL)
 		return;
 	/* A copy of each descriptor outlives the listener: the accept task
-	 * and the datagram input close their own as usual. */
-	LIST_FOREACH(l, &set->list, entry)
-		if (l->kind < LISTEN_NKINDS &&
-		    (fds[l->kind] = fcntl(l->fd, F_DUPFD_CLOEXEC, 0)) == -1)
-			log_warn("cannot keep the %s socket for the re-exec: %s",
-			    listen_names[l->kind], strerror(errno));
+	 * and the datagram input close their own as usual. The Unix ones
+	 * first, in kind order. */
+	for (int k = 0; k <= LISTEN_NET; k++)
+		LIST_FOREACH(l, &set->list, entry) {
+			if ((int)l->kind != k)
+				continue;
+			if ((fd = fcntl(l->fd, F_DUPFD_CLOEXEC, 0)) == -1) {
+				log_warn("cannot keep the %s socket for the "
+				    "re-exec: %s", l->kind == LISTEN_NET ?
+				    netin_kind_name(l->net) :
+				    listen_names[l->kind], strerror(errno));
+				continue;
+			}
+			kept->fds[kept->n] = fd;
+			kept->names[kept->n++] = l->kind == LISTEN_NET ?
+			    netin_kind_name(l->net) : listen_names[l->kind];
+		}
 	listen_persist(set);
 	listen_stop(set);
 }
@@ -543,26 +567,25 @@ listen_block_signals(bool block)
 }
 
 /* Above every descriptor the new image is given. */
-#define LISTEN_EXEC_SPARE_FD	64
+#define LISTEN_EXEC_SPARE_FD	(SD_LISTEN_FDS_START + LISTEN_NKINDS + \
+	LISTEN_MAX_NET)
 
 int
-listen_exec(int fds[LISTEN_NKINDS], char *const argv[])
+listen_exec(struct listen_kept *kept, char *const argv[])
 {
-	char names[64] = "", num[32];
-	int high[LISTEN_NKINDS], n = 0, k, i;
+	char names[(LISTEN_NKINDS + LISTEN_MAX_NET) * 16] = "", num[32];
+	int high[LISTEN_NKINDS + LISTEN_MAX_NET], n = 0, i;
 
 	/* Two steps, so moving one socket to 3 cannot close another. */
-	for (k = 0; k < LISTEN_NKINDS; k++) {
-		if (fds[k] == -1)
-			continue;
-		if ((high[n] = fcntl(fds[k], F_DUPFD_CLOEXEC,
+	for (i = 0; i < kept->n; i++) {
+		if ((high[n] = fcntl(kept->fds[i], F_DUPFD_CLOEXEC,
 		    LISTEN_EXEC_SPARE_FD)) == -1)
 			return -1;
-		(void)close(fds[k]);
-		fds[k] = -1;
+		(void)close(kept->fds[i]);
+		kept->fds[i] = -1;
 		if (n > 0)
 			strcat(names, ":");
-		strcat(names, listen_names[k]);
+		strcat(names, kept->names[i]);
 		n++;
 	}
 	for (i = 0; i < n; i++) {

@@ -59,7 +59,6 @@ server_start(struct server *srv, struct event_base *base, struct config *conf,
 	size_t i;
 
 	memset(srv, 0, sizeof(*srv));
-	srv->kept[0] = srv->kept[1] = srv->kept[2] = -1;
 	srv->base = base;
 	srv->conf = conf;
 	/* Before anything is active on the loop: outputs commit in its idle
@@ -144,7 +143,7 @@ server_drain_task(struct task *t)
 
 	TASK_BEGIN(t);
 	if (srv->handoff)
-		listen_keep(srv->listeners, srv->kept);
+		listen_keep(srv->listeners, &srv->kept);
 	else
 		listen_stop(srv->listeners);
 	srv->listeners = NULL;
@@ -207,7 +206,7 @@ server_handing_off(const struct server *srv)
 int
 server_exec(struct server *srv, char *const argv[])
 {
-	return listen_exec(srv->kept, argv);
+	return listen_exec(&srv->kept, argv);
 }
 
 void

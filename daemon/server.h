@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 #include "config.h"
+#include "listen.h"
 #include "route.h"
 #include "task.h"
 
@@ -34,7 +35,7 @@ struct server {
 	struct listen_set *listeners;
 	bool		 draining;	/* SIGTERM seen: no new clients */
 	bool		 handoff;	/* draining for a re-exec: keep the sockets */
-	int		 kept[3];	/* those sockets, by listen kind (listen.h) */
+	struct listen_kept kept;	/* those sockets (listen.h) */
 	struct task	 drain;
 	int64_t		 drain_deadline_ns;	/* monotonic */
 	struct task	 reload;	/* waits for new outputs to open */

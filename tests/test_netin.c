@@ -532,6 +532,63 @@ Test(netin, python_sysloghandler_over_udp_and_tcp_lands_with_its_fields,
 	    "over ", NULL), 2);
 }
 
+/* ---- Restart in place ---- */
+
+/* One record over a new TCP connection to 127.0.0.1:port; whether the
+ * connection was taken. */
+static bool
+tcp_send_one(int port, const char *msg)
+{
+	struct sockaddr_in sin;
+	int fd;
+	bool ok;
+
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	sin.sin_port = htons(port);
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	cr_assert_neq(fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0), -1);
+	ok = connect(fd, (struct sockaddr *)&sin, sizeof(sin)) == 0 &&
+	    send(fd, msg, strlen(msg), MSG_NOSIGNAL) == (ssize_t)strlen(msg);
+	close(fd);
+	return ok;
+}
+
+/*
+ * SIGUSR2 hands the TCP socket to the new image: a sender connecting while
+ * the daemon drains and re-executes waits in the socket's backlog instead
+ * of being refused, and its record lands.
+ */
+Test(netin, a_restart_in_place_keeps_the_tcp_socket, .fini = ni_fini,
+    .timeout = 60)
+{
+	char listen[128], msg[64];
+	int port = hd_free_port(SOCK_STREAM);
+	size_t off, n = 0;
+	long long deadline;
+
+	snprintf(listen, sizeof(listen), "tcp = ( \"127.0.0.1:%d\" );", port);
+	ni_daemon(listen, true);
+	off = hd_log_size(&d);
+	cr_assert_eq(kill(d.pid, SIGUSR2), 0);
+	deadline = hd_now_ms() + 30000;
+	do {
+		snprintf(msg, sizeof(msg), "<13>restart: during %zu\n", n);
+		cr_assert(tcp_send_one(port, msg), "connection %zu refused "
+		    "during the restart", n);
+		n++;
+		usleep(2000);
+	} while (!hd_log_since(&d, off, " ready: socket ", 0) &&
+	    hd_now_ms() < deadline);
+	cr_assert(hd_log_since(&d, off, " ready: socket ", 0),
+	    "asynclogd did not come back from SIGUSR2");
+	cr_assert(hd_wait(lines_reach, &d, &n, 10000), "%zu of %zu records",
+	    file_lines(hd_path(&d, "j.json")), n);
+	cr_assert_eq(lines_with(hd_path(&d, "j.json"), "\"tag\":\"restart\"",
+	    NULL), n);
+	cr_assert_eq(lines_with(d.errlog, "Address already in use", NULL), 0);
+}
+
 /* ---- UDP overruns ---- */
 
 struct udp_flood {
