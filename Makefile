@@ -86,14 +86,16 @@ pkg		= $(foreach p,$(2),$(if $(shell $(PKG_CONFIG) --exists $(p) && echo y),\
 # `make` does not need criterion) and only once per make.
 once		= $(eval $(1) := $(2))$($(1))
 
-LIB_SRCS	:= client/asynclog.c client/ring.c client/sender.c client/wire.c
+LIB_SRCS	:= client/asynclog.c client/ring.c client/sender.c client/wire.c \
+		   client/render.c
 CLI_SRCS	:= client/cli.c
 DAEMON_SRCS	:= $(filter-out daemon/main.c,$(wildcard daemon/*.c))
 TEST_SRCS	:= $(wildcard tests/*.c)
 BENCH_SRCS	:= $(wildcard bench/*.c)
 
 LIB_OBJS	:= $(LIB_SRCS:%.c=$(B)/obj/%.o)
-DAEMON_OBJS	:= $(DAEMON_SRCS:%.c=$(B)/obj/%.o) $(B)/obj/client/wire.o
+DAEMON_OBJS	:= $(DAEMON_SRCS:%.c=$(B)/obj/%.o) $(B)/obj/client/wire.o \
+		   $(B)/obj/client/render.o
 TEST_OBJS	:= $(TEST_SRCS:%.c=$(B)/obj/%.o)
 
 DAEMON_CFLAGS	= $(call once,DAEMON_CFLAGS,$(call pkg,--cflags,$(DAEMON_PKGS)))
@@ -179,7 +181,27 @@ run: deps
 	mkdir -p var/log
 	$(B)/asynclogd -c conf/dev.conf
 
-test-build: $(PROGS) $(B)/test_asynclog $(if $(BENCH_SRCS),$(B)/asynclog-bench)
+test-build: $(PROGS) $(B)/test_asynclog $(if $(BENCH_SRCS),$(B)/asynclog-bench) \
+	$(B)/v1/ready
+
+# The last release of protocol version 1, built from git into $(B)/v1/ for
+# the compatibility tests (tests/test_v2.c): its asynclogd against the new
+# library and CLI, its asynclog (the old library) against the new daemon.
+# Without that history (a shallow clone, a tarball) v1/ready says why, and
+# those tests are skipped with that reason.
+V1_COMMIT	:= 9653895d526e381528608ad967927319ea1a6c7b
+$(B)/v1/ready:
+	@rm -rf $(B)/v1 && mkdir -p $(B)/v1/src
+	@if git cat-file -e $(V1_COMMIT)^{commit} 2>/dev/null; then \
+		git archive $(V1_COMMIT) | tar -x -C $(B)/v1/src && \
+		$(MAKE) --no-print-directory -C $(B)/v1/src SANITIZE= B=build \
+		    build/asynclogd build/asynclog >$(B)/v1/build.log 2>&1 && \
+		cp $(B)/v1/src/build/asynclogd $(B)/v1/src/build/asynclog $(B)/v1/ && \
+		rm -rf $(B)/v1/src && echo ok > $@ || \
+		{ cat $(B)/v1/build.log; exit 1; }; \
+	else \
+		echo "commit $(V1_COMMIT) is not in this clone's history" > $@; \
+	fi
 
 # The daemon's modules depend on each other one way only (ARCHITECTURE.md).
 check-includes:

@@ -155,7 +155,13 @@ asynclog_after_fork(struct asynclog *h)
 	atomic_store(&h->drop_first, 0);
 	atomic_store(&h->drop_last, 0);
 	atomic_store(&h->sync_req, 0);
+	atomic_store(&h->wait_req, 0);
 	atomic_store(&h->sync_acked, 0);
+	atomic_store(&h->peer_version, 0);
+	atomic_store(&h->deferred, false);
+	h->ack_received = 0;
+	memset(h->ack_dropped, 0, sizeof h->ack_dropped);
+	h->ack_status = 0;
 	atomic_store(&h->id, atomic_fetch_add(&next_id, 1));
 	h->pid = getpid();
 
@@ -402,10 +408,46 @@ asynclog_pending(struct asynclog *h)
 int
 asynclog_flush(asynclog_t *h, int timeout_ms)
 {
+	return asynclog_sync(h, 0, timeout_ms, NULL);
+}
+
+/* The daemon's counts, under h->lock. */
+static void
+asynclog_sync_info(const struct asynclog *h, struct asynclog_sync_info *info)
+{
+	memset(info, 0, sizeof *info);
+	info->received = h->ack_received;
+	info->too_large = h->ack_dropped[WIRE_DROP_TOO_LARGE];
+	info->rate_limited = h->ack_dropped[WIRE_DROP_RATE_LIMITED];
+	info->malformed = h->ack_dropped[WIRE_DROP_MALFORMED];
+	info->overflow = h->ack_dropped[WIRE_DROP_OVERFLOW];
+	info->not_selected = h->ack_dropped[WIRE_DROP_NO_OUTPUT];
+	info->dropped = info->too_large + info->rate_limited +
+	    info->malformed + info->overflow;
+}
+
+/* seq wants its records written: wait_req becomes at least seq. */
+static void
+asynclog_want_written(struct asynclog *h, uint64_t seq)
+{
+	uint64_t	cur = atomic_load(&h->wait_req);
+
+	while (cur < seq && !atomic_compare_exchange_weak(&h->wait_req, &cur,
+	    seq))
+		;
+}
+
+int
+asynclog_sync(asynclog_t *h, int flags, int timeout_ms,
+    struct asynclog_sync_info *info)
+{
 	struct timespec	ts;
 	uint64_t	seq;
+	uint8_t		status = 0;
 	int		error = 0;
 
+	if (info != NULL)
+		memset(info, 0, sizeof *info);
 	if (asynclog_stale(h))
 		asynclog_after_fork(h);
 	if (!h->running) {
@@ -416,6 +458,8 @@ asynclog_flush(asynclog_t *h, int timeout_ms)
 		handle_deadline(&ts, timeout_ms);
 
 	seq = atomic_fetch_add(&h->sync_req, 1) + 1;
+	if (flags & ASYNCLOG_SYNC_WRITTEN)
+		asynclog_want_written(h, seq);
 	sender_wake(h);
 	pthread_mutex_lock(&h->lock);
 	while (atomic_load(&h->sync_acked) < seq && error == 0) {
@@ -425,13 +469,45 @@ asynclog_flush(asynclog_t *h, int timeout_ms)
 			error = pthread_cond_timedwait(&h->synced, &h->lock,
 			    &ts);
 	}
-	if (atomic_load(&h->sync_acked) >= seq)
+	if (atomic_load(&h->sync_acked) >= seq) {
 		error = 0;
+		status = h->ack_status;
+	}
+	if (info != NULL)
+		asynclog_sync_info(h, info);
 	pthread_mutex_unlock(&h->lock);
-	if (error == 0)
+	if (error != 0) {
+		errno = atomic_load(&h->connected) ? ETIMEDOUT : ENOTCONN;
+		return -1;
+	}
+	if ((flags & ASYNCLOG_SYNC_WRITTEN) == 0)
 		return 0;
-	errno = atomic_load(&h->connected) ? ETIMEDOUT : ENOTCONN;
-	return -1;
+	/* The answer came from a daemon that does not write-barrier. */
+	if (atomic_load(&h->peer_version) < WIRE_VERSION2) {
+		errno = ENOTSUP;
+		return -1;
+	}
+	if ((status & WIRE_ACK_WRITTEN) == 0 || (status & WIRE_ACK_UNSURE)) {
+		errno = EIO;
+		return -1;
+	}
+	if (info != NULL)
+		info->written = 1;
+	return 0;
+}
+
+uint64_t
+asynclog_daemon_dropped(const asynclog_t *h)
+{
+	struct asynclog_sync_info info;
+	struct asynclog	*m = (struct asynclog *)h;
+
+	if (asynclog_stale(h))
+		return 0;
+	pthread_mutex_lock(&m->lock);
+	asynclog_sync_info(m, &info);
+	pthread_mutex_unlock(&m->lock);
+	return info.dropped;
 }
 
 uint64_t

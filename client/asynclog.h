@@ -81,6 +81,45 @@ int	asynclog_set_logmask(asynclog_t *, int mask);
 int	asynclog_flush(asynclog_t *, int timeout_ms);
 
 /*
+ * What a daemon that speaks protocol version 2 said of this handle's
+ * records, summed since open (or since fork, in a child) over every
+ * connection, as of its last acknowledgement. A version 1 daemon says
+ * nothing: everything stays 0.
+ */
+struct asynclog_sync_info {
+	uint64_t	 received;	/* records the daemon took in */
+	uint64_t	 dropped;	/* of them, dropped: the sum of the next four */
+	uint64_t	 too_large;	/* above the daemon's max_record */
+	uint64_t	 rate_limited;	/* over the daemon's ratelimit */
+	uint64_t	 malformed;	/* a record the daemon could not read */
+	uint64_t	 overflow;	/* an output had no room (overflow = "drop") */
+	uint64_t	 not_selected;	/* no output's match took them (by
+					 * configuration; not in dropped) */
+	int		 written;	/* ASYNCLOG_SYNC_WRITTEN was confirmed */
+};
+
+#define ASYNCLOG_SYNC_WRITTEN	0x01	/* wait until written, not just accepted */
+
+/*
+ * asynclog_flush(), then fill *info (when not NULL) with the daemon's
+ * counts. With ASYNCLOG_SYNC_WRITTEN it waits until every output that took
+ * the records has written them (write(2) done, and fdatasync(2) under sync =
+ * "always"; handed over for forwarding outputs): it returns -1 with EIO when
+ * the daemon cannot confirm that (an output dropped records meanwhile or
+ * completed nothing for its stall_timeout_ms) and ENOTSUP when the daemon
+ * speaks only version 1. Otherwise as asynclog_flush().
+ */
+int	asynclog_sync(asynclog_t *, int flags, int timeout_ms,
+	    struct asynclog_sync_info *info);
+
+/*
+ * Records the daemon dropped (struct asynclog_sync_info's dropped) as of
+ * its last acknowledgement: call it after a flush. 0 with a version 1
+ * daemon, which does not say.
+ */
+uint64_t asynclog_daemon_dropped(const asynclog_t *);
+
+/*
  * Records dropped by this handle so far (buffer full, daemon unreachable,
  * a frame cut by a broken connection). In a child of fork() it counts from 0.
  * Records still buffered are not in it yet: only asynclog_close_dropped()

@@ -65,6 +65,7 @@ enum {
 	OPT_SD_ID,
 	OPT_SD_PARAM,
 	OPT_JOURNALD,
+	OPT_WAIT,
 };
 
 struct cli {
@@ -79,11 +80,13 @@ struct cli {
 	bool		 prio_prefix;	/* --prio-prefix */
 	bool		 echo;		/* -s */
 	bool		 no_act;	/* --no-act */
+	bool		 wait;		/* --wait: exit once written */
 	bool		 rfc5424;	/* --rfc5424: datagrams in RFC 5424 */
 	const char	*msgid;		/* --msgid, RFC 5424 datagrams only */
 	char		 host[256];	/* for RFC 5424 datagrams */
 	uint64_t	 failed;	/* records the library or socket refused */
 	size_t		 unconfirmed;	/* bytes logged since the last flush */
+	struct asynclog_sync_info info;	/* the daemon's word, last flush */
 };
 
 static void
@@ -124,6 +127,7 @@ usage(FILE *f)
 "                         accepted for logger(1) compatibility; errors are\n"
 "                         always reported\n"
 "      --no-act           do everything but send (with -s: only print)\n"
+"      --wait             exit 0 only once the records are written\n"
 "      --stats            print asynclogd's counters and exit\n"
 "      --json             with --stats: as JSON\n"
 "      --prometheus       with --stats: in Prometheus' text format\n"
@@ -403,17 +407,51 @@ cli_stats(const char *path, uint8_t format)
 }
 
 static void
-cli_flush(struct cli *c)
+cli_flush(struct cli *c, int flags)
 {
 	char	why[128];
 
-	if (asynclog_flush(c->h, FLUSH_MS) == 0) {
+	if (asynclog_sync(c->h, flags, FLUSH_MS, &c->info) == 0) {
 		c->unconfirmed = 0;
 		return;
+	}
+	if (errno == ENOTSUP || errno == EIO) {
+		fprintf(stderr, "asynclog: --wait: %s\n", errno == ENOTSUP ?
+		    "asynclogd speaks protocol version 1 and cannot confirm "
+		    "writes" : "asynclogd cannot confirm the records were "
+		    "written (an output dropped records or is not writing)");
+		exit(1);
 	}
 	snprintf(why, sizeof why, "records not confirmed (%s)",
 	    strerror(errno));
 	cli_unreachable(c->path, why);
+}
+
+/* What the daemon dropped of our records, by reason. */
+static void
+cli_daemon_dropped(const struct asynclog_sync_info *info)
+{
+	const struct {
+		const char	*name;
+		uint64_t	 n;
+	} why[] = {
+		{ "too_large", info->too_large },
+		{ "rate_limited", info->rate_limited },
+		{ "malformed", info->malformed },
+		{ "overflow", info->overflow },
+	};
+	const char *sep = "";
+	size_t i;
+
+	fprintf(stderr, "asynclog: asynclogd dropped %ju of %ju records (",
+	    (uintmax_t)info->dropped, (uintmax_t)info->received);
+	for (i = 0; i < sizeof why / sizeof why[0]; i++) {
+		if (why[i].n == 0)
+			continue;
+		fprintf(stderr, "%s%s %ju", sep, why[i].name, (uintmax_t)why[i].n);
+		sep = ", ";
+	}
+	fprintf(stderr, ")\n");
 }
 
 /* -s without the library (datagrams, --no-act): as the library writes it. */
@@ -502,7 +540,7 @@ cli_record(struct cli *c, int priority, const char *msg, size_t len,
 		c->failed++;
 	c->unconfirmed += len + 64;
 	if (c->unconfirmed >= FLUSH_EVERY)
-		cli_flush(c);
+		cli_flush(c, 0);
 }
 
 /* --prio-prefix: "<PRI>" at the start of a line; no facility means -p's. */
@@ -575,6 +613,7 @@ main(int argc, char **argv)
 		{ "octet-count", no_argument,	    NULL, OPT_OCTET_COUNT },
 		{ "socket-errors", optional_argument, NULL, OPT_SOCKET_ERRORS },
 		{ "no-act",	 no_argument,	    NULL, OPT_NO_ACT },
+		{ "wait",	 no_argument,	    NULL, OPT_WAIT },
 		{ "msgid",	 required_argument, NULL, OPT_MSGID },
 		{ "sd-id",	 required_argument, NULL, OPT_SD_ID },
 		{ "sd-param",	 required_argument, NULL, OPT_SD_PARAM },
@@ -664,6 +703,9 @@ main(int argc, char **argv)
 			    strcmp(optarg, "auto") != 0)
 				usage_error("invalid --socket-errors: %s "
 				    "(on, off or auto)", optarg);
+			break;
+		case OPT_WAIT:
+			c.wait = true;
 			break;
 		case OPT_NO_ACT:
 			c.no_act = true;
@@ -790,15 +832,27 @@ main(int argc, char **argv)
 		cli_lines(&c, stdin, "stdin");
 
 	if (c.h != NULL) {
-		cli_flush(&c);
+		cli_flush(&c, c.wait ? ASYNCLOG_SYNC_WRITTEN : 0);
 		/* Refused calls are counted there too, with frames lost in
 		 * transit. */
 		if (asynclog_dropped(c.h) > c.failed)
 			c.failed = asynclog_dropped(c.h);
 		asynclog_close(c.h);
+		/* A version 2 daemon says what it dropped; a version 1 one
+		 * leaves info zero. */
+		if (c.info.dropped > 0) {
+			cli_daemon_dropped(&c.info);
+			c.failed += c.info.dropped;
+		}
 	}
-	if (c.dgram != -1)
+	if (c.dgram != -1) {
 		close(c.dgram);
+		if (c.wait) {
+			fprintf(stderr, "asynclog: --wait: a datagram socket "
+			    "cannot confirm writes\n");
+			return 1;
+		}
+	}
 	if (c.failed > 0) {
 		fprintf(stderr, "asynclog: %ju records were dropped\n",
 		    (uintmax_t)c.failed);

@@ -59,7 +59,17 @@ struct asynclog {
 	_Atomic int64_t	 drop_last;
 
 	_Atomic uint64_t sync_req;	/* last flush sequence asked for */
+	_Atomic uint64_t wait_req;	/* last one that wants records written */
 	_Atomic uint64_t sync_acked;	/* last SYNC_ACK seen */
+	_Atomic int	 peer_version;	/* 0 unknown, 1, 2: of the last connection */
+	_Atomic bool	 deferred;	/* a ring may hold frames only version 2
+					 * daemons take: they wait for HELLO_ACK */
+
+	/* What the daemon said of our records, summed over connections
+	 * (version 2 daemons only); under lock. */
+	uint64_t	 ack_received;
+	uint64_t	 ack_dropped[WIRE_NDROPS];
+	uint8_t		 ack_status;	/* of the last SYNC2_ACK */
 
 	pthread_t	 thread;	/* the sender, when running */
 	bool		 running;

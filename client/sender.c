@@ -3,9 +3,13 @@
  * make to reach it.
  *
  * The thread owns the connection: it connects (non-blocking, with back-off),
- * sends HELLO, then gathers control frames and every ring's published bytes
- * into one sendmsg() at a time, moves each ring's tail as bytes leave, and
- * reads SYNC_ACKs. It meets producers only through ring head/tail, the drop
+ * sends HELLO (announcing version 2) and a SYNC probe, and learns from the
+ * first answer which version the daemon speaks: a version 2 daemon answers
+ * HELLO with HELLO_ACK before the probe's SYNC_ACK, a version 1 daemon with
+ * the SYNC_ACK alone. Flushes wait for that answer, and so do ring bytes once
+ * a ring may hold frames of version 2 (one round trip per connection). Then it gathers control frames and every ring's published
+ * bytes into one sendmsg() at a time, moves each ring's tail as bytes leave,
+ * and reads the acknowledgements. It meets producers only through ring head/tail, the drop
  * counters, sleeping/waiters and the flush sequence numbers; it never writes
  * a ring's bytes or its producer fields.
  */
@@ -149,6 +153,14 @@ sender_count_drop(struct asynclog *h, uint64_t n)
 
 /* Below: the sender thread's alone (and sender_finish's, once it is joined). */
 
+/* May ring bytes go now, or must they wait to learn the daemon's version? */
+static bool
+sender_rings_ready(struct asynclog *h)
+{
+	return h->s.peer_version != 0 || !atomic_load_explicit(&h->deferred,
+	    memory_order_relaxed);
+}
+
 /* Is there room for need more bytes in the control buffer now? */
 static bool
 sender_ctl_room(struct sender *s, size_t need)
@@ -215,6 +227,7 @@ sender_disconnect(struct asynclog *h)
 	s->ctl_len = s->ctl_off = s->ctl_drop_end = 0;
 	s->ctl_drop_count = 0;
 	s->in_len = 0;
+	s->peer_version = 0;
 	s->sync_sent = atomic_load(&h->sync_acked);
 
 	/* A daemon that accepts and hangs up at once must not make us spin. */
@@ -253,9 +266,15 @@ sender_connect(struct asynclog *h)
 	s->fd_dev = st.st_dev;
 	s->fd_ino = st.st_ino;
 	s->connected_at = now;
-	s->ctl_len = wire_encode_hello(s->ctl, sizeof s->ctl, 0, h->tag,
-	    h->tag_len);
+	s->ctl_len = wire_encode_hello(s->ctl, sizeof s->ctl, WIRE_HELLO_V2,
+	    h->tag, h->tag_len);
+	/* The probe: seq 0 never satisfies a flush. */
+	s->ctl_len += wire_encode_sync(s->ctl + s->ctl_len,
+	    sizeof s->ctl - s->ctl_len, WIRE_SYNC, 0);
 	s->ctl_off = 0;
+	s->peer_version = 0;
+	s->conn_received = 0;
+	memset(s->conn_dropped, 0, sizeof s->conn_dropped);
 	atomic_store(&h->connected, true);
 	return 0;
 
@@ -313,15 +332,21 @@ sender_control(struct asynclog *h)
 		}
 		s->sync_snap = req;
 	}
-	if (s->sync_snap > s->sync_sent && sender_ctl_room(s, 32)) {
+	if (s->peer_version != 0 && s->sync_snap > s->sync_sent &&
+	    sender_ctl_room(s, 32)) {
 		ready = true;
 		for (i = 0; i < nr && ready; i++)
 			ready = h->rings[i]->tail_local >= h->rings[i]->sync_target;
-		if (ready) {
+		if (ready && (s->features & (WIRE_FEAT_DROPS | WIRE_FEAT_WAIT)))
+			s->ctl_len += wire_encode_sync2(s->ctl + s->ctl_len,
+			    sizeof s->ctl - s->ctl_len, s->sync_snap,
+			    atomic_load(&h->wait_req) > s->sync_sent ?
+			    WIRE_SYNC_WRITTEN : 0);
+		else if (ready)
 			s->ctl_len += wire_encode_sync(s->ctl + s->ctl_len,
 			    sizeof s->ctl - s->ctl_len, WIRE_SYNC, s->sync_snap);
+		if (ready)
 			s->sync_sent = s->sync_snap;
-		}
 	}
 }
 
@@ -366,7 +391,7 @@ sender_build(struct asynclog *h)
 	if (s->ctl_off < s->ctl_len)
 		sender_add(s, NULL, s->ctl_off, s->ctl_len - s->ctl_off,
 		    s->ctl_len, false);
-	for (i = 0; i < nr; i++) {
+	for (i = 0; i < nr && sender_rings_ready(h); i++) {
 		r = h->rings[i];
 		head = atomic_load_explicit(&r->head, memory_order_acquire);
 		t = r == s->partial ? r->partial_end : r->tail_local;
@@ -417,6 +442,64 @@ sender_advance(struct asynclog *h, size_t n)
 	sender_space(h);
 }
 
+/*
+ * A SYNC2_ACK's counts are the connection's since it began: what is new
+ * since the last one is added to the handle's sums.
+ */
+static void
+sender_ack2(struct asynclog *h, const struct wire_sync2_ack *a)
+{
+	struct sender	*s = &h->s;
+	int		 i;
+
+	if (a->received >= s->conn_received)
+		h->ack_received += a->received - s->conn_received;
+	s->conn_received = a->received;
+	for (i = 0; i < WIRE_NDROPS; i++) {
+		if (a->dropped[i] >= s->conn_dropped[i])
+			h->ack_dropped[i] += a->dropped[i] - s->conn_dropped[i];
+		s->conn_dropped[i] = a->dropped[i];
+	}
+	h->ack_status = a->status;
+}
+
+/* A frame from the daemon: HELLO_ACK, SYNC_ACK or SYNC2_ACK. */
+static void
+sender_answer(struct asynclog *h, const struct wire_frame *f)
+{
+	struct sender	*s = &h->s;
+	uint64_t	 acked;
+
+	switch (f->type) {
+	case WIRE_HELLO_ACK:
+		s->peer_version = WIRE_VERSION2;
+		s->features = f->u.hello_ack.features;
+		atomic_store(&h->peer_version, WIRE_VERSION2);
+		return;
+	case WIRE_SYNC_ACK:
+		acked = f->u.sync_seq;
+		if (s->peer_version == 0) {
+			/* The probe's answer came first: a version 1 daemon. */
+			s->peer_version = WIRE_VERSION;
+			s->features = 0;
+			atomic_store(&h->peer_version, WIRE_VERSION);
+		}
+		break;
+	case WIRE_SYNC2_ACK:
+		acked = f->u.sync2_ack.seq;
+		break;
+	default:
+		return;
+	}
+	pthread_mutex_lock(&h->lock);
+	if (f->type == WIRE_SYNC2_ACK)
+		sender_ack2(h, &f->u.sync2_ack);
+	if (acked > atomic_load(&h->sync_acked))
+		atomic_store(&h->sync_acked, acked);
+	pthread_cond_broadcast(&h->synced);
+	pthread_mutex_unlock(&h->lock);
+}
+
 static void
 sender_read(struct asynclog *h)
 {
@@ -424,7 +507,6 @@ sender_read(struct asynclog *h)
 	struct wire_frame	 f;
 	const char		*err;
 	ssize_t			 n, used;
-	uint64_t		 acked;
 
 	for (;;) {
 		n = recv(s->fd, s->in + s->in_len, sizeof s->in - s->in_len,
@@ -440,14 +522,7 @@ sender_read(struct asynclog *h)
 		s->in_len += (size_t)n;
 		while ((used = wire_decode(s->in, s->in_len, sizeof s->in, &f,
 		    &err)) > 0) {
-			if (f.type == WIRE_SYNC_ACK) {
-				acked = f.u.sync_seq;
-				pthread_mutex_lock(&h->lock);
-				if (acked > atomic_load(&h->sync_acked))
-					atomic_store(&h->sync_acked, acked);
-				pthread_cond_broadcast(&h->synced);
-				pthread_mutex_unlock(&h->lock);
-			}
+			sender_answer(h, &f);
 			memmove(s->in, s->in + used, s->in_len - (size_t)used);
 			s->in_len -= (size_t)used;
 		}
@@ -495,10 +570,10 @@ sender_has_work(struct asynclog *h)
 
 	if (atomic_load(&h->stopping) || s->partial != NULL ||
 	    s->ctl_off < s->ctl_len ||
-	    atomic_load(&h->sync_req) > s->sync_sent ||
+	    (s->peer_version != 0 && atomic_load(&h->sync_req) > s->sync_sent) ||
 	    atomic_load(&h->drop_pending) != 0)
 		return true;
-	for (i = 0; i < n; i++) {
+	for (i = 0; i < n && sender_rings_ready(h); i++) {
 		if (atomic_load(&h->rings[i]->head) != h->rings[i]->tail_local)
 			return true;
 	}

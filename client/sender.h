@@ -21,9 +21,10 @@
 #include <stdint.h>
 
 #include "ring.h"
+#include "wire.h"
 
 #define SENDER_CTL_SIZE		512	/* HELLO + DROPPED + SYNC always fit */
-#define SENDER_IN_SIZE		1024	/* the daemon only sends SYNC_ACKs to us */
+#define SENDER_IN_SIZE		1024	/* the daemon only sends short answers to us */
 #define SENDER_MAX_ITEMS	(2 + 2 * RING_MAX)
 
 struct asynclog;
@@ -51,6 +52,11 @@ struct sender {
 	size_t		 ctl_off;
 	size_t		 ctl_drop_end;	/* a DROPPED frame ends here in ctl */
 	uint64_t	 ctl_drop_count;
+
+	int		 peer_version;	/* 0 until the daemon answered HELLO's probe */
+	uint32_t	 features;	/* HELLO_ACK's, version 2 only */
+	uint64_t	 conn_received;	/* last SYNC2_ACK's counts on this */
+	uint64_t	 conn_dropped[WIRE_NDROPS];	/* connection */
 
 	struct ring	*partial;	/* ring whose tail is mid-frame, or NULL */
 	uint64_t	 sync_snap;	/* flush request the targets were taken for */

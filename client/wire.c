@@ -23,6 +23,9 @@
 #define WIRE_DROPPED_SIZE	24	/* count, since_ns, until_ns */
 #define WIRE_STATS_SIZE		1	/* format */
 #define WIRE_SYNC_SIZE		8	/* seq */
+#define WIRE_HELLO_ACK_SIZE	9	/* version, features, max_record */
+#define WIRE_SYNC2_SIZE		9	/* seq, flags */
+#define WIRE_SYNC2_ACK_FIXED	18	/* seq, status, received, ndrops */
 
 /* The length prefix is a u32: no frame body can be larger than this. */
 #define WIRE_MAX_BODY		UINT32_MAX
@@ -285,6 +288,85 @@ wire_encode_sync(void *dst, size_t cap, enum wire_type type, uint64_t seq)
 	return size;
 }
 
+size_t
+wire_encode_hello_ack(void *dst, size_t cap, const struct wire_hello_ack *a)
+{
+	uint8_t	*p = dst;
+	size_t	 size;
+
+	if ((size = wire_put_header(p, cap, WIRE_HELLO_ACK,
+	    1 + WIRE_HELLO_ACK_SIZE)) == 0)
+		return 0;
+	p += WIRE_HEADER_SIZE;
+	p[0] = a->version;
+	wire_put_u32(p + 1, a->features);
+	wire_put_u32(p + 5, a->max_record);
+	return size;
+}
+
+size_t
+wire_encode_sync2(void *dst, size_t cap, uint64_t seq, uint8_t flags)
+{
+	uint8_t	*p = dst;
+	size_t	 size;
+
+	if ((size = wire_put_header(p, cap, WIRE_SYNC2,
+	    1 + WIRE_SYNC2_SIZE)) == 0)
+		return 0;
+	wire_put_u64(p + WIRE_HEADER_SIZE, seq);
+	p[WIRE_HEADER_SIZE + 8] = flags;
+	return size;
+}
+
+/* Every reason this version knows is sent, in enum wire_drop order. */
+size_t
+wire_encode_sync2_ack(void *dst, size_t cap, const struct wire_sync2_ack *a)
+{
+	uint8_t	*p = dst;
+	size_t	 size, i;
+
+	if ((size = wire_put_header(p, cap, WIRE_SYNC2_ACK,
+	    1 + WIRE_SYNC2_ACK_FIXED + 8 * WIRE_NDROPS)) == 0)
+		return 0;
+	p += WIRE_HEADER_SIZE;
+	wire_put_u64(p, a->seq);
+	p[8] = a->status;
+	wire_put_u64(p + 9, a->received);
+	p[17] = WIRE_NDROPS;
+	for (i = 0; i < WIRE_NDROPS; i++)
+		wire_put_u64(p + WIRE_SYNC2_ACK_FIXED + 8 * i, a->dropped[i]);
+	return size;
+}
+
+static int
+wire_decode_sync2_ack(const uint8_t *p, size_t n, struct wire_sync2_ack *a,
+    const char **err)
+{
+	size_t	i, ndrops;
+
+	if (n < WIRE_SYNC2_ACK_FIXED) {
+		*err = "SYNC2_ACK too short";
+		return -1;
+	}
+	ndrops = p[17];
+	if (ndrops > WIRE_MAX_DROPS) {
+		*err = "SYNC2_ACK lists too many reasons";
+		return -1;
+	}
+	if (n != WIRE_SYNC2_ACK_FIXED + 8 * ndrops) {
+		*err = "SYNC2_ACK has wrong size";
+		return -1;
+	}
+	a->seq = wire_get_u64(p);
+	a->status = p[8];
+	a->received = wire_get_u64(p + 9);
+	/* Reasons of a later version are skipped; missing ones are 0. */
+	for (i = 0; i < WIRE_NDROPS; i++)
+		a->dropped[i] = i < ndrops ?
+		    wire_get_u64(p + WIRE_SYNC2_ACK_FIXED + 8 * i) : 0;
+	return 0;
+}
+
 static int
 wire_decode_hello(const uint8_t *p, size_t n, struct wire_hello *hello,
     const char **err)
@@ -424,7 +506,7 @@ wire_decode(const void *buf, size_t len, size_t max_frame,
 	if (len < 5)
 		return 0;
 	type = p[4];
-	if (type < WIRE_HELLO || type > WIRE_SYNC_ACK) {
+	if (type < WIRE_HELLO || type > WIRE_TYPE_MAX) {
 		*err = "unknown frame type";
 		return -1;
 	}
@@ -479,6 +561,33 @@ wire_decode(const void *buf, size_t len, size_t max_frame,
 			return -1;
 		}
 		frame->u.sync_seq = wire_get_u64(p);
+		break;
+	case WIRE_HELLO_ACK:
+		if (n != WIRE_HELLO_ACK_SIZE) {
+			*err = "HELLO_ACK has wrong size";
+			return -1;
+		}
+		/* A later daemon may say a higher version: the features
+		 * say what it does, and unknown bits are ignored. */
+		if (p[0] < WIRE_VERSION2) {
+			*err = "HELLO_ACK has version below 2";
+			return -1;
+		}
+		frame->u.hello_ack.version = p[0];
+		frame->u.hello_ack.features = wire_get_u32(p + 1);
+		frame->u.hello_ack.max_record = wire_get_u32(p + 5);
+		break;
+	case WIRE_SYNC2:
+		if (n != WIRE_SYNC2_SIZE) {
+			*err = "SYNC2 has wrong size";
+			return -1;
+		}
+		frame->u.sync2.seq = wire_get_u64(p);
+		frame->u.sync2.flags = p[8];
+		break;
+	case WIRE_SYNC2_ACK:
+		if (wire_decode_sync2_ack(p, n, &frame->u.sync2_ack, err) == -1)
+			return -1;
 		break;
 	}
 	return (ssize_t)frame->size;

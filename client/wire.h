@@ -17,7 +17,8 @@
 #include <sys/types.h>
 
 #define WIRE_MAGIC		"ALOG"
-#define WIRE_VERSION		1
+#define WIRE_VERSION		1	/* the HELLO version byte: always 1 */
+#define WIRE_VERSION2		2	/* negotiated: HELLO flag, HELLO_ACK */
 #define WIRE_HEADER_SIZE	5	/* u32 length + u8 type */
 #define WIRE_MAX_FIELDS		32	/* key=value pairs in one RECORD */
 #define WIRE_MAX_NAME		255	/* HELLO client name */
@@ -37,7 +38,43 @@ enum wire_type {
 	WIRE_STATS_REPLY = 5,	/* daemon -> client, counters as text or JSON */
 	WIRE_SYNC = 6,		/* client -> daemon, "tell me when all before this is accepted" */
 	WIRE_SYNC_ACK = 7,	/* daemon -> client, answer to SYNC with the same sequence */
+	/* Version 2: only between peers that both said so (docs/protocol.md §6). */
+	WIRE_HELLO_ACK = 8,	/* daemon -> client, answer to a version 2 HELLO */
+	WIRE_SYNC2 = 9,		/* client -> daemon, SYNC with flags */
+	WIRE_SYNC2_ACK = 10,	/* daemon -> client, answer with the connection's drops */
 };
+#define WIRE_TYPE_MAX		WIRE_SYNC2_ACK
+
+/* HELLO flags. A version 1 daemon ignores them all. */
+#define WIRE_HELLO_V2		0x01	/* client speaks version 2: answer HELLO_ACK */
+
+/* HELLO_ACK features: what this daemon does of version 2. */
+#define WIRE_FEAT_DROPS		0x01	/* SYNC2_ACK carries the connection's drops */
+#define WIRE_FEAT_WAIT		0x02	/* SYNC2 with WIRE_SYNC_WRITTEN */
+
+/* SYNC2 flags. */
+#define WIRE_SYNC_WRITTEN	0x01	/* answer once the records are written */
+
+/* SYNC2_ACK status bits. */
+#define WIRE_ACK_WRITTEN	0x01	/* every output that took them wrote them */
+#define WIRE_ACK_UNSURE		0x02	/* an output that took them dropped records
+					 * meanwhile (disk full, undelivered), or
+					 * completed nothing for stall_timeout_ms */
+
+/*
+ * Records of one connection the daemon dropped, by reason, in SYNC2_ACK
+ * order. A later version may append reasons: a reader keeps the ones it
+ * knows and skips the rest.
+ */
+enum wire_drop {
+	WIRE_DROP_TOO_LARGE,	/* above max_record, or above a chunk */
+	WIRE_DROP_RATE_LIMITED,	/* over the sender's ratelimit */
+	WIRE_DROP_MALFORMED,	/* a record frame the daemon could not use */
+	WIRE_DROP_OVERFLOW,	/* an output had no room and was not waited for */
+	WIRE_DROP_NO_OUTPUT,	/* no output's selector took it: by configuration */
+	WIRE_NDROPS
+};
+#define WIRE_MAX_DROPS		16	/* reasons a SYNC2_ACK may list */
 
 enum wire_stats_format {
 	WIRE_STATS_TEXT = 0,
@@ -70,6 +107,24 @@ struct wire_record {
 	struct wire_field fields[WIRE_MAX_FIELDS];
 };
 
+struct wire_hello_ack {
+	uint8_t		 version;	/* WIRE_VERSION2 */
+	uint32_t	 features;	/* WIRE_FEAT_* */
+	uint32_t	 max_record;	/* the daemon's max_record */
+};
+
+struct wire_sync2 {
+	uint64_t	 seq;
+	uint8_t		 flags;		/* WIRE_SYNC_* */
+};
+
+struct wire_sync2_ack {
+	uint64_t	 seq;		/* the SYNC2's, echoed */
+	uint8_t		 status;	/* WIRE_ACK_* */
+	uint64_t	 received;	/* records of this connection taken in */
+	uint64_t	 dropped[WIRE_NDROPS];	/* of them, dropped, by reason */
+};
+
 struct wire_dropped {
 	uint64_t	 count;		/* records dropped by the client */
 	int64_t		 since_ns;	/* first drop of this batch */
@@ -93,6 +148,9 @@ struct wire_frame {
 			size_t		 len;
 		} stats_reply;
 		uint64_t		sync_seq;	/* SYNC and SYNC_ACK */
+		struct wire_hello_ack	hello_ack;
+		struct wire_sync2	sync2;
+		struct wire_sync2_ack	sync2_ack;
 	} u;
 };
 
@@ -161,5 +219,12 @@ size_t	wire_encode_stats_reply(void *dst, size_t cap, const char *text,
 	    size_t len);
 size_t	wire_encode_sync(void *dst, size_t cap, enum wire_type type,
 	    uint64_t seq);
+
+/* Version 2 (send only to a peer that announced it). */
+size_t	wire_encode_hello_ack(void *dst, size_t cap,
+	    const struct wire_hello_ack *);
+size_t	wire_encode_sync2(void *dst, size_t cap, uint64_t seq, uint8_t flags);
+size_t	wire_encode_sync2_ack(void *dst, size_t cap,
+	    const struct wire_sync2_ack *);
 
 #endif

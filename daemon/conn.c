@@ -29,6 +29,7 @@
 
 #include <event2/event.h>
 
+#include "barrier.h"
 #include "clock.h"
 #include "conn.h"
 #include "dropreport.h"
@@ -55,12 +56,6 @@ enum conn_action {
 	CONN_REPLY,		/* c->reply is ready to send */
 	CONN_SYNC,		/* wait for sync=always outputs, then reply */
 	CONN_CLOSE,
-};
-
-/* Where an output must get to before a SYNC is answered. */
-struct conn_sync {
-	uint64_t	 output_id;	/* a reload may reuse index and memory */
-	uint64_t	 seq;
 };
 
 struct conn_set {
@@ -106,6 +101,7 @@ struct conn {
 	bool		 syslog_checked; /* syslog: the stream's start looks like syslog */
 	size_t		 max_frame;
 	bool		 hello;		/* native: HELLO seen */
+	bool		 v2;		/* native: the client speaks version 2 */
 	bool		 eof;
 	bool		 draining;
 	int64_t		 now_ns;	/* receive time of the current read */
@@ -120,8 +116,13 @@ struct conn {
 	size_t		 reply_len;
 	size_t		 reply_off;
 	uint64_t	 sync_seq;
-	struct conn_sync *sync_points;	/* per output index, for SYNC */
+	uint8_t		 sync_flags;	/* SYNC2's */
+	bool		 sync_v2;	/* answer with SYNC2_ACK */
+	struct barrier	*barrier;	/* SYNC's; from HELLO for version 2 */
 	struct output	*sync_output;
+	struct route_outcome outcome;	/* of rec */
+	uint64_t	 received;	/* native: records taken in, for SYNC2_ACK */
+	uint64_t	 dropped[WIRE_NDROPS];	/* of them, dropped, by reason */
 	struct ratelimit rl;		/* ratelimit: this sender's window */
 	uint64_t	 drop_claimed;	/* DROPPED counts counted so far */
 };
@@ -143,7 +144,7 @@ conn_cleanup(struct task *t)
 	if (close(c->fd) == -1)
 		log_warn("close: %s", strerror(errno));
 	task_cond_broadcast(&c->set->ended);
-	free(c->sync_points);
+	free(c->barrier);
 	free(c->reply);
 	inbuf_free(&c->in, &c->set->mem);
 	free(c);
@@ -381,6 +382,67 @@ conn_stamp(struct conn *c)
 	}
 }
 
+/*
+ * One record of a native client received and, unless reason is
+ * WIRE_NDROPS, dropped for that reason: its SYNC2_ACK will say so.
+ */
+static void
+conn_tally(struct conn *c, enum wire_drop reason)
+{
+	c->received++;
+	if (reason != WIRE_NDROPS)
+		c->dropped[reason]++;
+}
+
+/* Which outputs take c->rec; none is a drop of its own (no_output). */
+static enum conn_action
+conn_select(struct conn *c)
+{
+	c->pending = route_select(c->route, &c->rec);
+	c->outcome = (struct route_outcome){ 0, -1 };
+	if (c->pending != 0)
+		return CONN_DELIVER;
+	conn_tally(c, WIRE_DROP_NO_OUTPUT);
+	return CONN_SKIP;
+}
+
+/* c->rec went to every output it was for: count what became of it. */
+static void
+conn_delivered(struct conn *c)
+{
+	if (c->kind != CONN_NATIVE)
+		return;
+	if (c->barrier != NULL && c->v2)
+		barrier_took(c->barrier, c->route, c->outcome.taken);
+	conn_tally(c, c->outcome.dropped < 0 ? WIRE_NDROPS :
+	    c->outcome.dropped == DROP_TOO_LARGE ? WIRE_DROP_TOO_LARGE :
+	    WIRE_DROP_OVERFLOW);
+}
+
+/*
+ * A client that says it speaks version 2 is told what this daemon does of
+ * it. Only such a client ever gets a frame of version 2: a version 1
+ * library takes an unknown frame type for a broken stream.
+ */
+static enum conn_action
+conn_hello_ack(struct conn *c)
+{
+	struct wire_hello_ack a = { WIRE_VERSION2,
+	    WIRE_FEAT_DROPS | WIRE_FEAT_WAIT,
+	    (uint32_t)route_config(c->route)->max_record };
+
+	/* From the first record: a later SYNC2 may ask for its outputs. */
+	if ((c->barrier = calloc(1, sizeof(*c->barrier))) == NULL) {
+		log_limited(&conn_rl, "client %s: out of memory", c->name);
+		return CONN_CLOSE;
+	}
+	c->v2 = true;
+	if (conn_set_reply(c, 32) == CONN_CLOSE)
+		return CONN_CLOSE;
+	c->reply_len = wire_encode_hello_ack(c->reply, 32, &a);
+	return CONN_REPLY;
+}
+
 /* Native stream: decode the next frame and say what to do with it. */
 static enum conn_action
 conn_parse_native(struct conn *c)
@@ -397,6 +459,7 @@ conn_parse_native(struct conn *c)
 	    (flen = wire_frame_len(p, avail)) > c->max_frame) {
 		c->skip = flen;
 		counters_input_drop(DROP_TOO_LARGE, 1);
+		conn_tally(c, WIRE_DROP_TOO_LARGE);
 		log_limited(&conn_rl, "client %s: record of %zu bytes is larger "
 		    "than max_record; dropped", c->name, flen);
 		return CONN_SKIP;
@@ -429,15 +492,20 @@ conn_parse_native(struct conn *c)
 		c->hello = true;
 		conn_set_name(c, c->frame.u.hello.name,
 		    c->frame.u.hello.name_len);
+		if (c->frame.u.hello.flags & WIRE_HELLO_V2)
+			return conn_hello_ack(c);
 		return CONN_SKIP;
 	case WIRE_RECORD:
 		wr = &c->frame.u.record;
 		if (wr->msg_len > route_config(c->route)->max_record) {
 			counters_input_drop(DROP_TOO_LARGE, 1);
+			conn_tally(c, WIRE_DROP_TOO_LARGE);
 			return CONN_SKIP;
 		}
-		if (!route_admit(c->route, &c->rl, c->name, c->now_ns))
+		if (!route_admit(c->route, &c->rl, c->name, c->now_ns)) {
+			conn_tally(c, WIRE_DROP_RATE_LIMITED);
 			return CONN_SKIP;
+		}
 		memset(&c->rec, 0, sizeof(c->rec));
 		conn_stamp(c);
 		c->rec.client_time_ns = wr->time_ns;
@@ -449,8 +517,7 @@ conn_parse_native(struct conn *c)
 		c->rec.msg_len = wr->msg_len;
 		c->rec.fields = wr->fields;
 		c->rec.nfields = wr->nfields;
-		c->pending = route_select(c->route, &c->rec);
-		return c->pending != 0 ? CONN_DELIVER : CONN_SKIP;
+		return conn_select(c);
 	case WIRE_DROPPED:
 		dropreport_claim(c->set->drops, &c->cred, c->name,
 		    &c->drop_claimed, &c->frame.u.dropped);
@@ -459,6 +526,17 @@ conn_parse_native(struct conn *c)
 		return conn_stats_reply(c, c->frame.u.stats_format);
 	case WIRE_SYNC:
 		c->sync_seq = c->frame.u.sync_seq;
+		c->sync_flags = 0;
+		c->sync_v2 = false;
+		return CONN_SYNC;
+	case WIRE_SYNC2:
+		if (!c->v2) {
+			conn_malformed(c, "SYNC2 without a version 2 HELLO");
+			return CONN_CLOSE;
+		}
+		c->sync_seq = c->frame.u.sync2.seq;
+		c->sync_flags = c->frame.u.sync2.flags;
+		c->sync_v2 = true;
 		return CONN_SYNC;
 	default:
 		conn_malformed(c, "frame type not sent by clients");
@@ -537,8 +615,7 @@ conn_parse_syslog(struct conn *c)
 	else
 		syslog_parse_local(msg, msg_len, c->now_ns, &c->rec);
 	conn_stamp(c);
-	c->pending = route_select(c->route, &c->rec);
-	return c->pending != 0 ? CONN_DELIVER : CONN_SKIP;
+	return conn_select(c);
 }
 
 static enum conn_action
@@ -567,33 +644,32 @@ conn_parse(struct conn *c)
 	return conn_parse_syslog(c);
 }
 
-/* SYNC: flush every sync=always output and note where it must get to. */
-static void
-conn_sync_begin(struct conn *c)
+/* Does the SYNC being answered wait until its records are written? */
+static bool
+conn_wait(const struct conn *c)
 {
-	struct output *o;
-	unsigned i;
-
-	for (i = 0; (o = route_output(c->route, i)) != NULL; i++)
-		c->sync_points[output_index(o)] = (struct conn_sync){
-		    output_id(o),
-		    output_sync_always(o) ? output_sync_point(o) : 0 };
+	return c->sync_v2 && (c->sync_flags & WIRE_SYNC_WRITTEN);
 }
 
-/* The next output whose sync point is not reached yet, or NULL. */
-static struct output *
-conn_sync_next(struct conn *c)
+/* The answer to a SYNC, or to a SYNC2 with the connection's counts. */
+static enum conn_action
+conn_sync_reply(struct conn *c, uint8_t status)
 {
-	const struct conn_sync *sp;
-	struct output *o;
-	unsigned i;
+	struct wire_sync2_ack a;
 
-	for (i = 0; (o = route_output(c->route, i)) != NULL; i++) {
-		sp = &c->sync_points[output_index(o)];
-		if (sp->output_id == output_id(o) && !output_synced(o, sp->seq))
-			return o;
+	if (conn_set_reply(c, 256) == CONN_CLOSE)
+		return CONN_CLOSE;
+	if (!c->sync_v2) {
+		c->reply_len = wire_encode_sync(c->reply, 256, WIRE_SYNC_ACK,
+		    c->sync_seq);
+		return CONN_REPLY;
 	}
-	return NULL;
+	a.seq = c->sync_seq;
+	a.status = status;
+	a.received = c->received;
+	memcpy(a.dropped, c->dropped, sizeof(a.dropped));
+	c->reply_len = wire_encode_sync2_ack(c->reply, 256, &a);
+	return CONN_REPLY;
 }
 
 /* The frame is handled: its bytes go, and so does its deadline, unless
@@ -695,14 +771,15 @@ conn_task(struct task *t)
 			 * it would hold up this client's records bound for
 			 * every other output too. It gets an overflow drop.
 			 */
-			while ((c->waiting = route_deliver(c->route, &c->rec,
-			    &c->pending)) != NULL) {
+			while ((c->waiting = route_deliver_outcome(c->route,
+			    &c->rec, &c->pending, &c->outcome)) != NULL) {
 				TASK_AWAIT_COND(t, output_room(c->waiting),
 				    (int)route_config(c->route)->stall_timeout_ms);
 				if (t->result == TASK_TIMEOUT)
-					route_give_up(c->route, c->waiting,
-					    &c->pending);
+					route_give_up_outcome(c->route,
+					    c->waiting, &c->pending, &c->outcome);
 			}
+			conn_delivered(c);
 			act = CONN_SKIP;
 		}
 		if (act == CONN_SKIP) {
@@ -711,29 +788,34 @@ conn_task(struct task *t)
 		}
 		if (act == CONN_SYNC) {
 			conn_consume(c);
-			if (c->sync_points == NULL && (c->sync_points =
-			    calloc(ROUTE_MAX_OUTPUTS, sizeof(struct conn_sync))) == NULL)
+			if (c->barrier == NULL && (c->barrier =
+			    calloc(1, sizeof(*c->barrier))) == NULL)
 				break;
-			conn_sync_begin(c);
+			barrier_begin(c->barrier, c->route, conn_wait(c));
 			/* An output that completes nothing for stall_timeout_ms
-			 * is stuck: the SYNC stays unanswered (the client's
-			 * flush times out) and we go on reading this client. */
-			while ((c->sync_output = conn_sync_next(c)) != NULL) {
+			 * is stuck. A SYNC then stays unanswered (the client's
+			 * flush times out) and we go on reading this client;
+			 * a SYNC2 that waits for writes is answered "unsure". */
+			while ((c->sync_output = barrier_next(c->barrier,
+			    c->route)) != NULL) {
 				TASK_AWAIT_COND(t, output_progress(c->sync_output),
 				    (int)route_config(c->route)->stall_timeout_ms);
-				if (t->result == TASK_TIMEOUT)
-					break;
-			}
-			if (c->sync_output != NULL) {
+				if (t->result != TASK_TIMEOUT)
+					continue;
 				log_limited(&conn_rl, "client %s: output %s is "
-				    "not completing writes; SYNC not answered",
-				    c->name, output_name(c->sync_output));
-				continue;
+				    "not completing writes; %s", c->name,
+				    output_name(c->sync_output), conn_wait(c) ?
+				    "SYNC2 answered unsure" : "SYNC not answered");
+				if (!conn_wait(c))
+					break;
+				barrier_give_up(c->barrier, c->sync_output);
 			}
-			if (conn_set_reply(c, 16) == CONN_CLOSE)
+			if (c->sync_output != NULL)
+				continue;
+			if (conn_sync_reply(c, !conn_wait(c) ? 0 :
+			    barrier_sure(c->barrier) ? WIRE_ACK_WRITTEN :
+			    WIRE_ACK_UNSURE) == CONN_CLOSE)
 				break;
-			c->reply_len = wire_encode_sync(c->reply, 16,
-			    WIRE_SYNC_ACK, c->sync_seq);
 			act = CONN_REPLY;
 		} else if (act == CONN_REPLY) {
 			conn_consume(c);

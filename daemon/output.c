@@ -40,6 +40,7 @@ struct output {
 	unsigned	 nfree;
 	uint64_t	 next_seq;	/* seq of the next chunk handed off */
 	uint64_t	 completed_seq;	/* every chunk below this came back */
+	uint64_t	 lossy_seq;	/* 1 + seq of the last one back with drops */
 	struct counters	 counters;
 	bool		 stalled;	/* no room for stall_timeout_ms: drop, don't wait */
 	struct task_cond room;		/* signalled when a chunk returns to the pool */
@@ -123,6 +124,8 @@ output_complete(struct output *o, struct chunk_list *done)
 		o->counters.dropped[o->ops->drop_reason] += c->ndropped;
 		o->counters.buffered -= c->nrecords;
 		o->completed_seq = c->seq + 1;
+		if (c->ndropped > 0)
+			o->lossy_seq = c->seq + 1;
 		c->len = 0;
 		c->nrecords = 0;
 		/* Last in, first out: the chunk just written is the one still
@@ -347,6 +350,18 @@ bool
 output_synced(const struct output *o, uint64_t seq)
 {
 	return o->completed_seq >= seq;
+}
+
+uint64_t
+output_written_seq(const struct output *o)
+{
+	return o->completed_seq;
+}
+
+bool
+output_lossy_since(const struct output *o, uint64_t seq)
+{
+	return o->lossy_seq > seq;
 }
 
 const char *

@@ -97,6 +97,10 @@ void	output_flush(struct output *);
  * record offered so far was written (or dropped). Flushes first. */
 uint64_t output_sync_point(struct output *);
 bool	output_synced(const struct output *, uint64_t seq);
+/* Every chunk below this sequence came back from the sink (barrier.h). */
+uint64_t output_written_seq(const struct output *);
+/* Did a chunk of sequence seq or later come back with drops? */
+bool	output_lossy_since(const struct output *, uint64_t seq);
 
 const struct counters *output_counters(const struct output *);
 bool	output_idle(const struct output *);	/* nothing buffered */

@@ -138,6 +138,21 @@ route_select(struct route *r, const struct record *rec)
 struct output *
 route_deliver(struct route *r, const struct record *rec, uint64_t *pending)
 {
+	return route_deliver_outcome(r, rec, pending, NULL);
+}
+
+/* The first drop of a record is the one its sender is told of. */
+static void
+route_note_drop(struct route_outcome *out, enum drop_reason reason)
+{
+	if (out != NULL && out->dropped < 0)
+		out->dropped = (int)reason;
+}
+
+struct output *
+route_deliver_outcome(struct route *r, const struct record *rec,
+    uint64_t *pending, struct route_outcome *out)
+{
 	struct output *o;
 	unsigned i;
 
@@ -145,11 +160,21 @@ route_deliver(struct route *r, const struct record *rec, uint64_t *pending)
 		if ((*pending & r->live_bit[i]) == 0)
 			continue;
 		o = r->live[i];
-		if (output_offer(o, rec) == OUTPUT_FULL) {
+		switch (output_offer(o, rec)) {
+		case OUTPUT_TAKEN:
+			if (out != NULL)
+				out->taken |= r->live_bit[i];
+			break;
+		case OUTPUT_REFUSED:
+			route_note_drop(out, DROP_TOO_LARGE);
+			break;
+		case OUTPUT_FULL:
 			if (r->conf->overflow == OVERFLOW_BACKPRESSURE &&
 			    !output_stalled(o))
 				return o;
 			output_count_drop(o, DROP_OVERFLOW);
+			route_note_drop(out, DROP_OVERFLOW);
+			break;
 		}
 		*pending &= ~r->live_bit[i];
 	}
@@ -159,7 +184,15 @@ route_deliver(struct route *r, const struct record *rec, uint64_t *pending)
 void
 route_give_up(struct route *r, struct output *o, uint64_t *pending)
 {
+	route_give_up_outcome(r, o, pending, NULL);
+}
+
+void
+route_give_up_outcome(struct route *r, struct output *o, uint64_t *pending,
+    struct route_outcome *out)
+{
 	output_give_up(o, r->conf->stall_timeout_ms);
+	route_note_drop(out, DROP_OVERFLOW);
 	*pending &= ~ROUTE_BIT(o);
 }
 

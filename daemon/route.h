@@ -74,6 +74,21 @@ struct output *route_deliver(struct route *, const struct record *,
  * stalled (not waited on) until it takes a chunk back. */
 void	route_give_up(struct route *, struct output *o, uint64_t *pending);
 
+/*
+ * What became of one record, for an input that tells its sender (the
+ * native protocol's SYNC2_ACK) and waits for writes (barrier.h). Set
+ * taken = 0 and dropped = -1 before the first call for a record; the
+ * _outcome variants of route_deliver and route_give_up then fill it.
+ */
+struct route_outcome {
+	uint64_t	 taken;		/* route bits of the outputs that buffered it */
+	int		 dropped;	/* -1, or the enum drop_reason of its first drop */
+};
+struct output *route_deliver_outcome(struct route *, const struct record *,
+	    uint64_t *pending, struct route_outcome *);
+void	route_give_up_outcome(struct route *, struct output *o,
+	    uint64_t *pending, struct route_outcome *);
+
 /* Like route_deliver, but a full output drops and counts (overflow)
  * instead of waiting: for senders that must never be made to wait. */
 void	route_deliver_or_drop(struct route *, const struct record *,

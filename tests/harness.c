@@ -152,8 +152,8 @@ hd_spawn(struct hd *d)
 			dup2(fd, 2);
 			dup2(fd, 1);
 		}
-		execl(hd_bin("asynclogd"), "asynclogd", "-c", d->conf,
-		    (char *)NULL);
+		execl(d->daemon != NULL ? d->daemon : hd_bin("asynclogd"),
+		    "asynclogd", "-c", d->conf, (char *)NULL);
 		_exit(127);
 	}
 	while (hd_now_ms() < deadline) {

@@ -22,6 +22,7 @@ struct hd {
 	char	 sock[256];	/* native socket: DIR/asynclog.sock */
 	char	 conf[300];
 	char	 errlog[300];	/* the daemon's stderr */
+	const char *daemon;	/* program to run; NULL: $ASYNCLOG_BUILD/asynclogd */
 };
 
 /*

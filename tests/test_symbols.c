@@ -21,6 +21,7 @@ static const char *const api[] = {
 	"asynclog_open", "asynclog_log", "asynclog_write", "asynclog_flush",
 	"asynclog_dropped", "asynclog_close", "asynclog_close_dropped",
 	"asynclog_vlog", "asynclog_set_facility", "asynclog_set_logmask",
+	"asynclog_sync", "asynclog_daemon_dropped",
 };
 
 /* Names the linker makes, not our code: version nodes (type A), _init, _fini. */

@@ -548,7 +548,7 @@ Test(wire, unknown_frame_type_is_rejected)
 	uint8_t	fr[] = { 1, 0, 0, 0, 0 };
 
 	decode_bad(fr, sizeof fr, MAX_FRAME);
-	fr[4] = WIRE_SYNC_ACK + 1;
+	fr[4] = WIRE_TYPE_MAX + 1;
 	decode_bad(fr, sizeof fr, MAX_FRAME);
 	fr[4] = 0xff;
 	decode_bad(fr, sizeof fr, MAX_FRAME);
@@ -797,4 +797,100 @@ Test(wire, random_and_mutated_bytes_never_crash_the_decoder)
 			cr_assert_not_null(err);
 		free(heap);
 	}
+}
+
+/* ---- Version 2 (docs/protocol.md §6) ---- */
+
+Test(wire, hello_ack_round_trips_and_is_laid_out_as_documented)
+{
+	struct wire_hello_ack a = { WIRE_VERSION2, 0x12345678, 65536 };
+	static const uint8_t want[] = { 0x0a, 0, 0, 0, 8, 2,
+	    0x78, 0x56, 0x34, 0x12, 0x00, 0x00, 0x01, 0x00 };
+	struct wire_frame f;
+	size_t n;
+
+	n = wire_encode_hello_ack(buf, sizeof(buf), &a);
+	cr_assert_eq(n, sizeof(want));
+	cr_assert_arr_eq(buf, want, n);
+	assert_prefixes_incomplete(buf, n);
+	decode_ok(buf, n, &f);
+	cr_assert_eq(f.type, WIRE_HELLO_ACK);
+	cr_assert_eq(f.u.hello_ack.version, 2);
+	cr_assert_eq(f.u.hello_ack.features, 0x12345678);
+	cr_assert_eq(f.u.hello_ack.max_record, 65536);
+	buf[5] = 1;
+	cr_assert_str_eq(decode_bad(buf, n, MAX_FRAME),
+	    "HELLO_ACK has version below 2");
+	buf[5] = 3;	/* a later daemon: its features say what it does */
+	decode_ok(buf, n, &f);
+	buf[0] = 0x0b;
+	cr_assert_str_eq(decode_bad(buf, n + 1, MAX_FRAME),
+	    "HELLO_ACK has wrong size");
+}
+
+Test(wire, sync2_round_trips_with_its_flags)
+{
+	static const uint8_t want[] = { 0x0a, 0, 0, 0, 9,
+	    1, 2, 0, 0, 0, 0, 0, 0, WIRE_SYNC_WRITTEN };
+	struct wire_frame f;
+	size_t n;
+
+	n = wire_encode_sync2(buf, sizeof(buf), 0x0201, WIRE_SYNC_WRITTEN);
+	cr_assert_eq(n, sizeof(want));
+	cr_assert_arr_eq(buf, want, n);
+	assert_prefixes_incomplete(buf, n);
+	decode_ok(buf, n, &f);
+	cr_assert_eq(f.type, WIRE_SYNC2);
+	cr_assert_eq(f.u.sync2.seq, 0x0201);
+	cr_assert_eq(f.u.sync2.flags, WIRE_SYNC_WRITTEN);
+	buf[0] = 0x09;
+	cr_assert_str_eq(decode_bad(buf, n - 1, MAX_FRAME),
+	    "SYNC2 has wrong size");
+}
+
+Test(wire, sync2_ack_carries_every_drop_reason_and_skips_later_ones)
+{
+	struct wire_sync2_ack a = { .seq = 9, .status = WIRE_ACK_WRITTEN,
+	    .received = 12 };
+	struct wire_frame f;
+	size_t n, i;
+
+	for (i = 0; i < WIRE_NDROPS; i++)
+		a.dropped[i] = 100 + i;
+	n = wire_encode_sync2_ack(buf, sizeof(buf), &a);
+	cr_assert_eq(n, WIRE_HEADER_SIZE + 18 + 8 * WIRE_NDROPS);
+	cr_assert_eq(buf[4], WIRE_SYNC2_ACK);
+	cr_assert_eq(buf[5 + 17], WIRE_NDROPS);
+	assert_prefixes_incomplete(buf, n);
+	decode_ok(buf, n, &f);
+	cr_assert_eq(f.u.sync2_ack.seq, 9);
+	cr_assert_eq(f.u.sync2_ack.status, WIRE_ACK_WRITTEN);
+	cr_assert_eq(f.u.sync2_ack.received, 12);
+	for (i = 0; i < WIRE_NDROPS; i++)
+		cr_assert_eq(f.u.sync2_ack.dropped[i], 100 + i);
+
+	/* A later daemon lists one reason more: it is skipped. */
+	memset(buf + n, 0x77, 8);
+	put_u32(buf, (uint32_t)(n + 8 - 4));
+	buf[5 + 17] = WIRE_NDROPS + 1;
+	decode_ok(buf, n + 8, &f);
+	cr_assert_eq(f.u.sync2_ack.dropped[WIRE_NDROPS - 1],
+	    100 + WIRE_NDROPS - 1);
+
+	/* An earlier one lists fewer: the rest are 0. */
+	put_u32(buf, (uint32_t)(n - 8 - 4));
+	buf[5 + 17] = WIRE_NDROPS - 1;
+	decode_ok(buf, n - 8, &f);
+	cr_assert_eq(f.u.sync2_ack.dropped[WIRE_NDROPS - 1], 0);
+
+	/* Counts that disagree with the length, or too many reasons. */
+	buf[5 + 17] = WIRE_NDROPS;
+	cr_assert_str_eq(decode_bad(buf, n - 8, MAX_FRAME),
+	    "SYNC2_ACK has wrong size");
+	buf[5 + 17] = WIRE_MAX_DROPS + 1;
+	cr_assert_str_eq(decode_bad(buf, n - 8, MAX_FRAME),
+	    "SYNC2_ACK lists too many reasons");
+	put_u32(buf, 10);
+	cr_assert_str_eq(decode_bad(buf, 14, MAX_FRAME),
+	    "SYNC2_ACK too short");
 }
