@@ -1290,9 +1290,9 @@ format_max_len(const struct record *rec)
  * one native frame of at most max_record + WIRE_RECORD_OVERHEAD.
  * The unit is not a client's bytes: it holds only the characters of
  * systemd unit names (record.h), of which only '\\' is escaped, into two
- * bytes in JSON and four in an SD value; text does not show it. A TLS
- * peer's certificate name (at most RECORD_PEER_CERT_MAX bytes) is counted
- * as client bytes.
+ * bytes in JSON and four in an SD value; text does not show it. Nor does
+ * it show a TLS peer's certificate name (at most RECORD_PEER_CERT_MAX
+ * bytes), counted as client bytes in JSON and RFC 5424.
  */
 size_t
 format_max_line(enum format_kind kind, size_t max_record)
@@ -1302,6 +1302,6 @@ format_max_line(enum format_kind kind, size_t max_record)
 	if ((size_t)kind < sizeof format_growth / sizeof format_growth[0])
 		g = format_growth[kind];
 	return FORMAT_FIXED + g * (max_record + WIRE_RECORD_OVERHEAD +
-	    FORMAT_MAX_HOST + RECORD_PEER_CERT_MAX) +
-	    format_unit_growth[kind] * RECORD_UNIT_MAX;
+	    FORMAT_MAX_HOST) + (kind == FORMAT_TEXT ? 0 : g) *
+	    RECORD_PEER_CERT_MAX + format_unit_growth[kind] * RECORD_UNIT_MAX;
 }
