@@ -532,7 +532,7 @@ config_load_listen(struct config_ctx *ctx, const config_setting_t *root,
 {
 	static const char *const known[] = { "socket", "syslog_stream",
 	    "syslog_dgram", "socket_mode", "max_clients",
-	    "max_clients_per_user", "frame_timeout_ms", "tcp", "tls", "udp",
+	    "max_clients_per_user", "frame_timeout_ms", "tcp", "tls", "udp", "relp",
 	    "tls_server", "max_clients_per_peer", NULL };
 	config_setting_t	*listen;
 	const char		*paths[3];
@@ -1031,10 +1031,10 @@ config_load_forward(struct config_ctx *ctx, const config_setting_t *g,
 }
 
 /*
- * listen.tcp / tls / udp = ( "ADDRESS:PORT", ... ): numeric addresses only
+ * listen.tcp / tls / udp / relp = ( "ADDRESS:PORT", ... ): numeric addresses only
  * ("0.0.0.0:514", "[::1]:6514"), since a name would be resolved once at
  * start-up to whatever it meant then. Two inputs on one address and port
- * of one transport (TCP for tcp and tls) would fail to bind: said here.
+ * of one transport (TCP for tcp, tls and relp) would fail to bind: said here.
  */
 static int
 config_load_netin_list(struct config_ctx *ctx, const config_setting_t *listen,
@@ -1164,6 +1164,8 @@ config_load_netin(struct config_ctx *ctx, const config_setting_t *root,
 	    config_load_netin_list(ctx, listen, "tls", CONFIG_NETIN_TLS,
 	    c) == -1 ||
 	    config_load_netin_list(ctx, listen, "udp", CONFIG_NETIN_UDP,
+	    c) == -1 ||
+	    config_load_netin_list(ctx, listen, "relp", CONFIG_NETIN_RELP,
 	    c) == -1)
 		return (-1);
 	return (config_load_tls_server(ctx, listen, c));

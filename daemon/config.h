@@ -46,6 +46,7 @@ enum config_netin_kind {
 	CONFIG_NETIN_TCP,	/* RFC 6587: octet counting or LF, per connection */
 	CONFIG_NETIN_TLS,	/* the same inside TLS (RFC 5425) */
 	CONFIG_NETIN_UDP,	/* RFC 5426: one message per datagram */
+	CONFIG_NETIN_RELP,	/* RELP: acknowledged once written */
 };
 
 enum config_client_certs {

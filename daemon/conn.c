@@ -38,6 +38,7 @@
 #include "log.h"
 #include "output.h"
 #include "ratelimit.h"
+#include "relp.h"
 #include "route.h"
 #include "counters.h"
 #include "stats.h"
@@ -48,6 +49,7 @@
 #include "wire.h"
 
 #define CONN_REPLY_TIMEOUT_MS	5000
+#define CONN_RELP_MAX_ACKS	1024	/* RELP transactions answered at once */
 
 enum conn_action {
 	CONN_NEED_MORE,		/* read more bytes */
@@ -55,6 +57,7 @@ enum conn_action {
 	CONN_SKIP,		/* frame handled, consume it */
 	CONN_REPLY,		/* c->reply is ready to send */
 	CONN_SYNC,		/* wait for sync=always outputs, then reply */
+	CONN_ACK,		/* RELP: wait until written, then answer */
 	CONN_CLOSE,
 };
 
@@ -90,6 +93,13 @@ struct conn {
 	char		 peer_cert[RECORD_PEER_CERT_MAX + 1]; /* name in its
 					 * verified certificate */
 	size_t		 peer_cert_len;	/* 0 = none */
+	uint32_t	*relp_acks;	/* RELP: transactions to answer once
+					 * written (CONN_RELP_MAX_ACKS) */
+	unsigned	 relp_nacks;
+	bool		 relp_flush;	/* answer them before reading on */
+	bool		 relp_close;	/* "close" came: answer it, then end */
+	uint32_t	 relp_close_txnr;
+	bool		 relp_evicted;	/* a frame was given up: end */
 
 	struct inbuf	 in;		/* unparsed bytes, within set->mem */
 	int64_t		 deadline_ns;	/* monotonic: HELLO or the started
@@ -145,6 +155,7 @@ conn_cleanup(struct task *t)
 		log_warn("close: %s", strerror(errno));
 	task_cond_broadcast(&c->set->ended);
 	free(c->barrier);
+	free(c->relp_acks);
 	free(c->reply);
 	inbuf_free(&c->in, &c->set->mem);
 	free(c);
@@ -242,7 +253,12 @@ conn_drop_unfinished(struct conn *c)
 
 	if (conn_partial_record(c))
 		counters_input_drop(DROP_OVERFLOW, 1);
-	if (c->kind == CONN_NATIVE) {
+	if (c->kind == CONN_RELP) {
+		/* Its transaction cannot be answered: the connection ends,
+		 * and the sender sends again what it has no answer for. */
+		c->relp_evicted = true;
+		c->skip = 0;
+	} else if (c->kind == CONN_NATIVE) {
 		c->skip = wire_frame_len(p, pending);
 	} else {
 		/* With room for nothing, any frame is "too large": framing
@@ -410,6 +426,8 @@ conn_select(struct conn *c)
 static void
 conn_delivered(struct conn *c)
 {
+	if (c->kind == CONN_RELP)
+		barrier_took(c->barrier, c->route, c->outcome.taken);
 	if (c->kind != CONN_NATIVE)
 		return;
 	if (c->barrier != NULL && c->v2)
@@ -618,6 +636,100 @@ conn_parse_syslog(struct conn *c)
 	return conn_select(c);
 }
 
+/*
+ * RELP: the next frame. "open" is answered at once with what we speak. A
+ * "syslog" frame's record goes the way of any syslog message from the
+ * network, and its transaction is answered later (CONN_ACK), once every
+ * output that took the record has written it: when the peer has nothing
+ * more queued, when CONN_RELP_MAX_ACKS wait, at "close" (answered last,
+ * then the connection ends) and at the end of the stream.
+ */
+static enum conn_action
+conn_parse_relp(struct conn *c)
+{
+	const char *why = "bad frame";
+	struct relp_frame f;
+	ssize_t n;
+
+	if (c->relp_evicted || (c->relp_close && c->relp_nacks == 0))
+		return CONN_CLOSE;
+	if (c->relp_flush || c->relp_nacks == CONN_RELP_MAX_ACKS)
+		return CONN_ACK;
+	n = relp_frame(c->in.buf + c->in.off, inbuf_pending(&c->in),
+	    route_config(c->route)->max_record, &f, &why);
+	if (n == 0 && !c->eof)
+		return CONN_NEED_MORE;
+	if (n == 0 && c->relp_nacks > 0)
+		return CONN_ACK;
+	if (n == 0) {
+		if (inbuf_pending(&c->in) > 0 && !c->draining)
+			conn_malformed(c, "connection closed inside a RELP "
+			    "frame");
+		return CONN_CLOSE;
+	}
+	if (n == -1) {
+		conn_malformed(c, why);
+		return CONN_CLOSE;
+	}
+	if (strcmp(f.command, "syslog") == 0) {
+		c->relp_acks[c->relp_nacks++] = f.txnr;
+		if (n == RELP_FRAME_TOO_LARGE) {
+			c->skip = f.header + f.len + 1;
+			counters_input_drop(DROP_TOO_LARGE, 1);
+			log_limited(&conn_rl, "client %s: RELP message longer "
+			    "than max_record; dropped", c->name);
+			return CONN_SKIP;
+		}
+		c->consume = n;
+		if (!route_admit(c->route, &c->rl, c->name, c->now_ns))
+			return CONN_SKIP;
+		memset(&c->rec, 0, sizeof(c->rec));
+		syslog_parse_relayed(f.data, f.len, c->now_ns, &c->rec);
+		conn_stamp(c);
+		return conn_select(c);
+	}
+	if (n == RELP_FRAME_TOO_LARGE) {
+		conn_malformed(c, "a RELP command with too much data");
+		return CONN_CLOSE;
+	}
+	c->consume = n;
+	if (strcmp(f.command, "open") == 0) {
+		if (conn_set_reply(c, 128) == CONN_CLOSE)
+			return CONN_CLOSE;
+		c->reply_len = relp_rsp(c->reply, 128, f.txnr, RELP_OPEN_OK,
+		    sizeof(RELP_OPEN_OK) - 1);
+		return CONN_REPLY;
+	}
+	if (strcmp(f.command, "close") == 0) {
+		c->relp_close = true;
+		c->relp_close_txnr = f.txnr;
+		return CONN_ACK;
+	}
+	conn_malformed(c, "a RELP command other than open, syslog, close");
+	return CONN_CLOSE;
+}
+
+/* The answers to the transactions taken so far ("200 OK"), and to
+ * "close" when it came. */
+static enum conn_action
+conn_relp_answer(struct conn *c)
+{
+	size_t need = (c->relp_nacks + 1) * 32, off = 0;
+	unsigned i;
+
+	if (conn_set_reply(c, need) == CONN_CLOSE)
+		return CONN_CLOSE;
+	for (i = 0; i < c->relp_nacks; i++)
+		off += relp_rsp(c->reply + off, need - off, c->relp_acks[i],
+		    RELP_OK, sizeof(RELP_OK) - 1);
+	if (c->relp_close)
+		off += relp_rsp(c->reply + off, need - off, c->relp_close_txnr,
+		    "", 0);
+	c->reply_len = off;
+	c->relp_nacks = 0;
+	return CONN_REPLY;
+}
+
 static enum conn_action
 conn_parse(struct conn *c)
 {
@@ -641,6 +753,8 @@ conn_parse(struct conn *c)
 	}
 	if (c->kind == CONN_NATIVE)
 		return conn_parse_native(c);
+	if (c->kind == CONN_RELP)
+		return conn_parse_relp(c);
 	return conn_parse_syslog(c);
 }
 
@@ -786,7 +900,34 @@ conn_task(struct task *t)
 			conn_consume(c);
 			continue;
 		}
-		if (act == CONN_SYNC) {
+		if (act == CONN_ACK) {
+			/* RELP: a transaction is answered only once every
+			 * output that took its record has written it. One
+			 * that is not surely written gets no answer: the
+			 * connection ends and the sender sends it again. */
+			conn_consume(c);
+			c->relp_flush = false;
+			barrier_begin(c->barrier, c->route, true);
+			while ((c->sync_output = barrier_next(c->barrier,
+			    c->route)) != NULL) {
+				TASK_AWAIT_COND(t, output_progress(c->sync_output),
+				    (int)route_config(c->route)->stall_timeout_ms);
+				if (t->result == TASK_TIMEOUT)
+					barrier_give_up(c->barrier,
+					    c->sync_output);
+			}
+			if (!barrier_sure(c->barrier)) {
+				log_limited(&conn_rl, "client %s: %u RELP "
+				    "records not surely written (an output "
+				    "stalled or dropped); closing without "
+				    "answering them, so that the sender sends "
+				    "them again", c->name, c->relp_nacks);
+				break;
+			}
+			if (conn_relp_answer(c) == CONN_CLOSE)
+				break;
+			act = CONN_REPLY;
+		} else if (act == CONN_SYNC) {
 			conn_consume(c);
 			if (c->barrier == NULL && (c->barrier =
 			    calloc(1, sizeof(*c->barrier))) == NULL)
@@ -866,6 +1007,11 @@ conn_task(struct task *t)
 				log_limited(&conn_rl, "client %s: read: %s",
 				    c->name, strerror(errno));
 			break;
+		}
+		if (c->kind == CONN_RELP && c->relp_nacks > 0) {
+			/* The peer has nothing more queued: answer. */
+			c->relp_flush = true;
+			continue;
 		}
 		if (c->draining && inbuf_pending(&c->in) == 0)
 			break;	/* everything the client sent is taken */
@@ -1062,10 +1208,14 @@ conn_spawn_peer(struct conn_set *set, int fd, const struct conn_peer *peer)
 	}
 	if ((c = calloc(1, sizeof(*c))) == NULL)
 		goto fail;
-	c->kind = CONN_SYSLOG_STREAM;
+	c->kind = peer->relp ? CONN_RELP : CONN_SYSLOG_STREAM;
 	c->fd = fd;
 	c->cred = (struct ucred){ -1, (uid_t)-1, (gid_t)-1 };
 	c->net = true;
+	if (peer->relp && ((c->relp_acks = calloc(CONN_RELP_MAX_ACKS,
+	    sizeof(*c->relp_acks))) == NULL || (c->barrier = calloc(1,
+	    sizeof(*c->barrier))) == NULL))
+		goto fail;
 	snprintf(c->peer, sizeof(c->peer), "%s", peer->addr);
 	c->peer_len = strlen(c->peer);
 	snprintf(c->name, sizeof(c->name), strchr(c->peer, ':') != NULL ?
@@ -1082,6 +1232,10 @@ conn_spawn_peer(struct conn_set *set, int fd, const struct conn_peer *peer)
 	}
 	return conn_start(set, c);
 fail:
+	if (c != NULL) {
+		free(c->relp_acks);
+		free(c->barrier);
+	}
 	free(c);
 	close(fd);
 	return -1;
@@ -1138,6 +1292,13 @@ conn_drop_leftovers(struct conn *c)
 		if (act == CONN_DELIVER) {
 			route_drop_pending(c->route, &c->pending, DROP_SHUTDOWN);
 			n++;
+		}
+		if (act == CONN_ACK) {
+			/* No answer now: the sender sends them again. */
+			c->relp_nacks = 0;
+			c->relp_flush = false;
+			if (c->relp_close)
+				break;
 		}
 		if (act != CONN_NEED_MORE) {
 			conn_consume(c);

@@ -22,6 +22,7 @@ struct task_cond;
 enum conn_kind {
 	CONN_NATIVE,
 	CONN_SYSLOG_STREAM,
+	CONN_RELP,		/* a network peer speaking RELP */
 };
 
 /* The set of live connections, delivering through route. */
@@ -38,13 +39,15 @@ int	conn_spawn(struct conn_set *, int fd, enum conn_kind);
  * (the trusted host of its records, its share of max_clients per address,
  * max_clients_per_peer); with tls set, a TLS session is negotiated first,
  * within frame_timeout_ms, and the name in a verified client certificate is
- * recorded too.
+ * recorded too. With relp set, the peer speaks RELP: each syslog frame is
+ * acknowledged once every output that took its record has written it.
  */
 struct conn_peer {
 	const char	*addr;		/* numeric, "192.0.2.1" or "2001:db8::1" */
 	unsigned	 port;
 	struct tls_creds *tls;		/* NULL: plain TCP */
 	enum config_client_certs client_certs;
+	bool		 relp;		/* RELP instead of syslog framing */
 };
 
 /* The set owns creds from now on (TLS sessions of its connections use

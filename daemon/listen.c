@@ -198,6 +198,7 @@ listen_accept_one(struct listener *l)
 	peer.port = netaddr_string(&ss, addr, sizeof(addr));
 	peer.addr = addr;
 	peer.tls = l->net == CONFIG_NETIN_TLS ? l->set->tls : NULL;
+	peer.relp = l->net == CONFIG_NETIN_RELP;
 	peer.client_certs = l->set->client_certs;
 	conn_spawn_peer(l->set->conns, fd, &peer);
 	return 0;

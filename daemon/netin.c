@@ -20,6 +20,7 @@ static const char *const netin_names[] = {
 	[CONFIG_NETIN_TCP] = "tcp",
 	[CONFIG_NETIN_TLS] = "tls",
 	[CONFIG_NETIN_UDP] = "udp",
+	[CONFIG_NETIN_RELP] = "relp",
 };
 
 const char *
@@ -46,9 +47,9 @@ netin_kind_of(int fd, const char *name, const struct config *conf)
 	if (type == SOCK_DGRAM)
 		return CONFIG_NETIN_UDP;
 	for (k = 0; k < conf->nnetin; k++)
-		if (conf->netin[k].kind == CONFIG_NETIN_TLS &&
+		if (conf->netin[k].kind != CONFIG_NETIN_UDP &&
 		    netin_bound_to(fd, &conf->netin[k]))
-			return CONFIG_NETIN_TLS;
+			return conf->netin[k].kind;
 	return CONFIG_NETIN_TCP;
 }
 

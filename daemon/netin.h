@@ -13,15 +13,16 @@
 
 #include "config.h"
 
-/* "tcp", "tls", "udp": the listen key and the socket's systemd name. */
+/* "tcp", "tls", "udp", "relp": the listen key and the socket's systemd
+ * name. */
 const char *netin_kind_name(enum config_netin_kind);
 
 /*
  * The kind of network input a socket passed by systemd under name is: the
- * name says it ("tcp", "tls", "udp"), or for "network" (one socket unit
- * for all of them) its type does: a datagram socket is udp, a stream
- * socket tls when bound to an address of listen.tls, else tcp. -1 when the
- * name is none of these.
+ * name says it ("tcp", "tls", "udp", "relp"), or for "network" (one socket
+ * unit for all of them) its type does: a datagram socket is udp, a stream
+ * socket tls or relp when bound to an address of listen.tls or listen.relp,
+ * else tcp. -1 when the name is none of these.
  */
 int	netin_kind_of(int fd, const char *name, const struct config *);
 
