@@ -46,16 +46,19 @@ Test(netin, config_reads_tcp_tls_and_udp_addresses)
 	    "  tcp = ( \"127.0.0.1:601\", \"[::1]:601\" );\n"
 	    "  udp = ( \"0.0.0.0:514\" );\n"
 	    "  tls = ( \"127.0.0.1:6514\" );\n"
+	    "  relp = ( \"127.0.0.1:2514\" );\n"
 	    "  tls_server = { cert_file = \"/dev/null\"; key_file = "
 	    "\"/dev/null\"; client_certs = \"none\"; };\n"
 	    "  max_clients_per_peer = 8; };\n" NI_OUT);
-	cr_assert_eq(c->nnetin, 4);
+	cr_assert_eq(c->nnetin, 5);
 	cr_assert_eq(c->netin[0].kind, CONFIG_NETIN_TCP);
 	cr_assert_str_eq(c->netin[0].address, "127.0.0.1");
 	cr_assert_eq(c->netin[0].port, 601);
 	cr_assert_str_eq(c->netin[1].address, "::1");
 	cr_assert_eq(c->netin[2].kind, CONFIG_NETIN_TLS);
 	cr_assert_eq(c->netin[3].kind, CONFIG_NETIN_UDP);
+	cr_assert_eq(c->netin[4].kind, CONFIG_NETIN_RELP);
+	cr_assert_eq(c->netin[4].port, 2514);
 	cr_assert_eq(c->netin[3].line, 3);
 	cr_assert_eq(c->tls_client_certs, CLIENT_CERTS_NONE);
 	cr_assert_null(c->tls_ca_file);
@@ -188,15 +191,22 @@ need(const char *cmd, const char *why)
 
 #define SENDER_PAD	"abcdefghijklmnopqrstuvwxyz0123456789"
 
+enum sender_kind {
+	SENDER_TCP,		/* omfwd, octet-counted RFC 5424 */
+	SENDER_TLS,		/* the same over TLS, with cli.pem */
+	SENDER_RELP,		/* omrelp */
+};
+
 /*
  * rsyslog in d's dir: it takes records on the Unix datagram socket
  * dgram-in.sock (imuxsock) and forwards them to 127.0.0.1:port with omfwd,
- * octet-counted RFC 5424, over TLS with the client certificate when tls.
- * It names itself "sender-host".
+ * octet-counted RFC 5424, over TLS with the client certificate, or with
+ * omrelp, as kind says. It names itself "sender-host".
  */
 static void
-sender_start(int port, bool tls)
+sender_start(int port, enum sender_kind kind)
 {
+	bool tls = kind == SENDER_TLS;
 	char conf[300], pidfile[300], errf[300];
 	long long deadline = hd_now_ms() + 10000;
 	FILE *f;
@@ -216,14 +226,24 @@ sender_start(int port, bool tls)
 	fprintf(f, ")\n"
 	    "module(load=\"imuxsock\" SysSock.Use=\"off\")\n"
 	    "input(type=\"imuxsock\" Socket=\"%s/dgram-in.sock\" "
-	    "RateLimit.Interval=\"0\")\n"
-	    "action(type=\"omfwd\" target=\"127.0.0.1\" port=\"%d\" "
-	    "protocol=\"tcp\" TCP_Framing=\"octet-counted\" "
-	    "template=\"RSYSLOG_SyslogProtocol23Format\" "
-	    "action.resumeRetryCount=\"-1\" action.resumeInterval=\"1\"%s)\n",
-	    d.dir, port, tls ? " StreamDriver=\"gtls\" StreamDriverMode=\"1\" "
-	    "StreamDriverAuthMode=\"x509/name\" "
-	    "StreamDriverPermittedPeers=\"localhost\"" : "");
+	    "RateLimit.Interval=\"0\")\n", d.dir);
+	if (kind == SENDER_RELP)
+		fprintf(f, "module(load=\"omrelp\")\n"
+		    "action(type=\"omrelp\" target=\"127.0.0.1\" port=\"%d\" "
+		    "template=\"RSYSLOG_SyslogProtocol23Format\" "
+		    "queue.type=\"LinkedList\" queue.size=\"100000\" "
+		    "action.resumeRetryCount=\"-1\" "
+		    "action.resumeInterval=\"1\")\n", port);
+	else
+		fprintf(f, "action(type=\"omfwd\" target=\"127.0.0.1\" "
+		    "port=\"%d\" protocol=\"tcp\" "
+		    "TCP_Framing=\"octet-counted\" "
+		    "template=\"RSYSLOG_SyslogProtocol23Format\" "
+		    "action.resumeRetryCount=\"-1\" "
+		    "action.resumeInterval=\"1\"%s)\n", port, tls ?
+		    " StreamDriver=\"gtls\" StreamDriverMode=\"1\" "
+		    "StreamDriverAuthMode=\"x509/name\" "
+		    "StreamDriverPermittedPeers=\"localhost\"" : "");
 	cr_assert_eq(fclose(f), 0);
 	fflush(NULL);
 	cr_assert_neq(sender_pid = fork(), -1);
@@ -330,7 +350,7 @@ Test(netin, rsyslog_over_tcp_octet_counted_delivers_every_record_once,
 	need("rsyslogd", "Debian package rsyslog");
 	snprintf(listen, sizeof(listen), "tcp = ( \"127.0.0.1:%d\" );", port);
 	ni_daemon(listen, true);
-	sender_start(port, false);
+	sender_start(port, SENDER_TCP);
 	sender_send(SENDER_N);
 	sender_check(SENDER_N, NULL);
 }
@@ -370,9 +390,126 @@ Test(netin, rsyslog_over_tls_with_a_client_certificate_is_recorded,
 
 	need_tls();
 	tls_daemon(port, "required");
-	sender_start(port, true);
+	sender_start(port, SENDER_TLS);
 	sender_send(SENDER_N);
 	sender_check(SENDER_N, "sender.example");
+}
+
+/* ---- RELP ---- */
+
+static void
+need_relp(void)
+{
+	need("rsyslogd", "Debian package rsyslog");
+	if (run("ls /usr/lib/*/rsyslog/omrelp.so /usr/lib/rsyslog/omrelp.so "
+	    "2>/dev/null | grep -q .") != 0)
+		cr_skip_test("rsyslog's omrelp is not installed (Debian package "
+		    "rsyslog-relp)");
+}
+
+Test(netin, rsyslog_over_relp_delivers_every_record_once,
+    .fini = ni_fini, .timeout = 120)
+{
+	char listen[128];
+	int port = hd_free_port(SOCK_STREAM);
+
+	need_relp();
+	snprintf(listen, sizeof(listen), "relp = ( \"127.0.0.1:%d\" );", port);
+	ni_daemon(listen, true);
+	sender_start(port, SENDER_RELP);
+	sender_send(SENDER_N);
+	sender_check(SENDER_N, NULL);
+}
+
+/* How many of the n records j.json holds whole (at least once), how many
+ * more than once, and how many lines hold no whole record. */
+struct relp_tally {
+	long	 unique;
+	long	 dups;
+	long	 torn;
+};
+
+static struct relp_tally
+relp_tally(long n)
+{
+	struct relp_tally t = { 0, 0, 0 };
+	char *text = file_read(hd_path(&d, "j.json"), NULL), *line, *p, *q;
+	char *save = NULL, tail[128];
+	unsigned char *seen = calloc((size_t)n, 1);
+	long seq;
+
+	cr_assert_not_null(seen);
+	if (text == NULL) {
+		free(seen);
+		return t;
+	}
+	for (line = strtok_r(text, "\n", &save); line != NULL;
+	    line = strtok_r(NULL, "\n", &save)) {
+		/* A line cut by the kill and continued after the restart
+		 * holds a whole record at its end. */
+		for (p = NULL, q = line; (q = strstr(q, "seq=")) != NULL; q++)
+			p = q;
+		if (p == NULL || sscanf(p, "seq=%7ld", &seq) != 1 ||
+		    seq < 0 || seq >= n) {
+			t.torn++;
+			continue;
+		}
+		snprintf(tail, sizeof(tail), "seq=%07ld " SENDER_PAD " end\"}",
+		    seq);
+		if (strcmp(p, tail) != 0) {
+			t.torn++;
+			continue;
+		}
+		if (seen[seq]++)
+			t.dups++;
+		else
+			t.unique++;
+	}
+	free(text);
+	free(seen);
+	return t;
+}
+
+static bool
+relp_all_in(struct hd *dd, void *arg)
+{
+	(void)dd;
+	return relp_tally(*(long *)arg).unique == *(long *)arg;
+}
+
+/*
+ * The daemon is killed (SIGKILL) in the middle of the stream and started
+ * again: rsyslog sends again every record it had no answer for, so every
+ * record is in the file, and only those that were in flight twice.
+ */
+Test(netin, relp_loses_nothing_when_the_daemon_is_killed,
+    .fini = ni_fini, .timeout = 180)
+{
+	char listen[128];
+	int port = hd_free_port(SOCK_STREAM);
+	long n = 20000, quarter = n / 4;
+	struct relp_tally t;
+
+	need_relp();
+	snprintf(listen, sizeof(listen), "relp = ( \"127.0.0.1:%d\" );", port);
+	ni_daemon(listen, true);
+	sender_start(port, SENDER_RELP);
+	sender_send(n);
+	cr_assert(hd_wait_lines(hd_path(&d, "j.json"), (size_t)quarter,
+	    60000), "the stream did not start");
+	cr_assert_eq(kill(d.pid, SIGKILL), 0);
+	waitpid(d.pid, NULL, 0);
+	d.pid = 0;
+	hd_restart(&d);
+	cr_assert(hd_wait(relp_all_in, &d, &n, 120000), "%ld of %ld records",
+	    relp_tally(n).unique, n);
+	t = relp_tally(n);
+	cr_log_info("relp after SIGKILL: %ld records, %ld again, %ld torn",
+	    t.unique, t.dups, t.torn);
+	cr_assert_leq(t.torn, 1, "%ld lines hold no whole record", t.torn);
+	/* At most what rsyslog had in flight (its window, 128 frames) and
+	 * the daemon had taken without answering yet. */
+	cr_assert_leq(t.dups, 1024 + 128);
 }
 
 /* The daemon with a tls input on port, for gnutls-cli as the client. */
