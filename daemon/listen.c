@@ -11,10 +11,11 @@
  * re-exec on SIGUSR2 (listen_keep, listen_exec), so a client connecting
  * during a restart waits in the kernel's backlog instead of failing.
  *
- * The network inputs (listen.tcp, tls, udp; netin.h) are listeners too:
- * TCP and TLS peers are accepted here with their address and handed to
- * conn_spawn_peer, UDP sockets to the datagram input. Systemd may pass
- * them (names tcp, tls, udp, or network for all: netin_kind_of), and our
+ * The network inputs (listen.tcp, tls, udp, relp; netin.h) are listeners
+ * too: TCP, TLS and RELP peers are accepted here with their address and
+ * handed to conn_spawn_peer, UDP sockets to the datagram input. Systemd may
+ * pass them (names tcp, tls, udp, relp, or network for all:
+ * netin_kind_of), and our
  * own re-exec passes them on by the same names. They are not kept in the
  * service manager's fd store: a socket unit keeps its own.
  */

@@ -1,9 +1,10 @@
 /*
  * netin.h: the sockets of the network inputs (listen.tcp, listen.tls,
- * listen.udp): bind one for a configured address, or recognise one passed
- * by systemd (FileDescriptorName= tcp, tls or udp) as standing for it.
- * listen.c accepts on them and hands the peers to conn.c (TCP, TLS) or
- * reads them with dgram.c (UDP). No I/O beyond socket setup.
+ * listen.udp, listen.relp): bind one for a configured address, or
+ * recognise one passed by systemd (FileDescriptorName= tcp, tls, udp, relp
+ * or network) as standing for it. listen.c accepts on them and hands the
+ * peers to conn.c (TCP, TLS, RELP) or reads them with dgram.c (UDP). No
+ * I/O beyond socket setup.
  */
 #ifndef ASYNCLOG_NETIN_H
 #define ASYNCLOG_NETIN_H
