@@ -15,9 +15,9 @@
  * too: TCP, TLS and RELP peers are accepted here with their address and
  * handed to conn_spawn_peer, UDP sockets to the datagram input. Systemd may
  * pass them (names tcp, tls, udp, relp, or network for all:
- * netin_kind_of), and our
- * own re-exec passes them on by the same names. They are not kept in the
- * service manager's fd store: a socket unit keeps its own.
+ * netin_kind_of), and our own re-exec passes them on by the same names.
+ * They are not kept in the service manager's fd store: a socket unit
+ * keeps its own.
  */
 #include <sys/socket.h>
 #include <sys/stat.h>
