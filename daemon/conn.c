@@ -653,8 +653,6 @@ conn_parse_relp(struct conn *c)
 
 	if (c->relp_evicted || (c->relp_close && c->relp_nacks == 0))
 		return CONN_CLOSE;
-	if (c->relp_flush || c->relp_nacks == CONN_RELP_MAX_ACKS)
-		return CONN_ACK;
 	n = relp_frame(c->in.buf + c->in.off, inbuf_pending(&c->in),
 	    route_config(c->route)->max_record, &f, &why);
 	if (n == 0 && !c->eof)
@@ -734,6 +732,12 @@ static enum conn_action
 conn_parse(struct conn *c)
 {
 	size_t avail;
+
+	/* RELP answers come first, even while an oversize frame is being
+	 * discarded: the task asks for them when it would wait to read. */
+	if (c->kind == CONN_RELP && (c->relp_flush ||
+	    c->relp_nacks == CONN_RELP_MAX_ACKS))
+		return CONN_ACK;
 
 	if (c->skip > 0) {
 		avail = c->in.len - c->in.off;

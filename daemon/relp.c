@@ -103,7 +103,9 @@ relp_rsp(char *dst, size_t cap, uint32_t txnr, const char *data,
 {
 	int n;
 
-	n = snprintf(dst, cap, "%lu rsp %zu ", (unsigned long)txnr, dlen);
+	/* An empty frame has no space before its LF. */
+	n = snprintf(dst, cap, dlen == 0 ? "%lu rsp %zu" : "%lu rsp %zu ",
+	    (unsigned long)txnr, dlen);
 	if (n < 0 || (size_t)n + dlen + 1 > cap)
 		return 0;
 	memcpy(dst + n, data, dlen);

@@ -395,6 +395,54 @@ Test(netin, rsyslog_over_tls_with_a_client_certificate_is_recorded,
 	sender_check(SENDER_N, "sender.example");
 }
 
+/* ---- Raw peers ---- */
+
+/* A TCP connection to 127.0.0.1:port from the loopback address src. */
+static int
+tcp_from(const char *src, int port)
+{
+	struct sockaddr_in sin;
+	int fd;
+
+	cr_assert_neq(fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0), -1);
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	cr_assert_eq(inet_pton(AF_INET, src, &sin.sin_addr), 1);
+	cr_assert_eq(bind(fd, (struct sockaddr *)&sin, sizeof(sin)), 0,
+	    "bind %s: %s", src, strerror(errno));
+	sin.sin_port = htons(port);
+	cr_assert_eq(inet_pton(AF_INET, "127.0.0.1", &sin.sin_addr), 1);
+	cr_assert_eq(connect(fd, (struct sockaddr *)&sin, sizeof(sin)), 0,
+	    "connect: %s", strerror(errno));
+	return fd;
+}
+
+static void
+send_all(int fd, const void *buf, size_t len)
+{
+	cr_assert_eq(send(fd, buf, len, MSG_NOSIGNAL), (ssize_t)len,
+	    "send: %s", strerror(errno));
+}
+
+/* Does the daemon close fd within timeout_ms (EOF or reset)? */
+static bool
+closed_by_daemon(int fd, int timeout_ms)
+{
+	long long deadline = hd_now_ms() + timeout_ms;
+	struct pollfd pfd = { fd, POLLIN, 0 };
+	char buf[256];
+	ssize_t n;
+
+	while (hd_now_ms() < deadline) {
+		if (poll(&pfd, 1, 100) == 1) {
+			n = recv(fd, buf, sizeof(buf), MSG_DONTWAIT);
+			if (n == 0 || (n == -1 && errno != EAGAIN))
+				return true;
+		}
+	}
+	return false;
+}
+
 /* ---- RELP ---- */
 
 static void
@@ -419,6 +467,76 @@ Test(netin, rsyslog_over_relp_delivers_every_record_once,
 	sender_start(port, SENDER_RELP);
 	sender_send(SENDER_N);
 	sender_check(SENDER_N, NULL);
+}
+
+/* Read from fd until buf holds want (or 10 s pass); whether it does. */
+static bool
+read_until(int fd, char *buf, size_t cap, const char *want)
+{
+	long long deadline = hd_now_ms() + 10000;
+	struct pollfd pfd = { fd, POLLIN, 0 };
+	size_t len = strlen(buf);
+	ssize_t n;
+
+	while (strstr(buf, want) == NULL && hd_now_ms() < deadline &&
+	    len < cap - 1) {
+		if (poll(&pfd, 1, 100) != 1)
+			continue;
+		if ((n = recv(fd, buf + len, cap - 1 - len, 0)) <= 0)
+			break;
+		len += (size_t)n;
+		buf[len] = '\0';
+	}
+	return strstr(buf, want) != NULL;
+}
+
+#define RELP_OPEN "1 open 86 relp_version=0\nrelp_software=librelp,1.11.0," \
+	"http://librelp.adiscon.com\ncommands=syslog\n"
+
+/*
+ * A RELP peer speaking by hand: "open" is answered with what the daemon
+ * speaks, a syslog frame only once its record is in both output files,
+ * "close" last before the connection ends; a frame announcing a billion
+ * bytes is counted too_large and its connection ends at frame_timeout_ms.
+ */
+Test(netin, a_relp_answer_comes_only_once_the_record_is_written,
+    .fini = ni_fini, .timeout = 60)
+{
+	char listen[128], buf[1024] = "";
+	int port = hd_free_port(SOCK_STREAM), fd, huge;
+	static const char rec[] = "2 syslog 23 <13>rawtag: by hand end\n";
+
+	snprintf(listen, sizeof(listen), "relp = ( \"127.0.0.1:%d\" );\n"
+	    "frame_timeout_ms = 1000;", port);
+	ni_daemon(listen, true);
+	fd = tcp_from("127.0.0.1", port);
+	send_all(fd, RELP_OPEN, strlen(RELP_OPEN));
+	cr_assert(read_until(fd, buf, sizeof(buf), "commands=syslog\n"),
+	    "open not answered: %s", buf);
+	cr_assert(strncmp(buf, "1 rsp ", 6) == 0 && strstr(buf, " 200 OK\n"),
+	    "%s", buf);
+	buf[0] = '\0';
+	send_all(fd, rec, sizeof(rec) - 1);
+	cr_assert(read_until(fd, buf, sizeof(buf), "2 rsp 6 200 OK\n"),
+	    "syslog not answered: %s", buf);
+	/* Answered: so written, in both outputs, now. */
+	cr_assert_eq(lines_with(hd_path(&d, "j.json"), "\"tag\":\"rawtag\"",
+	    "\"message\":\"by hand end\"", NULL), 1);
+	cr_assert_eq(lines_with(hd_path(&d, "t.log"), " rawtag: by hand end",
+	    NULL), 1);
+	buf[0] = '\0';
+	send_all(fd, "3 close 0\n", 10);
+	cr_assert(read_until(fd, buf, sizeof(buf), "3 rsp 0\n"), "%s", buf);
+	cr_assert(closed_by_daemon(fd, 10000));
+	close(fd);
+
+	huge = tcp_from("127.0.0.2", port);
+	send_all(huge, RELP_OPEN, strlen(RELP_OPEN));
+	send_all(huge, "2 syslog 999999999 <13>x", 24);
+	cr_assert(closed_by_daemon(huge, 10000));
+	close(huge);
+	cr_assert_eq(hd_stat(&d, "total.dropped.too_large"), 1);
+	cr_assert_eq(hd_stat(&d, "outputs.j.received"), 1);
 }
 
 /* How many of the n records j.json holds whole (at least once), how many
@@ -801,52 +919,6 @@ Test(netin, udp_datagrams_the_kernel_dropped_are_counted, .fini = ni_fini,
 }
 
 /* ---- Hostile peers ---- */
-
-/* A TCP connection to 127.0.0.1:port from the loopback address src. */
-static int
-tcp_from(const char *src, int port)
-{
-	struct sockaddr_in sin;
-	int fd;
-
-	cr_assert_neq(fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0), -1);
-	memset(&sin, 0, sizeof(sin));
-	sin.sin_family = AF_INET;
-	cr_assert_eq(inet_pton(AF_INET, src, &sin.sin_addr), 1);
-	cr_assert_eq(bind(fd, (struct sockaddr *)&sin, sizeof(sin)), 0,
-	    "bind %s: %s", src, strerror(errno));
-	sin.sin_port = htons(port);
-	cr_assert_eq(inet_pton(AF_INET, "127.0.0.1", &sin.sin_addr), 1);
-	cr_assert_eq(connect(fd, (struct sockaddr *)&sin, sizeof(sin)), 0,
-	    "connect: %s", strerror(errno));
-	return fd;
-}
-
-static void
-send_all(int fd, const void *buf, size_t len)
-{
-	cr_assert_eq(send(fd, buf, len, MSG_NOSIGNAL), (ssize_t)len,
-	    "send: %s", strerror(errno));
-}
-
-/* Does the daemon close fd within timeout_ms (EOF or reset)? */
-static bool
-closed_by_daemon(int fd, int timeout_ms)
-{
-	long long deadline = hd_now_ms() + timeout_ms;
-	struct pollfd pfd = { fd, POLLIN, 0 };
-	char buf[256];
-	ssize_t n;
-
-	while (hd_now_ms() < deadline) {
-		if (poll(&pfd, 1, 100) == 1) {
-			n = recv(fd, buf, sizeof(buf), MSG_DONTWAIT);
-			if (n == 0 || (n == -1 && errno != EAGAIN))
-				return true;
-		}
-	}
-	return false;
-}
 
 #define HOSTILE_MEMORY	(256 * 1024)
 
