@@ -56,6 +56,8 @@ static const struct bench_run bench_runs[] = {
 	{ "rsyslog-dgram",	SERVER_RSYSLOG,		INPUT_DGRAM, false },
 	{ "syslog-ng-stream",	SERVER_SYSLOGNG,	INPUT_STREAM, false },
 	{ "syslog-ng-dgram",	SERVER_SYSLOGNG,	INPUT_DGRAM, false },
+	{ "tcp",		SERVER_ASYNCLOGD,	INPUT_TCP, false },
+	{ "rsyslog-tcp",	SERVER_RSYSLOG,		INPUT_TCP, false },
 };
 #define NRUNS	(sizeof(bench_runs) / sizeof(bench_runs[0]))
 
@@ -102,7 +104,9 @@ usage(FILE *f)
 	    "  -s, --size S         ... of S message bytes (%d..%d)\n"
 	    "  -i, --runs LIST      comma-separated runs: null-sink, asynclog,\n"
 	    "                       asynclog-block, stream, dgram, rsyslog-stream,\n"
-	    "                       rsyslog-dgram, syslog-ng-stream, syslog-ng-dgram\n"
+	    "                       rsyslog-dgram, syslog-ng-stream, syslog-ng-dgram,\n"
+	    "                       tcp, rsyslog-tcp (syslog lines over TCP to\n"
+	    "                       127.0.0.1: the network input, rsyslog's imtcp)\n"
 	    "                       (default: the first five, plus the two\n"
 	    "                       -stream ones with --compare)\n"
 	    "      --compare        also run rsyslog and syslog-ng where installed\n"
@@ -266,7 +270,8 @@ bench_one(const struct bench_run *run, const struct bench_workload *w,
 		return (-1);
 	}
 	sock = run->input == INPUT_LIB ? srv.native :
-	    run->input == INPUT_STREAM ? srv.stream : srv.dgram;
+	    run->input == INPUT_STREAM ? srv.stream :
+	    run->input == INPUT_TCP ? srv.tcp : srv.dgram;
 
 	if (pipe2(go, O_CLOEXEC) == -1) {
 		fprintf(stderr, "bench: pipe: %s\n", strerror(errno));
@@ -514,6 +519,7 @@ bench_row(const char *name, size_t i, const struct bench_result *r,
 {
 	const struct bench_result	*rs_s = &res[5], *rs_d = &res[6];
 	const struct bench_result	*ng_s = &res[7], *ng_d = &res[8];
+	const struct bench_result	*rs_t = &res[10];
 	const struct bench_result	*rs, *ng;
 	char				 p50[24], p99[24], p999[24], hwm[24];
 	char				 cpu[24], xnull[16], xrs[16], xng[16];
@@ -522,7 +528,9 @@ bench_row(const char *name, size_t i, const struct bench_result *r,
 		printf("%-17s failed (see messages above)\n", name);
 		return;
 	}
-	rs = bench_runs[i].input == INPUT_DGRAM ? rs_d : rs_s;
+	/* Against rsyslog fed the same way (TCP against its imtcp). */
+	rs = bench_runs[i].input == INPUT_DGRAM ? rs_d :
+	    bench_runs[i].input == INPUT_TCP ? rs_t : rs_s;
 	ng = bench_runs[i].input == INPUT_DGRAM ? ng_d : ng_s;
 	bench_ns(p50, sizeof(p50), r->lat.valid, r->lat.p50);
 	bench_ns(p99, sizeof(p99), r->lat.valid, r->lat.p99);
@@ -867,6 +875,8 @@ main(int argc, char **argv)
 		if (compare) {
 			sel[5] = true;		/* rsyslog-stream */
 			sel[7] = true;		/* syslog-ng-stream */
+			sel[9] = true;		/* tcp: the network input */
+			sel[10] = true;		/* rsyslog-tcp: its imtcp */
 		}
 	}
 	for (i = 0; i < NRUNS; i++) {

@@ -121,6 +121,8 @@ server_config_asynclogd(struct bench_server *s, const struct bench_opts *o,
 	    "\tsocket = \"%s\";\n"
 	    "\tsyslog_stream = \"%s\";\n"
 	    "\tsyslog_dgram = \"%s\";\n"
+	    "\ttcp = ( \"127.0.0.1:%s\" );\n"
+	    "\tmax_clients_per_peer = 1000;\n"
 	    "};\n"
 	    "buffer = {\n"
 	    "\tchunk_size = \"512K\";\n"
@@ -133,13 +135,14 @@ server_config_asynclogd(struct bench_server *s, const struct bench_opts *o,
 	    "\t{ name = \"bench\"; path = \"%s\"; format = \"text\";\n"
 	    "\t  match = \"*.*\"; sync = \"%s\"; }\n"
 	    ");\n",
-	    s->native, s->stream, s->dgram, flush, s->out, o->sync);
+	    s->native, s->stream, s->dgram, s->tcp + 4, flush, s->out, o->sync);
 	return (server_write_file(conf, text));
 }
 
 /*
  * rsyslog at its fastest for this input that still writes every record:
  * imptcp (the multi-threaded plain TCP/unix stream input) on a unix path,
+ * imtcp (its TCP input, what a collector runs) on a 127.0.0.1 port,
  * imuxsock for the dgram socket with rate limiting off (its default of 200
  * messages per 5 s would be measuring the limiter), a large main queue with
  * big dequeue batches, and omfile writing asynchronously from a 256 KiB
@@ -161,10 +164,12 @@ server_config_rsyslog(struct bench_server *s, char *conf, size_t confsz)
 	    "    CreatePath=\"on\")\n"
 	    "module(load=\"imptcp\")\n"
 	    "input(type=\"imptcp\" path=\"%s\" unlink=\"on\")\n"
+	    "module(load=\"imtcp\")\n"
+	    "input(type=\"imtcp\" address=\"127.0.0.1\" port=\"%s\")\n"
 	    "*.* action(type=\"omfile\" file=\"%s\"\n"
 	    "    template=\"RSYSLOG_TraditionalFileFormat\"\n"
 	    "    asyncWriting=\"off\" ioBufferSize=\"256k\" flushOnTXEnd=\"on\")\n",
-	    s->dir, s->dgram, s->stream, s->out);
+	    s->dir, s->dgram, s->stream, s->tcp + 4, s->out);
 	return (server_write_file(conf, text));
 }
 
@@ -290,16 +295,12 @@ fail:
 static int
 server_connectable(const char *path, int type)
 {
-	struct sockaddr_un	sun;
-	int			fd, rc;
+	int fd;
 
-	if (bench_sockaddr(&sun, path) == -1)
+	if ((fd = bench_connect(path, type)) == -1)
 		return (-1);
-	if ((fd = socket(AF_UNIX, type | SOCK_CLOEXEC, 0)) == -1)
-		return (-1);
-	rc = connect(fd, (struct sockaddr *)&sun, sizeof(sun));
 	close(fd);
-	return (rc);
+	return (0);
 }
 
 /* Wait until every socket the server should have answers. */
@@ -321,7 +322,9 @@ server_wait_up(struct bench_server *s)
 		    server_connectable(s->native, SOCK_STREAM) == 0) &&
 		    server_connectable(s->stream, SOCK_STREAM) == 0 &&
 		    (s->dgram[0] == '\0' ||
-		    server_connectable(s->dgram, SOCK_DGRAM) == 0))
+		    server_connectable(s->dgram, SOCK_DGRAM) == 0) &&
+		    (s->tcp[0] == '\0' ||
+		    server_connectable(s->tcp, SOCK_STREAM) == 0))
 			return (0);
 		bench_sleep_ms(5);
 	}
@@ -353,6 +356,8 @@ server_start(struct bench_server *s, enum bench_server_kind kind,
 		snprintf(s->dgram, sizeof(s->dgram), "%s/dgram.sock", s->dir);
 	if (kind == SERVER_ASYNCLOGD)
 		snprintf(s->native, sizeof(s->native), "%s/native.sock", s->dir);
+	if (kind == SERVER_ASYNCLOGD || kind == SERVER_RSYSLOG)
+		snprintf(s->tcp, sizeof(s->tcp), "tcp:%u", bench_free_port());
 
 	switch (kind) {
 	case SERVER_ASYNCLOGD:
