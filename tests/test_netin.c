@@ -711,17 +711,28 @@ lines_reach(struct hd *dd, void *arg)
 	    file_lines(hd_path(dd, "t.log")) >= *(size_t *)arg;
 }
 
+/* The daemon with a tcp and a udp input on free ports. */
+static void
+tcp_udp_daemon(int *tport, int *uport)
+{
+	char listen[256];
+
+	*tport = hd_free_port(SOCK_STREAM);
+	*uport = hd_free_port(SOCK_DGRAM);
+	snprintf(listen, sizeof(listen), "tcp = ( \"127.0.0.1:%d\" );\n"
+	    "udp = ( \"127.0.0.1:%d\" );", *tport, *uport);
+	ni_daemon(listen, true);
+}
+
 Test(netin, logger_over_tcp_and_udp_lands_with_its_fields, .fini = ni_fini,
     .timeout = 60)
 {
-	char listen[256], host[256], kv[300];
-	int tport = hd_free_port(SOCK_STREAM), uport = hd_free_port(SOCK_DGRAM);
+	char host[256], kv[300];
+	int tport, uport;
 	size_t want = 4;
 
 	need("logger", "Debian package bsdutils");
-	snprintf(listen, sizeof(listen), "tcp = ( \"127.0.0.1:%d\" );\n"
-	    "udp = ( \"127.0.0.1:%d\" );", tport, uport);
-	ni_daemon(listen, true);
+	tcp_udp_daemon(&tport, &uport);
 	cr_assert_eq(run("logger -n 127.0.0.1 -P %d -T -t ltag -p "
 	    "local3.warning 'logger over tcp'", tport), 0);
 	cr_assert_eq(run("logger -n 127.0.0.1 -P %d -T --octet-count -t ltag "
@@ -755,14 +766,11 @@ Test(netin, logger_over_tcp_and_udp_lands_with_its_fields, .fini = ni_fini,
 Test(netin, python_sysloghandler_over_udp_and_tcp_lands_with_its_fields,
     .fini = ni_fini, .timeout = 60)
 {
-	char listen[256];
-	int tport = hd_free_port(SOCK_STREAM), uport = hd_free_port(SOCK_DGRAM);
+	int tport, uport;
 	size_t want = 2;
 
 	need("python3", "Debian package python3");
-	snprintf(listen, sizeof(listen), "tcp = ( \"127.0.0.1:%d\" );\n"
-	    "udp = ( \"127.0.0.1:%d\" );", tport, uport);
-	ni_daemon(listen, true);
+	tcp_udp_daemon(&tport, &uport);
 	cr_assert_eq(run("python3 -c '\n"
 	    "import logging, logging.handlers, socket\n"
 	    "for port, kind, text in ((%d, socket.SOCK_DGRAM, \"py over udp\"),"
