@@ -111,6 +111,66 @@ Test(netin, config_tls_needs_its_server_settings)
 	    "t.conf:3: listen.tls_server.client_certs: unknown value 'maybe'");
 }
 
+/* Skip the test, saying why, when cmd is not installed. */
+static void
+need(const char *cmd, const char *why)
+{
+	if (run("command -v %s >/dev/null 2>&1", cmd) != 0 &&
+	    run("test -x /usr/sbin/%s", cmd) != 0)
+		cr_skip_test("%s is not installed (%s)", cmd, why);
+}
+
+/* ---- Start-up ---- */
+
+/* A port taken by someone else stops the start, naming the config line. */
+Test(netin, a_port_in_use_stops_the_start_with_its_line)
+{
+	struct sockaddr_in sin;
+	socklen_t len = sizeof(sin);
+	char conf[256], want[128];
+	struct hd dd;
+	int fd;
+
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	cr_assert_neq(fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0), -1);
+	cr_assert_eq(bind(fd, (struct sockaddr *)&sin, sizeof(sin)), 0);
+	cr_assert_eq(listen(fd, 1), 0);
+	cr_assert_eq(getsockname(fd, (struct sockaddr *)&sin, &len), 0);
+	snprintf(conf, sizeof(conf),
+	    "listen = { socket = \"@DIR@/asynclog.sock\";\n"
+	    "  tcp = ( \"127.0.0.1:%d\" ); };\n"
+	    "outputs = ( { name = \"m\"; path = \"@DIR@/m.log\"; } );\n",
+	    ntohs(sin.sin_port));
+	hd_prepare(&dd, conf);
+	cr_assert_eq(hd_start_fails(&dd), 1);
+	snprintf(want, sizeof(want), "asynclogd.conf:2: listen.tcp "
+	    "127.0.0.1:%d: Address already in use", ntohs(sin.sin_port));
+	cr_assert(hd_log_mentions(&dd, want), "no \"%s\" in the log", want);
+	close(fd);
+	hd_stop(&dd);
+}
+
+/* A TLS key that does not go with its certificate stops the start. */
+Test(netin, a_tls_key_that_does_not_load_stops_the_start)
+{
+	struct hd dd;
+
+	need("certtool", "Debian package gnutls-bin");
+	hd_prepare(&dd,
+	    "listen = { socket = \"@DIR@/asynclog.sock\";\n"
+	    "  tls = ( \"127.0.0.1:9\" );\n"
+	    "  tls_server = { cert_file = \"@DIR@/srv.pem\";\n"
+	    "    key_file = \"@DIR@/cli-key.pem\"; client_certs = \"none\"; };"
+	    " };\n"
+	    "outputs = ( { name = \"m\"; path = \"@DIR@/m.log\"; } );\n");
+	hd_make_certs(dd.dir);
+	cr_assert_eq(hd_start_fails(&dd), 1);
+	cr_assert(hd_log_mentions(&dd, "listen.tls_server.cert_file"));
+	hd_stop(&dd);
+}
+
 /* ---- Integration ---- */
 
 static struct hd d;
@@ -181,13 +241,6 @@ lines_with(const char *path, ...)
 
 /* ---- A real rsyslog as the sender ---- */
 
-static void
-need(const char *cmd, const char *why)
-{
-	if (run("command -v %s >/dev/null 2>&1", cmd) != 0 &&
-	    run("test -x /usr/sbin/%s", cmd) != 0)
-		cr_skip_test("%s is not installed (%s)", cmd, why);
-}
 
 #define SENDER_PAD	"abcdefghijklmnopqrstuvwxyz0123456789"
 
