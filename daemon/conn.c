@@ -100,6 +100,8 @@ struct conn {
 	bool		 relp_close;	/* "close" came: answer it, then end */
 	uint32_t	 relp_close_txnr;
 	bool		 relp_evicted;	/* a frame was given up: end */
+	bool		 relp_dropped;	/* an output dropped a record of the
+					 * transactions to answer */
 
 	struct inbuf	 in;		/* unparsed bytes, within set->mem */
 	int64_t		 deadline_ns;	/* monotonic: HELLO or the started
@@ -426,8 +428,12 @@ conn_select(struct conn *c)
 static void
 conn_delivered(struct conn *c)
 {
-	if (c->kind == CONN_RELP)
+	/* A record an output it was for dropped (it stalled: overflow)
+	 * must not be answered: the sender is to send it again. */
+	if (c->kind == CONN_RELP) {
 		barrier_took(c->barrier, c->route, c->outcome.taken);
+		c->relp_dropped |= c->outcome.dropped >= 0;
+	}
 	if (c->kind != CONN_NATIVE)
 		return;
 	if (c->barrier != NULL && c->v2)
@@ -920,7 +926,7 @@ conn_task(struct task *t)
 					barrier_give_up(c->barrier,
 					    c->sync_output);
 			}
-			if (!barrier_sure(c->barrier)) {
+			if (!barrier_sure(c->barrier) || c->relp_dropped) {
 				log_limited(&conn_rl, "client %s: %u RELP "
 				    "records not surely written (an output "
 				    "stalled or dropped); closing without "

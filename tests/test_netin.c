@@ -672,8 +672,11 @@ Test(netin, relp_loses_nothing_when_the_daemon_is_killed,
 	waitpid(d.pid, NULL, 0);
 	d.pid = 0;
 	hd_restart(&d);
-	cr_assert(hd_wait(relp_all_in, &d, &n, 120000), "%ld of %ld records",
-	    relp_tally(n).unique, n);
+	cr_assert(hd_wait(relp_all_in, &d, &n, 120000), "%ld of %ld records "
+	    "(since the restart the daemon received %lld and dropped %lld, "
+	    "%lld of them overflow)", relp_tally(n).unique, n,
+	    hd_stat(&d, "total.received"), hd_stat(&d, "total.dropped_total"),
+	    hd_stat(&d, "total.dropped.overflow"));
 	t = relp_tally(n);
 	cr_log_info("relp after SIGKILL: %ld records, %ld again, %ld torn",
 	    t.unique, t.dups, t.torn);
