@@ -32,7 +32,8 @@ UNITDIR		?= $(PREFIX)/lib/systemd/system
 DEB_PACKAGES	:= build-essential pkg-config libevent-dev libconfig-dev \
 		   libcriterion-dev libsystemd-dev libzstd-dev zstd util-linux \
 		   python3 mandoc strace man-db systemd \
-		   libgnutls28-dev libpcre2-dev rsyslog rsyslog-gnutls gnutls-bin \
+		   libgnutls28-dev libpcre2-dev rsyslog rsyslog-gnutls rsyslog-relp \
+		   gnutls-bin \
 		   clang libclang-rt-14-dev
 
 CC		?= cc
