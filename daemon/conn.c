@@ -38,7 +38,7 @@
 #include "log.h"
 #include "output.h"
 #include "ratelimit.h"
-#include "relp.h"
+#include "relpserver.h"
 #include "route.h"
 #include "counters.h"
 #include "stats.h"

@@ -8,7 +8,7 @@
 
 #include <criterion/criterion.h>
 
-#include "relp.h"
+#include "relpserver.h"
 
 static ssize_t
 frame(const char *s, size_t max, struct relp_frame *f, const char **why)

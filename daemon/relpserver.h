@@ -1,5 +1,5 @@
 /*
- * relp.h: RELP frames (the Reliable Event Logging Protocol that rsyslog's
+ * relpserver.h: RELP frames (the Reliable Event Logging Protocol that rsyslog's
  * omrelp speaks), the server's side: cut a frame out of a stream and write
  * the responses. Pure functions, no I/O, no allocation; conn.c runs the
  * session (open, syslog, close) and answers a syslog frame only once its
@@ -11,8 +11,8 @@
  * A response is a frame with command "rsp" and the transaction's TXNR,
  * its data a status code and text ("200 OK").
  */
-#ifndef ASYNCLOG_RELP_H
-#define ASYNCLOG_RELP_H
+#ifndef ASYNCLOG_RELPSERVER_H
+#define ASYNCLOG_RELPSERVER_H
 
 #include <stddef.h>
 #include <stdint.h>

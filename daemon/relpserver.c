@@ -1,10 +1,10 @@
 /*
- * relp.c: RELP framing for the server side (see relp.h).
+ * relpserver.c: RELP framing for the server side (see relp.h).
  */
 #include <stdio.h>
 #include <string.h>
 
-#include "relp.h"
+#include "relpserver.h"
 
 /* Up to 9 decimal digits at *p (before end) ending at a space or, when
  * lf_ok, at LF; *p moves past them. 0 and the value, or -1 (bad), or 1
