@@ -68,6 +68,8 @@ static const struct bench_run bench_runs[] = {
 	{ "fwd-relp",		SERVER_ASYNCLOGD,	INPUT_STREAM, false, "relp" },
 	{ "rsyslog-fwd-tcp",	SERVER_RSYSLOG,		INPUT_STREAM, false, "tcp" },
 	{ "rsyslog-fwd-relp",	SERVER_RSYSLOG,		INPUT_STREAM, false, "relp" },
+	{ "tcp",		SERVER_ASYNCLOGD,	INPUT_TCP, false, NULL },
+	{ "rsyslog-tcp",	SERVER_RSYSLOG,		INPUT_TCP, false, NULL },
 };
 #define NRUNS	(sizeof(bench_runs) / sizeof(bench_runs[0]))
 
@@ -118,6 +120,8 @@ usage(FILE *f)
 	    "                       fwd-tcp, fwd-relp, rsyslog-fwd-tcp,\n"
 	    "                       rsyslog-fwd-relp (forwarding to a local rsyslog\n"
 	    "                       collector over TCP or RELP)\n"
+	    "                       tcp, rsyslog-tcp (syslog lines over TCP to\n"
+	    "                       127.0.0.1: the network input, rsyslog's imtcp)\n"
 	    "                       (default: the first five, plus the two\n"
 	    "                       -stream ones with --compare)\n"
 	    "      --compare        also run rsyslog and syslog-ng where installed\n"
@@ -301,7 +305,8 @@ bench_one(const struct bench_run *run, const struct bench_workload *w,
 		return (-1);
 	}
 	sock = run->input == INPUT_LIB ? srv.native :
-	    run->input == INPUT_STREAM ? srv.stream : srv.dgram;
+	    run->input == INPUT_STREAM ? srv.stream :
+	    run->input == INPUT_TCP ? srv.tcp : srv.dgram;
 
 	if (pipe2(go, O_CLOEXEC) == -1) {
 		fprintf(stderr, "bench: pipe: %s\n", strerror(errno));
@@ -551,6 +556,7 @@ bench_row(const char *name, size_t i, const struct bench_result *r,
 {
 	const struct bench_result	*rs_s = &res[5], *rs_d = &res[6];
 	const struct bench_result	*ng_s = &res[7], *ng_d = &res[8];
+	const struct bench_result	*rs_t = &res[10];
 	const struct bench_result	*rs, *ng;
 	size_t				 j;
 	char				 p50[24], p99[24], p999[24], hwm[24];
@@ -560,7 +566,9 @@ bench_row(const char *name, size_t i, const struct bench_result *r,
 		printf("%-17s failed (see messages above)\n", name);
 		return;
 	}
-	rs = bench_runs[i].input == INPUT_DGRAM ? rs_d : rs_s;
+	/* Against rsyslog fed the same way (TCP against its imtcp). */
+	rs = bench_runs[i].input == INPUT_DGRAM ? rs_d :
+	    bench_runs[i].input == INPUT_TCP ? rs_t : rs_s;
 	ng = bench_runs[i].input == INPUT_DGRAM ? ng_d : ng_s;
 	if (bench_runs[i].forward != NULL) {
 		/* Against rsyslog forwarding over the same protocol. */
@@ -939,6 +947,8 @@ main(int argc, char **argv)
 		if (compare) {
 			sel[5] = true;		/* rsyslog-stream */
 			sel[7] = true;		/* syslog-ng-stream */
+			sel[9] = true;		/* tcp: the network input */
+			sel[10] = true;		/* rsyslog-tcp: its imtcp */
 		}
 	}
 	for (i = 0; i < NRUNS; i++) {

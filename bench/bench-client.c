@@ -104,23 +104,6 @@ client_latency(uint64_t *lat, uint64_t n, struct bench_latency *out)
 	out->valid = true;
 }
 
-static int
-client_connect(const char *path, int type)
-{
-	struct sockaddr_un	sun;
-	int			fd;
-
-	if (bench_sockaddr(&sun, path) == -1)
-		return (-1);
-	if ((fd = socket(AF_UNIX, type | SOCK_CLOEXEC, 0)) == -1)
-		return (-1);
-	if (connect(fd, (struct sockaddr *)&sun, sizeof(sun)) == -1) {
-		close(fd);
-		return (-1);
-	}
-	return (fd);
-}
-
 /* Block until the parent closes the write end of the go pipe. */
 static void
 client_wait_go(int go_fd)
@@ -213,7 +196,7 @@ client_stream(unsigned id, const char *sock, const struct bench_workload *w,
 	llen = plen + w->size + 1;
 	if ((batch = malloc(STREAM_BATCH + llen)) == NULL ||
 	    (line = malloc(llen)) == NULL ||
-	    (fd = client_connect(sock, SOCK_STREAM)) == -1) {
+	    (fd = bench_connect(sock, SOCK_STREAM)) == -1) {
 		res->error = errno;
 		_exit(1);
 	}
@@ -264,7 +247,7 @@ client_dgram(unsigned id, const char *sock, const struct bench_workload *w,
 	plen = client_syslog_prefix(prefix, sizeof(prefix));
 	llen = plen + w->size;
 	if ((line = malloc(llen)) == NULL ||
-	    (fd = client_connect(sock, SOCK_DGRAM)) == -1) {
+	    (fd = bench_connect(sock, SOCK_DGRAM)) == -1) {
 		res->error = errno;
 		_exit(1);
 	}
@@ -307,7 +290,7 @@ client_spawn(unsigned id, enum bench_input input, const char *sock,
 	close(go[1]);
 
 	/* Child. Latency array touched now, not while the clock runs. */
-	if (id == 0 && input != INPUT_STREAM) {
+	if (id == 0 && input != INPUT_STREAM && input != INPUT_TCP) {
 		if ((lat = malloc(w->records * sizeof(*lat))) == NULL) {
 			res->error = errno;
 			_exit(1);
@@ -319,6 +302,7 @@ client_spawn(unsigned id, enum bench_input input, const char *sock,
 		client_lib(id, sock, w, o, go_fd, res, lat);
 		break;
 	case INPUT_STREAM:
+	case INPUT_TCP:
 		client_stream(id, sock, w, go_fd, res);
 		break;
 	case INPUT_DGRAM:

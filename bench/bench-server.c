@@ -133,6 +133,8 @@ server_config_asynclogd(struct bench_server *s, const struct bench_opts *o,
 	    "\tsyslog_dgram = \"%s\";\n"
 	    "\tmax_clients = 10240;\n"
 	    "\tmax_clients_per_user = 10240;\n"
+	    "\ttcp = ( \"127.0.0.1:%s\" );\n"
+	    "\tmax_clients_per_peer = 1000;\n"
 	    "};\n"
 	    "buffer = {\n"
 	    "\tchunk_size = \"512K\";\n"
@@ -142,13 +144,14 @@ server_config_asynclogd(struct bench_server *s, const struct bench_opts *o,
 	    "};\n"
 	    "shutdown = { drain_timeout_ms = 60000; };\n"
 	    "outputs = (\n%s);\n",
-	    s->native, s->stream, s->dgram, flush, output);
+	    s->native, s->stream, s->dgram, s->tcp + 4, flush, output);
 	return (server_write_file(conf, text));
 }
 
 /*
  * rsyslog at its fastest for this input that still writes every record:
  * imptcp (the multi-threaded plain TCP/unix stream input) on a unix path,
+ * imtcp (its TCP input, what a collector runs) on a 127.0.0.1 port,
  * imuxsock for the dgram socket with rate limiting off (its default of 200
  * messages per 5 s would be measuring the limiter), a large main queue with
  * big dequeue batches, and omfile writing asynchronously from a 256 KiB
@@ -196,8 +199,10 @@ server_config_rsyslog(struct bench_server *s, const struct bench_opts *o,
 	    "    CreatePath=\"on\")\n"
 	    "module(load=\"imptcp\")\n"
 	    "input(type=\"imptcp\" path=\"%s\" unlink=\"on\")\n"
+	    "module(load=\"imtcp\")\n"
+	    "input(type=\"imtcp\" address=\"127.0.0.1\" port=\"%s\")\n"
 	    "%s",
-	    s->dir, s->dgram, s->stream, action);
+	    s->dir, s->dgram, s->stream, s->tcp + 4, action);
 	return (server_write_file(conf, text));
 }
 
@@ -323,16 +328,12 @@ fail:
 static int
 server_connectable(const char *path, int type)
 {
-	struct sockaddr_un	sun;
-	int			fd, rc;
+	int fd;
 
-	if (bench_sockaddr(&sun, path) == -1)
+	if ((fd = bench_connect(path, type)) == -1)
 		return (-1);
-	if ((fd = socket(AF_UNIX, type | SOCK_CLOEXEC, 0)) == -1)
-		return (-1);
-	rc = connect(fd, (struct sockaddr *)&sun, sizeof(sun));
 	close(fd);
-	return (rc);
+	return (0);
 }
 
 /* Wait until every socket the server should have answers. */
@@ -354,7 +355,9 @@ server_wait_up(struct bench_server *s)
 		    server_connectable(s->native, SOCK_STREAM) == 0) &&
 		    server_connectable(s->stream, SOCK_STREAM) == 0 &&
 		    (s->dgram[0] == '\0' ||
-		    server_connectable(s->dgram, SOCK_DGRAM) == 0))
+		    server_connectable(s->dgram, SOCK_DGRAM) == 0) &&
+		    (s->tcp[0] == '\0' ||
+		    server_connectable(s->tcp, SOCK_STREAM) == 0))
 			return (0);
 		bench_sleep_ms(5);
 	}
@@ -386,6 +389,8 @@ server_start(struct bench_server *s, enum bench_server_kind kind,
 		snprintf(s->dgram, sizeof(s->dgram), "%s/dgram.sock", s->dir);
 	if (kind == SERVER_ASYNCLOGD)
 		snprintf(s->native, sizeof(s->native), "%s/native.sock", s->dir);
+	if (kind == SERVER_ASYNCLOGD || kind == SERVER_RSYSLOG)
+		snprintf(s->tcp, sizeof(s->tcp), "tcp:%u", bench_free_port());
 
 	switch (kind) {
 	case SERVER_ASYNCLOGD:

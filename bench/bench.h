@@ -38,6 +38,7 @@ enum bench_input {
 	INPUT_LIB,		/* libasynclog, asynclog_write/asynclog_log */
 	INPUT_STREAM,		/* syslog lines on a unix stream socket, big writes */
 	INPUT_DGRAM,		/* one datagram per record */
+	INPUT_TCP,		/* syslog lines over TCP to 127.0.0.1, big writes */
 };
 
 /* What receives them. */
@@ -91,6 +92,7 @@ struct bench_server {
 	char		 native[300];	/* asynclogd native socket */
 	char		 stream[300];	/* stream socket (syslog stream / null sink) */
 	char		 dgram[300];	/* syslog dgram socket, "" if none */
+	char		 tcp[32];	/* "tcp:PORT" on 127.0.0.1, "" if none */
 	char		 log[300];	/* the server's stderr */
 };
 
@@ -171,5 +173,9 @@ void	 bench_sleep_ms(unsigned);
 int	 bench_write_all(int fd, const char *buf, size_t len);
 /* Fill a unix address; -1 with ENAMETOOLONG if path does not fit. */
 int	 bench_sockaddr(struct sockaddr_un *, const char *path);
+/* Connect to a unix socket of type, or to "tcp:PORT" on 127.0.0.1. */
+int	 bench_connect(const char *path, int type);
+/* A free TCP port on 127.0.0.1, 0 if none. */
+unsigned bench_free_port(void);
 
 #endif

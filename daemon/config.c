@@ -14,6 +14,8 @@
 #include <sys/stat.h>
 #include <sys/un.h>
 
+#include <arpa/inet.h>
+
 #include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
@@ -687,7 +689,8 @@ config_load_listen(struct config_ctx *ctx, const config_setting_t *root,
 {
 	static const char *const known[] = { "socket", "syslog_stream",
 	    "syslog_dgram", "journal", "kmsg", "kmsg_state", "socket_mode",
-	    "max_clients", "max_clients_per_user", "frame_timeout_ms", NULL };
+	    "max_clients", "max_clients_per_user", "frame_timeout_ms", "tcp",
+	    "tls", "udp", "relp", "tls_server", "max_clients_per_peer", NULL };
 	config_setting_t	*listen;
 	const char		*paths[4];
 	const char		*keys[4] = { "socket", "syslog_stream",
@@ -722,6 +725,9 @@ config_load_listen(struct config_ctx *ctx, const config_setting_t *root,
 		return (-1);
 	if (config_get_uint(ctx, listen, "listen", "frame_timeout_ms", 1,
 	    CONFIG_MAX_MS, &c->frame_timeout_ms) == -1)
+		return (-1);
+	if (config_get_uint(ctx, listen, "listen", "max_clients_per_peer", 1,
+	    CONFIG_MAX_CLIENTS, &c->max_clients_per_peer) == -1)
 		return (-1);
 
 	/* Two listeners on one path: the second bind would unlink the first. */
@@ -1114,14 +1120,15 @@ config_check_type_keys(struct config_ctx *ctx, const config_setting_t *g,
 }
 
 /*
- * "host:port", "[v6 address]:port" -> a host (without brackets) and a port
- * from 1 to 65535. The name is resolved on the forwarder's thread at each
- * connection, not here: a collector's address may change, and a lookup can
- * block.
+ * "host:port", "[v6 address]:port" -> a host (without brackets, allocated)
+ * and a port from 1 to 65535; what names the setting in messages ("target",
+ * "listen.tcp"). A forward target's name is resolved on the forwarder's
+ * thread at each connection, not here: a collector's address may change,
+ * and a lookup can block.
  */
 static int
-config_parse_target(struct config_ctx *ctx, config_setting_t *s,
-    const char *str, struct config_output *o)
+config_parse_hostport(struct config_ctx *ctx, config_setting_t *s,
+    const char *what, const char *str, char **host_out, unsigned *port_out)
 {
 	const char	*colon, *host = str, *p;
 	size_t		 hlen;
@@ -1138,9 +1145,9 @@ config_parse_target(struct config_ctx *ctx, config_setting_t *s,
 			goto bad;
 		hlen = (size_t)(colon - str);
 		if (memchr(str, ':', hlen) != NULL)
-			return (config_error(ctx, s, "target '%s': an IPv6 "
+			return (config_error(ctx, s, "%s '%s': an IPv6 "
 			    "address goes in brackets, such as "
-			    "\"[2001:db8::1]:6514\"", str));
+			    "\"[2001:db8::1]:6514\"", what, str));
 	}
 	if (hlen == 0 || hlen > 253)
 		goto bad;
@@ -1152,36 +1159,45 @@ config_parse_target(struct config_ctx *ctx, config_setting_t *s,
 	p = colon + 1;
 	if (config_parse_digits(&p, &port) == -1 || *p != '\0' ||
 	    port == 0 || port > 65535)
-		return (config_error(ctx, s, "target '%s': bad port '%s' "
-		    "(1 to 65535)", str, colon + 1));
-	if ((o->host = strndup(host, hlen)) == NULL) {
+		return (config_error(ctx, s, "%s '%s': bad port '%s' "
+		    "(1 to 65535)", what, str, colon + 1));
+	if ((*host_out = strndup(host, hlen)) == NULL) {
 		ctx->where = "";
 		return (config_error(ctx, NULL, "out of memory"));
 	}
-	o->port = (unsigned)port;
+	*port_out = (unsigned)port;
 	return (0);
 bad:
-	return (config_error(ctx, s, "bad target '%s' (host:port, such as "
-	    "\"logs.example.com:6514\" or \"[2001:db8::1]:514\")", str));
+	return (config_error(ctx, s, "bad %s '%s' (host:port, such as "
+	    "\"logs.example.com:6514\" or \"[2001:db8::1]:514\")", what, str));
+}
+
+static int
+config_parse_target(struct config_ctx *ctx, config_setting_t *s,
+    const char *str, struct config_output *o)
+{
+	return (config_parse_hostport(ctx, s, "target", str, &o->host,
+	    &o->port));
 }
 
 /* A file TLS needs: there, readable, checked now rather than at the first
- * connection, when all the administrator sees is a failed handshake. */
+ * connection, when all the administrator sees is a failed handshake.
+ * section names the group in messages ("tls", "listen.tls_server"). */
 static int
 config_get_tls_file(struct config_ctx *ctx, const config_setting_t *tls,
-    const char *key, char **out)
+    const char *section, const char *key, char **out)
 {
 	config_setting_t	*s = NULL;
 	const char		*str;
 	int			 r;
 
-	if ((r = config_get_string(ctx, tls, "tls", key, &s, &str)) != 1)
+	if ((r = config_get_string(ctx, tls, section, key, &s, &str)) != 1)
 		return (r);
 	if (*str == '\0')
-		return (config_error(ctx, s, "tls.%s is empty", key));
+		return (config_error(ctx, s, "%s.%s is empty", section, key));
 	if (access(str, R_OK) == -1)
-		return (config_error(ctx, s, "tls.%s: cannot read '%s': %s",
-		    key, str, strerror(errno)));
+		return (config_error(ctx, s, "%s.%s: cannot read '%s': %s",
+		    section, key, str, strerror(errno)));
 	return (config_strdup(ctx, str, out) == -1 ? -1 : 1);
 }
 
@@ -1211,15 +1227,15 @@ config_load_tls(struct config_ctx *ctx, const config_setting_t *g,
 		    "certificate)"));
 	if (config_check_keys(ctx, tls, "tls", known) == -1)
 		return (-1);
-	if ((r = config_get_tls_file(ctx, tls, "ca_file",
+	if ((r = config_get_tls_file(ctx, tls, "tls", "ca_file",
 	    &o->tls_ca_file)) == -1)
 		return (-1);
 	if (r == 0)
 		return (config_error(ctx, tls, "tls.ca_file is required (the "
 		    "CA that signed the collector's certificate)"));
-	if ((rc = config_get_tls_file(ctx, tls, "cert_file",
+	if ((rc = config_get_tls_file(ctx, tls, "tls", "cert_file",
 	    &o->tls_cert_file)) == -1 ||
-	    (rk = config_get_tls_file(ctx, tls, "key_file",
+	    (rk = config_get_tls_file(ctx, tls, "tls", "key_file",
 	    &o->tls_key_file)) == -1)
 		return (-1);
 	if (rc != rk)
@@ -1641,6 +1657,147 @@ config_load_kafka(struct config_ctx *ctx, const config_setting_t *g,
 }
 
 /* ---- end of type = "kafka" ---------------------------------------- */
+/*
+ * listen.tcp / tls / udp / relp = ( "ADDRESS:PORT", ... ): numeric addresses only
+ * ("0.0.0.0:514", "[::1]:6514"), since a name would be resolved once at
+ * start-up to whatever it meant then. Two inputs on one address and port
+ * of one transport (TCP for tcp, tls and relp) would fail to bind: said here.
+ */
+static int
+config_load_netin_list(struct config_ctx *ctx, const config_setting_t *listen,
+    const char *key, enum config_netin_kind kind, struct config *c)
+{
+	config_setting_t	*list, *s;
+	struct config_netin	*n, *grown;
+	struct in6_addr		 a6;
+	struct in_addr		 a4;
+	const char		*str;
+	char			 what[32];
+	int			 i, len;
+	size_t			 j;
+
+	snprintf(what, sizeof what, "listen.%s", key);
+	if (config_get_group(ctx, listen, key, CONFIG_TYPE_LIST, &list) == -1)
+		return (-1);
+	if (list == NULL)
+		return (0);
+	len = config_setting_length(list);
+	if ((grown = realloc(c->netin, (c->nnetin + (size_t)len) *
+	    sizeof(*grown))) == NULL)
+		return (config_error(ctx, NULL, "out of memory"));
+	c->netin = grown;
+	for (i = 0; i < len; i++) {
+		s = config_setting_get_elem(list, (unsigned)i);
+		if ((str = config_setting_get_string(s)) == NULL)
+			return (config_error(ctx, s, "listen.%s: each entry "
+			    "must be a string \"ADDRESS:PORT\"", key));
+		n = &c->netin[c->nnetin];
+		memset(n, 0, sizeof(*n));
+		n->kind = kind;
+		n->line = config_setting_source_line(s);
+		if (config_parse_hostport(ctx, s, what, str, &n->address,
+		    &n->port) == -1)
+			return (-1);
+		c->nnetin++;
+		if (inet_pton(AF_INET, n->address, &a4) != 1 &&
+		    inet_pton(AF_INET6, n->address, &a6) != 1)
+			return (config_error(ctx, s, "listen.%s '%s': not an "
+			    "IP address (listening takes numeric addresses "
+			    "only, such as \"0.0.0.0:514\" or \"[::]:514\")",
+			    key, str));
+		for (j = 0; j + 1 < c->nnetin; j++) {
+			if (c->netin[j].port != n->port ||
+			    strcmp(c->netin[j].address, n->address) != 0 ||
+			    (c->netin[j].kind == CONFIG_NETIN_UDP) !=
+			    (kind == CONFIG_NETIN_UDP))
+				continue;
+			return (config_error(ctx, s, "listen.%s '%s' is already "
+			    "used on line %d", key, str, c->netin[j].line));
+		}
+	}
+	return (0);
+}
+
+/* listen.tls_server: our certificate and key, and how clients are
+ * verified (client_certs, with ca_file). */
+static int
+config_load_tls_server(struct config_ctx *ctx, const config_setting_t *listen,
+    struct config *c)
+{
+	static const char *const known[] = { "cert_file", "key_file",
+	    "ca_file", "client_certs", NULL };
+	static const char *const modes[] = { "required", "optional", "none",
+	    NULL };
+	config_setting_t	*tls, *s;
+	bool			 any_tls = false;
+	size_t			 i;
+	int			 r, v;
+
+	for (i = 0; i < c->nnetin; i++)
+		any_tls |= c->netin[i].kind == CONFIG_NETIN_TLS;
+	if (config_get_group(ctx, listen, "tls_server", CONFIG_TYPE_GROUP,
+	    &tls) == -1)
+		return (-1);
+	if (tls == NULL) {
+		if (!any_tls)
+			return (0);
+		return (config_error(ctx, config_setting_get_member(listen,
+		    "tls"), "listen.tls needs listen.tls_server = { "
+		    "cert_file = \"...\"; key_file = \"...\"; ca_file = "
+		    "\"...\"; }"));
+	}
+	if (config_check_keys(ctx, tls, "listen.tls_server", known) == -1)
+		return (-1);
+	v = (int)c->tls_client_certs;
+	if (config_get_enum(ctx, tls, "listen.tls_server", "client_certs",
+	    modes, "\"required\", \"optional\" or \"none\"", &v) == -1)
+		return (-1);
+	c->tls_client_certs = (enum config_client_certs)v;
+	if ((r = config_get_tls_file(ctx, tls, "listen.tls_server",
+	    "cert_file", &c->tls_cert_file)) == -1)
+		return (-1);
+	if (r == 0)
+		return (config_error(ctx, tls, "listen.tls_server.cert_file "
+		    "is required (the certificate we show clients)"));
+	if ((r = config_get_tls_file(ctx, tls, "listen.tls_server",
+	    "key_file", &c->tls_key_file)) == -1)
+		return (-1);
+	if (r == 0)
+		return (config_error(ctx, tls, "listen.tls_server.key_file "
+		    "is required (the key of cert_file)"));
+	if ((r = config_get_tls_file(ctx, tls, "listen.tls_server",
+	    "ca_file", &c->tls_ca_file)) == -1)
+		return (-1);
+	s = config_setting_get_member(tls, "client_certs");
+	if (r == 0 && c->tls_client_certs != CLIENT_CERTS_NONE)
+		return (config_error(ctx, s != NULL ? s : tls,
+		    "listen.tls_server.ca_file is required to verify client "
+		    "certificates (or client_certs = \"none\")"));
+	return (0);
+}
+
+/* The network inputs of listen (called after config_load_listen). */
+static int
+config_load_netin(struct config_ctx *ctx, const config_setting_t *root,
+    struct config *c)
+{
+	config_setting_t	*listen = config_setting_get_member(root,
+				    "listen");
+
+	if (listen == NULL)
+		return (0);
+	if (config_load_netin_list(ctx, listen, "tcp", CONFIG_NETIN_TCP,
+	    c) == -1 ||
+	    config_load_netin_list(ctx, listen, "tls", CONFIG_NETIN_TLS,
+	    c) == -1 ||
+	    config_load_netin_list(ctx, listen, "udp", CONFIG_NETIN_UDP,
+	    c) == -1 ||
+	    config_load_netin_list(ctx, listen, "relp", CONFIG_NETIN_RELP,
+	    c) == -1)
+		return (-1);
+	return (config_load_tls_server(ctx, listen, c));
+}
+
 /*
  * filter = "EXPRESSION" (filter.h), and final = true|false. A filter's
  * error names the column within the string and the token found there.
@@ -2245,6 +2402,8 @@ config_load_sections(struct config_ctx *ctx, config_setting_t *root,
 		rc = -1;
 	if (config_load_listen(ctx, root, c) == -1)
 		rc = -1;
+	if (config_load_netin(ctx, root, c) == -1)
+		rc = -1;
 	if (config_load_buffer(ctx, root, c) == -1)
 		rc = -1;
 	if (config_load_shutdown(ctx, root, c) == -1)
@@ -2696,5 +2855,11 @@ config_free(struct config *c)
 	free(c->kmsg);
 	free(c->kmsg_state);
 	free(c->stats_file);
+	for (i = 0; i < c->nnetin; i++)
+		free(c->netin[i].address);
+	free(c->netin);
+	free(c->tls_cert_file);
+	free(c->tls_key_file);
+	free(c->tls_ca_file);
 	free(c);
 }

@@ -71,6 +71,27 @@ struct config_kafka {
 	struct config_kafka_prop *props;
 };
 
+/* A network input (listen.tcp, listen.tls, listen.udp). */
+enum config_netin_kind {
+	CONFIG_NETIN_TCP,	/* RFC 6587: octet counting or LF, per connection */
+	CONFIG_NETIN_TLS,	/* the same inside TLS (RFC 5425) */
+	CONFIG_NETIN_UDP,	/* RFC 5426: one message per datagram */
+	CONFIG_NETIN_RELP,	/* RELP: acknowledged once written */
+};
+
+enum config_client_certs {
+	CLIENT_CERTS_REQUIRED,	/* a verified client certificate or no session */
+	CLIENT_CERTS_OPTIONAL,	/* verified when one is shown */
+	CLIENT_CERTS_NONE,	/* not asked for */
+};
+
+struct config_netin {
+	enum config_netin_kind kind;
+	char		*address;	/* numeric, without brackets */
+	unsigned	 port;
+	int		 line;		/* where it was defined, for messages */
+};
+
 struct config_output {
 	char		*name;
 	enum config_output_type type;
@@ -150,6 +171,14 @@ struct config {
 	unsigned	 max_clients_per_user;	/* 0 = a quarter of max_clients */
 	unsigned	 frame_timeout_ms;	/* HELLO and a started frame must
 						 * come whole within this */
+	unsigned	 max_clients_per_peer;	/* network: per address; 0 = a
+						 * quarter of max_clients */
+	size_t		 nnetin;
+	struct config_netin *netin;	/* listen.tcp, listen.tls, listen.udp */
+	char		*tls_cert_file;	/* listen.tls_server: ours */
+	char		*tls_key_file;
+	char		*tls_ca_file;	/* verifies clients; NULL with "none" */
+	enum config_client_certs tls_client_certs;
 	size_t		 client_memory;	/* all connections' read buffers */
 	unsigned	 drain_timeout_ms;	/* SIGTERM: how long to drain */
 	unsigned	 ratelimit_interval_ms;	/* per-sender window */

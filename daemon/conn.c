@@ -10,8 +10,17 @@
  *
  * A malformed frame ends this connection only, with a counted `malformed`
  * drop and one (rate-limited) line in the daemon's log.
+ *
+ * A network peer (conn_spawn_peer) is a syslog stream like the local one,
+ * known by its address instead of SO_PEERCRED; under TLS its task first
+ * completes the handshake (within frame_timeout_ms) and then reads through
+ * the session, so backpressure, deadlines and the shared read budget work
+ * the same for it.
  */
 #include <sys/socket.h>
+
+#include <arpa/inet.h>
+#include <poll.h>
 
 #include <errno.h>
 #include <stdio.h>
@@ -30,16 +39,19 @@
 #include "log.h"
 #include "output.h"
 #include "ratelimit.h"
+#include "relpserver.h"
 #include "route.h"
 #include "counters.h"
 #include "deferred.h"
 #include "stats.h"
 #include "syslog.h"
 #include "task.h"
+#include "tls.h"
 #include "unit.h"
 #include "wire.h"
 
 #define CONN_REPLY_TIMEOUT_MS	5000
+#define CONN_RELP_MAX_ACKS	1024	/* RELP transactions answered at once */
 
 enum conn_action {
 	CONN_NEED_MORE,		/* read more bytes */
@@ -47,6 +59,7 @@ enum conn_action {
 	CONN_SKIP,		/* frame handled, consume it */
 	CONN_REPLY,		/* c->reply is ready to send */
 	CONN_SYNC,		/* wait for sync=always outputs, then reply */
+	CONN_ACK,		/* RELP: wait until written, then answer */
 	CONN_CLOSE,
 };
 
@@ -59,6 +72,7 @@ struct conn_set {
 	struct inbuf_budget mem;	/* every connection's read buffer */
 	struct dropreport *drops;	/* what clients say they dropped */
 	bool		 closing;	/* past the drain deadline: no budget */
+	struct tls_creds *tls;		/* the tls input's, for its sessions */
 };
 
 struct conn {
@@ -76,6 +90,24 @@ struct conn {
 					 * that names none */
 	size_t		 comm_len;	/* 0 = unknown */
 	char		 name[64];	/* "pid 42 (tag)" for messages */
+	bool		 net;		/* a network peer (conn_spawn_peer) */
+	char		 peer[INET6_ADDRSTRLEN]; /* its address */
+	size_t		 peer_len;
+	struct tls_conn	*tls;		/* its TLS session, NULL for none */
+	bool		 handshaken;	/* the TLS handshake is done */
+	short		 tls_events;	/* POLLIN/POLLOUT the session waits for */
+	char		 peer_cert[RECORD_PEER_CERT_MAX + 1]; /* name in its
+					 * verified certificate */
+	size_t		 peer_cert_len;	/* 0 = none */
+	uint32_t	*relp_acks;	/* RELP: transactions to answer once
+					 * written (CONN_RELP_MAX_ACKS) */
+	unsigned	 relp_nacks;
+	bool		 relp_flush;	/* answer them before reading on */
+	bool		 relp_close;	/* "close" came: answer it, then end */
+	uint32_t	 relp_close_txnr;
+	bool		 relp_evicted;	/* a frame was given up: end */
+	bool		 relp_dropped;	/* an output dropped a record of the
+					 * transactions to answer */
 
 	struct inbuf	 in;		/* unparsed bytes, within set->mem */
 	int64_t		 deadline_ns;	/* monotonic: HELLO or the started
@@ -129,11 +161,13 @@ conn_cleanup(struct task *t)
 	LIST_REMOVE(c, entry);
 	c->set->n--;
 	counters_clients--;
+	tls_conn_free(c->tls);
 	if (close(c->fd) == -1)
 		log_warn("close: %s", strerror(errno));
 	task_cond_broadcast(&c->set->ended);
 	free(c->barrier);
 	deferred_free(c->deferred);
+	free(c->relp_acks);
 	free(c->reply);
 	free(c->frame);
 	inbuf_free(&c->in, &c->set->mem);
@@ -155,6 +189,24 @@ conn_malformed(struct conn *c, const char *why)
 	conn_drop(c, DROP_MALFORMED);
 	log_limited(&conn_rl, "client %s: malformed input (%s); closing the "
 	    "connection", c->name, why);
+}
+
+/* Read through the TLS session: as recv(2), and a broken session is
+ * said in the log (ECONNRESET, so the caller says no more). */
+static ssize_t
+conn_tls_read(struct conn *c, size_t room)
+{
+	char err[256];
+	ssize_t n;
+
+	n = tls_recv(c->tls, c->in.buf + c->in.len, room, &c->tls_events,
+	    err, sizeof(err));
+	if (n == -1 && errno == EPROTO) {
+		log_limited(&conn_rl, "client %s: %s; closing the connection",
+		    c->name, err);
+		errno = ECONNRESET;
+	}
+	return n;
 }
 
 /*
@@ -180,9 +232,13 @@ conn_read(struct conn *c)
 		errno = ENOBUFS;
 		return -1;
 	}
-	do
-		n = recv(c->fd, c->in.buf + c->in.len, room, MSG_DONTWAIT);
-	while (n == -1 && errno == EINTR);
+	if (c->tls != NULL)
+		n = conn_tls_read(c, room);
+	else
+		do
+			n = recv(c->fd, c->in.buf + c->in.len, room,
+			    MSG_DONTWAIT);
+		while (n == -1 && errno == EINTR);
 	if (n > 0) {
 		c->in.len += n;
 		c->now_ns = clock_now_ns();
@@ -219,7 +275,12 @@ conn_drop_unfinished(struct conn *c)
 
 	if (conn_partial_record(c))
 		counters_input_drop(DROP_OVERFLOW, 1);
-	if (c->kind == CONN_NATIVE) {
+	if (c->kind == CONN_RELP) {
+		/* Its transaction cannot be answered: the connection ends,
+		 * and the sender sends again what it has no answer for. */
+		c->relp_evicted = true;
+		c->skip = 0;
+	} else if (c->kind == CONN_NATIVE) {
 		c->skip = wire_frame_len(p, pending);
 	} else {
 		/* With room for nothing, any frame is "too large": framing
@@ -349,6 +410,14 @@ conn_stamp(struct conn *c)
 	route_stamp(&c->rec, &c->cred, c->now_ns);
 	c->rec.unit = c->unit;
 	c->rec.unit_len = c->unit_len;
+	if (c->net) {
+		c->rec.host = c->peer;
+		c->rec.host_len = c->peer_len;
+	}
+	if (c->peer_cert_len > 0) {
+		c->rec.peer_cert = c->peer_cert;
+		c->rec.peer_cert_len = c->peer_cert_len;
+	}
 }
 
 /*
@@ -379,6 +448,12 @@ conn_select(struct conn *c)
 static void
 conn_delivered(struct conn *c)
 {
+	/* A record an output it was for dropped (it stalled: overflow)
+	 * must not be answered: the sender is to send it again. */
+	if (c->kind == CONN_RELP) {
+		barrier_took(c->barrier, c->route, c->outcome.taken);
+		c->relp_dropped |= c->outcome.dropped >= 0;
+	}
 	if (c->kind != CONN_NATIVE)
 		return;
 	if (c->barrier != NULL && c->v2)
@@ -643,7 +718,12 @@ conn_parse_syslog(struct conn *c)
 	if (!route_admit(c->route, &c->rl, c->name, c->now_ns))
 		return CONN_SKIP;
 	memset(&c->rec, 0, sizeof(c->rec));
-	syslog_parse_local(msg, msg_len, c->now_ns, &c->rec);
+	/* A network peer may relay others' records: its messages name
+	 * their host. A local one's never do. */
+	if (c->net)
+		syslog_parse_relayed(msg, msg_len, c->now_ns, &c->rec);
+	else
+		syslog_parse_local(msg, msg_len, c->now_ns, &c->rec);
 	conn_stamp(c);
 	if (c->rec.tag_len == 0) {
 		c->rec.tag = c->comm;
@@ -652,10 +732,108 @@ conn_parse_syslog(struct conn *c)
 	return conn_select(c);
 }
 
+/*
+ * RELP: the next frame. "open" is answered at once with what we speak. A
+ * "syslog" frame's record goes the way of any syslog message from the
+ * network, and its transaction is answered later (CONN_ACK), once every
+ * output that took the record has written it: when the peer has nothing
+ * more queued, when CONN_RELP_MAX_ACKS wait, at "close" (answered last,
+ * then the connection ends) and at the end of the stream.
+ */
+static enum conn_action
+conn_parse_relp(struct conn *c)
+{
+	const char *why = "bad frame";
+	struct relp_frame f;
+	ssize_t n;
+
+	if (c->relp_evicted || (c->relp_close && c->relp_nacks == 0))
+		return CONN_CLOSE;
+	n = relp_frame(c->in.buf + c->in.off, inbuf_pending(&c->in),
+	    route_config(c->route)->max_record, &f, &why);
+	if (n == 0 && !c->eof)
+		return CONN_NEED_MORE;
+	if (n == 0 && c->relp_nacks > 0)
+		return CONN_ACK;
+	if (n == 0) {
+		if (inbuf_pending(&c->in) > 0 && !c->draining)
+			conn_malformed(c, "connection closed inside a RELP "
+			    "frame");
+		return CONN_CLOSE;
+	}
+	if (n == -1) {
+		conn_malformed(c, why);
+		return CONN_CLOSE;
+	}
+	if (strcmp(f.command, "syslog") == 0) {
+		c->relp_acks[c->relp_nacks++] = f.txnr;
+		if (n == RELP_FRAME_TOO_LARGE) {
+			c->skip = f.header + f.len + 1;
+			counters_input_drop(DROP_TOO_LARGE, 1);
+			log_limited(&conn_rl, "client %s: RELP message longer "
+			    "than max_record; dropped", c->name);
+			return CONN_SKIP;
+		}
+		c->consume = n;
+		if (!route_admit(c->route, &c->rl, c->name, c->now_ns))
+			return CONN_SKIP;
+		memset(&c->rec, 0, sizeof(c->rec));
+		syslog_parse_relayed(f.data, f.len, c->now_ns, &c->rec);
+		conn_stamp(c);
+		return conn_select(c);
+	}
+	if (n == RELP_FRAME_TOO_LARGE) {
+		conn_malformed(c, "a RELP command with too much data");
+		return CONN_CLOSE;
+	}
+	c->consume = n;
+	if (strcmp(f.command, "open") == 0) {
+		if (conn_set_reply(c, 128) == CONN_CLOSE)
+			return CONN_CLOSE;
+		c->reply_len = relp_rsp(c->reply, 128, f.txnr, RELP_OPEN_OK,
+		    sizeof(RELP_OPEN_OK) - 1);
+		return CONN_REPLY;
+	}
+	if (strcmp(f.command, "close") == 0) {
+		c->relp_close = true;
+		c->relp_close_txnr = f.txnr;
+		return CONN_ACK;
+	}
+	conn_malformed(c, "a RELP command other than open, syslog, close");
+	return CONN_CLOSE;
+}
+
+/* The answers to the transactions taken so far ("200 OK"), and to
+ * "close" when it came. */
+static enum conn_action
+conn_relp_answer(struct conn *c)
+{
+	size_t need = (c->relp_nacks + 1) * 32, off = 0;
+	unsigned i;
+
+	if (conn_set_reply(c, need) == CONN_CLOSE)
+		return CONN_CLOSE;
+	for (i = 0; i < c->relp_nacks; i++)
+		off += relp_rsp(c->reply + off, need - off, c->relp_acks[i],
+		    RELP_OK, sizeof(RELP_OK) - 1);
+	if (c->relp_close)
+		off += relp_rsp(c->reply + off, need - off, c->relp_close_txnr,
+		    "", 0);
+	c->reply_len = off;
+	c->relp_nacks = 0;
+	return CONN_REPLY;
+}
+
 static enum conn_action
 conn_parse(struct conn *c)
 {
 	size_t avail;
+
+	/* RELP answers come first, even while an oversize frame is being
+	 * discarded: the task asks for them when it would wait to read. */
+	if (c->kind == CONN_RELP && (c->relp_flush ||
+	    c->relp_nacks == CONN_RELP_MAX_ACKS))
+		return CONN_ACK;
 
 	if (c->skip > 0) {
 		avail = c->in.len - c->in.off;
@@ -675,6 +853,8 @@ conn_parse(struct conn *c)
 	}
 	if (c->kind == CONN_NATIVE)
 		return conn_parse_native(c);
+	if (c->kind == CONN_RELP)
+		return conn_parse_relp(c);
 	return conn_parse_syslog(c);
 }
 
@@ -737,6 +917,48 @@ conn_past_deadline(struct conn *c)
 	return true;
 }
 
+/* The direction the connection's next read waits for: a TLS session may
+ * need to write (a key update) before it can read. */
+static short
+conn_read_events(const struct conn *c)
+{
+	return c->tls != NULL && c->tls_events == POLLOUT ? EV_WRITE : EV_READ;
+}
+
+/*
+ * One step of the TLS handshake: 0 done, 1 wait (c->tls_events), -1 failed
+ * (said in the log). Done, the name in a verified client certificate is
+ * kept for its records and messages.
+ */
+static int
+conn_tls_step(struct conn *c)
+{
+	char err[256];
+	int r;
+
+	if ((r = tls_handshake(c->tls, &c->tls_events, err, sizeof(err))) == 1)
+		return 1;
+	if (r == -1) {
+		log_limited(&conn_rl, "client %s: %s; closing the connection",
+		    c->name, err);
+		return -1;
+	}
+	c->handshaken = true;
+	c->tls_events = POLLIN;
+	c->deadline_ns = 0;
+	c->peer_cert_len = tls_peer_cert_name(c->tls, c->peer_cert,
+	    sizeof(c->peer_cert));
+	if (c->peer_cert_len > 0) {
+		char esc[4 * 32 + 1];
+		ssize_t n = format_escape_text(c->peer_cert, c->peer_cert_len >
+		    32 ? 32 : c->peer_cert_len, esc, sizeof(esc) - 1);
+
+		snprintf(c->name, sizeof(c->name), "peer %s (%.*s)", c->peer,
+		    (int)(n < 0 ? 0 : n), esc);
+	}
+	return 0;
+}
+
 static enum task_step
 conn_task(struct task *t)
 {
@@ -745,6 +967,23 @@ conn_task(struct task *t)
 	ssize_t n;
 
 	TASK_BEGIN(t);
+	/* A TLS peer must finish its handshake within frame_timeout_ms, as
+	 * a frame must: one that never does holds a slot no longer. */
+	while (c->tls != NULL && !c->handshaken) {
+		if ((n = conn_tls_step(c)) == -1)
+			goto done;
+		if (n == 0)
+			break;
+		TASK_AWAIT_FD(t, c->fd, conn_read_events(c),
+		    conn_read_wait_ms(c));
+		if (t->result == TASK_TIMEOUT) {
+			log_limited(&conn_rl, "client %s: TLS handshake not "
+			    "finished within frame_timeout_ms (%u ms); closing "
+			    "the connection", c->name,
+			    route_config(c->route)->frame_timeout_ms);
+			goto done;
+		}
+	}
 	for (;;) {
 		act = conn_parse(c);
 		if (act == CONN_CLOSE)
@@ -771,7 +1010,34 @@ conn_task(struct task *t)
 			conn_consume(c);
 			continue;
 		}
-		if (act == CONN_SYNC) {
+		if (act == CONN_ACK) {
+			/* RELP: a transaction is answered only once every
+			 * output that took its record has written it. One
+			 * that is not surely written gets no answer: the
+			 * connection ends and the sender sends it again. */
+			conn_consume(c);
+			c->relp_flush = false;
+			barrier_begin(c->barrier, c->route, true);
+			while ((c->sync_output = barrier_next(c->barrier,
+			    c->route)) != NULL) {
+				TASK_AWAIT_COND(t, output_progress(c->sync_output),
+				    (int)route_config(c->route)->stall_timeout_ms);
+				if (t->result == TASK_TIMEOUT)
+					barrier_give_up(c->barrier,
+					    c->sync_output);
+			}
+			if (!barrier_sure(c->barrier) || c->relp_dropped) {
+				log_limited(&conn_rl, "client %s: %u RELP "
+				    "records not surely written (an output "
+				    "stalled or dropped); closing without "
+				    "answering them, so that the sender sends "
+				    "them again", c->name, c->relp_nacks);
+				break;
+			}
+			if (conn_relp_answer(c) == CONN_CLOSE)
+				break;
+			act = CONN_REPLY;
+		} else if (act == CONN_SYNC) {
 			conn_consume(c);
 			if (c->barrier == NULL && (c->barrier =
 			    calloc(1, sizeof(*c->barrier))) == NULL)
@@ -852,12 +1118,18 @@ conn_task(struct task *t)
 				    c->name, strerror(errno));
 			break;
 		}
+		if (c->kind == CONN_RELP && c->relp_nacks > 0) {
+			/* The peer has nothing more queued: answer. */
+			c->relp_flush = true;
+			continue;
+		}
 		if (c->draining && inbuf_pending(&c->in) == 0)
 			break;	/* everything the client sent is taken */
 		inbuf_idle(&c->in, &c->set->mem);
 		conn_idle_frame(c);
 		c->reading = true;
-		TASK_AWAIT_FD(t, c->fd, EV_READ, conn_read_wait_ms(c));
+		TASK_AWAIT_FD(t, c->fd, conn_read_events(c),
+		    conn_read_wait_ms(c));
 		c->reading = false;
 		if (conn_past_deadline(c))
 			break;
@@ -899,7 +1171,15 @@ conn_set_free(struct conn_set *set)
 	conn_close_all(set);
 	inbuf_budget_free(&set->mem);
 	dropreport_free(set->drops);
+	tls_creds_free(set->tls);
 	free(set);
+}
+
+void
+conn_set_hold_tls(struct conn_set *set, struct tls_creds *creds)
+{
+	tls_creds_free(set->tls);
+	set->tls = creds;
 }
 
 unsigned
@@ -921,46 +1201,89 @@ conn_count_uid(const struct conn_set *set, uid_t uid)
 	unsigned n = 0;
 
 	LIST_FOREACH(c, &set->list, entry)
-		n += c->cred.uid == uid;
+		n += !c->net && c->cred.uid == uid;
+	return n;
+}
+
+static unsigned
+conn_count_peer(const struct conn_set *set, const char *addr)
+{
+	const struct conn *c;
+	unsigned n = 0;
+
+	LIST_FOREACH(c, &set->list, entry)
+		n += c->net && strcmp(c->peer, addr) == 0;
 	return n;
 }
 
 /*
- * May this peer have a connection? Not past max_clients; one user (uid)
- * not past its share of them, so that one user cannot lock the others out;
- * and the last few slots are kept for root and the daemon's own user, so
- * that `asynclog --stats` still answers during such an attack.
+ * May this peer have a connection? Not past max_clients; one user (uid),
+ * or one network address, not past its share of them
+ * (max_clients_per_user, max_clients_per_peer), so that one cannot lock
+ * the others out; and the last few slots are kept for root and the
+ * daemon's own user, so that `asynclog --stats` still answers during such
+ * an attack. peer is NULL for a local client.
  */
 static bool
-conn_may_join(struct conn_set *set, const struct ucred *cred)
+conn_may_join(struct conn_set *set, const struct ucred *cred,
+    const char *peer)
 {
 	const struct config *conf = route_config(set->route);
-	unsigned max = conf->max_clients, reserve, share;
-	bool privileged = cred->uid == 0 || cred->uid == geteuid();
+	unsigned max = conf->max_clients, reserve, share, per;
+	bool privileged = peer == NULL && (cred->uid == 0 ||
+	    cred->uid == geteuid());
+	char who[64];
 
+	if (peer != NULL)
+		snprintf(who, sizeof(who), "peer %s", peer);
+	else
+		snprintf(who, sizeof(who), "uid %ld", (long)cred->uid);
 	reserve = max / 16 < 1 ? 1 : max / 16 > 64 ? 64 : max / 16;
-	share = conf->max_clients_per_user != 0 ? conf->max_clients_per_user :
-	    (max / 4 < 1 ? 1 : max / 4);
+	per = peer != NULL ? conf->max_clients_per_peer :
+	    conf->max_clients_per_user;
+	share = per != 0 ? per : (max / 4 < 1 ? 1 : max / 4);
 	if (set->n >= max) {
 		log_limited(&conn_rl, "too many clients (%u); refusing a "
-		    "connection from uid %ld", set->n, (long)cred->uid);
+		    "connection from %s", set->n, who);
 		return false;
 	}
 	if (privileged || max <= reserve)
 		return true;
 	if (set->n >= max - reserve) {
 		log_limited(&conn_rl, "%u clients; the last %u of max_clients "
-		    "are kept for root: refusing uid %ld", set->n, reserve,
-		    (long)cred->uid);
+		    "are kept for root: refusing %s", set->n, reserve, who);
 		return false;
 	}
-	if (conn_count_uid(set, cred->uid) >= share) {
-		log_limited(&conn_rl, "uid %ld has %u connections, its share "
-		    "of max_clients (max_clients_per_user); refusing another",
-		    (long)cred->uid, share);
+	if ((peer != NULL ? conn_count_peer(set, peer) :
+	    conn_count_uid(set, cred->uid)) >= share) {
+		log_limited(&conn_rl, "%s has %u connections, its share "
+		    "of max_clients (%s); refusing another", who, share,
+		    peer != NULL ? "max_clients_per_peer" :
+		    "max_clients_per_user");
 		return false;
 	}
 	return true;
+}
+
+/* Start c's task and count it in; frees c and closes fd on failure. */
+static int
+conn_start(struct conn_set *set, struct conn *c)
+{
+	c->set = set;
+	c->route = set->route;
+	c->max_frame = route_config(c->route)->max_record + WIRE_RECORD_OVERHEAD;
+	if (task_spawn(set->base, &c->task, "conn", conn_task, conn_cleanup,
+	    c) == -1) {
+		tls_conn_free(c->tls);
+		close(c->fd);
+		free(c);
+		return -1;
+	}
+	LIST_INSERT_HEAD(&set->list, c, entry);
+	set->n++;
+	counters_clients++;
+	counters_connections++;
+	return 0;
 }
 
 int
@@ -972,14 +1295,12 @@ conn_spawn(struct conn_set *set, int fd, enum conn_kind kind)
 
 	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) == -1)
 		cred = (struct ucred){ -1, (uid_t)-1, (gid_t)-1 };
-	if (!conn_may_join(set, &cred)) {
+	if (!conn_may_join(set, &cred, NULL)) {
 		counters_refused++;
 		goto fail;
 	}
 	if ((c = calloc(1, sizeof(*c))) == NULL)
 		goto fail;
-	c->set = set;
-	c->route = set->route;
 	c->kind = kind;
 	c->fd = fd;
 	c->cred = cred;
@@ -991,16 +1312,53 @@ conn_spawn(struct conn_set *set, int fd, enum conn_kind kind)
 		    sizeof(c->comm));
 	snprintf(c->name, sizeof(c->name), "pid %ld", (long)c->cred.pid);
 	c->rl.pid = c->cred.pid;
-	c->max_frame = route_config(c->route)->max_record + WIRE_RECORD_OVERHEAD;
-	if (task_spawn(set->base, &c->task, "conn", conn_task, conn_cleanup,
-	    c) == -1)
-		goto fail;
-	LIST_INSERT_HEAD(&set->list, c, entry);
-	set->n++;
-	counters_clients++;
-	counters_connections++;
-	return 0;
+	return conn_start(set, c);
 fail:
+	close(fd);
+	return -1;
+}
+
+int
+conn_spawn_peer(struct conn_set *set, int fd, const struct conn_peer *peer)
+{
+	struct conn *c = NULL;
+	char err[256];
+
+	if (!conn_may_join(set, &(struct ucred){ -1, (uid_t)-1, (gid_t)-1 },
+	    peer->addr)) {
+		counters_refused++;
+		goto fail;
+	}
+	if ((c = calloc(1, sizeof(*c))) == NULL)
+		goto fail;
+	c->kind = peer->relp ? CONN_RELP : CONN_SYSLOG_STREAM;
+	c->fd = fd;
+	c->cred = (struct ucred){ -1, (uid_t)-1, (gid_t)-1 };
+	c->net = true;
+	if (peer->relp && ((c->relp_acks = calloc(CONN_RELP_MAX_ACKS,
+	    sizeof(*c->relp_acks))) == NULL || (c->barrier = calloc(1,
+	    sizeof(*c->barrier))) == NULL))
+		goto fail;
+	snprintf(c->peer, sizeof(c->peer), "%s", peer->addr);
+	c->peer_len = strlen(c->peer);
+	snprintf(c->name, sizeof(c->name), strchr(c->peer, ':') != NULL ?
+	    "peer [%s]:%u" : "peer %s:%u", c->peer, peer->port);
+	c->rl.pid = -1;
+	if (peer->tls != NULL) {
+		if ((c->tls = tls_server_new(peer->tls, fd, peer->client_certs,
+		    c->peer, err, sizeof(err))) == NULL) {
+			log_limited(&conn_rl, "client %s: %s", c->name, err);
+			goto fail;
+		}
+		c->deadline_ns = clock_mono_ns() + (int64_t)route_config(
+		    set->route)->frame_timeout_ms * 1000000;
+	}
+	return conn_start(set, c);
+fail:
+	if (c != NULL) {
+		free(c->relp_acks);
+		free(c->barrier);
+	}
 	free(c);
 	close(fd);
 	return -1;
@@ -1057,6 +1415,13 @@ conn_drop_leftovers(struct conn *c)
 		if (act == CONN_DELIVER) {
 			route_drop_pending(c->route, &c->pending, DROP_SHUTDOWN);
 			n++;
+		}
+		if (act == CONN_ACK) {
+			/* No answer now: the sender sends them again. */
+			c->relp_nacks = 0;
+			c->relp_flush = false;
+			if (c->relp_close)
+				break;
 		}
 		if (act != CONN_NEED_MORE) {
 			conn_consume(c);

@@ -12,8 +12,11 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "config.h"
+
 struct dropreport;
 struct event_base;
+struct tls_creds;
 struct route;
 struct conn_set;
 struct task_cond;
@@ -21,6 +24,7 @@ struct task_cond;
 enum conn_kind {
 	CONN_NATIVE,
 	CONN_SYSLOG_STREAM,
+	CONN_RELP,		/* a network peer speaking RELP */
 };
 
 /* The set of live connections, delivering through route. */
@@ -34,6 +38,29 @@ struct dropreport *conn_set_drops(struct conn_set *);
  * refusal) and start its task, if the peer may join: within max_clients
  * and its user's share of them (max_clients_per_user). */
 int	conn_spawn(struct conn_set *, int fd, enum conn_kind);
+
+/*
+ * A client from the network (netin.c): its address is what it is known by
+ * (the trusted host of its records, its share of max_clients per address,
+ * max_clients_per_peer); with tls set, a TLS session is negotiated first,
+ * within frame_timeout_ms, and the name in a verified client certificate is
+ * recorded too. With relp set, the peer speaks RELP: each syslog frame is
+ * acknowledged once every output that took its record has written it.
+ */
+struct conn_peer {
+	const char	*addr;		/* numeric, "192.0.2.1" or "2001:db8::1" */
+	unsigned	 port;
+	struct tls_creds *tls;		/* NULL: plain TCP */
+	enum config_client_certs client_certs;
+	bool		 relp;		/* RELP instead of syslog framing */
+};
+
+/* The set owns creds from now on (TLS sessions of its connections use
+ * them to their end) and frees them with itself. */
+void	conn_set_hold_tls(struct conn_set *, struct tls_creds *creds);
+
+/* As conn_spawn, for a syslog stream from a network peer. */
+int	conn_spawn_peer(struct conn_set *, int fd, const struct conn_peer *);
 
 unsigned conn_count(const struct conn_set *);
 

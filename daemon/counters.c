@@ -28,6 +28,7 @@ static const char *counters_reasons[DROP_NREASONS] = {
 	[DROP_UNDELIVERED] = "undelivered",
 	[DROP_KERNEL_OVERRUN] = "kernel_overrun",
 	[DROP_SPOOL_FULL] = "spool_full",
+	[DROP_UDP_OVERRUN] = "udp_overrun",
 };
 
 uint64_t

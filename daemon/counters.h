@@ -29,6 +29,8 @@ enum drop_reason {
 				 * them; kafka: librdkafka gave up on them */
 	DROP_KERNEL_OVERRUN,	/* overwritten in the kernel's log before read */
 	DROP_SPOOL_FULL,	/* a forward output's spool was full (max_size, disk) */
+	DROP_UDP_OVERRUN,	/* UDP datagrams the kernel dropped, its receive
+				 * buffer full (SO_RXQ_OVFL) */
 	DROP_NREASONS
 };
 

@@ -1,15 +1,19 @@
 /* SPDX-License-Identifier: ISC */
 /*
- * dgram.c: the syslog datagram input task. In the order things happen to a
- * record: recvmsg one datagram with its sender's credentials, admit it
- * under that sender's rate limit, parse it (RFC 3164/5424), stamp, select
- * and deliver it through route without ever waiting. The sender's systemd
+ * dgram.c: the syslog datagram input task, local (/dev/log style) or UDP
+ * (RFC 5426). In the order things happen to a record: recvmsg one datagram
+ * with its sender's credentials (local) or address (UDP), admit it under
+ * that sender's rate limit, parse it (RFC 3164/5424), stamp, select and
+ * deliver it through route without ever waiting. A local sender's systemd
  * unit (and, for a record with no tag, the command name) comes from a small
  * cache per pid (unit.h), not a read per datagram.
  *
- * Datagrams carry no connection, so the sender is the pid the kernel names;
- * a small table of rate-limit windows is kept per pid, and a sender that
- * falls out of the table has its unreported drops reported first.
+ * Datagrams carry no connection, so the sender is the pid the kernel names,
+ * or the peer's address; a small table of rate-limit windows is kept per
+ * sender, and a sender that falls out of the table has its unreported drops
+ * reported first. A UDP socket also tells, with each datagram, how many the
+ * kernel dropped so far for want of buffer space (SO_RXQ_OVFL): those are
+ * counted as received and dropped (udp_overrun), so the loss is seen.
  */
 #include <sys/socket.h>
 
@@ -25,6 +29,7 @@
 #include "dgram.h"
 #include "dropreport.h"
 #include "log.h"
+#include "netaddr.h"
 #include "ratelimit.h"
 #include "record.h"
 #include "route.h"
@@ -37,35 +42,65 @@
 #define DGRAM_DRAIN_MAX		4096	/* read at the end, at most */
 #define DGRAM_RL_SLOTS		64	/* senders tracked for the rate limit */
 
+/* One sender's rate-limit window, by its name ("pid 42", "peer ADDR"). */
+struct dgram_slot {
+	char		 who[64];
+	struct ratelimit rl;
+};
+
 struct dgram {
 	struct task	 task;
 	struct route	*route;
 	struct dropreport *drops;	/* where too large datagrams are said */
 	int		 fd;
+	bool		 net;		/* UDP: senders are addresses */
 	char		*buf;		/* one datagram: max_record + its ending */
 	size_t		 cap;
 	struct record	 rec;
 	uint64_t	 pending;
-	struct ratelimit rl[DGRAM_RL_SLOTS];	/* per sender pid */
+	char		 peer[NETADDR_MAX];	/* UDP: the last sender */
+	char		 who[64];	/* the last sender, for messages */
+	uint32_t	 overruns;	/* UDP: the kernel's drop count seen */
+	struct dgram_slot rl[DGRAM_RL_SLOTS];	/* per sender */
 	bool		 rl_pending;	/* some window has drops to report */
 	struct unit_cache units;	/* senders' systemd units, per pid */
 };
 
 static struct log_ratelimit dgram_log_rl = LOG_RATELIMIT_INIT(10000, 5);
 
-/* Receive one datagram with its sender's credentials; -1 (EAGAIN) when
- * none, 0 for one that was dropped (too large). */
+/*
+ * The kernel's count of datagrams it dropped on this socket, as of this one
+ * (SO_RXQ_OVFL): what it grew by since the last is counted. It is a 32-bit
+ * counter that wraps.
+ */
+static void
+dgram_overruns(struct dgram *d, uint32_t now)
+{
+	uint32_t n = now - d->overruns;
+
+	d->overruns = now;
+	if (n == 0)
+		return;
+	counters_input_drop(DROP_UDP_OVERRUN, n);
+	log_limited(&dgram_log_rl, "UDP: the kernel dropped %lu datagrams "
+	    "(receive buffer full); counted as udp_overrun", (unsigned long)n);
+}
+
+/* Receive one datagram with its sender's credentials (local) or address
+ * (UDP, in d->peer); -1 (EAGAIN) when none, 0 for one that was dropped
+ * (too large). d->who names the sender. */
 static ssize_t
 dgram_recv(struct dgram *d, struct ucred *cred)
 {
 	union {
 		struct cmsghdr	hdr;
-		char		buf[CMSG_SPACE(sizeof(struct ucred))];
+		char		buf[CMSG_SPACE(sizeof(struct ucred)) +
+				    CMSG_SPACE(sizeof(uint32_t))];
 	} ctl;
+	struct sockaddr_storage ss;
 	struct iovec iov = { d->buf, d->cap };
 	struct msghdr msg;
 	struct cmsghdr *cm;
-	char who[32];
 	ssize_t n;
 
 	memset(&msg, 0, sizeof(msg));
@@ -73,70 +108,87 @@ dgram_recv(struct dgram *d, struct ucred *cred)
 	msg.msg_iovlen = 1;
 	msg.msg_control = ctl.buf;
 	msg.msg_controllen = sizeof(ctl.buf);
+	if (d->net) {
+		msg.msg_name = &ss;
+		msg.msg_namelen = sizeof(ss);
+	}
 	*cred = (struct ucred){ -1, (uid_t)-1, (gid_t)-1 };
 	do
 		n = recvmsg(d->fd, &msg, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
 	while (n == -1 && errno == EINTR);
 	if (n == -1)
 		return -1;
-	for (cm = CMSG_FIRSTHDR(&msg); cm != NULL; cm = CMSG_NXTHDR(&msg, cm))
+	for (cm = CMSG_FIRSTHDR(&msg); cm != NULL; cm = CMSG_NXTHDR(&msg, cm)) {
 		if (cm->cmsg_level == SOL_SOCKET &&
 		    cm->cmsg_type == SCM_CREDENTIALS)
 			memcpy(cred, CMSG_DATA(cm), sizeof(*cred));
+		if (cm->cmsg_level == SOL_SOCKET &&
+		    cm->cmsg_type == SO_RXQ_OVFL) {
+			uint32_t ovfl;
+
+			memcpy(&ovfl, CMSG_DATA(cm), sizeof(ovfl));
+			dgram_overruns(d, ovfl);
+		}
+	}
+	if (d->net) {
+		(void)netaddr_string(&ss, d->peer, sizeof(d->peer));
+		snprintf(d->who, sizeof(d->who), "peer %s", d->peer);
+	} else
+		snprintf(d->who, sizeof(d->who), "pid %ld", (long)cred->pid);
 	/* One rule for every framing: the message, its ending excluded, may
 	 * have max_record bytes. */
 	if ((msg.msg_flags & MSG_TRUNC) ||
 	    syslog_dgram_len(d->buf, n) > route_config(d->route)->max_record) {
-		snprintf(who, sizeof(who), "pid %ld", (long)cred->pid);
-		dropreport_input(d->drops, DROP_TOO_LARGE, cred, who,
-		    clock_now_ns());
-		log_limited(&dgram_log_rl, "datagram from pid %ld longer than "
-		    "max_record; dropped", (long)cred->pid);
+		/* A local sender's drops are said in the log per sender; a UDP
+		 * peer has no credentials to sum them by. */
+		if (d->net)
+			counters_input_drop(DROP_TOO_LARGE, 1);
+		else
+			dropreport_input(d->drops, DROP_TOO_LARGE, cred, d->who,
+			    clock_now_ns());
+		log_limited(&dgram_log_rl, "datagram from %s longer than "
+		    "max_record; dropped", d->who);
 		return 0;
 	}
 	return n;
 }
 
-/* Say what a sender's window dropped, naming the sender by its pid. */
+/* Say what a sender's window dropped, naming the sender. */
 static void
-dgram_rl_flush(struct dgram *d, struct ratelimit *rl)
+dgram_rl_flush(struct dgram *d, struct dgram_slot *sl)
 {
-	char who[32];
-
-	snprintf(who, sizeof(who), "pid %ld", (long)rl->pid);
-	route_admit_flush(d->route, rl, who);
+	route_admit_flush(d->route, &sl->rl, sl->who);
 }
 
 /* A sender's window: its slot, or the slot of whoever sent least recently
  * (whose unreported drops are reported first). */
-static struct ratelimit *
-dgram_rl_slot(struct dgram *d, pid_t pid)
+static struct dgram_slot *
+dgram_rl_slot(struct dgram *d, const char *who, pid_t pid)
 {
-	struct ratelimit *rl, *oldest = &d->rl[0];
+	struct dgram_slot *sl, *oldest = &d->rl[0];
 	int i;
 
 	for (i = 0; i < DGRAM_RL_SLOTS; i++) {
-		rl = &d->rl[i];
-		if (rl->window_ns != 0 && rl->pid == pid)
-			return rl;
-		if (rl->window_ns < oldest->window_ns)
-			oldest = rl;
+		sl = &d->rl[i];
+		if (sl->rl.window_ns != 0 && strcmp(sl->who, who) == 0)
+			return sl;
+		if (sl->rl.window_ns < oldest->rl.window_ns)
+			oldest = sl;
 	}
 	dgram_rl_flush(d, oldest);
 	memset(oldest, 0, sizeof(*oldest));
-	oldest->pid = pid;
+	snprintf(oldest->who, sizeof(oldest->who), "%s", who);
+	oldest->rl.pid = pid;
 	return oldest;
 }
 
 static bool
 dgram_admit(struct dgram *d, pid_t pid, int64_t now)
 {
-	char who[32];
-
 	if (route_config(d->route)->ratelimit_burst == 0)
 		return true;
-	snprintf(who, sizeof(who), "pid %ld", (long)pid);
-	return route_admit(d->route, dgram_rl_slot(d, pid), who, now);
+	return route_admit(d->route, &dgram_rl_slot(d, d->who, pid)->rl,
+	    d->who, now);
 }
 
 /* Report every window that ended with drops; is any still pending? */
@@ -148,9 +200,9 @@ dgram_rl_sweep(struct dgram *d, int64_t now)
 	int i;
 
 	for (i = 0; i < DGRAM_RL_SLOTS; i++) {
-		if (ratelimit_due(&d->rl[i], interval_ms, now))
+		if (ratelimit_due(&d->rl[i].rl, interval_ms, now))
 			dgram_rl_flush(d, &d->rl[i]);
-		pending |= d->rl[i].dropped > 0;
+		pending |= d->rl[i].rl.dropped > 0;
 	}
 	return pending;
 }
@@ -170,13 +222,21 @@ dgram_take(struct dgram *d, int max, int64_t now)
 		if (n == 0 || !dgram_admit(d, cred.pid, now))
 			continue;
 		memset(&d->rec, 0, sizeof(d->rec));
-		syslog_parse_local(d->buf, n, now, &d->rec);
+		if (d->net)	/* host-bearing, as for TCP peers */
+			syslog_parse_relayed(d->buf, n, now, &d->rec);
+		else
+			syslog_parse_local(d->buf, n, now, &d->rec);
 		route_stamp(&d->rec, &cred, now);
-		d->rec.unit_len = unit_cache_get(&d->units, cred.pid, mono,
-		    &d->rec.unit);
-		if (d->rec.tag_len == 0)
-			d->rec.tag_len = unit_cache_comm(&d->units, cred.pid,
-			    mono, &d->rec.tag);
+		if (d->net) {
+			d->rec.host = d->peer;
+			d->rec.host_len = strlen(d->peer);
+		} else {
+			d->rec.unit_len = unit_cache_get(&d->units, cred.pid,
+			    mono, &d->rec.unit);
+			if (d->rec.tag_len == 0)
+				d->rec.tag_len = unit_cache_comm(&d->units,
+				    cred.pid, mono, &d->rec.tag);
+		}
 		d->pending = route_select(d->route, &d->rec);
 		route_deliver_or_drop(d->route, &d->rec, &d->pending);
 	}
@@ -222,12 +282,17 @@ dgram_cleanup(struct task *t)
 
 struct dgram *
 dgram_new(struct event_base *base, struct route *route,
-    struct dropreport *drops, int fd, char *err, size_t errlen)
+    struct dropreport *drops, int fd, bool net, char *err, size_t errlen)
 {
 	struct dgram *d;
 	int on = 1;
 
-	if (setsockopt(fd, SOL_SOCKET, SO_PASSCRED, &on, sizeof(on)) == -1) {
+	/* UDP: the kernel's drop count comes with each datagram, where the
+	 * kernel offers it (an old one does not: then nothing is counted). */
+	if (net)
+		(void)setsockopt(fd, SOL_SOCKET, SO_RXQ_OVFL, &on, sizeof(on));
+	else if (setsockopt(fd, SOL_SOCKET, SO_PASSCRED, &on,
+	    sizeof(on)) == -1) {
 		snprintf(err, errlen, "SO_PASSCRED: %s", strerror(errno));
 		close(fd);
 		return NULL;
@@ -237,6 +302,7 @@ dgram_new(struct event_base *base, struct route *route,
 	d->route = route;
 	d->drops = drops;
 	d->fd = fd;
+	d->net = net;
 	d->cap = route_config(route)->max_record + SYSLOG_DGRAM_SLACK;
 	if ((d->buf = malloc(d->cap)) == NULL)
 		goto oom;

@@ -835,9 +835,13 @@ format_claims_host(const struct record *rec, const char *h, size_t hlen)
 
 /*
  * text: TIME HOST TAG[PID]: MESSAGE key=value...
- * Everything before the colon is trusted (HOST is this machine or a trusted
- * peer, PID the kernel's), so the claimed host and pid, the client's time,
- * MSGID and SD are not shown here: JSON and RFC 5424 carry them, marked.
+ * For local senders everything before the colon is trusted (HOST is this
+ * machine, PID the kernel's), so the claimed host and pid, the client's
+ * time, MSGID and SD are not shown here: JSON and RFC 5424 carry them,
+ * marked. A record from the network (rec->host set) shows the host the
+ * message names, as rsyslog does for relayed logs, since that is the
+ * machine it is about; its peer address when it names none. JSON and
+ * RFC 5424 keep the peer as the host and the name as claimed_host.
  */
 static void
 format_text(struct format_buf *b, const struct record *rec, const char *host)
@@ -846,6 +850,12 @@ format_text(struct format_buf *b, const struct record *rec, const char *host)
 	size_t		 hlen;
 
 	format_host(rec, host, &h, &hlen);
+	if (rec->host != NULL && rec->claimed_host != NULL &&
+	    rec->claimed_host_len > 0) {
+		h = rec->claimed_host;
+		hlen = rec->claimed_host_len < FORMAT_MAX_HOST ?
+		    rec->claimed_host_len : FORMAT_MAX_HOST;
+	}
 	format_time_buf(b, rec->time_ns, true);
 	format_addc(b, ' ');
 	format_word(b, h, hlen);
@@ -916,6 +926,14 @@ format_unit_len(const struct record *rec)
 	    RECORD_UNIT_MAX;
 }
 
+/* The peer's certificate name is cut to RECORD_PEER_CERT_MAX. */
+static size_t
+format_peer_cert_len(const struct record *rec)
+{
+	return rec->peer_cert_len < RECORD_PEER_CERT_MAX ?
+	    rec->peer_cert_len : RECORD_PEER_CERT_MAX;
+}
+
 /*
  * json: one object per line. Optional members (unit, claimed_host, claimed_pid,
  * client_time, msgid, sd, fields) appear only when the record has them; fields keep the
@@ -933,6 +951,9 @@ format_json(struct format_buf *b, const struct record *rec, const char *host)
 	format_time_buf(b, rec->time_ns, true);
 	format_addc(b, '"');
 	format_json_str(b, "host", h, hlen);
+	if (rec->peer_cert != NULL)
+		format_json_str(b, "peer_cert", rec->peer_cert,
+		    format_peer_cert_len(rec));
 	if (format_claims_host(rec, h, hlen))
 		format_json_str(b, "claimed_host", rec->claimed_host,
 		    rec->claimed_host_len);
@@ -1238,6 +1259,9 @@ format_rfc5424(struct format_buf *b, const struct record *rec,
 	}
 	if (rec->unit_len > 0)
 		format_sd_claim(b, "unit", rec->unit, format_unit_len(rec));
+	if (rec->peer_cert != NULL)
+		format_sd_claim(b, "peer_cert", rec->peer_cert,
+		    format_peer_cert_len(rec));
 	if (format_claims_host(rec, h, hlen))
 		format_sd_claim(b, "claimed_host", rec->claimed_host,
 		    rec->claimed_host_len);
@@ -1516,6 +1540,8 @@ format_max_len(const struct record *rec)
 	size_t	n, i;
 
 	n = rec->tag_len + rec->msg_len + FORMAT_MAX_HOST + format_unit_len(rec);
+	if (rec->peer_cert != NULL)
+		n += format_peer_cert_len(rec);
 	if (rec->claimed_host != NULL)
 		n += rec->claimed_host_len;
 	if (rec->msgid != NULL)
@@ -1539,7 +1565,9 @@ format_max_len(const struct record *rec)
  * one native frame of at most max_record + WIRE_RECORD_OVERHEAD.
  * The unit is not a client's bytes: it holds only the characters of
  * systemd unit names (record.h), of which only '\\' is escaped, into two
- * bytes in JSON and four in an SD value; text does not show it.
+ * bytes in JSON and four in an SD value; text does not show it. Nor does
+ * it show a TLS peer's certificate name (at most RECORD_PEER_CERT_MAX
+ * bytes), counted as client bytes in JSON and RFC 5424.
  */
 size_t
 format_max_line(enum format_kind kind, size_t max_record)
@@ -1549,5 +1577,6 @@ format_max_line(enum format_kind kind, size_t max_record)
 	if ((size_t)kind < sizeof format_growth / sizeof format_growth[0])
 		g = format_growth[kind];
 	return FORMAT_FIXED + g * (max_record + WIRE_RECORD_OVERHEAD +
-	    FORMAT_MAX_HOST) + format_unit_growth[kind] * RECORD_UNIT_MAX;
+	    FORMAT_MAX_HOST) + (kind == FORMAT_TEXT ? 0 : g) *
+	    RECORD_PEER_CERT_MAX + format_unit_growth[kind] * RECORD_UNIT_MAX;
 }

@@ -14,6 +14,14 @@
  * service manager's fd store (listen_fds, notify.c), or through our own
  * re-exec on SIGUSR2 (listen_keep, listen_exec), so a client connecting
  * during a restart waits in the kernel's backlog instead of failing.
+ *
+ * The network inputs (listen.tcp, tls, udp, relp; netin.h) are listeners
+ * too: TCP, TLS and RELP peers are accepted here with their address and
+ * handed to conn_spawn_peer, UDP sockets to the datagram input. Systemd may
+ * pass them (names tcp, tls, udp, relp, or network for all:
+ * netin_kind_of), and our own re-exec passes them on by the same names.
+ * They are not kept in the service manager's fd store: a socket unit
+ * keeps its own.
  */
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -38,9 +46,12 @@
 #include "dgram.h"
 #include "listen.h"
 #include "log.h"
+#include "netaddr.h"
+#include "netin.h"
 #include "route.h"
 #include "task.h"
 #include "wire.h"
+#include "tls.h"
 
 #define LISTEN_ACCEPT_BATCH	64
 /* Set across our own re-exec: the sockets passed are ours to unlink. */
@@ -52,7 +63,10 @@ enum listen_kind {
 	LISTEN_SYSLOG_STREAM,
 	LISTEN_SYSLOG_DGRAM,
 	LISTEN_JOURNAL,		/* journald's ForwardToSyslog socket */
+	LISTEN_NET,		/* a network input: see listener.net */
 };
+
+
 
 struct listener {
 	struct task	 task;		/* accept task (stream sockets) */
@@ -62,6 +76,7 @@ struct listener {
 	int		 fd;
 	struct dgram	*dgram;		/* datagram socket: its input */
 	char		*path;		/* unlinked at stop if we created it */
+	enum config_netin_kind net;	/* kind LISTEN_NET: tcp, tls, udp */
 };
 
 const char *const listen_names[LISTEN_NKINDS] = {
@@ -73,6 +88,15 @@ struct listen_set {
 	struct route	*route;
 	struct conn_set	*conns;
 	LIST_HEAD(, listener) list;
+	struct tls_creds *tls;		/* listen.tls_server, if any tls;
+					 * owned by the connection set */
+	enum config_client_certs client_certs;
+};
+
+/* A socket systemd passed for a network input. */
+struct listen_given {
+	int		 fd;
+	enum config_netin_kind kind;
 };
 
 static struct log_ratelimit listen_rl = LOG_RATELIMIT_INIT(10000, 5);
@@ -156,6 +180,37 @@ listen_bind(const char *path, int type, mode_t mode, char *err, size_t errlen)
 	return fd;
 }
 
+/* Accept one client on l: -1 (errno) when none is waiting. A network
+ * peer goes with its address, and its TLS session's settings under tls. */
+static int
+listen_accept_one(struct listener *l)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof(ss);
+	struct conn_peer peer;
+	char addr[NETADDR_MAX];
+	int fd;
+
+	if (l->kind != LISTEN_NET) {
+		if ((fd = accept4(l->fd, NULL, NULL, SOCK_NONBLOCK |
+		    SOCK_CLOEXEC)) == -1)
+			return -1;
+		conn_spawn(l->set->conns, fd, l->kind == LISTEN_NATIVE ?
+		    CONN_NATIVE : CONN_SYSLOG_STREAM);
+		return 0;
+	}
+	if ((fd = accept4(l->fd, (struct sockaddr *)&ss, &len, SOCK_NONBLOCK |
+	    SOCK_CLOEXEC)) == -1)
+		return -1;
+	peer.port = netaddr_string(&ss, addr, sizeof(addr));
+	peer.addr = addr;
+	peer.tls = l->net == CONFIG_NETIN_TLS ? l->set->tls : NULL;
+	peer.relp = l->net == CONFIG_NETIN_RELP;
+	peer.client_certs = l->set->client_certs;
+	conn_spawn_peer(l->set->conns, fd, &peer);
+	return 0;
+}
+
 static enum task_step
 listen_accept_task(struct task *t)
 {
@@ -165,13 +220,9 @@ listen_accept_task(struct task *t)
 	TASK_BEGIN(t);
 	for (;;) {
 		TASK_AWAIT_FD(t, l->fd, EV_READ, -1);
-		for (i = 0; i < LISTEN_ACCEPT_BATCH; i++) {
-			fd = accept4(l->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
-			if (fd == -1)
+		for (i = 0; i < LISTEN_ACCEPT_BATCH; i++)
+			if ((fd = listen_accept_one(l)) == -1)
 				break;
-			conn_spawn(l->set->conns, fd, l->kind == LISTEN_NATIVE ?
-			    CONN_NATIVE : CONN_SYSLOG_STREAM);
-		}
 		if (fd == -1 && (errno == EMFILE || errno == ENFILE ||
 		    errno == ENOBUFS || errno == ENOMEM)) {
 			/* The pending connection stays readable: without a
@@ -205,8 +256,9 @@ listen_cleanup(struct task *t)
 }
 
 static int
-listen_add(struct listen_set *set, enum listen_kind kind, int fd,
-    const char *path, char *err, size_t errlen)
+listen_add(struct listen_set *set, enum listen_kind kind,
+    enum config_netin_kind net, int fd, const char *path, char *err,
+    size_t errlen)
 {
 	struct listener *l;
 
@@ -225,6 +277,7 @@ listen_add(struct listen_set *set, enum listen_kind kind, int fd,
 	}
 	l->set = set;
 	l->kind = kind;
+	l->net = net;
 	l->fd = fd;
 	LIST_INSERT_HEAD(&set->list, l, entry);
 	/*
@@ -234,16 +287,18 @@ listen_add(struct listen_set *set, enum listen_kind kind, int fd,
 	 * never sends native frames to a syslog socket (client/peer.c).
 	 */
 	if (kind != LISTEN_SYSLOG_DGRAM && kind != LISTEN_JOURNAL &&
-	    listen(fd, kind ==
-	    LISTEN_SYSLOG_STREAM ? WIRE_SYSLOG_STREAM_BACKLOG : SOMAXCONN) ==
-	    -1) {
+	    !(kind == LISTEN_NET && net == CONFIG_NETIN_UDP) &&
+	    listen(fd, kind == LISTEN_SYSLOG_STREAM ?
+	    WIRE_SYSLOG_STREAM_BACKLOG : SOMAXCONN) == -1) {
 		snprintf(err, errlen, "listen: %s", strerror(errno));
 		close(fd);
 		goto fail;
 	}
-	if (kind == LISTEN_SYSLOG_DGRAM || kind == LISTEN_JOURNAL) {
+	if (kind == LISTEN_SYSLOG_DGRAM || kind == LISTEN_JOURNAL ||
+	    (kind == LISTEN_NET && net == CONFIG_NETIN_UDP)) {
 		if ((l->dgram = dgram_new(set->base, set->route,
-		    conn_set_drops(set->conns), fd, err, errlen)) == NULL) {
+		    conn_set_drops(set->conns), fd, kind == LISTEN_NET, err,
+		    errlen)) == NULL) {
 			l->fd = -1;
 			goto fail;
 		}
@@ -282,10 +337,11 @@ listen_bound_to(int fd, const char *path)
  * Sockets passed by systemd (socket units and the fd store) or by our own
  * re-exec, by FileDescriptorName; -1 where none. A name passed twice (a
  * socket unit's socket that is also in the fd store) is one socket: the
- * extra descriptor is closed.
+ * extra descriptor is closed. Those named tcp, tls or udp go to net.
  */
 static void
-listen_from_systemd(int fds[LISTEN_NKINDS])
+listen_from_systemd(const struct config *conf, int fds[LISTEN_NKINDS],
+    struct listen_given *net, size_t *nnet)
 {
 	char **names = NULL;
 	int n, i, k, fd, type;
@@ -293,10 +349,17 @@ listen_from_systemd(int fds[LISTEN_NKINDS])
 
 	for (k = 0; k < LISTEN_NKINDS; k++)
 		fds[k] = -1;
+	*nnet = 0;
 	if ((n = sd_listen_fds_with_names(1, &names)) <= 0)
 		return;
 	for (i = 0; i < n; i++) {
 		fd = SD_LISTEN_FDS_START + i;
+		if ((k = netin_kind_of(fd, names[i], conf)) != -1 &&
+		    *nnet < LISTEN_MAX_NET) {
+			net[(*nnet)++] = (struct listen_given){ fd, k };
+			free(names[i]);
+			continue;
+		}
 		for (k = 0; k < LISTEN_NKINDS; k++)
 			if (strcmp(names[i], listen_names[k]) == 0)
 				break;
@@ -316,6 +379,80 @@ listen_from_systemd(int fds[LISTEN_NKINDS])
 	free(names);
 }
 
+/*
+ * The network inputs: the sockets systemd passed (each standing for the
+ * configured address it is bound to, if any), then a socket bound for
+ * every configured address left. TLS credentials are loaded once, here,
+ * for every tls socket. On failure the passed sockets not yet taken are
+ * closed.
+ */
+static int
+listen_start_net(struct listen_set *set, const struct config *conf,
+    struct listen_given *net, size_t nnet, bool reexec, char *err,
+    size_t errlen)
+{
+	int passed[LISTEN_MAX_NET], fd;
+	bool tls = false;
+	size_t i, j;
+
+	for (i = 0; i < nnet; i++)
+		tls |= net[i].kind == CONFIG_NETIN_TLS;
+	for (i = 0; i < conf->nnetin; i++)
+		tls |= conf->netin[i].kind == CONFIG_NETIN_TLS;
+	if (tls && conf->tls_cert_file == NULL) {
+		snprintf(err, errlen, "%s: a tls socket was passed but "
+		    "listen.tls_server is not set", conf->file);
+		goto fail;
+	}
+	/* Sessions use the credentials as long as their connections live,
+	 * past the listeners (the drain): the connection set keeps them. */
+	if (tls && (set->tls = tls_server_creds_load(conf, err,
+	    errlen)) == NULL)
+		goto fail;
+	if (set->tls != NULL)
+		conn_set_hold_tls(set->conns, set->tls);
+	set->client_certs = conf->tls_client_certs;
+	for (i = 0; i < nnet; i++)
+		passed[i] = net[i].fd;
+	for (i = 0; i < nnet; i++) {
+		fd = net[i].fd;
+		net[i].fd = -1;
+		/* Ours before the re-exec, and no longer configured. */
+		for (j = 0; reexec && j < conf->nnetin; j++)
+			if (conf->netin[j].kind == net[i].kind &&
+			    netin_bound_to(fd, &conf->netin[j]))
+				break;
+		if (reexec && j == conf->nnetin) {
+			log_info("listen.%s: a socket no longer configured is "
+			    "closed", netin_kind_name(net[i].kind));
+			close(fd);
+			passed[i] = -1;
+			continue;
+		}
+		if (listen_add(set, LISTEN_NET, net[i].kind, fd, NULL, err,
+		    errlen) == -1)
+			goto fail;
+	}
+	for (j = 0; j < conf->nnetin; j++) {
+		for (i = 0; i < nnet; i++)
+			if (net[i].kind == conf->netin[j].kind &&
+			    netin_bound_to(passed[i], &conf->netin[j]))
+				break;
+		if (i < nnet)
+			continue;
+		if ((fd = netin_bind(&conf->netin[j], conf->file, err,
+		    errlen)) == -1 || listen_add(set, LISTEN_NET,
+		    conf->netin[j].kind, fd, NULL, err, errlen) == -1)
+			return -1;
+	}
+	return 0;
+fail:
+	for (i = 0; i < nnet; i++)
+		if (net[i].fd != -1)
+			close(net[i].fd);
+	return -1;
+}
+
 struct listen_set *
 listen_start(struct event_base *base, const struct config *conf,
     struct route *route, struct conn_set *conns, char *err, size_t errlen)
@@ -324,6 +461,8 @@ listen_start(struct event_base *base, const struct config *conf,
 	int types[LISTEN_NKINDS] = { SOCK_STREAM, SOCK_STREAM, SOCK_DGRAM,
 	    SOCK_DGRAM };
 	int given[LISTEN_NKINDS], fd, k;
+	struct listen_given net[LISTEN_MAX_NET];
+	size_t nnet;
 	struct listen_set *set;
 	bool reexec;
 
@@ -341,12 +480,14 @@ listen_start(struct event_base *base, const struct config *conf,
 	paths[LISTEN_JOURNAL] = conf->journal;
 	reexec = getenv(LISTEN_REEXEC_ENV) != NULL;
 	(void)unsetenv(LISTEN_REEXEC_ENV);
-	listen_from_systemd(given);
+	listen_from_systemd(conf, given, net, &nnet);
+	if (listen_start_net(set, conf, net, nnet, reexec, err, errlen) == -1)
+		goto fail;
 	for (k = 0; k < LISTEN_NKINDS; k++) {
 		if (given[k] != -1) {
 			/* Systemd's sockets are systemd's to unlink; those
 			 * of the image before the re-exec are ours. */
-			if (listen_add(set, k, given[k], reexec &&
+			if (listen_add(set, k, 0, given[k], reexec &&
 			    listen_bound_to(given[k], paths[k]) ? paths[k] :
 			    NULL, err, errlen) == -1)
 				goto fail;
@@ -356,7 +497,7 @@ listen_start(struct event_base *base, const struct config *conf,
 			continue;
 		fd = listen_bind(paths[k], types[k], conf->socket_mode, err,
 		    errlen);
-		if (fd == -1 || listen_add(set, k, fd, paths[k], err,
+		if (fd == -1 || listen_add(set, k, 0, fd, paths[k], err,
 		    errlen) == -1)
 			goto fail;
 	}
@@ -391,7 +532,8 @@ listen_fds(const struct listen_set *set, int fds[LISTEN_NKINDS])
 	for (k = 0; k < LISTEN_NKINDS; k++)
 		fds[k] = -1;
 	LIST_FOREACH(l, &set->list, entry)
-		fds[l->kind] = l->fd;
+		if (l->kind < LISTEN_NKINDS)
+			fds[l->kind] = l->fd;
 }
 
 void
@@ -406,21 +548,32 @@ listen_persist(struct listen_set *set)
 }
 
 void
-listen_keep(struct listen_set *set, int fds[LISTEN_NKINDS])
+listen_keep(struct listen_set *set, struct listen_kept *kept)
 {
 	struct listener *l;
-	int k;
+	int fd;
 
-	for (k = 0; k < LISTEN_NKINDS; k++)
-		fds[k] = -1;
+	kept->n = 0;
 	if (set == NULL)
 		return;
 	/* A copy of each descriptor outlives the listener: the accept task
-	 * and the datagram input close their own as usual. */
-	LIST_FOREACH(l, &set->list, entry)
-		if ((fds[l->kind] = fcntl(l->fd, F_DUPFD_CLOEXEC, 0)) == -1)
-			log_warn("cannot keep the %s socket for the re-exec: %s",
-			    listen_names[l->kind], strerror(errno));
+	 * and the datagram input close their own as usual. The Unix ones
+	 * first, in kind order. */
+	for (int k = 0; k <= LISTEN_NET; k++)
+		LIST_FOREACH(l, &set->list, entry) {
+			if ((int)l->kind != k)
+				continue;
+			if ((fd = fcntl(l->fd, F_DUPFD_CLOEXEC, 0)) == -1) {
+				log_warn("cannot keep the %s socket for the "
+				    "re-exec: %s", l->kind == LISTEN_NET ?
+				    netin_kind_name(l->net) :
+				    listen_names[l->kind], strerror(errno));
+				continue;
+			}
+			kept->fds[kept->n] = fd;
+			kept->names[kept->n++] = l->kind == LISTEN_NET ?
+			    netin_kind_name(l->net) : listen_names[l->kind];
+		}
 	listen_persist(set);
 	listen_stop(set);
 }
@@ -442,26 +595,25 @@ listen_block_signals(bool block)
 }
 
 /* Above every descriptor the new image is given. */
-#define LISTEN_EXEC_SPARE_FD	64
+#define LISTEN_EXEC_SPARE_FD	(SD_LISTEN_FDS_START + LISTEN_NKINDS + \
+	LISTEN_MAX_NET)
 
 int
-listen_exec(int fds[LISTEN_NKINDS], char *const argv[])
+listen_exec(struct listen_kept *kept, char *const argv[])
 {
-	char names[64] = "", num[32];
-	int high[LISTEN_NKINDS], n = 0, k, i;
+	char names[(LISTEN_NKINDS + LISTEN_MAX_NET) * 16] = "", num[32];
+	int high[LISTEN_NKINDS + LISTEN_MAX_NET], n = 0, i;
 
 	/* Two steps, so moving one socket to 3 cannot close another. */
-	for (k = 0; k < LISTEN_NKINDS; k++) {
-		if (fds[k] == -1)
-			continue;
-		if ((high[n] = fcntl(fds[k], F_DUPFD_CLOEXEC,
+	for (i = 0; i < kept->n; i++) {
+		if ((high[n] = fcntl(kept->fds[i], F_DUPFD_CLOEXEC,
 		    LISTEN_EXEC_SPARE_FD)) == -1)
 			return -1;
-		(void)close(fds[k]);
-		fds[k] = -1;
+		(void)close(kept->fds[i]);
+		kept->fds[i] = -1;
 		if (n > 0)
 			strcat(names, ":");
-		strcat(names, listen_names[k]);
+		strcat(names, kept->names[i]);
 		n++;
 	}
 	for (i = 0; i < n; i++) {

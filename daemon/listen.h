@@ -40,12 +40,23 @@ void	listen_fds(const struct listen_set *, int fds[LISTEN_NKINDS]);
  * store): never unlink their paths at stop. */
 void	listen_persist(struct listen_set *);
 
+/* Network sockets systemd may pass, or a re-exec keep, at most. */
+#define LISTEN_MAX_NET	64
+
+/* Sockets kept across a re-exec: each with its systemd name. */
+struct listen_kept {
+	int		 n;
+	int		 fds[LISTEN_NKINDS + LISTEN_MAX_NET];
+	const char	*names[LISTEN_NKINDS + LISTEN_MAX_NET];	/* static */
+};
+
 /*
  * Re-exec hand-off, step 1: stop accepting and reading but keep the sockets
- * open, so clients queue in the kernel meanwhile. Puts a descriptor of each
- * kind (close-on-exec, -1 where none) in fds and frees the set.
+ * open, so clients queue in the kernel meanwhile (network ones too, named
+ * tcp, tls, udp). Puts a close-on-exec descriptor of each in kept and frees
+ * the set.
  */
-void	listen_keep(struct listen_set *, int fds[LISTEN_NKINDS]);
+void	listen_keep(struct listen_set *, struct listen_kept *kept);
 
 /*
  * Step 2, once the daemon drained: exec /proc/self/exe with argv, passing
@@ -53,7 +64,7 @@ void	listen_keep(struct listen_set *, int fds[LISTEN_NKINDS]);
  * LISTEN_FDNAMES) so the new image takes them in listen_start. Returns only
  * on failure, with errno set.
  */
-int	listen_exec(int fds[LISTEN_NKINDS], char *const argv[]);
+int	listen_exec(struct listen_kept *kept, char *const argv[]);
 
 /* Note the path of our binary at start-up, for listen_exec. */
 void	listen_note_exe(void);

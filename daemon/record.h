@@ -18,6 +18,7 @@
 #include "wire.h"
 
 #define RECORD_UNIT_MAX	256	/* longest systemd unit name kept */
+#define RECORD_PEER_CERT_MAX 255	/* longest client certificate name kept */
 
 /* An argument of a record rendered by the daemon (deferred.h), alone. */
 struct record_arg {
@@ -37,8 +38,12 @@ struct record {
 	pid_t		 claimed_pid;	/* pid the message claims if it differs, else 0 */
 	const char	*host;		/* trusted host: set only by an input that
 					 * knows the peer (never from message
-					 * bytes); NULL = this machine */
+					 * bytes): a network input's peer
+					 * address; NULL = this machine */
 	size_t		 host_len;
+	const char	*peer_cert;	/* the name in the peer's verified TLS
+					 * certificate; NULL = none */
+	size_t		 peer_cert_len;	/* at most RECORD_PEER_CERT_MAX */
 	const char	*unit;		/* sender's systemd unit, from the kernel
 					 * (/proc/PID/cgroup), only unit name
 					 * characters [A-Za-z0-9:_.@\\-];

@@ -63,8 +63,6 @@ server_start(struct server *srv, struct event_base *base, struct config *conf,
 	size_t i;
 
 	memset(srv, 0, sizeof(*srv));
-	for (i = 0; i < LISTEN_NKINDS; i++)
-		srv->kept[i] = -1;
 	srv->base = base;
 	srv->conf = conf;
 	/* Before anything is active on the loop: outputs commit in its idle
@@ -160,7 +158,7 @@ server_drain_task(struct task *t)
 
 	TASK_BEGIN(t);
 	if (srv->handoff)
-		listen_keep(srv->listeners, srv->kept);
+		listen_keep(srv->listeners, &srv->kept);
 	else
 		listen_stop(srv->listeners);
 	srv->listeners = NULL;
@@ -228,7 +226,7 @@ server_handing_off(const struct server *srv)
 int
 server_exec(struct server *srv, char *const argv[])
 {
-	return listen_exec(srv->kept, argv);
+	return listen_exec(&srv->kept, argv);
 }
 
 void
@@ -241,7 +239,7 @@ server_reopen(struct server *srv)
 		output_reopen(o);
 }
 
-/* Two optional paths (NULL = none) name the same thing. */
+/* Two optional strings alike (both NULL, or equal): paths, names. */
 static bool
 server_same_path(const char *a, const char *b)
 {
@@ -249,9 +247,28 @@ server_same_path(const char *a, const char *b)
 }
 
 static bool
+server_same_netin(const struct config *a, const struct config *b)
+{
+	size_t i;
+
+	if (a->nnetin != b->nnetin ||
+	    !server_same_path(a->tls_cert_file, b->tls_cert_file) ||
+	    !server_same_path(a->tls_key_file, b->tls_key_file) ||
+	    !server_same_path(a->tls_ca_file, b->tls_ca_file) ||
+	    a->tls_client_certs != b->tls_client_certs)
+		return false;
+	for (i = 0; i < a->nnetin; i++)
+		if (a->netin[i].kind != b->netin[i].kind ||
+		    a->netin[i].port != b->netin[i].port ||
+		    strcmp(a->netin[i].address, b->netin[i].address) != 0)
+			return false;
+	return true;
+}
+
+static bool
 server_same_listen(const struct config *a, const struct config *b)
 {
-	return strcmp(a->socket, b->socket) == 0 &&
+	return server_same_netin(a, b) && strcmp(a->socket, b->socket) == 0 &&
 	    (a->syslog_stream == NULL) == (b->syslog_stream == NULL) &&
 	    (a->syslog_stream == NULL ||
 	    strcmp(a->syslog_stream, b->syslog_stream) == 0) &&

@@ -40,7 +40,7 @@ struct server {
 	struct statsfile *stats;	/* stats.file and stats.log */
 	bool		 draining;	/* SIGTERM seen: no new clients */
 	bool		 handoff;	/* draining for a re-exec: keep the sockets */
-	int		 kept[LISTEN_NKINDS];	/* those sockets, by listen kind */
+	struct listen_kept kept;	/* those sockets (listen.h) */
 	struct task	 drain;
 	int64_t		 drain_deadline_ns;	/* monotonic */
 	struct task	 reload;	/* waits for new outputs to open */

@@ -1,13 +1,17 @@
 /* SPDX-License-Identifier: ISC */
 /*
- * tls.h: the client side of RFC 5425 (syslog over TLS) with GnuTLS, one
- * non-blocking step at a time. The caller (forward.c) owns the socket and
- * every wait: each call here either makes progress or says which way the
- * socket must become ready (POLLIN or POLLOUT) before it is called again.
+ * tls.h: RFC 5425 (syslog over TLS) with GnuTLS, one non-blocking step at a
+ * time, both sides: the client side for forward outputs (forward.c) and the
+ * server side for the tls network input (conn.c). The caller owns the
+ * socket and every wait: each call here either makes progress or says
+ * which way the socket must become ready (POLLIN or POLLOUT) before it is
+ * called again.
  *
- * Runs on a forwarder's thread only; never touches libevent. The
- * collector's chain is verified against ca_file and its certificate must
- * carry peer_name (gnutls_session_set_verify_cert); TLS 1.2 or later.
+ * Never touches libevent; a session is used by one thread only (a
+ * forwarder's, or the loop for the input). A collector's chain is verified
+ * against ca_file and its certificate must carry peer_name
+ * (gnutls_session_set_verify_cert); a client's certificate, when asked
+ * for, against listen.tls_server.ca_file. TLS 1.2 or later.
  */
 #ifndef ASYNCLOG_TLS_H
 #define ASYNCLOG_TLS_H
@@ -54,5 +58,35 @@ int	tls_check(struct tls_conn *, char *err, size_t errlen);
 
 /* Send close_notify if the socket takes it now; never waits. */
 void	tls_bye(struct tls_conn *);
+
+/* ---- The server side (the tls input) ---- */
+
+/* Read conf's listen.tls_server files. NULL with err when they do not
+ * load. The caller owns the result (tls_creds_free). */
+struct tls_creds *tls_server_creds_load(const struct config *conf,
+	    char *err, size_t errlen);
+
+/* A server session over the accepted non-blocking socket fd (the
+ * caller's); client certificates asked for as mode says. peer names the
+ * client in messages. NULL with err on failure. */
+struct tls_conn *tls_server_new(struct tls_creds *, int fd,
+	    enum config_client_certs mode, const char *peer, char *err,
+	    size_t errlen);
+
+/*
+ * Decrypted bytes into buf: > 0 read; 0 the peer closed (close_notify, or
+ * the connection ended without one); -1 with errno EAGAIN (call again once
+ * fd is ready for *events) or EPROTO (broken, reason in err).
+ */
+ssize_t	tls_recv(struct tls_conn *, void *buf, size_t len, short *events,
+	    char *err, size_t errlen);
+
+/* Bytes decrypted and not yet taken by tls_recv: while there are any, do
+ * not wait for the socket (they are not in it any more). */
+size_t	tls_pending(struct tls_conn *);
+
+/* The name in the peer's verified certificate (its first DNS name, else
+ * its common name) into buf, NUL-terminated; its length, 0 when none. */
+size_t	tls_peer_cert_name(struct tls_conn *, char *buf, size_t cap);
 
 #endif

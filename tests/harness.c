@@ -8,6 +8,9 @@
 #include <sys/un.h>
 #include <sys/wait.h>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -529,6 +532,70 @@ void
 hd_pacer_join(struct hd_pacer *p)
 {
 	cr_assert_eq(pthread_join(p->thread, NULL), 0);
+}
+
+int
+hd_free_port(int type)
+{
+	struct sockaddr_in sin;
+	socklen_t len = sizeof(sin);
+	int fd, port;
+
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	cr_assert_neq(fd = socket(AF_INET, type | SOCK_CLOEXEC, 0), -1);
+	cr_assert_eq(bind(fd, (struct sockaddr *)&sin, sizeof(sin)), 0);
+	cr_assert_eq(getsockname(fd, (struct sockaddr *)&sin, &len), 0);
+	port = ntohs(sin.sin_port);
+	close(fd);
+	return port;
+}
+
+bool
+hd_port_accepts(int port)
+{
+	struct sockaddr_in sin;
+	int fd, ok;
+
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	sin.sin_port = htons(port);
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if ((fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1)
+		return false;
+	ok = connect(fd, (struct sockaddr *)&sin, sizeof(sin)) == 0;
+	close(fd);
+	return ok;
+}
+
+void
+hd_make_certs(const char *dir)
+{
+	cr_assert_eq(run("(cd %s && "
+	    "printf 'cn = \"asynclog test CA\"\\nca\\ncert_signing_key\\n"
+	    "expiration_days = 2\\n' > ca.tmpl && "
+	    "printf 'cn = \"collector\"\\ndns_name = \"localhost\"\\n"
+	    "ip_address = \"127.0.0.1\"\\ntls_www_server\\nsigning_key\\n"
+	    "encryption_key\\nexpiration_days = 2\\n' > srv.tmpl && "
+	    "printf 'cn = \"sender.example\"\\ndns_name = \"sender.example\"\\n"
+	    "tls_www_client\\nsigning_key\\nencryption_key\\n"
+	    "expiration_days = 2\\n' > cli.tmpl && "
+	    "certtool --generate-privkey --key-type=ecdsa --outfile "
+	    "ca-key.pem && "
+	    "certtool --generate-self-signed --load-privkey ca-key.pem "
+	    "--template ca.tmpl --outfile ca.pem && "
+	    "certtool --generate-privkey --key-type=ecdsa --outfile "
+	    "srv-key.pem && "
+	    "certtool --generate-certificate --load-privkey srv-key.pem "
+	    "--load-ca-certificate ca.pem --load-ca-privkey ca-key.pem "
+	    "--template srv.tmpl --outfile srv.pem && "
+	    "certtool --generate-privkey --key-type=ecdsa --outfile "
+	    "cli-key.pem && "
+	    "certtool --generate-certificate --load-privkey cli-key.pem "
+	    "--load-ca-certificate ca.pem --load-ca-privkey ca-key.pem "
+	    "--template cli.tmpl --outfile cli.pem) >%s/certtool.log 2>&1",
+	    dir, dir), 0, "certtool failed: see %s/certtool.log", dir);
 }
 
 struct config *

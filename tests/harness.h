@@ -159,4 +159,17 @@ void	hd_capture_start(struct hd_capture *, int fd, bool dgram,
 void	hd_capture_end(struct hd_capture *, const struct sockaddr *addr,
 	    size_t len);
 
+/* A port on 127.0.0.1 nobody uses now for type (SOCK_STREAM, SOCK_DGRAM):
+ * bound to port 0, the kernel's choice. */
+int	hd_free_port(int type);
+/* Does 127.0.0.1:port accept a TCP connection? */
+bool	hd_port_accepts(int port);
+/*
+ * In dir, with certtool (skip the test first where it is missing): a CA
+ * (ca.pem), a server certificate for "localhost" and 127.0.0.1 (srv.pem,
+ * srv-key.pem) and a client certificate named "sender.example" (cli.pem,
+ * cli-key.pem), both signed by the CA.
+ */
+void	hd_make_certs(const char *dir);
+
 #endif

@@ -18,6 +18,10 @@
 #include "config.h"
 #include "harness.h"
 
+/* The harness's config loaders (file "t.conf"), by their short names. */
+#define load(text)			hd_conf_load(text)
+#define load_fails(text, expected)	hd_conf_load_fails(text, expected)
+
 static void	tmpdir(char *, size_t);
 static void	put(const char *, const char *, const char *);
 
@@ -27,30 +31,6 @@ static void	put(const char *, const char *, const char *);
 	"outputs = (\n"				\
 	"  { name = \"a\";\n"			\
 	"    path = \"a.log\";\n"
-
-static struct config *
-load(const char *text)
-{
-	struct config	*c;
-	char		 err[512] = "";
-
-	c = config_load_string(text, "t.conf", err, sizeof err);
-	cr_assert_not_null(c, "should load: %s", err);
-	return (c);
-}
-
-/* The error must begin with expected: file, line, and what is wrong. */
-static void
-load_fails(const char *text, const char *expected)
-{
-	struct config	*c;
-	char		 err[512] = "";
-
-	c = config_load_string(text, "t.conf", err, sizeof err);
-	cr_assert_null(c, "should not load:\n%s", text);
-	cr_assert_eq(strncmp(err, expected, strlen(expected)), 0,
-	    "got \"%s\", expected it to begin with \"%s\"", err, expected);
-}
 
 Test(config, builtin_config_loads_with_every_default)
 {
@@ -146,7 +126,7 @@ Test(config, dev_config_loads_with_everything_under_var)
 
 Test(config, every_key_is_read)
 {
-	struct config	*c = load(
+	struct config	*c = hd_conf_load(
 	    "listen = { socket = \"n.sock\"; syslog_stream = \"st.sock\";\n"
 	    "  syslog_dgram = \"dg.sock\"; socket_mode = \"0600\";\n"
 	    "  max_clients = 10; };\n"
@@ -190,7 +170,7 @@ Test(config, every_key_is_read)
 
 Test(config, empty_syslog_socket_paths_mean_none)
 {
-	struct config	*c = load(
+	struct config	*c = hd_conf_load(
 	    "listen = { socket = \"s\"; syslog_stream = \"\";\n"
 	    "  syslog_dgram = \"\"; };\n"
 	    "outputs = ( { name = \"a\"; path = \"a.log\"; } );\n");
@@ -204,7 +184,7 @@ Test(config, empty_syslog_socket_paths_mean_none)
  * a chunk: text writes at most 4 bytes per client byte. */
 Test(config, max_record_default_shrinks_to_fit_a_small_chunk)
 {
-	struct config	*c = load(HEAD "  } );\n"
+	struct config	*c = hd_conf_load(HEAD "  } );\n"
 	    "buffer = { chunk_size = \"16K\"; };\n");
 
 	cr_assert_lt(c->max_record, 16 << 10);
@@ -225,7 +205,7 @@ Test(config, the_default_max_record_fits_the_default_chunk_in_every_format)
 
 Test(config, unknown_key_at_top_level_is_an_error_on_its_line)
 {
-	load_fails(HEAD "  } );\n"
+	hd_conf_load_fails(HEAD "  } );\n"
 	    "\n"
 	    "colour = \"red\";\n",
 	    "t.conf:7: unknown key 'colour'");
@@ -233,7 +213,7 @@ Test(config, unknown_key_at_top_level_is_an_error_on_its_line)
 
 Test(config, unknown_key_in_listen_is_an_error_on_its_line)
 {
-	load_fails("listen = {\n"
+	hd_conf_load_fails("listen = {\n"
 	    "  socket = \"s\";\n"
 	    "  sokcet_mode = \"0600\";\n"
 	    "};\n",
@@ -242,7 +222,7 @@ Test(config, unknown_key_in_listen_is_an_error_on_its_line)
 
 Test(config, unknown_key_in_output_is_an_error_on_its_line)
 {
-	load_fails(HEAD
+	hd_conf_load_fails(HEAD
 	    "    format = \"text\";\n"
 	    "    sinc = \"always\"; } );\n",
 	    "t.conf:6: output 'a': unknown key 'sinc'");
@@ -250,7 +230,7 @@ Test(config, unknown_key_in_output_is_an_error_on_its_line)
 
 Test(config, unknown_key_in_rotate_is_an_error_on_its_line)
 {
-	load_fails(HEAD
+	hd_conf_load_fails(HEAD
 	    "    rotate = {\n"
 	    "      sise = \"10M\"; }; } );\n",
 	    "t.conf:6: output 'a': unknown key 'sise' in rotate");
@@ -258,53 +238,53 @@ Test(config, unknown_key_in_rotate_is_an_error_on_its_line)
 
 Test(config, wrong_type_is_an_error_on_its_line)
 {
-	load_fails(HEAD "  } );\n"
+	hd_conf_load_fails(HEAD "  } );\n"
 	    "buffer = { flush_interval_ms = \"200\"; };\n",
 	    "t.conf:6: buffer.flush_interval_ms must be an integer");
-	load_fails(HEAD "    format = 3; } );\n",
+	hd_conf_load_fails(HEAD "    format = 3; } );\n",
 	    "t.conf:5: output 'a': format must be a string");
-	load_fails("listen = \"s\";\n",
+	hd_conf_load_fails("listen = \"s\";\n",
 	    "t.conf:1: listen must be a group");
-	load_fails("listen = { socket = \"s\"; };\n"
+	hd_conf_load_fails("listen = { socket = \"s\"; };\n"
 	    "outputs = { name = \"a\"; };\n",
 	    "t.conf:2: outputs must be a list");
-	load_fails(HEAD "  }, 5 );\n",
+	hd_conf_load_fails(HEAD "  }, 5 );\n",
 	    "t.conf:5: output #2: must be a group");
 }
 
 Test(config, bad_size_is_an_error_on_its_line)
 {
-	load_fails(HEAD "    rotate = { size = \"12Q\"; };\n  } );\n",
+	hd_conf_load_fails(HEAD "    rotate = { size = \"12Q\"; };\n  } );\n",
 	    "t.conf:5: output 'a': rotate.size: bad size '12Q'");
-	load_fails(HEAD "  } );\n"
+	hd_conf_load_fails(HEAD "  } );\n"
 	    "buffer = {\n  chunk_size = -4096; };\n",
 	    "t.conf:7: buffer.chunk_size is negative");
 }
 
 Test(config, bad_duration_is_an_error_on_its_line)
 {
-	load_fails(HEAD "    rotate = { age = \"1w\"; };\n  } );\n",
+	hd_conf_load_fails(HEAD "    rotate = { age = \"1w\"; };\n  } );\n",
 	    "t.conf:5: output 'a': rotate.age: bad duration '1w'");
 }
 
 Test(config, bad_mode_is_an_error_on_its_line)
 {
-	load_fails(HEAD "    file_mode = \"999\"; } );\n",
+	hd_conf_load_fails(HEAD "    file_mode = \"999\"; } );\n",
 	    "t.conf:5: output 'a': file_mode: bad mode '999'");
-	load_fails("listen = { socket = \"s\";\n"
+	hd_conf_load_fails("listen = { socket = \"s\";\n"
 	    "  socket_mode = \"010000\"; };\n",
 	    "t.conf:2: listen.socket_mode: bad mode '010000'");
-	load_fails("listen = { socket = \"s\";\n"
+	hd_conf_load_fails("listen = { socket = \"s\";\n"
 	    "  socket_mode = 10000; };\n",
 	    "t.conf:2: listen.socket_mode: bad mode 10000");
-	load_fails("listen = { socket = \"s\";\n"
+	hd_conf_load_fails("listen = { socket = \"s\";\n"
 	    "  socket_mode = 680; };\n",
 	    "t.conf:2: listen.socket_mode: bad mode 680");
 }
 
 Test(config, integer_modes_are_read_as_octal_digits)
 {
-	struct config	*c = load(
+	struct config	*c = hd_conf_load(
 	    "listen = { socket = \"s\"; socket_mode = 660; };\n"
 	    "outputs = ( { name = \"a\"; path = \"a.log\";\n"
 	    "  file_mode = 0640; } );\n");
@@ -316,7 +296,7 @@ Test(config, integer_modes_are_read_as_octal_digits)
 
 Test(config, bad_overflow_is_an_error_on_its_line)
 {
-	load_fails(HEAD "  } );\n"
+	hd_conf_load_fails(HEAD "  } );\n"
 	    "buffer = { overflow = \"block\"; };\n",
 	    "t.conf:6: buffer.overflow: unknown value 'block' "
 	    "(\"backpressure\" or \"drop\")");
@@ -324,39 +304,39 @@ Test(config, bad_overflow_is_an_error_on_its_line)
 
 Test(config, bad_sync_and_compress_are_errors_on_their_lines)
 {
-	load_fails(HEAD "    sync = \"sometimes\"; } );\n",
+	hd_conf_load_fails(HEAD "    sync = \"sometimes\"; } );\n",
 	    "t.conf:5: output 'a': sync: unknown value 'sometimes'");
-	load_fails(HEAD "    rotate = { compress = \"gzip\"; }; } );\n",
+	hd_conf_load_fails(HEAD "    rotate = { compress = \"gzip\"; }; } );\n",
 	    "t.conf:5: output 'a': rotate.compress: unknown value 'gzip'");
 }
 
 Test(config, bad_format_is_an_error_on_its_line)
 {
-	load_fails(HEAD "    format = \"xml\"; } );\n",
+	hd_conf_load_fails(HEAD "    format = \"xml\"; } );\n",
 	    "t.conf:5: output 'a': unknown format 'xml'");
 }
 
 Test(config, bad_match_is_an_error_on_its_line)
 {
-	load_fails(HEAD "    match = \"*.info;mial.none\"; } );\n",
+	hd_conf_load_fails(HEAD "    match = \"*.info;mial.none\"; } );\n",
 	    "t.conf:5: output 'a': match: unknown facility 'mial'");
-	load_fails(HEAD "    match = \"\"; } );\n",
+	hd_conf_load_fails(HEAD "    match = \"\"; } );\n",
 	    "t.conf:5: output 'a': match: empty selector");
 }
 
 Test(config, bad_keep_free_is_an_error_on_its_line)
 {
-	load_fails(HEAD "    keep_free = \"100%\"; } );\n",
+	hd_conf_load_fails(HEAD "    keep_free = \"100%\"; } );\n",
 	    "t.conf:5: output 'a': keep_free: bad percentage '100%'");
-	load_fails(HEAD "    keep_free = \"5%%\"; } );\n",
+	hd_conf_load_fails(HEAD "    keep_free = \"5%%\"; } );\n",
 	    "t.conf:5: output 'a': keep_free: bad percentage '5%%'");
-	load_fails(HEAD "    keep_free = \"lots\"; } );\n",
+	hd_conf_load_fails(HEAD "    keep_free = \"lots\"; } );\n",
 	    "t.conf:5: output 'a': keep_free: bad size 'lots'");
 }
 
 Test(config, duplicate_output_name_is_an_error_on_its_line)
 {
-	load_fails(HEAD "  },\n"
+	hd_conf_load_fails(HEAD "  },\n"
 	    "  { path = \"b.log\";\n"
 	    "    name = \"a\"; } );\n",
 	    "t.conf:7: output #2: duplicate output name 'a' (first at line 3)");
@@ -364,7 +344,7 @@ Test(config, duplicate_output_name_is_an_error_on_its_line)
 
 Test(config, duplicate_output_path_is_an_error_on_its_line)
 {
-	load_fails(HEAD "  },\n"
+	hd_conf_load_fails(HEAD "  },\n"
 	    "  { name = \"b\";\n"
 	    "    path = \"a.log\"; } );\n",
 	    "t.conf:7: output 'b': path 'a.log' is already used by output 'a'");
@@ -372,24 +352,24 @@ Test(config, duplicate_output_path_is_an_error_on_its_line)
 
 Test(config, output_without_name_or_path_is_an_error)
 {
-	load_fails("listen = { socket = \"s\"; };\n"
+	hd_conf_load_fails("listen = { socket = \"s\"; };\n"
 	    "outputs = ( { path = \"a.log\"; } );\n",
 	    "t.conf:2: output #1: name is required");
-	load_fails("listen = { socket = \"s\"; };\n"
+	hd_conf_load_fails("listen = { socket = \"s\"; };\n"
 	    "outputs = ( { name = \"a b\"; path = \"a.log\"; } );\n",
 	    "t.conf:2: output #1: bad name 'a b'");
-	load_fails("listen = { socket = \"s\"; };\n"
+	hd_conf_load_fails("listen = { socket = \"s\"; };\n"
 	    "outputs = ( { name = \"a\";\n path = \"\"; } );\n",
 	    "t.conf:3: output 'a': path is required");
 }
 
 Test(config, no_outputs_is_an_error)
 {
-	load_fails("listen = { socket = \"s\"; };\n"
+	hd_conf_load_fails("listen = { socket = \"s\"; };\n"
 	    "outputs = ( );\n",
 	    "t.conf:2: no outputs (at least one is needed)");
 	/* Nothing to point at: the file is named without a line. */
-	load_fails("listen = { socket = \"s\"; };\n",
+	hd_conf_load_fails("listen = { socket = \"s\"; };\n",
 	    "t.conf: no outputs (at least one is needed)");
 }
 
@@ -397,16 +377,16 @@ Test(config, missing_or_bad_socket_is_an_error)
 {
 	char	text[512];
 
-	load_fails("listen = {\n  socket = \"\"; };\n",
+	hd_conf_load_fails("listen = {\n  socket = \"\"; };\n",
 	    "t.conf:2: listen.socket is required");
-	load_fails("listen = {\n  max_clients = 5; };\n",
+	hd_conf_load_fails("listen = {\n  max_clients = 5; };\n",
 	    "t.conf:1: listen.socket is required");
-	load_fails("outputs = ( { name = \"a\"; path = \"a.log\"; } );\n",
+	hd_conf_load_fails("outputs = ( { name = \"a\"; path = \"a.log\"; } );\n",
 	    "t.conf: listen.socket is required");
 	snprintf(text, sizeof text, "listen = {\n  socket = \"%0108d\"; };\n",
 	    0);
-	load_fails(text, "t.conf:2: listen.socket: path longer than 107 bytes");
-	load_fails("listen = { socket = \"s\";\n  syslog_dgram = \"s\"; };\n",
+	hd_conf_load_fails(text, "t.conf:2: listen.socket: path longer than 107 bytes");
+	hd_conf_load_fails("listen = { socket = \"s\";\n  syslog_dgram = \"s\"; };\n",
 	    "t.conf:2: listen.syslog_dgram is the same path as listen.socket");
 }
 
@@ -453,42 +433,42 @@ Test(config, kmsg_and_journal_inputs)
 
 Test(config, chunk_size_out_of_range_is_an_error)
 {
-	load_fails(HEAD "  } );\n"
+	hd_conf_load_fails(HEAD "  } );\n"
 	    "buffer = { chunk_size = \"2K\"; };\n",
 	    "t.conf:6: buffer.chunk_size must be between 4K and 64M, not 2K");
-	load_fails(HEAD "  } );\n"
+	hd_conf_load_fails(HEAD "  } );\n"
 	    "buffer = { chunk_size = \"128M\"; };\n",
 	    "t.conf:6: buffer.chunk_size must be between 4K and 64M");
 }
 
 /* The message names the line of max_record and the chunk_size it needs:
- * 1024 + 6 * (65536 + 468 + 255) + 2 * 256 (the unit) bytes for JSON,
- * rounded up to 390K. */
+ * 1024 + 6 * (65536 + 468 + 255 + 255) + 2 * 256 (the unit; the second 255
+ * is a TLS peer's certificate name) bytes for JSON, rounded up to 392K. */
 Test(config, a_max_record_that_can_outgrow_a_chunk_is_an_error)
 {
-	load_fails(HEAD "  format = \"json\"; } );\n"
+	hd_conf_load_fails(HEAD "  format = \"json\"; } );\n"
 	    "buffer = { chunk_size = \"256K\";\n  max_record = \"64K\"; };\n",
 	    "t.conf:7: buffer.max_record (64K) does not fit buffer.chunk_size "
 	    "(256K): output 'a' (json) can turn such a record into a line "
-	    "of 399090 bytes once escaped; chunk_size must be at least 390K "
+	    "of 400620 bytes once escaped; chunk_size must be at least 392K "
 	    "for this max_record");
-	load_fails(HEAD "  } );\n"
+	hd_conf_load_fails(HEAD "  } );\n"
 	    "buffer = { chunk_size = \"64K\";\n  max_record = 0; };\n",
 	    "t.conf:7: buffer.max_record must be between 1 and 64M");
 }
 
 Test(config, a_chunk_too_small_for_any_record_is_an_error)
 {
-	load_fails(HEAD "  format = \"rfc5424\"; } );\n"
+	hd_conf_load_fails(HEAD "  format = \"rfc5424\"; } );\n"
 	    "buffer = { chunk_size = \"4K\"; };\n",
 	    "t.conf:6: buffer.chunk_size (4K) is too small for output 'a' "
 	    "(rfc5424): even a 1-byte max_record needs a chunk_size of at "
-	    "least 6K");
+	    "least 7K");
 }
 
 Test(config, sd_id_is_set_once_and_reaches_every_output)
 {
-	struct config	*c = load(HEAD "  } );\n"
+	struct config	*c = hd_conf_load(HEAD "  } );\n"
 	    "format = { sd_id = \"mysite@99999.1\"; };\n");
 
 	cr_assert_str_eq(c->sd_id, "mysite@99999.1");
@@ -507,15 +487,15 @@ Test(config, a_bad_sd_id_is_an_error_at_its_line)
 	for (i = 0; i < sizeof bad / sizeof bad[0]; i++) {
 		snprintf(text, sizeof text, HEAD "  } );\n"
 		    "format = {\n  sd_id = \"%s\"; };\n", bad[i]);
-		load_fails(text, "t.conf:7: format.sd_id: bad SD-ID");
+		hd_conf_load_fails(text, "t.conf:7: format.sd_id: bad SD-ID");
 	}
-	load_fails(HEAD "  } );\nformat = { sdid = \"a@1\"; };\n",
+	hd_conf_load_fails(HEAD "  } );\nformat = { sdid = \"a@1\"; };\n",
 	    "t.conf:6: unknown key 'sdid' in format");
 }
 
 Test(config, max_memory_too_small_for_the_outputs_says_why)
 {
-	load_fails(HEAD "  },\n"
+	hd_conf_load_fails(HEAD "  },\n"
 	    "  { name = \"b\"; path = \"b.log\"; } );\n"
 	    "buffer = { chunk_size = \"256K\";\n"
 	    "  max_memory = \"1000K\"; };\n",
@@ -525,7 +505,7 @@ Test(config, max_memory_too_small_for_the_outputs_says_why)
 
 Test(config, max_memory_of_exactly_two_chunks_per_output_is_enough)
 {
-	struct config	*c = load(HEAD "  } );\n"
+	struct config	*c = hd_conf_load(HEAD "  } );\n"
 	    "buffer = { chunk_size = \"256K\"; max_memory = \"512K\"; };\n");
 
 	cr_assert_eq(c->max_memory, 512 << 10);
@@ -534,7 +514,7 @@ Test(config, max_memory_of_exactly_two_chunks_per_output_is_enough)
 
 Test(config, syntax_error_names_its_line)
 {
-	load_fails("listen = {\n"
+	hd_conf_load_fails("listen = {\n"
 	    "  socket = \"s\";\n"
 	    "  max_clients = = 3;\n"
 	    "};\n",
@@ -632,7 +612,7 @@ Test(config, bad_or_overflowing_durations_are_rejected)
 
 Test(config, filter_and_final_are_read)
 {
-	struct config *c = load(HEAD
+	struct config *c = hd_conf_load(HEAD
 	    "    filter = \"tag == 'nginx' and not msg =~ 'GET /health'\";\n"
 	    "    final = true; },\n"
 	    "  { name = \"b\"; path = \"b.log\"; } );\n");
@@ -657,7 +637,7 @@ Test(config, filter_and_final_are_read)
 
 Test(config, a_filter_split_over_lines_is_one_string)
 {
-	struct config *c = load(HEAD
+	struct config *c = hd_conf_load(HEAD
 	    "    filter = \"tag == 'nginx'\"\n"
 	    "             \" and uid != 0\"; } );\n");
 
@@ -668,23 +648,23 @@ Test(config, a_filter_split_over_lines_is_one_string)
 
 Test(config, a_bad_filter_is_an_error_on_its_line_with_its_column)
 {
-	load_fails(HEAD "    filter = \"prog == 'nginx'\"; } );\n",
+	hd_conf_load_fails(HEAD "    filter = \"prog == 'nginx'\"; } );\n",
 	    "t.conf:5: output 'a': filter: column 1: unknown field 'prog'");
-	load_fails(HEAD "    match = \"*.*\";\n"
+	hd_conf_load_fails(HEAD "    match = \"*.*\";\n"
 	    "    filter = \"tag == 'nginx' and msg =~ 'a(b'\"; } );\n",
 	    "t.conf:6: output 'a': filter: column 27: bad regular expression "
 	    "'a(b': missing closing parenthesis at offset 3");
-	load_fails(HEAD "    filter = \"\"; } );\n",
+	hd_conf_load_fails(HEAD "    filter = \"\"; } );\n",
 	    "t.conf:5: output 'a': filter: empty filter");
-	load_fails(HEAD "    filter = 1; } );\n",
+	hd_conf_load_fails(HEAD "    filter = 1; } );\n",
 	    "t.conf:5: output 'a': filter must be a string");
 }
 
 Test(config, final_must_be_a_boolean)
 {
-	load_fails(HEAD "    final = \"yes\"; } );\n",
+	hd_conf_load_fails(HEAD "    final = \"yes\"; } );\n",
 	    "t.conf:5: output 'a': final must be true or false");
-	load_fails(HEAD "    final = 1; } );\n",
+	hd_conf_load_fails(HEAD "    final = 1; } );\n",
 	    "t.conf:5: output 'a': final must be true or false");
 }
 

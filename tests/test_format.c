@@ -759,20 +759,62 @@ Test(format_claims, a_claim_of_this_very_host_is_not_repeated)
 	cr_assert_null(strstr(out, "claimed_host"), "got %s", out);
 }
 
-Test(format_claims, a_trusted_peer_host_takes_the_host_position)
+/* A record from the network: text shows the host its message names (the
+ * machine it is about, as rsyslog does for relayed logs); JSON and RFC 5424
+ * keep the peer as the host and the name as the claim. */
+Test(format_claims, a_network_record_shows_the_host_its_message_names)
 {
 	struct record	rec = make_record("m");
 	char		out[1024];
 
-	rec.host = "peer.example";
-	rec.host_len = 12;
+	rec.host = "192.0.2.7";
+	rec.host_len = 9;
 	rec.claimed_host = "bastion";
 	rec.claimed_host_len = 7;
 	format_str(FORMAT_TEXT, &rec, out, sizeof out);
-	cr_assert(strstr(out, " peer.example prog[123]: m\n") != NULL, "%s", out);
+	cr_assert(strstr(out, " bastion prog[123]: m\n") != NULL, "%s", out);
 	format_str(FORMAT_JSON, &rec, out, sizeof out);
-	cr_assert(strstr(out, "\"host\":\"peer.example\",\"claimed_host\":"
+	cr_assert(strstr(out, "\"host\":\"192.0.2.7\",\"claimed_host\":"
 	    "\"bastion\"") != NULL, "got %s", out);
+	format_str(FORMAT_RFC5424, &rec, out, sizeof out);
+	cr_assert(strstr(out, " 192.0.2.7 prog 123 - [") != NULL, "got %s", out);
+	cr_assert(strstr(out, " claimed_host=\"bastion\"") != NULL, "got %s",
+	    out);
+}
+
+Test(format_claims, a_network_record_naming_no_host_shows_its_peer)
+{
+	struct record	rec = make_record("m");
+	char		out[1024];
+
+	rec.host = "192.0.2.7";
+	rec.host_len = 9;
+	format_str(FORMAT_TEXT, &rec, out, sizeof out);
+	cr_assert(strstr(out, " 192.0.2.7 prog[123]: m\n") != NULL, "%s", out);
+	format_str(FORMAT_JSON, &rec, out, sizeof out);
+	cr_assert_null(strstr(out, "claimed_host"), "got %s", out);
+}
+
+/* A TLS peer's certificate name is a trusted field of JSON and RFC 5424,
+ * escaped like everything a peer chose; text does not show it. */
+Test(format_claims, a_peer_certificate_name_is_shown_escaped)
+{
+	struct record	rec = make_record("m");
+	char		out[1024];
+	ssize_t		n;
+
+	rec.host = "192.0.2.7";
+	rec.host_len = 9;
+	rec.peer_cert = "web\"1";
+	rec.peer_cert_len = 5;
+	format_str(FORMAT_JSON, &rec, out, sizeof out);
+	cr_assert(strstr(out, "\"peer_cert\":\"web\\\"1\"") != NULL, "got %s",
+	    out);
+	n = format_str(FORMAT_RFC5424, &rec, out, sizeof out);
+	assert_one_clean_line(out, n);
+	cr_assert(strstr(out, " peer_cert=\"web\\\"1\"") != NULL, "got %s", out);
+	format_str(FORMAT_TEXT, &rec, out, sizeof out);
+	cr_assert_null(strstr(out, "web"), "got %s", out);
 }
 
 Test(format_claims, a_hostile_claimed_host_is_escaped_in_our_sd_element)

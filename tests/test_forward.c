@@ -44,32 +44,9 @@
 	"outputs = (\n"				\
 	"  { name = \"f\";\n"
 
-static struct config *
-fwd_load(const char *text)
-{
-	struct config *c;
-	char err[512] = "";
-
-	c = config_load_string(text, "t.conf", err, sizeof(err));
-	cr_assert_not_null(c, "should load: %s", err);
-	return c;
-}
-
-static void
-fwd_load_fails(const char *text, const char *expected)
-{
-	struct config *c;
-	char err[512] = "";
-
-	c = config_load_string(text, "t.conf", err, sizeof(err));
-	cr_assert_null(c, "should not load:\n%s", text);
-	cr_assert_eq(strncmp(err, expected, strlen(expected)), 0,
-	    "got \"%s\", expected it to begin with \"%s\"", err, expected);
-}
-
 Test(forward, config_forward_output_defaults_to_tcp_and_rfc5424)
 {
-	struct config *c = fwd_load(FWD_HEAD
+	struct config *c = hd_conf_load(FWD_HEAD
 	    "    type = \"forward\"; target = \"127.0.0.1:514\"; } );\n");
 
 	cr_assert_eq(c->outputs[0].type, CONFIG_OUTPUT_FORWARD);
@@ -83,7 +60,7 @@ Test(forward, config_forward_output_defaults_to_tcp_and_rfc5424)
 
 Test(forward, config_ipv6_target_goes_in_brackets)
 {
-	struct config *c = fwd_load(FWD_HEAD
+	struct config *c = hd_conf_load(FWD_HEAD
 	    "    type = \"forward\"; target = \"[::1]:6514\"; format = \"json\";"
 	    " } );\n");
 
@@ -92,7 +69,7 @@ Test(forward, config_ipv6_target_goes_in_brackets)
 	cr_assert_eq(c->outputs[0].format, FORMAT_JSON);
 	cr_assert_str_eq(c->outputs[0].path, "tcp://[::1]:6514");
 	config_free(c);
-	fwd_load_fails(FWD_HEAD "    type = \"forward\";\n"
+	hd_conf_load_fails(FWD_HEAD "    type = \"forward\";\n"
 	    "    target = \"::1:514\"; } );\n",
 	    "t.conf:5: output 'f': target '::1:514': an IPv6 address goes in "
 	    "brackets");
@@ -100,7 +77,7 @@ Test(forward, config_ipv6_target_goes_in_brackets)
 
 Test(forward, config_tls_peer_name_defaults_to_the_target_host)
 {
-	struct config *c = fwd_load(FWD_HEAD
+	struct config *c = hd_conf_load(FWD_HEAD
 	    "    type = \"forward\"; target = \"localhost:6514\";\n"
 	    "    protocol = \"tls\"; tls = { ca_file = \"/dev/null\"; }; } );\n");
 
@@ -114,31 +91,31 @@ Test(forward, config_tls_peer_name_defaults_to_the_target_host)
 
 Test(forward, config_rejects_a_bad_target_or_port_with_its_line)
 {
-	fwd_load_fails(FWD_HEAD "    type = \"forward\"; } );\n",
+	hd_conf_load_fails(FWD_HEAD "    type = \"forward\"; } );\n",
 	    "t.conf:3: output 'f': target = \"host:port\" is required");
-	fwd_load_fails(FWD_HEAD "    type = \"forward\";\n"
+	hd_conf_load_fails(FWD_HEAD "    type = \"forward\";\n"
 	    "    target = \"collector\"; } );\n",
 	    "t.conf:5: output 'f': bad target 'collector' (host:port");
-	fwd_load_fails(FWD_HEAD "    type = \"forward\";\n"
+	hd_conf_load_fails(FWD_HEAD "    type = \"forward\";\n"
 	    "    target = \"collector:0\"; } );\n",
 	    "t.conf:5: output 'f': target 'collector:0': bad port '0'");
-	fwd_load_fails(FWD_HEAD "    type = \"forward\";\n"
+	hd_conf_load_fails(FWD_HEAD "    type = \"forward\";\n"
 	    "    target = \"collector:65536\"; } );\n",
 	    "t.conf:5: output 'f': target 'collector:65536': bad port");
-	fwd_load_fails(FWD_HEAD "    type = \"forward\";\n"
+	hd_conf_load_fails(FWD_HEAD "    type = \"forward\";\n"
 	    "    target = \"collector:syslog\"; } );\n",
 	    "t.conf:5: output 'f': target 'collector:syslog': bad port");
-	fwd_load_fails(FWD_HEAD "    type = \"forward\";\n"
+	hd_conf_load_fails(FWD_HEAD "    type = \"forward\";\n"
 	    "    target = \"a b:514\"; } );\n",
 	    "t.conf:5: output 'f': bad target 'a b:514'");
 }
 
 Test(forward, config_rejects_an_unknown_type_or_protocol)
 {
-	fwd_load_fails(FWD_HEAD "    type = \"amqp\"; } );\n",
+	hd_conf_load_fails(FWD_HEAD "    type = \"amqp\"; } );\n",
 	    "t.conf:4: output 'f': type: unknown value 'amqp' (\"file\", "
 	    "\"forward\" or \"kafka\")");
-	fwd_load_fails(FWD_HEAD "    type = \"forward\"; target = \"h:514\";\n"
+	hd_conf_load_fails(FWD_HEAD "    type = \"forward\"; target = \"h:514\";\n"
 	    "    protocol = \"udp\"; } );\n",
 	    "t.conf:5: output 'f': protocol: unknown value 'udp' (\"tcp\", "
 	    "\"tls\" or \"relp\")");
@@ -146,41 +123,41 @@ Test(forward, config_rejects_an_unknown_type_or_protocol)
 
 Test(forward, config_rejects_keys_of_the_other_type)
 {
-	fwd_load_fails(FWD_HEAD "    type = \"forward\"; target = \"h:514\";\n"
+	hd_conf_load_fails(FWD_HEAD "    type = \"forward\"; target = \"h:514\";\n"
 	    "    path = \"f.log\"; } );\n",
 	    "t.conf:5: output 'f': 'path' applies to file outputs only");
-	fwd_load_fails(FWD_HEAD "    type = \"forward\"; target = \"h:514\";\n"
+	hd_conf_load_fails(FWD_HEAD "    type = \"forward\"; target = \"h:514\";\n"
 	    "    rotate = { size = \"1M\"; }; } );\n",
 	    "t.conf:5: output 'f': 'rotate' applies to file outputs only");
-	fwd_load_fails(FWD_HEAD "    path = \"f.log\";\n"
+	hd_conf_load_fails(FWD_HEAD "    path = \"f.log\";\n"
 	    "    target = \"h:514\"; } );\n",
 	    "t.conf:5: output 'f': 'target' applies to forward outputs only");
-	fwd_load_fails(FWD_HEAD "    path = \"f.log\";\n"
+	hd_conf_load_fails(FWD_HEAD "    path = \"f.log\";\n"
 	    "    protocol = \"tls\"; } );\n",
 	    "t.conf:5: output 'f': 'protocol' applies to forward outputs only");
 }
 
 Test(forward, config_checks_tls_settings)
 {
-	fwd_load_fails(FWD_HEAD "    type = \"forward\"; target = \"h:514\";\n"
+	hd_conf_load_fails(FWD_HEAD "    type = \"forward\"; target = \"h:514\";\n"
 	    "    tls = { ca_file = \"/dev/null\"; }; } );\n",
 	    "t.conf:5: output 'f': tls settings need protocol = \"tls\"");
-	fwd_load_fails(FWD_HEAD "    type = \"forward\"; target = \"h:6514\";\n"
+	hd_conf_load_fails(FWD_HEAD "    type = \"forward\"; target = \"h:6514\";\n"
 	    "    protocol = \"tls\"; } );\n",
 	    "t.conf:3: output 'f': protocol \"tls\" needs tls = {");
-	fwd_load_fails(FWD_HEAD "    type = \"forward\"; target = \"h:6514\";\n"
+	hd_conf_load_fails(FWD_HEAD "    type = \"forward\"; target = \"h:6514\";\n"
 	    "    protocol = \"tls\"; tls = { peer_name = \"h\"; }; } );\n",
 	    "t.conf:5: output 'f': tls.ca_file is required");
-	fwd_load_fails(FWD_HEAD "    type = \"forward\"; target = \"h:6514\";\n"
+	hd_conf_load_fails(FWD_HEAD "    type = \"forward\"; target = \"h:6514\";\n"
 	    "    protocol = \"tls\";\n"
 	    "    tls = { ca_file = \"/nonexistent/ca.pem\"; }; } );\n",
 	    "t.conf:6: output 'f': tls.ca_file: cannot read "
 	    "'/nonexistent/ca.pem': No such file or directory");
-	fwd_load_fails(FWD_HEAD "    type = \"forward\"; target = \"h:6514\";\n"
+	hd_conf_load_fails(FWD_HEAD "    type = \"forward\"; target = \"h:6514\";\n"
 	    "    protocol = \"tls\"; tls = { ca_file = \"/dev/null\";\n"
 	    "      cert_file = \"/dev/null\"; }; } );\n",
 	    "t.conf:6: output 'f': tls.cert_file and tls.key_file go together");
-	fwd_load_fails(FWD_HEAD "    type = \"forward\"; target = \"h:6514\";\n"
+	hd_conf_load_fails(FWD_HEAD "    type = \"forward\"; target = \"h:6514\";\n"
 	    "    protocol = \"tls\"; tls = { ca_file = \"/dev/null\";\n"
 	    "      peer = \"h\"; }; } );\n",
 	    "t.conf:6: output 'f': unknown key 'peer' in tls");
@@ -188,7 +165,7 @@ Test(forward, config_checks_tls_settings)
 
 Test(forward, config_rejects_two_outputs_to_one_target)
 {
-	fwd_load_fails(FWD_HEAD "    type = \"forward\"; target = \"h:514\"; },\n"
+	hd_conf_load_fails(FWD_HEAD "    type = \"forward\"; target = \"h:514\"; },\n"
 	    "  { name = \"g\"; type = \"forward\";\n"
 	    "    target = \"h:514\"; } );\n",
 	    "t.conf:6: output 'g': target 'h:514' over tcp is already used by "
@@ -264,42 +241,6 @@ need_rsyslog(enum col_kind kind)
 		    "gnutls-bin)");
 }
 
-/* A port nobody listens on now: bind to port 0 and ask which it was. */
-static int
-free_port(void)
-{
-	struct sockaddr_in sin;
-	socklen_t len = sizeof(sin);
-	int fd, port;
-
-	memset(&sin, 0, sizeof(sin));
-	sin.sin_family = AF_INET;
-	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	cr_assert_neq(fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0), -1);
-	cr_assert_eq(bind(fd, (struct sockaddr *)&sin, sizeof(sin)), 0);
-	cr_assert_eq(getsockname(fd, (struct sockaddr *)&sin, &len), 0);
-	port = ntohs(sin.sin_port);
-	close(fd);
-	return port;
-}
-
-static bool
-port_accepts(int port)
-{
-	struct sockaddr_in sin;
-	int fd, ok;
-
-	memset(&sin, 0, sizeof(sin));
-	sin.sin_family = AF_INET;
-	sin.sin_port = htons(port);
-	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	if ((fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1)
-		return false;
-	ok = connect(fd, (struct sockaddr *)&sin, sizeof(sin)) == 0;
-	close(fd);
-	return ok;
-}
-
 /* A CA, a certificate for "localhost" and 127.0.0.1 (the collector's) and
  * one for the daemon as a client (a RELP collector over TLS asks for it),
  * in dir. */
@@ -343,7 +284,7 @@ collector_prepare(struct collector *cl, const char *dir, enum col_kind kind)
 	FILE *f;
 
 	memset(cl, 0, sizeof(*cl));
-	cl->port = free_port();
+	cl->port = hd_free_port(SOCK_STREAM);
 	cl->kind = kind;
 	snprintf(cl->conf, sizeof(cl->conf), "%s/rsyslog.conf", dir);
 	snprintf(cl->pidfile, sizeof(cl->pidfile), "%s/rsyslog.pid", dir);
@@ -405,7 +346,7 @@ collector_start(struct collector *cl)
 		_exit(127);
 	}
 	while (hd_now_ms() < deadline) {
-		if (port_accepts(cl->port))
+		if (hd_port_accepts(cl->port))
 			return;
 		if (waitpid(cl->pid, &status, WNOHANG) == cl->pid) {
 			char *log = file_read(cl->err, NULL);
@@ -874,7 +815,7 @@ Test(forward, reconnects_by_itself_after_the_collector_is_killed,
 
 Test(forward, config_relp_takes_tls_as_an_option)
 {
-	struct config *c = fwd_load(FWD_HEAD
+	struct config *c = hd_conf_load(FWD_HEAD
 	    "    type = \"forward\"; target = \"127.0.0.1:2514\";\n"
 	    "    protocol = \"relp\"; } );\n");
 
@@ -882,21 +823,21 @@ Test(forward, config_relp_takes_tls_as_an_option)
 	cr_assert_null(c->outputs[0].tls_ca_file);
 	cr_assert_str_eq(c->outputs[0].path, "relp://127.0.0.1:2514");
 	config_free(c);
-	c = fwd_load(FWD_HEAD
+	c = hd_conf_load(FWD_HEAD
 	    "    type = \"forward\"; target = \"localhost:2514\";\n"
 	    "    protocol = \"relp\"; tls = { ca_file = \"/dev/null\"; }; } );\n");
 	cr_assert_str_eq(c->outputs[0].tls_ca_file, "/dev/null");
 	cr_assert_str_eq(c->outputs[0].tls_peer_name, "localhost");
 	config_free(c);
-	fwd_load_fails(FWD_HEAD "    type = \"forward\"; target = \"h:2514\";\n"
+	hd_conf_load_fails(FWD_HEAD "    type = \"forward\"; target = \"h:2514\";\n"
 	    "    protocol = \"relp\";\n"
 	    "    tls = { ca_file = \"/nonexistent/ca.pem\"; }; } );\n",
 	    "t.conf:6: output 'f': tls.ca_file: cannot read "
 	    "'/nonexistent/ca.pem'");
-	fwd_load_fails(FWD_HEAD "    type = \"forward\"; target = \"h:2514\";\n"
+	hd_conf_load_fails(FWD_HEAD "    type = \"forward\"; target = \"h:2514\";\n"
 	    "    protocol = \"relp\"; tls = { peer_name = \"h\"; }; } );\n",
 	    "t.conf:5: output 'f': tls.ca_file is required");
-	fwd_load_fails(FWD_HEAD "    type = \"forward\";\n"
+	hd_conf_load_fails(FWD_HEAD "    type = \"forward\";\n"
 	    "    target = \"h:70000\"; protocol = \"relp\"; } );\n",
 	    "t.conf:5: output 'f': target 'h:70000': bad port");
 }
@@ -1063,35 +1004,35 @@ Test(forward, config_checks_the_spool)
 	struct config *c;
 	char conf[1024];
 
-	c = fwd_load(FWD_HEAD
+	c = hd_conf_load(FWD_HEAD
 	    "    type = \"forward\"; target = \"127.0.0.1:2514\";\n"
 	    "    protocol = \"relp\"; spool = { path = \"/tmp\"; }; } );\n");
 	cr_assert_str_eq(c->outputs[0].spool_path, "/tmp");
 	cr_assert_eq(c->outputs[0].spool_max_size, 1ULL << 30);
 	cr_assert_eq(c->outputs[0].spool_sync, SYNC_NEVER);
 	config_free(c);
-	fwd_load_fails(FWD_HEAD "    type = \"forward\"; target = \"h:514\";\n"
+	hd_conf_load_fails(FWD_HEAD "    type = \"forward\"; target = \"h:514\";\n"
 	    "    spool = { max_size = \"10M\"; }; } );\n",
 	    "t.conf:5: output 'f': spool.path is required");
-	fwd_load_fails(FWD_HEAD "    type = \"forward\"; target = \"h:514\";\n"
+	hd_conf_load_fails(FWD_HEAD "    type = \"forward\"; target = \"h:514\";\n"
 	    "    spool = { path = \"/etc/passwd\"; }; } );\n",
 	    "t.conf:5: output 'f': spool.path '/etc/passwd' is not a directory");
-	fwd_load_fails(FWD_HEAD "    type = \"forward\"; target = \"h:514\";\n"
+	hd_conf_load_fails(FWD_HEAD "    type = \"forward\"; target = \"h:514\";\n"
 	    "    spool = { path = \"/nonexistent/spool\"; }; } );\n",
 	    "t.conf:5: output 'f': spool.path '/nonexistent/spool': No such "
 	    "file or directory");
-	fwd_load_fails(FWD_HEAD "    type = \"forward\"; target = \"h:514\";\n"
+	hd_conf_load_fails(FWD_HEAD "    type = \"forward\"; target = \"h:514\";\n"
 	    "    spool = { path = \"/tmp\";\n"
 	    "      max_size = \"1K\"; }; } );\n",
 	    "t.conf:6: output 'f': spool.max_size (1K) must hold two chunks");
-	fwd_load_fails(FWD_HEAD "    type = \"forward\"; target = \"h:514\";\n"
+	hd_conf_load_fails(FWD_HEAD "    type = \"forward\"; target = \"h:514\";\n"
 	    "    spool = { path = \"/tmp\";\n"
 	    "      sync = \"sometimes\"; }; } );\n",
 	    "t.conf:6: output 'f': spool.sync: unknown value 'sometimes'");
-	fwd_load_fails(FWD_HEAD "    type = \"forward\"; target = \"h:514\";\n"
+	hd_conf_load_fails(FWD_HEAD "    type = \"forward\"; target = \"h:514\";\n"
 	    "    spool = { path = \"/tmp\"; size = \"1G\"; }; } );\n",
 	    "t.conf:5: output 'f': unknown key 'size' in spool");
-	fwd_load_fails(FWD_HEAD "    path = \"f.log\";\n"
+	hd_conf_load_fails(FWD_HEAD "    path = \"f.log\";\n"
 	    "    spool = { path = \"/tmp\"; }; } );\n",
 	    "t.conf:5: output 'f': 'spool' applies to forward outputs only");
 	snprintf(conf, sizeof(conf), FWD_HEAD
@@ -1099,7 +1040,7 @@ Test(forward, config_checks_the_spool)
 	    "    spool = { path = \"/tmp\"; }; },\n"
 	    "  { name = \"g\"; type = \"forward\"; target = \"h:515\";\n"
 	    "    spool = { path = \"/tmp\"; }; } );\n");
-	fwd_load_fails(conf, "t.conf:7: output 'g': spool.path '/tmp' is "
+	hd_conf_load_fails(conf, "t.conf:7: output 'g': spool.path '/tmp' is "
 	    "already the spool of output 'f'");
 }
 

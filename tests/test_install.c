@@ -183,7 +183,8 @@ Test(install, man_pages_config_example_and_units_are_installed,
 	    " test -f etc/asynclog/asynclogd.conf.example &&"
 	    " test -f usr/local/lib/systemd/system/asynclogd.service &&"
 	    " test -f usr/local/lib/systemd/system/asynclogd.socket &&"
-	    " test -f usr/local/lib/systemd/system/asynclogd-syslog.socket",
+	    " test -f usr/local/lib/systemd/system/asynclogd-syslog.socket &&"
+	    " test -f usr/local/lib/systemd/system/asynclogd-network.socket",
 	    destdir), 0, "something is not installed");
 	/* The installed example is a valid configuration: -t finds nothing
 	 * wrong but, on a machine where the package is not installed, the

@@ -211,6 +211,33 @@ Test(systemd, socket_activation_takes_journalds_forwarding_socket_by_name,
 	sd_dgram_activated("journal", "journal-syslog",
 	    "<30>Dec  1 12:00:00 jsvc[1]: via journald", "jsvc",
 	    "via journald");
+}
+
+/* A TCP socket from systemd named "network": a network input the config
+ * does not list, its peers' records stamped with their address. */
+Test(systemd, socket_activation_takes_a_network_socket_by_name,
+    .fini = sd_down, .timeout = 30)
+{
+	char fdname[] = "--fdname=network", listen[64];
+	char *argv[] = { "systemd-socket-activate", "-l", listen, fdname,
+	    NULL, "-c", d.conf, NULL };
+	int port = hd_free_port(SOCK_STREAM);
+
+	if (!have("systemd-socket-activate"))
+		cr_skip_test("systemd-socket-activate is not installed");
+	if (!have("logger"))
+		cr_skip_test("logger is not installed (package bsdutils)");
+	sd_prepare(CONF_DGRAM);
+	snprintf(listen, sizeof(listen), "127.0.0.1:%d", port);
+	argv[4] = (char *)hd_bin("asynclogd");
+	sd_spawn(argv, NULL);
+	for (long long t = hd_now_ms() + 5000; !hd_port_accepts(port) &&
+	    hd_now_ms() < t;)
+		usleep(5000);
+	cr_assert_eq(run("logger -n 127.0.0.1 -P %d -T -t nettag 'via a "
+	    "network socket'", port), 0);
+	cr_assert(hd_wait(has_line_pred, &d, "nettag: via a network socket",
+	    10000), "the record did not reach main.log");
 	cr_assert_eq(hd_signal(&d, SIGTERM, 10000), 0);
 }
 
@@ -419,7 +446,8 @@ Test(systemd, units_pass_systemd_analyze_verify_with_no_warnings,
 	    "/usr/local/lib/systemd/system/asynclogd.service "
 	    "/usr/local/lib/systemd/system/asynclogd.socket "
 	    "/usr/local/lib/systemd/system/asynclogd-syslog.socket "
-	    "/usr/local/lib/systemd/system/asynclogd-journal.socket' "
+	    "/usr/local/lib/systemd/system/asynclogd-journal.socket "
+	    "/usr/local/lib/systemd/system/asynclogd-network.socket' "
 	    ">%s 2>&1", root, out);
 	text = file_read(out, NULL);
 	cr_assert_eq(rc, 0, "systemd-analyze verify failed:\n%s", text);
