@@ -136,18 +136,30 @@ kmsg_read_boot_id(struct kmsg *k)
  * Where the last run stopped, if it was this boot: every record below
  * next_seq was written then. Anything else (no file, another boot, a file
  * that does not parse) starts from the oldest record the kernel holds.
+ * So does a file that anyone but this user could have written (kmsg_state
+ * in a directory such as /tmp): a number from it would have the kernel's
+ * records skipped, and a record written twice is better than one hidden.
  */
 static void
 kmsg_load_state(struct kmsg *k)
 {
 	char buf[128], id[KMSG_BOOT_ID_LEN + 1];
 	unsigned long long seq;
+	struct stat st;
 	ssize_t n = -1;
 	int fd;
 
-	if (k->boot_id[0] == '\0' ||
-	    (fd = open(k->state_path, O_RDONLY | O_CLOEXEC)) == -1)
+	if (k->boot_id[0] == '\0' || (fd = open(k->state_path, O_RDONLY |
+	    O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK)) == -1)
 		return;
+	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode) ||
+	    st.st_uid != geteuid() || (st.st_mode & (S_IWGRP | S_IWOTH))) {
+		log_warn("kernel log: %s could have been written by another "
+		    "user; ignored, reading from the oldest record",
+		    k->state_path);
+		(void)close(fd);
+		return;
+	}
 	do
 		n = read(fd, buf, sizeof(buf) - 1);
 	while (n == -1 && errno == EINTR);
@@ -173,7 +185,9 @@ kmsg_save(struct kmsg *k, uint64_t seq)
 		return;
 	len = snprintf(line, sizeof(line), "%s %" PRIu64 "\n", k->boot_id,
 	    seq);
-	if ((fd = open(k->state_tmp, O_WRONLY | O_CREAT | O_TRUNC |
+	/* A new file, never one someone else left at that name. */
+	(void)unlink(k->state_tmp);
+	if ((fd = open(k->state_tmp, O_WRONLY | O_CREAT | O_EXCL |
 	    O_CLOEXEC | O_NOFOLLOW, 0640)) == -1) {
 		log_limited(&kmsg_rl, "kernel log: cannot save %s: %s",
 		    k->state_tmp, strerror(errno));

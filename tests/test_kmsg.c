@@ -405,6 +405,44 @@ Test(kmsg_seq, the_state_is_saved_while_records_keep_coming,
 		    saved);
 }
 
+/*
+ * kmsg_state in a directory others can write to (an output in /tmp): a
+ * state file another user left there, saying every record of this boot
+ * was written, would have the daemon, as root, skip the kernel's records
+ * (hide them). It is not trusted: the records are read from the oldest.
+ */
+Test(kmsg_seq, a_state_file_another_user_wrote_is_not_trusted,
+    .fini = fifo_down, .timeout = 60)
+{
+	char *boot, state[128];
+	int fd, len;
+
+	if (geteuid() != 0)
+		cr_skip_test("not root: cannot leave a file of another user");
+	hd_prepare(&d, FIFO_CONF);
+	cr_assert_eq(mkfifo(hd_path(&d, "kmsg.fifo"), 0600), 0);
+	cr_assert_neq(fifo = open(hd_path(&d, "kmsg.fifo"), O_RDWR |
+	    O_CLOEXEC), -1);
+	boot = file_read("/proc/sys/kernel/random/boot_id", NULL);
+	cr_assert_not_null(boot);
+	len = snprintf(state, sizeof(state), "%.36s 1000000\n", boot);
+	free(boot);
+	cr_assert_neq(fd = open(hd_path(&d, "kmsg.state"), O_WRONLY |
+	    O_CREAT | O_EXCL | O_CLOEXEC, 0644), -1);
+	cr_assert_eq(write(fd, state, len), len);
+	cr_assert_eq(fchown(fd, 65534, 65534), 0);	/* nobody */
+	close(fd);
+	hd_restart(&d);
+	fifo_record(1, "one", 0);
+	fifo_record(2, "two", 1);
+	wait_count("\"message\":\"seq ", 2);
+	cr_assert(hd_wait(hd_log_mentions, &d, "could have been written by "
+	    "another user", 10000));
+	cr_assert_eq(hd_signal(&d, SIGTERM, 10000), 0);
+	/* Saved anew, as this user's. */
+	cr_assert_eq(state_seq(), 3);
+}
+
 /* A device path that ends (a FIFO with no writer) stops the input, with a
  * word in the daemon's log, instead of spinning the loop on it. */
 Test(kmsg_seq, a_device_that_ends_is_no_longer_read, .fini = fifo_down,
