@@ -7,8 +7,7 @@
  * asynclogd's syslog stream backlog. A listener named anything else speaks
  * syslog. When systemd holds the socket, the service it starts may not
  * have taken it yet: the caller asks again. When the kernel cannot tell
- * (pid 0: another pid namespace; a socket in another network namespace,
- * which sock_diag does not show), the caller decides.
+ * (pid 0: another pid namespace), the caller decides.
  */
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -161,19 +160,14 @@ peer_kind(int fd, const char *path)
 	struct ucred	cred;
 	socklen_t	len = sizeof cred;
 	char		comm[32];
-	long		backlog;
 
 	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) == -1 ||
 	    cred.pid <= 0 || peer_comm(cred.pid, comm, sizeof comm) == -1)
 		return PEER_UNKNOWN;
-	if (strcmp(comm, "asynclogd") == 0) {
-		/* Not seen: a socket asynclogd made in a network namespace
-		 * of its own (PrivateNetwork=), sock_diag shows only ours. */
-		if ((backlog = peer_backlog(path)) == -1)
-			return PEER_UNKNOWN;
-		return backlog == wire_syslog_stream_backlog(peer_somaxconn()) ?
+	if (strcmp(comm, "asynclogd") == 0)
+		return peer_backlog(path) ==
+		    wire_syslog_stream_backlog(peer_somaxconn()) ?
 		    PEER_SYSLOG : PEER_NATIVE;
-	}
 	/* comm is cut at 15 bytes */
 	if (strcmp(comm, "systemd") == 0 || strcmp(comm, "systemd-socket-") ==
 	    0)

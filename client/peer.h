@@ -21,8 +21,7 @@ enum peer_kind {
 	PEER_SYSLOG,		/* anything else that is known */
 	PEER_SYSTEMD,		/* systemd (or systemd-socket-activate) holds it
 				 * for a service that may not have taken it yet */
-	PEER_UNKNOWN,		/* the listener is in another pid namespace,
-				 * or its socket in another network one */
+	PEER_UNKNOWN,		/* the listener is in another pid namespace */
 };
 
 /* fd is connected to the stream socket at path. */

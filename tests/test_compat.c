@@ -14,7 +14,6 @@
 #include <sys/stat.h>
 #include <sys/un.h>
 
-#include <errno.h>
 #include <fcntl.h>
 #include <sched.h>
 #include <signal.h>
@@ -1048,45 +1047,6 @@ Test(cli, socket_flag_tells_the_sockets_apart_with_somaxconn_100,
     .fini = compat_down, .timeout = 30)
 {
 	both_sockets_land("100");
-}
-
-/*
- * The shipped unit runs asynclogd with PrivateNetwork=yes: a syslog_stream
- * socket it makes itself is in its own network namespace, where sock_diag
- * from the host does not see it, so its backlog cannot be read.
- * `asynclog -u` sent native frames there (exit 1 after 5 s). What the
- * kernel cannot say is decided as for another pid namespace: the default
- * socket's file is native, anything else syslog.
- */
-Test(cli, socket_flag_on_sockets_of_a_daemon_in_another_network_namespace,
-    .fini = compat_down, .timeout = 30)
-{
-	char *err;
-	int ns;
-
-	if (geteuid() != 0)
-		cr_skip_test("not root: cannot make a network namespace");
-	cr_assert_neq(ns = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC),
-	    -1);
-	if (unshare(CLONE_NEWNET) == -1)
-		cr_skip_test("cannot make a network namespace: %s",
-		    strerror(errno));
-	compat_up();		/* the daemon stays in the new namespace */
-	cr_assert_eq(setns(ns, CLONE_NEWNET), 0, "%s", strerror(errno));
-	close(ns);
-	cr_assert_eq(run("%s -u %s -t st 'to the stream' 2> %s", ASYNCLOG,
-	    hd_path(&d, "stream.sock"), hd_path(&d, "cli.err")), 0);
-	cr_assert_eq(run("ASYNCLOG_SOCKET=%s %s -u %s -t nat 'to the native "
-	    "socket' 2>> %s", d.sock, ASYNCLOG, d.sock,
-	    hd_path(&d, "cli.err")), 0);
-	err = cli_stderr();
-	cr_assert_str_eq(err, "");
-	free(err);
-	wait_records(2);
-	cr_assert_eq(hd_stat(&d, "total.dropped.malformed"), 0);
-	drain();
-	assert_summary("tag,message", "st|to the stream\n"
-	    "nat|to the native socket\n");
 }
 
 /* --tcp forces the syslog form, --native the native one. */
