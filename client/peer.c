@@ -24,6 +24,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -32,15 +33,13 @@
 
 #define TCP_LISTEN	10	/* the kernel's socket state, as in ss(8) */
 
-/* The command name of pid (/proc/PID/comm, without its newline). */
+/* The first line of a small procfs file, without its newline. */
 static int
-peer_comm(pid_t pid, char *buf, size_t size)
+peer_proc_line(const char *path, char *buf, size_t size)
 {
-	char	path[64];
 	ssize_t	n;
 	int	fd;
 
-	snprintf(path, sizeof path, "/proc/%ld/comm", (long)pid);
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
 		return -1;
 	n = read(fd, buf, size - 1);
@@ -51,6 +50,29 @@ peer_comm(pid_t pid, char *buf, size_t size)
 		n--;
 	buf[n] = '\0';
 	return 0;
+}
+
+/* The command name of pid (/proc/PID/comm). */
+static int
+peer_comm(pid_t pid, char *buf, size_t size)
+{
+	char	path[64];
+
+	snprintf(path, sizeof path, "/proc/%ld/comm", (long)pid);
+	return peer_proc_line(path, buf, size);
+}
+
+/* The kernel's cap on listen backlogs, as the daemon reads it; 0 if not
+ * known. */
+static long
+peer_somaxconn(void)
+{
+	char	buf[32];
+
+	if (peer_proc_line("/proc/sys/net/core/somaxconn", buf,
+	    sizeof buf) == -1)
+		return 0;
+	return strtol(buf, NULL, 10);
 }
 
 /*
@@ -144,7 +166,8 @@ peer_kind(int fd, const char *path)
 	    cred.pid <= 0 || peer_comm(cred.pid, comm, sizeof comm) == -1)
 		return PEER_UNKNOWN;
 	if (strcmp(comm, "asynclogd") == 0)
-		return peer_backlog(path) == WIRE_SYSLOG_STREAM_BACKLOG ?
+		return peer_backlog(path) ==
+		    wire_syslog_stream_backlog(peer_somaxconn()) ?
 		    PEER_SYSLOG : PEER_NATIVE;
 	/* comm is cut at 15 bytes */
 	if (strcmp(comm, "systemd") == 0 || strcmp(comm, "systemd-socket-") ==

@@ -11,7 +11,8 @@
  * SO_PEERCRED names the process that called listen() (asynclogd calls it
  * again on sockets systemd made, so it is asynclogd there too), and
  * asynclogd listens on its syslog stream sockets with a backlog of
- * WIRE_SYSLOG_STREAM_BACKLOG, which sock_diag shows to any user (ss -xl).
+ * wire_syslog_stream_backlog() (127 unless net.core.somaxconn is lower),
+ * which sock_diag shows to any user (ss -xl).
  */
 #ifndef ASYNCLOG_PEER_H
 #define ASYNCLOG_PEER_H

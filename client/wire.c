@@ -133,6 +133,14 @@ wire_hello_size(size_t name_len)
 	return WIRE_HEADER_SIZE + WIRE_HELLO_FIXED + name_len;
 }
 
+int
+wire_syslog_stream_backlog(long somaxconn)
+{
+	if (somaxconn <= 0 || somaxconn > WIRE_SYSLOG_STREAM_BACKLOG)
+		return WIRE_SYSLOG_STREAM_BACKLOG;
+	return (int)somaxconn - 1;
+}
+
 size_t
 wire_encode_hello(void *dst, size_t cap, uint8_t flags, const char *name,
     size_t name_len)

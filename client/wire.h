@@ -235,6 +235,16 @@ ssize_t	wire_decode(const void *buf, size_t len, size_t max_frame,
  * return the size the frame will take, so callers can reserve space first.
  */
 size_t	wire_hello_size(size_t name_len);
+
+/*
+ * The backlog of the syslog stream sockets under the kernel's cap
+ * net.core.somaxconn (somaxconn <= 0: not known). The native socket's
+ * SOMAXCONN is cut to the cap too, so where the cap is 127 or less both
+ * would listen with the cap: the syslog sockets then take one less, and
+ * the daemon and the client, reading the same cap, still agree.
+ */
+int	wire_syslog_stream_backlog(long somaxconn);
+
 size_t	wire_encode_hello(void *dst, size_t cap, uint8_t flags,
 	    const char *name, size_t name_len);
 

@@ -9,8 +9,12 @@
  *
  * The state file is "BOOT_ID NEXT_SEQ\n": the boot it belongs to (sequence
  * numbers start again at each boot) and the first sequence number not yet
- * written. It is saved when all outputs are idle (what was delivered has
- * been written), at most every KMSG_SAVE_MS, and when the daemon stops.
+ * written. It is saved at most every KMSG_SAVE_MS, and when the daemon
+ * stops, once what was delivered before it has been written: when all
+ * outputs are idle, or else, for a kernel that logs more often than that
+ * (the outputs are never idle right after a record), once every output has
+ * finished as many records as it had taken when the point was marked
+ * (outputs finish their records in order).
  */
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -42,6 +46,13 @@
 #define KMSG_BOOT_ID	"/proc/sys/kernel/random/boot_id"
 #define KMSG_BOOT_ID_LEN 36	/* a UUID */
 #define KMSG_TAG	"kernel"
+#define KMSG_MARK_MAX	16	/* outputs a mark follows; more: idle only */
+
+/* What one output had taken when a point to save was marked. */
+struct kmsg_mark {
+	const struct output	*o;
+	uint64_t		 received;
+};
 
 struct kmsg {
 	struct task	 task;
@@ -55,6 +66,8 @@ struct kmsg {
 	uint64_t	 saved_seq;	/* next_seq as the state file has it */
 	int64_t		 saved_ns;	/* monotonic: when it was saved */
 	bool		 ended;		/* the device cannot be read any more */
+	uint64_t	 mark_seq;	/* next_seq when marked; 0 = no mark */
+	struct kmsg_mark mark[KMSG_MARK_MAX + 1];	/* ends at o == NULL */
 	struct record	 rec;
 	uint64_t	 pending;
 	char		 buf[KMSG_READ_MAX];
@@ -124,18 +137,30 @@ kmsg_read_boot_id(struct kmsg *k)
  * Where the last run stopped, if it was this boot: every record below
  * next_seq was written then. Anything else (no file, another boot, a file
  * that does not parse) starts from the oldest record the kernel holds.
+ * So does a file that anyone but this user could have written (kmsg_state
+ * in a directory such as /tmp): a number from it would have the kernel's
+ * records skipped, and a record written twice is better than one hidden.
  */
 static void
 kmsg_load_state(struct kmsg *k)
 {
 	char buf[128], id[KMSG_BOOT_ID_LEN + 1];
 	unsigned long long seq;
+	struct stat st;
 	ssize_t n = -1;
 	int fd;
 
-	if (k->boot_id[0] == '\0' ||
-	    (fd = open(k->state_path, O_RDONLY | O_CLOEXEC)) == -1)
+	if (k->boot_id[0] == '\0' || (fd = open(k->state_path, O_RDONLY |
+	    O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK)) == -1)
 		return;
+	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode) ||
+	    st.st_uid != geteuid() || (st.st_mode & (S_IWGRP | S_IWOTH))) {
+		log_warn("kernel log: %s could have been written by another "
+		    "user; ignored, reading from the oldest record",
+		    k->state_path);
+		(void)close(fd);
+		return;
+	}
 	do
 		n = read(fd, buf, sizeof(buf) - 1);
 	while (n == -1 && errno == EINTR);
@@ -150,9 +175,9 @@ kmsg_load_state(struct kmsg *k)
 	k->next_seq = k->saved_seq = seq;
 }
 
-/* Write the state file anew and rename it over the old one. */
+/* Write the state file anew, saying seq, and rename it over the old one. */
 static void
-kmsg_save(struct kmsg *k)
+kmsg_save(struct kmsg *k, uint64_t seq)
 {
 	char line[128];
 	int fd, len, rc;
@@ -160,8 +185,10 @@ kmsg_save(struct kmsg *k)
 	if (k->boot_id[0] == '\0' || !k->have_seq)
 		return;
 	len = snprintf(line, sizeof(line), "%s %" PRIu64 "\n", k->boot_id,
-	    k->next_seq);
-	if ((fd = open(k->state_tmp, O_WRONLY | O_CREAT | O_TRUNC |
+	    seq);
+	/* A new file, never one someone else left at that name. */
+	(void)unlink(k->state_tmp);
+	if ((fd = open(k->state_tmp, O_WRONLY | O_CREAT | O_EXCL |
 	    O_CLOEXEC | O_NOFOLLOW, 0640)) == -1) {
 		log_limited(&kmsg_rl, "kernel log: cannot save %s: %s",
 		    k->state_tmp, strerror(errno));
@@ -176,7 +203,7 @@ kmsg_save(struct kmsg *k)
 		(void)unlink(k->state_tmp);
 		return;
 	}
-	k->saved_seq = k->next_seq;
+	k->saved_seq = seq;
 	k->saved_ns = clock_mono_ns();
 }
 
@@ -191,6 +218,67 @@ kmsg_outputs_idle(struct kmsg *k)
 		if (!output_idle(o))
 			return false;
 	return true;
+}
+
+/* Mark next_seq as the point to save once the outputs have written what
+ * they have taken now. */
+static void
+kmsg_mark(struct kmsg *k)
+{
+	struct output *o;
+	unsigned i;
+
+	for (i = 0; (o = route_output(k->route, i)) != NULL; i++) {
+		if (i == KMSG_MARK_MAX) {
+			k->mark_seq = 0;
+			return;
+		}
+		k->mark[i].o = o;
+		k->mark[i].received = output_counters(o)->received;
+	}
+	k->mark[i].o = NULL;
+	k->mark_seq = k->next_seq;
+}
+
+/* Has every output finished (written or dropped) what it had taken at the
+ * mark? An output that is not the one marked (a reload) drops the mark. */
+static bool
+kmsg_mark_reached(struct kmsg *k)
+{
+	const struct counters *c;
+	struct output *o;
+	unsigned i;
+
+	for (i = 0; (o = route_output(k->route, i)) != NULL; i++) {
+		if (i == KMSG_MARK_MAX || o != k->mark[i].o) {
+			k->mark_seq = 0;
+			return false;
+		}
+		c = output_counters(o);
+		if (c->received - c->buffered < k->mark[i].received)
+			return false;
+	}
+	if (k->mark[i].o != NULL)
+		k->mark_seq = 0;
+	return k->mark_seq != 0;
+}
+
+/* Save what is known written, at most every KMSG_SAVE_MS. */
+static void
+kmsg_save_due(struct kmsg *k)
+{
+	if (k->next_seq == k->saved_seq || clock_mono_ns() - k->saved_ns <
+	    (int64_t)KMSG_SAVE_MS * 1000000)
+		return;
+	if (kmsg_outputs_idle(k)) {
+		kmsg_save(k, k->next_seq);
+		k->mark_seq = 0;
+	} else if (k->mark_seq != 0 && kmsg_mark_reached(k)) {
+		kmsg_save(k, k->mark_seq);
+		k->mark_seq = 0;
+	}
+	if (k->mark_seq == 0 && k->next_seq != k->saved_seq)
+		kmsg_mark(k);
 }
 
 /* One record read from the device; offset_ns (wall clock minus monotonic)
@@ -284,10 +372,7 @@ kmsg_task(struct task *t)
 			k->ended = true;
 			break;
 		}
-		if (k->next_seq != k->saved_seq && clock_mono_ns() -
-		    k->saved_ns >= (int64_t)KMSG_SAVE_MS * 1000000 &&
-		    kmsg_outputs_idle(k))
-			kmsg_save(k);
+		kmsg_save_due(k);
 	}
 	TASK_END(t);
 }
@@ -355,7 +440,9 @@ kmsg_free(struct kmsg *k)
 		return;
 	kmsg_stop(k);
 	if (k->next_seq != k->saved_seq && kmsg_outputs_idle(k))
-		kmsg_save(k);
+		kmsg_save(k, k->next_seq);
+	else if (k->mark_seq != 0 && kmsg_mark_reached(k))
+		kmsg_save(k, k->mark_seq);
 	(void)close(k->fd);	/* a device we only read */
 	free(k->state_path);
 	free(k->state_tmp);

@@ -255,6 +255,30 @@ listen_cleanup(struct task *t)
 	listen_close(t->arg);
 }
 
+/*
+ * The kernel's cap on listen backlogs (net.core.somaxconn), which the
+ * syslog stream sockets' backlog must stay below; 0 if not known.
+ */
+static long
+listen_somaxconn(void)
+{
+	char buf[32];
+	ssize_t n;
+	int fd;
+
+	if ((fd = open("/proc/sys/net/core/somaxconn", O_RDONLY |
+	    O_CLOEXEC)) == -1)
+		return 0;
+	do
+		n = read(fd, buf, sizeof(buf) - 1);
+	while (n == -1 && errno == EINTR);
+	(void)close(fd);	/* read-only procfs */
+	if (n <= 0)
+		return 0;
+	buf[n] = '\0';
+	return strtol(buf, NULL, 10);
+}
+
 static int
 listen_add(struct listen_set *set, enum listen_kind kind,
     enum config_netin_kind net, int fd, const char *path, char *err,
@@ -289,7 +313,7 @@ listen_add(struct listen_set *set, enum listen_kind kind,
 	if (kind != LISTEN_SYSLOG_DGRAM && kind != LISTEN_JOURNAL &&
 	    !(kind == LISTEN_NET && net == CONFIG_NETIN_UDP) &&
 	    listen(fd, kind == LISTEN_SYSLOG_STREAM ?
-	    WIRE_SYSLOG_STREAM_BACKLOG : SOMAXCONN) == -1) {
+	    wire_syslog_stream_backlog(listen_somaxconn()) : SOMAXCONN) == -1) {
 		snprintf(err, errlen, "listen: %s", strerror(errno));
 		close(fd);
 		goto fail;

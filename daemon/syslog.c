@@ -195,9 +195,11 @@ syslog_3164_days(int year, int mo, int d)
  * IOS and ASA). It must be followed by a space or the end.
  *
  * Without a year it is local time in this year, or in last year when that
- * would put it more than SYSLOG_3164_FUTURE ahead of now (a clock a little
- * fast is common, a record from next year is not; so "Dec 31" arriving on
- * Jan 1 is last year's, and "Mar 10" arriving in December this year's).
+ * would put it more than SYSLOG_3164_FUTURE ahead of now, or in next year
+ * when that puts it no more than SYSLOG_3164_FUTURE ahead (a clock a little
+ * fast is common, a record from far ahead is not; so "Dec 31" arriving on
+ * Jan 1 is last year's, "Jan  1" arriving on Dec 31 next year's, and
+ * "Mar 10" arriving in December this year's).
  * Returns the length of the timestamp with *ns set, or 0.
  */
 static size_t
@@ -279,6 +281,9 @@ syslog_3164_time(const char *p, size_t len, int64_t now_ns, int64_t *ns)
 		if (syslog_3164_days(year, mo, d) * SYSLOG_DAY + sec -
 		    (int64_t)now > SYSLOG_3164_FUTURE)
 			year--;
+		else if (syslog_days(year + 1, mo + 1, d) * SYSLOG_DAY + sec -
+		    (int64_t)now <= SYSLOG_3164_FUTURE)
+			year++;	/* "Jan  1" from a fast clock on Dec 31 */
 	}
 	*ns = syslog_ns(syslog_3164_days(year, mo, d) * SYSLOG_DAY + sec,
 	    frac);

@@ -15,6 +15,8 @@
 #include <sys/stat.h>
 #include <sys/un.h>
 
+#include <fcntl.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -1000,6 +1002,61 @@ Test(cli, socket_flag_on_the_syslog_stream_socket_speaks_syslog,
 	    "user|notice|st2|a\n"
 	    "user|notice|st2|b\n"
 	    "user|notice|nat|to the native socket\n");
+}
+
+/* Set net.core.somaxconn in a network namespace of this test's own. */
+static void
+somaxconn_set(const char *v)
+{
+	int fd;
+
+	if (geteuid() != 0 || unshare(CLONE_NEWNET) == -1)
+		cr_skip_test("cannot make a network namespace (not root?): "
+		    "net.core.somaxconn cannot be set for this test alone");
+	cr_assert_neq(fd = open("/proc/sys/net/core/somaxconn", O_WRONLY |
+	    O_CLOEXEC), -1);
+	cr_assert_eq(write(fd, v, strlen(v)), (ssize_t)strlen(v));
+	close(fd);
+}
+
+/*
+ * The kernel cuts every listen backlog to net.core.somaxconn: where that
+ * is 127 (or less), the native socket's SOMAXCONN became the syslog stream
+ * sockets' mark, and `asynclog -u` sent syslog lines to the native socket
+ * (the record lost, exit 0) and native frames to the syslog socket. Both
+ * still land, under either cap.
+ */
+static void
+both_sockets_land(const char *cap)
+{
+	char *err;
+
+	somaxconn_set(cap);
+	compat_up();
+	cr_assert_eq(run("%s -u %s -t st 'to the stream' 2> %s", ASYNCLOG_CLI,
+	    hd_path(&d, "stream.sock"), hd_path(&d, "cli.err")), 0);
+	cr_assert_eq(run("%s -u %s -t nat 'to the native socket' 2>> %s",
+	    ASYNCLOG_CLI, d.sock, hd_path(&d, "cli.err")), 0);
+	err = cli_stderr();
+	cr_assert_str_eq(err, "");
+	free(err);
+	wait_records(2);
+	cr_assert_eq(hd_stat(&d, "total.dropped.malformed"), 0);
+	drain();
+	assert_summary("tag,message", "st|to the stream\n"
+	    "nat|to the native socket\n");
+}
+
+Test(cli, socket_flag_tells_the_sockets_apart_with_somaxconn_127,
+    .fini = compat_down, .timeout = 30)
+{
+	both_sockets_land("127");
+}
+
+Test(cli, socket_flag_tells_the_sockets_apart_with_somaxconn_100,
+    .fini = compat_down, .timeout = 30)
+{
+	both_sockets_land("100");
 }
 
 /* --tcp forces the syslog form, --native the native one. */

@@ -13,6 +13,7 @@
  * "<PRI>Mmm dd hh:mm:ss IDENT[PID]: MSG", with the original sender's
  * SCM_CREDENTIALS) arrives with that sender's identity.
  */
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -307,6 +308,140 @@ Test(kmsg_seq, a_gap_in_sequence_numbers_is_counted_as_kernel_overrun,
 	cr_assert_eq(hd_signal(&d, SIGTERM, 10000), 0);
 	cr_assert_eq(count_in("main.json", "\"facility\":\"kern\","
 	    "\"severity\":\"info\",\"tag\":\"kernel\""), 4);
+}
+
+/* Record seq of the FIFO, its message "seq nSEQ". */
+static void
+fifo_write_seq(int seq)
+{
+	char rec[128];
+	int len;
+
+	len = snprintf(rec, sizeof(rec), "6,%d,1000000,-;seq n%d\n", seq, seq);
+	cr_assert_eq(write(fifo, rec, len), len);
+}
+
+/* Has the daemon read all that was written to the FIFO? (A record it
+ * skips leaves no other trace, and one read must not take two.) */
+static bool
+fifo_empty(struct hd *dd, void *arg)
+{
+	int n = -1;
+
+	(void)dd;
+	(void)arg;
+	return ioctl(fifo, FIONREAD, &n) == 0 && n == 0;
+}
+
+/* The sequence number the state file holds, 0 when there is none. */
+static unsigned long long
+state_seq(void)
+{
+	unsigned long long seq = 0;
+	char *state, id[64];
+
+	if ((state = file_read(hd_path(&d, "kmsg.state"), NULL)) == NULL)
+		return 0;
+	if (sscanf(state, "%63s %llu", id, &seq) != 2)
+		seq = 0;
+	free(state);
+	return seq;
+}
+
+static size_t
+count_seq(int seq)
+{
+	char what[64];
+
+	snprintf(what, sizeof(what), "\"message\":\"seq n%d\"", seq);
+	return count_in("main.json", what);
+}
+
+/*
+ * A kernel that logs more often than the state is saved (a firewall's
+ * log lines) must still get its state saved: the outputs are never idle
+ * right after a record was given to them, so waiting for idle outputs
+ * never saves, and after a crash everything since the start is written
+ * again. Records keep coming every 200 ms until the state file covers
+ * a few;
+ * after a SIGKILL and a restart, the kernel's replay of the records the
+ * state file covers is not written again.
+ */
+Test(kmsg_seq, the_state_is_saved_while_records_keep_coming,
+    .fini = fifo_down, .timeout = 90)
+{
+	unsigned long long saved;
+	int seq;
+
+	hd_prepare(&d, FIFO_CONF);
+	cr_assert_eq(mkfifo(hd_path(&d, "kmsg.fifo"), 0600), 0);
+	cr_assert_neq(fifo = open(hd_path(&d, "kmsg.fifo"), O_RDWR |
+	    O_CLOEXEC), -1);
+	hd_restart(&d);
+	for (seq = 1; seq <= 100 && state_seq() < 6; seq++) {
+		fifo_write_seq(seq);
+		cr_assert(hd_wait(has_count, &d, &(struct expect){
+		    "\"message\":\"seq n", (size_t)seq }, 10000));
+		usleep(200 * 1000);
+	}
+	cr_assert_eq(hd_signal(&d, SIGKILL, 10000), 128 + SIGKILL);
+	saved = state_seq();
+	cr_assert(saved >= 6 && saved <= (unsigned long long)seq, "state "
+	    "file at %llu after %d records, one every 200 ms", saved,
+	    seq - 1);
+
+	/* Started again, the kernel gives every record it holds. */
+	hd_restart(&d);
+	for (seq = 1; seq < (int)saved; seq++) {
+		fifo_write_seq(seq);
+		cr_assert(hd_wait(fifo_empty, &d, NULL, 10000));
+	}
+	fifo_write_seq(1000);
+	cr_assert(hd_wait(has_count, &d, &(struct expect){
+	    "\"message\":\"seq n1000\"", 1 }, 10000));
+	cr_assert_eq(hd_signal(&d, SIGTERM, 10000), 0);
+	for (seq = 1; seq < (int)saved; seq++)
+		cr_assert_eq(count_seq(seq), 1, "record %d is there %zu "
+		    "times, want once (state said %llu)", seq, count_seq(seq),
+		    saved);
+}
+
+/*
+ * kmsg_state in a directory others can write to (an output in /tmp): a
+ * state file another user left there, saying every record of this boot
+ * was written, would have the daemon, as root, skip the kernel's records
+ * (hide them). It is not trusted: the records are read from the oldest.
+ */
+Test(kmsg_seq, a_state_file_another_user_wrote_is_not_trusted,
+    .fini = fifo_down, .timeout = 60)
+{
+	char *boot, state[128];
+	int fd, len;
+
+	if (geteuid() != 0)
+		cr_skip_test("not root: cannot leave a file of another user");
+	hd_prepare(&d, FIFO_CONF);
+	cr_assert_eq(mkfifo(hd_path(&d, "kmsg.fifo"), 0600), 0);
+	cr_assert_neq(fifo = open(hd_path(&d, "kmsg.fifo"), O_RDWR |
+	    O_CLOEXEC), -1);
+	boot = file_read("/proc/sys/kernel/random/boot_id", NULL);
+	cr_assert_not_null(boot);
+	len = snprintf(state, sizeof(state), "%.36s 1000000\n", boot);
+	free(boot);
+	cr_assert_neq(fd = open(hd_path(&d, "kmsg.state"), O_WRONLY |
+	    O_CREAT | O_EXCL | O_CLOEXEC, 0644), -1);
+	cr_assert_eq(write(fd, state, len), len);
+	cr_assert_eq(fchown(fd, 65534, 65534), 0);	/* nobody */
+	close(fd);
+	hd_restart(&d);
+	fifo_record(1, "one", 0);
+	fifo_record(2, "two", 1);
+	wait_count("\"message\":\"seq ", 2);
+	cr_assert(hd_wait(hd_log_mentions, &d, "could have been written by "
+	    "another user", 10000));
+	cr_assert_eq(hd_signal(&d, SIGTERM, 10000), 0);
+	/* Saved anew, as this user's. */
+	cr_assert_eq(state_seq(), 3);
 }
 
 /* A device path that ends (a FIFO with no writer) stops the input, with a

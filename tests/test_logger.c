@@ -486,6 +486,14 @@ Test(logger_compat, a_negative_id_is_refused, .timeout = 60)
 	    "PROG: failed to parse id: '-5'|");
 }
 
+/* logger 2.38 takes -S 0 and sends every message empty; a size that
+ * logs nothing is a mistake, refused. */
+Test(logger_compat, a_size_of_0_is_refused, .timeout = 60)
+{
+	ul_differs("", "-t s -S 0 x", "<13>s: |",
+	    "PROG: failed to parse message size: '0': Invalid argument|");
+}
+
 /* Both log the message and not the file; logger's warning says the
  * opposite. */
 Test(logger_compat, file_and_message_warn_that_the_file_is_ignored,

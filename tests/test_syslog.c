@@ -919,3 +919,23 @@ Test(syslog_3164, the_same_stamp_in_another_second_is_read_afresh)
 	cr_assert_eq(stamp_at("<13>Dec 31 23:59:59.5 p: x", SEC(1798761605)),
 	    SEC(1798761599) + 500000000);
 }
+
+/*
+ * New Year's Eve the other way round: a sender whose clock is a few seconds
+ * fast sends "Jan  1" on December 31st. That is next year's, seconds ahead,
+ * not a date a year ago (syslog-ng and rsyslog read it so).
+ */
+Test(syslog_3164, puts_january_in_next_year_when_it_is_december)
+{
+	set_utc();
+	/* On 2026-12-31 23:59:55: Jan 1 00:00:05 is 2027's. */
+	cr_assert_eq(stamp_at("<13>Jan  1 00:00:05 p: x", SEC(1798761595)),
+	    SEC(1798761605));				/* 2027-01-01 */
+	/* On 2026-12-20: Jan 15 is 26 days ahead, within the fast clock
+	 * allowed for this year's dates: next year's too. */
+	cr_assert_eq(stamp_at("<13>Jan 15 00:00:00 p: x", SEC(1797724800)),
+	    SEC(1799971200));				/* 2027-01-15 */
+	/* On 2026-12-01: Mar 10 is still this year's (in the past). */
+	cr_assert_eq(stamp_at("<13>Mar 10 08:00:00 p: x", SEC(1796083200)),
+	    SEC(1773129600));				/* 2026-03-10 */
+}
