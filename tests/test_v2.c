@@ -633,6 +633,37 @@ Test(v2, a_rendered_message_over_max_record_is_cut_with_a_marker,
 	free(line);
 }
 
+#define X10	"xxxxxxxxxx"
+#define X100	X10 X10 X10 X10 X10 X10 X10 X10 X10 X10
+#define X1000	X100 X100 X100 X100 X100 X100 X100 X100 X100 X100
+
+/*
+ * A FORMAT may hold 4096 bytes whatever max_record is: a format longer
+ * than a record frame may be (max_record = 1K here) is still registered,
+ * not taken for a broken stream that closes the connection each time the
+ * library registers it again.
+ */
+Test(v2, a_format_longer_than_max_record_is_registered,
+    .fini = daemon_down, .timeout = 30)
+{
+	asynclog_t *h;
+	char *line;
+
+	hd_start(&d, CONF_JSON);
+	cr_assert_not_null(h = asynclog_open(d.sock, "defer", 0));
+	cr_assert_eq(asynclog_flush(h, 10000), 0);
+	cr_assert_eq(ASYNCLOG(h, LOG_INFO, "long %d " X1000 X1000 X1000, 7), 0);
+	cr_assert_eq(ASYNCLOG(h, LOG_INFO, "short %d", 8), 0);
+	cr_assert_eq(asynclog_flush(h, 10000), 0);
+	cr_assert_eq(asynclog_close_dropped(h), 0);
+	cr_assert(hd_wait_lines(hd_path(&d, "main.log"), 2, 10000));
+	line = line_with(hd_path(&d, "main.log"), ": long 7 xxx");
+	cr_assert_not_null(strstr(line, "...[truncated"), "%s", line);
+	free(line);
+	free(line_with(hd_path(&d, "main.log"), ": short 8"));
+	cr_assert_eq(hd_stat(&d, "total.dropped.malformed"), 0);
+}
+
 Test(v2, a_deferred_call_to_the_old_daemon_is_formatted_in_the_caller,
     .init = old_daemon_up, .fini = daemon_down, .timeout = 30)
 {
