@@ -433,21 +433,27 @@ Test(v2, wait_waits_for_the_write_itself, .fini = daemon_down,
 	"outputs = ( { name = \"main\"; path = \"@DIR@/main.log\"; },\n"	\
 	"  { name = \"fwd\"; type = \"forward\"; target = \"127.0.0.1:%d\"; } );\n"
 
+/* A port nobody listens on: *s is bound to it, never listening. */
+static int
+closed_port(int *s)
+{
+	struct sockaddr_in sin = { .sin_family = AF_INET };
+	socklen_t len = sizeof(sin);
+
+	*s = socket(AF_INET, SOCK_STREAM, 0);
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	cr_assert_eq(bind(*s, (struct sockaddr *)&sin, sizeof(sin)), 0);
+	cr_assert_eq(getsockname(*s, (struct sockaddr *)&sin, &len), 0);
+	return ntohs(sin.sin_port);
+}
+
 Test(v2, wait_fails_when_an_output_that_took_the_record_cannot_write,
     .fini = daemon_down, .timeout = 60)
 {
 	char conf[1024];
-	int port, s;
-	struct sockaddr_in sin = { .sin_family = AF_INET };
-	socklen_t len = sizeof(sin);
+	int s;
 
-	/* A port nobody listens on: bound, never listening. */
-	s = socket(AF_INET, SOCK_STREAM, 0);
-	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	cr_assert_eq(bind(s, (struct sockaddr *)&sin, sizeof(sin)), 0);
-	cr_assert_eq(getsockname(s, (struct sockaddr *)&sin, &len), 0);
-	port = ntohs(sin.sin_port);
-	snprintf(conf, sizeof(conf), CONF_DEAD_FORWARD, port);
+	snprintf(conf, sizeof(conf), CONF_DEAD_FORWARD, closed_port(&s));
 	hd_start(&d, conf);
 	cr_assert_eq(run("%s -u %s --wait fwd-me 2>%s", hd_bin("asynclog"),
 	    d.sock, hd_path(&d, "err")), 1);
@@ -482,18 +488,11 @@ Test(v2, wait_fails_when_a_full_spool_dropped_the_record,
     .fini = daemon_down, .timeout = 90)
 {
 	char conf[1024];
-	int port, s, i, rc, refused = 0;
-	struct sockaddr_in sin = { .sin_family = AF_INET };
-	socklen_t len = sizeof(sin);
+	int s, i, rc, refused = 0;
 	bool in_spool;
 	asynclog_t *h;
 
-	s = socket(AF_INET, SOCK_STREAM, 0);
-	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	cr_assert_eq(bind(s, (struct sockaddr *)&sin, sizeof(sin)), 0);
-	cr_assert_eq(getsockname(s, (struct sockaddr *)&sin, &len), 0);
-	port = ntohs(sin.sin_port);
-	snprintf(conf, sizeof(conf), CONF_FULL_SPOOL, port);
+	snprintf(conf, sizeof(conf), CONF_FULL_SPOOL, closed_port(&s));
 	hd_prepare(&d, conf);
 	cr_assert_eq(mkdir(hd_path(&d, "spool"), 0700), 0);
 	hd_restart(&d);
