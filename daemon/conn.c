@@ -52,6 +52,8 @@
 
 #define CONN_REPLY_TIMEOUT_MS	5000
 #define CONN_RELP_MAX_ACKS	1024	/* RELP transactions answered at once */
+/* The largest FORMAT frame: header, id, fmt_len and the format. */
+#define CONN_MAX_FORMAT_FRAME	(WIRE_HEADER_SIZE + 6 + WIRE_MAX_FORMAT_LEN)
 
 enum conn_action {
 	CONN_NEED_MORE,		/* read more bytes */
@@ -562,7 +564,11 @@ conn_parse_native(struct conn *c)
 		    c->name);
 		return CONN_CLOSE;
 	}
-	n = wire_decode(p, avail, c->max_frame, c->frame, &err);
+	/* A FORMAT may hold WIRE_MAX_FORMAT_LEN bytes whatever max_record
+	 * is: the library registers any format it parsed. */
+	n = wire_decode(p, avail, wire_frame_type(p, avail) == WIRE_FORMAT &&
+	    c->max_frame < CONN_MAX_FORMAT_FRAME ? CONN_MAX_FORMAT_FRAME :
+	    c->max_frame, c->frame, &err);
 	if (n == 0 && !c->eof)
 		return CONN_NEED_MORE;
 	if (n == 0) {

@@ -133,7 +133,8 @@ output_complete(struct output *o, struct chunk_list *done)
 		 * pool: take_counts says when it is delivered. */
 		o->counters.buffered -= c->nrecords - c->nspooled;
 		o->completed_seq = c->seq + 1;
-		if (c->ndropped > 0)
+		/* A full spool's drops are losses too, for the barrier. */
+		if (c->ndropped > 0 || c->nfull > 0)
 			o->lossy_seq = c->seq + 1;
 		c->len = 0;
 		c->nrecords = 0;

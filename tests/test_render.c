@@ -145,7 +145,8 @@ gen_conv(struct gen *g, unsigned *nargs)
 	int w = 0, p = 0, n;
 	size_t sl = 0;
 	const char *len = "";
-	unsigned f;
+	unsigned f, nf, i, j;
+	char flagc[8], tmp;
 	uint64_t v;
 	double d;
 	const char *s;
@@ -160,30 +161,44 @@ gen_conv(struct gen *g, unsigned *nargs)
 		return;
 	}
 	f = pick(32);
+	nf = 0;
 	if (f & 1)
-		spec[sl++] = '-';
+		flagc[nf++] = '-';
 	if ((floating || integer) && (f & 2) && conv != 'c')
-		spec[sl++] = '+';
+		flagc[nf++] = '+';
 	if ((floating || integer) && (f & 4))
-		spec[sl++] = ' ';
+		flagc[nf++] = ' ';
 	if ((floating || (integer && conv != 'd' && conv != 'i')) && (f & 8))
-		spec[sl++] = '#';
+		flagc[nf++] = '#';
 	if ((floating || integer) && (f & 16))
-		spec[sl++] = '0';
+		flagc[nf++] = '0';
+	/* In any order, one of them maybe twice: printf takes them so. */
+	if (nf > 0 && pick(4) == 0) {
+		j = pick(nf);
+		flagc[nf++] = flagc[j];
+	}
+	for (i = nf; i > 1; i--) {
+		j = pick(i);
+		tmp = flagc[i - 1];
+		flagc[i - 1] = flagc[j];
+		flagc[j] = tmp;
+	}
+	memcpy(spec + sl, flagc, nf);
+	sl += nf;
 	if (!floating && *nargs + 3 < RENDER_MAX_ARGS && pick(6) == 0) {
 		wstar = true;
 		spec[sl++] = '*';
 	} else if (pick(2))
 		/* never 0: that would be the 0 flag */
 		sl += (size_t)sprintf(spec + sl, "%u", pick(3) ? 1 + pick(12) :
-		    1 + pick(300));
+		    1 + pick(RENDER_MAX_WIDTH));
 	if (conv != 'c' && conv != 'p') {
 		if (!floating && *nargs + 3 < RENDER_MAX_ARGS && pick(6) == 0) {
 			pstar = true;
 			sl += (size_t)sprintf(spec + sl, ".*");
 		} else if (pick(2))
 			sl += (size_t)sprintf(spec + sl, ".%u", pick(3) ?
-			    pick(12) : pick(RENDER_MAX_WIDTH / 4));
+			    pick(12) : pick(RENDER_MAX_WIDTH + 1));
 	}
 	if (integer)
 		len = lens[pick(8)];
@@ -196,11 +211,15 @@ gen_conv(struct gen *g, unsigned *nargs)
 
 	if (wstar) {
 		w = pick(4) == 0 ? -(int)pick(40) : (int)pick(40);
+		if (pick(8) == 0)	/* past any literal width */
+			w = (pick(2) ? -1 : 1) * (int)pick(1200);
 		put64(g, (uint64_t)(int64_t)w);
 		(*nargs)++;
 	}
 	if (pstar) {
 		p = pick(4) == 0 ? -(int)pick(20) : (int)pick(20);
+		if (pick(8) == 0)
+			p = (pick(2) ? -1 : 1) * (int)pick(1200);
 		put64(g, (uint64_t)(int64_t)p);
 		(*nargs)++;
 	}

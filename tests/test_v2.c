@@ -433,21 +433,27 @@ Test(v2, wait_waits_for_the_write_itself, .fini = daemon_down,
 	"outputs = ( { name = \"main\"; path = \"@DIR@/main.log\"; },\n"	\
 	"  { name = \"fwd\"; type = \"forward\"; target = \"127.0.0.1:%d\"; } );\n"
 
+/* A port nobody listens on: *s is bound to it, never listening. */
+static int
+closed_port(int *s)
+{
+	struct sockaddr_in sin = { .sin_family = AF_INET };
+	socklen_t len = sizeof(sin);
+
+	*s = socket(AF_INET, SOCK_STREAM, 0);
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	cr_assert_eq(bind(*s, (struct sockaddr *)&sin, sizeof(sin)), 0);
+	cr_assert_eq(getsockname(*s, (struct sockaddr *)&sin, &len), 0);
+	return ntohs(sin.sin_port);
+}
+
 Test(v2, wait_fails_when_an_output_that_took_the_record_cannot_write,
     .fini = daemon_down, .timeout = 60)
 {
 	char conf[1024];
-	int port, s;
-	struct sockaddr_in sin = { .sin_family = AF_INET };
-	socklen_t len = sizeof(sin);
+	int s;
 
-	/* A port nobody listens on: bound, never listening. */
-	s = socket(AF_INET, SOCK_STREAM, 0);
-	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	cr_assert_eq(bind(s, (struct sockaddr *)&sin, sizeof(sin)), 0);
-	cr_assert_eq(getsockname(s, (struct sockaddr *)&sin, &len), 0);
-	port = ntohs(sin.sin_port);
-	snprintf(conf, sizeof(conf), CONF_DEAD_FORWARD, port);
+	snprintf(conf, sizeof(conf), CONF_DEAD_FORWARD, closed_port(&s));
 	hd_start(&d, conf);
 	cr_assert_eq(run("%s -u %s --wait fwd-me 2>%s", hd_bin("asynclog"),
 	    d.sock, hd_path(&d, "err")), 1);
@@ -455,6 +461,71 @@ Test(v2, wait_fails_when_an_output_that_took_the_record_cannot_write,
 	    "%s", hd_path(&d, "err")), 0);
 	/* Without --wait the record is accepted, and the file has it. */
 	cr_assert_eq(run("%s -u %s accepted", hd_bin("asynclog"), d.sock), 0);
+	close(s);
+}
+
+/* 8K chunks and a 64K spool in front of a collector that is not there. */
+#define CONF_FULL_SPOOL							\
+	"listen = { socket = \"@DIR@/asynclog.sock\"; };\n"		\
+	"buffer = { chunk_size = \"8K\"; max_memory = \"64K\";"		\
+	" flush_interval_ms = 50; stall_timeout_ms = 300; };\n"		\
+	"outputs = ( { name = \"fwd\"; type = \"forward\";"		\
+	" target = \"127.0.0.1:%d\";\n"					\
+	"  spool = { path = \"@DIR@/spool\"; max_size = \"64K\"; }; } );\n"
+
+static bool
+spool_dropped(struct hd *hd, void *arg)
+{
+	(void)arg;
+	return hd_stat(hd, "outputs.fwd.dropped.spool_full") > 0;
+}
+
+/*
+ * A record spooled counts as written for --wait; one the full spool
+ * dropped was not: the barrier must not pass it off as written.
+ */
+Test(v2, wait_fails_when_a_full_spool_dropped_the_record,
+    .fini = daemon_down, .timeout = 90)
+{
+	char conf[1024];
+	int s, i, rc, refused = 0;
+	bool in_spool;
+	asynclog_t *h;
+
+	snprintf(conf, sizeof(conf), CONF_FULL_SPOOL, closed_port(&s));
+	hd_prepare(&d, conf);
+	cr_assert_eq(mkdir(hd_path(&d, "spool"), 0700), 0);
+	hd_restart(&d);
+
+	cr_assert_not_null(h = asynclog_open(d.sock, "fill", 0));
+	for (i = 0; i < 3000; i++)
+		asynclog_log(h, LOG_INFO, "filler %d %0100d", i, 0);
+	cr_assert_eq(asynclog_flush(h, 30000), 0);
+	asynclog_close(h);
+	cr_assert(hd_wait(spool_dropped, &d, NULL, 30000), "%s", hd_stats(&d));
+
+	/* Records of 400 bytes (max_record shrank to about 500 to fit an 8K
+	 * chunk): of forty, at most twenty fit what the spool has left (less
+	 * than a chunk and a marker), and --wait says 0 only for those. */
+	for (i = 0; i < 40; i++) {
+		rc = run("%s -u %s --wait \"big-%d-$(head -c 400 /dev/zero | "
+		    "tr '\\0' x)\" 2>%s", hd_bin("asynclog"), d.sock, i,
+		    hd_path(&d, "err"));
+		in_spool = run("grep -rqa 'big-%d-xxxxxxxxxx' %s", i,
+		    hd_path(&d, "spool")) == 0;
+		if (rc == 0) {
+			cr_assert(in_spool, "--wait said 0, record %d is not in "
+			    "the spool: %s", i, hd_stats(&d));
+			continue;
+		}
+		refused++;
+		cr_assert_eq(rc, 1);
+		cr_assert(!in_spool);
+		cr_assert_eq(run("grep -q 'cannot confirm the records were "
+		    "written' %s", hd_path(&d, "err")), 0, "%s",
+		    file_read(hd_path(&d, "err"), NULL));
+	}
+	cr_assert_geq(refused, 20, "%s", hd_stats(&d));
 	close(s);
 }
 
@@ -559,6 +630,37 @@ Test(v2, a_rendered_message_over_max_record_is_cut_with_a_marker,
 	    "%s", line + strlen(line) - 40);
 	cr_assert_eq(strlen(strstr(line, ": wide [") + 2), 1024);
 	free(line);
+}
+
+#define X10	"xxxxxxxxxx"
+#define X100	X10 X10 X10 X10 X10 X10 X10 X10 X10 X10
+#define X1000	X100 X100 X100 X100 X100 X100 X100 X100 X100 X100
+
+/*
+ * A FORMAT may hold 4096 bytes whatever max_record is: a format longer
+ * than a record frame may be (max_record = 1K here) is still registered,
+ * not taken for a broken stream that closes the connection each time the
+ * library registers it again.
+ */
+Test(v2, a_format_longer_than_max_record_is_registered,
+    .fini = daemon_down, .timeout = 30)
+{
+	asynclog_t *h;
+	char *line;
+
+	hd_start(&d, CONF_JSON);
+	cr_assert_not_null(h = asynclog_open(d.sock, "defer", 0));
+	cr_assert_eq(asynclog_flush(h, 10000), 0);
+	cr_assert_eq(ASYNCLOG(h, LOG_INFO, "long %d " X1000 X1000 X1000, 7), 0);
+	cr_assert_eq(ASYNCLOG(h, LOG_INFO, "short %d", 8), 0);
+	cr_assert_eq(asynclog_flush(h, 10000), 0);
+	cr_assert_eq(asynclog_close_dropped(h), 0);
+	cr_assert(hd_wait_lines(hd_path(&d, "main.log"), 2, 10000));
+	line = line_with(hd_path(&d, "main.log"), ": long 7 xxx");
+	cr_assert_not_null(strstr(line, "...[truncated"), "%s", line);
+	free(line);
+	free(line_with(hd_path(&d, "main.log"), ": short 8"));
+	cr_assert_eq(hd_stat(&d, "total.dropped.malformed"), 0);
 }
 
 Test(v2, a_deferred_call_to_the_old_daemon_is_formatted_in_the_caller,
