@@ -9,8 +9,10 @@
  * of its records is the count of its newlines. A segment is named by its
  * sequence number ("%016llx.seg"); the file "head" says how far into the
  * oldest one delivery got (written after each consume, so after a crash
- * the records delivered since the last write may go once more). A torn
- * last line (the machine crashed mid-append) is cut off at open.
+ * the records delivered since the last write may go once more); a head
+ * that is not where a record begins is not trusted (all of that segment
+ * goes again). A torn last line (the machine crashed mid-append) is cut
+ * off at open.
  *
  * Files are reached relative to the directory's descriptor and never
  * through a link (logdir.h); new segments are created with O_EXCL. The
