@@ -22,6 +22,7 @@
 #include <linux/sockios.h>
 #include <linux/tcp.h>	/* tcp_info with tcpi_snd_wnd */
 #include <poll.h>
+#include <signal.h>
 
 #include <errno.h>
 #include <pthread.h>
@@ -103,6 +104,8 @@ struct forward {
 
 	/* RELP (forwarder thread only; relp.h says what is acknowledged). */
 	struct relp	*relp;		/* the session, NULL when none */
+	int		 relp_stop;	/* set (atomic) by the loop at the stop
+					 * deadline: librelp gives up (relp.h) */
 	struct chunk_list sent;		/* sent whole, oldest first, not known
 					 * to be acknowledged yet */
 	struct chunk_list redo;		/* to send again after a break, before
@@ -157,6 +160,8 @@ struct forward {
 };
 
 static void	*forward_main(void *);
+static void	 forward_signal_init(void);
+static pthread_once_t forward_signal_once = PTHREAD_ONCE_INIT;
 static uint64_t	 forward_at_risk(const struct forward *);
 static const struct sink_ops forward_ops;
 static const struct sink_ops forward_spool_ops;
@@ -411,7 +416,8 @@ forward_relp_connect(struct forward *f, char *err, size_t errlen)
 	}
 	f->parked = false;
 	f->nsent = 0;
-	f->relp = relp_connect(f->conf, &refused, err, errlen);
+	f->relp = relp_connect(f->conf, &f->relp_stop, &refused, err,
+	    errlen);
 	f->relp_tls_refused = refused;
 	return f->relp != NULL ? 0 : -1;
 }
@@ -1246,8 +1252,12 @@ forward_main(void *arg)
 {
 	struct forward *f = arg;
 	char err[512];
+	sigset_t urg;
 	bool stop;
 
+	sigemptyset(&urg);
+	sigaddset(&urg, SIGURG);
+	(void)pthread_sigmask(SIG_UNBLOCK, &urg, NULL);
 	/* RELP over TLS loads them too, for the check above. */
 	if (f->conf->tls_ca_file != NULL &&
 	    (f->creds = tls_creds_load(f->conf, err, sizeof(err))) == NULL) {
@@ -1367,6 +1377,7 @@ forward_new(const struct config_output *conf, const char *host,
 	atomic_store(&f->pub_since_ns, clock_now_ns());
 	handoff_init(&f->ho, done, f->wake_fd);
 	pthread_mutex_init(&f->mu, NULL);
+	(void)pthread_once(&forward_signal_once, forward_signal_init);
 	if ((rc = pthread_create(&f->thread, NULL, forward_main, f)) != 0) {
 		snprintf(err, errlen, "output %s: cannot start forwarder "
 		    "thread: %s", conf->name, strerror(rc));
@@ -1472,6 +1483,47 @@ forward_free_bytes(const struct sink *s)
 	return -1;
 }
 
+/* SIGURG only interrupts a forwarder waiting in librelp (forward_join). */
+static void
+forward_interrupted(int sig)
+{
+	(void)sig;
+}
+
+static void
+forward_signal_init(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = forward_interrupted;
+	sigemptyset(&sa.sa_mask);
+	(void)sigaction(SIGURG, &sa, NULL);
+}
+
+/*
+ * Wait for the thread until by (monotonic). One still in a librelp call
+ * then (a silent collector holds each one up to RELP_TIMEOUT_S, and
+ * librelp polls no wake_fd of ours) is told to give up and interrupted,
+ * so that it still puts what it holds in the spool; then wait until
+ * deadline. 0 once the thread ended.
+ */
+static int
+forward_join(struct forward *f, int64_t by, const struct timespec *deadline)
+{
+	struct timespec ts;
+	int64_t at;
+
+	at = clock_now_ns() + (by - clock_mono_ns());
+	ts.tv_sec = (time_t)(at / 1000000000);
+	ts.tv_nsec = (long)(at % 1000000000);
+	if (pthread_timedjoin_np(f->thread, NULL, &ts) == 0)
+		return 0;
+	__atomic_store_n(&f->relp_stop, 1, __ATOMIC_SEQ_CST);
+	(void)pthread_kill(f->thread, SIGURG);
+	return pthread_timedjoin_np(f->thread, NULL, deadline);
+}
+
 static int
 forward_close(struct sink *s, struct chunk_list *done,
     struct sink_counts *counts, const struct timespec *deadline)
@@ -1492,7 +1544,7 @@ forward_close(struct sink *s, struct chunk_list *done,
 	forward_request_stop(f, by);
 	if (deadline == NULL)
 		pthread_join(f->thread, NULL);
-	else if (pthread_timedjoin_np(f->thread, NULL, deadline) != 0) {
+	else if (forward_join(f, by, deadline) != 0) {
 		/* Blocked in a name lookup: leave it. */
 		handoff_take_done(&f->ho, done);
 		return -1;

@@ -1279,3 +1279,31 @@ Test(forward, a_full_spool_counts_its_drops_exactly_and_says_so,
 	cr_assert_eq(marked, full, "%s", marker);
 	cr_assert(hd_log_mentions(&d, "the spool has room again"));
 }
+
+/*
+ * A RELP target where a plain TCP collector listens: it takes the
+ * connection and never answers RELP's "open", so each attempt blocks in
+ * librelp until its timeout. A stop meanwhile must not leave the records
+ * in memory: they go to the spool and come back at the next start.
+ */
+Test(forward, relp_to_a_collector_that_never_answers_keeps_records_in_the_spool,
+    .fini = forward_fini, .timeout = 120)
+{
+	long n = 1000;
+
+	need_rsyslog(COL_TCP);
+	hd_prepare(&d, HD_CONF_BASIC);
+	cr_assert_eq(mkdir(hd_path(&d, "spool"), 0700), 0);
+	collector_prepare(&col, d.dir, COL_TCP);
+	daemon_prepare("", "protocol = \"relp\";\n"
+	    "  spool = { path = \"@DIR@/spool\"; };");
+	collector_start(&col);
+	hd_restart(&d);
+	send_records(0, n);
+	cr_assert_eq(hd_signal(&d, SIGTERM, 30000), 0);
+	cr_assert(hd_log_mentions(&d, "1000 records stay in its spool"), "%s",
+	    file_read(d.errlog, NULL));
+	hd_restart(&d);
+	cr_assert(hd_wait(spooled_reaches, &d, &n, 10000), "%s", hd_stats(&d));
+	check_balanced(n);
+}
