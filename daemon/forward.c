@@ -870,7 +870,7 @@ forward_spool_next(struct forward *f)
 {
 	struct chunk *c;
 	char err[256];
-	uint32_t n;
+	uint32_t n, skipped;
 	ssize_t len;
 
 	if (!spool_unread(f->spool))
@@ -888,8 +888,18 @@ forward_spool_next(struct forward *f)
 		f->nown++;
 	} else
 		return;
-	if ((len = spool_read(f->spool, c->buf, c->cap, &n, err,
-	    sizeof(err))) <= 0) {
+	len = spool_read(f->spool, c->buf, c->cap, &n, &skipped, err,
+	    sizeof(err));
+	if (skipped > 0) {
+		log_warn("output %s: dropped %u records of its spool longer "
+		    "than a chunk (%zu bytes)", f->conf->name, skipped, c->cap);
+		forward_spool_publish(f);
+		pthread_mutex_lock(&f->mu);
+		f->counts.too_large += skipped;
+		pthread_mutex_unlock(&f->mu);
+		handoff_notify(&f->ho);
+	}
+	if (len <= 0) {
 		if (len == -1)
 			log_warn("output %s: %s", f->conf->name, err);
 		TAILQ_INSERT_HEAD(&f->spare, c, entry);
@@ -1561,6 +1571,7 @@ forward_close(struct sink *s, struct chunk_list *done,
 	if (counts != NULL) {
 		counts->added += f->counts.added;
 		counts->written += f->counts.written;
+		counts->too_large += f->counts.too_large;
 	}
 	while ((c = TAILQ_FIRST(&f->spare)) != NULL) {
 		TAILQ_REMOVE(&f->spare, c, entry);
@@ -1588,7 +1599,8 @@ forward_take_counts(struct sink *s, struct sink_counts *out)
 	pthread_mutex_lock(&f->mu);
 	out->added += f->counts.added;
 	out->written += f->counts.written;
-	f->counts = (struct sink_counts){ 0, 0 };
+	out->too_large += f->counts.too_large;
+	f->counts = (struct sink_counts){ 0, 0, 0 };
 	pthread_mutex_unlock(&f->mu);
 }
 

@@ -426,9 +426,36 @@ spool_find(struct spool *sp, uint64_t seq)
 	return NULL;
 }
 
+/* The record at the read point of seg is longer than cap: read past its
+ * end (buf as scratch) and let it leave the spool. */
+static int
+spool_skip(struct spool *sp, const char *name, char *buf, size_t cap,
+    char *err, size_t errlen)
+{
+	uint64_t off = sp->read_off, len;
+	const char *nl;
+	ssize_t r;
+
+	for (;;) {
+		if ((r = pread(sp->rfd, buf, cap, (off_t)off)) <= 0) {
+			snprintf(err, errlen, "spool segment %s: read: %s", name,
+			    r == 0 ? "shorter than written" : strerror(errno));
+			return -1;
+		}
+		if ((nl = memchr(buf, '\n', (size_t)r)) != NULL)
+			break;
+		off += (uint64_t)r;
+	}
+	len = off + (uint64_t)(nl - buf) + 1 - sp->read_off;
+	sp->read_off += len;
+	sp->inflight += len;
+	spool_consume(sp, (size_t)len, 1);
+	return 0;
+}
+
 ssize_t
-spool_read(struct spool *sp, char *buf, size_t cap, uint32_t *n, char *err,
-    size_t errlen)
+spool_read(struct spool *sp, char *buf, size_t cap, uint32_t *n,
+    uint32_t *skipped, char *err, size_t errlen)
 {
 	struct spool_seg *seg;
 	char name[32];
@@ -436,6 +463,8 @@ spool_read(struct spool *sp, char *buf, size_t cap, uint32_t *n, char *err,
 	ssize_t r;
 
 	*n = 0;
+	*skipped = 0;
+again:
 	for (;;) {
 		if ((seg = spool_find(sp, sp->read_seq)) == NULL)
 			return 0;
@@ -470,9 +499,14 @@ spool_read(struct spool *sp, char *buf, size_t cap, uint32_t *n, char *err,
 		}
 	}
 	if (len == 0) {
-		snprintf(err, errlen, "spool segment %s: a record longer than "
-		    "%zu bytes", name, cap);
-		return -1;
+		/* Consumes go oldest first: the long one waits for those
+		 * read before it. */
+		if (sp->inflight > 0)
+			return 0;
+		if (spool_skip(sp, name, buf, cap, err, errlen) == -1)
+			return -1;
+		(*skipped)++;
+		goto again;
 	}
 	sp->read_off += len;
 	sp->inflight += len;

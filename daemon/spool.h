@@ -56,9 +56,13 @@ int	spool_append(struct spool *, const char *buf, size_t len, uint32_t n,
  * The next records after those read before, oldest first: whole lines, at
  * most cap bytes, never from two segments. Returns the bytes (0 when
  * nothing is left unread) with the count of records in *n, or -1 with err.
+ * A record longer than cap (an earlier run's, with a larger chunk_size, or
+ * garbage) cannot be read: once all records before it were delivered
+ * (until then the read returns 0), it leaves the spool, counted in
+ * *skipped for the caller to count as dropped.
  */
 ssize_t	spool_read(struct spool *, char *buf, size_t cap, uint32_t *n,
-	    char *err, size_t errlen);
+	    uint32_t *skipped, char *err, size_t errlen);
 
 /* The oldest read records, len bytes and n records (what one read gave,
  * or the first records of it), were delivered: they leave the spool. */

@@ -1307,3 +1307,40 @@ Test(forward, relp_to_a_collector_that_never_answers_keeps_records_in_the_spool,
 	cr_assert(hd_wait(spooled_reaches, &d, &n, 10000), "%s", hd_stats(&d));
 	check_balanced(n);
 }
+
+/*
+ * The spool holds a record longer than a chunk of the next start (the
+ * administrator made chunk_size smaller): it cannot be sent, so it is
+ * dropped and counted, and the records after it still go.
+ */
+Test(forward, a_spooled_record_longer_than_a_chunk_is_dropped_not_stuck,
+    .fini = forward_fini, .timeout = 120)
+{
+	static char big[20000];
+	long n = 21, rest = 20;
+	asynclog_t *h;
+
+	spool_prepare(COL_RELP, "", "");
+	hd_restart(&d);
+	send_records(0, 10);
+	memset(big, 'x', sizeof(big) - 1);
+	cr_assert_not_null(h = asynclog_open(d.sock, REC_TAG, ASYNCLOG_BLOCK));
+	asynclog_log(h, LOG_USER | LOG_INFO, "%s", big);
+	cr_assert_eq(asynclog_flush(h, 30000), 0);
+	asynclog_close(h);
+	send_records(10, 10);
+	cr_assert(hd_wait(spooled_reaches, &d, &n, 30000), "%s", hd_stats(&d));
+	cr_assert_eq(hd_signal(&d, SIGTERM, 30000), 0);
+
+	daemon_prepare("chunk_size = \"8K\";", "protocol = \"relp\";\n"
+	    "  spool = { path = \"@DIR@/spool\"; };");
+	collector_start(&col);
+	hd_restart(&d);
+	cr_assert(hd_wait(settled, &d, NULL, 30000), "%s", hd_stats(&d));
+	cr_assert_eq(hd_stat(&d, "outputs.fwd.written"), rest, "%s",
+	    hd_stats(&d));
+	cr_assert_eq(hd_stat(&d, "outputs.fwd.dropped.too_large"), 1);
+	check_balanced(n);
+	cr_assert(hd_log_mentions(&d, "longer than a chunk"));
+	cr_assert(hd_wait(collector_has, &d, &rest, 10000));
+}
