@@ -16,6 +16,7 @@
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/types.h>
+#include <sys/uio.h>
 
 #include <netdb.h>
 #include <netinet/in.h>
@@ -794,18 +795,25 @@ forward_count_lost(struct forward *f, const struct chunk *c)
 }
 
 /*
- * After records were dropped because the spool was full, the marker goes
- * first, as a record of asynclogd like a file's disk-full marker: how
- * many, from when to when, from whom. 0 once it is in the spool.
+ * The records of c into the spool. After records were dropped because
+ * the spool was full, the marker goes first, as a record of asynclogd like
+ * a file's disk-full marker: how many, from when to when, from whom. It
+ * goes in one append with c's records, so that on a full disk a short
+ * marker does not slip into the last free bytes each time a chunk is
+ * refused. 0, or -1 with err.
  */
 static int
-forward_spool_marker(struct forward *f, size_t then, char *err,
+forward_spool_put(struct forward *f, struct chunk *c, char *err,
     size_t errlen)
 {
+	struct iovec iov[2];
 	char line[1024];
 	struct report r;
 	ssize_t n;
 
+	if (f->lost == 0)
+		return spool_append(f->spool, c->buf, c->len, c->nrecords, err,
+		    errlen);
 	report_output_dropped(&r, f->lost, "spool full", f->lost_first_ns,
 	    f->lost_last_ns, &f->lost_by);
 	if ((n = format_record(f->conf->format, f->conf->sd_id, &r.rec,
@@ -813,13 +821,10 @@ forward_spool_marker(struct forward *f, size_t then, char *err,
 		snprintf(err, errlen, "drop marker does not fit");
 		return -1;
 	}
-	/* Only with room for what follows it, or markers would pile up
-	 * while the spool stays about full. */
-	if (!spool_fits(f->spool, (size_t)n + then)) {
-		snprintf(err, errlen, "spool still full");
-		return -1;
-	}
-	if (spool_append(f->spool, line, (size_t)n, 1, err, errlen) == -1)
+	iov[0] = (struct iovec){ line, (size_t)n };
+	iov[1] = (struct iovec){ c->buf, c->len };
+	if (spool_appendv(f->spool, iov, 2, 1 + c->nrecords, err,
+	    errlen) == -1)
 		return -1;
 	log_info("output %s: the spool has room again; %llu records were "
 	    "dropped while it was full", f->conf->name,
@@ -844,10 +849,7 @@ forward_spool_chunk(struct forward *f, struct chunk *c)
 	char err[256];
 
 	c->nwritten = c->ndropped = c->nspooled = c->nfull = 0;
-	if (c->nrecords > 0 && (f->lost == 0 ||
-	    forward_spool_marker(f, c->len, err, sizeof(err)) == 0) &&
-	    spool_append(f->spool, c->buf, c->len, c->nrecords, err,
-	    sizeof(err)) == 0)
+	if (c->nrecords > 0 && forward_spool_put(f, c, err, sizeof(err)) == 0)
 		c->nspooled = c->nrecords;
 	else if (c->nrecords > 0) {
 		if (f->lost == 0)

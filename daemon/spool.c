@@ -12,6 +12,7 @@
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/types.h>
+#include <sys/uio.h>
 
 #include <dirent.h>
 #include <errno.h>
@@ -374,12 +375,23 @@ int
 spool_append(struct spool *sp, const char *buf, size_t len, uint32_t n,
     char *err, size_t errlen)
 {
+	struct iovec iov = { (void *)(uintptr_t)buf, len };
+
+	return spool_appendv(sp, &iov, 1, n, err, errlen);
+}
+
+int
+spool_appendv(struct spool *sp, const struct iovec *iov, int iovcnt,
+    uint32_t n, char *err, size_t errlen)
+{
 	struct spool_seg *seg;
-	size_t done = 0;
+	size_t len = 0, done;
 	ssize_t w;
 	bool created;
-	int e;
+	int e, i;
 
+	for (i = 0; i < iovcnt; i++)
+		len += iov[i].iov_len;
 	if (!spool_fits(sp, len)) {
 		snprintf(err, errlen, "spool full (max_size %" PRIu64 " bytes)",
 		    sp->max_size);
@@ -388,24 +400,28 @@ spool_append(struct spool *sp, const char *buf, size_t len, uint32_t n,
 	if (spool_tail(sp, len, &created, err, errlen) == -1)
 		return -1;
 	seg = &sp->segs[sp->nsegs - 1];
-	while (done < len) {
-		if ((w = write(sp->wfd, buf + done, len - done)) > 0) {
-			done += (size_t)w;
-			continue;
+	for (i = 0; i < iovcnt; i++) {
+		for (done = 0; done < iov[i].iov_len; ) {
+			w = write(sp->wfd, (const char *)iov[i].iov_base + done,
+			    iov[i].iov_len - done);
+			if (w > 0) {
+				done += (size_t)w;
+				continue;
+			}
+			if (w == -1 && errno == EINTR)
+				continue;
+			e = w == 0 ? ENOSPC : errno;
+			/* Nothing of these records stays: the segment ends
+			 * on a whole line as before. */
+			if (ftruncate(sp->wfd, (off_t)seg->size) == -1 ||
+			    lseek(sp->wfd, (off_t)seg->size, SEEK_SET) == -1) {
+				close(sp->wfd);
+				sp->wfd = -1;
+			}
+			snprintf(err, errlen, "spool: %s", e == ENOSPC ||
+			    e == EDQUOT ? "disk full" : strerror(e));
+			return -1;
 		}
-		if (w == -1 && errno == EINTR)
-			continue;
-		e = w == 0 ? ENOSPC : errno;
-		/* Nothing of these records stays: the segment ends on a
-		 * whole line as before. */
-		if (ftruncate(sp->wfd, (off_t)seg->size) == -1 ||
-		    lseek(sp->wfd, (off_t)seg->size, SEEK_SET) == -1) {
-			close(sp->wfd);
-			sp->wfd = -1;
-		}
-		snprintf(err, errlen, "spool: %s", e == ENOSPC || e == EDQUOT ?
-		    "disk full" : strerror(e));
-		return -1;
 	}
 	seg->size += len;
 	seg->nrec += n;

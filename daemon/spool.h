@@ -29,6 +29,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
+#include <sys/uio.h>
 
 #include "config.h"
 
@@ -51,6 +52,10 @@ void	spool_close(struct spool *);
  */
 int	spool_append(struct spool *, const char *buf, size_t len, uint32_t n,
 	    char *err, size_t errlen);
+/* The same with the records in pieces, kept all or none (a drop marker
+ * and the records after it). */
+int	spool_appendv(struct spool *, const struct iovec *iov, int iovcnt,
+	    uint32_t n, char *err, size_t errlen);
 
 /*
  * The next records after those read before, oldest first: whole lines, at

@@ -1344,3 +1344,70 @@ Test(forward, a_spooled_record_longer_than_a_chunk_is_dropped_not_stuck,
 	cr_assert(hd_log_mentions(&d, "longer than a chunk"));
 	cr_assert(hd_wait(collector_has, &d, &rest, 10000));
 }
+
+static void
+tmpfs_fini(void)
+{
+	collector_kill(&col, SIGTERM);
+	if (d.pid > 0)
+		(void)hd_signal(&d, SIGTERM, 10000);
+	(void)run("umount %s/spool 2>/dev/null", d.dir);
+	hd_stop(&d);
+}
+
+/* Every record received is in the spool or dropped. */
+static bool
+spooled_or_dropped(struct hd *dd, void *arg)
+{
+	return hd_stat(dd, "outputs.fwd.spool.records") +
+	    hd_stat(dd, "outputs.fwd.dropped.spool_full") >= *(long *)arg;
+}
+
+/*
+ * The disk of the spool full (a 64K tmpfs) while max_size is far from
+ * reached: the drop marker, a short line, must not slip into the last
+ * bytes of the disk each time a chunk is refused, saying "room again"
+ * while there is none. It goes once, with the records after it, when
+ * the disk has room.
+ */
+Test(forward, a_full_spool_disk_says_so_once_and_marks_once,
+    .fini = tmpfs_fini, .timeout = 120)
+{
+	long n = 2000, full;
+	char marker[512], *p;
+	long marked = -1;
+	struct tally t;
+
+	if (geteuid() != 0)
+		cr_skip_test("mounting a tmpfs needs root");
+	spool_prepare(COL_RELP, "chunk_size = \"8K\"; max_memory = \"64K\";",
+	    "");
+	cr_assert_eq(run("mount -t tmpfs -o size=64k,mode=0700 tmpfs "
+	    "%s/spool", d.dir), 0);
+	hd_restart(&d);
+	send_records(0, n);
+	cr_assert(hd_wait(spooled_or_dropped, &d, &n, 60000), "%s",
+	    hd_stats(&d));
+	full = hd_stat(&d, "outputs.fwd.dropped.spool_full");
+	cr_assert_gt(full, 0, "%s", hd_stats(&d));
+	cr_assert_eq(hd_stat(&d, "outputs.fwd.received"), n, "markers went "
+	    "into a full disk: %s", file_read(d.errlog, NULL));
+	cr_assert_eq(log_count("the spool has room again"), 0, "%s",
+	    file_read(d.errlog, NULL));
+	check_balanced(n);
+
+	collector_start(&col);
+	cr_assert(hd_wait(settled, &d, NULL, 60000), "%s", hd_stats(&d));
+	send_records(n, 10);
+	cr_assert(hd_wait(settled, &d, NULL, 30000), "%s", hd_stats(&d));
+	check_balanced(n + 11);
+	cr_assert_eq(log_count("the spool has room again"), 1, "%s",
+	    file_read(d.errlog, NULL));
+	cr_assert(hd_wait(collector_has_all, &d, NULL, 10000));
+	t = collector_tally_ordered(n + 10, marker, sizeof(marker));
+	cr_assert_eq(t.unique, n + 10 - full);
+	cr_assert((p = strstr(marker, "dropped ")) != NULL, "no marker");
+	cr_assert_eq(sscanf(p, "dropped %ld records (spool full) from",
+	    &marked), 1, "%s", marker);
+	cr_assert_eq(marked, full, "%s", marker);
+}
