@@ -17,12 +17,14 @@
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/types.h>
+#include <sys/uio.h>
 
 #include <netdb.h>
 #include <netinet/in.h>
 #include <linux/sockios.h>
 #include <linux/tcp.h>	/* tcp_info with tcpi_snd_wnd */
 #include <poll.h>
+#include <signal.h>
 
 #include <errno.h>
 #include <pthread.h>
@@ -104,6 +106,8 @@ struct forward {
 
 	/* RELP (forwarder thread only; relp.h says what is acknowledged). */
 	struct relp	*relp;		/* the session, NULL when none */
+	int		 relp_stop;	/* set (atomic) by the loop at the stop
+					 * deadline: librelp gives up (relp.h) */
 	struct chunk_list sent;		/* sent whole, oldest first, not known
 					 * to be acknowledged yet */
 	struct chunk_list redo;		/* to send again after a break, before
@@ -158,6 +162,8 @@ struct forward {
 };
 
 static void	*forward_main(void *);
+static void	 forward_signal_init(void);
+static pthread_once_t forward_signal_once = PTHREAD_ONCE_INIT;
 static uint64_t	 forward_at_risk(const struct forward *);
 static const struct sink_ops forward_ops;
 static const struct sink_ops forward_spool_ops;
@@ -412,7 +418,8 @@ forward_relp_connect(struct forward *f, char *err, size_t errlen)
 	}
 	f->parked = false;
 	f->nsent = 0;
-	f->relp = relp_connect(f->conf, &refused, err, errlen);
+	f->relp = relp_connect(f->conf, &f->relp_stop, &refused, err,
+	    errlen);
 	f->relp_tls_refused = refused;
 	return f->relp != NULL ? 0 : -1;
 }
@@ -789,18 +796,25 @@ forward_count_lost(struct forward *f, const struct chunk *c)
 }
 
 /*
- * After records were dropped because the spool was full, the marker goes
- * first, as a record of asynclogd like a file's disk-full marker: how
- * many, from when to when, from whom. 0 once it is in the spool.
+ * The records of c into the spool. After records were dropped because
+ * the spool was full, the marker goes first, as a record of asynclogd like
+ * a file's disk-full marker: how many, from when to when, from whom. It
+ * goes in one append with c's records, so that on a full disk a short
+ * marker does not slip into the last free bytes each time a chunk is
+ * refused. 0, or -1 with err.
  */
 static int
-forward_spool_marker(struct forward *f, size_t then, char *err,
+forward_spool_put(struct forward *f, struct chunk *c, char *err,
     size_t errlen)
 {
+	struct iovec iov[2];
 	char line[1024];
 	struct report r;
 	ssize_t n;
 
+	if (f->lost == 0)
+		return spool_append(f->spool, c->buf, c->len, c->nrecords, err,
+		    errlen);
 	report_output_dropped(&r, f->lost, "spool full", f->lost_first_ns,
 	    f->lost_last_ns, &f->lost_by);
 	if ((n = format_record(f->conf->format, f->conf->sd_id, &r.rec,
@@ -808,13 +822,10 @@ forward_spool_marker(struct forward *f, size_t then, char *err,
 		snprintf(err, errlen, "drop marker does not fit");
 		return -1;
 	}
-	/* Only with room for what follows it, or markers would pile up
-	 * while the spool stays about full. */
-	if (!spool_fits(f->spool, (size_t)n + then)) {
-		snprintf(err, errlen, "spool still full");
-		return -1;
-	}
-	if (spool_append(f->spool, line, (size_t)n, 1, err, errlen) == -1)
+	iov[0] = (struct iovec){ line, (size_t)n };
+	iov[1] = (struct iovec){ c->buf, c->len };
+	if (spool_appendv(f->spool, iov, 2, 1 + c->nrecords, err,
+	    errlen) == -1)
 		return -1;
 	log_info("output %s: the spool has room again; %llu records were "
 	    "dropped while it was full", f->conf->name,
@@ -839,10 +850,7 @@ forward_spool_chunk(struct forward *f, struct chunk *c)
 	char err[256];
 
 	c->nwritten = c->ndropped = c->nspooled = c->nfull = 0;
-	if (c->nrecords > 0 && (f->lost == 0 ||
-	    forward_spool_marker(f, c->len, err, sizeof(err)) == 0) &&
-	    spool_append(f->spool, c->buf, c->len, c->nrecords, err,
-	    sizeof(err)) == 0)
+	if (c->nrecords > 0 && forward_spool_put(f, c, err, sizeof(err)) == 0)
 		c->nspooled = c->nrecords;
 	else if (c->nrecords > 0) {
 		if (f->lost == 0)
@@ -865,7 +873,7 @@ forward_spool_next(struct forward *f)
 {
 	struct chunk *c;
 	char err[256];
-	uint32_t n;
+	uint32_t n, skipped;
 	ssize_t len;
 
 	if (!spool_unread(f->spool))
@@ -883,8 +891,18 @@ forward_spool_next(struct forward *f)
 		f->nown++;
 	} else
 		return;
-	if ((len = spool_read(f->spool, c->buf, c->cap, &n, err,
-	    sizeof(err))) <= 0) {
+	len = spool_read(f->spool, c->buf, c->cap, &n, &skipped, err,
+	    sizeof(err));
+	if (skipped > 0) {
+		log_warn("output %s: dropped %u records of its spool longer "
+		    "than a chunk (%zu bytes)", f->conf->name, skipped, c->cap);
+		forward_spool_publish(f);
+		pthread_mutex_lock(&f->mu);
+		f->counts.too_large += skipped;
+		pthread_mutex_unlock(&f->mu);
+		handoff_notify(&f->ho);
+	}
+	if (len <= 0) {
 		if (len == -1)
 			log_warn("output %s: %s", f->conf->name, err);
 		TAILQ_INSERT_HEAD(&f->spare, c, entry);
@@ -1247,8 +1265,12 @@ forward_main(void *arg)
 {
 	struct forward *f = arg;
 	char err[512];
+	sigset_t urg;
 	bool stop;
 
+	sigemptyset(&urg);
+	sigaddset(&urg, SIGURG);
+	(void)pthread_sigmask(SIG_UNBLOCK, &urg, NULL);
 	/* RELP over TLS loads them too, for the check above. */
 	if (f->conf->tls_ca_file != NULL &&
 	    (f->creds = tls_creds_load(f->conf, err, sizeof(err))) == NULL) {
@@ -1368,6 +1390,7 @@ forward_new(const struct config_output *conf, const char *host,
 	atomic_store(&f->pub_since_ns, clock_now_ns());
 	handoff_init(&f->ho, done, f->wake_fd);
 	pthread_mutex_init(&f->mu, NULL);
+	(void)pthread_once(&forward_signal_once, forward_signal_init);
 	if ((rc = pthread_create(&f->thread, NULL, forward_main, f)) != 0) {
 		snprintf(err, errlen, "output %s: cannot start forwarder "
 		    "thread: %s", conf->name, strerror(rc));
@@ -1473,6 +1496,47 @@ forward_free_bytes(const struct sink *s)
 	return -1;
 }
 
+/* SIGURG only interrupts a forwarder waiting in librelp (forward_join). */
+static void
+forward_interrupted(int sig)
+{
+	(void)sig;
+}
+
+static void
+forward_signal_init(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = forward_interrupted;
+	sigemptyset(&sa.sa_mask);
+	(void)sigaction(SIGURG, &sa, NULL);
+}
+
+/*
+ * Wait for the thread until by (monotonic). One still in a librelp call
+ * then (a silent collector holds each one up to RELP_TIMEOUT_S, and
+ * librelp polls no wake_fd of ours) is told to give up and interrupted,
+ * so that it still puts what it holds in the spool; then wait until
+ * deadline. 0 once the thread ended.
+ */
+static int
+forward_join(struct forward *f, int64_t by, const struct timespec *deadline)
+{
+	struct timespec ts;
+	int64_t at;
+
+	at = clock_now_ns() + (by - clock_mono_ns());
+	ts.tv_sec = (time_t)(at / 1000000000);
+	ts.tv_nsec = (long)(at % 1000000000);
+	if (pthread_timedjoin_np(f->thread, NULL, &ts) == 0)
+		return 0;
+	__atomic_store_n(&f->relp_stop, 1, __ATOMIC_SEQ_CST);
+	(void)pthread_kill(f->thread, SIGURG);
+	return pthread_timedjoin_np(f->thread, NULL, deadline);
+}
+
 static int
 forward_close(struct sink *s, struct chunk_list *done,
     struct sink_counts *counts, const struct timespec *deadline)
@@ -1493,7 +1557,7 @@ forward_close(struct sink *s, struct chunk_list *done,
 	forward_request_stop(f, by);
 	if (deadline == NULL)
 		pthread_join(f->thread, NULL);
-	else if (pthread_timedjoin_np(f->thread, NULL, deadline) != 0) {
+	else if (forward_join(f, by, deadline) != 0) {
 		/* Blocked in a name lookup: leave it. */
 		handoff_take_done(&f->ho, done);
 		return -1;
@@ -1510,6 +1574,7 @@ forward_close(struct sink *s, struct chunk_list *done,
 	if (counts != NULL) {
 		counts->added += f->counts.added;
 		counts->written += f->counts.written;
+		counts->too_large += f->counts.too_large;
 	}
 	while ((c = TAILQ_FIRST(&f->spare)) != NULL) {
 		TAILQ_REMOVE(&f->spare, c, entry);
@@ -1537,7 +1602,8 @@ forward_take_counts(struct sink *s, struct sink_counts *out)
 	pthread_mutex_lock(&f->mu);
 	out->added += f->counts.added;
 	out->written += f->counts.written;
-	f->counts = (struct sink_counts){ 0, 0 };
+	out->too_large += f->counts.too_large;
+	f->counts = (struct sink_counts){ 0, 0, 0 };
 	pthread_mutex_unlock(&f->mu);
 }
 

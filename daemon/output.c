@@ -163,12 +163,14 @@ output_add_counts(struct output *o, const struct sink_counts *sc)
 	o->counters.buffered += sc->added;
 	o->counters.written += sc->written;
 	o->counters.buffered -= sc->written;
+	o->counters.dropped[DROP_TOO_LARGE] += sc->too_large;
+	o->counters.buffered -= sc->too_large;
 }
 
 static void
 output_take_counts(struct output *o)
 {
-	struct sink_counts sc = { 0, 0 };
+	struct sink_counts sc = { 0, 0, 0 };
 
 	if (o->sink->ops->take_counts == NULL)
 		return;
@@ -626,7 +628,7 @@ output_reopen(struct output *o)
 int
 output_stop(struct output *o, const struct timespec *deadline)
 {
-	struct sink_counts sc = { 0, 0 };
+	struct sink_counts sc = { 0, 0, 0 };
 	struct chunk_list done;
 	int rc;
 

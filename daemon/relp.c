@@ -136,7 +136,7 @@ relp_dbg(char *fmt, ...)
 }
 
 static relpRetVal
-relp_setup(struct relp *r, const struct config_output *conf)
+relp_setup(struct relp *r, const struct config_output *conf, int *stop)
 {
 	relpRetVal rc;
 
@@ -155,6 +155,7 @@ relp_setup(struct relp *r, const struct config_output *conf)
 	    (rc = relpCltSetConnTimeout(r->clt, RELP_CONNECT_S)) != RELP_RET_OK ||
 	    (rc = relpCltSetWindowSize(r->clt, RELP_WINDOW)) != RELP_RET_OK)
 		return rc;
+	relpEngineSetShutdownImmdtPtr(r->engine, stop);
 	if (conf->tls_ca_file == NULL)
 		return RELP_RET_OK;
 	/* "name": the chain must verify against the CA and the certificate
@@ -189,8 +190,8 @@ relp_free(struct relp *r)
 }
 
 struct relp *
-relp_connect(const struct config_output *conf, bool *tls_refused, char *err,
-    size_t errlen)
+relp_connect(const struct config_output *conf, int *stop, bool *tls_refused,
+    char *err, size_t errlen)
 {
 	struct relp *r;
 	relpRetVal rc;
@@ -202,7 +203,7 @@ relp_connect(const struct config_output *conf, bool *tls_refused, char *err,
 	}
 	relp_current = r;
 	snprintf(port, sizeof(port), "%u", conf->port);
-	if ((rc = relp_setup(r, conf)) != RELP_RET_OK) {
+	if ((rc = relp_setup(r, conf, stop)) != RELP_RET_OK) {
 		relp_error(r, "setting up librelp", rc, err, errlen);
 		r->broken = true;
 		relp_free(r);

@@ -34,8 +34,11 @@ struct relp;
 /* Connect to conf->host:conf->port, with TLS when conf has a CA file (the
  * collector's certificate must carry tls_peer_name). NULL with a reason in
  * err, and *tls_refused set when it was the TLS handshake or the
- * collector's certificate that failed. */
-struct relp *relp_connect(const struct config_output *conf,
+ * collector's certificate that failed. Once *stop is non-zero, every call
+ * on the session gives up at once, and so does one waiting for an answer
+ * as soon as a signal interrupts it: how a stop reaches a thread that
+ * waits in librelp, where no wake-up of ours is seen. */
+struct relp *relp_connect(const struct config_output *conf, int *stop,
 	    bool *tls_refused, char *err, size_t errlen);
 
 /* Send one syslog message: 0, or -1 with err once the session broke (call

@@ -43,6 +43,7 @@ struct sink_counts {
 					 * its spool by an earlier run, and its
 					 * drop markers */
 	uint64_t	 written;	/* records of its spool delivered */
+	uint64_t	 too_large;	/* records of its spool it cannot send */
 };
 
 struct sink_ops {

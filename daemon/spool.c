@@ -12,6 +12,7 @@
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/types.h>
+#include <sys/uio.h>
 
 #include <dirent.h>
 #include <errno.h>
@@ -109,6 +110,36 @@ spool_add_seg(struct spool *sp, uint64_t seq)
 }
 
 /*
+ * Count the newlines of fd's first upto bytes: *nrec of them, the last one
+ * ending at *whole; *end is where the bytes ended (upto, or the file's
+ * end). 0, or -1 with errno.
+ */
+static int
+spool_count(int fd, uint64_t upto, uint64_t *nrec, uint64_t *whole,
+    uint64_t *end)
+{
+	char buf[65536];
+	uint64_t off = 0;
+	ssize_t n, i;
+
+	*nrec = *whole = 0;
+	while (off < upto && (n = pread(fd, buf, upto - off < sizeof(buf) ?
+	    (size_t)(upto - off) : sizeof(buf), (off_t)off)) != 0) {
+		if (n == -1)
+			return -1;
+		for (i = 0; i < n; i++) {
+			if (buf[i] == '\n') {
+				(*nrec)++;
+				*whole = off + (uint64_t)i + 1;
+			}
+		}
+		off += (uint64_t)n;
+	}
+	*end = off;
+	return 0;
+}
+
+/*
  * Count the records of a segment left by an earlier run, cutting off a
  * torn last line (a crash mid-append): only whole records are replayed.
  */
@@ -116,10 +147,9 @@ static int
 spool_scan_seg(struct spool *sp, struct spool_seg *seg, char *err,
     size_t errlen)
 {
-	char name[32], buf[65536];
-	uint64_t off = 0, whole = 0;
+	char name[32];
+	uint64_t end, whole;
 	struct stat st;
-	ssize_t n, i;
 	int fd;
 
 	spool_seg_name(seg->seq, name, sizeof(name));
@@ -131,22 +161,13 @@ spool_scan_seg(struct spool *sp, struct spool_seg *seg, char *err,
 			close(fd);
 		return -1;
 	}
-	while ((n = pread(fd, buf, sizeof(buf), (off_t)off)) > 0) {
-		for (i = 0; i < n; i++) {
-			if (buf[i] == '\n') {
-				seg->nrec++;
-				whole = off + (uint64_t)i + 1;
-			}
-		}
-		off += (uint64_t)n;
-	}
-	if (n == -1) {
+	if (spool_count(fd, UINT64_MAX, &seg->nrec, &whole, &end) == -1) {
 		snprintf(err, errlen, "spool segment %s: read: %s", name,
 		    strerror(errno));
 		close(fd);
 		return -1;
 	}
-	if (whole < off && ftruncate(fd, (off_t)whole) == -1) {
+	if (whole < end && ftruncate(fd, (off_t)whole) == -1) {
 		snprintf(err, errlen, "spool segment %s: cutting a torn record: "
 		    "%s", name, strerror(errno));
 		close(fd);
@@ -157,16 +178,48 @@ spool_scan_seg(struct spool *sp, struct spool_seg *seg, char *err,
 	return 0;
 }
 
+/*
+ * Where delivery got in the oldest segment, from the file "head". It is
+ * trusted only where a record begins, and the count of records before it
+ * comes from the segment itself: a head edited or garbled (or a disk that
+ * lied) then costs records sent twice, never half a record or a count
+ * that never comes back to 0.
+ */
+static void
+spool_scan_head(struct spool *sp)
+{
+	char line[128], name[32];
+	uint64_t seq, off, rec, whole, end;
+	ssize_t n;
+	int fd;
+
+	if (sp->nsegs == 0 ||
+	    (n = pread(sp->headfd, line, sizeof(line) - 1, 0)) <= 0)
+		return;
+	line[n] = '\0';
+	if (sscanf(line, "%" SCNx64 " %" SCNu64 " %" SCNu64, &seq, &off,
+	    &rec) != 3 || seq != sp->segs[0].seq || off > sp->segs[0].size ||
+	    off == 0)
+		return;
+	spool_seg_name(seq, name, sizeof(name));
+	if ((fd = logdir_openat(sp->dirfd, name, O_RDONLY, 0)) == -1)
+		return;
+	if (spool_count(fd, off, &rec, &whole, &end) == 0 && whole == off) {
+		sp->head_off = off;
+		sp->head_rec = rec;
+		sp->bytes -= off;
+		sp->records -= rec;
+	}
+	close(fd);
+}
 /* The segments a previous run left, oldest first, and where it was. */
 static int
 spool_scan(struct spool *sp, char *err, size_t errlen)
 {
-	char line[128];
 	struct dirent *de;
-	uint64_t seq, off, rec;
+	uint64_t seq;
 	DIR *dir;
 	size_t i;
-	ssize_t n;
 	int fd;
 
 	if ((fd = dup(sp->dirfd)) == -1 || (dir = fdopendir(fd)) == NULL) {
@@ -193,18 +246,7 @@ spool_scan(struct spool *sp, char *err, size_t errlen)
 		sp->records += sp->segs[i].nrec;
 	}
 	sp->next_seq = sp->nsegs > 0 ? sp->segs[sp->nsegs - 1].seq + 1 : 1;
-	/* Where delivery got in the oldest segment, if it still is. */
-	if ((n = pread(sp->headfd, line, sizeof(line) - 1, 0)) > 0) {
-		line[n] = '\0';
-		if (sscanf(line, "%" SCNx64 " %" SCNu64 " %" SCNu64, &seq, &off,
-		    &rec) == 3 && sp->nsegs > 0 && seq == sp->segs[0].seq &&
-		    off <= sp->segs[0].size && rec <= sp->segs[0].nrec) {
-			sp->head_off = off;
-			sp->head_rec = rec;
-			sp->bytes -= off;
-			sp->records -= rec;
-		}
-	}
+	spool_scan_head(sp);
 	sp->read_seq = sp->nsegs > 0 ? sp->segs[0].seq : sp->next_seq;
 	sp->read_off = sp->head_off;
 	return 0;
@@ -333,12 +375,23 @@ int
 spool_append(struct spool *sp, const char *buf, size_t len, uint32_t n,
     char *err, size_t errlen)
 {
+	struct iovec iov = { (void *)(uintptr_t)buf, len };
+
+	return spool_appendv(sp, &iov, 1, n, err, errlen);
+}
+
+int
+spool_appendv(struct spool *sp, const struct iovec *iov, int iovcnt,
+    uint32_t n, char *err, size_t errlen)
+{
 	struct spool_seg *seg;
-	size_t done = 0;
+	size_t len = 0, done;
 	ssize_t w;
 	bool created;
-	int e;
+	int e, i;
 
+	for (i = 0; i < iovcnt; i++)
+		len += iov[i].iov_len;
 	if (!spool_fits(sp, len)) {
 		snprintf(err, errlen, "spool full (max_size %" PRIu64 " bytes)",
 		    sp->max_size);
@@ -347,24 +400,28 @@ spool_append(struct spool *sp, const char *buf, size_t len, uint32_t n,
 	if (spool_tail(sp, len, &created, err, errlen) == -1)
 		return -1;
 	seg = &sp->segs[sp->nsegs - 1];
-	while (done < len) {
-		if ((w = write(sp->wfd, buf + done, len - done)) > 0) {
-			done += (size_t)w;
-			continue;
+	for (i = 0; i < iovcnt; i++) {
+		for (done = 0; done < iov[i].iov_len; ) {
+			w = write(sp->wfd, (const char *)iov[i].iov_base + done,
+			    iov[i].iov_len - done);
+			if (w > 0) {
+				done += (size_t)w;
+				continue;
+			}
+			if (w == -1 && errno == EINTR)
+				continue;
+			e = w == 0 ? ENOSPC : errno;
+			/* Nothing of these records stays: the segment ends
+			 * on a whole line as before. */
+			if (ftruncate(sp->wfd, (off_t)seg->size) == -1 ||
+			    lseek(sp->wfd, (off_t)seg->size, SEEK_SET) == -1) {
+				close(sp->wfd);
+				sp->wfd = -1;
+			}
+			snprintf(err, errlen, "spool: %s", e == ENOSPC ||
+			    e == EDQUOT ? "disk full" : strerror(e));
+			return -1;
 		}
-		if (w == -1 && errno == EINTR)
-			continue;
-		e = w == 0 ? ENOSPC : errno;
-		/* Nothing of these records stays: the segment ends on a
-		 * whole line as before. */
-		if (ftruncate(sp->wfd, (off_t)seg->size) == -1 ||
-		    lseek(sp->wfd, (off_t)seg->size, SEEK_SET) == -1) {
-			close(sp->wfd);
-			sp->wfd = -1;
-		}
-		snprintf(err, errlen, "spool: %s", e == ENOSPC || e == EDQUOT ?
-		    "disk full" : strerror(e));
-		return -1;
 	}
 	seg->size += len;
 	seg->nrec += n;
@@ -385,9 +442,36 @@ spool_find(struct spool *sp, uint64_t seq)
 	return NULL;
 }
 
+/* The record at the read point of seg is longer than cap: read past its
+ * end (buf as scratch) and let it leave the spool. */
+static int
+spool_skip(struct spool *sp, const char *name, char *buf, size_t cap,
+    char *err, size_t errlen)
+{
+	uint64_t off = sp->read_off, len;
+	const char *nl;
+	ssize_t r;
+
+	for (;;) {
+		if ((r = pread(sp->rfd, buf, cap, (off_t)off)) <= 0) {
+			snprintf(err, errlen, "spool segment %s: read: %s", name,
+			    r == 0 ? "shorter than written" : strerror(errno));
+			return -1;
+		}
+		if ((nl = memchr(buf, '\n', (size_t)r)) != NULL)
+			break;
+		off += (uint64_t)r;
+	}
+	len = off + (uint64_t)(nl - buf) + 1 - sp->read_off;
+	sp->read_off += len;
+	sp->inflight += len;
+	spool_consume(sp, (size_t)len, 1);
+	return 0;
+}
+
 ssize_t
-spool_read(struct spool *sp, char *buf, size_t cap, uint32_t *n, char *err,
-    size_t errlen)
+spool_read(struct spool *sp, char *buf, size_t cap, uint32_t *n,
+    uint32_t *skipped, char *err, size_t errlen)
 {
 	struct spool_seg *seg;
 	char name[32];
@@ -395,6 +479,8 @@ spool_read(struct spool *sp, char *buf, size_t cap, uint32_t *n, char *err,
 	ssize_t r;
 
 	*n = 0;
+	*skipped = 0;
+again:
 	for (;;) {
 		if ((seg = spool_find(sp, sp->read_seq)) == NULL)
 			return 0;
@@ -429,9 +515,14 @@ spool_read(struct spool *sp, char *buf, size_t cap, uint32_t *n, char *err,
 		}
 	}
 	if (len == 0) {
-		snprintf(err, errlen, "spool segment %s: a record longer than "
-		    "%zu bytes", name, cap);
-		return -1;
+		/* Consumes go oldest first: the long one waits for those
+		 * read before it. */
+		if (sp->inflight > 0)
+			return 0;
+		if (spool_skip(sp, name, buf, cap, err, errlen) == -1)
+			return -1;
+		(*skipped)++;
+		goto again;
 	}
 	sp->read_off += len;
 	sp->inflight += len;
@@ -453,44 +544,54 @@ spool_save_head(struct spool *sp)
 		(void)fdatasync(sp->headfd);
 }
 
+/* The oldest segment holds nothing undelivered: remove it (before the
+ * head moves on, so that a crash leaves no head pointing into a segment
+ * that is gone). */
+static void
+spool_drop_first(struct spool *sp)
+{
+	struct spool_seg *seg = &sp->segs[0];
+	char name[32];
+
+	spool_seg_name(seg->seq, name, sizeof(name));
+	(void)unlinkat(sp->dirfd, name, 0);
+	if (sp->read_seq == seg->seq) {
+		if (sp->rfd != -1)
+			close(sp->rfd);
+		sp->rfd = -1;
+		sp->read_seq = sp->nsegs > 1 ? seg[1].seq : sp->next_seq;
+		sp->read_off = 0;
+	}
+	if (sp->nsegs == 1 && sp->wfd != -1) {
+		close(sp->wfd);
+		sp->wfd = -1;
+	}
+	memmove(&sp->segs[0], &sp->segs[1], (sp->nsegs - 1) *
+	    sizeof(*sp->segs));
+	sp->nsegs--;
+	sp->head_off = 0;
+	sp->head_rec = 0;
+}
+
 void
 spool_consume(struct spool *sp, size_t len, uint32_t n)
 {
-	struct spool_seg *seg;
-	char name[32];
-
+	/* Records are read oldest first, so what was delivered is in the
+	 * oldest segment that still holds any: those before it (empty ones
+	 * a crash or a full disk left, one a head left at its end) go. */
+	while (sp->nsegs > 1 && sp->head_off >= sp->segs[0].size)
+		spool_drop_first(sp);
 	if (sp->nsegs == 0)
 		return;
-	seg = &sp->segs[0];
 	sp->head_off += len;
 	sp->head_rec += n;
 	sp->bytes -= len;
 	sp->records -= n;
 	sp->inflight -= len;
-	if (sp->head_off >= seg->size && (sp->nsegs > 1 || sp->read_seq ==
-	    seg->seq)) {
-		/* All of it delivered: remove it (first, so that a crash
-		 * leaves no head pointing into a segment that is gone). */
-		spool_seg_name(seg->seq, name, sizeof(name));
-		(void)unlinkat(sp->dirfd, name, 0);
-		if (sp->read_seq == seg->seq) {
-			if (sp->rfd != -1)
-				close(sp->rfd);
-			sp->rfd = -1;
-			sp->read_seq = sp->nsegs > 1 ? seg[1].seq :
-			    sp->next_seq;
-			sp->read_off = 0;
-		}
-		if (sp->nsegs == 1 && sp->wfd != -1) {
-			close(sp->wfd);
-			sp->wfd = -1;
-		}
-		memmove(&sp->segs[0], &sp->segs[1], (sp->nsegs - 1) *
-		    sizeof(*sp->segs));
-		sp->nsegs--;
-		sp->head_off = 0;
-		sp->head_rec = 0;
-	}
+	/* All of it delivered, and nothing more will be appended to it. */
+	if (sp->head_off >= sp->segs[0].size && (sp->nsegs > 1 ||
+	    sp->read_seq == sp->segs[0].seq))
+		spool_drop_first(sp);
 	spool_save_head(sp);
 }
 

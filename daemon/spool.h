@@ -9,8 +9,10 @@
  * of its records is the count of its newlines. A segment is named by its
  * sequence number ("%016llx.seg"); the file "head" says how far into the
  * oldest one delivery got (written after each consume, so after a crash
- * the records delivered since the last write may go once more). A torn
- * last line (the machine crashed mid-append) is cut off at open.
+ * the records delivered since the last write may go once more); a head
+ * that is not where a record begins is not trusted (all of that segment
+ * goes again). A torn last line (the machine crashed mid-append) is cut
+ * off at open.
  *
  * Files are reached relative to the directory's descriptor and never
  * through a link (logdir.h); new segments are created with O_EXCL. The
@@ -27,6 +29,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
+#include <sys/uio.h>
 
 #include "config.h"
 
@@ -49,14 +52,22 @@ void	spool_close(struct spool *);
  */
 int	spool_append(struct spool *, const char *buf, size_t len, uint32_t n,
 	    char *err, size_t errlen);
+/* The same with the records in pieces, kept all or none (a drop marker
+ * and the records after it). */
+int	spool_appendv(struct spool *, const struct iovec *iov, int iovcnt,
+	    uint32_t n, char *err, size_t errlen);
 
 /*
  * The next records after those read before, oldest first: whole lines, at
  * most cap bytes, never from two segments. Returns the bytes (0 when
  * nothing is left unread) with the count of records in *n, or -1 with err.
+ * A record longer than cap (an earlier run's, with a larger chunk_size, or
+ * garbage) cannot be read: once all records before it were delivered
+ * (until then the read returns 0), it leaves the spool, counted in
+ * *skipped for the caller to count as dropped.
  */
 ssize_t	spool_read(struct spool *, char *buf, size_t cap, uint32_t *n,
-	    char *err, size_t errlen);
+	    uint32_t *skipped, char *err, size_t errlen);
 
 /* The oldest read records, len bytes and n records (what one read gave,
  * or the first records of it), were delivered: they leave the spool. */

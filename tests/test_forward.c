@@ -1221,3 +1221,135 @@ Test(forward, a_full_spool_counts_its_drops_exactly_and_says_so,
 	cr_assert_eq(marked, full, "%s", marker);
 	cr_assert(hd_log_mentions(&d, "the spool has room again"));
 }
+
+/*
+ * A RELP target where a plain TCP collector listens: it takes the
+ * connection and never answers RELP's "open", so each attempt blocks in
+ * librelp until its timeout. A stop meanwhile must not leave the records
+ * in memory: they go to the spool and come back at the next start.
+ */
+Test(forward, relp_to_a_collector_that_never_answers_keeps_records_in_the_spool,
+    .fini = forward_fini, .timeout = 120)
+{
+	long n = 1000;
+
+	need_rsyslog(COL_TCP);
+	hd_prepare(&d, HD_CONF_BASIC);
+	cr_assert_eq(mkdir(hd_path(&d, "spool"), 0700), 0);
+	collector_prepare(&col, d.dir, COL_TCP);
+	daemon_prepare("", "protocol = \"relp\";\n"
+	    "  spool = { path = \"@DIR@/spool\"; };");
+	collector_start(&col);
+	hd_restart(&d);
+	send_records(0, n);
+	cr_assert_eq(hd_signal(&d, SIGTERM, 30000), 0);
+	cr_assert(hd_log_mentions(&d, "1000 records stay in its spool"), "%s",
+	    file_read(d.errlog, NULL));
+	hd_restart(&d);
+	cr_assert(hd_wait(spooled_reaches, &d, &n, 10000), "%s", hd_stats(&d));
+	check_balanced(n);
+}
+
+/*
+ * The spool holds a record longer than a chunk of the next start (the
+ * administrator made chunk_size smaller): it cannot be sent, so it is
+ * dropped and counted, and the records after it still go.
+ */
+Test(forward, a_spooled_record_longer_than_a_chunk_is_dropped_not_stuck,
+    .fini = forward_fini, .timeout = 120)
+{
+	static char big[20000];
+	long n = 21, rest = 20;
+	asynclog_t *h;
+
+	spool_prepare(COL_RELP, "", "");
+	hd_restart(&d);
+	send_records(0, 10);
+	memset(big, 'x', sizeof(big) - 1);
+	cr_assert_not_null(h = asynclog_open(d.sock, REC_TAG, ASYNCLOG_BLOCK));
+	asynclog_log(h, LOG_USER | LOG_INFO, "%s", big);
+	cr_assert_eq(asynclog_flush(h, 30000), 0);
+	asynclog_close(h);
+	send_records(10, 10);
+	cr_assert(hd_wait(spooled_reaches, &d, &n, 30000), "%s", hd_stats(&d));
+	cr_assert_eq(hd_signal(&d, SIGTERM, 30000), 0);
+
+	daemon_prepare("chunk_size = \"8K\";", "protocol = \"relp\";\n"
+	    "  spool = { path = \"@DIR@/spool\"; };");
+	collector_start(&col);
+	hd_restart(&d);
+	cr_assert(hd_wait(settled, &d, NULL, 30000), "%s", hd_stats(&d));
+	cr_assert_eq(hd_stat(&d, "outputs.fwd.written"), rest, "%s",
+	    hd_stats(&d));
+	cr_assert_eq(hd_stat(&d, "outputs.fwd.dropped.too_large"), 1);
+	check_balanced(n);
+	cr_assert(hd_log_mentions(&d, "longer than a chunk"));
+	cr_assert(hd_wait(collector_has, &d, &rest, 10000));
+}
+
+static void
+tmpfs_fini(void)
+{
+	collector_kill(&col, SIGTERM);
+	if (d.pid > 0)
+		(void)hd_signal(&d, SIGTERM, 10000);
+	(void)run("umount %s/spool 2>/dev/null", d.dir);
+	hd_stop(&d);
+}
+
+/* Every record received is in the spool or dropped. */
+static bool
+spooled_or_dropped(struct hd *dd, void *arg)
+{
+	return hd_stat(dd, "outputs.fwd.spool.records") +
+	    hd_stat(dd, "outputs.fwd.dropped.spool_full") >= *(long *)arg;
+}
+
+/*
+ * The disk of the spool full (a 64K tmpfs) while max_size is far from
+ * reached: the drop marker, a short line, must not slip into the last
+ * bytes of the disk each time a chunk is refused, saying "room again"
+ * while there is none. It goes once, with the records after it, when
+ * the disk has room.
+ */
+Test(forward, a_full_spool_disk_says_so_once_and_marks_once,
+    .fini = tmpfs_fini, .timeout = 120)
+{
+	long n = 2000, full;
+	char marker[512], *p;
+	long marked = -1;
+	struct tally t;
+
+	if (geteuid() != 0)
+		cr_skip_test("mounting a tmpfs needs root");
+	spool_prepare(COL_RELP, "chunk_size = \"8K\"; max_memory = \"64K\";",
+	    "");
+	cr_assert_eq(run("mount -t tmpfs -o size=64k,mode=0700 tmpfs "
+	    "%s/spool", d.dir), 0);
+	hd_restart(&d);
+	send_records(0, n);
+	cr_assert(hd_wait(spooled_or_dropped, &d, &n, 60000), "%s",
+	    hd_stats(&d));
+	full = hd_stat(&d, "outputs.fwd.dropped.spool_full");
+	cr_assert_gt(full, 0, "%s", hd_stats(&d));
+	cr_assert_eq(hd_stat(&d, "outputs.fwd.received"), n, "markers went "
+	    "into a full disk: %s", file_read(d.errlog, NULL));
+	cr_assert_eq(log_count("the spool has room again"), 0, "%s",
+	    file_read(d.errlog, NULL));
+	check_balanced(n);
+
+	collector_start(&col);
+	cr_assert(hd_wait(settled, &d, NULL, 60000), "%s", hd_stats(&d));
+	send_records(n, 10);
+	cr_assert(hd_wait(settled, &d, NULL, 30000), "%s", hd_stats(&d));
+	check_balanced(n + 11);
+	cr_assert_eq(log_count("the spool has room again"), 1, "%s",
+	    file_read(d.errlog, NULL));
+	cr_assert(hd_wait(collector_has_all, &d, NULL, 10000));
+	t = collector_tally_ordered(n + 10, marker, sizeof(marker));
+	cr_assert_eq(t.unique, n + 10 - full);
+	cr_assert((p = strstr(marker, "dropped ")) != NULL, "no marker");
+	cr_assert_eq(sscanf(p, "dropped %ld records (spool full) from",
+	    &marked), 1, "%s", marker);
+	cr_assert_eq(marked, full, "%s", marker);
+}
