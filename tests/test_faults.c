@@ -53,6 +53,41 @@ Test(faults, counters_of_many_outputs_are_never_cut,
 }
 
 /*
+ * Send HELLO and records until the daemon's socket takes no more. Returns
+ * the whole record frames handed over; one the socket cut is the client's
+ * to count (libasynclog counts the frame it could not finish).
+ */
+static size_t
+faults_flood(int fd, unsigned char *frames, size_t cap, size_t *nframes)
+{
+	char msg[100];
+	size_t n, sent = 0, handed = 0, len;
+	ssize_t w;
+
+	*nframes = 0;
+	n = wire_encode_hello(frames, cap, 0, "faults", 6);
+	memset(msg, 'r', sizeof(msg));
+	while (n + 256 < cap) {
+		n += wire_encode_record(frames + n, cap - n, 13, 0, "t", 1, msg,
+		    sizeof(msg), NULL, 0);
+		(*nframes)++;
+	}
+	len = n;
+	while (sent < len) {
+		w = send(fd, frames + sent, len - sent, MSG_DONTWAIT);
+		if (w <= 0)
+			break;
+		sent += w;
+	}
+	cr_assert_lt(sent, len, "the socket never filled up");
+	for (n = wire_frame_len(frames, len);
+	    n + wire_frame_len(frames + n, len - n) <= sent;
+	    n += wire_frame_len(frames + n, len - n))
+		handed++;
+	return handed;
+}
+
+/*
  * An output stuck on a FIFO nobody reads; a client hands thousands of whole
  * records to the socket; SIGTERM with a short drain deadline. Everything
  * the client handed over is in the final count: written, buffered, or
@@ -63,11 +98,10 @@ Test(faults, records_left_at_the_drain_deadline_are_counted,
     .fini = daemon_down, .timeout = 60)
 {
 	static unsigned char frames[1 << 20];
-	char msg[100], want[64];
-	size_t n = 0, sent = 0, nframes = 0, handed = 0, len;
+	char want[64];
+	size_t nframes, handed;
 	unsigned long long shutdown_drops;
 	int fifo, fd, status;
-	ssize_t w;
 	char *log, *p, *q;
 
 	hd_prepare(&d, "listen = { socket = \"@DIR@/asynclog.sock\"; };\n"
@@ -82,27 +116,7 @@ Test(faults, records_left_at_the_drain_deadline_are_counted,
 	hd_restart(&d);
 
 	cr_assert_neq(fd = unix_connect(d.sock), -1);
-	n = wire_encode_hello(frames, sizeof(frames), 0, "faults", 6);
-	memset(msg, 'r', sizeof(msg));
-	while (n + 256 < sizeof(frames)) {
-		n += wire_encode_record(frames + n, sizeof(frames) - n, 13, 0,
-		    "t", 1, msg, sizeof(msg), NULL, 0);
-		nframes++;
-	}
-	len = n;
-	while (sent < len) {
-		w = send(fd, frames + sent, len - sent, MSG_DONTWAIT);
-		if (w <= 0)
-			break;
-		sent += w;
-	}
-	cr_assert_lt(sent, len, "the socket never filled up");
-	/* Whole frames in the socket; one it cut is the client's to count
-	 * (libasynclog counts the frame it could not finish). */
-	for (n = wire_frame_len(frames, len);
-	    n + wire_frame_len(frames + n, len - n) <= sent;
-	    n += wire_frame_len(frames + n, len - n))
-		handed++;
+	handed = faults_flood(fd, frames, sizeof(frames), &nframes);
 	cr_log_info("records handed to the socket: %zu of %zu", handed,
 	    nframes);
 
@@ -169,11 +183,10 @@ Test(faults, a_record_waiting_at_an_output_a_reload_removes_is_counted,
     .fini = daemon_down, .timeout = 60)
 {
 	static unsigned char frames[1 << 18];
-	char msg[100], buf[65536];
-	size_t n = 0, sent = 0, handed = 0, len;
+	char buf[65536];
+	size_t nframes, handed;
 	long long want, got;
 	int fifo, fd;
-	ssize_t w;
 
 	hd_prepare(&d, "listen = { socket = \"@DIR@/asynclog.sock\"; };\n"
 	    "buffer = { chunk_size = \"8K\"; max_memory = \"16K\"; "
@@ -186,24 +199,7 @@ Test(faults, a_record_waiting_at_an_output_a_reload_removes_is_counted,
 	hd_restart(&d);
 
 	cr_assert_neq(fd = unix_connect(d.sock), -1);
-	n = wire_encode_hello(frames, sizeof(frames), 0, "faults", 6);
-	memset(msg, 'r', sizeof(msg));
-	while (n + 256 < sizeof(frames))
-		n += wire_encode_record(frames + n, sizeof(frames) - n, 13, 0,
-		    "t", 1, msg, sizeof(msg), NULL, 0);
-	len = n;
-	while (sent < len) {
-		w = send(fd, frames + sent, len - sent, MSG_DONTWAIT);
-		if (w <= 0)
-			break;
-		sent += w;
-	}
-	cr_assert_lt(sent, len, "the socket never filled up");
-	/* Stop at a frame boundary: every whole frame handed over counts. */
-	for (n = wire_frame_len(frames, len);
-	    n + wire_frame_len(frames + n, len - n) <= sent;
-	    n += wire_frame_len(frames + n, len - n))
-		handed++;
+	handed = faults_flood(fd, frames, sizeof(frames), &nframes);
 	faults_settle();
 	cr_assert_lt(hd_stat(&d, "routed"), (long long)handed,
 	    "the client is not waiting for room");
