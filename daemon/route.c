@@ -152,6 +152,33 @@ route_note_drop(struct route_outcome *out, enum drop_reason reason)
 		out->dropped = (int)reason;
 }
 
+/*
+ * Bits still pending once the live outputs had their turn belong to outputs
+ * a reload removed while the record waited (for room at one of them, or at
+ * another output). A removed output takes no more records, so the record is
+ * a drop there for reason: counted at the output while it retires, with the
+ * retired outputs' counters once it is gone, never just forgotten.
+ */
+static void
+route_drop_removed(struct route *r, uint64_t *pending,
+    enum drop_reason reason, struct route_outcome *out)
+{
+	unsigned i;
+
+	for (i = 0; i < r->nretiring && *pending != 0; i++) {
+		if ((*pending & ROUTE_BIT(r->retiring[i])) == 0)
+			continue;
+		output_count_drop(r->retiring[i], reason);
+		route_note_drop(out, reason);
+		*pending &= ~ROUTE_BIT(r->retiring[i]);
+	}
+	for (; *pending != 0; *pending &= *pending - 1) {
+		counters_retired.received++;
+		counters_retired.dropped[reason]++;
+		route_note_drop(out, reason);
+	}
+}
+
 struct output *
 route_deliver_outcome(struct route *r, const struct record *rec,
     uint64_t *pending, struct route_outcome *out)
@@ -181,6 +208,8 @@ route_deliver_outcome(struct route *r, const struct record *rec,
 		}
 		*pending &= ~r->live_bit[i];
 	}
+	/* Waiting for room at an output the reload removed ends here. */
+	route_drop_removed(r, pending, DROP_OVERFLOW, out);
 	return NULL;
 }
 
@@ -219,9 +248,11 @@ route_drop_pending(struct route *r, uint64_t *pending,
 	unsigned i;
 
 	for (i = 0; i < r->nlive; i++)
-		if (*pending & ROUTE_BIT(r->live[i]))
+		if (*pending & ROUTE_BIT(r->live[i])) {
 			output_count_drop(r->live[i], reason);
-	*pending = 0;
+			*pending &= ~ROUTE_BIT(r->live[i]);
+		}
+	route_drop_removed(r, pending, reason, NULL);
 }
 
 void

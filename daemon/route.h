@@ -66,7 +66,8 @@ uint64_t route_select(struct route *, const struct record *);
  * Offer rec to every output left in *pending, clearing each bit as the
  * output takes or drops the record. Returns NULL when done, or the output
  * that has no room (backpressure): wait on output_room() of it and call
- * again with the same record and mask, or route_give_up() on it.
+ * again with the same record and mask, or route_give_up() on it. Bits of
+ * outputs a reload removed meanwhile are overflow drops there.
  */
 struct output *route_deliver(struct route *, const struct record *,
 	    uint64_t *pending);
