@@ -864,6 +864,35 @@ Test(config, an_error_in_an_included_file_names_that_file_and_line)
 	cr_assert_eq(run("rm -rf %s", dir), 0);
 }
 
+/* A FIFO there would block the load (and a reload, the daemon) for good. */
+Test(config, an_included_name_that_is_not_a_regular_file_is_an_error,
+    .timeout = 30)
+{
+	char	 dir[64], conf[128], err[1024] = "", want[256];
+
+	tmpdir(dir, sizeof dir);
+	put(dir, "main.conf", "listen = { socket = \"s.sock\"; };\n"
+	    "include_dir = \"conf.d\";\n"
+	    "outputs = ( { name = \"main\"; path = \"main.log\"; } );\n");
+	snprintf(conf, sizeof conf, "%s/conf.d", dir);
+	cr_assert_eq(mkdir(conf, 0755), 0);
+	put(conf, "10-a.conf", "outputs = ( { name = \"a\"; "
+	    "path = \"a.log\"; } );\n");
+	snprintf(conf, sizeof conf, "%s/conf.d/50-fifo.conf", dir);
+	cr_assert_eq(mkfifo(conf, 0644), 0);
+	snprintf(conf, sizeof conf, "%s/conf.d/60-dir.conf", dir);
+	cr_assert_eq(mkdir(conf, 0755), 0);
+	snprintf(conf, sizeof conf, "%s/main.conf", dir);
+	cr_assert_null(config_load_file(conf, err, sizeof err));
+	snprintf(want, sizeof want, "%s/conf.d/50-fifo.conf: not a regular "
+	    "file", dir);
+	cr_assert_not_null(strstr(err, want), "%s", err);
+	snprintf(want, sizeof want, "%s/conf.d/60-dir.conf: not a regular "
+	    "file", dir);
+	cr_assert_not_null(strstr(err, want), "%s", err);
+	cr_assert_eq(run("rm -rf %s", dir), 0);
+}
+
 Test(config, a_missing_include_dir_is_an_error_on_its_line)
 {
 	load_fails("listen = { socket = \"s.sock\"; };\n"
