@@ -808,17 +808,25 @@ put(const char *dir, const char *name, const char *text)
 	cr_assert_eq(fclose(f), 0);
 }
 
+/* A main file with one output that includes conf.d, which is made empty;
+ * its path into conf. */
+static void
+include_setup(char *dir, size_t dlen, char *conf, size_t clen)
+{
+	tmpdir(dir, dlen);
+	put(dir, "main.conf", "listen = { socket = \"s.sock\"; };\n"
+	    "include_dir = \"conf.d\";\n"
+	    "outputs = ( { name = \"main\"; path = \"main.log\"; } );\n");
+	snprintf(conf, clen, "%s/conf.d", dir);
+	cr_assert_eq(mkdir(conf, 0755), 0);
+}
+
 Test(config, include_dir_outputs_come_first_in_file_name_order)
 {
 	char		 dir[64], conf[128], err[1024] = "";
 	struct config	*c;
 
-	tmpdir(dir, sizeof dir);
-	put(dir, "main.conf", "listen = { socket = \"s.sock\"; };\n"
-	    "include_dir = \"conf.d\";\n"
-	    "outputs = ( { name = \"main\"; path = \"main.log\"; } );\n");
-	snprintf(conf, sizeof conf, "%s/conf.d", dir);
-	cr_assert_eq(mkdir(conf, 0755), 0);
+	include_setup(dir, sizeof dir, conf, sizeof conf);
 	put(conf, "20-b.conf", "outputs = ( { name = \"b\"; "
 	    "path = \"b.log\"; final = true; } );\n");
 	put(conf, "10-a.conf", "outputs = ( { name = \"a\"; path = \"a.log\"; },"
@@ -842,12 +850,7 @@ Test(config, an_error_in_an_included_file_names_that_file_and_line)
 {
 	char		 dir[64], conf[128], err[1024] = "", want[256];
 
-	tmpdir(dir, sizeof dir);
-	put(dir, "main.conf", "listen = { socket = \"s.sock\"; };\n"
-	    "include_dir = \"conf.d\";\n"
-	    "outputs = ( { name = \"main\"; path = \"main.log\"; } );\n");
-	snprintf(conf, sizeof conf, "%s/conf.d", dir);
-	cr_assert_eq(mkdir(conf, 0755), 0);
+	include_setup(dir, sizeof dir, conf, sizeof conf);
 	put(conf, "50-app.conf", "# an application's drop-in\n"
 	    "outputs = (\n"
 	    "  { name = \"app\";\n"
@@ -870,12 +873,7 @@ Test(config, an_included_name_that_is_not_a_regular_file_is_an_error,
 {
 	char	 dir[64], conf[128], err[1024] = "", want[256];
 
-	tmpdir(dir, sizeof dir);
-	put(dir, "main.conf", "listen = { socket = \"s.sock\"; };\n"
-	    "include_dir = \"conf.d\";\n"
-	    "outputs = ( { name = \"main\"; path = \"main.log\"; } );\n");
-	snprintf(conf, sizeof conf, "%s/conf.d", dir);
-	cr_assert_eq(mkdir(conf, 0755), 0);
+	include_setup(dir, sizeof dir, conf, sizeof conf);
 	put(conf, "10-a.conf", "outputs = ( { name = \"a\"; "
 	    "path = \"a.log\"; } );\n");
 	snprintf(conf, sizeof conf, "%s/conf.d/50-fifo.conf", dir);
