@@ -1600,8 +1600,10 @@ config_check_same_file(struct config_ctx *ctx, const struct config *c,
 		if (st.st_dev == pst.st_dev && st.st_ino == pst.st_ino &&
 		    strcmp(name, pname) == 0)
 			return (config_error_at(ctx, o->file, o->line,
-			    "output '%s': '%s' is the same file as '%s' of "
-			    "output '%s'", o->name, path, other, p->name));
+			    "output '%s': %s'%s' is the same file as %s'%s' "
+			    "of output '%s'", o->name, o->fallback != NULL ?
+			    "its fallback " : "", path, p->fallback != NULL ?
+			    "the fallback " : "", other, p->name));
 	}
 	return (0);
 }

@@ -981,6 +981,26 @@ Test(config, two_paths_to_one_file_are_refused)
 	cr_assert_eq(run("rm -rf %s", dir), 0);
 }
 
+/* A fallback file that is another output's file: the message says which
+ * of the two paths is a fallback, or it reads "'X' is the same as 'X'". */
+Test(config, a_fallback_that_is_another_outputs_file_is_named_so)
+{
+	char		 dir[64], text[1024], err[1024] = "", want[256];
+
+	tmpdir(dir, sizeof dir);
+	snprintf(text, sizeof text, "listen = { socket = \"s.sock\"; };\n"
+	    "outputs = (\n"
+	    "  { name = \"main\"; path = \"%s/main.log\"; },\n"
+	    "  { name = \"apps\"; path = \"%s/${tag}.log\";\n"
+	    "    fallback = \"main.log\"; } );\n", dir, dir);
+	cr_assert_null(config_load_string(text, "t.conf", err, sizeof err));
+	snprintf(want, sizeof want, "t.conf:4: output 'apps': its fallback "
+	    "'%s/main.log' is the same file as '%s/main.log' of output "
+	    "'main'", dir, dir);
+	cr_assert_not_null(strstr(err, want), "%s", err);
+	cr_assert_eq(run("rm -rf %s", dir), 0);
+}
+
 Test(config, format_names_a_builtin_a_template_or_is_one)
 {
 	struct config	*c;
