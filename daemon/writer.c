@@ -1061,31 +1061,6 @@ writer_close_named(struct writer *w)
 		writer_evict(w, i);
 }
 
-/*
- * A reload with another max_open_files: every file but the fallback is
- * closed (to be opened again by name) and the slots are made that many.
- * Out of memory, the old number stays.
- */
-static void
-writer_resize(struct writer *w, unsigned max_open_files)
-{
-	struct writer_file *nf;
-	unsigned i, n = max_open_files < 2 ? 2 : max_open_files;
-
-	if (n == w->nslots)
-		return;
-	writer_close_named(w);
-	if ((nf = reallocarray(w->files, n, sizeof(*nf))) == NULL) {
-		log_warn("output %s: out of memory; keeping max_open_files "
-		    "%u", w->conf->name, w->nslots);
-		return;
-	}
-	for (i = w->nslots; i < n; i++)
-		nf[i].fd = -1;
-	w->files = nf;
-	w->nslots = n;
-}
-
 static void
 writer_do_reopen(struct writer *w)
 {
@@ -1139,8 +1114,6 @@ writer_main(void *arg)
 			/* A reload: same file, new settings, between chunks. */
 			config_output_free(w->conf);
 			w->conf = take.next_conf;
-			if (w->files != NULL)
-				writer_resize(w, w->conf->max_open_files);
 		}
 		if (take.reopen)
 			writer_do_reopen(w);

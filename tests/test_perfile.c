@@ -548,37 +548,3 @@ Test(perfile, a_tag_naming_the_fallback_file_shares_its_descriptor,
 	free(text);
 	cr_assert_eq(fds_under(d.pid, hd_path(&d, "apps")), 1);
 }
-
-/* A reload that lowers max_open_files holds from then on. */
-Test(perfile, a_reload_lowering_max_open_files_holds,
-    .fini = perfile_down, .timeout = 60)
-{
-	static const char conf[] =
-	    "listen = { socket = \"@DIR@/asynclog.sock\"; };\n"
-	    "buffer = { flush_interval_ms = 50; };\n"
-	    "outputs = ( { name = \"apps\"; path = \"@DIR@/apps/${tag}.log\";\n"
-	    "  max_open_files = %d; } );\n";
-	char	 text[512], tag[16];
-	int	 i;
-
-	snprintf(text, sizeof text, conf, 8);
-	hd_prepare(&d, text);
-	cr_assert_eq(mkdir(hd_path(&d, "apps"), 0755), 0);
-	hd_restart(&d);
-	for (i = 0; i < 6; i++) {
-		snprintf(tag, sizeof tag, "a%d", i);
-		log_as(tag, "before the reload", i + 1);
-	}
-	cr_assert_eq(fds_under(d.pid, hd_path(&d, "apps")), 7);
-	snprintf(text, sizeof text, conf, 2);
-	hd_write_conf(&d, text);
-	kill(d.pid, SIGHUP);
-	cr_assert(hd_wait(hd_log_mentions, &d, "configuration reloaded",
-	    10000));
-	for (i = 0; i < 6; i++) {
-		snprintf(tag, sizeof tag, "b%d", i);
-		log_as(tag, "after the reload", i + 7);
-	}
-	cr_assert_leq(fds_under(d.pid, hd_path(&d, "apps")), 2);
-	cr_assert_eq(file_lines(hd_path(&d, "apps/b5.log")), 1);
-}
