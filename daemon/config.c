@@ -2136,8 +2136,10 @@ config_check_same_file(struct config_ctx *ctx, const struct config *c,
 		if (st.st_dev == pst.st_dev && st.st_ino == pst.st_ino &&
 		    strcmp(name, pname) == 0)
 			return (config_error_at(ctx, o->file, o->line,
-			    "output '%s': '%s' is the same file as '%s' of "
-			    "output '%s'", o->name, path, other, p->name));
+			    "output '%s': %s'%s' is the same file as %s'%s' "
+			    "of output '%s'", o->name, o->fallback != NULL ?
+			    "its fallback " : "", path, p->fallback != NULL ?
+			    "the fallback " : "", other, p->name));
 	}
 	return (0);
 }
@@ -2587,6 +2589,7 @@ config_load_includes(struct config_ctx *ctx, const config_setting_t *root,
 	static const char *const known[] = { "outputs", NULL };
 	struct dirent		**names = NULL;
 	config_setting_t	*s = NULL;
+	struct stat		 st;
 	const char		*dir = NULL, *main_file = ctx->file;
 	char			 path[PATH_MAX];
 	int			 r, n, i, rc = 0;
@@ -2617,7 +2620,12 @@ config_load_includes(struct config_ctx *ctx, const config_setting_t *root,
 			rc = config_error(ctx, NULL, "out of memory");
 			goto out;
 		}
-		if (config_parse_file(ctx, (*srcs)[*nsrcs].file,
+		/* A FIFO would block the load (at a reload, the daemon) for
+		 * good, and a directory reads as an error. */
+		if ((stat((*srcs)[*nsrcs].file, &st) == 0 &&
+		    !S_ISREG(st.st_mode) && config_error_at(ctx,
+		    (*srcs)[*nsrcs].file, 0, "not a regular file") == -1) ||
+		    config_parse_file(ctx, (*srcs)[*nsrcs].file,
 		    &(*srcs)[*nsrcs].cf) == -1) {
 			free((*srcs)[*nsrcs].file);
 			rc = -1;

@@ -26,6 +26,7 @@
 #include "filter.h"
 #include "match.h"
 #include "output.h"
+#include "rotate.h"
 #include "sink.h"
 #include "task.h"
 #include "template.h"
@@ -304,7 +305,8 @@ output_take_chunk(struct output *o)
  * A line by template, and for an output whose path has fields, behind the
  * name of its file (chunk.h: CHUNK_NAMED), rendered here where the record
  * still is; the writer sorts a chunk's lines into their files. An
- * unusable name (template.h) is an empty one: the fallback file.
+ * unusable name (template.h), or one that reads as a rotated copy
+ * (rotate.h), is an empty one: the fallback file.
  */
 static ssize_t __attribute__((noinline))
 output_format_other(struct output *o, const struct record *rec, char *dst,
@@ -318,7 +320,7 @@ output_format_other(struct output *o, const struct record *rec, char *dst,
 		    o->conf->sd_id, rec, o->host, dst, cap);
 
 	if ((nlen = template_render_name(o->conf->name_template, rec, o->host,
-	    name, sizeof(name))) < 0)
+	    name, sizeof(name))) < 0 || rotate_is_copy(name))
 		nlen = 0;
 	if (cap < (size_t)nlen + 1)
 		return -1;

@@ -140,6 +140,27 @@ rotate_base_len(const char *name)
 	return 0;
 }
 
+bool
+rotate_is_copy(const char *name)
+{
+	size_t len = strlen(name), sl, i;
+	const char *end, *p;
+
+	for (i = 0; i < sizeof(rotate_suffixes) / sizeof(rotate_suffixes[0]);
+	    i++) {
+		sl = strlen(rotate_suffixes[i]);
+		if (len < sl || strcmp(name + len - sl, rotate_suffixes[i]) != 0)
+			continue;
+		/* The number ends where the suffix starts. */
+		for (end = p = name + len - sl; p > name && p[-1] >= '0' &&
+		    p[-1] <= '9'; p--)
+			;
+		if (p < end && *p != '0' && p - 1 > name && p[-1] == '.')
+			return true;
+	}
+	return false;
+}
+
 /* Highest number first, so shifting never renames onto a name in use. */
 static int
 rotate_entry_cmp(const void *a, const void *b)

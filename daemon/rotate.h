@@ -79,4 +79,11 @@ int	rotate_cleanup(int dirfd, const char *name, unsigned keep);
  */
 size_t	rotate_base_len(const char *name);
 
+/*
+ * Could name be a rotated copy of some file, "BASE.N", "BASE.N.zst" or
+ * "BASE.N.zst.tmp"? A path with fields never opens such a name: rotation
+ * and the disk budget would move or remove it while it is written.
+ */
+bool	rotate_is_copy(const char *name);
+
 #endif

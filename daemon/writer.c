@@ -883,6 +883,11 @@ writer_use(struct writer *w, const char *name, size_t len)
 
 	w->tick++;
 	writer_park(w);
+	/* A field may name the fallback file itself: one descriptor for it,
+	 * or each would rotate the file under the other. */
+	if (strlen(w->files[0].name) == len &&
+	    memcmp(w->files[0].name, name, len) == 0)
+		len = 0;
 	for (i = 1; len > 0 && i < w->nslots; i++) {
 		if (w->files[i].fd != -1 && strlen(w->files[i].name) == len &&
 		    memcmp(w->files[i].name, name, len) == 0) {

@@ -789,17 +789,25 @@ put(const char *dir, const char *name, const char *text)
 	cr_assert_eq(fclose(f), 0);
 }
 
+/* A main file with one output that includes conf.d, which is made empty;
+ * its path into conf. */
+static void
+include_setup(char *dir, size_t dlen, char *conf, size_t clen)
+{
+	tmpdir(dir, dlen);
+	put(dir, "main.conf", "listen = { socket = \"s.sock\"; };\n"
+	    "include_dir = \"conf.d\";\n"
+	    "outputs = ( { name = \"main\"; path = \"main.log\"; } );\n");
+	snprintf(conf, clen, "%s/conf.d", dir);
+	cr_assert_eq(mkdir(conf, 0755), 0);
+}
+
 Test(config, include_dir_outputs_come_first_in_file_name_order)
 {
 	char		 dir[64], conf[128], err[1024] = "";
 	struct config	*c;
 
-	tmpdir(dir, sizeof dir);
-	put(dir, "main.conf", "listen = { socket = \"s.sock\"; };\n"
-	    "include_dir = \"conf.d\";\n"
-	    "outputs = ( { name = \"main\"; path = \"main.log\"; } );\n");
-	snprintf(conf, sizeof conf, "%s/conf.d", dir);
-	cr_assert_eq(mkdir(conf, 0755), 0);
+	include_setup(dir, sizeof dir, conf, sizeof conf);
 	put(conf, "20-b.conf", "outputs = ( { name = \"b\"; "
 	    "path = \"b.log\"; final = true; } );\n");
 	put(conf, "10-a.conf", "outputs = ( { name = \"a\"; path = \"a.log\"; },"
@@ -823,12 +831,7 @@ Test(config, an_error_in_an_included_file_names_that_file_and_line)
 {
 	char		 dir[64], conf[128], err[1024] = "", want[256];
 
-	tmpdir(dir, sizeof dir);
-	put(dir, "main.conf", "listen = { socket = \"s.sock\"; };\n"
-	    "include_dir = \"conf.d\";\n"
-	    "outputs = ( { name = \"main\"; path = \"main.log\"; } );\n");
-	snprintf(conf, sizeof conf, "%s/conf.d", dir);
-	cr_assert_eq(mkdir(conf, 0755), 0);
+	include_setup(dir, sizeof dir, conf, sizeof conf);
 	put(conf, "50-app.conf", "# an application's drop-in\n"
 	    "outputs = (\n"
 	    "  { name = \"app\";\n"
@@ -841,6 +844,30 @@ Test(config, an_error_in_an_included_file_names_that_file_and_line)
 	    "unknown key 'sise' in rotate (did you mean 'size'?)", dir);
 	cr_assert_not_null(strstr(err, want), "%s", err);
 	snprintf(want, sizeof want, "%s/conf.d/60-syntax.conf:2: ", dir);
+	cr_assert_not_null(strstr(err, want), "%s", err);
+	cr_assert_eq(run("rm -rf %s", dir), 0);
+}
+
+/* A FIFO there would block the load (and a reload, the daemon) for good. */
+Test(config, an_included_name_that_is_not_a_regular_file_is_an_error,
+    .timeout = 30)
+{
+	char	 dir[64], conf[128], err[1024] = "", want[256];
+
+	include_setup(dir, sizeof dir, conf, sizeof conf);
+	put(conf, "10-a.conf", "outputs = ( { name = \"a\"; "
+	    "path = \"a.log\"; } );\n");
+	snprintf(conf, sizeof conf, "%s/conf.d/50-fifo.conf", dir);
+	cr_assert_eq(mkfifo(conf, 0644), 0);
+	snprintf(conf, sizeof conf, "%s/conf.d/60-dir.conf", dir);
+	cr_assert_eq(mkdir(conf, 0755), 0);
+	snprintf(conf, sizeof conf, "%s/main.conf", dir);
+	cr_assert_null(config_load_file(conf, err, sizeof err));
+	snprintf(want, sizeof want, "%s/conf.d/50-fifo.conf: not a regular "
+	    "file", dir);
+	cr_assert_not_null(strstr(err, want), "%s", err);
+	snprintf(want, sizeof want, "%s/conf.d/60-dir.conf: not a regular "
+	    "file", dir);
 	cr_assert_not_null(strstr(err, want), "%s", err);
 	cr_assert_eq(run("rm -rf %s", dir), 0);
 }
@@ -932,6 +959,26 @@ Test(config, two_paths_to_one_file_are_refused)
 	    "is the same file", dir);
 	cr_assert_not_null(strstr(err, want), "%s", err);
 	cr_assert_null(strstr(err, "output 'd'"), "%s", err);
+	cr_assert_eq(run("rm -rf %s", dir), 0);
+}
+
+/* A fallback file that is another output's file: the message says which
+ * of the two paths is a fallback, or it reads "'X' is the same as 'X'". */
+Test(config, a_fallback_that_is_another_outputs_file_is_named_so)
+{
+	char		 dir[64], text[1024], err[1024] = "", want[256];
+
+	tmpdir(dir, sizeof dir);
+	snprintf(text, sizeof text, "listen = { socket = \"s.sock\"; };\n"
+	    "outputs = (\n"
+	    "  { name = \"main\"; path = \"%s/main.log\"; },\n"
+	    "  { name = \"apps\"; path = \"%s/${tag}.log\";\n"
+	    "    fallback = \"main.log\"; } );\n", dir, dir);
+	cr_assert_null(config_load_string(text, "t.conf", err, sizeof err));
+	snprintf(want, sizeof want, "t.conf:4: output 'apps': its fallback "
+	    "'%s/main.log' is the same file as '%s/main.log' of output "
+	    "'main'", dir, dir);
+	cr_assert_not_null(strstr(err, want), "%s", err);
 	cr_assert_eq(run("rm -rf %s", dir), 0);
 }
 

@@ -468,3 +468,83 @@ Test(perfile, a_reload_with_one_file_under_two_paths_is_refused,
 	cr_assert_eq(hd_signal(&d, SIGTERM, 10000), 0);
 	cr_assert_eq(file_lines(hd_path(&d, "main.log")), 1);
 }
+
+/* Log one record under tag and wait until the output has written n. */
+static void
+log_as(const char *tag, const char *msg, long long n)
+{
+	struct written	 w = { "apps", n };
+	asynclog_t	*h;
+
+	cr_assert_not_null(h = asynclog_open(d.sock, tag, 0));
+	cr_assert_eq(asynclog_log(h, 6, "%s", msg), 0);
+	cr_assert_eq(asynclog_flush(h, 10000), 0);
+	asynclog_close(h);
+	cr_assert(hd_wait(all_written, &d, &w, 20000));
+}
+
+/*
+ * A path that ends in a field: a tag such as "x.1" would name what
+ * rotation and the disk budget take for a rotated copy of "x", a live file
+ * the budget removes (and rotation compresses away) while it is written.
+ * Such a name goes to the fallback file instead, and its records stay.
+ */
+Test(perfile, a_tag_naming_a_rotated_file_goes_to_the_fallback,
+    .fini = perfile_down, .timeout = 60)
+{
+	char	*text;
+
+	hd_prepare(&d, "listen = { socket = \"@DIR@/asynclog.sock\"; };\n"
+	    "buffer = { flush_interval_ms = 50; };\n"
+	    "disk_budget = { max_use = \"3K\"; interval_ms = 100; };\n"
+	    "outputs = ( { name = \"apps\"; path = \"@DIR@/apps/${tag}\"; "
+	    "} );\n");
+	cr_assert_eq(mkdir(hd_path(&d, "apps"), 0755), 0);
+	/* A live file at the cap: one more byte puts the output over. */
+	aged_file(hd_path(&d, "apps/big"), 3 << 10, 100);
+	hd_restart(&d);
+	log_as("x.1", "kept from x.1", 1);
+	log_as("y.2.zst", "kept from y.2.zst", 2);
+	cr_assert(hd_wait(hd_log_mentions, &d, "disk budget: ", 10000));
+	cr_assert_not_null(text = file_read(hd_path(&d, "apps/unknown"),
+	    NULL), "the fallback file is missing");
+	cr_assert_not_null(strstr(text, "kept from x.1"), "%s", text);
+	cr_assert_not_null(strstr(text, "kept from y.2.zst"), "%s", text);
+	free(text);
+	cr_assert_eq(hd_stat(&d, "outputs.apps.fallback"), 2);
+	cr_assert(gone(&d, "apps/x.1"));
+	cr_assert(gone(&d, "apps/y.2.zst"));
+}
+
+/*
+ * A tag that names the fallback file ("unknown" for "${tag}.log") is
+ * written through the fallback's own descriptor: two descriptors on one
+ * file would each rotate it, and compressing the copy one of them still
+ * writes would lose what it writes next.
+ */
+Test(perfile, a_tag_naming_the_fallback_file_shares_its_descriptor,
+    .fini = perfile_down, .timeout = 60)
+{
+	char	 msg[351], *text;
+
+	hd_prepare(&d, "listen = { socket = \"@DIR@/asynclog.sock\"; };\n"
+	    "buffer = { flush_interval_ms = 50; };\n"
+	    "outputs = ( { name = \"apps\"; path = \"@DIR@/apps/${tag}.log\";\n"
+	    "  rotate = { size = \"1K\"; keep = 5; compress = \"zstd\"; }; "
+	    "} );\n");
+	cr_assert_eq(mkdir(hd_path(&d, "apps"), 0755), 0);
+	hd_restart(&d);
+	memset(msg, 'a', sizeof msg - 1);
+	msg[sizeof msg - 1] = '\0';
+	/* Two lines of some 400 bytes through the fallback (an empty tag),
+	 * a third as "unknown" rotates unknown.log, then a short one. */
+	log_as("", msg, 1);
+	log_as("", msg, 2);
+	log_as("unknown", msg, 3);
+	log_as("", "the last line", 4);
+	cr_assert_not_null(text = file_read(hd_path(&d, "apps/unknown.log"),
+	    NULL));
+	cr_assert_not_null(strstr(text, "the last line"), "%s", text);
+	free(text);
+	cr_assert_eq(fds_under(d.pid, hd_path(&d, "apps")), 1);
+}
