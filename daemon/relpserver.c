@@ -1,5 +1,5 @@
 /*
- * relpserver.c: RELP framing for the server side (see relp.h).
+ * relpserver.c: RELP framing for the server side (see relpserver.h).
  */
 #include <stdio.h>
 #include <string.h>

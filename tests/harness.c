@@ -594,7 +594,14 @@ hd_make_certs(const char *dir)
 	    "cli-key.pem && "
 	    "certtool --generate-certificate --load-privkey cli-key.pem "
 	    "--load-ca-certificate ca.pem --load-ca-privkey ca-key.pem "
-	    "--template cli.tmpl --outfile cli.pem) >%s/certtool.log 2>&1",
+	    "--template cli.tmpl --outfile cli.pem && "
+	    "printf 'cn = \"asynclogd\"\\ntls_www_client\\nsigning_key\\n"
+	    "expiration_days = 2\\n' > clt.tmpl && "
+	    "certtool --generate-privkey --key-type=ecdsa --outfile "
+	    "clt-key.pem && "
+	    "certtool --generate-certificate --load-privkey clt-key.pem "
+	    "--load-ca-certificate ca.pem --load-ca-privkey ca-key.pem "
+	    "--template clt.tmpl --outfile clt.pem) >%s/certtool.log 2>&1",
 	    dir, dir), 0, "certtool failed: see %s/certtool.log", dir);
 }
 

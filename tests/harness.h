@@ -167,8 +167,10 @@ bool	hd_port_accepts(int port);
 /*
  * In dir, with certtool (skip the test first where it is missing): a CA
  * (ca.pem), a server certificate for "localhost" and 127.0.0.1 (srv.pem,
- * srv-key.pem) and a client certificate named "sender.example" (cli.pem,
- * cli-key.pem), both signed by the CA.
+ * srv-key.pem) and two client certificates, "sender.example" (cli.pem,
+ * cli-key.pem: a network input's sender) and "asynclogd" (clt.pem,
+ * clt-key.pem: the daemon as a RELP collector's client), all signed by
+ * the CA.
  */
 void	hd_make_certs(const char *dir);
 

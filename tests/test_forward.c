@@ -241,37 +241,6 @@ need_rsyslog(enum col_kind kind)
 		    "gnutls-bin)");
 }
 
-/* A CA, a certificate for "localhost" and 127.0.0.1 (the collector's) and
- * one for the daemon as a client (a RELP collector over TLS asks for it),
- * in dir. */
-static void
-make_certs(const char *dir)
-{
-	cr_assert_eq(run("(cd %s && "
-	    "printf 'cn = \"asynclog test CA\"\\nca\\ncert_signing_key\\n"
-	    "expiration_days = 2\\n' > ca.tmpl && "
-	    "printf 'cn = \"collector\"\\ndns_name = \"localhost\"\\n"
-	    "ip_address = \"127.0.0.1\"\\ntls_www_server\\nsigning_key\\n"
-	    "encryption_key\\nexpiration_days = 2\\n' > srv.tmpl && "
-	    "certtool --generate-privkey --key-type=ecdsa --outfile "
-	    "ca-key.pem && "
-	    "certtool --generate-self-signed --load-privkey ca-key.pem "
-	    "--template ca.tmpl --outfile ca.pem && "
-	    "certtool --generate-privkey --key-type=ecdsa --outfile "
-	    "srv-key.pem && "
-	    "certtool --generate-certificate --load-privkey srv-key.pem "
-	    "--load-ca-certificate ca.pem --load-ca-privkey ca-key.pem "
-	    "--template srv.tmpl --outfile srv.pem && "
-	    "printf 'cn = \"asynclogd\"\\ntls_www_client\\nsigning_key\\n"
-	    "expiration_days = 2\\n' > clt.tmpl && "
-	    "certtool --generate-privkey --key-type=ecdsa --outfile "
-	    "clt-key.pem && "
-	    "certtool --generate-certificate --load-privkey clt-key.pem "
-	    "--load-ca-certificate ca.pem --load-ca-privkey ca-key.pem "
-	    "--template clt.tmpl --outfile clt.pem) >%s/certtool.log 2>&1",
-	    dir, dir), 0, "certtool failed: see %s/certtool.log", dir);
-}
-
 /*
  * rsyslog with its own config in dir: imtcp (gtls for COL_TLS) or imrelp
  * on 127.0.0.1:port, Direct queues so that what it took is in its file
@@ -583,7 +552,7 @@ tls_prepare(void)
 {
 	need_rsyslog(COL_TLS);
 	hd_prepare(&d, HD_CONF_BASIC);
-	make_certs(d.dir);
+	hd_make_certs(d.dir);
 	collector_prepare(&col, d.dir, COL_TLS);
 	collector_start(&col);
 }
@@ -878,7 +847,7 @@ relp_start(enum col_kind kind)
 	need_rsyslog(kind);
 	hd_prepare(&d, HD_CONF_BASIC);
 	if (kind == COL_RELP_TLS)
-		make_certs(d.dir);
+		hd_make_certs(d.dir);
 	collector_prepare(&col, d.dir, kind);
 	collector_start(&col);
 	daemon_prepare("", kind == COL_RELP_TLS ? RELP_TLS("localhost") :
@@ -913,7 +882,7 @@ Test(forward, relp_over_tls_refuses_a_collector_with_another_name,
 
 	need_rsyslog(COL_RELP_TLS);
 	hd_prepare(&d, HD_CONF_BASIC);
-	make_certs(d.dir);
+	hd_make_certs(d.dir);
 	collector_prepare(&col, d.dir, COL_RELP_TLS);
 	collector_start(&col);
 	daemon_prepare("", RELP_TLS("not-the-collector.test"));
