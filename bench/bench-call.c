@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * bench-call.c: the cost of one log call in the application's thread, for
  * the four ways to make it, in the same run against the same daemon:

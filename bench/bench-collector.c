@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * bench-collector.c: the central collector of the forwarding runs: a real
  * rsyslog listening on 127.0.0.1 (imtcp, or imrelp) on a port chosen free

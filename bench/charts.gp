@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: ISC
 # charts.gp: the charts of docs/PERFORMANCE.md, drawn by bench/goals.sh
 # from the data files of one `make bench` run:
 #   gnuplot -e "D='DATADIR'; DOCS='docs'" bench/charts.gp

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
 # goals.sh: what `make bench` runs. Measures each goal of issue 14 in one
 # sitting, prints it with PASS or FAIL beside its figure, next to the null
 # sink (and rsyslog where installed) of the same run, and draws the charts

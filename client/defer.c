@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * defer.c: ASYNCLOG(), the log call that leaves formatting to the daemon.
  *

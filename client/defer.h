@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * defer.h: the process's table of deferred formats (see ASYNCLOG() in
  * asynclog.h), which call sites fill and sender threads read.

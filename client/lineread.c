@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * lineread.c: block reads of the asynclog command's input (see lineread.h).
  */

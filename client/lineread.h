@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * lineread.h: the asynclog command's input, read in large blocks. Lines of
  * a pipe (`seq N | asynclog`) are cut out of 256 KiB reads with memchr, not

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * render.c: parse printf formats and render them from raw arguments (see
  * render.h for what is supported and why no client-chosen format ever

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * render.h: printf formats, parsed once and rendered without printf.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * barrier.c: the write barrier (see barrier.h). Per connection state is a
  * struct barrier; the sequences live in the outputs (output.c), which move

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * barrier.h: the write barrier. Wait until every output that took a given
  * set of records has written them. Loop thread only.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * budget.c: the disk budget's thread (budget.h). Each pass it lists the
  * directory of every file output, adds up the sizes of the files that are

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * budget.h: the disk budget, one cap on what every file output's live and
  * rotated files take together (disk_budget.max_use, like journald's

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * deferred.c: a connection's registered formats and the rendering of its
  * RECORD_ARGS frames (see deferred.h). All bounds are checked here: the

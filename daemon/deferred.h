@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * deferred.h: records whose format and arguments travel apart (FORMAT and
  * RECORD_ARGS frames of protocol version 2). Loop thread only.

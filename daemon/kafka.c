@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * kafka.c: one kafka output's thread: owns the librdkafka producer,
  * produces each record of a chunk as one message, counts each delivery

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * kafka.h: the thread that produces one output's records to a Kafka topic
  * through librdkafka.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * kafkalib.c: load librdkafka on first use (see kafkalib.h). The library
  * stays loaded for the life of the process: a producer's threads may

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * kafkalib.h: librdkafka, loaded with dlopen(3) the first time a kafka
  * output needs it (config.c to check its properties, kafka.c to produce).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * netaddr.c: network peers' addresses as text (see netaddr.h).
  */

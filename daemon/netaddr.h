@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * netaddr.h: a network peer's address as the daemon writes it (the trusted
  * host of its records, its name in messages and per-peer limits). Pure.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * netin.c: sockets for the network inputs (see netin.h). Addresses are
  * numeric (config.c checks), so nothing here resolves a name. An IPv6

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * netin.h: the sockets of the network inputs (listen.tcp, listen.tls,
  * listen.udp, listen.relp): bind one for a configured address, or

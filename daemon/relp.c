@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * relp.c: a RELP client session through librelp (see relp.h for how
  * acknowledgements are inferred). One librelp engine per session, so that

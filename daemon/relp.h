@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * relp.h: one RELP session to a collector (rsyslog's imrelp, ...) through
  * librelp, optionally inside librelp's TLS. Runs on a forwarder's thread

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * relpserver.c: RELP framing for the server side (see relpserver.h).
  */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * relpserver.h: RELP frames (the Reliable Event Logging Protocol that rsyslog's
  * omrelp speaks), the server's side: cut a frame out of a stream and write

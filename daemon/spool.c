@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * spool.c: segment files of an output's spool (see spool.h). Runs on the
  * thread of the sink that owns the spool; every call may block on the

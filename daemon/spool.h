@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * spool.h: an output's spool on disk, so that records outlive an absent
  * peer and a restart of the daemon: append-only segment files in a

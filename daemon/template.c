@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * template.c: line and file name templates, "${field}" between literals.
  *

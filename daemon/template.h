@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * template.h: named line templates ("${time:rfc3164} ${host} ${msghdr}
  * ${message}") and file name templates ("${tag}.log"), compiled once at

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * fuzz_render.c: libFuzzer target for the daemon's renderer (render.c), the
  * code that turns a client's format and arguments into a message. Both are

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * test_kafka.c: type = "kafka" outputs. The config checks every new key
  * with file:line (librdkafka's own words for a property it refuses); the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * test_netin.c: the network inputs (listen.tcp, listen.tls, listen.udp).
  * The config checks every new key with file:line; the integration tests

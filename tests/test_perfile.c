@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * test_perfile.c: outputs whose path holds fields ("apps/${tag}.log"), the
  * disk budget, and a routing table of filters, final and a per-program

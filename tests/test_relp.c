@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * test_relp.c: daemon/relp.c cuts RELP frames out of a stream and writes
  * the server's responses. Every malformed header is refused, a frame cut

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * test_render.c: the daemon's renderer against glibc's snprintf, byte for
  * byte, on thousands of random formats and arguments (a property test: the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * test_ring.c: libasynclog's ring size, a per-handle option
  * (ASYNCLOG_RING_LOG2 at open, or $ASYNCLOG_RING_SIZE). While the daemon is

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * test_scale.c: asynclogd under many connections. 10 000 native clients
  * say HELLO and stay idle; the daemon holds them all, still serves a new

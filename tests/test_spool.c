@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * test_spool.c: daemon/spool.c on its own, in a temporary directory:
  * records come back whole and in order, across a close and reopen, from

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * test_template.c: daemon/template.c compiles "${field}" templates and
  * renders records through them. The expected lines are written out here by

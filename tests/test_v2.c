@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * test_v2.c: protocol version 2 beside version 1 (docs/protocol.md §6).
  *
