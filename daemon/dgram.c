@@ -87,8 +87,9 @@ dgram_overruns(struct dgram *d, uint32_t now)
 }
 
 /* Receive one datagram with its sender's credentials (local) or address
- * (UDP, in d->peer); -1 (EAGAIN) when none, 0 for one that was dropped
- * (too large). d->who names the sender. */
+ * (UDP, in d->peer); its length (0 is an empty message, taken like an
+ * empty line), -1 (EAGAIN) when none, -2 for one that was dropped (too
+ * large). d->who names the sender. */
 static ssize_t
 dgram_recv(struct dgram *d, struct ucred *cred)
 {
@@ -148,7 +149,7 @@ dgram_recv(struct dgram *d, struct ucred *cred)
 			    clock_now_ns());
 		log_limited(&dgram_log_rl, "datagram from %s longer than "
 		    "max_record; dropped", d->who);
-		return 0;
+		return -2;
 	}
 	return n;
 }
@@ -219,7 +220,7 @@ dgram_take(struct dgram *d, int max, int64_t now)
 	for (i = 0; i < max; i++) {
 		if ((n = dgram_recv(d, &cred)) == -1)
 			break;
-		if (n == 0 || !dgram_admit(d, cred.pid, now))
+		if (n == -2 || !dgram_admit(d, cred.pid, now))
 			continue;
 		memset(&d->rec, 0, sizeof(d->rec));
 		if (d->net)	/* host-bearing, as for TCP peers */

@@ -983,6 +983,40 @@ Test(netin, udp_datagrams_the_kernel_dropped_are_counted, .fini = ni_fini,
 	cr_assert(hd_wait(hd_log_mentions, &d, "udp_overrun", 5000));
 }
 
+/*
+ * A UDP datagram of no bytes is a message like an empty line over TCP or a
+ * datagram holding only LF: received and written (an empty record), not
+ * dropped without a trace. The one after it shows it was all taken.
+ */
+Test(netin, an_empty_udp_datagram_is_received_not_lost, .fini = ni_fini,
+    .timeout = 60)
+{
+	struct sockaddr_in to;
+	static const char after[] = "<13>after: the empty one";
+	char listen[128];
+	int port = hd_free_port(SOCK_DGRAM), fd;
+
+	snprintf(listen, sizeof(listen), "udp = ( \"127.0.0.1:%d\" );", port);
+	ni_daemon(listen, true);
+	memset(&to, 0, sizeof(to));
+	to.sin_family = AF_INET;
+	to.sin_port = htons(port);
+	to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	cr_assert_neq(fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0), -1);
+	cr_assert_eq(sendto(fd, "", 0, 0, (struct sockaddr *)&to, sizeof(to)),
+	    0);
+	cr_assert_eq(sendto(fd, after, sizeof(after) - 1, 0,
+	    (struct sockaddr *)&to, sizeof(to)), sizeof(after) - 1);
+	close(fd);
+	cr_assert(hd_wait_lines(hd_path(&d, "j.json"), 2, 10000),
+	    "%zu records written of the 2 datagrams",
+	    file_lines(hd_path(&d, "j.json")));
+	cr_assert_eq(lines_with(hd_path(&d, "j.json"), "\"tag\":\"after\"",
+	    NULL), 1);
+	cr_assert_eq(hd_stat(&d, "outputs.j.received"), 2);
+	cr_assert_eq(hd_stat(&d, "total.dropped_total"), 0);
+}
+
 /* ---- Hostile peers ---- */
 
 #define HOSTILE_MEMORY	(256 * 1024)
