@@ -68,6 +68,12 @@ static const char *main_conffile;	/* NULL: the built-in config */
 static struct config *main_conf;	/* the one running */
 
 static bool main_reload_again;	/* a SIGHUP came during a reload */
+/* A reload that must wait for an output the last one removed to close is
+ * tried again every MAIN_RELOAD_RETRY_MS, at most MAIN_RELOAD_RETRIES times:
+ * the admin's last SIGHUP is not lost to a race with the close. */
+#define MAIN_RELOAD_RETRY_MS	100
+#define MAIN_RELOAD_RETRIES	100
+static int main_reload_retries;
 
 static void	main_reload(struct server *);
 
@@ -130,12 +136,27 @@ main_reload(struct server *srv)
 		notify_ready(srv);
 		return;
 	}
-	if (server_reload(srv, conf, main_reloaded, err, sizeof(err)) == -1) {
-		log_warn("reload failed, the running configuration stays: %s",
-		    err);
+	switch (server_reload(srv, conf, main_reloaded, err, sizeof(err))) {
+	case 0:
+		main_reload_retries = 0;
+		return;
+	case SERVER_RELOAD_BUSY:
 		config_free(conf);
-		notify_ready(srv);
+		if (main_reload_retries++ < MAIN_RELOAD_RETRIES) {
+			struct timeval tv = { 0, MAIN_RELOAD_RETRY_MS * 1000 };
+
+			if (event_base_once(server_base(srv), -1, EV_TIMEOUT,
+			    main_reload_later, srv, &tv) == 0)
+				return;
+		}
+		break;
+	default:
+		config_free(conf);
+		break;
 	}
+	main_reload_retries = 0;
+	log_warn("reload failed, the running configuration stays: %s", err);
+	notify_ready(srv);
 }
 
 static void

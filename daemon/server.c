@@ -420,7 +420,7 @@ server_reload(struct server *srv, struct config *conf, server_reload_cb cb,
 {
 	uint64_t taken = 0;
 	size_t i;
-	int index;
+	int index, rc = -1;
 
 	if (server_reloading(srv)) {
 		snprintf(err, errlen, "a reload is still in progress");
@@ -436,9 +436,9 @@ server_reload(struct server *srv, struct config *conf, server_reload_cb cb,
 			continue;
 		if (route_retiring_path(srv->route, conf->outputs[i].path)) {
 			snprintf(err, errlen, "%s: output %s: %s is still being "
-			    "closed after the last reload; reload again in a "
-			    "moment", conf->file, conf->outputs[i].name,
-			    conf->outputs[i].path);
+			    "closed after the last reload", conf->file,
+			    conf->outputs[i].name, conf->outputs[i].path);
+			rc = SERVER_RELOAD_BUSY;
 			goto undo;
 		}
 		if ((index = route_free_index(srv->route, taken)) == -1) {
@@ -461,7 +461,7 @@ server_reload(struct server *srv, struct config *conf, server_reload_cb cb,
 undo:
 	server_reload_undo(srv);
 	srv->next_conf = NULL;
-	return -1;
+	return rc;
 }
 
 int

@@ -78,8 +78,11 @@ int	server_exec(struct server *, char *const argv[]);
  * SIGHUP with a valid new config: start outputs it adds (their sinks open
  * on their own threads), and once every one is open switch to it; cb says
  * how it ended. Returns -1 with err set when it cannot even start (then cb
- * is not called and nothing changed).
+ * is not called and nothing changed), and SERVER_RELOAD_BUSY when that is
+ * only because an output the last reload removed is still closing on a
+ * path the new config uses again: the same reload can work in a moment.
  */
+#define SERVER_RELOAD_BUSY	(-2)
 int	server_reload(struct server *, struct config *, server_reload_cb cb,
 	    char *err, size_t errlen);
 bool	server_reloading(const struct server *);
