@@ -317,7 +317,7 @@ $(FUZZ_B)/fuzz_config: $(FUZZ_B)/obj/fuzz/fuzz_config.o \
     $(FUZZ_B)/obj/daemon/config.o $(FUZZ_B)/obj/daemon/match.o \
     $(FUZZ_B)/obj/daemon/format.o $(FUZZ_B)/obj/daemon/filter.o \
     $(FUZZ_B)/obj/daemon/log.o $(FUZZ_B)/obj/daemon/clock.o \
-    $(FUZZ_B)/obj/daemon/kafkalib.o
+    $(FUZZ_B)/obj/daemon/kafkalib.o $(FUZZ_B)/obj/daemon/template.o
 	$(FUZZ_LINK) $(FUZZ_CONFIG_LIBS)
 
 # $(call fuzz_run,SECONDS): each target in turn; the first failure stops it.
