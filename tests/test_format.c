@@ -767,17 +767,17 @@ Test(format_claims, a_network_record_shows_the_host_its_message_names)
 	struct record	rec = make_record("m");
 	char		out[1024];
 
-	rec.host = "192.0.2.7";
+	rec.host = "127.0.2.7";
 	rec.host_len = 9;
 	rec.claimed_host = "bastion";
 	rec.claimed_host_len = 7;
 	format_str(FORMAT_TEXT, &rec, out, sizeof out);
 	cr_assert(strstr(out, " bastion prog[123]: m\n") != NULL, "%s", out);
 	format_str(FORMAT_JSON, &rec, out, sizeof out);
-	cr_assert(strstr(out, "\"host\":\"192.0.2.7\",\"claimed_host\":"
+	cr_assert(strstr(out, "\"host\":\"127.0.2.7\",\"claimed_host\":"
 	    "\"bastion\"") != NULL, "got %s", out);
 	format_str(FORMAT_RFC5424, &rec, out, sizeof out);
-	cr_assert(strstr(out, " 192.0.2.7 prog 123 - [") != NULL, "got %s", out);
+	cr_assert(strstr(out, " 127.0.2.7 prog 123 - [") != NULL, "got %s", out);
 	cr_assert(strstr(out, " claimed_host=\"bastion\"") != NULL, "got %s",
 	    out);
 }
@@ -787,10 +787,10 @@ Test(format_claims, a_network_record_naming_no_host_shows_its_peer)
 	struct record	rec = make_record("m");
 	char		out[1024];
 
-	rec.host = "192.0.2.7";
+	rec.host = "127.0.2.7";
 	rec.host_len = 9;
 	format_str(FORMAT_TEXT, &rec, out, sizeof out);
-	cr_assert(strstr(out, " 192.0.2.7 prog[123]: m\n") != NULL, "%s", out);
+	cr_assert(strstr(out, " 127.0.2.7 prog[123]: m\n") != NULL, "%s", out);
 	format_str(FORMAT_JSON, &rec, out, sizeof out);
 	cr_assert_null(strstr(out, "claimed_host"), "got %s", out);
 }
@@ -803,7 +803,7 @@ Test(format_claims, a_peer_certificate_name_is_shown_escaped)
 	char		out[1024];
 	ssize_t		n;
 
-	rec.host = "192.0.2.7";
+	rec.host = "127.0.2.7";
 	rec.host_len = 9;
 	rec.peer_cert = "web\"1";
 	rec.peer_cert_len = 5;

@@ -45,7 +45,7 @@ Test(netin, config_reads_tcp_tls_and_udp_addresses)
 
 	c = hd_conf_load("listen = { socket = \"s.sock\";\n"
 	    "  tcp = ( \"127.0.0.1:601\", \"[::1]:601\" );\n"
-	    "  udp = ( \"0.0.0.0:514\" );\n"
+	    "  udp = ( \"127.0.0.2:514\" );\n"
 	    "  tls = ( \"127.0.0.1:6514\" );\n"
 	    "  relp = ( \"127.0.0.1:2514\" );\n"
 	    "  tls_server = { cert_file = \"/dev/null\"; key_file = "

@@ -83,11 +83,11 @@ struct vec {
 #define STRUCT	"mmpstrucdata-container-null.sh"
 
 static const struct vec vecs[] = {
-	V(P1, "<167>Mar  6 16:57:54 172.20.245.8 %PIX-7-710005: UDP request "
-	    "discarded from SERVER1/2741 to test_app:255.255.255.255/61601",
-	    167, "2026-03-06T16:57:54", "172.20.245.8", "%PIX-7-710005", 0,
+	V(P1, "<167>Mar  6 16:57:54 127.20.245.8 %PIX-7-710005: UDP request "
+	    "discarded from SERVER1/2741 to test_app:127.255.255.255/61601",
+	    167, "2026-03-06T16:57:54", "127.20.245.8", "%PIX-7-710005", 0,
 	    NULL, " UDP request discarded from SERVER1/2741 to "
-	    "test_app:255.255.255.255/61601"),
+	    "test_app:127.255.255.255/61601"),
 	V(P1, "<167>Mar 27 19:06:53 source_server sshd(pam_unix)[12750]: "
 	    "session opened for user foo by (uid=0)",
 	    167, "2026-03-27T19:06:53", "source_server", "sshd(pam_unix)",
@@ -97,10 +97,10 @@ static const struct vec vecs[] = {
 	    167, "2026-04-06T15:07:10", "lxcvs07", "sshd(pam_unix)", 31738,
 	    NULL, " session closed for user cvsadmin"),
 	V(P1, "<167>Jul 31 21:39:21 example-b example-gw[10538]: disconnect "
-	    "host=/192.0.2.1 destination=192.0.2.2/11282 in=3274 out=1448 "
+	    "host=/127.0.2.1 destination=127.0.2.2/11282 in=3274 out=1448 "
 	    "duration=0",
 	    167, "2026-07-31T21:39:21", "example-b", "example-gw", 10538,
-	    NULL, " disconnect host=/192.0.2.1 destination=192.0.2.2/11282 "
+	    NULL, " disconnect host=/127.0.2.1 destination=127.0.2.2/11282 "
 	    "in=3274 out=1448 duration=0"),
 	V(P1, "<167>AUG 10 22:18:24 host tag This msg contains 8-bit European "
 	    "chars: \xc3\xa4\xc3\xb6\xc3\xbc",
@@ -125,8 +125,8 @@ static const struct vec vecs[] = {
 	    " testmessage (only date actually tested)"),
 	V(P1, "<14>Jan  6 2009 15:22:26 localhost",
 	    14, "2009-01-06T15:22:26", "localhost", "", 0, NULL, ""),
-	V(P1, "<167>Oct  8 23:05:06 10.321.1.123 05\",result_code=200,b",
-	    167, "2026-10-08T23:05:06", "10.321.1.123",
+	V(P1, "<167>Oct  8 23:05:06 127.321.1.123 05\",result_code=200,b",
+	    167, "2026-10-08T23:05:06", "127.321.1.123",
 	    "05\",result_code=200,b", 0, NULL, ""),
 	V(P1, "<167>Feb 18 16:01:59 serverX -- MARK --",
 	    167, "2026-02-18T16:01:59", "serverX", "--", 0, NULL, " MARK --"),
@@ -137,9 +137,9 @@ static const struct vec vecs[] = {
 	    38, "2026-03-27T19:06:53", "source_server",
 	    "0123456789012345678901234567890123456789", 0, NULL, " MSG part"),
 	V(P1, "<29>Oct 16 20:47:24 example-p exam-pl[12345]: connect host= "
-	    "/192.0.2.1",
+	    "/127.0.2.1",
 	    29, "2026-10-16T20:47:24", "example-p", "exam-pl", 12345, NULL,
-	    " connect host= /192.0.2.1"),
+	    " connect host= /127.0.2.1"),
 	V(P1, "<34>Oct 11 22:14:15 mymachine su: su root failed for lonvick "
 	    "on /dev/pts/8",
 	    34, "2026-10-11T22:14:15", "mymachine", "su", 0, NULL,
@@ -148,9 +148,9 @@ static const struct vec vecs[] = {
 	    "- BOMsu root failed for lonvick on /dev/pts/8",
 	    34, "2003-10-11T22:14:15.003", "mymachine.example.com", "su", 0,
 	    NULL, "BOMsu root failed for lonvick on /dev/pts/8"),
-	V(P1, "<165>1 2003-08-24T05:14:15.000003-07:00 192.0.2.1 myproc 8710 "
+	V(P1, "<165>1 2003-08-24T05:14:15.000003-07:00 127.0.2.1 myproc 8710 "
 	    "- - %% Its time to make the do-nuts.",
-	    165, "2003-08-24T12:14:15.000003", "192.0.2.1", "myproc", 8710,
+	    165, "2003-08-24T12:14:15.000003", "127.0.2.1", "myproc", 8710,
 	    NULL, "%% Its time to make the do-nuts."),
 	V(P1, "<165>1 2003-10-11T22:14:15.003Z mymachine.example.com evntslog "
 	    "- ID47 [exampleSDID@32473 iut=\"3\" eventSource= \"Application\" "
@@ -163,9 +163,9 @@ static const struct vec vecs[] = {
 	    165, "2003-10-11T22:14:15.003", "mymachine.example.com",
 	    "evntslog", 0, NULL, "BOMAn application event log entry..."),
 	V(P1, "<6>AUG 10 22:18:24 2009  netips-warden2-p [audit] user=[*SMS] "
-	    "src=192.168.11.11 iface=5 access=9 Update State Reset",
+	    "src=127.168.11.11 iface=5 access=9 Update State Reset",
 	    6, "2026-08-10T22:18:24", "2009", "", 0, NULL,
-	    " netips-warden2-p [audit] user=[*SMS] src=192.168.11.11 iface=5 "
+	    " netips-warden2-p [audit] user=[*SMS] src=127.168.11.11 iface=5 "
 	    "access=9 Update State Reset"),
 	V(P1, "<14>Aug 30 23:00:05 X4711 "
 	    "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
@@ -248,13 +248,13 @@ static const struct vec vecs[] = {
 	V(ATOFF, "<129>Mar 10 01:00:00 Hos@name4 tag4:",
 	    129, NULL, "", "Hos@name4", 0, NULL, NULL),
 
-	V(FIRSTSP, "<129>Mar 10 01:00:00 172.20.245.8 tag: msgnum:1",
+	V(FIRSTSP, "<129>Mar 10 01:00:00 127.20.245.8 tag: msgnum:1",
 	    -1, NULL, NULL, "tag", -1, NULL, "msgnum:1", .rm_space = true),
-	V(FIRSTSP, "<129>Mar 10 01:00:00 172.20.245.8 tag:  msgnum:2",
+	V(FIRSTSP, "<129>Mar 10 01:00:00 127.20.245.8 tag:  msgnum:2",
 	    -1, NULL, NULL, "tag", -1, NULL, " msgnum:2", .rm_space = true),
-	V(FIRSTSP, "<129>Mar 10 01:00:00 172.20.245.8 tag:msgnum:3",
+	V(FIRSTSP, "<129>Mar 10 01:00:00 127.20.245.8 tag:msgnum:3",
 	    -1, NULL, NULL, "tag", -1, NULL, "msgnum:3", .rm_space = true),
-	V(FIRSTSP, "<129>Mar 10 01:00:00 172.20.245.8 tag4:",
+	V(FIRSTSP, "<129>Mar 10 01:00:00 127.20.245.8 tag4:",
 	    -1, NULL, NULL, "tag4", -1, NULL, "", .rm_space = true),
 
 	V(SP5424, "<13>1 2019-05-15T11:21:57+03:00 domain.tld tag - - - "
@@ -301,9 +301,9 @@ static const struct vec vecs[] = {
 	    "MMPSTRUCDATA without sd"),
 
 	/* The lines pmlastmsg.sh leaves to the RFC 3164 / 5424 parsers. */
-	V(LASTMSG, "<167>Mar  6 16:57:54 172.20.245.8 TAG: Rest of message...",
+	V(LASTMSG, "<167>Mar  6 16:57:54 127.20.245.8 TAG: Rest of message...",
 	    -1, NULL, NULL, "TAG", -1, NULL, " Rest of message..."),
-	V(LASTMSG, "<167>Mar  6 16:57:54 172.20.245.8 TAG long message "
+	V(LASTMSG, "<167>Mar  6 16:57:54 127.20.245.8 TAG long message "
 	    "========================================================"
 	    "========================",
 	    -1, NULL, NULL, "TAG", -1, NULL, " long message "

@@ -268,12 +268,12 @@ Test(syslog_5424, parses_rfc5424_example_2_with_procid_and_offset)
 {
 	struct record	rec;
 
-	rec = parse_str("<165>1 2003-08-24T05:14:15.000003-07:00 192.0.2.1 "
+	rec = parse_str("<165>1 2003-08-24T05:14:15.000003-07:00 127.0.2.1 "
 	    "myproc 8710 - - %% It's time to make the do-nuts.");
 	cr_assert_eq(rec.facility, 20);
 	cr_assert_eq(rec.severity, 5);
 	cr_assert_eq(rec.client_time_ns, SEC(1061727255) + 3000);
-	assert_field(rec.claimed_host, rec.claimed_host_len, "192.0.2.1");
+	assert_field(rec.claimed_host, rec.claimed_host_len, "127.0.2.1");
 	assert_field(rec.tag, rec.tag_len, "myproc");
 	cr_assert_eq(rec.claimed_pid, 8710);
 	cr_assert_null(rec.msgid);
@@ -809,14 +809,14 @@ Test(syslog_3164, reads_cisco_asa_with_and_without_a_device_id)
 
 	set_utc();
 	rec = parse_relayed("<166>Jul 10 2013 12:00:00: %ASA-6-302015: Built "
-	    "outbound UDP connection 1 for outside:192.0.2.1/53");
+	    "outbound UDP connection 1 for outside:127.0.2.1/53");
 	cr_assert_eq(rec.facility, 20);
 	cr_assert_eq(rec.severity, 6);
 	cr_assert_eq(rec.client_time_ns, SEC(1373457600));
 	cr_assert_null(rec.claimed_host);
 	assert_field(rec.tag, rec.tag_len, "%ASA-6-302015");
 	assert_field(rec.msg, rec.msg_len,
-	    "Built outbound UDP connection 1 for outside:192.0.2.1/53");
+	    "Built outbound UDP connection 1 for outside:127.0.2.1/53");
 
 	rec = parse_relayed("<166>Jul 10 2013 12:00:00 fw01 : %ASA-6-302015: "
 	    "Built");
