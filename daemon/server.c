@@ -269,12 +269,8 @@ static bool
 server_same_listen(const struct config *a, const struct config *b)
 {
 	return server_same_netin(a, b) && strcmp(a->socket, b->socket) == 0 &&
-	    (a->syslog_stream == NULL) == (b->syslog_stream == NULL) &&
-	    (a->syslog_stream == NULL ||
-	    strcmp(a->syslog_stream, b->syslog_stream) == 0) &&
-	    (a->syslog_dgram == NULL) == (b->syslog_dgram == NULL) &&
-	    (a->syslog_dgram == NULL ||
-	    strcmp(a->syslog_dgram, b->syslog_dgram) == 0) &&
+	    server_same_path(a->syslog_stream, b->syslog_stream) &&
+	    server_same_path(a->syslog_dgram, b->syslog_dgram) &&
 	    server_same_path(a->journal, b->journal) &&
 	    server_same_path(a->kmsg, b->kmsg) &&
 	    server_same_path(a->kmsg_state, b->kmsg_state) &&
